@@ -1,0 +1,155 @@
+"""`python -m bot …`: run the bot, try it offline, manage the database, check a deployment."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+log = logging.getLogger("bot")
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_CONFIG = 2
+
+NO_TOKEN_HELP = """\
+Nexus needs a Discord bot token to connect to Discord, and DISCORD_TOKEN is not set.
+
+  1. Open https://discord.com/developers/applications, create an application, open "Bot",
+     press "Reset Token" and copy it. Under "Privileged Gateway Intents" enable SERVER MEMBERS.
+  2. Invite the bot with the "bot" and "applications.commands" scopes.
+  3. Run:  DISCORD_TOKEN=<your token> scripts/run
+
+No Discord account at hand? Try Nexus offline against its built-in sandbox:
+  scripts/run sandbox        (or: python -m bot sandbox)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Nexus, the #ProDevProjectNexus Discord bot.",
+    )
+    parser.add_argument("--version", action="version", version=f"Nexus {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="YAML configuration (default: $NEXUS_CONFIG or data/config.yaml)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="connect to Discord and serve (needs DISCORD_TOKEN)")
+    sandbox = commands.add_parser(
+        "sandbox", help="try Nexus offline: a local Discord-compatible server and a prompt"
+    )
+    sandbox.add_argument("--port", type=int, default=0, help="sandbox server port (default: any)")
+    sandbox.add_argument(
+        "--database",
+        default="sqlite+aiosqlite:///data/sandbox.db",
+        help="database URL for the sandbox run (default: data/sandbox.db)",
+    )
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="apply every pending migration")
+    commands.add_parser(
+        "check", help="log in and report missing channels, roles and permissions, then exit"
+    )
+    return parser
+
+
+def _load(path: str | None) -> Settings:
+    from pathlib import Path
+
+    return load_settings(Path(path) if path else None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = _load(args.config)
+    except ConfigError as error:
+        print(f"nexus: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log.level, settings.log.format)
+    if command == "run":
+        return run(settings)
+    if command == "sandbox":
+        from bot.sandbox.cli import run_sandbox
+
+        return asyncio.run(run_sandbox(settings, port=args.port, database_url=args.database))
+    if command == "db" and args.db_command == "upgrade":
+        from bot.db import run_upgrade_blocking
+
+        run_upgrade_blocking(settings.database)
+        print("database is up to date")
+        return EXIT_OK
+    if command == "check":
+        from bot.check import run_check
+
+        return asyncio.run(run_check(settings))
+    build_parser().print_help()
+    return EXIT_FAILURE
+
+
+def run(settings: Settings) -> int:
+    if settings.discord_token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return EXIT_FAILURE
+    return asyncio.run(serve(settings, settings.discord_token.get_secret_value()))
+
+
+async def serve(settings: Settings, token: str) -> int:
+    """Run until Discord closes us or SIGTERM/SIGINT arrives; then shut down gracefully."""
+    import discord
+
+    from bot.app import create_bot
+
+    bot = create_bot(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with bot:
+        running = asyncio.create_task(bot.start(token), name="nexus-bot")
+        stopping = asyncio.create_task(stop.wait(), name="nexus-stop")
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.done():
+            log.info("signal received: finishing interactions in flight, then closing")
+            await bot.close()
+        stopping.cancel()
+        try:
+            await running
+        except discord.LoginFailure:
+            print(
+                "nexus: Discord refused the token (401 Unauthorized). Check DISCORD_TOKEN: "
+                "copy it again from the Developer Portal's Bot page.",
+                file=sys.stderr,
+            )
+            return EXIT_FAILURE
+        except discord.PrivilegedIntentsRequired:
+            print(
+                "nexus: Discord refused the SERVER MEMBERS intent. Enable it on the Developer "
+                "Portal's Bot page, under Privileged Gateway Intents.",
+                file=sys.stderr,
+            )
+            return EXIT_FAILURE
+        except (OSError, discord.GatewayNotFound, discord.ConnectionClosed) as error:
+            print(f"nexus: cannot reach Discord: {error}", file=sys.stderr)
+            return EXIT_FAILURE
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""NexusBot: the runtime every feature plugs into.
+
+`setup_hook` upgrades the database schema, opens the HTTP session, starts the scheduler and the
+web server, loads every extension under `cogs/` (found, not listed) and syncs the command tree
+only when it changed since the last sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib
+import json
+import logging
+import math
+import pkgutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+from sqlalchemy import select
+
+from bot import __version__
+from bot.audit import AuditService
+from bot.clock import Clock, SystemClock
+from bot.db import Database
+from bot.errors import ShuttingDown, TierRequired, UserFacingError, handle_app_command_error
+from bot.guild_settings import GuildSettingsService
+from bot.metrics import Metrics
+from bot.models import BotState
+from bot.permissions import BlockService
+from bot.scheduler import Scheduler
+from bot.web import WebServer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+
+EXTENSIONS_PACKAGE = "cogs"
+# Tasks discord.py creates for interactions; shutdown waits for them to finish.
+INTERACTION_TASK_PREFIXES = (
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch",
+    "discord-ui-modal-dispatch",
+)
+# Users only: @everyone, @here and roles are pinged only where a message widens this on purpose.
+SAFE_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=False, replied_user=True)
+
+
+def point_discord_py_at(api_url: str, gateway_url: str) -> None:
+    """Send discord.py's REST and gateway traffic to a Discord-compatible server.
+
+    These are class attributes in discord.py (see ../shared/notes/discord-wire.md), so they are
+    process-wide: every client in this process talks to the same server.
+    """
+    discord.http.Route.BASE = api_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def discover_extensions(package: str = EXTENSIONS_PACKAGE) -> list[str]:
+    """Every subpackage of `cogs` that defines `setup`: adding a folder adds a feature."""
+    root = importlib.import_module(package)
+    found = []
+    for module in sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name):
+        if not module.ispkg or module.name.startswith("_"):
+            continue
+        name = f"{package}.{module.name}"
+        if hasattr(importlib.import_module(name), "setup"):
+            found.append(name)
+    return found
+
+
+class NexusTree(app_commands.CommandTree["NexusBot"]):
+    """The command tree, with the one error handler and per-interaction metrics."""
+
+    async def interaction_check(self, interaction: discord.Interaction[NexusBot], /) -> bool:
+        interaction.extras["started"] = time.perf_counter()
+        if self.client.shutting_down:
+            raise ShuttingDown()
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction[NexusBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        await handle_app_command_error(interaction, error, self.client.observe_failure)
+
+
+class NexusBot(commands.Bot):
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        intents = discord.Intents.default()
+        # Needed to know who left the guild (pairing skips them, data can be forgotten).
+        intents.members = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=SAFE_MENTIONS,
+            tree_cls=NexusTree,
+            help_command=None,
+            guild_ready_timeout=settings.discord.guild_ready_timeout,
+            **self._shard_options(settings),
+        )
+        self.settings = settings
+        self.version = __version__
+        self.clock: Clock = clock or SystemClock()
+        self.db = Database(settings.database)
+        self.guild_settings = GuildSettingsService(self.db.sessions, settings)
+        self.audit = AuditService(self.db.sessions)
+        self.blocks = BlockService(self.db.sessions)
+        self.scheduler = Scheduler()
+        self.metrics = Metrics()
+        self.web: WebServer | None = None
+        self.started_at = time.time()
+        self.shutting_down = False
+        self.synced_this_run = False
+        self._http_session: aiohttp.ClientSession | None = None
+        self._process_pool: ProcessPoolExecutor | None = None
+
+    @staticmethod
+    def _shard_options(settings: Settings) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        if settings.discord.shard_count is not None:
+            options["shard_count"] = settings.discord.shard_count
+        if settings.discord.shard_ids is not None:
+            options["shard_ids"] = settings.discord.shard_ids
+        return options
+
+    # ---- start-up -------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        await self.db.upgrade()
+        self._http_session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=30), headers={"User-Agent": f"Nexus/{__version__}"}
+        )
+        self.scheduler.start()
+        if self.settings.web.enabled:
+            self.web = WebServer(self, self.settings.web.host, self.settings.web.port)
+            await self.web.start()
+        self.metrics.watch_gateway_latency(self._finite_latency)
+        for extension in discover_extensions():
+            await self.load_extension(extension)
+            log.info("loaded %s", extension)
+        await self.sync_commands()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py waits 5 s before every re-IDENTIFY; the delay is a setting (tests shorten it).
+        if not initial:
+            await asyncio.sleep(self.settings.discord.reidentify_delay)
+
+    async def on_ready(self) -> None:
+        log.info(
+            "ready as %s (%s) in %d guild(s)",
+            self.user,
+            self.user.id if self.user else "?",
+            len(self.guilds),
+        )
+
+    # ---- command sync ---------------------------------------------------------------------
+
+    def _sync_scopes(self) -> list[discord.Object | None]:
+        ids = self.settings.discord.sync_guild_ids
+        return [discord.Object(id=guild_id) for guild_id in ids] if ids else [None]
+
+    def command_tree_hash(self, guild: discord.Object | None) -> str:
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+    async def sync_commands(self, *, force: bool = False) -> int:
+        """Sync each scope whose command tree changed since its last sync; return how many."""
+        synced = 0
+        for guild in self._sync_scopes():
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+            scope = f"{self.application_id}:{guild.id if guild else 'global'}"
+            key = f"command_hash:{scope}"
+            digest = self.command_tree_hash(guild)
+            if not force and await self._state(key) == digest:
+                log.info("commands unchanged for %s; not syncing", scope)
+                continue
+            await self.tree.sync(guild=guild)
+            await self._set_state(key, digest)
+            synced += 1
+            log.info("synced commands for %s", scope)
+        self.synced_this_run = self.synced_this_run or synced > 0
+        return synced
+
+    async def _state(self, key: str) -> str | None:
+        async with self.db.sessions() as session:
+            return await session.scalar(select(BotState.value).where(BotState.key == key))
+
+    async def _set_state(self, key: str, value: str) -> None:
+        async with self.db.sessions.begin() as session:
+            await session.merge(BotState(key=key, value=value))
+
+    # ---- services features share ----------------------------------------------------------
+
+    @property
+    def http_session(self) -> aiohttp.ClientSession:
+        if self._http_session is None:
+            raise RuntimeError("the HTTP session opens in setup_hook")
+        return self._http_session
+
+    async def run_cpu_bound(self, func: Callable[..., R], *args: Any) -> R:
+        """Run a CPU-heavy, picklable function in a worker process so the bot stays responsive.
+
+        Compiled libraries such as rustworkx hold the GIL for the whole call, so a thread would
+        freeze the event loop; a process does not.
+        """
+        if not self.settings.pairing.use_process_pool:
+            return func(*args)
+        if self._process_pool is None:
+            self._process_pool = ProcessPoolExecutor(max_workers=1)
+        return await asyncio.get_running_loop().run_in_executor(self._process_pool, func, *args)
+
+    def _finite_latency(self) -> float:
+        latency = self.latency
+        return latency if math.isfinite(latency) else 0.0
+
+    # ---- metrics --------------------------------------------------------------------------
+
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction[NexusBot],
+        command: app_commands.Command[Any, Any, Any] | app_commands.ContextMenu,
+    ) -> None:
+        self._observe(interaction, "ok")
+
+    async def observe_failure(
+        self, interaction: discord.Interaction, error: BaseException, error_id: str | None
+    ) -> None:
+        original = getattr(error, "original", error)
+        if error_id is not None:
+            outcome = "error"
+        elif isinstance(original, TierRequired | app_commands.CheckFailure):
+            outcome = "denied"
+        elif isinstance(original, UserFacingError):
+            outcome = "user_error"
+        else:
+            outcome = "refused"
+        self._observe(interaction, outcome)
+
+    def _observe(self, interaction: discord.Interaction, outcome: str) -> None:
+        started = interaction.extras.get("started")
+        name = interaction.command.qualified_name if interaction.command else "component"
+        seconds = time.perf_counter() - started if isinstance(started, float) else None
+        self.metrics.observe(name, outcome, seconds)
+
+    # ---- shutdown -------------------------------------------------------------------------
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Stop taking interactions and wait for the ones in flight (up to `timeout` s)."""
+        self.shutting_down = True
+        in_flight = self._interaction_tasks()
+        if in_flight:
+            log.info("waiting for %d interaction(s) in flight", len(in_flight))
+            await asyncio.wait(in_flight, timeout=timeout)
+
+    @staticmethod
+    def _interaction_tasks() -> Sequence[asyncio.Task[Any]]:
+        current = asyncio.current_task()
+        return [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current
+            and not task.done()
+            and task.get_name().startswith(INTERACTION_TASK_PREFIXES)
+        ]
+
+    async def close(self) -> None:
+        await self.drain()
+        await super().close()
+        self.scheduler.shutdown()
+        if self.web is not None:
+            await self.web.stop()
+        if self._http_session is not None:
+            await self._http_session.close()
+        if self._process_pool is not None:
+            self._process_pool.shutdown(wait=False, cancel_futures=True)
+        await self.db.close()
+        log.info("closed")
+
+
+class ShardedNexusBot(NexusBot, commands.AutoShardedBot):
+    """NexusBot running several shards in this process (`discord.shard_count`/`shard_ids`)."""
+
+
+def create_bot(settings: Settings, *, clock: Clock | None = None) -> NexusBot:
+    point_discord_py_at(settings.discord.api_url, settings.discord.gateway_url)
+    sharded = settings.discord.shard_count is not None or settings.discord.shard_ids is not None
+    cls = ShardedNexusBot if sharded else NexusBot
+    return cls(settings, clock=clock)

@@ -1,0 +1,89 @@
+"""The audit log: every moderator action, from any feature, writes one row here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from bot.models import AuditEntry
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    guild_id: int
+    actor_id: int | None
+    action: str
+    target: str | None
+    details: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    records: list[AuditRecord]
+    # Pass back as `before_id` for the next (older) page; None at the end.
+    next_before_id: int | None
+
+
+class AuditService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def record(
+        self,
+        guild_id: int,
+        actor_id: int | None,
+        action: str,
+        target: str | None = None,
+        details: dict[str, Any] | None = None,
+        *,
+        session: AsyncSession | None = None,
+    ) -> None:
+        """Write one audit row. Pass `session` to make it part of the action's own transaction."""
+        entry = AuditEntry(
+            guild_id=guild_id,
+            actor_id=actor_id,
+            action=action,
+            target=target[:200] if target else None,
+            details=details or {},
+        )
+        if session is not None:
+            session.add(entry)
+            return
+        async with self._sessions.begin() as own:
+            own.add(entry)
+
+    async def list(
+        self,
+        guild_id: int,
+        *,
+        actor_id: int | None = None,
+        action: str | None = None,
+        before_id: int | None = None,
+        limit: int = 10,
+    ) -> AuditPage:
+        """Newest first, by keyset on id (never OFFSET)."""
+        query = select(AuditEntry).where(AuditEntry.guild_id == guild_id)
+        if actor_id is not None:
+            query = query.where(AuditEntry.actor_id == actor_id)
+        if action is not None:
+            query = query.where(AuditEntry.action == action)
+        if before_id is not None:
+            query = query.where(AuditEntry.id < before_id)
+        query = query.order_by(AuditEntry.id.desc()).limit(limit + 1)
+        async with self._sessions() as session:
+            rows = list((await session.scalars(query)).all())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        records = [
+            AuditRecord(r.id, r.guild_id, r.actor_id, r.action, r.target, r.details, r.created_at)
+            for r in rows
+        ]
+        return AuditPage(records, rows[-1].id if more and rows else None)

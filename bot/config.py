@@ -1,0 +1,264 @@
+"""One validated, typed Settings object, read from a YAML file and the environment.
+
+Order of precedence (highest first): environment variables, the YAML file, defaults.
+The YAML file is `$NEXUS_CONFIG`, else `data/config.yaml` when it exists. Environment variables
+are `NEXUS_<SECTION>__<KEY>` (e.g. `NEXUS_WEB__PORT=9000`) plus the well-known names
+`DISCORD_TOKEN`, `DATABASE_URL`, `DISCORD_API_URL` and `DISCORD_GATEWAY_URL`.
+
+Secrets (the token) live only in the environment and are `SecretStr`, so they never reach a log,
+an error message or `/admin config show`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEFAULT_CONFIG_PATH = Path("data/config.yaml")
+DISCORD_API_URL = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+# Environment names kept for compatibility with every other Discord bot's deployment docs.
+WELL_KNOWN_ENV: dict[str, tuple[str, ...]] = {
+    "DISCORD_TOKEN": ("discord_token",),
+    "DATABASE_URL": ("database", "url"),
+    "DISCORD_API_URL": ("discord", "api_url"),
+    "DISCORD_GATEWAY_URL": ("discord", "gateway_url"),
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person running the bot (one line, no traceback)."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
+        ) from None
+    return value
+
+
+def _check_url(value: str, schemes: tuple[str, ...]) -> str:
+    scheme, sep, rest = value.partition("://")
+    if not sep or not rest or scheme not in schemes:
+        raise ValueError(f"{value!r} is not a URL starting with one of {', '.join(schemes)}")
+    return value.rstrip("/") if scheme.startswith("http") else value
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///data/nexus.db"
+    echo: bool = False
+    # Seconds SQLite waits for a lock before failing a write.
+    busy_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value, ("sqlite+aiosqlite", "postgresql+asyncpg"))
+
+
+class DiscordSettings(_Section):
+    api_url: str = DISCORD_API_URL
+    gateway_url: str = DISCORD_GATEWAY_URL
+    # Guilds to sync commands to instantly; empty means global commands.
+    sync_guild_ids: list[int] = Field(default_factory=list)
+    # Sharding: None lets discord.py pick; otherwise the total and this process's shard ids.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
+    # Seconds on_ready waits after the last GUILD_CREATE (discord.py's default is 2).
+    guild_ready_timeout: float = Field(default=2.0, ge=0)
+    # Seconds to wait before re-identifying after a lost session (discord.py's default is 5).
+    reidentify_delay: float = Field(default=5.0, ge=0)
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return _check_url(value, ("http", "https"))
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _gateway_url(cls, value: str) -> str:
+        return _check_url(value, ("ws", "wss"))
+
+
+class LogSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class WebSettings(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class SnippetSettings(_Section):
+    shares_per_minute: int = Field(default=5, ge=1)
+    max_file_bytes: int = Field(default=100_000, ge=1)
+
+
+class PairingSettings(_Section):
+    default_schedule: str = "0 9 * * 1"
+    queue_wait_minutes: int = Field(default=15, ge=1)
+    # Matching runs in a worker process so the bot keeps answering while a round is computed.
+    use_process_pool: bool = True
+
+
+class FeedbackSettings(_Section):
+    spec_timeout_seconds: float = Field(default=10.0, gt=0)
+    spec_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+
+
+class AnnouncementSettings(_Section):
+    file: Path = Path("data/announcements.yaml")
+    missed_grace_hours: float = Field(default=6.0, ge=0)
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from outside, validated once at start."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEXUS_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    discord_token: SecretStr | None = None
+    timezone: str = "UTC"
+    database: DatabaseSettings = DatabaseSettings()
+    discord: DiscordSettings = DiscordSettings()
+    log: LogSettings = LogSettings()
+    web: WebSettings = WebSettings()
+    snippets: SnippetSettings = SnippetSettings()
+    pairing: PairingSettings = PairingSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
+    announcements: AnnouncementSettings = AnnouncementSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Init values hold the YAML file merged with the well-known variables (see load_settings).
+        return (env_settings, init_settings)
+
+
+def config_path_from_env() -> Path | None:
+    explicit = os.environ.get("NEXUS_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the config file ({error.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of settings")
+    if "discord_token" in data:
+        raise ConfigError(
+            f"{path}: discord_token must not be stored in a file; set DISCORD_TOKEN instead"
+        )
+    return data
+
+
+def _apply_well_known_env(data: dict[str, Any], environ: os._Environ[str]) -> None:
+    for name, path in WELL_KNOWN_ENV.items():
+        value = environ.get(name)
+        if not value:
+            continue
+        node = data
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{'.'.join(path[:-1])} must be a mapping")
+        node[path[-1]] = value
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown setting"
+    return f"{source}: {key}: {message}"
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read, merge and validate the configuration; raise ConfigError with one clear line.
+
+    `overrides` are applied over the YAML file (and under NEXUS_* variables), as a test or the
+    sandbox command would set them.
+    """
+    if path is None:
+        path = config_path_from_env()
+    data: dict[str, Any] = _read_yaml(path) if path is not None else {}
+    _apply_well_known_env(data, os.environ)
+    _merge(data, overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as error:
+        source = str(path) if path is not None else "environment"
+        raise ConfigError(_describe(error, source)) from None
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def timezone_names() -> list[str]:
+    """Every IANA zone name this machine knows, sorted (for autocomplete and suggestions)."""
+    return sorted(available_timezones())

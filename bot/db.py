@@ -1,0 +1,176 @@
+"""The async engine, the session factory, SQLite pragmas and the declarative Base.
+
+Every feature's tables derive from `Base`; every schema change is an Alembic revision
+(`bot/migrations`), applied at start by `Database.upgrade()` and by `python -m bot db upgrade`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
+
+    from bot.config import DatabaseSettings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# Stable constraint names, so Alembic revisions can name what they alter on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite has no time zone type and returns naive datetimes; this keeps every value aware so
+    that comparisons never mix naive and aware times.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time was expected")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Discord ids need 64 bits. SQLite assigns ids automatically only to an INTEGER PRIMARY KEY, and
+# its INTEGER is 64-bit already, so BIGINT becomes INTEGER there.
+BigInt = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), int: BigInt}  # noqa: RUF012
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for an in-memory or non-SQLite database."""
+    if not is_sqlite(url):
+        return None
+    _, _, path = url.partition(":///")
+    return Path(path) if path and path != ":memory:" else None
+
+
+class Database:
+    """Owns the engine and the session factory for one process."""
+
+    def __init__(self, settings: DatabaseSettings) -> None:
+        self.url = settings.url
+        self.dialect = "sqlite" if is_sqlite(settings.url) else "postgresql"
+        path = sqlite_path(settings.url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(
+            settings.url, echo=settings.echo, pool_pre_ping=not is_sqlite(settings.url)
+        )
+        if self.dialect == "sqlite":
+            self._install_sqlite_pragmas(settings.busy_timeout_seconds)
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine, expire_on_commit=False
+        )
+
+    def _install_sqlite_pragmas(self, busy_timeout_seconds: float) -> None:
+        busy_ms = int(busy_timeout_seconds * 1000)
+
+        @event.listens_for(self.engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+            cursor = dbapi_connection.cursor()
+            # WAL lets readers run beside the writer; NORMAL sync is durable at each checkpoint
+            # in WAL mode and survives a process crash (only an OS crash can lose the tail).
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            cursor.close()
+
+    async def upgrade(self) -> None:
+        """Bring the schema to the newest revision of every branch (Alembic `upgrade heads`)."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(_run_alembic_upgrade, self.url)
+
+    async def ping(self) -> float:
+        """Round-trip time of a trivial query, in seconds."""
+        started = time.perf_counter()
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return time.perf_counter() - started
+
+    async def size_bytes(self) -> int | None:
+        path = sqlite_path(self.url)
+        if path is not None:
+            files = [path, path.with_name(path.name + "-wal")]
+            return sum(f.stat().st_size for f in files if f.exists())
+        async with self.engine.connect() as connection:
+            size = await connection.scalar(text("SELECT pg_database_size(current_database())"))
+        return int(size) if size is not None else None
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _run_alembic_upgrade(connection: Any, url: str) -> None:
+    from alembic import command
+
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "heads")
+
+
+async def upgrade_database(settings: DatabaseSettings) -> None:
+    database = Database(settings)
+    try:
+        await database.upgrade()
+    finally:
+        await database.close()
+
+
+def run_upgrade_blocking(settings: DatabaseSettings) -> None:
+    asyncio.run(upgrade_database(settings))

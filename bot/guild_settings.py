@@ -1,0 +1,296 @@
+"""Per-guild settings: one registry of keys, one service every feature reads them through.
+
+A value comes from one of three places, in this order: set in Discord (stored in the
+`guild_settings` table), the configuration file (`Settings`), or the built-in default. `/admin
+config show` reports which. Values are kept as JSON in the table and typed on the way out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, select
+
+from bot.errors import UserFacingError
+from bot.models import GuildSetting
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.config import Settings
+
+
+class Kind(StrEnum):
+    TEXT_CHANNEL = "text channel"
+    ROLE = "role"
+    TIMEZONE = "time zone"
+    BOOL = "true/false"
+    INT = "whole number"
+    CHOICE = "choice"
+    CRON = "cron expression"
+
+
+class Source(StrEnum):
+    DEFAULT = "default"
+    FILE = "config file"
+    DISCORD = "set in Discord"
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    kind: Kind
+    description: str
+    default: Any = None
+    # Reads a default from the configuration file, when the file has a say in this key.
+    from_file: Callable[[Settings], Any] | None = None
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("timezone", Kind.TIMEZONE, "the guild's time zone", "UTC", lambda s: s.timezone),
+    SettingSpec("channels.snippets", Kind.TEXT_CHANNEL, "where shared snippets are posted"),
+    SettingSpec("channels.pairing", Kind.TEXT_CHANNEL, "where pairing threads and summaries go"),
+    SettingSpec("channels.feedback", Kind.TEXT_CHANNEL, "where API feedback is posted"),
+    SettingSpec(
+        "channels.announcements", Kind.TEXT_CHANNEL, "where moderators hear about failed posts"
+    ),
+    SettingSpec("roles.moderator", Kind.ROLE, "members with this role are moderators"),
+    SettingSpec("roles.triager", Kind.ROLE, "members with this role triage API feedback"),
+    SettingSpec(
+        "snippets.shares_per_minute",
+        Kind.INT,
+        "how many snippets one member may share per minute",
+        5,
+        lambda s: s.snippets.shares_per_minute,
+        minimum=1,
+        maximum=100,
+    ),
+    SettingSpec(
+        "snippets.on_forget",
+        Kind.CHOICE,
+        "what /admin forget does to a member's snippets",
+        "anonymise",
+        choices=("anonymise", "delete"),
+    ),
+    SettingSpec(
+        "pairing.schedule",
+        Kind.CRON,
+        "when pairing rounds run (5-field cron, in the guild's time zone)",
+        "0 9 * * 1",
+        lambda s: s.pairing.default_schedule,
+    ),
+    SettingSpec(
+        "privacy.forget_on_leave",
+        Kind.BOOL,
+        "forget a member's personal data after they leave the server",
+        False,
+    ),
+    SettingSpec(
+        "privacy.forget_delay_days",
+        Kind.INT,
+        "days to wait after a member leaves before forgetting them",
+        30,
+        minimum=0,
+        maximum=365,
+    ),
+)
+SPECS_BY_KEY: dict[str, SettingSpec] = {spec.key: spec for spec in SPECS}
+
+
+@dataclass(frozen=True)
+class SettingValue:
+    spec: SettingSpec
+    value: Any
+    source: Source
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    """Every setting of one guild, resolved. Features read the typed properties."""
+
+    guild_id: int
+    values: dict[str, SettingValue] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        return self.values[key].value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.get("timezone"))
+
+    def channel_id(self, feature: str) -> int | None:
+        value = self.get(f"channels.{feature}")
+        return int(value) if value is not None else None
+
+    @property
+    def moderator_role_id(self) -> int | None:
+        value = self.get("roles.moderator")
+        return int(value) if value is not None else None
+
+    @property
+    def triager_role_id(self) -> int | None:
+        value = self.get("roles.triager")
+        return int(value) if value is not None else None
+
+
+_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
+
+
+def parse_value(spec: SettingSpec, raw: str) -> Any:
+    """Turn what a moderator typed into the stored value, or explain why it is wrong.
+
+    Channel and role keys take an id or a mention; checking that the id exists in the guild is
+    the caller's job, since it needs Discord.
+    """
+    text = raw.strip()
+    if spec.kind in (Kind.TEXT_CHANNEL, Kind.ROLE):
+        if text.lower() in ("", "none", "unset"):
+            return None
+        digits = re.fullmatch(r"<#(\d+)>|<@&(\d+)>|(\d{15,21})", text)
+        if digits is None:
+            raise UserFacingError(f"`{spec.key}` takes a {spec.kind} mention or id.")
+        return int(next(group for group in digits.groups() if group))
+    if spec.kind is Kind.TIMEZONE:
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserFacingError(
+                f"`{text[:64]}` is not a time zone I know. Use an IANA name like Europe/Berlin."
+            ) from None
+        return text
+    if spec.kind is Kind.BOOL:
+        lowered = text.lower()
+        if lowered in ("true", "yes", "on", "1"):
+            return True
+        if lowered in ("false", "no", "off", "0"):
+            return False
+        raise UserFacingError(f"`{spec.key}` takes true or false.")
+    if spec.kind is Kind.INT:
+        try:
+            number = int(text)
+        except ValueError:
+            raise UserFacingError(f"`{spec.key}` takes a whole number.") from None
+        if spec.minimum is not None and number < spec.minimum:
+            raise UserFacingError(f"`{spec.key}` must be at least {spec.minimum}.")
+        if spec.maximum is not None and number > spec.maximum:
+            raise UserFacingError(f"`{spec.key}` must be at most {spec.maximum}.")
+        return number
+    if spec.kind is Kind.CHOICE:
+        if text.lower() not in spec.choices:
+            raise UserFacingError(f"`{spec.key}` takes one of: {', '.join(spec.choices)}.")
+        return text.lower()
+    if spec.kind is Kind.CRON:
+        return validate_cron(text)
+    raise AssertionError(f"unhandled kind {spec.kind}")
+
+
+def validate_cron(expression: str) -> str:
+    """Check a 5-field cron expression with APScheduler's own parser; say what is wrong."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expression.split()
+    if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+        raise UserFacingError(
+            "A cron expression has 5 fields: minute hour day-of-month month day-of-week "
+            "(e.g. `0 9 * * 1` for Mondays at 09:00)."
+        )
+    try:
+        CronTrigger.from_crontab(expression, timezone="UTC")
+    except ValueError as error:
+        raise UserFacingError(f"That cron expression is not valid: {error}.") from None
+    return " ".join(fields)
+
+
+def unknown_key_error(key: str) -> UserFacingError:
+    known = ", ".join(f"`{k}`" for k in SPECS_BY_KEY)
+    return UserFacingError(f"There is no setting called `{key[:64]}`. Settings: {known}.")
+
+
+class GuildSettingsService:
+    """Reads and writes per-guild settings, with a small in-process cache.
+
+    The cache is per process; a value changed by another process sharing the database is seen
+    after at most `ttl_seconds`.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        ttl_seconds: float = 30.0,
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._ttl = ttl_seconds
+        self._cache: dict[int, tuple[float, GuildConfig]] = {}
+
+    def _default(self, spec: SettingSpec) -> SettingValue:
+        if spec.from_file is not None:
+            file_value = spec.from_file(self._settings)
+            if file_value != spec.default:
+                return SettingValue(spec, file_value, Source.FILE)
+        return SettingValue(spec, spec.default, Source.DEFAULT)
+
+    async def get(self, guild_id: int) -> GuildConfig:
+        cached = self._cache.get(guild_id)
+        if cached is not None and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        async with self._sessions() as session:
+            rows = (
+                await session.scalars(select(GuildSetting).where(GuildSetting.guild_id == guild_id))
+            ).all()
+        stored = {row.key: json.loads(row.value) for row in rows}
+        values = {
+            spec.key: SettingValue(spec, stored[spec.key], Source.DISCORD)
+            if spec.key in stored
+            else self._default(spec)
+            for spec in SPECS
+        }
+        config = GuildConfig(guild_id, values)
+        self._cache[guild_id] = (time.monotonic(), config)
+        return config
+
+    async def set(self, guild_id: int, key: str, value: Any, actor_id: int | None) -> None:
+        """Store an already-parsed value (see `parse_value`); None removes the override."""
+        if key not in SPECS_BY_KEY:
+            raise unknown_key_error(key)
+        async with self._sessions.begin() as session:
+            await self._write(session, guild_id, key, value, actor_id)
+        self._cache.pop(guild_id, None)
+
+    async def set_many(self, guild_id: int, values: dict[str, Any], actor_id: int | None) -> None:
+        async with self._sessions.begin() as session:
+            for key, value in values.items():
+                if key not in SPECS_BY_KEY:
+                    raise unknown_key_error(key)
+                await self._write(session, guild_id, key, value, actor_id)
+        self._cache.pop(guild_id, None)
+
+    async def _write(
+        self, session: AsyncSession, guild_id: int, key: str, value: Any, actor_id: int | None
+    ) -> None:
+        await session.execute(
+            delete(GuildSetting).where(GuildSetting.guild_id == guild_id, GuildSetting.key == key)
+        )
+        if value is not None:
+            session.add(
+                GuildSetting(
+                    guild_id=guild_id, key=key, value=json.dumps(value), updated_by=actor_id
+                )
+            )
+
+    def forget_cache(self, guild_id: int | None = None) -> None:
+        if guild_id is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(guild_id, None)
