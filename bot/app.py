@@ -31,6 +31,7 @@ from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.errors import ShuttingDown, TierRequired, UserFacingError, handle_app_command_error
 from bot.guild_settings import GuildSettingsService
+from bot.hooks import HookRegistry
 from bot.metrics import Metrics
 from bot.models import BotState
 from bot.permissions import BlockService
@@ -115,6 +116,7 @@ class NexusBot(commands.Bot):
         self.guild_settings = GuildSettingsService(self.db.sessions, settings)
         self.audit = AuditService(self.db.sessions)
         self.blocks = BlockService(self.db.sessions)
+        self.hooks = HookRegistry()
         self.scheduler = Scheduler()
         self.metrics = Metrics()
         self.web: WebServer | None = None
