@@ -1,0 +1,121 @@
+"""Configuration: YAML + environment, validated into Settings, with one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("DISCORD_TOKEN", "DATABASE_URL", "DISCORD_API_URL", "DISCORD_GATEWAY_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("NEXUS_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_need_no_file() -> None:
+    settings = load_settings()
+    assert settings.database.url == "sqlite+aiosqlite:///data/nexus.db"
+    assert settings.discord.api_url == "https://discord.com/api/v10"
+    assert settings.discord_token is None
+
+
+def test_example_file_is_valid_and_documents_the_defaults() -> None:
+    example = load_settings(REPO / "data" / "config.example.yaml")
+    assert example == load_settings()
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "web:\n  port: 9000\nlog:\n  level: debug\n")
+    monkeypatch.setenv("NEXUS_WEB__PORT", "9100")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u:p@localhost/nexus")
+    monkeypatch.setenv("DISCORD_API_URL", "http://127.0.0.1:8000/api/v10")
+    settings = load_settings(path)
+    assert settings.web.port == 9100
+    assert settings.log.level == "DEBUG"
+    assert settings.database.url == "postgresql+asyncpg://u:p@localhost/nexus"
+    assert settings.discord.api_url == "http://127.0.0.1:8000/api/v10"
+
+
+def test_nexus_config_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "timezone: Europe/Berlin\n")
+    monkeypatch.setenv("NEXUS_CONFIG", str(path))
+    assert load_settings().timezone == "Europe/Berlin"
+
+
+def test_token_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "abc.def.ghi")
+    settings = load_settings()
+    assert settings.discord_token is not None
+    assert settings.discord_token.get_secret_value() == "abc.def.ghi"
+    assert "abc.def.ghi" not in repr(settings)
+    assert "abc.def.ghi" not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("colour: blue\n", "colour: unknown setting"),
+        ("web:\n  port: lots\n", "web.port:"),
+        ("timezone: Mars/Olympus\n", "timezone: unknown time zone 'Mars/Olympus'"),
+        ("database:\n  url: mysql://x\n", "database.url:"),
+        ("discord:\n  gateway_url: http://x\n", "discord.gateway_url:"),
+        ("discord_token: abc\n", "must not be stored in a file"),
+        ("web: [1, 2\n", "not valid YAML"),
+        ("- 1\n- 2\n", "top level must be a mapping"),
+    ],
+)
+def test_bad_config_names_the_key_and_the_file(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    message = str(raised.value)
+    assert message.startswith(str(path))
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_bad_config_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, "web:\n  prot: 80\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(path), "run"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"nexus: configuration error: {path}: web.prot: unknown setting"
+
+
+def test_run_without_token_explains_what_to_do(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "DISCORD_TOKEN" in done.stderr
+    assert "python -m bot sandbox" in done.stderr

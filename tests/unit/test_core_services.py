@@ -1,0 +1,142 @@
+"""Core services on a real, migrated SQLite file: settings, audit, blocks, occurrence claims."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.audit import AuditService
+from bot.config import Settings
+from bot.db import Database
+from bot.errors import UserFacingError
+from bot.guild_settings import SPECS_BY_KEY, GuildSettingsService, Source, parse_value
+from bot.models import GuildSetting, OccurrenceClaim
+from bot.permissions import BlockService
+from bot.scheduler import claim_occurrence, finish_occurrence
+
+GUILD = 111_222_333_444_555_666
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys(database: Database) -> None:
+    async with database.engine.connect() as connection:
+        assert (await connection.scalar(text("PRAGMA journal_mode"))) == "wal"
+        assert (await connection.scalar(text("PRAGMA foreign_keys"))) == 1
+        assert (await connection.scalar(text("PRAGMA busy_timeout"))) == 5000
+
+
+async def test_upgrade_twice_is_harmless(database: Database) -> None:
+    await database.upgrade()
+    async with database.engine.connect() as connection:
+        heads = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+    assert ("0001_core",) in heads
+
+
+async def test_timestamps_come_back_aware_utc(database: Database, settings: Settings) -> None:
+    service = GuildSettingsService(database.sessions, settings)
+    await service.set(GUILD, "timezone", "Europe/Berlin", actor_id=1)
+    async with database.sessions() as session:
+        row = await session.scalar(select(GuildSetting))
+    assert row is not None
+    assert row.updated_at.tzinfo is not None
+    assert row.updated_at.utcoffset() == timedelta(0)
+
+
+async def test_guild_settings_report_their_source(database: Database, make_settings: Any) -> None:
+    settings = make_settings(snippets={"shares_per_minute": 9})
+    service = GuildSettingsService(database.sessions, settings)
+    config = await service.get(GUILD)
+    assert config.values["timezone"].source is Source.DEFAULT
+    assert config.values["snippets.shares_per_minute"].source is Source.FILE
+    assert config.get("snippets.shares_per_minute") == 9
+    await service.set(GUILD, "channels.snippets", 1234, actor_id=7)
+    config = await service.get(GUILD)
+    assert config.channel_id("snippets") == 1234
+    assert config.values["channels.snippets"].source is Source.DISCORD
+    await service.set(GUILD, "channels.snippets", None, actor_id=7)
+    assert (await service.get(GUILD)).channel_id("snippets") is None
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "expected"),
+    [
+        ("channels.snippets", "<#123456789012345678>", 123456789012345678),
+        ("roles.moderator", "<@&123456789012345678>", 123456789012345678),
+        ("roles.moderator", "none", None),
+        ("timezone", "America/Sao_Paulo", "America/Sao_Paulo"),
+        ("privacy.forget_on_leave", "yes", True),
+        ("privacy.forget_delay_days", "7", 7),
+        ("snippets.on_forget", "Delete", "delete"),
+        ("pairing.schedule", "0  9 * * 1", "0 9 * * 1"),
+    ],
+)
+def test_parse_value_accepts(key: str, raw: str, expected: object) -> None:
+    assert parse_value(SPECS_BY_KEY[key], raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "says"),
+    [
+        ("channels.snippets", "general", "text channel"),
+        ("timezone", "Mars/Base", "not a time zone"),
+        ("privacy.forget_on_leave", "maybe", "true or false"),
+        ("privacy.forget_delay_days", "-1", "at least 0"),
+        ("privacy.forget_delay_days", "x", "whole number"),
+        ("snippets.on_forget", "shred", "one of"),
+        ("pairing.schedule", "every monday", "5 fields"),
+        ("pairing.schedule", "61 9 * * 1", "not valid"),
+    ],
+)
+def test_parse_value_refuses_clearly(key: str, raw: str, says: str) -> None:
+    with pytest.raises(UserFacingError) as raised:
+        parse_value(SPECS_BY_KEY[key], raw)
+    assert says in raised.value.message
+
+
+async def test_unknown_setting_is_refused(database: Database, settings: Settings) -> None:
+    service = GuildSettingsService(database.sessions, settings)
+    with pytest.raises(UserFacingError, match="no setting called"):
+        await service.set(GUILD, "colour", "blue", actor_id=1)
+
+
+async def test_audit_pages_newest_first_by_keyset(database: Database) -> None:
+    audit = AuditService(database.sessions)
+    for number in range(25):
+        await audit.record(GUILD, 1 if number % 2 else 2, "test.action", f"target {number}")
+    first = await audit.list(GUILD, limit=10)
+    assert [r.target for r in first.records][:2] == ["target 24", "target 23"]
+    second = await audit.list(GUILD, before_id=first.next_before_id, limit=10)
+    third = await audit.list(GUILD, before_id=second.next_before_id, limit=10)
+    assert len(third.records) == 5
+    assert third.next_before_id is None
+    only_actor_1 = await audit.list(GUILD, actor_id=1, limit=50)
+    assert len(only_actor_1.records) == 12
+
+
+async def test_blocks_are_per_feature(database: Database) -> None:
+    blocks = BlockService(database.sessions)
+    assert await blocks.block(GUILD, 5, "snippets", moderator_id=1)
+    assert not await blocks.block(GUILD, 5, "snippets", moderator_id=1)
+    assert await blocks.is_blocked(GUILD, 5, "snippets")
+    assert not await blocks.is_blocked(GUILD, 5, "pairing")
+    assert await blocks.unblock(GUILD, 5, "snippets")
+    assert not await blocks.unblock(GUILD, 5, "snippets")
+    assert not await BlockService(database.sessions).is_blocked(GUILD, 5, "snippets")
+
+
+async def test_an_occurrence_is_claimed_exactly_once(database: Database) -> None:
+    when = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    results = await asyncio.gather(
+        *(claim_occurrence(database.sessions, "test", "42", when) for _ in range(20))
+    )
+    assert results.count(True) == 1
+    await finish_occurrence(database.sessions, "test", "42", when, result="message 9")
+    async with database.sessions() as session:
+        claims = (await session.scalars(select(OccurrenceClaim))).all()
+    assert len(claims) == 1
+    assert claims[0].status == "done"
+    assert claims[0].result == "message 9"
+    assert await claim_occurrence(database.sessions, "test", "42", when + timedelta(days=1))
