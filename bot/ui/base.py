@@ -1,0 +1,132 @@
+"""What every Nexus view shares: one error path, owner-only clicks, tidy timeouts."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.utils import MISSING
+
+if TYPE_CHECKING:
+    from discord.ui import Item
+
+__all__ = ["DelegatingErrorsView", "OwnerOnlyView", "report_error", "send_with_view"]
+
+log = logging.getLogger(__name__)
+
+# What a sent message can be, depending on whether it was the first response or a followup.
+SentMessage = discord.InteractionMessage | discord.WebhookMessage | discord.Message
+
+
+async def report_error(interaction: discord.Interaction, error: Exception) -> None:
+    """Hand ``error`` to the command tree's error handler, the bot's only one.
+
+    Errors raised in button and modal callbacks then get the same friendly reply (and error id)
+    as errors raised in slash commands. Without a tree (a bare Client) the error is logged.
+    """
+    tree = getattr(interaction.client, "tree", None)
+    if not isinstance(tree, app_commands.CommandTree):
+        log.error("Unhandled error in a component callback", exc_info=error)
+        return
+    try:
+        # The original exception is passed on, not wrapped: the bot's handler accepts any
+        # Exception, so a UserFacingError raised in a callback is recognised as such.
+        await tree.on_error(interaction, error)  # type: ignore[arg-type]
+    except Exception:
+        log.exception("The error handler itself failed on %r", error)
+
+
+class DelegatingErrorsView(discord.ui.View):
+    """A View whose callback errors go to the bot's one error handler. Inherit from this."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: Item[Any], /
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class OwnerOnlyView(DelegatingErrorsView):
+    """A view only its owner may use; it disables its items when it times out.
+
+    Set ``message`` (``send_with_view`` does) so the timeout can edit it. Every accepted click
+    also remembers its interaction: that newer token is used for the timeout edit, so a view
+    kept alive by clicks never outlives the 15-minute token it would otherwise edit with.
+    """
+
+    refusal: str = "Only the person who ran this command can use these buttons."
+    timeout_content: str | None = None
+    """When set, the timeout edit also replaces the message's text with this."""
+
+    def __init__(self, owner_id: int, *, timeout: float | None = 180.0) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.message: SentMessage | None = None
+        self._latest: discord.Interaction | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(self.refusal, ephemeral=True)
+            return False
+        self.remember(interaction)
+        return True
+
+    def remember(self, interaction: discord.Interaction) -> None:
+        """Use ``interaction``'s token (whose original response is this view's message) to edit."""
+        self._latest = interaction
+
+    def disable_all(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button | discord.ui.Select):
+                item.disabled = True
+
+    async def on_timeout(self) -> None:
+        self.disable_all()
+        content = self.timeout_content if self.timeout_content is not None else MISSING
+        try:
+            if self._latest is not None:
+                # For a component interaction the "original response" is the view's message.
+                await self._latest.edit_original_response(content=content, view=self)
+            elif self.message is not None:
+                await self.message.edit(content=content, view=self)
+        except discord.HTTPException as error:
+            # The message was deleted or the token expired: nothing left to tidy.
+            log.info("Could not disable the buttons of %r on timeout: %s", self, error)
+
+
+async def send_with_view(
+    interaction: discord.Interaction,
+    *,
+    content: str | None = None,
+    embed: discord.Embed | None = None,
+    view: OwnerOnlyView | None = None,
+    ephemeral: bool = True,
+) -> SentMessage | None:
+    """Answer ``interaction`` (or follow up if it was already answered or deferred).
+
+    Returns the sent message when it is known, and stores it on ``view`` for its timeout edit.
+    """
+    view_arg: Any = view if view is not None else MISSING
+    embed_arg: Any = embed if embed is not None else MISSING
+    message: SentMessage | None
+    if interaction.response.is_done():
+        message = await interaction.followup.send(
+            content=content if content is not None else MISSING,
+            embed=embed_arg,
+            view=view_arg,
+            ephemeral=ephemeral,
+            wait=True,
+        )
+    else:
+        callback = await interaction.response.send_message(
+            content, embed=embed_arg, view=view_arg, ephemeral=ephemeral
+        )
+        resource = callback.resource
+        message = resource if isinstance(resource, discord.InteractionMessage) else None
+        if view is not None:
+            # The command's own token edits this response even if the resource is missing.
+            view.remember(interaction)
+    if view is not None:
+        view.message = message
+    return message

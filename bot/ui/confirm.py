@@ -1,0 +1,87 @@
+"""A yes/no question answered with two buttons, for destructive or irreversible actions."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.text import BUTTON_LABEL_LIMIT, truncate
+from bot.ui.base import OwnerOnlyView, send_with_view
+
+__all__ = ["TIMED_OUT", "ConfirmView", "confirm"]
+
+TIMED_OUT = "Timed out — nothing was changed."
+
+
+class _AnswerButton(discord.ui.Button["ConfirmView"]):
+    def __init__(self, label: str, style: discord.ButtonStyle, answer: bool) -> None:
+        super().__init__(label=truncate(label, BUTTON_LABEL_LIMIT), style=style)
+        self.answer = answer
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if self.view is not None:
+            await self.view.answer(interaction, self.answer)
+
+
+class ConfirmView(OwnerOnlyView):
+    """Confirm / Cancel. ``value`` is True, False, or None while unanswered or timed out.
+
+    Only the owner may answer; one answer disables both buttons and ends the view, so
+    ``await view.wait()`` returns as soon as the owner decides.
+    """
+
+    refusal = "Only the person who ran this command can answer this."
+
+    def __init__(
+        self,
+        owner_id: int,
+        *,
+        confirm_label: str = "Confirm",
+        cancel_label: str = "Cancel",
+        danger: bool = True,
+        timeout: float = 60,
+    ) -> None:
+        super().__init__(owner_id, timeout=timeout)
+        self.value: bool | None = None
+        confirm_style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.success
+        self.confirm_button = _AnswerButton(confirm_label, confirm_style, answer=True)
+        self.cancel_button = _AnswerButton(cancel_label, discord.ButtonStyle.secondary, False)
+        self.add_item(self.confirm_button)
+        self.add_item(self.cancel_button)
+
+    async def answer(self, interaction: discord.Interaction, value: bool) -> None:
+        if self.is_finished():
+            # A second click that raced the first: the question is already settled.
+            await interaction.response.defer()
+            return
+        self.value = value
+        self.disable_all()
+        self.stop()
+        await interaction.response.edit_message(view=self)
+
+
+async def confirm(
+    interaction: discord.Interaction,
+    prompt: str,
+    *,
+    confirm_label: str = "Confirm",
+    cancel_label: str = "Cancel",
+    danger: bool = True,
+    timeout: float = 60,
+) -> bool:
+    """Ask ``prompt`` ephemerally with Confirm / Cancel; True only when the owner confirms.
+
+    The keyword options are :class:`ConfirmView`'s. The click's own interaction is used up by
+    disabling the buttons, so report the outcome with ``interaction.followup.send(...)`` on
+    the original interaction. On timeout the prompt is replaced by a note that nothing changed.
+    """
+    view = ConfirmView(
+        interaction.user.id,
+        confirm_label=confirm_label,
+        cancel_label=cancel_label,
+        danger=danger,
+        timeout=timeout,
+    )
+    view.timeout_content = TIMED_OUT
+    await send_with_view(interaction, content=prompt, view=view, ephemeral=True)
+    await view.wait()
+    return view.value is True
