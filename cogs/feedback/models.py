@@ -1,0 +1,122 @@
+"""The feedback tables: items, their history, +1 votes, per-guild numbering and API specs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, utcnow
+
+
+class FeedbackCounter(Base):
+    """The last number handed out in a guild, so items read FB-1, FB-2 … per guild."""
+
+    __tablename__ = "feedback_counters"
+    guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class FeedbackItem(Base):
+    """One piece of feedback on one endpoint of an API."""
+
+    __tablename__ = "feedback_items"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "number"),
+        # One index per list filter, each ending in `number` so a filtered page is a range scan
+        # in the order the list is shown (newest first), never a sort of the whole guild.
+        Index("ix_feedback_items_guild_status_number", "guild_id", "status", "number"),
+        Index("ix_feedback_items_guild_path_number", "guild_id", "path", "number"),
+        Index("ix_feedback_items_guild_severity_number", "guild_id", "severity", "number"),
+        Index("ix_feedback_items_guild_reporter_number", "guild_id", "reporter_id", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    number: Mapped[int]
+    # None once the reporter asked to be forgotten (/admin forget).
+    reporter_id: Mapped[int | None]
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(200))
+    # True/False against the guild's registered specs at intake; None when none was registered.
+    in_spec: Mapped[bool | None]
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text)
+    expected: Mapped[str | None] = mapped_column(Text)
+    actual: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback_items.id", ondelete="SET NULL")
+    )
+    assignee_id: Mapped[int | None]
+    plus_ones: Mapped[int] = mapped_column(default=0)
+    channel_id: Mapped[int | None]
+    message_id: Mapped[int | None]
+    thread_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackHistory(Base):
+    """One change to an item: who did what, when, from which value to which, with a note."""
+
+    __tablename__ = "feedback_history"
+    __table_args__ = (Index("ix_feedback_history_item_id_id", "item_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int] = mapped_column(index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"))
+    # None for the bot itself, or once the actor asked to be forgotten.
+    actor_id: Mapped[int | None]
+    action: Mapped[str] = mapped_column(String(32))
+    from_value: Mapped[str | None] = mapped_column(String(200))
+    to_value: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackVote(Base):
+    """A member's +1 on an item ("Add my details to FB-N"): counted once per member."""
+
+    __tablename__ = "feedback_votes"
+    __table_args__ = (UniqueConstraint("item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int] = mapped_column(index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackSpec(Base):
+    """An OpenAPI 3 / Swagger 2 document registered in a guild, by name."""
+
+    __tablename__ = "feedback_specs"
+    __table_args__ = (UniqueConstraint("guild_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    name: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[str | None] = mapped_column(String(64))
+    spec_format: Mapped[str] = mapped_column(String(32))  # "OpenAPI 3.1.0", "Swagger 2.0"
+    added_by: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackOperation(Base):
+    """One operation (method + path template) of a registered spec."""
+
+    __tablename__ = "feedback_operations"
+    __table_args__ = (Index("ix_feedback_operations_guild_id_path", "guild_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    spec_id: Mapped[int] = mapped_column(ForeignKey("feedback_specs.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str | None] = mapped_column(String(200))
