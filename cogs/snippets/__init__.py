@@ -1,0 +1,1 @@
+"""Snippets: share, find and reuse code in the channel."""

@@ -1,0 +1,62 @@
+"""The snippets feature's tables.
+
+The full-text index (`snippets_fts`, SQLite FTS5, contentless) and, on PostgreSQL, the
+`search_vector` column are created by the migration and maintained by `SnippetService`; they are
+not ORM-mapped because their shape is dialect-specific.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, utcnow
+
+
+class Snippet(Base):
+    __tablename__ = "snippets"
+    __table_args__ = (
+        Index("ix_snippets_guild_id_id", "guild_id", "id"),
+        Index("ix_snippets_guild_id_author_id_id", "guild_id", "author_id", "id"),
+        Index("ix_snippets_guild_id_author_id_created_at", "guild_id", "author_id", "created_at"),
+        Index("ix_snippets_guild_id_star_count_id", "guild_id", "star_count", "id"),
+        # Ids are never reused, so a button on an old message can't act on a newer snippet.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    # None once the author was forgotten with "anonymise".
+    author_id: Mapped[int | None]
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(32))
+    # Space-separated, lower case; tags never contain whitespace.
+    tags: Mapped[str] = mapped_column(String(200), default="")
+    code: Mapped[str] = mapped_column(Text)
+    star_count: Mapped[int] = mapped_column(default=0)
+    # Where the share was posted, so a deletion can take the post down too.
+    channel_id: Mapped[int | None]
+    message_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+
+
+class SnippetStar(Base):
+    __tablename__ = "snippet_stars"
+    __table_args__ = (
+        Index("ix_snippet_stars_guild_id_user_id", "guild_id", "user_id"),
+        Index("ix_snippet_stars_guild_id_created_at", "guild_id", "created_at"),
+    )
+
+    snippet_id: Mapped[int] = mapped_column(
+        ForeignKey("snippets.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    guild_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+__all__ = ["Snippet", "SnippetStar"]
