@@ -9,6 +9,7 @@ is visible but still refused at run time; the permission walk test proves it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
@@ -72,7 +73,7 @@ async def has_tier(interaction: discord.Interaction, tier: Tier) -> bool:
     return await tier_of(interaction) >= tier
 
 
-def require(tier: Tier) -> Any:
+def require(tier: Tier) -> Callable[[T], T]:
     """Hide (for moderator commands) and enforce a tier on an app command or context menu.
 
     Use it under `@group.command(...)` or `@app_commands.context_menu(...)`, like any check.
