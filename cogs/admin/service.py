@@ -1,0 +1,396 @@
+"""The admin feature's logic: settings report, export, forgetting members, stats, pending forgets.
+
+No Discord here: plain ids and values in, small frozen results out. Discord-side checks (does a
+channel exist, is a role below the bot's) live in commands.py because they need the guild.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import BigInteger, Table, delete, func, select, update
+
+import bot.models  # noqa: F401  (the core tables must be in the metadata the export walks)
+from bot.db import Base
+from bot.errors import UserFacingError
+from bot.guild_settings import SPECS, GuildConfig, Kind, Source
+from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
+from bot.models import AuditEntry, FeatureBlock, GuildSetting
+from cogs.admin.models import PendingForget
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+EXPORT_SCHEMA = "nexus.guild-export"
+# Bump when the file's shape changes (not when a feature adds a table: tables are listed inside).
+EXPORT_VERSION = 1
+FORGET_KIND = "admin.forget"
+
+
+class AdminError(UserFacingError):
+    """A moderator asked for something the admin feature cannot do; the message says why."""
+
+
+class NothingToForget(AdminError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Nexus holds no personal data about that member in this server, so there was "
+            "nothing to forget. Nothing was changed."
+        )
+
+
+# ---- settings report -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingLine:
+    key: str
+    description: str
+    shown_value: str
+    source: Source
+
+
+def describe_value(kind: Kind, value: Any) -> str:
+    """A setting's value as a moderator reads it; mentions render as names in embeds, never ping."""
+    if value is None:
+        return "not set"
+    if kind is Kind.TEXT_CHANNEL:
+        return f"<#{int(value)}>"
+    if kind is Kind.ROLE:
+        return f"<@&{int(value)}>"
+    if kind is Kind.BOOL:
+        return "on" if value else "off"
+    if hasattr(value, "get_secret_value"):
+        # Defensive: a secret must never be shown, even if someone adds one to SPECS.
+        return "(secret, hidden)"
+    return f"`{value}`"
+
+
+def settings_report(config: GuildConfig) -> list[SettingLine]:
+    """Every registered setting, in registry order, with its value and where it came from."""
+    lines = []
+    for spec in SPECS:
+        resolved = config.values[spec.key]
+        lines.append(
+            SettingLine(
+                spec.key,
+                spec.description,
+                describe_value(spec.kind, resolved.value),
+                resolved.source,
+            )
+        )
+    return lines
+
+
+# ---- export --------------------------------------------------------------------------------
+
+
+def guild_tables() -> list[Table]:
+    """Every table (of every loaded feature) that holds rows of a guild, parents first."""
+    return [table for table in Base.metadata.sorted_tables if "guild_id" in table.c]
+
+
+def json_safe(value: Any, *, wide_int: bool = False) -> Any:
+    """A value as plain JSON. 64-bit integer columns become strings (as in Discord's own API),
+    so a JavaScript reader keeps every digit of an id."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return str(value) if wide_int else value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, Enum):
+        return json_safe(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    return str(value)
+
+
+def _is_wide_int(table: Table, column: str) -> bool:
+    return isinstance(table.c[column].type, BigInteger)
+
+
+@dataclass(frozen=True)
+class GuildExport:
+    data: bytes
+    table_rows: dict[str, int]
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.table_rows.values())
+
+
+class ExportService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def export_guild(
+        self, guild_id: int, exported_at: datetime, bot_version: str
+    ) -> GuildExport:
+        """The guild's rows of every table as one JSON document (see EXPORT_SCHEMA/VERSION).
+
+        Rows are written table by table as they are read, so only the text is held in memory.
+        """
+        tables = guild_tables()
+        counts: dict[str, int] = {}
+        parts: list[str] = [
+            "{",
+            f'"schema": {json.dumps(EXPORT_SCHEMA)}, "version": {EXPORT_VERSION}, ',
+            f'"guild_id": {json.dumps(str(guild_id))}, ',
+            f'"exported_at": {json.dumps(exported_at.isoformat())}, ',
+            f'"bot_version": {json.dumps(bot_version)}, ',
+            '"tables": {',
+        ]
+        async with self._sessions() as session:
+            for index, table in enumerate(tables):
+                columns = [column.name for column in table.columns]
+                wide = {name: _is_wide_int(table, name) for name in columns}
+                order = list(table.primary_key.columns) or list(table.columns)
+                result = await session.stream(
+                    select(table).where(table.c.guild_id == guild_id).order_by(*order)
+                )
+                rows: list[str] = []
+                async for row in result.mappings():
+                    rows.append(
+                        json.dumps(
+                            {name: json_safe(row[name], wide_int=wide[name]) for name in columns},
+                            ensure_ascii=False,
+                        )
+                    )
+                counts[table.name] = len(rows)
+                separator = ", " if index else ""
+                parts.append(
+                    f"{separator}{json.dumps(table.name)}: "
+                    f'{{"columns": {json.dumps(columns)}, "rows": [{", ".join(rows)}]}}'
+                )
+        parts.append("}}")
+        return GuildExport("".join(parts).encode("utf-8"), counts)
+
+
+# ---- forgetting a member -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForgetOutcome:
+    # "feature: what" → how many, only non-zero entries, in a stable order.
+    removed: dict[str, int]
+    # Features whose forget hook failed; their data may still be there.
+    failed: tuple[str, ...] = ()
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.removed)
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    # feature → {counter: value}; a feature whose hook failed is in `failed`.
+    features: dict[str, dict[str, int]]
+    core: dict[str, int]
+    failed: tuple[str, ...] = ()
+
+
+class AdminService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    # -- forget --
+
+    async def forget_member(
+        self, request: ForgetRequest, hooks: Sequence[FeatureHooks]
+    ) -> ForgetOutcome:
+        """Ask every feature to forget the member, then remove the core's rows about them.
+
+        A failing feature does not stop the others; it is reported so a moderator can retry.
+        Raises NothingToForget when no feature held anything about the member.
+        The audit log is kept: it is the record of moderators' actions, not the member's data.
+        """
+        removed: dict[str, int] = {}
+        failed: list[str] = []
+        for hook in hooks:
+            if hook.forget is None:
+                continue
+            try:
+                report: ForgetReport = await hook.forget(request)
+            except Exception:
+                log.exception("forget hook of %s failed for %s", hook.feature, request)
+                failed.append(hook.feature)
+                continue
+            for what, count in report.items():
+                if count:
+                    removed[f"{hook.feature}: {what}"] = int(count)
+        core = await self._forget_core_rows(request.guild_id, request.user_id)
+        for what, count in core.items():
+            if count:
+                removed[f"core: {what}"] = count
+        if not removed and not failed:
+            raise NothingToForget()
+        return ForgetOutcome(removed, tuple(failed))
+
+    async def _forget_core_rows(self, guild_id: int, user_id: int) -> dict[str, int]:
+        async with self._sessions.begin() as session:
+            blocks = await session.execute(
+                delete(FeatureBlock).where(
+                    FeatureBlock.guild_id == guild_id, FeatureBlock.user_id == user_id
+                )
+            )
+            pending = await session.execute(
+                delete(PendingForget).where(
+                    PendingForget.guild_id == guild_id, PendingForget.user_id == user_id
+                )
+            )
+            # Who last changed a setting is personal; the setting itself is the guild's.
+            settings = await session.execute(
+                update(GuildSetting)
+                .where(GuildSetting.guild_id == guild_id, GuildSetting.updated_by == user_id)
+                .values(updated_by=None)
+            )
+        return {
+            "feature blocks removed": _affected(blocks),
+            "pending automatic forget removed": _affected(pending),
+            "settings changes anonymised": _affected(settings),
+        }
+
+    # -- stats --
+
+    async def stats(self, guild_id: int, hooks: Iterable[FeatureHooks]) -> StatsReport:
+        features: dict[str, dict[str, int]] = {}
+        failed: list[str] = []
+        for hook in hooks:
+            if hook.stats is None:
+                continue
+            try:
+                features[hook.feature] = dict(await hook.stats(guild_id))
+            except Exception:
+                log.exception("stats hook of %s failed", hook.feature)
+                failed.append(hook.feature)
+        return StatsReport(features, await self._core_counts(guild_id), tuple(failed))
+
+    async def _core_counts(self, guild_id: int) -> dict[str, int]:
+        async with self._sessions() as session:
+            audit = await session.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.guild_id == guild_id)
+            )
+            blocks = await session.scalar(
+                select(func.count())
+                .select_from(FeatureBlock)
+                .where(FeatureBlock.guild_id == guild_id)
+            )
+            pending = await session.scalar(
+                select(func.count())
+                .select_from(PendingForget)
+                .where(PendingForget.guild_id == guild_id)
+            )
+        return {
+            "audit entries": audit or 0,
+            "feature blocks": blocks or 0,
+            "pending forgets": pending or 0,
+        }
+
+    # -- audit helpers --
+
+    async def audit_actions(self, guild_id: int, prefix: str, limit: int = 25) -> list[str]:
+        """Distinct audit actions of this guild containing `prefix` (for autocomplete)."""
+        query = select(AuditEntry.action).where(AuditEntry.guild_id == guild_id).distinct()
+        if prefix:
+            query = query.where(AuditEntry.action.contains(prefix.lower(), autoescape=True))
+        async with self._sessions() as session:
+            actions = (await session.scalars(query.order_by(AuditEntry.action).limit(limit))).all()
+        return list(actions)
+
+    # -- pending forgets (after a member leaves) --
+
+    async def schedule_forget(
+        self, guild_id: int, user_id: int, left_at: datetime, delay: timedelta
+    ) -> datetime:
+        """Remember to forget a member at `left_at + delay` (replacing an older plan)."""
+        due_at = left_at + delay
+        async with self._sessions.begin() as session:
+            await session.merge(
+                PendingForget(guild_id=guild_id, user_id=user_id, left_at=left_at, due_at=due_at)
+            )
+        return due_at
+
+    async def cancel_forget(self, guild_id: int, user_id: int) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(PendingForget).where(
+                    PendingForget.guild_id == guild_id, PendingForget.user_id == user_id
+                )
+            )
+        return _affected(result) > 0
+
+    async def pending_forget(self, guild_id: int, user_id: int) -> PendingForgetPlan | None:
+        async with self._sessions() as session:
+            row = await session.get(PendingForget, (guild_id, user_id))
+        return PendingForgetPlan(row.guild_id, row.user_id, row.due_at) if row else None
+
+    async def pending_forgets(self) -> list[PendingForgetPlan]:
+        async with self._sessions() as session:
+            rows = (
+                await session.scalars(select(PendingForget).order_by(PendingForget.due_at))
+            ).all()
+        return [PendingForgetPlan(r.guild_id, r.user_id, r.due_at) for r in rows]
+
+
+@dataclass(frozen=True)
+class PendingForgetPlan:
+    guild_id: int
+    user_id: int
+    due_at: datetime
+
+    @property
+    def job_id(self) -> str:
+        return f"admin.forget:{self.guild_id}:{self.user_id}"
+
+    @property
+    def item_key(self) -> str:
+        return f"{self.guild_id}:{self.user_id}"
+
+
+def _affected(result: Any) -> int:
+    count = getattr(result, "rowcount", 0)
+    return int(count) if count and count > 0 else 0
+
+
+def format_duration(seconds: float) -> str:
+    """`3d 4h 5m`: the largest three units of a duration."""
+    remaining = max(0, int(seconds))
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        value, remaining = divmod(remaining, size)
+        if value:
+            parts.append(f"{value}{unit}")
+    return " ".join(parts[:3]) or "0s"
+
+
+def format_bytes(size: int | None) -> str:
+    if size is None:
+        return "unknown"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
