@@ -1,0 +1,599 @@
+"""Who pairs with whom: general maximum-weight matching over a compatibility graph.
+
+Pure functions, no database and no Discord, so a round can run in a worker process
+(`bot.run_cpu_bound`), be replayed from its logged seed, and be tested by brute force.
+
+How a round is built (facts behind the choices: ../shared/notes/matching.md):
+
+1. Every pair of people gets an integer weight: a base (being paired beats sitting out), shared
+   working hours, level (adjacent levels best), a frontend↔backend complement bonus, shared
+   topics, a bonus for people who waited or sat out, a tiny seeded tie-breaker, minus a penalty
+   for having met before that decays with age.
+2. One odd person out is chosen first: the one with the fewest trios so far. They join a pair
+   at the end, making the round's only trio.
+3. Everyone else is matched with rustworkx's blossom algorithm (a general matching: a
+   bipartite assignment on one pool can pair a person with themselves or break symmetry). At
+   scale the graph is sparse: each person's best `top_k` partners (numpy, in row blocks), union
+   of both directions; above `region_size` people the pool is split by time zone first.
+   Partners from the last `recent_rounds` rounds are left off those lists, so with
+   `max_cardinality=True` a repeat-free matching is found whenever the lists allow one.
+4. Anyone left unmatched by that (rare) is paired on a complete graph with graded penalties.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import rustworkx as rx
+
+IntArray = npt.NDArray[np.int64]
+
+LEVELS: tuple[str, ...] = ("beginner", "intermediate", "advanced")
+TRACKS: tuple[str, ...] = ("backend", "frontend", "fullstack")
+
+# ---- weights (integers: rustworkx's matching takes int weights only) ------------------------
+BASE = 100
+TZ_POINTS_PER_HOUR = 10
+WORKDAY_START_HOUR = 9.0
+WORKDAY_HOURS = 8.0
+# Indexed by the level difference: adjacent levels learn most from each other.
+LEVEL_POINTS = (30, 40, 0)
+TOPIC_POINTS = 20
+TOPICS_COUNTED = 3
+WAIT_POINTS = 10
+WAIT_ROUNDS_COUNTED = 6
+JITTER_RANGE = 5
+# Track codes: 0 unknown, 1 backend, 2 frontend, 3 fullstack.
+TRACK_POINTS = np.array(
+    [
+        [0, 0, 0, 0],
+        [0, 0, 40, 20],
+        [0, 40, 0, 20],
+        [0, 20, 20, 10],
+    ],
+    dtype=np.int64,
+)
+# Penalty by how many rounds ago two people last met (index 0: never). The first four are
+# heavier than any edge can gain, so an avoidable recent repeat never pays; then it decays.
+PENALTY_BY_AGE = np.array([0, 1000, 900, 800, 700, 80, 40, 20, 10], dtype=np.int64)
+PENALTY_LONG_AGO = 5
+# Discourages putting people who already had many trios into the trio.
+TRIO_SPREAD_POINTS = 15
+# Keeps every edge of the fallback graph positive (it is used with max_cardinality, so a
+# constant shift does not change which matching wins).
+FALLBACK_SHIFT = int(PENALTY_BY_AGE.max()) + 1
+
+_EXCLUDED = np.iinfo(np.int64).min // 4
+_MASK64 = (1 << 64) - 1
+
+
+@dataclass(frozen=True)
+class Person:
+    """One participant as matching sees them."""
+
+    user_id: int
+    level: int  # index into LEVELS
+    track: str | None
+    # UTC offset at the round's time, in hours (DST already applied by the caller).
+    utc_offset_hours: float
+    topics: frozenset[str] = frozenset()
+    trios: int = 0
+    # Rounds sat out or waited for; earns a bonus, capped at WAIT_ROUNDS_COUNTED.
+    waiting: int = 0
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    top_k: int = 24
+    region_size: int = 2500
+    recent_rounds: int = 4
+    allow_trio: bool = True
+    # Up to this many people, a trio that forces a repeat is searched exhaustively.
+    exhaustive_trio_max: int = 16
+    trio_attempts: int = 3
+
+
+@dataclass(frozen=True)
+class Group:
+    members: tuple[int, ...]
+    weight: int
+    reasons: tuple[str, ...]
+    shared_topics: tuple[str, ...]
+    # Pairs inside the group that met within the last `recent_rounds` rounds.
+    repeats: int
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    groups: tuple[Group, ...]
+    sat_out: tuple[int, ...]
+    seed: int
+    total_weight: int
+    repeats: int
+    trio_member: int | None = None
+
+    @property
+    def pairs(self) -> int:
+        return sum(1 for group in self.groups if len(group.members) == 2)
+
+    @property
+    def trios(self) -> int:
+        return sum(1 for group in self.groups if len(group.members) == 3)
+
+
+def pair_key(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def _mix64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """splitmix64's finaliser: a fast, well-spread, reproducible hash of 64-bit integers."""
+    with np.errstate(over="ignore"):
+        x = values ^ (values >> np.uint64(30))
+        x = x * np.uint64(0xBF58476D1CE4E5B9)
+        x = x ^ (x >> np.uint64(27))
+        x = x * np.uint64(0x94D049BB133111EB)
+        mixed: npt.NDArray[np.uint64] = x ^ (x >> np.uint64(31))
+        return mixed
+
+
+def _track_code(track: str | None) -> int:
+    return TRACKS.index(track) + 1 if track in TRACKS else 0
+
+
+@dataclass
+class Pool:
+    """The people of one round as numpy arrays, indexed 0..n-1 in user-id order."""
+
+    people: tuple[Person, ...]
+    history: Mapping[tuple[int, int], int]
+    seed: int
+    config: MatchConfig = field(default_factory=MatchConfig)
+
+    def __post_init__(self) -> None:
+        self.people = tuple(sorted(self.people, key=lambda p: p.user_id))
+        people = self.people
+        self.n = len(people)
+        self.ids = np.array([p.user_id for p in people], dtype=np.uint64)
+        self.index = {p.user_id: i for i, p in enumerate(people)}
+        self.level = np.array([p.level for p in people], dtype=np.int64)
+        self.track = np.array([_track_code(p.track) for p in people], dtype=np.int64)
+        self.start = np.array(
+            [(WORKDAY_START_HOUR - p.utc_offset_hours) % 24.0 for p in people], dtype=np.float64
+        )
+        self.wait = np.array(
+            [WAIT_POINTS * min(max(p.waiting, 0), WAIT_ROUNDS_COUNTED) for p in people],
+            dtype=np.int64,
+        )
+        self.trios = np.array([p.trios for p in people], dtype=np.int64)
+        self.vocabulary = sorted({topic for p in people for topic in p.topics})
+        words = max(1, math.ceil(len(self.vocabulary) / 64))
+        topic_index = {topic: i for i, topic in enumerate(self.vocabulary)}
+        bits = np.zeros((self.n, words), dtype=np.uint64)
+        for row, person in enumerate(people):
+            for topic in person.topics:
+                position = topic_index[topic]
+                bits[row, position // 64] |= np.uint64(1 << (position % 64))
+        self.topic_bits = bits
+        self.seed_hash = np.uint64(hash_seed(self.seed))
+        self._load_history()
+
+    def _load_history(self) -> None:
+        rows: list[int] = []
+        cols: list[int] = []
+        ages: list[int] = []
+        for (a, b), age in self.history.items():
+            i, j = self.index.get(a), self.index.get(b)
+            if i is None or j is None or i == j or age < 1:
+                continue
+            rows += [i, j]
+            cols += [j, i]
+            ages += [age, age]
+        keys = np.array(rows, dtype=np.int64) * self.n + np.array(cols, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.hist_keys = keys[order]
+        self.hist_rows = np.array(rows, dtype=np.int64)[order]
+        self.hist_cols = np.array(cols, dtype=np.int64)[order]
+        self.hist_ages = np.array(ages, dtype=np.int64)[order]
+
+    # ---- weights --------------------------------------------------------------------------
+
+    def overlap_hours(self, a: IntArray, b: IntArray) -> npt.NDArray[np.float64]:
+        gap = np.abs(self.start[a] - self.start[b])
+        gap = np.minimum(gap, 24.0 - gap)
+        return np.clip(WORKDAY_HOURS - gap, 0.0, None)
+
+    def shared_topic_counts(self, a: IntArray, b: IntArray) -> IntArray:
+        shared = np.bitwise_count(self.topic_bits[a] & self.topic_bits[b])
+        counts: IntArray = shared.sum(axis=-1, dtype=np.int64)
+        return counts
+
+    def jitter(self, a: IntArray, b: IntArray) -> IntArray:
+        """A per-pair tie-breaker from the seed, symmetric in a and b."""
+        low = np.minimum(self.ids[a], self.ids[b])
+        high = np.maximum(self.ids[a], self.ids[b])
+        with np.errstate(over="ignore"):
+            mixed = _mix64(_mix64(low ^ self.seed_hash) + high)
+        return (mixed % np.uint64(JITTER_RANGE)).astype(np.int64)
+
+    def scores(self, a: IntArray, b: IntArray) -> IntArray:
+        """Weight before any penalty for meeting again; a and b broadcast."""
+        a, b = np.broadcast_arrays(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
+        tz = np.floor(self.overlap_hours(a, b) * TZ_POINTS_PER_HOUR).astype(np.int64)
+        level = np.asarray(LEVEL_POINTS, dtype=np.int64)[np.abs(self.level[a] - self.level[b])]
+        track = TRACK_POINTS[self.track[a], self.track[b]]
+        topics = np.minimum(self.shared_topic_counts(a, b), TOPICS_COUNTED) * TOPIC_POINTS
+        total: IntArray = BASE + tz + level + track + topics + self.wait[a] + self.wait[b]
+        return total + self.jitter(a, b)
+
+    def ages(self, a: IntArray, b: IntArray) -> IntArray:
+        """Rounds since a and b last met (0: never)."""
+        keys = np.asarray(a, dtype=np.int64) * self.n + np.asarray(b, dtype=np.int64)
+        if self.hist_keys.size == 0:
+            return np.zeros_like(keys)
+        position = np.searchsorted(self.hist_keys, keys)
+        position = np.minimum(position, self.hist_keys.size - 1)
+        found = self.hist_keys[position] == keys
+        return np.where(found, self.hist_ages[position], 0)
+
+    def penalties(self, a: IntArray, b: IntArray) -> IntArray:
+        ages = self.ages(a, b)
+        table = np.where(
+            ages < PENALTY_BY_AGE.size,
+            PENALTY_BY_AGE[np.minimum(ages, PENALTY_BY_AGE.size - 1)],
+            PENALTY_LONG_AGO,
+        )
+        return table.astype(np.int64)
+
+    def weights(self, a: IntArray, b: IntArray) -> IntArray:
+        """The full weight of pairing a with b, penalty for meeting again included."""
+        return self.scores(a, b) - self.penalties(a, b)
+
+    def is_recent(self, a: IntArray, b: IntArray) -> npt.NDArray[np.bool_]:
+        ages = self.ages(a, b)
+        return (ages >= 1) & (ages <= self.config.recent_rounds)
+
+    # ---- candidate graph ------------------------------------------------------------------
+
+    def candidate_edges(self, members: IntArray) -> tuple[IntArray, IntArray]:
+        """Each member's best `top_k` partners among `members` (recent partners left off).
+
+        Returns global index pairs (a < b), the union of both directions. When top_k covers
+        everyone this is the complete graph minus recent partners.
+        """
+        m = members.size
+        k = min(self.config.top_k, m - 1)
+        if k <= 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        local_of = np.full(self.n, -1, dtype=np.int64)
+        local_of[members] = np.arange(m)
+        block = max(1, 2_000_000 // m)
+        sources: list[IntArray] = []
+        targets: list[IntArray] = []
+        for start in range(0, m, block):
+            rows = members[start : start + block]
+            values = self.scores(rows[:, None], members[None, :])
+            self._exclude_recent_and_self(values, rows, local_of, start)
+            if k < m - 1:
+                top = np.argpartition(-values, k - 1, axis=1)[:, :k]
+            else:
+                top = np.broadcast_to(np.arange(m), values.shape)
+            picked = np.take_along_axis(values, top, axis=1)
+            keep = picked > _EXCLUDED
+            row_local = np.broadcast_to(np.arange(start, start + rows.size)[:, None], top.shape)
+            sources.append(row_local[keep])
+            targets.append(top[keep])
+        source = np.concatenate(sources)
+        target = np.concatenate(targets)
+        low, high = np.minimum(source, target), np.maximum(source, target)
+        keys = np.unique(low * m + high)
+        return members[keys // m], members[keys % m]
+
+    def _exclude_recent_and_self(
+        self, values: IntArray, rows: IntArray, local_of: IntArray, start: int
+    ) -> None:
+        local_rows = np.arange(rows.size)
+        values[local_rows, start + local_rows] = _EXCLUDED
+        if self.hist_rows.size == 0:
+            return
+        # History entries whose row is one of this block's members.
+        row_position = np.full(self.n, -1, dtype=np.int64)
+        row_position[rows] = local_rows
+        hit_rows = row_position[self.hist_rows]
+        hit_cols = local_of[self.hist_cols]
+        recent = (self.hist_ages <= self.config.recent_rounds) & (hit_rows >= 0) & (hit_cols >= 0)
+        values[hit_rows[recent], hit_cols[recent]] = _EXCLUDED
+        older = (self.hist_ages > self.config.recent_rounds) & (hit_rows >= 0) & (hit_cols >= 0)
+        a, b = rows[hit_rows[older]], self.hist_cols[older]
+        values[hit_rows[older], hit_cols[older]] -= self.penalties(a, b)
+
+
+# ---- matching -------------------------------------------------------------------------------
+
+
+def hash_seed(seed: int) -> int:
+    return int(_mix64(np.array([seed & _MASK64], dtype=np.uint64))[0])
+
+
+def _blossom(a: IntArray, b: IntArray, weights: IntArray) -> list[tuple[int, int]]:
+    """Maximum-cardinality, maximum-weight matching of the graph given as edges (global ids)."""
+    if a.size == 0:
+        return []
+    nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    local_a, local_b = inverse[: a.size], inverse[a.size :]
+    graph: rx.PyGraph[None, int] = rx.PyGraph(multigraph=False)
+    graph.add_nodes_from([None] * nodes.size)
+    graph.add_edges_from(zip(local_a.tolist(), local_b.tolist(), weights.tolist(), strict=True))
+    matched = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=int)
+    pairs = [pair_key(int(nodes[u]), int(nodes[v])) for u, v in matched]
+    return sorted(pairs)
+
+
+def _regions(pool: Pool, members: IntArray) -> list[IntArray]:
+    """Split a large pool into time-zone neighbourhoods of at most `region_size` (even sizes)."""
+    size = pool.config.region_size
+    if members.size <= size:
+        return [members]
+    count = math.ceil(members.size / size)
+    ordered = members[np.lexsort((pool.ids[members], pool.start[members]))]
+    even_chunk = 2 * math.ceil(members.size / count / 2)
+    return [ordered[i : i + even_chunk] for i in range(0, members.size, even_chunk)]
+
+
+def _pair_up(pool: Pool, members: IntArray) -> tuple[list[tuple[int, int]], list[int]]:
+    """Pair `members` (global indices); returns pairs and who is left (one at most)."""
+    pairs: list[tuple[int, int]] = []
+    for region in _regions(pool, members):
+        a, b = pool.candidate_edges(region)
+        pairs += _blossom(a, b, pool.weights(a, b))
+    matched = {i for pair in pairs for i in pair}
+    leftovers = np.array([i for i in members.tolist() if i not in matched], dtype=np.int64)
+    if leftovers.size >= 2:
+        # Sparsity or recent partners stranded these few: pair them on a complete graph,
+        # where meeting again costs its graded penalty.
+        low, high = np.triu_indices(leftovers.size, k=1)
+        a, b = leftovers[low], leftovers[high]
+        pairs += _blossom(a, b, pool.weights(a, b) + FALLBACK_SHIFT)
+        matched = {i for pair in pairs for i in pair}
+        leftovers = np.array([i for i in leftovers.tolist() if i not in matched], dtype=np.int64)
+    return sorted(pairs), leftovers.tolist()
+
+
+@dataclass(frozen=True)
+class _Draft:
+    pairs: tuple[tuple[int, int], ...]
+    trio: tuple[int, int, int] | None
+    sat_out: tuple[int, ...]
+    repeats: int
+    weight: int
+
+
+def _draft(
+    pool: Pool,
+    pairs: Sequence[tuple[int, int]],
+    trio: tuple[int, int, int] | None,
+    sat_out: Sequence[int],
+) -> _Draft:
+    links = list(pairs)
+    if trio is not None:
+        links += list(itertools.combinations(trio, 2))
+    a = np.array([x for x, _ in links], dtype=np.int64)
+    b = np.array([y for _, y in links], dtype=np.int64)
+    repeats = int(pool.is_recent(a, b).sum()) if links else 0
+    weight = int(pool.weights(a, b).sum()) if links else 0
+    return _Draft(tuple(pairs), trio, tuple(sat_out), repeats, weight)
+
+
+def _join_trio(pool: Pool, odd: int, pairs: Sequence[tuple[int, int]]) -> int:
+    """Which pair the odd person joins: no recent partner if possible, then best fit."""
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    x = np.full(a.size, odd, dtype=np.int64)
+    recent = pool.is_recent(x, a).astype(np.int64) + pool.is_recent(x, b)
+    fit = pool.weights(x, a) + pool.weights(x, b)
+    fit -= TRIO_SPREAD_POINTS * (pool.trios[a] + pool.trios[b])
+    # Fewest recent partners first, then the best fit; lexsort's last key is the primary one.
+    return int(np.lexsort((-fit, recent))[0])
+
+
+def _with_trio(pool: Pool, odd: int, rest: IntArray) -> _Draft:
+    pairs, _ = _pair_up(pool, rest)
+    if not pairs:
+        return _draft(pool, [], None, [odd, *rest.tolist()])
+    chosen = _join_trio(pool, odd, pairs)
+    a, b = pairs[chosen]
+    others = pairs[:chosen] + pairs[chosen + 1 :]
+    return _draft(pool, others, (odd, a, b), [])
+
+
+def _forced_trio(pool: Pool, odd: int, rest: IntArray) -> _Draft | None:
+    """Small pools: try every pair for the odd person to join, looking for zero repeats."""
+    everyone = rest.tolist()
+    for a, b in itertools.combinations(everyone, 2):
+        trio = np.array([odd, odd, a], dtype=np.int64), np.array([a, b, b], dtype=np.int64)
+        if pool.is_recent(*trio).any():
+            continue
+        remaining = np.array([i for i in everyone if i not in (a, b)], dtype=np.int64)
+        pairs, _ = _pair_up(pool, remaining)
+        draft = _draft(pool, pairs, (odd, a, b), [])
+        if draft.repeats == 0:
+            return draft
+    return None
+
+
+def _trio_order(pool: Pool, members: IntArray) -> list[int]:
+    """Who should take the trio: fewest trios so far, ties broken by the seed."""
+    node_hash = _mix64(pool.ids[members] ^ pool.seed_hash)
+    return [int(members[i]) for i in np.lexsort((node_hash, pool.trios[members]))]
+
+
+def _solve(pool: Pool) -> _Draft:
+    everyone = np.arange(pool.n, dtype=np.int64)
+    if pool.n % 2 == 0 or not pool.config.allow_trio or pool.n < 3:
+        pairs, left = _pair_up(pool, everyone)
+        return _draft(pool, pairs, None, left)
+    small = pool.n <= pool.config.exhaustive_trio_max
+    order = _trio_order(pool, everyone)
+    best: _Draft | None = None
+    for odd in order if small else order[: pool.config.trio_attempts]:
+        rest = everyone[everyone != odd]
+        draft = _with_trio(pool, odd, rest)
+        if draft.repeats and small:
+            draft = _forced_trio(pool, odd, rest) or draft
+        if draft.repeats == 0:
+            return draft
+        if best is None or (draft.repeats, -draft.weight) < (best.repeats, -best.weight):
+            best = draft
+    assert best is not None
+    return best
+
+
+# ---- explanations -----------------------------------------------------------------------------
+
+
+def _clock(hours: float) -> str:
+    minutes = round((hours % 24.0) * 60)
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
+def _shared_window(pool: Pool, members: Sequence[int]) -> tuple[float, float] | None:
+    """The UTC hours every member's working day shares, as (start, length)."""
+    starts = sorted(float(pool.start[i]) for i in members)
+    # Try each member's start as the window start; keep the longest common stretch.
+    best: tuple[float, float] | None = None
+    for anchor in starts:
+        ends = [((anchor - s) % 24.0) for s in starts]
+        if max(ends) >= WORKDAY_HOURS:
+            continue
+        length = WORKDAY_HOURS - max(ends)
+        if best is None or length > best[1]:
+            best = (anchor, length)
+    return best
+
+
+def explain(pool: Pool, members: Sequence[int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Reasons a group was matched, and the topics at least two members share."""
+    people = [pool.people[i] for i in members]
+    counts: dict[str, int] = {}
+    for person in people:
+        for topic in person.topics:
+            counts[topic] = counts.get(topic, 0) + 1
+    shared = tuple(sorted(topic for topic, count in counts.items() if count >= 2))
+    reasons: list[str] = []
+    if shared:
+        reasons.append(f"shared topics: {', '.join(shared[:5])}")
+    window = _shared_window(pool, members)
+    if window is not None and window[1] >= 0.5:
+        start, length = window
+        hours = f"{length:g} h"
+        reasons.append(
+            f"{hours} of overlapping working hours ({_clock(start)}–{_clock(start + length)} UTC)"
+        )
+    tracks = {person.track for person in people}
+    if {"frontend", "backend"} <= tracks:
+        reasons.append("complementary tracks: frontend + backend")
+    elif "fullstack" in tracks and len(tracks - {None}) > 1:
+        reasons.append(f"complementary tracks: {' + '.join(sorted(t for t in tracks if t))}")
+    levels = sorted({person.level for person in people})
+    if len(levels) == 1:
+        reasons.append(f"same level ({LEVELS[levels[0]]})")
+    elif levels[-1] - levels[0] == 1:
+        reasons.append(f"adjacent levels ({' + '.join(LEVELS[i] for i in levels)})")
+    if any(person.waiting > 0 for person in people):
+        reasons.append("priority for someone who waited last time")
+    links = list(itertools.combinations(members, 2))
+    ages = pool.ages(np.array([x for x, _ in links]), np.array([y for _, y in links]))
+    if int(ages.min()) == 0 and int(ages.max()) == 0:
+        reasons.append("you have not been paired before")
+    return tuple(reasons), shared
+
+
+# ---- entry points -----------------------------------------------------------------------------
+
+
+def match_round(
+    people: Iterable[Person],
+    history: Mapping[tuple[int, int], int],
+    seed: int,
+    config: MatchConfig | None = None,
+) -> RoundPlan:
+    """Match one round. `history` maps pair_key(a, b) to how many rounds ago they last met.
+
+    Deterministic: the same people, history, seed and config give the same plan, whatever the
+    order of `people`.
+    """
+    pool = Pool(tuple(people), history, seed, config or MatchConfig())
+    if len({p.user_id for p in pool.people}) != pool.n:
+        raise ValueError("a person appears twice")
+    if pool.n < 2:
+        return RoundPlan((), tuple(p.user_id for p in pool.people), seed, 0, 0)
+    draft = _solve(pool)
+    groups = [(a, b) for a, b in draft.pairs]
+    trio_member: int | None = None
+    if draft.trio is not None:
+        groups.append(tuple(sorted(draft.trio)))  # type: ignore[arg-type]
+        trio_member = pool.people[draft.trio[0]].user_id
+    built = tuple(sorted((_group(pool, members) for members in groups), key=lambda g: g.members))
+    return RoundPlan(
+        groups=built,
+        sat_out=tuple(pool.people[i].user_id for i in draft.sat_out),
+        seed=seed,
+        total_weight=sum(group.weight for group in built),
+        repeats=sum(group.repeats for group in built),
+        trio_member=trio_member,
+    )
+
+
+def _group(pool: Pool, members: Sequence[int]) -> Group:
+    links = list(itertools.combinations(members, 2))
+    a = np.array([x for x, _ in links], dtype=np.int64)
+    b = np.array([y for _, y in links], dtype=np.int64)
+    reasons, shared = explain(pool, members)
+    return Group(
+        members=tuple(sorted(pool.people[i].user_id for i in members)),
+        weight=int(pool.weights(a, b).sum()),
+        reasons=reasons,
+        shared_topics=shared,
+        repeats=int(pool.is_recent(a, b).sum()),
+    )
+
+
+def best_partner(
+    person: Person,
+    waiting: Sequence[Person],
+    history: Mapping[tuple[int, int], int],
+    seed: int,
+) -> Person | None:
+    """For `/pair now`: the best compatible person among those waiting, or None.
+
+    Compatible means levels at most one apart and not partners in the last round. Among them,
+    the highest weight wins; `waiting` is in arrival order, so ties go to the longest wait.
+    """
+    candidates = [
+        other
+        for other in waiting
+        if other.user_id != person.user_id
+        and abs(other.level - person.level) <= 1
+        and history.get(pair_key(person.user_id, other.user_id), 0) != 1
+    ]
+    if not candidates:
+        return None
+    pool = Pool((person, *candidates), history, seed)
+    me = np.full(len(candidates), pool.index[person.user_id], dtype=np.int64)
+    them = np.array([pool.index[c.user_id] for c in candidates], dtype=np.int64)
+    weights = pool.weights(me, them)
+    best = int(np.argmax(weights))  # first maximum: the earliest arrival among equals
+    return candidates[best]
+
+
+def explain_pair(
+    people: Sequence[Person], history: Mapping[tuple[int, int], int], seed: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Reasons and shared topics for an already chosen group (used by `/pair now`)."""
+    pool = Pool(tuple(people), history, seed)
+    return explain(pool, list(range(pool.n)))
