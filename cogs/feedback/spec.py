@@ -1,0 +1,197 @@
+"""OpenAPI 3 and Swagger 2 documents: fetching them safely and reading their operations.
+
+The fetch refuses anything but http(s), stops reading past the size cap, and gives up after the
+timeout; the parser accepts JSON or YAML and keeps only what autocomplete and "not in spec" need:
+each operation's method, path and summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import yaml
+
+from bot.errors import UserFacingError
+from cogs.feedback.endpoints import METHODS, normalise_path
+
+MAX_OPERATIONS = 5000
+SUMMARY_MAX = 200
+URL_MAX = 500
+_CHUNK = 64 * 1024
+
+
+class SpecError(UserFacingError):
+    """The spec URL or the document behind it can't be used; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    method: str
+    path: str
+    summary: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSpec:
+    spec_format: str  # "OpenAPI 3.0.3" or "Swagger 2.0"
+    title: str | None
+    version: str | None
+    operations: tuple[Operation, ...]
+
+
+def check_spec_url(url: str) -> str:
+    """Only absolute http(s) URLs with a host; the error names what is wrong."""
+    url = url.strip()
+    if len(url) > URL_MAX:
+        raise SpecError(f"That URL is longer than {URL_MAX} characters.")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise SpecError("The spec URL must start with `http://` or `https://`.")
+    if not parts.hostname:
+        raise SpecError("That URL has no host name; give the full address of the document.")
+    return url
+
+
+async def fetch_spec_bytes(
+    session: aiohttp.ClientSession, url: str, *, timeout_seconds: float, max_bytes: int
+) -> bytes:
+    """GET the document, refusing redirects off http(s), bodies over `max_bytes`, slow servers."""
+    url = check_spec_url(url)
+    megabytes = max_bytes / (1024 * 1024)
+    try:
+        async with asyncio.timeout(timeout_seconds):
+            async with session.get(
+                url,
+                timeout=aiohttp.ClientTimeout(total=timeout_seconds),
+                headers={"Accept": "application/json, application/yaml, text/yaml, */*"},
+            ) as response:
+                if response.status != 200:
+                    raise SpecError(
+                        f"The server answered HTTP {response.status} for that URL, not the "
+                        "document."
+                    )
+                if response.url.scheme not in ("http", "https"):
+                    raise SpecError("That URL redirected away from http(s); I didn't follow it.")
+                if response.content_length is not None and response.content_length > max_bytes:
+                    raise SpecError(f"That document is larger than {megabytes:g} MB.")
+                body = bytearray()
+                async for chunk in response.content.iter_chunked(_CHUNK):
+                    body.extend(chunk)
+                    if len(body) > max_bytes:
+                        raise SpecError(f"That document is larger than {megabytes:g} MB.")
+                return bytes(body)
+    except TimeoutError:
+        raise SpecError(
+            f"Fetching the document took longer than {timeout_seconds:g} s; I gave up."
+        ) from None
+    except aiohttp.InvalidURL:
+        raise SpecError("That is not a URL I can fetch.") from None
+    except aiohttp.ClientError as error:
+        raise SpecError(f"I couldn't fetch that URL ({type(error).__name__}).") from None
+
+
+def load_document(body: bytes) -> dict[str, Any]:
+    """JSON or YAML (YAML is a superset of JSON, but JSON first is faster and stricter)."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpecError("That document is not UTF-8 text, so it can't be OpenAPI.") from None
+    data: Any
+    try:
+        data = json.loads(text)
+    except ValueError:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise SpecError("That document is neither JSON nor YAML.") from None
+    if not isinstance(data, dict):
+        raise SpecError("That is not an OpenAPI document: its top level is not an object.")
+    return data
+
+
+def parse_spec(body: bytes) -> ParsedSpec:
+    data = load_document(body)
+    spec_format, base_path = _format_and_base(data)
+    paths = data.get("paths")
+    if not isinstance(paths, dict):
+        raise SpecError("That OpenAPI document has no `paths` object.")
+    raw_info = data.get("info")
+    info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
+    operations: list[Operation] = []
+    seen: set[tuple[str, str]] = set()
+    for raw_path, item in paths.items():
+        if not isinstance(raw_path, str) or not raw_path.startswith("/"):
+            continue
+        if not isinstance(item, dict):
+            continue
+        path = normalise_path(base_path + raw_path)
+        for key, operation in item.items():
+            method = str(key).upper()
+            if method not in METHODS or (method, path) in seen:
+                continue
+            seen.add((method, path))
+            operations.append(Operation(method, path[:300], _summary(operation)))
+            if len(operations) > MAX_OPERATIONS:
+                raise SpecError(f"That document has more than {MAX_OPERATIONS} operations.")
+    if not operations:
+        raise SpecError("That OpenAPI document lists no operations under `paths`.")
+    return ParsedSpec(
+        spec_format=spec_format,
+        title=_short(info.get("title")),
+        version=_short(info.get("version"), 64),
+        operations=tuple(operations),
+    )
+
+
+def _format_and_base(data: dict[str, Any]) -> tuple[str, str]:
+    """The document's kind ("OpenAPI 3.1.0") and the path prefix its operations live under."""
+    openapi = data.get("openapi")
+    swagger = data.get("swagger")
+    if isinstance(openapi, str) and openapi.startswith("3."):
+        return f"OpenAPI {openapi[:16]}", _servers_base_path(data.get("servers"))
+    if str(swagger) == "2.0":
+        base = data.get("basePath")
+        return "Swagger 2.0", _clean_base(base) if isinstance(base, str) else ""
+    raise SpecError(
+        "That is not an OpenAPI 3 or Swagger 2 document (no `openapi: 3.x` or `swagger: 2.0`)."
+    )
+
+
+def _servers_base_path(servers: object) -> str:
+    # Operations are relative to the first server's URL; its path (e.g. "/api") is what
+    # learners see in front of every operation. Templated server URLs are left alone.
+    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+        return ""
+    url = servers[0].get("url")
+    if not isinstance(url, str) or "{" in url:
+        return ""
+    return _clean_base(urlsplit(url).path)
+
+
+def _clean_base(base: str) -> str:
+    base = base.strip()
+    if not base.startswith("/"):
+        return ""
+    return base.rstrip("/")
+
+
+def _summary(operation: object) -> str | None:
+    if not isinstance(operation, dict):
+        return None
+    for key in ("summary", "description", "operationId"):
+        value = operation.get(key)
+        if isinstance(value, str) and value.strip():
+            return _short(value.strip().splitlines()[0])
+    return None
+
+
+def _short(value: object, limit: int = SUMMARY_MAX) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text[:limit] or None

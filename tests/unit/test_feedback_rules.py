@@ -1,0 +1,141 @@
+"""Feedback rules that need no database: endpoints, ids, spec documents, duplicate matching."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cogs.feedback.duplicates import GuildOpenIndex, OpenItem
+from cogs.feedback.endpoints import (
+    EndpointError,
+    find_endpoint_in_text,
+    parse_endpoint,
+    parse_endpoint_filter,
+    path_matches,
+)
+from cogs.feedback.service import FeedbackError, parse_item_number
+from cogs.feedback.spec import SpecError, check_spec_url, parse_spec
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.mark.parametrize(
+    ("typed", "method", "path"),
+    [
+        ("GET /api/jobs", "GET", "/api/jobs"),
+        ("get /api/jobs/", "GET", "/api/jobs"),
+        ("  Patch   /api/jobs/{id}// ", "PATCH", "/api/jobs/{id}"),
+        ("options /", "OPTIONS", "/"),
+        ("DELETE /api/jobs/7?force=1", "DELETE", "/api/jobs/7"),
+    ],
+)
+def test_endpoints_are_normalised(typed: str, method: str, path: str) -> None:
+    endpoint = parse_endpoint(typed)
+    assert (endpoint.method, endpoint.path) == (method, path)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("GETT /x", "not an HTTP method"),
+        ("GET api/jobs", "must start with `/`"),
+        ("/api/jobs", "method and a path"),
+        ("GET /api/`jobs`", "characters"),
+        ("TRACE /x", "not an HTTP method"),
+        ("GET /" + "a" * 250, "longer than"),
+    ],
+)
+def test_malformed_endpoints_are_explained(typed: str, message: str) -> None:
+    with pytest.raises(EndpointError) as caught:
+        parse_endpoint(typed)
+    assert message in caught.value.message
+
+
+def test_endpoint_filter_accepts_a_bare_path() -> None:
+    assert parse_endpoint_filter("/api/jobs/") == (None, "/api/jobs")
+    assert parse_endpoint_filter("post /api/jobs") == ("POST", "/api/jobs")
+
+
+def test_spec_templates_match_concrete_and_renamed_paths() -> None:
+    assert path_matches("/jobs/{jobId}", "/jobs/42")
+    assert path_matches("/jobs/{jobId}", "/jobs/{id}")
+    assert not path_matches("/jobs/{jobId}", "/jobs/42/applications")
+    assert not path_matches("/jobs", "/jobs/42")
+
+
+def test_endpoint_is_found_in_message_text() -> None:
+    assert find_endpoint_in_text("hey, get /api/jobs/ returns 500 again") == "GET /api/jobs"
+    assert find_endpoint_in_text("nothing here") is None
+
+
+@pytest.mark.parametrize(("typed", "number"), [("FB-12", 12), ("fb12", 12), ("#7", 7), ("3", 3)])
+def test_item_ids_parse_in_every_usual_spelling(typed: str, number: int) -> None:
+    assert parse_item_number(typed) == number
+
+
+@pytest.mark.parametrize("typed", ["FB-", "abc", "FB-0", "12a"])
+def test_bad_item_ids_are_refused(typed: str) -> None:
+    with pytest.raises(FeedbackError):
+        parse_item_number(typed)
+
+
+def test_openapi3_yaml_operations_include_the_server_base_path() -> None:
+    parsed = parse_spec((DATA / "feedback_jobs_api.yaml").read_bytes())
+    assert parsed.spec_format == "OpenAPI 3.0.3"
+    assert parsed.title == "ProDev Jobs API"
+    found = {(op.method, op.path): op.summary for op in parsed.operations}
+    assert found[("GET", "/api/jobs")] == "List job postings"
+    assert found[("DELETE", "/api/jobs/{jobId}")] == "Delete a job posting"
+    assert found[("GET", "/api/companies")] == "List companies with open positions."
+    assert found[("POST", "/api/auth/login")] == "login"
+    assert len(found) == 8
+
+
+def test_swagger2_json_operations_use_base_path_and_skip_extensions() -> None:
+    parsed = parse_spec((DATA / "feedback_petstore_swagger2.json").read_bytes())
+    assert parsed.spec_format == "Swagger 2.0"
+    assert {(op.method, op.path) for op in parsed.operations} == {
+        ("GET", "/v1/pets"),
+        ("POST", "/v1/pets"),
+        ("GET", "/v1/pets/{petId}"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<html>hello</html>", "not an OpenAPI document"),
+        (b"{: bad", "neither JSON nor YAML"),
+        (json.dumps({"openapi": "3.0.0", "info": {}}).encode(), "no `paths`"),
+        (json.dumps({"asyncapi": "2.0.0", "paths": {}}).encode(), "not an OpenAPI 3"),
+        (json.dumps({"openapi": "3.1.0", "paths": {"/x": {}}}).encode(), "no operations"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+    ],
+)
+def test_documents_that_are_not_openapi_are_refused(body: bytes, message: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec(body)
+    assert message in caught.value.message
+
+
+@pytest.mark.parametrize("url", ["ftp://x.test/spec.yaml", "file:///etc/passwd", "jobs.yaml"])
+def test_spec_urls_must_be_http(url: str) -> None:
+    with pytest.raises(SpecError):
+        check_spec_url(url)
+
+
+def test_duplicates_prefer_the_same_endpoint_and_ignore_unrelated_titles() -> None:
+    index = GuildOpenIndex(
+        [
+            OpenItem(1, 1, "GET", "/api/jobs", "Jobs list returns 500"),
+            OpenItem(2, 2, "POST", "/api/login", "Login returns 401 with a valid token"),
+            OpenItem(3, 3, "GET", "/api/companies", "Jobs list returns 500 sometimes"),
+            OpenItem(4, 4, "GET", "/api/jobs", "Pagination ignores per_page"),
+        ]
+    )
+    found = index.find("GET", "/api/jobs", "500 when listing jobs")
+    assert [c.number for c in found][:1] == [1]
+    assert 2 not in [c.number for c in found]
+    assert index.find("GET", "/api/other", "Completely different words") == []

@@ -1,0 +1,309 @@
+"""FeedbackService against a real, migrated SQLite file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.audit import AuditService
+from bot.clock import FrozenClock
+from bot.db import Database
+from bot.errors import NotFoundError
+from bot.hooks import ForgetRequest
+from bot.models import AuditEntry
+from cogs.feedback.models import FeedbackHistory, FeedbackItem, FeedbackOperation, FeedbackVote
+from cogs.feedback.service import FeedbackError, FeedbackService, ListFilters, list_filters
+from cogs.feedback.spec import parse_spec
+
+GUILD, OTHER_GUILD = 1001, 2002
+ALICE, BOB, TRIAGER = 11, 12, 13
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def service(database: Database, clock: FrozenClock) -> FeedbackService:
+    return FeedbackService(database.sessions, AuditService(database.sessions), now=clock.now)
+
+
+async def log(
+    service: FeedbackService,
+    title: str = "Jobs list returns 500",
+    endpoint: str = "GET /api/jobs",
+    *,
+    guild: int = GUILD,
+    reporter: int = ALICE,
+    severity: str = "bug",
+) -> int:
+    draft = service.draft(
+        guild,
+        reporter,
+        endpoint=endpoint,
+        severity=severity,
+        title=title,
+        details="It fails every time.",
+        expected="200 with a list",
+        actual="500",
+    )
+    return (await service.create(draft)).number
+
+
+async def count(database: Database, model: type, **where: object) -> int:
+    query = select(func.count()).select_from(model)
+    for key, value in where.items():
+        query = query.where(getattr(model, key) == value)
+    async with database.sessions() as session:
+        return int(await session.scalar(query) or 0)
+
+
+async def test_numbers_count_up_per_guild(service: FeedbackService) -> None:
+    assert [await log(service), await log(service, "Second one")] == [1, 2]
+    assert await log(service, guild=OTHER_GUILD) == 1
+    item = await service.get(GUILD, 2)
+    assert (item.ref, item.endpoint, item.status, item.in_spec) == (
+        "FB-2",
+        "GET /api/jobs",
+        "open",
+        None,
+    )
+
+
+async def test_creation_writes_a_history_row(service: FeedbackService) -> None:
+    number = await log(service)
+    history = await service.history(GUILD, number)
+    assert [(h.action, h.actor_id, h.to_value) for h in history] == [("created", ALICE, "open")]
+
+
+async def test_bad_drafts_are_refused(service: FeedbackService) -> None:
+    with pytest.raises(FeedbackError, match="Severity"):
+        service.draft(GUILD, ALICE, endpoint="GET /x", severity="urgent", title="abc", details="d")
+    with pytest.raises(FeedbackError, match="title"):
+        service.draft(GUILD, ALICE, endpoint="GET /x", severity="bug", title="a", details="d")
+    with pytest.raises(FeedbackError, match="details"):
+        service.draft(GUILD, ALICE, endpoint="GET /x", severity="bug", title="abc", details=" ")
+
+
+async def test_status_walks_the_transition_table(
+    service: FeedbackService, database: Database
+) -> None:
+    number = await log(service)
+    change = await service.change_status(GUILD, number, TRIAGER, "acknowledged", note="on it")
+    assert (change.old_status, change.new_status, change.closes) == ("open", "acknowledged", False)
+    await service.change_status(GUILD, number, TRIAGER, "in_progress")
+    done = await service.change_status(GUILD, number, TRIAGER, "resolved")
+    assert done.closes
+    reopened = await service.change_status(GUILD, number, TRIAGER, "open", note="regressed")
+    assert reopened.reopens
+    history = await service.history(GUILD, number)
+    assert [(h.action, h.from_value, h.to_value) for h in history][1:] == [
+        ("status", "open", "acknowledged"),
+        ("status", "acknowledged", "in_progress"),
+        ("status", "in_progress", "resolved"),
+        ("reopened", "resolved", "open"),
+    ]
+    assert history[1].note == "on it"
+    assert await count(database, AuditEntry, action="feedback.status") == 4
+
+
+async def test_senseless_transitions_change_nothing(
+    service: FeedbackService, database: Database
+) -> None:
+    number = await log(service)
+    await service.change_status(GUILD, number, TRIAGER, "resolved")
+    with pytest.raises(FeedbackError, match="can go to: `open`"):
+        await service.change_status(GUILD, number, TRIAGER, "in_progress")
+    with pytest.raises(FeedbackError, match="already"):
+        await service.change_status(GUILD, number, TRIAGER, "resolved")
+    with pytest.raises(FeedbackError, match="Status is one of"):
+        await service.change_status(GUILD, number, TRIAGER, "done")
+    with pytest.raises(NotFoundError):
+        await service.change_status(GUILD, 99, TRIAGER, "open")
+    assert (await service.get(GUILD, number)).status == "resolved"
+    assert await count(database, FeedbackHistory) == 2
+
+
+async def test_duplicates_need_a_real_other_target(service: FeedbackService) -> None:
+    first = await log(service)
+    second = await log(service, "Jobs list 500s")
+    with pytest.raises(FeedbackError, match="Say which item"):
+        await service.change_status(GUILD, second, TRIAGER, "duplicate")
+    with pytest.raises(FeedbackError, match="itself"):
+        await service.change_status(GUILD, second, TRIAGER, "duplicate", duplicate_of=second)
+    with pytest.raises(NotFoundError):
+        await service.change_status(GUILD, second, TRIAGER, "duplicate", duplicate_of=40)
+    with pytest.raises(FeedbackError, match="only goes with"):
+        await service.change_status(GUILD, second, TRIAGER, "resolved", duplicate_of=first)
+    change = await service.change_status(GUILD, second, TRIAGER, "duplicate", duplicate_of=first)
+    assert change.item.duplicate_of_number == first
+    assert [h.action for h in await service.history(GUILD, first)] == [
+        "created",
+        "duplicate_linked",
+    ]
+    third = await log(service, "Third")
+    with pytest.raises(FeedbackError, match="itself a duplicate of FB-1"):
+        await service.change_status(GUILD, third, TRIAGER, "duplicate", duplicate_of=second)
+    reopened = await service.change_status(GUILD, second, TRIAGER, "open")
+    assert reopened.item.duplicate_of_number is None
+
+
+async def test_only_the_reporter_withdraws_and_only_while_open(service: FeedbackService) -> None:
+    number = await log(service)
+    with pytest.raises(FeedbackError, match="Only the person"):
+        await service.withdraw(GUILD, number, BOB)
+    change = await service.withdraw(GUILD, number, ALICE)
+    assert (change.new_status, change.closes) == ("withdrawn", True)
+    other = await log(service, "Other")
+    await service.change_status(GUILD, other, TRIAGER, "acknowledged")
+    with pytest.raises(FeedbackError, match="only open items"):
+        await service.withdraw(GUILD, other, ALICE)
+    with pytest.raises(FeedbackError, match="Only the reporter"):
+        await service.change_status(GUILD, other, TRIAGER, "withdrawn")
+
+
+async def test_assign_records_history_and_audit(
+    service: FeedbackService, database: Database
+) -> None:
+    number = await log(service)
+    assignment = await service.assign(GUILD, number, TRIAGER, BOB)
+    assert assignment.item.assignee_id == BOB
+    with pytest.raises(FeedbackError, match="already assigned"):
+        await service.assign(GUILD, number, TRIAGER, BOB)
+    history = await service.history(GUILD, number)
+    assert (history[-1].action, history[-1].to_value) == ("assigned", str(BOB))
+    assert await count(database, AuditEntry, action="feedback.assign") == 1
+
+
+async def test_add_details_counts_one_plus_one_per_member(
+    service: FeedbackService, database: Database
+) -> None:
+    number = await log(service)
+    draft = service.draft(
+        GUILD, BOB, endpoint="GET /api/jobs", severity="bug", title="Same", details="Me too"
+    )
+    first = await service.add_details(GUILD, number, draft)
+    again = await service.add_details(GUILD, number, draft)
+    own = await service.add_details(
+        GUILD,
+        number,
+        service.draft(
+            GUILD, ALICE, endpoint="GET /api/jobs", severity="bug", title="Same", details="More"
+        ),
+    )
+    assert (first.counted, again.counted, own.counted) == (True, False, False)
+    assert (await service.get(GUILD, number)).plus_ones == 1
+    assert await count(database, FeedbackVote) == 1
+    actions = [h.action for h in await service.history(GUILD, number)]
+    assert actions == ["created", "plus_one", "details_added", "details_added"]
+
+
+async def test_duplicate_check_sees_only_open_items(service: FeedbackService) -> None:
+    number = await log(service, "Jobs list returns 500")
+    draft = service.draft(
+        GUILD,
+        BOB,
+        endpoint="get /api/jobs/",
+        severity="bug",
+        title="500 when listing jobs",
+        details="x",
+    )
+    assert [c.number for c in await service.find_duplicates(draft)] == [number]
+    await service.change_status(GUILD, number, TRIAGER, "resolved")
+    assert await service.find_duplicates(draft) == []
+
+
+async def test_list_filters_and_keyset_pages(service: FeedbackService, clock: FrozenClock) -> None:
+    for index in range(25):
+        clock.advance(timedelta(minutes=1))
+        await log(
+            service,
+            f"Item {index}",
+            "GET /api/jobs" if index % 2 == 0 else "POST /api/jobs",
+            reporter=ALICE if index % 5 == 0 else BOB,
+            severity="blocker" if index % 3 == 0 else "bug",
+        )
+    page = await service.list_page(GUILD, ListFilters())
+    assert [i.number for i in page.items] == list(range(25, 15, -1))
+    second = await service.list_page(GUILD, ListFilters(), page.next_cursor)
+    third = await service.list_page(GUILD, ListFilters(), second.next_cursor)
+    assert [i.number for i in third.items] == [5, 4, 3, 2, 1]
+    assert third.next_cursor is None
+    posts = await service.list_page(GUILD, list_filters(None, "POST /api/jobs/", None, None))
+    assert {i.method for i in posts.items} == {"POST"}
+    every_method = await service.list_page(
+        GUILD, list_filters(None, "/api/jobs", None, None), limit=30
+    )
+    assert len(every_method.items) == 25
+    mine = await service.list_page(GUILD, list_filters(None, None, "blocker", ALICE), limit=30)
+    assert [i.number for i in mine.items] == [16, 1]
+    await service.change_status(GUILD, 3, TRIAGER, "resolved")
+    resolved = await service.list_page(GUILD, list_filters("resolved", None, None, None))
+    assert [i.number for i in resolved.items] == [3]
+    active = await service.list_page(GUILD, list_filters("active", None, None, None), limit=30)
+    assert len(active.items) == 24
+
+
+async def test_specs_mark_endpoints_and_feed_autocomplete(
+    service: FeedbackService, database: Database
+) -> None:
+    parsed = parse_spec((DATA / "feedback_jobs_api.yaml").read_bytes())
+    spec = await service.add_spec(GUILD, "Jobs", "https://jobs.test/openapi.yaml", parsed, TRIAGER)
+    assert (spec.name, spec.operation_count) == ("jobs", 8)
+    with pytest.raises(FeedbackError, match="already registered"):
+        await service.add_spec(GUILD, "jobs", "https://jobs.test/openapi.yaml", parsed, TRIAGER)
+    in_spec = await log(service, "One job 404s", "GET /api/jobs/42")
+    off_spec = await log(service, "Salaries missing", "GET /api/salaries")
+    assert (await service.get(GUILD, in_spec)).in_spec is True
+    assert (await service.get(GUILD, off_spec)).in_spec is False
+    choices = await service.endpoint_choices(GUILD, "delet job")
+    assert choices[0].value == "DELETE /api/jobs/{jobId}"
+    assert len(await service.endpoint_choices(GUILD, "")) <= 25
+    removed = await service.remove_spec(GUILD, "jobs", TRIAGER)
+    assert removed.operation_count == 8
+    assert await count(database, FeedbackOperation) == 0
+    assert await count(database, AuditEntry, action="feedback.api_remove") == 1
+
+
+async def test_forget_anonymises_reporter_assignee_and_history(
+    service: FeedbackService, database: Database
+) -> None:
+    number = await log(service, reporter=ALICE)
+    await service.assign(GUILD, number, TRIAGER, ALICE)
+    report = await service.forget(ForgetRequest(GUILD, ALICE))
+    assert report["feedback items anonymised"] == 1
+    item = await service.get(GUILD, number)
+    assert (item.reporter_id, item.assignee_id) == (None, None)
+    assert await count(database, FeedbackHistory, actor_id=ALICE) == 0
+    assert await count(database, FeedbackItem, reporter_id=ALICE) == 0
+    history = await service.history(GUILD, number)
+    assert history[-1].to_value == "(forgotten member)"
+
+
+async def test_stats_and_open_topics(service: FeedbackService) -> None:
+    await log(service, "Minor thing", severity="suggestion")
+    await log(service, "Everything is down", severity="blocker")
+    closed = await log(service, "Closed one")
+    await service.change_status(GUILD, closed, TRIAGER, "wont_fix")
+    stats = await service.stats(GUILD)
+    assert stats["feedback open"] == 2
+    assert stats["feedback won't fix"] == 1
+    assert stats["feedback items"] == 3
+    assert await service.open_topics(GUILD, 5) == [
+        "FB-2 GET /api/jobs — Everything is down",
+        "FB-1 GET /api/jobs — Minor thing",
+    ]
+
+
+async def test_item_autocomplete_by_number_and_title(service: FeedbackService) -> None:
+    for index in range(12):
+        await log(service, f"Issue number {index}")
+    by_number = await service.item_choices(GUILD, "FB-1")
+    assert [c.value for c in by_number] == ["FB-12", "FB-11", "FB-10", "FB-1"]
+    by_title = await service.item_choices(GUILD, "number 7")
+    assert [c.value for c in by_title] == ["FB-8"]
