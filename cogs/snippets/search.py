@@ -88,9 +88,7 @@ def author_token(author_id: int) -> str:
     return f"xa{author_id}"
 
 
-def filter_tokens(
-    guild_id: int, language: str, tags: Sequence[str], author_id: int | None
-) -> str:
+def filter_tokens(guild_id: int, language: str, tags: Sequence[str], author_id: int | None) -> str:
     tokens = [guild_token(guild_id), language_token(language)]
     tokens.extend(tag_token(tag) for tag in tags)
     if author_id is not None:

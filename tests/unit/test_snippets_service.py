@@ -1,0 +1,344 @@
+"""SnippetService against a real, migrated SQLite file: storage, limits, ranking, filters,
+cursor pagination, stars, permissions, forget and stats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.audit import AuditService
+from bot.clock import FrozenClock
+from bot.db import Database
+from bot.errors import NotFoundError, UserFacingError
+from cogs.snippets.drafts import SnippetDraft, build_draft
+from cogs.snippets.models import Snippet, SnippetStar
+from cogs.snippets.search import SearchQueryError
+from cogs.snippets.service import (
+    PAGE_SIZE,
+    RateLimitedError,
+    SnippetPermissionError,
+    SnippetService,
+)
+
+GUILD = 1001
+OTHER_GUILD = 2002
+ALICE, BOB, CAROL, MOD = 11, 12, 13, 99
+START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def service(database: Database, clock: FrozenClock) -> SnippetService:
+    return SnippetService(
+        database.sessions, dialect="sqlite", clock=clock, audit=AuditService(database.sessions)
+    )
+
+
+def draft(
+    title: str = "Retry with backoff",
+    code: str = "def retry(fn):\n    return fn()\n",
+    language: str | None = "python",
+    tags: str | None = None,
+    description: str | None = None,
+) -> SnippetDraft:
+    return build_draft(
+        title=title,
+        code=code,
+        language=language,
+        tags=tags,
+        description=description,
+        max_bytes=100_000,
+    )
+
+
+async def share(
+    service: SnippetService,
+    clock: FrozenClock,
+    author: int = ALICE,
+    guild: int = GUILD,
+    **fields: Any,
+) -> int:
+    # Each share a little later than the last: ids and times both grow, as in real use.
+    clock.advance(timedelta(seconds=61))
+    record = await service.share(guild, author, draft(**fields), shares_per_minute=100)
+    return record.id
+
+
+async def count(database: Database, model: Any) -> int:
+    async with database.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_share_stores_the_code_verbatim_and_indexes_it(
+    service: SnippetService, database: Database, clock: FrozenClock
+) -> None:
+    code = "x = '```'\n# @everyone <@&123> <@456>\r\n\ttrailing   \n"
+    snippet_id = await share(service, clock, code=code, tags="API, Async api")
+    stored = await service.get(GUILD, snippet_id)
+    assert stored.code == code
+    assert stored.tags == ("api", "async")
+    assert stored.author_id == ALICE
+    page = await service.search(GUILD, "backoff")
+    assert [item.id for item in page.items] == [snippet_id]
+
+
+async def test_rate_limit_refuses_the_extra_share_and_says_how_long_to_wait(
+    service: SnippetService, database: Database, clock: FrozenClock
+) -> None:
+    for _ in range(3):
+        await service.share(GUILD, ALICE, draft(), shares_per_minute=3)
+        clock.advance(timedelta(seconds=10))
+    with pytest.raises(RateLimitedError) as refused:
+        await service.share(GUILD, ALICE, draft(), shares_per_minute=3)
+    assert refused.value.wait_seconds == 30
+    assert "30 s" in refused.value.message
+    assert await count(database, Snippet) == 3
+    # Another member is not limited by Alice's shares.
+    await service.share(GUILD, BOB, draft(), shares_per_minute=3)
+    clock.advance(timedelta(seconds=31))
+    await service.share(GUILD, ALICE, draft(), shares_per_minute=3)
+    assert await count(database, Snippet) == 5
+
+
+async def test_unknown_id_and_other_guilds_snippet_are_not_found(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    snippet_id = await share(service, clock, guild=OTHER_GUILD)
+    with pytest.raises(NotFoundError):
+        await service.get(GUILD, snippet_id)
+    with pytest.raises(NotFoundError):
+        await service.get(GUILD, 424242)
+
+
+async def test_ranking_prefers_a_title_match_over_a_code_match(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    in_title = await share(service, clock, title="Pagination helper", code="x = 1\n")
+    in_code = await share(service, clock, title="Misc", code="# pagination here\nx = 2\n")
+    page = await service.search(GUILD, "pagination")
+    assert [item.id for item in page.items] == [in_title, in_code]
+    assert page.order == "ranked"
+
+
+async def test_filters_combine_inside_the_search(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    wanted = await share(service, clock, title="Cache decorator", tags="cache, perf")
+    await share(service, clock, title="Cache in Go", language="go", code="func main() {}")
+    await share(service, clock, author=BOB, title="Cache decorator too", tags="cache")
+    await share(service, clock, title="Cache notes", tags="other")
+    await share(service, clock, guild=OTHER_GUILD, title="Cache decorator", tags="cache")
+    page = await service.search(GUILD, "cache", language="python", tag="Cache", author_id=ALICE)
+    assert [item.id for item in page.items] == [wanted]
+    only_filters = await service.search(GUILD, None, tag="cache")
+    assert len(only_filters.items) == 2
+    assert only_filters.order == "newest"
+
+
+async def test_operators_and_quotes_are_searched_as_words_never_as_syntax(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    snippet_id = await share(service, clock, title="NEAR OR AND NOT helper", code="a(b)")
+    for query in ['"', "NEAR(", "OR", "a:b", "-x", "^title", "(((", "*", "' OR 1=1 --", "{x}:y"]:
+        await service.search(GUILD, query)  # never raises
+    page = await service.search(GUILD, 'helper OR "near')
+    assert [item.id for item in page.items] == [snippet_id]
+
+
+async def test_prefix_search_needs_three_characters(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    snippet_id = await share(service, clock, title="Retrying requests")
+    assert [item.id for item in (await service.search(GUILD, "retr*")).items] == [snippet_id]
+    with pytest.raises(SearchQueryError):
+        await service.search(GUILD, "re*")
+
+
+async def test_identifiers_are_found_by_their_camel_and_snake_case_parts(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    camel = await share(service, clock, title="Lookup", code="user = getUserById(7)\n")
+    snake = await share(service, clock, title="Lookup 2", code="user = fetch_account_row(7)\n")
+    assert [item.id for item in (await service.search(GUILD, "byid")).items] == []
+    assert [item.id for item in (await service.search(GUILD, "ById")).items] == [camel]
+    assert [item.id for item in (await service.search(GUILD, "getUserById")).items] == [camel]
+    assert [item.id for item in (await service.search(GUILD, "getUser")).items] == [camel]
+    assert [item.id for item in (await service.search(GUILD, "account")).items] == [snake]
+    assert [item.id for item in (await service.search(GUILD, "fetch_account")).items] == [snake]
+
+
+async def test_search_pages_by_cursor_without_repeats_or_gaps(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    ids = {await share(service, clock, title=f"Queue worker {n}") for n in range(25)}
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = await service.search(GUILD, "queue", cursor=cursor)
+        pages += 1
+        assert len(page.items) <= PAGE_SIZE
+        seen.extend(item.id for item in page.items)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert pages == 3
+    assert sorted(seen) == sorted(ids)
+    assert len(seen) == len(set(seen))
+
+
+async def test_bounded_ranking_scores_only_the_newest_candidates(
+    database: Database, clock: FrozenClock
+) -> None:
+    bounded = SnippetService(database.sessions, dialect="sqlite", clock=clock, rank_candidates=3)
+    old_best = await share(bounded, clock, title="Socket socket socket")
+    newer = [await share(bounded, clock, title="Misc", code=f"socket {n}") for n in range(3)]
+    page = await bounded.search(GUILD, "socket")
+    assert old_best not in [item.id for item in page.items]
+    assert sorted(item.id for item in page.items) == sorted(newer)
+    bounded.rank_candidates = None  # exact bm25 over every match
+    exact = await bounded.search(GUILD, "socket")
+    assert exact.items[0].id == old_best
+
+
+async def test_a_phrase_of_common_words_is_listed_newest_first(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    ids = [await share(service, clock, title="Import the thing", code=f"x = {n}") for n in range(4)]
+    page = await service.search(GUILD, '"import the"')
+    assert page.order == "newest"
+    assert [item.id for item in page.items] == list(reversed(ids))
+
+
+async def test_star_toggles_and_counts(service: SnippetService, clock: FrozenClock) -> None:
+    snippet_id = await share(service, clock)
+    result = await service.toggle_star(GUILD, snippet_id, BOB)
+    assert (result.starred, result.star_count) == (True, 1)
+    result = await service.toggle_star(GUILD, snippet_id, CAROL)
+    assert (result.starred, result.star_count) == (True, 2)
+    result = await service.toggle_star(GUILD, snippet_id, BOB)
+    assert (result.starred, result.star_count) == (False, 1)
+    assert (await service.get(GUILD, snippet_id)).star_count == 1
+    with pytest.raises(UserFacingError, match="your own"):
+        await service.toggle_star(GUILD, snippet_id, ALICE)
+
+
+async def test_top_orders_by_stars_all_time_and_this_month(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    old = await share(service, clock, title="Old favourite")
+    for user in (BOB, CAROL, MOD):
+        await service.toggle_star(GUILD, old, user)
+    clock.set(datetime(2026, 12, 3, tzinfo=UTC))
+    new = await share(service, clock, title="New hit")
+    for user in (BOB, CAROL):
+        await service.toggle_star(GUILD, new, user)
+    await share(service, clock, title="Nobody starred me")
+    all_time = await service.top(GUILD, "all")
+    assert [(item.id, item.star_count) for item in all_time.items] == [(old, 3), (new, 2)]
+    month = await service.top(GUILD, "month")
+    assert [(item.id, item.score) for item in month.items] == [(new, 2.0)]
+
+
+async def test_top_and_mine_page_by_cursor(service: SnippetService, clock: FrozenClock) -> None:
+    ids = [await share(service, clock, title=f"Snippet {n}") for n in range(12)]
+    for snippet_id in ids:
+        await service.toggle_star(GUILD, snippet_id, BOB)
+    first = await service.top(GUILD)
+    second = await service.top(GUILD, cursor=first.next_cursor)
+    assert len(first.items) == PAGE_SIZE
+    assert [item.id for item in first.items + second.items] == list(reversed(ids))
+    assert second.next_cursor is None
+    mine_first = await service.mine(GUILD, ALICE)
+    mine_second = await service.mine(GUILD, ALICE, mine_first.next_cursor)
+    assert [item.id for item in mine_first.items + mine_second.items] == list(reversed(ids))
+    assert (await service.mine(GUILD, BOB)).items == ()
+
+
+async def test_edit_reindexes_and_refuses_someone_elses_snippet(
+    service: SnippetService, database: Database, clock: FrozenClock
+) -> None:
+    snippet_id = await share(service, clock, title="Before title")
+    with pytest.raises(SnippetPermissionError):
+        await service.edit(GUILD, snippet_id, BOB, draft(title="Hijacked"), is_moderator=False)
+    await service.edit(GUILD, snippet_id, ALICE, draft(title="After title"), is_moderator=False)
+    assert (await service.get(GUILD, snippet_id)).title == "After title"
+    assert (await service.search(GUILD, "before")).items == ()
+    assert [i.id for i in (await service.search(GUILD, "after")).items] == [snippet_id]
+
+
+async def test_moderator_deletion_is_audited_and_removes_stars_and_index(
+    service: SnippetService, database: Database, clock: FrozenClock
+) -> None:
+    snippet_id = await share(service, clock, title="Doomed snippet")
+    await service.toggle_star(GUILD, snippet_id, BOB)
+    with pytest.raises(SnippetPermissionError):
+        await service.delete(GUILD, snippet_id, BOB, is_moderator=False)
+    deleted = await service.delete(GUILD, snippet_id, MOD, is_moderator=True)
+    assert deleted.by_moderator
+    assert await count(database, Snippet) == 0
+    assert await count(database, SnippetStar) == 0
+    assert (await service.search(GUILD, "doomed")).items == ()
+    audit = await AuditService(database.sessions).list(GUILD)
+    assert [(r.action, r.actor_id, r.target) for r in audit.records] == [
+        ("snippet.delete", MOD, f"snippet #{snippet_id}")
+    ]
+
+
+async def test_author_deletion_is_not_audited(
+    service: SnippetService, database: Database, clock: FrozenClock
+) -> None:
+    snippet_id = await share(service, clock)
+    await service.delete(GUILD, snippet_id, ALICE, is_moderator=False)
+    assert (await AuditService(database.sessions).list(GUILD)).records == []
+    assert await count(database, Snippet) == 0
+
+
+async def test_forget_anonymises_snippets_and_removes_stars(
+    service: SnippetService, database: Database, clock: FrozenClock
+) -> None:
+    mine = await share(service, clock, title="Alice's helper")
+    bobs = await share(service, clock, author=BOB, title="Bob's helper")
+    await service.toggle_star(GUILD, bobs, ALICE)
+    report = await service.forget(GUILD, ALICE, "anonymise")
+    assert report == {"snippets anonymised": 1, "snippet stars removed": 1}
+    assert (await service.get(GUILD, mine)).author_id is None
+    assert (await service.get(GUILD, bobs)).star_count == 0
+    assert (await service.search(GUILD, "helper", author_id=ALICE)).items == ()
+    assert [i.id for i in (await service.search(GUILD, "alice")).items] == [mine]
+    assert await service.stats(GUILD) == {"snippets": 2, "stars": 0}
+
+
+async def test_forget_with_delete_removes_the_members_snippets(
+    service: SnippetService, database: Database, clock: FrozenClock
+) -> None:
+    await share(service, clock, title="Alice's helper")
+    kept = await share(service, clock, author=BOB, title="Bob's helper")
+    report = await service.forget(GUILD, ALICE, "delete")
+    assert report == {"snippets deleted": 1}
+    assert [i.id for i in (await service.search(GUILD, "helper")).items] == [kept]
+    async with database.sessions() as session:
+        indexed = await session.scalar(
+            text("SELECT count(*) FROM snippets_fts WHERE snippets_fts MATCH 'helper'")
+        )
+    assert indexed == 1
+
+
+async def test_autocomplete_finds_by_title_and_by_id(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    retry = await share(service, clock, title="Retry with backoff")
+    other = await share(service, clock, author=BOB, title="Parse JSON safely")
+    by_title = await service.autocomplete(GUILD, "backo")
+    assert [(c.id, c.title) for c in by_title] == [(retry, "Retry with backoff")]
+    by_id = await service.autocomplete(GUILD, str(other))
+    assert by_id[0].id == other
+    assert [c.id for c in await service.autocomplete(GUILD, "", author_id=BOB)] == [other]
+    assert await service.tags_in_use(GUILD, "") == []
