@@ -1,0 +1,373 @@
+"""The Discord side of an item: its embed in the feedback channel and its discussion thread.
+
+Every method here survives a Discord that changed under it: a deleted message is posted again, a
+deleted thread is created again, and anything Discord refuses (missing permissions, no channel
+configured) comes back as a sentence for the person who acted, never as a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import discord
+
+from bot.text import (
+    EMBED_FIELD_VALUE_LIMIT,
+    EMBED_TITLE_LIMIT,
+    MESSAGE_LIMIT,
+    safe_truncate,
+    truncate,
+)
+from cogs.feedback.service import STATUS_LABELS, Assignment, ItemView, PlusOne, StatusChange
+
+if TYPE_CHECKING:
+    from bot.app import NexusBot
+    from cogs.feedback.service import FeedbackService
+
+log = logging.getLogger(__name__)
+
+STATUS_COLOURS: dict[str, discord.Colour] = {
+    "open": discord.Colour.blue(),
+    "acknowledged": discord.Colour.gold(),
+    "in_progress": discord.Colour.orange(),
+    "resolved": discord.Colour.green(),
+    "wont_fix": discord.Colour.dark_grey(),
+    "duplicate": discord.Colour.light_grey(),
+    "withdrawn": discord.Colour.darker_grey(),
+}
+STATUS_EMOJI: dict[str, str] = {
+    "open": "🔵",
+    "acknowledged": "🟡",
+    "in_progress": "🟠",
+    "resolved": "🟢",
+    "wont_fix": "⚫",
+    "duplicate": "⚪",
+    "withdrawn": "⚪",
+}
+SEVERITY_EMOJI: dict[str, str] = {
+    "blocker": "🛑",
+    "bug": "🐞",
+    "suggestion": "💡",
+    "question": "❓",
+}
+DESCRIPTION_LIMIT = 2500  # leaves room in the 6,000-character embed for the other fields
+THREAD_NAME_LIMIT = 100
+ONE_WEEK_MINUTES: Literal[10080] = 10080
+
+
+def status_text(item: ItemView) -> str:
+    label = f"{STATUS_EMOJI[item.status]} {STATUS_LABELS[item.status]}"
+    if item.status == "duplicate" and item.duplicate_of_number is not None:
+        label += f" of FB-{item.duplicate_of_number}"
+    return label
+
+
+def endpoint_text(item: ItemView) -> str:
+    # Paths are validated to hold no backticks, so inline code can't be broken out of.
+    text = f"`{item.endpoint}`"
+    if item.in_spec is False:
+        text += " · ⚠️ not in spec"
+    return text
+
+
+def user_text(user_id: int | None, missing: str = "—") -> str:
+    return f"<@{user_id}>" if user_id is not None else missing
+
+
+def item_embed(item: ItemView) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"{item.ref} · " + safe_truncate(item.title, EMBED_TITLE_LIMIT - len(item.ref) - 3),
+        description=safe_truncate(item.details, DESCRIPTION_LIMIT),
+        colour=STATUS_COLOURS[item.status],
+        timestamp=item.created_at,
+    )
+    embed.add_field(name="Endpoint", value=endpoint_text(item), inline=False)
+    embed.add_field(name="Status", value=status_text(item))
+    embed.add_field(
+        name="Severity", value=f"{SEVERITY_EMOJI[item.severity]} {item.severity.capitalize()}"
+    )
+    embed.add_field(name="+1s", value=str(item.plus_ones))
+    embed.add_field(name="Reporter", value=user_text(item.reporter_id, "(forgotten member)"))
+    embed.add_field(name="Assignee", value=user_text(item.assignee_id, "nobody yet"))
+    if item.expected:
+        embed.add_field(
+            name="Expected",
+            value=safe_truncate(item.expected, EMBED_FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    if item.actual:
+        embed.add_field(
+            name="Actual", value=safe_truncate(item.actual, EMBED_FIELD_VALUE_LIMIT), inline=False
+        )
+    embed.set_footer(text=f"API feedback · {item.ref}")
+    return embed
+
+
+def thread_name(item: ItemView) -> str:
+    # Thread names show no markdown and ping nobody; they only need to fit.
+    return truncate(f"{item.ref} {' '.join(item.title.split())}", THREAD_NAME_LIMIT)
+
+
+def jump_url(item: ItemView) -> str | None:
+    if item.channel_id is None or item.message_id is None:
+        return None
+    return f"https://discord.com/channels/{item.guild_id}/{item.channel_id}/{item.message_id}"
+
+
+def mentions_only(*user_ids: int | None) -> discord.AllowedMentions:
+    """Ping exactly these members (and never roles or @everyone)."""
+    users = [discord.Object(id=user_id) for user_id in user_ids if user_id is not None]
+    return discord.AllowedMentions(everyone=False, roles=False, users=users, replied_user=False)
+
+
+@dataclass
+class Outcome:
+    """What happened in Discord: the item (with its current ids) and problems worth telling."""
+
+    item: ItemView
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class FeedbackPublisher:
+    def __init__(self, bot: NexusBot, service: FeedbackService) -> None:
+        self.bot = bot
+        self.service = service
+
+    # ---- posting -------------------------------------------------------------------------
+
+    async def _feedback_channel(self, guild_id: int) -> discord.TextChannel | None:
+        config = await self.bot.guild_settings.get(guild_id)
+        channel_id = config.channel_id("feedback")
+        if channel_id is None:
+            return None
+        channel = self.bot.get_channel(channel_id)
+        return channel if isinstance(channel, discord.TextChannel) else None
+
+    async def post(self, item: ItemView, *, reason: str | None = None) -> Outcome:
+        """Post the item's embed and open its thread; store where they are."""
+        outcome = Outcome(item)
+        channel = await self._feedback_channel(item.guild_id)
+        if channel is None:
+            outcome.problems.append(
+                "No feedback channel is set up, so it was saved but not posted. "
+                "A moderator can set one with `/admin setup`."
+            )
+            return outcome
+        try:
+            message = await channel.send(embed=item_embed(item))
+        except discord.HTTPException as error:
+            log.warning("could not post %s in %s: %s", item.ref, channel.id, error)
+            outcome.problems.append(f"I couldn't post it in {channel.mention} ({_why(error)}).")
+            return outcome
+        thread = await self._open_thread(message, item, outcome)
+        await self.service.record_posting(
+            item.id,
+            channel_id=channel.id,
+            message_id=message.id,
+            thread_id=thread.id if thread is not None else None,
+            note=reason,
+        )
+        outcome.item = await self.service.get(item.guild_id, item.number)
+        return outcome
+
+    async def _open_thread(
+        self, message: discord.Message, item: ItemView, outcome: Outcome
+    ) -> discord.Thread | None:
+        try:
+            thread = await message.create_thread(
+                name=thread_name(item), auto_archive_duration=ONE_WEEK_MINUTES
+            )
+        except discord.HTTPException as error:
+            outcome.problems.append(f"I couldn't open a discussion thread ({_why(error)}).")
+            return None
+        await self._add_member(thread, item.reporter_id)
+        reporter = user_text(item.reporter_id, "The reporter")
+        await self._send(
+            thread,
+            f"{reporter}: this thread is the discussion for **{item.ref}**. Triagers post status "
+            "changes here, and you'll be mentioned when they do.",
+            mentions_only(item.reporter_id),
+            outcome,
+        )
+        return thread
+
+    async def _add_member(self, thread: discord.Thread, user_id: int | None) -> None:
+        if user_id is None:
+            return
+        try:
+            await thread.add_user(discord.Object(id=user_id))
+        except discord.HTTPException as error:
+            # They may have left the server; the thread still works without them.
+            log.info("could not add %s to thread %s: %s", user_id, thread.id, error)
+
+    async def _send(
+        self,
+        thread: discord.Thread,
+        text: str,
+        mentions: discord.AllowedMentions,
+        outcome: Outcome,
+    ) -> bool:
+        try:
+            await thread.send(truncate(text, MESSAGE_LIMIT), allowed_mentions=mentions)
+        except discord.HTTPException as error:
+            outcome.problems.append(f"I couldn't post in the thread ({_why(error)}).")
+            return False
+        return True
+
+    # ---- keeping the message and thread in step ------------------------------------------
+
+    async def _message(self, item: ItemView) -> discord.PartialMessage | None:
+        if item.channel_id is None or item.message_id is None:
+            return None
+        channel = self.bot.get_channel(item.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            return None
+        return channel.get_partial_message(item.message_id)
+
+    async def _thread(self, item: ItemView) -> discord.Thread | None:
+        if item.thread_id is None:
+            return None
+        guild = self.bot.get_guild(item.guild_id)
+        thread = guild.get_thread(item.thread_id) if guild is not None else None
+        if thread is not None:
+            return thread
+        try:
+            fetched = await self.bot.fetch_channel(item.thread_id)
+        except discord.NotFound:
+            return None
+        except discord.HTTPException as error:
+            log.info("could not fetch thread %s: %s", item.thread_id, error)
+            return None
+        return fetched if isinstance(fetched, discord.Thread) else None
+
+    async def refresh(self, item: ItemView, outcome: Outcome) -> discord.Thread | None:
+        """Edit the embed in place and find the thread, re-creating what was deleted."""
+        message = await self._message(item)
+        if message is None:
+            return await self._repost(item, outcome, "its message was missing")
+        try:
+            await message.edit(embed=item_embed(item))
+        except discord.NotFound:
+            return await self._repost(item, outcome, "its message had been deleted")
+        except discord.HTTPException as error:
+            outcome.problems.append(f"I couldn't update the post ({_why(error)}).")
+        thread = await self._thread(item)
+        if thread is not None:
+            return thread
+        # The thread was deleted: open a new one on the same message when Discord allows it.
+        fresh: discord.Message | None
+        try:
+            fresh = await message.fetch()
+        except discord.HTTPException:
+            fresh = None
+        if fresh is not None:
+            try:
+                thread = await fresh.create_thread(
+                    name=thread_name(item), auto_archive_duration=ONE_WEEK_MINUTES
+                )
+            except discord.HTTPException:
+                thread = None
+            if thread is not None:
+                await self._add_member(thread, item.reporter_id)
+                await self.service.record_posting(
+                    item.id,
+                    channel_id=item.channel_id,
+                    message_id=item.message_id,
+                    thread_id=thread.id,
+                    note="the thread had been deleted; opened a new one",
+                )
+                outcome.notes.append("Its thread had been deleted, so I opened a new one.")
+                outcome.item = await self.service.get(item.guild_id, item.number)
+                return thread
+            # A message keeps its (deleted) thread's id on Discord: post the item again.
+            await _delete_quietly(fresh)
+        return await self._repost(item, outcome, "its thread had been deleted")
+
+    async def _repost(self, item: ItemView, outcome: Outcome, why: str) -> discord.Thread | None:
+        posted = await self.post(item, reason=f"posted again: {why}")
+        outcome.problems.extend(posted.problems)
+        outcome.item = posted.item
+        if posted.item.message_id is not None:
+            outcome.notes.append(f"I posted {item.ref} again because {why}.")
+        return await self._thread(posted.item)
+
+    # ---- what triagers and reporters do --------------------------------------------------
+
+    async def apply_status(self, change: StatusChange) -> Outcome:
+        outcome = Outcome(change.item)
+        thread = await self.refresh(change.item, outcome)
+        if thread is None:
+            return outcome
+        item = outcome.item
+        if change.reopens and thread.archived:
+            await self._archive(thread, False, outcome)
+        if change.new_status == "withdrawn":
+            text = f"**{item.ref}** was withdrawn by its reporter, {user_text(change.actor_id)}."
+        else:
+            text = (
+                f"{user_text(item.reporter_id, 'Reporter')}: **{item.ref}** is now "
+                f"**{status_text(item)}** (was {STATUS_LABELS[change.old_status]}), "
+                f"set by {user_text(change.actor_id)}."
+            )
+        if change.note:
+            text += "\n> " + safe_truncate(change.note, 1500).replace("\n", "\n> ")
+        await self._send(thread, text, mentions_only(item.reporter_id), outcome)
+        if change.closes:
+            await self._archive(thread, True, outcome)
+        return outcome
+
+    async def apply_assignment(self, assignment: Assignment) -> Outcome:
+        outcome = Outcome(assignment.item)
+        thread = await self.refresh(assignment.item, outcome)
+        if thread is None:
+            return outcome
+        item = outcome.item
+        await self._add_member(thread, assignment.new_assignee_id)
+        text = (
+            f"{user_text(item.reporter_id, 'Reporter')}: {user_text(assignment.new_assignee_id)} "
+            f"is now looking after **{item.ref}** (assigned by {user_text(assignment.actor_id)})."
+        )
+        await self._send(
+            thread, text, mentions_only(item.reporter_id, assignment.new_assignee_id), outcome
+        )
+        return outcome
+
+    async def apply_plus_one(self, plus: PlusOne) -> Outcome:
+        outcome = Outcome(plus.item)
+        thread = await self.refresh(plus.item, outcome)
+        if thread is None:
+            return outcome
+        await self._add_member(thread, plus.user_id)
+        counted = f" (+1, now {plus.item.plus_ones})" if plus.counted else ""
+        lines = [f"{user_text(plus.user_id)} has the same problem{counted}:"]
+        lines.append(safe_truncate(plus.details, 1200))
+        if plus.expected:
+            lines.append("**Expected:** " + safe_truncate(plus.expected, 300))
+        if plus.actual:
+            lines.append("**Actual:** " + safe_truncate(plus.actual, 300))
+        await self._send(thread, "\n".join(lines), mentions_only(), outcome)
+        return outcome
+
+    async def _archive(self, thread: discord.Thread, archived: bool, outcome: Outcome) -> None:
+        try:
+            await thread.edit(archived=archived)
+        except discord.HTTPException as error:
+            action = "archive" if archived else "reopen"
+            outcome.problems.append(f"I couldn't {action} the thread ({_why(error)}).")
+
+
+def _why(error: discord.HTTPException) -> str:
+    if isinstance(error, discord.Forbidden):
+        return "I'm missing a permission there"
+    if isinstance(error, discord.NotFound):
+        return "it no longer exists"
+    return f"Discord said {error.status}"
+
+
+async def _delete_quietly(message: discord.Message) -> None:
+    with contextlib.suppress(discord.HTTPException):
+        await message.delete()
