@@ -1,0 +1,40 @@
+"""A local Discord-compatible server (REST + gateway) for offline runs and end-to-end tests.
+
+Point an unmodified discord.py client at ``SandboxServer.api_url`` / ``gateway_url`` and drive it
+with ``server.invoke(...)``, ``result.click(...)``, ``result.submit_modal(...)`` and friends.
+"""
+
+from __future__ import annotations
+
+from bot.sandbox.errors import ApiError, SandboxError
+from bot.sandbox.interactions import InteractionResult, LateAck, Modal
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.state import (
+    Attachment,
+    Channel,
+    Guild,
+    Member,
+    Message,
+    Perm,
+    Pinged,
+    Role,
+    User,
+)
+
+__all__ = [
+    "ApiError",
+    "Attachment",
+    "Channel",
+    "Guild",
+    "InteractionResult",
+    "LateAck",
+    "Member",
+    "Message",
+    "Modal",
+    "Perm",
+    "Pinged",
+    "Role",
+    "SandboxError",
+    "SandboxServer",
+    "User",
+]

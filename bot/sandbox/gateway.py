@@ -1,0 +1,393 @@
+"""The sandbox's gateway: websocket sessions speaking Discord's gateway protocol (v10, JSON).
+
+One ``GatewaySession`` per IDENTIFY. A session outlives its websocket connection so that a
+client can RESUME: every dispatch is numbered and buffered, and a RESUME replays the frames after
+the client's last sequence number. Each connection writes through its own queue, so frames keep
+their order and can be enqueued from synchronous code (tests mutating the state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import zlib
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bot.sandbox.state import SandboxState
+
+JSON = dict[str, Any]
+log = logging.getLogger(__name__)
+
+DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE_STATE, RESUME = 0, 1, 2, 3, 4, 6
+RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 7, 8, 9, 10, 11
+CLOSE_AUTH_FAILED, CLOSE_INVALID_SHARD, CLOSE_DECODE_ERROR = 4004, 4010, 4002
+REPLAY_BUFFER = 5000
+
+# Gateway intents needed to receive an event: (in a guild, in a DM).
+INTENT_GUILDS, INTENT_MEMBERS = 1 << 0, 1 << 1
+INTENT_GUILD_MESSAGES, INTENT_GUILD_REACTIONS = 1 << 9, 1 << 10
+INTENT_DM_MESSAGES, INTENT_DM_REACTIONS = 1 << 12, 1 << 13
+INTENT_MESSAGE_CONTENT = 1 << 15
+EVENT_INTENTS: dict[str, tuple[int, int]] = {
+    "MESSAGE_CREATE": (INTENT_GUILD_MESSAGES, INTENT_DM_MESSAGES),
+    "MESSAGE_UPDATE": (INTENT_GUILD_MESSAGES, INTENT_DM_MESSAGES),
+    "MESSAGE_DELETE": (INTENT_GUILD_MESSAGES, INTENT_DM_MESSAGES),
+    "MESSAGE_REACTION_ADD": (INTENT_GUILD_REACTIONS, INTENT_DM_REACTIONS),
+    "MESSAGE_REACTION_REMOVE": (INTENT_GUILD_REACTIONS, INTENT_DM_REACTIONS),
+    "GUILD_MEMBER_ADD": (INTENT_MEMBERS, INTENT_MEMBERS),
+    "GUILD_MEMBER_REMOVE": (INTENT_MEMBERS, INTENT_MEMBERS),
+    "GUILD_MEMBER_UPDATE": (INTENT_MEMBERS, INTENT_MEMBERS),
+    "CHANNEL_CREATE": (INTENT_GUILDS, 0),
+    "CHANNEL_UPDATE": (INTENT_GUILDS, 0),
+    "CHANNEL_DELETE": (INTENT_GUILDS, 0),
+    "THREAD_CREATE": (INTENT_GUILDS, 0),
+    "THREAD_UPDATE": (INTENT_GUILDS, 0),
+    "THREAD_DELETE": (INTENT_GUILDS, 0),
+    "GUILD_ROLE_CREATE": (INTENT_GUILDS, 0),
+}
+MESSAGE_CONTENT_KEYS = ("content", "embeds", "attachments", "components", "poll")
+
+
+@dataclass(eq=False)
+class GatewayConnection:
+    """One websocket: its compressor and an ordered outgoing queue drained by a writer task."""
+
+    ws: web.WebSocketResponse
+    request: web.Request
+    zlib_stream: bool
+    session: GatewaySession | None = None
+    queue: asyncio.Queue[JSON | int | None] = field(default_factory=asyncio.Queue)
+    writer: asyncio.Task[None] | None = None
+    _compressor: Any = None
+
+    def start(self) -> None:
+        if self.zlib_stream:
+            self._compressor = zlib.compressobj()
+        self.writer = asyncio.get_running_loop().create_task(self._write_loop())
+
+    def send(self, frame: JSON) -> None:
+        self.queue.put_nowait(frame)
+
+    def close(self, code: int) -> None:
+        """Close after the frames already queued (an int in the queue means "close with it")."""
+        self.queue.put_nowait(code)
+
+    def abort(self) -> None:
+        """Drop the TCP connection without a close frame, like a network failure."""
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+        self.queue.put_nowait(None)
+
+    async def _write_loop(self) -> None:
+        while True:
+            item = await self.queue.get()
+            if item is None:
+                return
+            if isinstance(item, int):
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await self.ws.close(code=item)
+                return
+            try:
+                await self._write(item)
+            except (ConnectionError, RuntimeError):
+                return
+
+    async def _write(self, frame: JSON) -> None:
+        text = json.dumps(frame, separators=(",", ":"))
+        if self._compressor is None:
+            await self.ws.send_str(text)
+            return
+        data = self._compressor.compress(text.encode()) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+        await self.ws.send_bytes(data)
+
+    async def stop(self) -> None:
+        self.queue.put_nowait(None)
+        if self.writer is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.writer
+
+
+@dataclass(eq=False)
+class GatewaySession:
+    """The server side of one IDENTIFY: shard, intents, sequence numbers, replay buffer."""
+
+    session_id: str
+    shard_id: int
+    shard_count: int
+    intents: int
+    connection: GatewayConnection | None = None
+    seq: int = 0
+    buffer: deque[JSON] = field(default_factory=lambda: deque(maxlen=REPLAY_BUFFER))
+    retired: bool = False
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Discord's sharding formula; DMs go to shard 0."""
+        if guild_id is None:
+            return self.shard_id == 0
+        return (guild_id >> 22) % self.shard_count == self.shard_id
+
+    def push(self, event: str, data: JSON) -> None:
+        self.seq += 1
+        frame = {"op": DISPATCH, "t": event, "s": self.seq, "d": data}
+        self.buffer.append(frame)
+        if self.connection is not None:
+            self.connection.send(frame)
+
+
+class Gateway:
+    """Accepts gateway websockets and routes dispatches to the sessions that should see them."""
+
+    def __init__(
+        self,
+        state: SandboxState,
+        *,
+        token: Callable[[], str],
+        resume_url: Callable[[], str],
+        heartbeat_interval: int = 41250,
+    ) -> None:
+        self.state = state
+        self._token = token
+        self._resume_url = resume_url
+        self.heartbeat_interval = heartbeat_interval
+        self.sessions: dict[str, GatewaySession] = {}
+        self.connections: set[GatewayConnection] = set()
+        self.identify_count = 0
+        self.resume_count = 0
+        self.compressed_connections = 0
+        self.plain_connections = 0
+        self.changed: Callable[[], None] = lambda: None
+
+    # -- routing -----------------------------------------------------------------------------
+
+    def live_sessions(self) -> list[GatewaySession]:
+        return [s for s in self.sessions.values() if not s.retired]
+
+    def dispatch(self, event: str, data: JSON, guild_id: int | None = None) -> int:
+        """Send ``event`` to every live session owning ``guild_id``; returns how many got it."""
+        count = 0
+        for session in self.live_sessions():
+            if not session.owns(guild_id) or not self._wants(session, event, guild_id):
+                continue
+            session.push(event, self._filter(session, event, data, guild_id))
+            count += 1
+        return count
+
+    def dispatch_one(self, event: str, data: JSON, guild_id: int | None) -> GatewaySession | None:
+        """Send to one session only (interactions): the newest connected owner of the guild."""
+        owners = [s for s in self.live_sessions() if s.owns(guild_id)]
+        connected = [s for s in owners if s.connection is not None]
+        candidates = connected or owners
+        if not candidates:
+            return None
+        session = candidates[-1]
+        session.push(event, data)
+        return session
+
+    @staticmethod
+    def _wants(session: GatewaySession, event: str, guild_id: int | None) -> bool:
+        needed = EVENT_INTENTS.get(event)
+        if needed is None:
+            return True
+        bit = needed[0] if guild_id is not None else needed[1]
+        return bit == 0 or bool(session.intents & bit)
+
+    def _filter(self, session: GatewaySession, event: str, data: JSON, guild_id: int | None) -> JSON:
+        """Without the MESSAGE_CONTENT intent, Discord blanks other people's guild messages."""
+        if event not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or guild_id is None:
+            return data
+        if session.intents & INTENT_MESSAGE_CONTENT:
+            return data
+        bot_id = str(self.state.bot_user.id)
+        if data.get("author", {}).get("id") == bot_id:
+            return data
+        if any(u.get("id") == bot_id for u in data.get("mentions", [])):
+            return data
+        blanked = dict(data)
+        for key in MESSAGE_CONTENT_KEYS:
+            if key in blanked:
+                blanked[key] = "" if key == "content" else []
+        return blanked
+
+    # -- test controls ------------------------------------------------------------------------
+
+    async def drop(self, close_code: int | None) -> None:
+        """Close every connection (abruptly when ``close_code`` is None); sessions stay resumable."""
+        for connection in list(self.connections):
+            if close_code is None:
+                connection.abort()
+            else:
+                connection.close(close_code)
+            self._detach(connection)
+        await asyncio.sleep(0)
+
+    async def invalidate(self, *, resumable: bool) -> None:
+        """Send op 9; a non-resumable invalidation forgets the sessions."""
+        for connection in list(self.connections):
+            connection.send({"op": INVALID_SESSION, "d": resumable})
+            if not resumable and connection.session is not None:
+                connection.session.retired = True
+        await asyncio.sleep(0)
+
+    async def request_reconnect(self) -> None:
+        for connection in list(self.connections):
+            connection.send({"op": RECONNECT, "d": None})
+        await asyncio.sleep(0)
+
+    async def close(self) -> None:
+        for connection in list(self.connections):
+            connection.close(1001)
+            self._detach(connection)
+        for connection in list(self.connections):
+            await connection.stop()
+
+    # -- the websocket ------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
+        await ws.prepare(request)
+        zlib_stream = request.query.get("compress") == "zlib-stream"
+        if zlib_stream:
+            self.compressed_connections += 1
+        else:
+            self.plain_connections += 1
+        connection = GatewayConnection(ws=ws, request=request, zlib_stream=zlib_stream)
+        connection.start()
+        self.connections.add(connection)
+        connection.send({"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_interval}})
+        try:
+            async for message in ws:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                try:
+                    frame = json.loads(message.data)
+                except ValueError:
+                    connection.close(CLOSE_DECODE_ERROR)
+                    break
+                self._on_frame(connection, frame)
+        finally:
+            self._detach(connection)
+            await connection.stop()
+        return ws
+
+    def _detach(self, connection: GatewayConnection) -> None:
+        self.connections.discard(connection)
+        session = connection.session
+        if session is not None and session.connection is connection:
+            session.connection = None
+        self.changed()
+
+    def _on_frame(self, connection: GatewayConnection, frame: JSON) -> None:
+        op, data = frame.get("op"), frame.get("d")
+        if op == HEARTBEAT:
+            connection.send({"op": HEARTBEAT_ACK, "d": None})
+        elif op == IDENTIFY and isinstance(data, dict):
+            self._identify(connection, data)
+        elif op == RESUME and isinstance(data, dict):
+            self._resume(connection, data)
+        elif op == REQUEST_MEMBERS and isinstance(data, dict):
+            self._send_member_chunk(connection, data)
+        elif op in (PRESENCE, VOICE_STATE):
+            return
+        else:
+            log.debug("sandbox gateway ignoring op %s", op)
+
+    def _identify(self, connection: GatewayConnection, data: JSON) -> None:
+        if data.get("token") != self._token():
+            connection.close(CLOSE_AUTH_FAILED)
+            return
+        shard_id, shard_count = data.get("shard") or [0, 1]
+        if not 0 <= shard_id < shard_count:
+            connection.close(CLOSE_INVALID_SHARD)
+            return
+        for old in self.live_sessions():
+            # A client identifying again for the same shard replaces its own dead session.
+            if (old.shard_id, old.shard_count) == (shard_id, shard_count) and old.connection is None:
+                old.retired = True
+        session = GatewaySession(
+            session_id=secrets.token_hex(16),
+            shard_id=shard_id,
+            shard_count=shard_count,
+            intents=int(data.get("intents", (1 << 17) - 1)),
+            connection=connection,
+        )
+        connection.session = session
+        self.sessions[session.session_id] = session
+        self.identify_count += 1
+        session.push("READY", self._ready_payload(session, data))
+        for guild in self.state.guilds.values():
+            if session.owns(guild.id):
+                session.push("GUILD_CREATE", guild.to_gateway_payload())
+        self.changed()
+
+    def _ready_payload(self, session: GatewaySession, data: JSON) -> JSON:
+        bot = self.state.bot_user.to_payload()
+        bot.update(verified=True, mfa_enabled=False, email=None)
+        payload: JSON = {
+            "v": 10,
+            "user": bot,
+            "session_id": session.session_id,
+            "session_type": "normal",
+            "resume_gateway_url": self._resume_url(),
+            "guilds": [
+                {"id": str(g), "unavailable": True} for g in self.state.guilds if session.owns(g)
+            ],
+            "application": {"id": str(self.state.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "geo_ordered_rtc_regions": [],
+            "_trace": ["sandbox"],
+        }
+        if data.get("shard") is not None:
+            payload["shard"] = [session.shard_id, session.shard_count]
+        return payload
+
+    def _resume(self, connection: GatewayConnection, data: JSON) -> None:
+        session = self.sessions.get(str(data.get("session_id")))
+        if session is None or session.retired or data.get("token") != self._token():
+            connection.send({"op": INVALID_SESSION, "d": False})
+            return
+        if session.connection is not None and session.connection is not connection:
+            session.connection.close(4000)
+        session.connection = connection
+        connection.session = session
+        last = int(data.get("seq") or 0)
+        for frame in list(session.buffer):
+            if frame["s"] > last:
+                connection.send(frame)
+        self.resume_count += 1
+        session.push("RESUMED", {"_trace": ["sandbox"]})
+        self.changed()
+
+    def _send_member_chunk(self, connection: GatewayConnection, data: JSON) -> None:
+        if connection.session is None:
+            return
+        guild_ids = data.get("guild_id")
+        for raw in guild_ids if isinstance(guild_ids, list) else [guild_ids]:
+            guild = self.state.guilds.get(int(raw))
+            if guild is None:
+                continue
+            members = list(guild.members.values())
+            wanted = data.get("user_ids")
+            if wanted:
+                members = [m for m in members if str(m.id) in {str(u) for u in wanted}]
+            chunk: JSON = {
+                "guild_id": str(guild.id),
+                "members": [m.to_payload() for m in members],
+                "chunk_index": 0,
+                "chunk_count": 1,
+            }
+            if data.get("nonce"):
+                chunk["nonce"] = data["nonce"]
+            connection.session.push("GUILD_MEMBERS_CHUNK", chunk)

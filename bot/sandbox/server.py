@@ -1,0 +1,490 @@
+"""``SandboxServer``: the sandbox Discord as tests and the REPL drive it.
+
+Start it, point discord.py at it (``discord.http.Route.BASE = server.api_url`` and
+``DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)``), then act as Discord's users
+would: invoke commands, click buttons, submit modals, post messages — and inspect what the bot did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.sandbox.errors import SandboxError
+from bot.sandbox.gateway import Gateway
+from bot.sandbox.interactions import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    COMPONENT,
+    MODAL_SUBMIT,
+    InteractionHub,
+    InteractionResult,
+    LateAck,
+    PendingInteraction,
+)
+from bot.sandbox.invoke import InteractionBuilder
+from bot.sandbox.messages import MessageService, Upload
+from bot.sandbox.rest import API_PREFIX, RestApi
+from bot.sandbox.state import Attachment, Channel, Guild, Message, Role, SandboxState, User
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from bot.sandbox.state import Member
+
+JSON = dict[str, Any]
+
+
+class SandboxServer:
+    """A local Discord (REST + gateway) on 127.0.0.1 with a bot application and its token."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bot_name: str = "Nexus",
+        heartbeat_interval: int = 41250,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.state = SandboxState(bot_name=bot_name)
+        self.bot_token = f"sandbox.{self.state.application_id}.{secrets.token_urlsafe(24)}"
+        self.messages = MessageService(self.state, self.dispatch)
+        self.hub = InteractionHub(self.messages, application_id=self.state.application_id)
+        self.builder = InteractionBuilder(self.state)
+        self.gateway = Gateway(
+            self.state,
+            token=lambda: self.bot_token,
+            resume_url=lambda: self.resume_gateway_url,
+            heartbeat_interval=heartbeat_interval,
+        )
+        self.gateway.changed = self._notify
+        self.rest = RestApi(self)
+        self.unhandled_routes: list[str] = []
+        self.requests: list[tuple[str, str, float]] = []
+        self.errors: list[str] = []
+        self.sync_count = 0
+        self.synced_global = False
+        self.synced_guilds: set[int] = set()
+        self.recommended_shards = 1
+        self.base_url = ""
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Event()
+        self._message_log: list[Message] = []
+        self.state.emit = self.dispatch
+        self.state.on_message = self._on_message
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> SandboxServer:
+        """Listen on ``host:port`` (port 0 picks a free one) and fill in the URLs."""
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/", self.gateway.handle)
+        app.router.add_get("/resume", self.gateway.handle)
+        self.rest.install(app)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
+        self.port = int(sockets[0].getsockname()[1])
+        self.base_url = f"http://{self.host}:{self.port}"
+        self.state.attachment_base_url = self.base_url
+        return self
+
+    async def close(self) -> None:
+        await self.gateway.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SandboxServer:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/"
+
+    @property
+    def resume_gateway_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/resume"
+
+    # -- state shortcuts -----------------------------------------------------------------------
+
+    @property
+    def bot_user(self) -> User:
+        return self.state.bot_user
+
+    @property
+    def application_id(self) -> int:
+        return self.state.application_id
+
+    @property
+    def late_acks(self) -> list[LateAck]:
+        return self.hub.late_acks
+
+    @property
+    def identify_count(self) -> int:
+        return self.gateway.identify_count
+
+    @property
+    def resume_count(self) -> int:
+        return self.gateway.resume_count
+
+    @property
+    def ack_deadline(self) -> float:
+        return self.hub.ack_deadline
+
+    @ack_deadline.setter
+    def ack_deadline(self, seconds: float) -> None:
+        self.hub.ack_deadline = seconds
+
+    @property
+    def rate_limit_per_second(self) -> float | None:
+        """When set, more requests than this per second get a Discord-style 429."""
+        return self.rest.rate_limiter.per_second
+
+    @rate_limit_per_second.setter
+    def rate_limit_per_second(self, value: float | None) -> None:
+        self.rest.rate_limiter.per_second = value
+
+    def create_user(self, name: str) -> User:
+        return self.state.create_user(name)
+
+    def create_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> Guild:
+        """A guild with a ``general`` channel, the owner and the bot (with its "Nexus" role).
+
+        ``shard=(id, count)`` picks a guild id that lands on that shard.
+        """
+        guild = self.state.create_guild(name, shard=shard)
+        general = Channel(
+            id=self.state.snowflakes.next(), type=0, name="general", state=self.state, guild=guild
+        )
+        self.state.add_channel(general)
+        self.dispatch("GUILD_CREATE", guild.to_gateway_payload(), guild.id)
+        return guild
+
+    def commands(self, guild: Guild | None = None) -> list[JSON]:
+        """The synced command payloads (global, or the guild's)."""
+        return self.state.commands_for(guild.id if guild else None)
+
+    def messages_by_bot(self) -> list[Message]:
+        bot_id = self.state.bot_user.id
+        return [m for m in self.state.messages.values() if m.author.id == bot_id and not m.deleted]
+
+    def dms(self, user: User) -> list[Message]:
+        """Messages in the DM channel between the bot and ``user``."""
+        for channel in self.state.channels.values():
+            if channel.type == 1 and channel.recipients and channel.recipients[0] is user:
+                return channel.messages
+        return []
+
+    # -- events --------------------------------------------------------------------------------
+
+    def dispatch(self, event: str, data: JSON, guild_id: int | None = None) -> None:
+        self.gateway.dispatch(event, data, guild_id)
+
+    def _notify(self) -> None:
+        event, self._changed = self._changed, asyncio.Event()
+        event.set()
+
+    def _on_message(self, message: Message) -> None:
+        self._message_log.append(message)
+        self._notify()
+
+    def note_sync(self, guild_id: int | None) -> None:
+        self.sync_count += 1
+        if guild_id is None:
+            self.synced_global = True
+        else:
+            self.synced_guilds.add(guild_id)
+        self._notify()
+
+    def is_ready(self) -> bool:
+        """The bot identified (every shard of its count) and synced its commands."""
+        shards: dict[int, set[int]] = {}
+        for session in self.gateway.sessions.values():
+            shards.setdefault(session.shard_count, set()).add(session.shard_id)
+        identified = any(ids == set(range(count)) for count, ids in shards.items())
+        if not identified or self.sync_count == 0:
+            return False
+        return self.synced_global or all(g in self.synced_guilds for g in self.state.guilds)
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
+        """Wait until ``predicate()`` holds (re-checked on every sandbox change and every 50 ms)."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise SandboxError(f"timed out after {timeout} s waiting for {what or predicate}")
+            changed = self._changed
+            try:
+                await asyncio.wait_for(changed.wait(), min(remaining, 0.05))
+            except TimeoutError:
+                pass
+
+    async def wait_until_ready(self, timeout: float = 15.0) -> None:
+        await self.wait_until(self.is_ready, timeout, "the bot to identify and sync commands")
+
+    async def wait_for_message(
+        self,
+        channel: Channel | None = None,
+        predicate: Callable[[Message], bool] | None = None,
+        timeout: float = 5.0,
+        *,
+        since: float | None = None,
+    ) -> Message:
+        """The next bot message (in ``channel``); with ``since`` one already posted after it counts."""
+        bot_id = self.state.bot_user.id
+
+        def matches(message: Message) -> bool:
+            return (
+                message.author.id == bot_id
+                and not message.deleted
+                and (channel is None or message.channel is channel)
+                and (predicate is None or predicate(message))
+            )
+
+        start = 0 if since is not None else len(self._message_log)
+        found: list[Message] = []
+
+        def arrived() -> bool:
+            for message in self._message_log[start:]:
+                if (since is None or message.received_at >= since) and matches(message):
+                    found.append(message)
+                    return True
+            return False
+
+        await self.wait_until(arrived, timeout, "a bot message")
+        return found[0]
+
+    # -- acting as users -----------------------------------------------------------------------
+
+    def _where(
+        self, user: User, guild: Guild | None, channel: Channel | None
+    ) -> tuple[Guild | None, Channel]:
+        if channel is not None:
+            return channel.guild, channel
+        if guild is None and len(self.state.guilds) == 1:
+            guild = next(iter(self.state.guilds.values()))
+        if guild is None:
+            return None, self.state.dm_channel(user)
+        text = guild.text_channels
+        if not text:
+            raise SandboxError(f"guild {guild.name!r} has no text channel to invoke in")
+        return guild, text[0]
+
+    async def _send(
+        self,
+        kind: int,
+        data: JSON,
+        *,
+        user: User,
+        guild: Guild | None,
+        channel: Channel,
+        name: str,
+        source: Message | None = None,
+        timeout: float,
+        quiet: float,
+        locale: str = "en-US",
+    ) -> InteractionResult:
+        payload = self.builder.envelope(kind, data, user, guild, channel, locale=locale)
+        if source is not None:
+            payload["message"] = source.to_payload()
+        pending = PendingInteraction(
+            id=int(payload["id"]),
+            token=payload["token"],
+            type=kind,
+            name=name,
+            payload=payload,
+            user=user,
+            guild=guild,
+            channel=channel,
+            source_message=source,
+        )
+        self.hub.register(pending)
+        if self.gateway.dispatch_one("INTERACTION_CREATE", payload, guild.id if guild else None) is None:
+            raise SandboxError("no bot is connected to the sandbox gateway")
+        pending.sent_at = time.perf_counter()
+        return await InteractionResult(self, pending).settle(timeout, quiet)
+
+    async def invoke(
+        self,
+        path: str,
+        *,
+        user: User,
+        guild: Guild | None = None,
+        channel: Channel | None = None,
+        timeout: float = 10.0,
+        quiet: float = 0.05,
+        locale: str = "en-US",
+        **options: Any,
+    ) -> InteractionResult:
+        """Run a slash command (``"/snippet search"``) as ``user`` with ``options``."""
+        guild, channel = self._where(user, guild, channel)
+        data = self.builder.command_data(path, guild, channel, user, options)
+        return await self._send(
+            APPLICATION_COMMAND, data, user=user, guild=guild, channel=channel,
+            name=path, timeout=timeout, quiet=quiet, locale=locale,
+        )
+
+    async def invoke_message_command(
+        self,
+        name: str,
+        *,
+        message: Message,
+        user: User,
+        timeout: float = 10.0,
+        quiet: float = 0.05,
+    ) -> InteractionResult:
+        """Run a message context-menu command on ``message``."""
+        guild, channel = message.channel.guild, message.channel
+        command, guild_id = self.builder.find_command(name, 3, guild)
+        self.builder.check_usable(command, guild, channel, user)
+        data: JSON = {
+            "id": command["id"],
+            "name": command["name"],
+            "type": 3,
+            "target_id": str(message.id),
+            "resolved": {"messages": {str(message.id): message.to_payload()}},
+        }
+        if guild_id is not None:
+            data["guild_id"] = str(guild_id)
+        return await self._send(
+            APPLICATION_COMMAND, data, user=user, guild=guild, channel=channel,
+            name=name, timeout=timeout, quiet=quiet,
+        )
+
+    async def invoke_user_command(
+        self,
+        name: str,
+        *,
+        target: User | Member,
+        user: User,
+        guild: Guild | None = None,
+        channel: Channel | None = None,
+        timeout: float = 10.0,
+        quiet: float = 0.05,
+    ) -> InteractionResult:
+        """Run a user context-menu command on ``target``."""
+        guild, channel = self._where(user, guild, channel)
+        command, guild_id = self.builder.find_command(name, 2, guild)
+        self.builder.check_usable(command, guild, channel, user)
+        resolved: JSON = {}
+        target_id = self.builder._resolve_user(target, resolved, guild, channel)
+        data: JSON = {
+            "id": command["id"],
+            "name": command["name"],
+            "type": 2,
+            "target_id": target_id,
+            "resolved": resolved,
+        }
+        if guild_id is not None:
+            data["guild_id"] = str(guild_id)
+        return await self._send(
+            APPLICATION_COMMAND, data, user=user, guild=guild, channel=channel,
+            name=name, timeout=timeout, quiet=quiet,
+        )
+
+    async def autocomplete(
+        self,
+        path: str,
+        option: str,
+        value: str,
+        *,
+        user: User,
+        guild: Guild | None = None,
+        channel: Channel | None = None,
+        timeout: float = 5.0,
+        **options: Any,
+    ) -> list[JSON]:
+        """Type ``value`` into ``option`` of ``path``; returns the bot's choices."""
+        guild, channel = self._where(user, guild, channel)
+        given = {**options, option: value}
+        data = self.builder.command_data(path, guild, channel, user, given, focused=option)
+        result = await self._send(
+            AUTOCOMPLETE, data, user=user, guild=guild, channel=channel,
+            name=f"{path} [{option}]", timeout=timeout, quiet=0,
+        )
+        return result.choices
+
+    async def send_component(
+        self, message: Message, data: JSON, *, user: User, timeout: float = 10.0, quiet: float = 0.05
+    ) -> InteractionResult:
+        """A component interaction (button or select) on ``message``."""
+        return await self._send(
+            COMPONENT, data, user=user, guild=message.channel.guild, channel=message.channel,
+            name=f"component {data['custom_id']}", source=message, timeout=timeout, quiet=quiet,
+        )
+
+    def select_data(self, component: JSON, values: list[Any], message: Message) -> JSON:
+        return self.builder.select_data(component, values, message.channel.guild, message.channel)
+
+    async def send_modal_submit(
+        self,
+        opened_by: PendingInteraction,
+        data: JSON,
+        *,
+        user: User,
+        timeout: float = 10.0,
+        quiet: float = 0.05,
+    ) -> InteractionResult:
+        return await self._send(
+            MODAL_SUBMIT, data, user=user, guild=opened_by.guild, channel=opened_by.channel,
+            name=f"modal {data['custom_id']}", source=opened_by.source_message,
+            timeout=timeout, quiet=quiet,
+        )
+
+    def send_user_message(
+        self,
+        channel: Channel,
+        user: User,
+        content: str = "",
+        *,
+        attachments: Iterable[Attachment] = (),
+        embeds: list[JSON] | None = None,
+        reply_to: Message | None = None,
+    ) -> Message:
+        """``user`` posts a message in ``channel`` (MESSAGE_CREATE is dispatched)."""
+        payload: JSON = {"content": content, "embeds": embeds or []}
+        if reply_to is not None:
+            payload["message_reference"] = {"message_id": str(reply_to.id)}
+        uploads = [
+            Upload(index, a.filename, a.data, a.content_type) for index, a in enumerate(attachments)
+        ]
+        return self.messages.create(channel, user, payload, uploads)
+
+    def add_reaction(self, message: Message, user: User, emoji: str) -> None:
+        """``user`` reacts to ``message`` (MESSAGE_REACTION_ADD is dispatched)."""
+        message.reactions.setdefault(emoji, set()).add(user.id)
+        event = self.rest._reaction_event(message, user.id, emoji)
+        self.dispatch("MESSAGE_REACTION_ADD", event, message.guild_id)
+
+    # -- gateway controls ----------------------------------------------------------------------
+
+    async def drop_gateway(self, close_code: int | None = 4000) -> None:
+        """Close the bot's websockets (``None``: drop TCP abruptly). Sessions stay resumable."""
+        await self.gateway.drop(close_code)
+
+    async def invalidate_session(self, resumable: bool = False) -> None:
+        """Send op 9 INVALID_SESSION; non-resumable forces a fresh IDENTIFY."""
+        await self.gateway.invalidate(resumable=resumable)
+
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT: the client reconnects and resumes."""
+        await self.gateway.request_reconnect()
+
+
+__all__ = ["Attachment", "Role", "SandboxServer"]
