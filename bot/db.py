@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -76,6 +78,28 @@ BigInt = BigInteger().with_variant(Integer(), "sqlite")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), int: BigInt}  # noqa: RUF012
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # discord.py re-executes an extension's modules when it reloads it (`/admin reload`, and
+        # every restart of the bot in one process): the same class, defined again, replaces its
+        # old table instead of colliding with it. A different class reusing a table name still
+        # fails loudly.
+        name = cls.__dict__.get("__tablename__")
+        existing = cls.metadata.tables.get(name) if isinstance(name, str) else None
+        if existing is not None and _defined_by_same_class(cls, existing):
+            cls.metadata.remove(existing)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "This declarative base already contains", SAWarning)
+            super().__init_subclass__(**kwargs)
+
+
+def _defined_by_same_class(cls: type, table: Any) -> bool:
+    return any(
+        mapper.local_table is table
+        and mapper.class_.__module__ == cls.__module__
+        and mapper.class_.__qualname__ == cls.__qualname__
+        for mapper in Base.registry.mappers
+    )
 
 
 def is_sqlite(url: str) -> bool:
