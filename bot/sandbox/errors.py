@@ -52,3 +52,11 @@ ALREADY_ACKNOWLEDGED = 40060
 
 def missing_permissions() -> ApiError:
     return ApiError(403, MISSING_PERMISSIONS, "Missing Permissions")
+
+
+def invalid_form(*path: str, code: str, message: str) -> ApiError:
+    """Discord's 400 "Invalid Form Body" (50035) with one error at ``path``."""
+    tree: dict[str, Any] = {"_errors": [{"code": code, "message": message}]}
+    for key in reversed(path):
+        tree = {key: tree}
+    return ApiError(400, 50035, "Invalid Form Body", tree)

@@ -202,7 +202,9 @@ class Gateway:
         bit = needed[0] if guild_id is not None else needed[1]
         return bit == 0 or bool(session.intents & bit)
 
-    def _filter(self, session: GatewaySession, event: str, data: JSON, guild_id: int | None) -> JSON:
+    def _filter(
+        self, session: GatewaySession, event: str, data: JSON, guild_id: int | None
+    ) -> JSON:
         """Without the MESSAGE_CONTENT intent, Discord blanks other people's guild messages."""
         if event not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or guild_id is None:
             return data
@@ -222,7 +224,7 @@ class Gateway:
     # -- test controls ------------------------------------------------------------------------
 
     async def drop(self, close_code: int | None) -> None:
-        """Close every connection (abruptly when ``close_code`` is None); sessions stay resumable."""
+        """Close every connection (abruptly if ``close_code`` is None); sessions stay resumable."""
         for connection in list(self.connections):
             if close_code is None:
                 connection.abort()
@@ -312,7 +314,10 @@ class Gateway:
             return
         for old in self.live_sessions():
             # A client identifying again for the same shard replaces its own dead session.
-            if (old.shard_id, old.shard_count) == (shard_id, shard_count) and old.connection is None:
+            if (old.shard_id, old.shard_count) == (
+                shard_id,
+                shard_count,
+            ) and old.connection is None:
                 old.retired = True
         session = GatewaySession(
             session_id=secrets.token_hex(16),
@@ -375,7 +380,7 @@ class Gateway:
             return
         guild_ids = data.get("guild_id")
         for raw in guild_ids if isinstance(guild_ids, list) else [guild_ids]:
-            guild = self.state.guilds.get(int(raw))
+            guild = self.state.guilds.get(int(raw or 0))
             if guild is None:
                 continue
             members = list(guild.members.values())

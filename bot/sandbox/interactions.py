@@ -19,6 +19,7 @@ from bot.sandbox.errors import (
     UNKNOWN_WEBHOOK,
     ApiError,
     SandboxError,
+    invalid_form,
 )
 from bot.sandbox.render import button_label, clickable, render_message, render_modal
 from bot.sandbox.state import EPHEMERAL, LOADING, Attachment, Message, utcnow
@@ -37,7 +38,9 @@ MESSAGE_RESPONSE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 4, 5, 6, 7
 AUTOCOMPLETE_RESULT, MODAL = 8, 9
 ALLOWED_CALLBACKS: dict[int, frozenset[int]] = {
     APPLICATION_COMMAND: frozenset({MESSAGE_RESPONSE, DEFERRED_MESSAGE, MODAL}),
-    COMPONENT: frozenset({MESSAGE_RESPONSE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, MODAL}),
+    COMPONENT: frozenset(
+        {MESSAGE_RESPONSE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, MODAL}
+    ),
     AUTOCOMPLETE: frozenset({AUTOCOMPLETE_RESULT}),
     MODAL_SUBMIT: frozenset({MESSAGE_RESPONSE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE}),
 }
@@ -152,7 +155,9 @@ def _modal_inputs(components: list[JSON]) -> list[tuple[JSON, str | None, str | 
     for component in components:
         kind = component.get("type")
         if kind == LABEL and isinstance(component.get("component"), dict):
-            out.append((component["component"], component.get("label"), component.get("description")))
+            out.append(
+                (component["component"], component.get("label"), component.get("description"))
+            )
         elif kind == ACTION_ROW:
             for child in component.get("components") or []:
                 if child.get("type") == TEXT_INPUT or child.get("type") in SELECT_TYPES:
@@ -183,16 +188,27 @@ def _submitted(component: JSON, chosen: dict[str, Any], modal: Modal) -> JSON:
     info = modal.fields.get(custom_id, {})
     if component.get("type") in SELECT_TYPES:
         picked = chosen.get(custom_id, [])
-        values = [str(getattr(v, "id", v)) for v in (picked if isinstance(picked, list) else [picked])]
+        values = [
+            str(getattr(v, "id", v)) for v in (picked if isinstance(picked, list) else [picked])
+        ]
         return {"type": component["type"], "custom_id": custom_id, "values": values}
     value = str(chosen.get(custom_id, info.get("value") or ""))
     if info.get("required", True) and not value:
         raise SandboxError(f"modal field {custom_id!r} ({info.get('label')}) is required")
     if len(value) < int(info.get("min_length") or 0):
-        raise SandboxError(f"modal field {custom_id!r} needs at least {info['min_length']} characters")
+        raise SandboxError(
+            f"modal field {custom_id!r} needs at least {info['min_length']} characters"
+        )
     if info.get("max_length") is not None and len(value) > int(info["max_length"]):
-        raise SandboxError(f"modal field {custom_id!r} allows at most {info['max_length']} characters")
-    return {"type": TEXT_INPUT, "id": component.get("id", 0), "custom_id": custom_id, "value": value}
+        raise SandboxError(
+            f"modal field {custom_id!r} allows at most {info['max_length']} characters"
+        )
+    return {
+        "type": TEXT_INPUT,
+        "id": component.get("id", 0),
+        "custom_id": custom_id,
+        "value": value,
+    }
 
 
 class InteractionResult:
@@ -207,7 +223,9 @@ class InteractionResult:
         self._pending = pending
 
     def __repr__(self) -> str:
-        return f"<InteractionResult {self._pending.name!r} type={self.type} text={self.text[:60]!r}>"
+        return (
+            f"<InteractionResult {self._pending.name!r} type={self.type} text={self.text[:60]!r}>"
+        )
 
     @property
     def pending(self) -> PendingInteraction:
@@ -331,7 +349,9 @@ class InteractionResult:
 
     # -- acting on the reply -------------------------------------------------------------------
 
-    def find_button(self, label: str | None = None, *, custom_id: str | None = None) -> tuple[Message, JSON]:
+    def find_button(
+        self, label: str | None = None, *, custom_id: str | None = None
+    ) -> tuple[Message, JSON]:
         candidates = [
             (m, c)
             for m in reversed(self._pending.messages)
@@ -371,12 +391,15 @@ class InteractionResult:
         user: User | None = None,
         timeout: float = 10.0,
     ) -> InteractionResult:
-        """Choose ``values`` in a select menu (strings, or users/roles/channels for entity selects)."""
+        """Choose ``values`` in a select menu (strings; users/roles/channels for entity selects)."""
         for message in reversed(self._pending.messages):
             for component in walk_components(message.components):
                 if component.get("type") not in SELECT_TYPES:
                     continue
-                if custom_id_or_placeholder in (component.get("custom_id"), component.get("placeholder")):
+                if custom_id_or_placeholder in (
+                    component.get("custom_id"),
+                    component.get("placeholder"),
+                ):
                     data = self._server.select_data(component, values, message)
                     return await self._server.send_component(
                         message, data, user=user or self._pending.user, timeout=timeout
@@ -442,7 +465,13 @@ class InteractionHub:
     # -- POST /interactions/{id}/{token}/callback ----------------------------------------------
 
     def callback(
-        self, interaction_id: int, token: str, body: JSON, uploads: list[Upload], *, with_response: bool
+        self,
+        interaction_id: int,
+        token: str,
+        body: JSON,
+        uploads: list[Upload],
+        *,
+        with_response: bool,
     ) -> JSON | None:
         pending = self.by_id.get(interaction_id)
         if pending is None or pending.token != token:
@@ -498,7 +527,9 @@ class InteractionHub:
         if kind == AUTOCOMPLETE_RESULT:
             choices = list(data.get("choices") or [])
             if len(choices) > 25:
-                raise ApiError(400, 50035, "Invalid Form Body", {"choices": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}]}})
+                raise invalid_form(
+                    "choices", code="BASE_TYPE_MAX_LENGTH", message="Must be 25 or fewer in length."
+                )
             pending.choices = choices
             return None
         pending.modal = self._check_modal(data)
@@ -506,17 +537,20 @@ class InteractionHub:
 
     @staticmethod
     def _check_modal(data: JSON) -> JSON:
-        problems: dict[str, Any] = {}
-        title = str(data.get("title") or "")
-        if not 1 <= len(title) <= 45:
-            problems["title"] = {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 45 in length."}]}
-        components = data.get("components") or []
-        if not 1 <= len(components) <= 5:
-            problems["components"] = {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 5 in length."}]}
-        if not 1 <= len(str(data.get("custom_id") or "")) <= 100:
-            problems["custom_id"] = {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]}
-        if problems:
-            raise ApiError(400, 50035, "Invalid Form Body", {"data": problems})
+        """Discord's modal limits: title 1-45, 1-5 components, custom_id 1-100."""
+        limits = (
+            ("title", len(str(data.get("title") or "")), 45),
+            ("components", len(data.get("components") or []), 5),
+            ("custom_id", len(str(data.get("custom_id") or "")), 100),
+        )
+        for key, size, high in limits:
+            if not 1 <= size <= high:
+                raise invalid_form(
+                    "data",
+                    key,
+                    code="BASE_TYPE_BAD_LENGTH",
+                    message=f"Must be between 1 and {high} in length.",
+                )
         return data
 
     def _new_message(
@@ -534,7 +568,9 @@ class InteractionHub:
             "id": str(pending.id),
             "type": pending.type,
             "user": pending.user.to_payload(),
-            "authorizing_integration_owners": pending.payload.get("authorizing_integration_owners", {}),
+            "authorizing_integration_owners": pending.payload.get(
+                "authorizing_integration_owners", {}
+            ),
         }
         if pending.source_message is not None:
             metadata["interacted_message_id"] = str(pending.source_message.id)
@@ -563,7 +599,9 @@ class InteractionHub:
             interaction_metadata=metadata,
         )
 
-    def _callback_response(self, pending: PendingInteraction, kind: int, message: Message | None) -> JSON:
+    def _callback_response(
+        self, pending: PendingInteraction, kind: int, message: Message | None
+    ) -> JSON:
         interaction: JSON = {
             "id": str(pending.id),
             "type": pending.type,
@@ -579,7 +617,9 @@ class InteractionHub:
 
     # -- webhooks: followups and the original response -----------------------------------------
 
-    def followup(self, application_id: int, token: str, payload: JSON, uploads: list[Upload]) -> Message:
+    def followup(
+        self, application_id: int, token: str, payload: JSON, uploads: list[Upload]
+    ) -> Message:
         pending = self._by_token(application_id, token)
         original = pending.original
         if (
@@ -588,7 +628,9 @@ class InteractionHub:
             and original.flags & LOADING
         ):
             # The first followup after a "thinking" deferral fills the deferred message.
-            self.messages.edit(original, {k: v for k, v in payload.items() if k != "flags"}, uploads)
+            self.messages.edit(
+                original, {k: v for k, v in payload.items() if k != "flags"}, uploads
+            )
             original.edited_at = None
             message = original
         else:
@@ -599,13 +641,19 @@ class InteractionHub:
         pending.touch()
         return message
 
-    def find_message(self, application_id: int, token: str, message_id: str) -> tuple[PendingInteraction, Message]:
+    def find_message(
+        self, application_id: int, token: str, message_id: str
+    ) -> tuple[PendingInteraction, Message]:
         pending = self._by_token(application_id, token)
         if message_id == "@original":
             message = pending.original
         else:
             message = next(
-                (m for m in [pending.original, *pending.followups] if m and str(m.id) == message_id),
+                (
+                    m
+                    for m in [pending.original, *pending.followups]
+                    if m and str(m.id) == message_id
+                ),
                 None,
             )
         if message is None or message.deleted:

@@ -41,7 +41,10 @@ class InteractionBuilder:
                 return command, None
         known = sorted(
             c["name"]
-            for c in [*self.state.global_commands, *self.state.guild_commands.get(guild.id if guild else 0, [])]
+            for c in [
+                *self.state.global_commands,
+                *self.state.guild_commands.get(guild.id if guild else 0, []),
+            ]
             if c.get("type", 1) == kind
         )
         raise SandboxError(f"no synced command {name!r} (type {kind}); synced: {known}")
@@ -66,7 +69,11 @@ class InteractionBuilder:
         wrappers: list[tuple[str, int]] = []
         for part in parts[1:]:
             node = next(
-                (o for o in schema if o["name"] == part and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)),
+                (
+                    o
+                    for o in schema
+                    if o["name"] == part and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)
+                ),
                 None,
             )
             if node is None:
@@ -88,12 +95,16 @@ class InteractionBuilder:
             data["guild_id"] = str(guild_id)
         return data
 
-    def check_usable(self, command: JSON, guild: Guild | None, channel: Channel, user: User) -> None:
+    def check_usable(
+        self, command: JSON, guild: Guild | None, channel: Channel, user: User
+    ) -> None:
         """Discord hides commands a member lacks ``default_member_permissions`` for."""
         required = command.get("default_member_permissions")
         if guild is None:
             contexts = command.get("contexts")
-            if command.get("dm_permission") is False or (contexts is not None and 1 not in contexts):
+            if command.get("dm_permission") is False or (
+                contexts is not None and 1 not in contexts
+            ):
                 raise SandboxError(f"/{command['name']} is not available in DMs")
             return
         if required is None:
@@ -119,7 +130,9 @@ class InteractionBuilder:
         if unknown:
             raise SandboxError(f"unknown option(s) {unknown}; the command takes {list(by_name)}")
         missing = [
-            o["name"] for o in schema if o.get("required") and o["name"] not in given and focused is None
+            o["name"]
+            for o in schema
+            if o.get("required") and o["name"] not in given and focused is None
         ]
         if missing:
             raise SandboxError(f"missing required option(s) {missing}")
@@ -129,7 +142,14 @@ class InteractionBuilder:
             if name not in given:
                 continue
             if name == focused:
-                out.append({"name": name, "type": option["type"], "value": str(given[name]), "focused": True})
+                out.append(
+                    {
+                        "name": name,
+                        "type": option["type"],
+                        "value": str(given[name]),
+                        "focused": True,
+                    }
+                )
                 continue
             value = self._convert(option, given[name], resolved, guild, channel)
             out.append({"name": name, "type": option["type"], "value": value})
@@ -192,13 +212,17 @@ class InteractionBuilder:
     def _check_channel_type(name: str, channel: Channel, option: JSON) -> None:
         allowed = option.get("channel_types")
         if allowed and channel.type not in allowed:
-            raise SandboxError(f"option {name!r} accepts channel types {allowed}, not {channel.type}")
+            raise SandboxError(
+                f"option {name!r} accepts channel types {allowed}, not {channel.type}"
+            )
 
     def resolved_channel(self, channel: Channel, user: User | None) -> JSON:
         payload = channel.to_payload()
         perms = 0
         if channel.guild is not None:
-            perms = channel.guild.permissions_for(user.id if user else self.state.bot_user.id, channel)
+            perms = channel.guild.permissions_for(
+                user.id if user else self.state.bot_user.id, channel
+            )
         payload["permissions"] = str(perms)
         return payload
 
@@ -253,7 +277,9 @@ class InteractionBuilder:
         )
         return payload
 
-    def select_data(self, component: JSON, values: list[Any], guild: Guild | None, channel: Channel) -> JSON:
+    def select_data(
+        self, component: JSON, values: list[Any], guild: Guild | None, channel: Channel
+    ) -> JSON:
         """``data`` of a select-menu interaction; entity selects carry resolved objects."""
         kind = int(component["type"])
         data: JSON = {"custom_id": component["custom_id"], "component_type": kind}
@@ -262,7 +288,9 @@ class InteractionBuilder:
             picked = [str(v) for v in values]
             bad = [v for v in picked if v not in allowed]
             if bad:
-                raise SandboxError(f"select {component['custom_id']!r} has no option(s) {bad}; options: {allowed}")
+                raise SandboxError(
+                    f"select {component['custom_id']!r} has no option(s) {bad}; options: {allowed}"
+                )
             data["values"] = picked
             return data
         resolved: JSON = {}
@@ -274,7 +302,9 @@ class InteractionBuilder:
                 resolved.setdefault("roles", {})[str(value.id)] = value.to_payload()
                 ids.append(str(value.id))
             elif isinstance(value, Channel):
-                resolved.setdefault("channels", {})[str(value.id)] = self.resolved_channel(value, None)
+                resolved.setdefault("channels", {})[str(value.id)] = self.resolved_channel(
+                    value, None
+                )
                 ids.append(str(value.id))
             else:
                 raise SandboxError(f"entity select needs users, roles or channels, got {value!r}")

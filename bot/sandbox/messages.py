@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.sandbox.errors import ApiError
+from bot.sandbox.errors import ApiError, invalid_form
 from bot.sandbox.state import EPHEMERAL, LOADING, Attachment, Channel, Message, User, utcnow
 from bot.sandbox.validation import is_empty_message, validate_message
 
@@ -68,7 +68,12 @@ async def _read_multipart(request: web.Request) -> tuple[JSON, list[Upload]]:
             index = int(name[6:-1]) if name.startswith("files[") else len(uploads)
             content_type = part.headers.get("Content-Type")
             uploads.append(
-                Upload(index, getattr(part, "filename", None) or f"file{index}", bytes(data), content_type)
+                Upload(
+                    index,
+                    getattr(part, "filename", None) or f"file{index}",
+                    bytes(data),
+                    content_type,
+                )
             )
     return payload, uploads
 
@@ -76,7 +81,9 @@ async def _read_multipart(request: web.Request) -> tuple[JSON, list[Upload]]:
 class MessageService:
     """Builds :class:`Message` objects from Discord payloads and announces their changes."""
 
-    def __init__(self, state: SandboxState, dispatch: Callable[[str, JSON, int | None], Any]) -> None:
+    def __init__(
+        self, state: SandboxState, dispatch: Callable[[str, JSON, int | None], Any]
+    ) -> None:
         self.state = state
         self.dispatch = dispatch
 
@@ -148,11 +155,10 @@ class MessageService:
         target = self.state.messages.get(int(reference.get("message_id") or 0))
         if target is None or target.deleted:
             if reference.get("fail_if_not_exists", True):
-                raise ApiError(
-                    400,
-                    50035,
-                    "Invalid Form Body",
-                    {"message_reference": {"_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}},
+                raise invalid_form(
+                    "message_reference",
+                    code="MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+                    message="Unknown message",
                 )
             return {}
         return {
@@ -169,11 +175,10 @@ class MessageService:
         parse = allowed.get("parse") or []
         for kind in ("users", "roles"):
             if kind in parse and allowed.get(kind):
-                raise ApiError(
-                    400,
-                    50035,
-                    "Invalid Form Body",
-                    {"allowed_mentions": {"_errors": [{"code": "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE", "message": f"parse:[\"{kind}\"] and {kind}: [ids...] are mutually exclusive."}]}},
+                raise invalid_form(
+                    "allowed_mentions",
+                    code="MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                    message=f"parse {kind} and a {kind} list are mutually exclusive.",
                 )
 
     def edit(self, message: Message, payload: JSON, uploads: list[Upload] | None = None) -> Message:
@@ -203,7 +208,9 @@ class MessageService:
         new = self.attachments_from(payload, uploads)
         if "attachments" not in payload:
             return message.attachments + new
-        keep_ids = {str(a.get("id")) for a in payload.get("attachments") or [] if isinstance(a, dict)}
+        keep_ids = {
+            str(a.get("id")) for a in payload.get("attachments") or [] if isinstance(a, dict)
+        }
         kept = [a for a in message.attachments if str(a.id) in keep_ids]
         return kept + new
 

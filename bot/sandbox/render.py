@@ -54,7 +54,7 @@ def render_embed(embed: JSON) -> list[str]:
 
 
 def render_components(components: list[JSON], *, numbered_from: int | None = None) -> list[str]:
-    """Buttons (numbered ``[1] ⭐ Star`` when ``numbered_from`` is given), selects, text displays."""
+    """Buttons (numbered ``[1] ⭐ Star`` from ``numbered_from``), selects and text displays."""
     lines: list[str] = []
     buttons: list[str] = []
     number = numbered_from
@@ -64,7 +64,9 @@ def render_components(components: list[JSON], *, numbered_from: int | None = Non
             label = button_label(component)
             if component.get("url"):
                 buttons.append(f"<{label}: {component['url']}>")
-            elif number is not None and component.get("custom_id") and not component.get("disabled"):
+            elif (
+                number is not None and component.get("custom_id") and not component.get("disabled")
+            ):
                 buttons.append(f"[{number}] {label}")
                 number += 1
             else:

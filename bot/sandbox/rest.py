@@ -23,6 +23,7 @@ from bot.sandbox.errors import (
     UNKNOWN_MESSAGE,
     UNKNOWN_USER,
     ApiError,
+    invalid_form,
     missing_permissions,
 )
 from bot.sandbox.messages import read_body
@@ -36,7 +37,6 @@ from bot.sandbox.state import (
     Message,
     Perm,
     emoji_payload,
-    iso,
 )
 from bot.sandbox.validation import FormErrors, validate_command, validate_command_list
 
@@ -50,7 +50,9 @@ API_PREFIX = "/api/v10"
 log = logging.getLogger(__name__)
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     """JSON with ``Content-Type: application/json`` exactly (no charset, unlike aiohttp's)."""
     body = json.dumps(data, separators=(",", ":")).encode()
     all_headers = {"Content-Type": "application/json"}
@@ -65,7 +67,9 @@ def no_content() -> web.Response:
 def _snowflake(request: web.Request, key: str) -> int:
     raw = request.match_info[key]
     if not raw.isdigit():
-        raise ApiError(400, 50035, "Invalid Form Body", {key: {"_errors": [{"code": "NUMBER_TYPE_COERCE", "message": f"Value \"{raw}\" is not snowflake."}]}})
+        raise invalid_form(
+            key, code="NUMBER_TYPE_COERCE", message=f'Value "{raw}" is not snowflake.'
+        )
     return int(raw)
 
 
@@ -96,7 +100,11 @@ class RateLimiter:
             "X-RateLimit-Bucket": "sandbox-global",
             "X-RateLimit-Scope": "user",
         }
-        body = {"message": "You are being rate limited.", "retry_after": round(retry_after, 3), "global": False}
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": round(retry_after, 3),
+            "global": False,
+        }
         return json_response(body, 429, headers)
 
 
@@ -172,14 +180,22 @@ class RestApi:
             ("GET", "/channels/{channel_id}/thread-members", self.list_thread_members),
             ("GET", "/channels/{channel_id}/thread-members/{user_id}", self.get_thread_member),
             ("PUT", "/channels/{channel_id}/thread-members/{user_id}", self.add_thread_member),
-            ("DELETE", "/channels/{channel_id}/thread-members/{user_id}", self.remove_thread_member),
+            (
+                "DELETE",
+                "/channels/{channel_id}/thread-members/{user_id}",
+                self.remove_thread_member,
+            ),
             ("GET", "/guilds/{guild_id}", self.get_guild),
             ("GET", "/guilds/{guild_id}/channels", self.get_guild_channels),
             ("GET", "/guilds/{guild_id}/roles", self.get_guild_roles),
             ("GET", "/guilds/{guild_id}/members", self.list_members),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
             ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self.add_member_role),
-            ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self.remove_member_role),
+            (
+                "DELETE",
+                "/guilds/{guild_id}/members/{user_id}/roles/{role_id}",
+                self.remove_member_role,
+            ),
             ("GET", "/guilds/{guild_id}/threads/active", self.active_threads),
         ]
 
@@ -250,7 +266,12 @@ class RestApi:
 
     def message(self, request: web.Request, channel: Channel) -> Message:
         message = self.state.messages.get(_snowflake(request, "message_id"))
-        if message is None or message.deleted or message.channel is not channel or message.ephemeral:
+        if (
+            message is None
+            or message.deleted
+            or message.channel is not channel
+            or message.ephemeral
+        ):
             raise ApiError(404, UNKNOWN_MESSAGE, "Unknown Message")
         return message
 
@@ -315,7 +336,7 @@ class RestApi:
         body, _ = await read_body(request)
         user = self.state.users.get(int(body.get("recipient_id") or 0))
         if user is None:
-            raise ApiError(400, 50035, "Invalid Form Body", {"recipient_id": {"_errors": [{"code": "UNKNOWN_USER", "message": "Unknown User"}]}})
+            raise invalid_form("recipient_id", code="UNKNOWN_USER", message="Unknown User")
         return json_response(self.state.dm_channel(user).to_payload())
 
     # -- application commands ------------------------------------------------------------------
@@ -381,7 +402,9 @@ class RestApi:
         command = self._command_object(body, guild_id)
         kept = [c for c in self.state.commands_for(guild_id) if c["id"] != command["id"]]
         self._store_commands(guild_id, [*kept, command])
-        return json_response(command, 201 if len(kept) == len(self.state.commands_for(guild_id)) - 1 else 200)
+        return json_response(
+            command, 201 if len(kept) == len(self.state.commands_for(guild_id)) - 1 else 200
+        )
 
     def _find_command(self, request: web.Request, guild_id: int | None) -> JSON:
         wanted = request.match_info["command_id"]
@@ -439,7 +462,9 @@ class RestApi:
 
     async def webhook_get_message(self, request: web.Request) -> web.Response:
         _, message = self.server.hub.find_message(
-            _snowflake(request, "app_id"), request.match_info["token"], request.match_info["message_id"]
+            _snowflake(request, "app_id"),
+            request.match_info["token"],
+            request.match_info["message_id"],
         )
         return json_response(message.to_payload())
 
@@ -456,7 +481,9 @@ class RestApi:
 
     async def webhook_delete_message(self, request: web.Request) -> web.Response:
         self.server.hub.delete(
-            _snowflake(request, "app_id"), request.match_info["token"], request.match_info["message_id"]
+            _snowflake(request, "app_id"),
+            request.match_info["token"],
+            request.match_info["message_id"],
         )
         return no_content()
 
@@ -470,13 +497,17 @@ class RestApi:
         body, _ = await read_body(request)
         if channel.is_thread:
             self._edit_thread(channel, body)
-            self.server.dispatch("THREAD_UPDATE", channel.to_payload(), channel.guild.id if channel.guild else None)
+            self.server.dispatch(
+                "THREAD_UPDATE", channel.to_payload(), channel.guild.id if channel.guild else None
+            )
         else:
             self.require(channel, Perm.MANAGE_CHANNELS)
             for key in ("name", "topic", "position"):
                 if key in body:
                     setattr(channel, key, body[key])
-            self.server.dispatch("CHANNEL_UPDATE", channel.to_payload(), channel.guild.id if channel.guild else None)
+            self.server.dispatch(
+                "CHANNEL_UPDATE", channel.to_payload(), channel.guild.id if channel.guild else None
+            )
         return json_response(channel.to_payload())
 
     def _edit_thread(self, thread: Channel, body: JSON) -> None:
@@ -492,7 +523,11 @@ class RestApi:
         if "name" in body:
             name = str(body["name"])
             if not 1 <= len(name) <= 100:
-                raise ApiError(400, 50035, "Invalid Form Body", {"name": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]}})
+                raise invalid_form(
+                    "name",
+                    code="BASE_TYPE_BAD_LENGTH",
+                    message="Must be between 1 and 100 in length.",
+                )
             thread.name = name
         for key in ("archived", "locked", "invitable", "auto_archive_duration"):
             if key in body and body[key] is not None:
@@ -553,7 +588,9 @@ class RestApi:
                 raise ApiError(400, 50083, "Thread is archived")
             # Sending in an archived (unlocked) thread unarchives it, as on Discord.
             channel.archived = False
-            self.server.dispatch("THREAD_UPDATE", channel.to_payload(), channel.guild.id if channel.guild else None)
+            self.server.dispatch(
+                "THREAD_UPDATE", channel.to_payload(), channel.guild.id if channel.guild else None
+            )
 
     async def get_message(self, request: web.Request) -> web.Response:
         channel = self.channel(request, need=Perm.READ_MESSAGE_HISTORY)
@@ -562,7 +599,9 @@ class RestApi:
     async def edit_message(self, request: web.Request) -> web.Response:
         channel = self.channel(request)
         message = self.message(request, channel)
-        if message.author.id != self.state.bot_user.id or message.webhook_id is not None and message.interaction_metadata is None:
+        if message.author.id != self.state.bot_user.id or (
+            message.webhook_id is not None and message.interaction_metadata is None
+        ):
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         body, uploads = await read_body(request)
         self.server.messages.edit(message, body, uploads)
@@ -609,7 +648,11 @@ class RestApi:
         users = message.reactions.setdefault(emoji, set())
         if bot_id not in users:
             users.add(bot_id)
-            self.server.dispatch("MESSAGE_REACTION_ADD", self._reaction_event(message, bot_id, emoji), message.guild_id)
+            self.server.dispatch(
+                "MESSAGE_REACTION_ADD",
+                self._reaction_event(message, bot_id, emoji),
+                message.guild_id,
+            )
         return no_content()
 
     def _remove_reaction(self, message: Message, emoji: str, user_id: int) -> None:
@@ -636,7 +679,9 @@ class RestApi:
         channel = self.channel(request, need=Perm.READ_MESSAGE_HISTORY)
         message = self.message(request, channel)
         users = sorted(message.reactions.get(request.match_info["emoji"], set()))
-        return json_response([self.state.users[u].to_payload() for u in users if u in self.state.users])
+        return json_response(
+            [self.state.users[u].to_payload() for u in users if u in self.state.users]
+        )
 
     async def clear_reactions(self, request: web.Request) -> web.Response:
         channel = self.channel(request, need=Perm.MANAGE_MESSAGES)
@@ -663,10 +708,14 @@ class RestApi:
 
     # -- threads -------------------------------------------------------------------------------
 
-    def _new_thread(self, parent: Channel, body: JSON, kind: int, ident: int | None = None) -> Channel:
+    def _new_thread(
+        self, parent: Channel, body: JSON, kind: int, ident: int | None = None
+    ) -> Channel:
         name = str(body.get("name") or "")
         if not 1 <= len(name) <= 100:
-            raise ApiError(400, 50035, "Invalid Form Body", {"name": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]}})
+            raise invalid_form(
+                "name", code="BASE_TYPE_BAD_LENGTH", message="Must be between 1 and 100 in length."
+            )
         if parent.type != GUILD_TEXT or parent.guild is None:
             raise ApiError(400, 50024, "Cannot execute action on this channel type")
         bot_id = self.state.bot_user.id
@@ -693,7 +742,9 @@ class RestApi:
         body, _ = await read_body(request)
         kind = int(body.get("type") or PRIVATE_THREAD)
         if kind not in (PUBLIC_THREAD, PRIVATE_THREAD):
-            raise ApiError(400, 50035, "Invalid Form Body", {"type": {"_errors": [{"code": "BASE_TYPE_CHOICES", "message": "Value must be one of {11, 12}."}]}})
+            raise invalid_form(
+                "type", code="BASE_TYPE_CHOICES", message="Value must be one of {11, 12}."
+            )
         need = Perm.CREATE_PRIVATE_THREADS if kind == PRIVATE_THREAD else Perm.CREATE_PUBLIC_THREADS
         parent = self.channel(request, need=need)
         thread = self._new_thread(parent, body, kind)
@@ -723,10 +774,18 @@ class RestApi:
     def _members_update(self, thread: Channel, added: list[int], removed: list[int]) -> None:
         guild = thread.guild
         assert guild is not None
-        payload: JSON = {"id": str(thread.id), "guild_id": str(guild.id), "member_count": len(thread.members)}
+        payload: JSON = {
+            "id": str(thread.id),
+            "guild_id": str(guild.id),
+            "member_count": len(thread.members),
+        }
         if added:
             payload["added_members"] = [
-                {**thread.thread_member_payload(u), "member": guild.members[u].to_payload(), "presence": None}
+                {
+                    **thread.thread_member_payload(u),
+                    "member": guild.members[u].to_payload(),
+                    "presence": None,
+                }
                 for u in added
             ]
         if removed:
@@ -831,7 +890,9 @@ class RestApi:
         return json_response(
             {
                 "threads": [t.to_payload() for t in threads],
-                "members": [t.thread_member_payload(bot_id) for t in threads if bot_id in t.members],
+                "members": [
+                    t.thread_member_payload(bot_id) for t in threads if bot_id in t.members
+                ],
             }
         )
 
@@ -845,4 +906,3 @@ class RestApi:
             body=attachment.data,
             headers={"Content-Type": attachment.content_type or "application/octet-stream"},
         )
-

@@ -8,6 +8,7 @@ would: invoke commands, click buttons, submit modals, post messages — and insp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
@@ -91,8 +92,7 @@ class SandboxServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-        self.port = int(sockets[0].getsockname()[1])
+        self.port = _bound_port(self._runner, self.port)
         self.base_url = f"http://{self.host}:{self.port}"
         self.state.attachment_base_url = self.base_url
         return self
@@ -222,7 +222,9 @@ class SandboxServer:
             return False
         return self.synced_global or all(g in self.synced_guilds for g in self.state.guilds)
 
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
+    async def wait_until(
+        self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = ""
+    ) -> None:
         """Wait until ``predicate()`` holds (re-checked on every sandbox change and every 50 ms)."""
         deadline = time.monotonic() + timeout
         while not predicate():
@@ -230,10 +232,8 @@ class SandboxServer:
             if remaining <= 0:
                 raise SandboxError(f"timed out after {timeout} s waiting for {what or predicate}")
             changed = self._changed
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), min(remaining, 0.05))
-            except TimeoutError:
-                pass
 
     async def wait_until_ready(self, timeout: float = 15.0) -> None:
         await self.wait_until(self.is_ready, timeout, "the bot to identify and sync commands")
@@ -246,7 +246,7 @@ class SandboxServer:
         *,
         since: float | None = None,
     ) -> Message:
-        """The next bot message (in ``channel``); with ``since`` one already posted after it counts."""
+        """The next bot message (in ``channel``); with ``since``, one posted after it counts."""
         bot_id = self.state.bot_user.id
 
         def matches(message: Message) -> bool:
@@ -315,7 +315,10 @@ class SandboxServer:
             source_message=source,
         )
         self.hub.register(pending)
-        if self.gateway.dispatch_one("INTERACTION_CREATE", payload, guild.id if guild else None) is None:
+        if (
+            self.gateway.dispatch_one("INTERACTION_CREATE", payload, guild.id if guild else None)
+            is None
+        ):
             raise SandboxError("no bot is connected to the sandbox gateway")
         pending.sent_at = time.perf_counter()
         return await InteractionResult(self, pending).settle(timeout, quiet)
@@ -336,8 +339,15 @@ class SandboxServer:
         guild, channel = self._where(user, guild, channel)
         data = self.builder.command_data(path, guild, channel, user, options)
         return await self._send(
-            APPLICATION_COMMAND, data, user=user, guild=guild, channel=channel,
-            name=path, timeout=timeout, quiet=quiet, locale=locale,
+            APPLICATION_COMMAND,
+            data,
+            user=user,
+            guild=guild,
+            channel=channel,
+            name=path,
+            timeout=timeout,
+            quiet=quiet,
+            locale=locale,
         )
 
     async def invoke_message_command(
@@ -363,8 +373,14 @@ class SandboxServer:
         if guild_id is not None:
             data["guild_id"] = str(guild_id)
         return await self._send(
-            APPLICATION_COMMAND, data, user=user, guild=guild, channel=channel,
-            name=name, timeout=timeout, quiet=quiet,
+            APPLICATION_COMMAND,
+            data,
+            user=user,
+            guild=guild,
+            channel=channel,
+            name=name,
+            timeout=timeout,
+            quiet=quiet,
         )
 
     async def invoke_user_command(
@@ -394,8 +410,14 @@ class SandboxServer:
         if guild_id is not None:
             data["guild_id"] = str(guild_id)
         return await self._send(
-            APPLICATION_COMMAND, data, user=user, guild=guild, channel=channel,
-            name=name, timeout=timeout, quiet=quiet,
+            APPLICATION_COMMAND,
+            data,
+            user=user,
+            guild=guild,
+            channel=channel,
+            name=name,
+            timeout=timeout,
+            quiet=quiet,
         )
 
     async def autocomplete(
@@ -415,18 +437,37 @@ class SandboxServer:
         given = {**options, option: value}
         data = self.builder.command_data(path, guild, channel, user, given, focused=option)
         result = await self._send(
-            AUTOCOMPLETE, data, user=user, guild=guild, channel=channel,
-            name=f"{path} [{option}]", timeout=timeout, quiet=0,
+            AUTOCOMPLETE,
+            data,
+            user=user,
+            guild=guild,
+            channel=channel,
+            name=f"{path} [{option}]",
+            timeout=timeout,
+            quiet=0,
         )
         return result.choices
 
     async def send_component(
-        self, message: Message, data: JSON, *, user: User, timeout: float = 10.0, quiet: float = 0.05
+        self,
+        message: Message,
+        data: JSON,
+        *,
+        user: User,
+        timeout: float = 10.0,
+        quiet: float = 0.05,
     ) -> InteractionResult:
         """A component interaction (button or select) on ``message``."""
         return await self._send(
-            COMPONENT, data, user=user, guild=message.channel.guild, channel=message.channel,
-            name=f"component {data['custom_id']}", source=message, timeout=timeout, quiet=quiet,
+            COMPONENT,
+            data,
+            user=user,
+            guild=message.channel.guild,
+            channel=message.channel,
+            name=f"component {data['custom_id']}",
+            source=message,
+            timeout=timeout,
+            quiet=quiet,
         )
 
     def select_data(self, component: JSON, values: list[Any], message: Message) -> JSON:
@@ -442,9 +483,15 @@ class SandboxServer:
         quiet: float = 0.05,
     ) -> InteractionResult:
         return await self._send(
-            MODAL_SUBMIT, data, user=user, guild=opened_by.guild, channel=opened_by.channel,
-            name=f"modal {data['custom_id']}", source=opened_by.source_message,
-            timeout=timeout, quiet=quiet,
+            MODAL_SUBMIT,
+            data,
+            user=user,
+            guild=opened_by.guild,
+            channel=opened_by.channel,
+            name=f"modal {data['custom_id']}",
+            source=opened_by.source_message,
+            timeout=timeout,
+            quiet=quiet,
         )
 
     def send_user_message(
@@ -485,6 +532,14 @@ class SandboxServer:
     async def request_reconnect(self) -> None:
         """Send op 7 RECONNECT: the client reconnects and resumes."""
         await self.gateway.request_reconnect()
+
+
+def _bound_port(runner: web.AppRunner, requested: int) -> int:
+    """The port actually bound (``requested`` is 0 when the OS picks a free one)."""
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return requested
 
 
 __all__ = ["Attachment", "Role", "SandboxServer"]

@@ -108,7 +108,9 @@ def validate_command(command: JSON, errors: FormErrors, path: tuple[str | int, .
                 "Context menu commands cannot have options",
             )
     else:
-        errors.add((*path, "type"), "BASE_TYPE_CHOICES", f"Value must be one of (1, 2, 3, 4), got {kind}")
+        errors.add(
+            (*path, "type"), "BASE_TYPE_CHOICES", f"Value must be one of (1, 2, 3, 4), got {kind}"
+        )
     if _command_size(command) > MAX_COMMAND_SIZE:
         errors.add(path, "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (8000)")
 
@@ -124,7 +126,8 @@ def _validate_options(
         errors.add(
             path,
             "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
-            "Sub-command and sub-command group option types are mutually exclusive to all other types",
+            "Sub-command and sub-command group option types are mutually exclusive "
+            "to all other types",
         )
     seen: set[str] = set()
     optional_seen = False
@@ -152,15 +155,17 @@ def _validate_options(
             optional_seen = True
 
 
-def _validate_option(option: JSON, errors: FormErrors, path: tuple[str | int, ...], depth: int) -> None:
+def _validate_option(
+    option: JSON, errors: FormErrors, path: tuple[str | int, ...], depth: int
+) -> None:
     kind = option.get("type")
     if kind not in OPTION_TYPES:
-        errors.add((*path, "type"), "BASE_TYPE_CHOICES", f"Value must be one of {sorted(OPTION_TYPES)}.")
+        errors.add(
+            (*path, "type"), "BASE_TYPE_CHOICES", f"Value must be one of {sorted(OPTION_TYPES)}."
+        )
         return
     if not is_valid_chat_name(option.get("name")):
-        errors.add(
-            (*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
-        )
+        errors.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
     _check_length(errors, (*path, "description"), option.get("description"), 1, 100)
     children = option.get("options") or []
     if kind == SUB_COMMAND_GROUP:
@@ -205,9 +210,15 @@ def _validate_value_option(option: JSON, errors: FormErrors, path: tuple[str | i
         )
     choices = option.get("choices") or []
     if choices and kind not in (STRING, INTEGER, NUMBER):
-        errors.add((*path, "choices"), "APPLICATION_COMMAND_OPTION_CHOICES_INVALID", "Choices are not allowed for this type")
+        errors.add(
+            (*path, "choices"),
+            "APPLICATION_COMMAND_OPTION_CHOICES_INVALID",
+            "Choices are not allowed for this type",
+        )
     if len(choices) > MAX_CHOICES:
-        errors.add((*path, "choices"), "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CHOICES} or fewer in length.")
+        errors.add(
+            (*path, "choices"), "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CHOICES} or fewer in length."
+        )
     if choices and option.get("autocomplete"):
         errors.add(
             (*path, "autocomplete"),
@@ -220,13 +231,27 @@ def _validate_value_option(option: JSON, errors: FormErrors, path: tuple[str | i
         if kind == STRING:
             _check_length(errors, (*path, "choices", index, "value"), value, 1, 100)
         elif isinstance(value, bool) or not isinstance(value, int | float):
-            errors.add((*path, "choices", index, "value"), "NUMBER_TYPE_COERCE", "Value is not a number.")
+            errors.add(
+                (*path, "choices", index, "value"), "NUMBER_TYPE_COERCE", "Value is not a number."
+            )
     if ("min_value" in option or "max_value" in option) and kind not in (INTEGER, NUMBER):
-        errors.add((*path, "min_value"), "APPLICATION_COMMAND_OPTION_MIN_MAX_INVALID", "Only numbers have bounds")
+        errors.add(
+            (*path, "min_value"),
+            "APPLICATION_COMMAND_OPTION_MIN_MAX_INVALID",
+            "Only numbers have bounds",
+        )
     if ("min_length" in option or "max_length" in option) and kind != STRING:
-        errors.add((*path, "min_length"), "APPLICATION_COMMAND_OPTION_MIN_MAX_INVALID", "Only strings have lengths")
+        errors.add(
+            (*path, "min_length"),
+            "APPLICATION_COMMAND_OPTION_MIN_MAX_INVALID",
+            "Only strings have lengths",
+        )
     if option.get("channel_types") and kind != CHANNEL:
-        errors.add((*path, "channel_types"), "APPLICATION_COMMAND_OPTION_CHANNEL_TYPES_INVALID", "Only channels have channel types")
+        errors.add(
+            (*path, "channel_types"),
+            "APPLICATION_COMMAND_OPTION_CHANNEL_TYPES_INVALID",
+            "Only channels have channel types",
+        )
 
 
 def validate_command_list(commands: object) -> FormErrors:
@@ -254,7 +279,10 @@ def validate_command_list(commands: object) -> FormErrors:
         names.add(key)
     if counts[CHAT_INPUT] > MAX_CHAT_COMMANDS:
         errors.add((), "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CHAT_COMMANDS} or fewer in length.")
-    if counts[USER_COMMAND] > MAX_CONTEXT_COMMANDS or counts[MESSAGE_COMMAND] > MAX_CONTEXT_COMMANDS:
+    if (
+        counts[USER_COMMAND] > MAX_CONTEXT_COMMANDS
+        or counts[MESSAGE_COMMAND] > MAX_CONTEXT_COMMANDS
+    ):
         errors.add((), "APPLICATION_COMMAND_TOO_MANY", "Too many context menu commands")
     return errors
 
@@ -276,13 +304,17 @@ def validate_message(payload: JSON, *, files: int = 0, editing: bool = False) ->
     errors = FormErrors()
     content = payload.get("content")
     if isinstance(content, str) and len(content) > MAX_CONTENT:
-        errors.add(("content",), "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CONTENT} or fewer in length.")
+        errors.add(
+            ("content",), "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CONTENT} or fewer in length."
+        )
     embeds = payload.get("embeds") or []
     if len(embeds) > MAX_EMBEDS:
         errors.add(("embeds",), "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_EMBEDS} or fewer in length.")
     for index, embed in enumerate(embeds):
         _validate_embed(embed, errors, ("embeds", index))
-    _validate_components(payload.get("components") or [], errors, ("components",), payload.get("flags", 0))
+    _validate_components(
+        payload.get("components") or [], errors, ("components",), payload.get("flags", 0)
+    )
     return errors
 
 
@@ -304,24 +336,40 @@ def _validate_embed(embed: JSON, errors: FormErrors, path: tuple[str | int, ...]
         if isinstance(value, str):
             total += len(value)
             if len(value) > limit:
-                errors.add((*path, key), "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
+                errors.add(
+                    (*path, key), "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."
+                )
     fields = embed.get("fields") or []
     if len(fields) > MAX_FIELDS:
-        errors.add((*path, "fields"), "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FIELDS} or fewer in length.")
+        errors.add(
+            (*path, "fields"), "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FIELDS} or fewer in length."
+        )
     for index, fld in enumerate(fields):
         name, value = str(fld.get("name", "")), str(fld.get("value", ""))
         total += len(name) + len(value)
         if not 1 <= len(name) <= 256:
-            errors.add((*path, "fields", index, "name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 256 in length.")
+            errors.add(
+                (*path, "fields", index, "name"),
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 256 in length.",
+            )
         if not 1 <= len(value) <= 1024:
-            errors.add((*path, "fields", index, "value"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 1024 in length.")
+            errors.add(
+                (*path, "fields", index, "value"),
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 1024 in length.",
+            )
     footer = (embed.get("footer") or {}).get("text") or ""
     author = (embed.get("author") or {}).get("name") or ""
     total += len(footer) + len(author)
     if len(footer) > 2048:
-        errors.add((*path, "footer", "text"), "BASE_TYPE_MAX_LENGTH", "Must be 2048 or fewer in length.")
+        errors.add(
+            (*path, "footer", "text"), "BASE_TYPE_MAX_LENGTH", "Must be 2048 or fewer in length."
+        )
     if len(author) > 256:
-        errors.add((*path, "author", "name"), "BASE_TYPE_MAX_LENGTH", "Must be 256 or fewer in length.")
+        errors.add(
+            (*path, "author", "name"), "BASE_TYPE_MAX_LENGTH", "Must be 256 or fewer in length."
+        )
     if total > MAX_EMBED_TOTAL:
         errors.add(path, "MESSAGE_EMBED_TOO_LARGE", "Embed size exceeds maximum size of 6000")
 
@@ -335,10 +383,16 @@ def _validate_components(
     for index, component in enumerate(_walk_components(components)):
         custom_id = component.get("custom_id")
         if isinstance(custom_id, str) and not 1 <= len(custom_id) <= MAX_CUSTOM_ID:
-            errors.add((*path, index, "custom_id"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            errors.add(
+                (*path, index, "custom_id"),
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 100 in length.",
+            )
         label = component.get("label")
         if component.get("type") == 2 and isinstance(label, str) and len(label) > 80:
-            errors.add((*path, index, "label"), "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer in length.")
+            errors.add(
+                (*path, index, "label"), "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer in length."
+            )
 
 
 def _walk_components(components: list[JSON]) -> list[JSON]:

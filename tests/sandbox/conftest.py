@@ -29,9 +29,14 @@ class StarView(discord.ui.View):
     @discord.ui.select(
         custom_id="colour",
         placeholder="Pick a colour",
-        options=[discord.SelectOption(label="Red", value="red"), discord.SelectOption(label="Blue", value="blue")],
+        options=[
+            discord.SelectOption(label="Red", value="red"),
+            discord.SelectOption(label="Blue", value="blue"),
+        ],
     )
-    async def colour(self, interaction: discord.Interaction, select: discord.ui.Select[Any]) -> None:
+    async def colour(
+        self, interaction: discord.Interaction, select: discord.ui.Select[Any]
+    ) -> None:
         await interaction.response.send_message(f"colour: {select.values[0]}", ephemeral=True)
 
 
@@ -92,7 +97,9 @@ def build_bot(**kwargs: Any) -> commands.Bot:
         await interaction.response.send_message(f"term={term}")
 
     @lookup.autocomplete("term")
-    async def lookup_term(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def lookup_term(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         words = ["retry", "rest", "redis", "queue"]
         return [app_commands.Choice(name=w, value=w) for w in words if w.startswith(current)]
 
@@ -115,7 +122,9 @@ def build_bot(**kwargs: Any) -> commands.Bot:
     async def echo(interaction: discord.Interaction, upload: discord.Attachment) -> None:
         content = await upload.read()
         back = discord.File(fp=__import__("io").BytesIO(content[::-1]), filename="back.txt")
-        await interaction.response.send_message(f"{upload.filename}: {len(content)} bytes", file=back)
+        await interaction.response.send_message(
+            f"{upload.filename}: {len(content)} bytes", file=back
+        )
 
     @tree.command(description="Answer after the deadline")
     async def late(interaction: discord.Interaction) -> None:
@@ -126,7 +135,9 @@ def build_bot(**kwargs: Any) -> commands.Bot:
     @tree.command(description="Post a channel message")
     async def say(interaction: discord.Interaction, text: str, safe: bool = False) -> None:
         assert isinstance(interaction.channel, discord.abc.Messageable)
-        mentions = discord.AllowedMentions(users=True, everyone=False, roles=False) if safe else None
+        mentions = (
+            discord.AllowedMentions(users=True, everyone=False, roles=False) if safe else None
+        )
         try:
             if mentions is None:
                 await interaction.channel.send(text)
@@ -139,7 +150,9 @@ def build_bot(**kwargs: Any) -> commands.Bot:
 
     @tree.context_menu(name="Save as snippet")
     async def save(interaction: discord.Interaction, message: discord.Message) -> None:
-        await interaction.response.send_message(f"saved {len(message.content)} chars", ephemeral=True)
+        await interaction.response.send_message(
+            f"saved {len(message.content)} chars", ephemeral=True
+        )
 
     @tree.context_menu(name="Profile")
     async def profile(interaction: discord.Interaction, member: discord.Member) -> None:

@@ -26,12 +26,16 @@ async def test_bad_token_is_login_failure(server: SandboxServer, world: World) -
         await client.close()
 
 
-async def test_zlib_stream_is_used_by_default(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_zlib_stream_is_used_by_default(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     assert server.gateway.compressed_connections == 1
     assert server.gateway.plain_connections == 0
 
 
-async def test_resume_after_drop_replays_events(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_resume_after_drop_replays_events(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     await server.drop_gateway(close_code=None)
     # Created while the bot is disconnected: only a replay on RESUME can deliver it.
     late_channel = world["guild"].create_channel("created-offline")
@@ -44,19 +48,25 @@ async def test_resume_after_drop_replays_events(server: SandboxServer, world: Wo
     await server.wait_until(lambda: server.resume_count == 2, 10, "a second RESUME")
 
 
-async def test_reconnect_request_resumes(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_reconnect_request_resumes(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     await server.request_reconnect()
     await server.wait_until(lambda: server.resume_count == 1, 10, "a RESUME")
     assert (await server.invoke("/ping", user=world["alice"])).content == "pong"
 
 
-async def test_invalid_session_forces_identify(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_invalid_session_forces_identify(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     await server.invalidate_session(resumable=False)
     await server.wait_until(lambda: server.identify_count == 2, 10, "a fresh IDENTIFY")
     assert (await server.invoke("/ping", user=world["alice"])).content == "pong"
 
 
-async def test_member_events_reach_the_bot(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_member_events_reach_the_bot(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     guild = world["guild"]
     carol = server.create_user("carol")
     guild.add_member(carol)
@@ -100,26 +110,55 @@ async def test_invalid_command_names_are_rejected(server: SandboxServer) -> None
 async def test_command_validation_rules(server: SandboxServer) -> None:
     from bot.sandbox.validation import validate_command_list
 
-    ok = {"name": "snippet", "description": "d", "options": [
-        {"type": 2, "name": "round", "description": "d", "options": [
-            {"type": 1, "name": "run", "description": "d", "options": [
-                {"type": 3, "name": "a", "description": "d", "required": True},
-            ]},
-        ]},
-    ]}
+    ok = {
+        "name": "snippet",
+        "description": "d",
+        "options": [
+            {
+                "type": 2,
+                "name": "round",
+                "description": "d",
+                "options": [
+                    {
+                        "type": 1,
+                        "name": "run",
+                        "description": "d",
+                        "options": [
+                            {"type": 3, "name": "a", "description": "d", "required": True},
+                        ],
+                    },
+                ],
+            },
+        ],
+    }
     assert not validate_command_list([ok])
-    optional_first = {"name": "x", "description": "d", "options": [
-        {"type": 3, "name": "a", "description": "d"},
-        {"type": 3, "name": "b", "description": "d", "required": True},
-    ]}
-    too_many = {"name": "y", "description": "d", "options": [
-        {"type": 3, "name": f"o{i}", "description": "d"} for i in range(26)
-    ]}
-    nested_group = {"name": "z", "description": "d", "options": [
-        {"type": 1, "name": "s", "description": "d", "options": [
-            {"type": 2, "name": "g", "description": "d", "options": []},
-        ]},
-    ]}
+    optional_first = {
+        "name": "x",
+        "description": "d",
+        "options": [
+            {"type": 3, "name": "a", "description": "d"},
+            {"type": 3, "name": "b", "description": "d", "required": True},
+        ],
+    }
+    too_many = {
+        "name": "y",
+        "description": "d",
+        "options": [{"type": 3, "name": f"o{i}", "description": "d"} for i in range(26)],
+    }
+    nested_group = {
+        "name": "z",
+        "description": "d",
+        "options": [
+            {
+                "type": 1,
+                "name": "s",
+                "description": "d",
+                "options": [
+                    {"type": 2, "name": "g", "description": "d", "options": []},
+                ],
+            },
+        ],
+    }
     for bad in (optional_first, too_many, nested_group, {"name": "w", "description": ""}):
         assert validate_command_list([bad]), bad
     assert validate_command_list([ok, ok])  # duplicate names
@@ -130,7 +169,9 @@ async def test_unhandled_routes_are_recorded(server: SandboxServer) -> None:
     async with aiohttp.ClientSession(headers=headers) as http:
         async with http.get(f"{server.api_url}/guilds/1/audit-logs") as response:
             assert response.status == 404
-        async with http.get(f"{server.api_url}/users/@me", headers={"Authorization": "Bot nope"}) as response:
+        async with http.get(
+            f"{server.api_url}/users/@me", headers={"Authorization": "Bot nope"}
+        ) as response:
             assert response.status == 401
             assert await response.json() == {"message": "401: Unauthorized", "code": 0}
     assert server.unhandled_routes == ["GET /api/v10/guilds/1/audit-logs"]

@@ -12,13 +12,17 @@ from bot.sandbox import Attachment, SandboxError, SandboxServer
 World = dict[str, Any]
 
 
-async def test_subcommand_options_are_converted(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_subcommand_options_are_converted(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     result = await server.invoke("/snippet search", user=world["alice"], query="retry", limit=3)
     assert result.ephemeral
     assert result.text == "search retry limit=3"
 
 
-async def test_wrong_options_fail_before_sending(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_wrong_options_fail_before_sending(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     with pytest.raises(SandboxError, match="unknown option"):
         await server.invoke("/snippet search", user=world["alice"], query="x", colour="red")
     with pytest.raises(SandboxError, match="missing required"):
@@ -37,7 +41,9 @@ async def test_defer_then_followup(server: SandboxServer, world: World, bot: com
     assert len(result.messages) == 1
 
 
-async def test_modal_prefill_and_submit(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_modal_prefill_and_submit(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     result = await server.invoke("/feedback", user=world["alice"])
     modal = result.modal
     assert modal is not None
@@ -49,7 +55,9 @@ async def test_modal_prefill_and_submit(server: SandboxServer, world: World, bot
         await result.submit_modal({"details": "no summary"})
 
 
-async def test_button_click_updates_message(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_button_click_updates_message(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     result = await server.invoke("/star", user=world["alice"], channel=world["channel"])
     assert "⭐ Star" in result.text
     clicked = await result.click("Star", user=world["bob"])
@@ -72,7 +80,9 @@ async def test_autocomplete(server: SandboxServer, world: World, bot: commands.B
 
 async def test_context_menus(server: SandboxServer, world: World, bot: commands.Bot) -> None:
     message = server.send_user_message(world["channel"], world["alice"], "```py\nprint(1)\n```")
-    saved = await server.invoke_message_command("Save as snippet", message=message, user=world["bob"])
+    saved = await server.invoke_message_command(
+        "Save as snippet", message=message, user=world["bob"]
+    )
     assert saved.content == f"saved {len(message.content)} chars"
     profile = await server.invoke_user_command("Profile", target=world["bob"], user=world["alice"])
     assert profile.content == "profile of bob"
@@ -100,7 +110,9 @@ async def test_files_round_trip(server: SandboxServer, world: World, bot: comman
     assert "📎 back.txt" in echoed.text
 
 
-async def test_mentions_follow_allowed_mentions(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_mentions_follow_allowed_mentions(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     channel = world["channel"]
     await server.invoke("/say", user=world["alice"], channel=channel, text="@everyone look")
     assert channel.messages[-1].pinged.everyone
@@ -111,7 +123,9 @@ async def test_mentions_follow_allowed_mentions(server: SandboxServer, world: Wo
     assert pinged.users == {world["bob"].id}
 
 
-async def test_missing_permissions_is_forbidden(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+async def test_missing_permissions_is_forbidden(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
     channel = world["channel"]
     channel.set_permissions(server.bot_user, deny=1 << 11)
     result = await server.invoke("/say", user=world["alice"], channel=channel, text="hi")
