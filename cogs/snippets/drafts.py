@@ -128,12 +128,16 @@ def build_draft(
     )
 
 
+def check_attachment_size(size: int, max_bytes: int, filename: str = "the file") -> None:
+    if size > max_bytes:
+        raise SnippetInputError(
+            f"`{filename[:64]}` is {_kb(size)}; attachments can be at most {_kb(max_bytes)}."
+        )
+
+
 def decode_attachment(data: bytes, max_bytes: int, filename: str = "the file") -> str:
     """The text of an uploaded file, or a clear refusal for big, binary or non-UTF-8 files."""
-    if len(data) > max_bytes:
-        raise SnippetInputError(
-            f"`{filename[:64]}` is {_kb(len(data))}; attachments can be at most {_kb(max_bytes)}."
-        )
+    check_attachment_size(len(data), max_bytes, filename)
     if b"\x00" in data:
         raise SnippetInputError(f"`{filename[:64]}` looks like a binary file; attach a text file.")
     try:

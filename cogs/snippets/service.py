@@ -206,6 +206,13 @@ class SnippetService:
             await self._index_insert(session, row)
             return _record(row)
 
+    async def check_rate(self, guild_id: int, author_id: int, shares_per_minute: int) -> None:
+        """Refuse early (before a modal opens) when a share would be over the limit."""
+        async with self._sessions() as session:
+            await self._check_rate(
+                session, guild_id, author_id, shares_per_minute, self._clock.now()
+            )
+
     async def _check_rate(
         self, session: AsyncSession, guild_id: int, author_id: int, limit: int, now: datetime
     ) -> None:

@@ -1,0 +1,198 @@
+"""The buttons under a posted snippet and the share/edit modal.
+
+The buttons are `DynamicItem`s: their custom ids carry the snippet id (`snippet:star:12`), so
+they keep working on messages posted before a restart. discord.py runs a dynamic item's
+callback outside any view of ours, so each callback hands its errors to the bot's one error
+handler itself (`report_error`), as a `DelegatingErrorsView` would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final
+
+import discord
+
+from bot.permissions import ensure_not_blocked
+from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
+from bot.ui import NexusModal, report_error, text_input
+from cogs.snippets.drafts import DESCRIPTION_MAX, TITLE_MAX
+
+if TYPE_CHECKING:
+    from cogs.snippets.commands import SnippetsCog
+
+FEATURE: Final = "snippets"
+Button = discord.ui.Button[Any]
+DynamicButton = discord.ui.DynamicItem[Button]
+
+
+def _cog(interaction: discord.Interaction) -> SnippetsCog:
+    cog = getattr(interaction.client, "get_cog", lambda _: None)("SnippetsCog")
+    if cog is None:
+        raise RuntimeError("the snippets cog is not loaded")
+    return cog  # type: ignore[no-any-return]
+
+
+async def _act_safely(
+    interaction: discord.Interaction, action: Callable[[SnippetsCog], Awaitable[None]]
+) -> None:
+    """Run a button's action after the feature-block check, errors to the one handler."""
+    try:
+        await ensure_not_blocked(interaction, FEATURE)
+        await action(_cog(interaction))
+    except Exception as error:
+        await report_error(interaction, error)
+
+
+def _button(label: str, emoji: str, style: discord.ButtonStyle, custom_id: str) -> Button:
+    return discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id)
+
+
+class StarButton(DynamicButton, template=r"snippet:star:(?P<id>\d+)"):
+    def __init__(self, snippet_id: int, stars: int = 0) -> None:
+        super().__init__(
+            _button(
+                f"Star ({stars})", "⭐", discord.ButtonStyle.primary, f"snippet:star:{snippet_id}"
+            )
+        )
+        self.snippet_id = snippet_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> StarButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _act_safely(
+            interaction, lambda cog: cog.star_from_button(interaction, self.snippet_id)
+        )
+
+
+class RawButton(DynamicButton, template=r"snippet:raw:(?P<id>\d+)"):
+    def __init__(self, snippet_id: int) -> None:
+        super().__init__(
+            _button("Raw", "📄", discord.ButtonStyle.secondary, f"snippet:raw:{snippet_id}")
+        )
+        self.snippet_id = snippet_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RawButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _act_safely(interaction, lambda cog: cog.send_raw(interaction, self.snippet_id))
+
+
+class DeleteButton(DynamicButton, template=r"snippet:delete:(?P<id>\d+)"):
+    def __init__(self, snippet_id: int) -> None:
+        super().__init__(
+            _button("Delete", "🗑️", discord.ButtonStyle.danger, f"snippet:delete:{snippet_id}")
+        )
+        self.snippet_id = snippet_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> DeleteButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _act_safely(
+            interaction, lambda cog: cog.delete_from_button(interaction, self.snippet_id)
+        )
+
+
+DYNAMIC_ITEMS: Final = (StarButton, RawButton, DeleteButton)
+
+
+def snippet_buttons(snippet_id: int, stars: int) -> discord.ui.View:
+    """The row under a posted snippet. No timeout: the dynamic items outlive this object."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(StarButton(snippet_id, stars))
+    view.add_item(RawButton(snippet_id))
+    view.add_item(DeleteButton(snippet_id))
+    return view
+
+
+# --- the modal ---------------------------------------------------------------------------------
+SubmitHandler = Callable[[discord.Interaction, dict[str, str | None]], Awaitable[None]]
+
+
+class SnippetModal(NexusModal):
+    """Title, language, code, tags and description (Discord's maximum of five inputs).
+
+    Code longer than a text input can hold (4,000 characters: a long file being edited or
+    saved from a message) is kept aside and not shown; the other fields stay editable.
+    """
+
+    def __init__(
+        self,
+        *,
+        heading: str,
+        on_done: SubmitHandler,
+        title: str | None = None,
+        language: str | None = None,
+        code: str | None = None,
+        tags: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(title=heading, timeout=900)
+        self._on_done = on_done
+        self.kept_code: str | None = None
+        self.title_input = text_input(
+            "Title", custom_id="title", default=title, max_length=TITLE_MAX
+        )
+        self.language_input = text_input(
+            "Language (empty: detect it)",
+            custom_id="language",
+            default=language,
+            required=False,
+            max_length=32,
+            placeholder="python, ts, go, sql…",
+        )
+        self.code_input: discord.ui.TextInput[Any] | None = None
+        if code is not None and len(code) > TEXT_INPUT_PARAGRAPH_LIMIT:
+            self.kept_code = code
+        else:
+            self.code_input = text_input(
+                "Code", custom_id="code", default=code, paragraph=True, min_length=1
+            )
+        self.tags_input = text_input(
+            "Tags (up to 5, comma separated)",
+            custom_id="tags",
+            default=tags,
+            required=False,
+            max_length=200,
+        )
+        self.description_input = text_input(
+            "Description",
+            custom_id="description",
+            default=description,
+            required=False,
+            paragraph=True,
+            max_length=DESCRIPTION_MAX,
+        )
+        for item in (
+            self.title_input,
+            self.language_input,
+            self.code_input,
+            self.tags_input,
+            self.description_input,
+        ):
+            if item is not None:
+                self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        code = self.kept_code if self.code_input is None else self.code_input.value
+        values: dict[str, str | None] = {
+            "title": self.title_input.value,
+            "language": self.language_input.value or None,
+            "code": code,
+            "tags": self.tags_input.value or None,
+            "description": self.description_input.value or None,
+        }
+        await self._on_done(interaction, values)
