@@ -158,10 +158,12 @@ def plan_occurrence(
         )
     # Missed while the bot was down: only the latest run inside the grace window may be posted.
     window_start = now - grace
-    first = next_run_at
-    if first < window_start:
-        first = recurrence.next_after(window_start - timedelta(microseconds=1)) or now
-    latest = recurrence.latest_at_or_before(first, now) if first <= now else None
+    first: datetime | None = next_run_at
+    if next_run_at < window_start:
+        first = recurrence.next_after(window_start - timedelta(microseconds=1))
+    latest = None
+    if first is not None and first <= now:
+        latest = recurrence.latest_at_or_before(first, now)
     following = recurrence.next_after(now)
     if latest is not None and missed == MissedPolicy.POST_LATE:
         return Plan(announcement_id, latest, Action.POST, True, following)
