@@ -49,6 +49,29 @@ class InteractionBuilder:
         )
         raise SandboxError(f"no synced command {name!r} (type {kind}); synced: {known}")
 
+    def resolve_path(
+        self, path: str, guild: Guild | None
+    ) -> tuple[JSON, int | None, list[tuple[str, int]], list[JSON]]:
+        """Command, its guild, the subcommand wrappers and the leaf options of ``/a b c``."""
+        parts = path.strip().lstrip("/").split()
+        if not parts:
+            raise SandboxError("empty command path")
+        command, guild_id = self.find_command(parts[0], 1, guild)
+        schema: list[JSON] = command.get("options") or []
+        wrappers: list[tuple[str, int]] = []
+        for part in parts[1:]:
+            nested = [o for o in schema if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
+            node = next((o for o in nested if o["name"] == part), None)
+            if node is None:
+                names = [o["name"] for o in nested]
+                raise SandboxError(f"/{parts[0]} has no subcommand {part!r}; it has {names}")
+            wrappers.append((part, node["type"]))
+            schema = node.get("options") or []
+        if any(o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP) for o in schema):
+            names = [o["name"] for o in schema]
+            raise SandboxError(f"{path!r} is incomplete: choose one of {names}")
+        return command, guild_id, wrappers, schema
+
     def command_data(
         self,
         path: str,
@@ -60,30 +83,8 @@ class InteractionBuilder:
         focused: str | None = None,
     ) -> JSON:
         """``data`` of a chat-input interaction: nested options and resolved objects."""
-        parts = path.strip().lstrip("/").split()
-        if not parts:
-            raise SandboxError("empty command path")
-        command, guild_id = self.find_command(parts[0], 1, guild)
+        command, guild_id, wrappers, schema = self.resolve_path(path, guild)
         self.check_usable(command, guild, channel, user)
-        schema: list[JSON] = command.get("options") or []
-        wrappers: list[tuple[str, int]] = []
-        for part in parts[1:]:
-            node = next(
-                (
-                    o
-                    for o in schema
-                    if o["name"] == part and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)
-                ),
-                None,
-            )
-            if node is None:
-                names = [o["name"] for o in schema if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
-                raise SandboxError(f"/{parts[0]} has no subcommand {part!r}; it has {names}")
-            wrappers.append((part, node["type"]))
-            schema = node.get("options") or []
-        if any(o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP) for o in schema):
-            names = [o["name"] for o in schema]
-            raise SandboxError(f"{path!r} is incomplete: choose one of {names}")
         resolved: JSON = {}
         values = self.convert_options(schema, options, resolved, guild, channel, focused=focused)
         for name, kind in reversed(wrappers):

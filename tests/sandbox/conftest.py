@@ -26,6 +26,12 @@ class StarView(discord.ui.View):
         self.stars += 1
         await interaction.response.edit_message(content=f"stars: {self.stars}", view=self)
 
+    @discord.ui.button(label="Rename", custom_id="rename")
+    async def rename(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
+    ) -> None:
+        await interaction.response.send_modal(RenameModal())
+
     @discord.ui.select(
         custom_id="colour",
         placeholder="Pick a colour",
@@ -38,6 +44,13 @@ class StarView(discord.ui.View):
         self, interaction: discord.Interaction, select: discord.ui.Select[Any]
     ) -> None:
         await interaction.response.send_message(f"colour: {select.values[0]}", ephemeral=True)
+
+
+class RenameModal(discord.ui.Modal, title="Rename"):
+    name: discord.ui.TextInput[Any] = discord.ui.TextInput(label="New name", custom_id="name")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.edit_message(content=f"renamed to {self.name.value}", view=None)
 
 
 class FeedbackModal(discord.ui.Modal, title="Send feedback"):
@@ -83,6 +96,15 @@ def build_bot(**kwargs: Any) -> commands.Bot:
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         await asyncio.sleep(0.05)
         await interaction.followup.send("done after defer")
+
+    @tree.command(description="Defer, edit the original, then two followups")
+    async def progress(interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        await interaction.edit_original_response(content="step 1")
+        await interaction.followup.send("extra 1")
+        await asyncio.sleep(0.2)
+        await interaction.followup.send("extra 2", ephemeral=True)
+        await interaction.edit_original_response(content="step 2")
 
     @tree.command(description="Open a modal")
     async def feedback(interaction: discord.Interaction) -> None:
