@@ -146,9 +146,8 @@ class ReplSession:
             if message.deleted:
                 continue
             marker = " (only you can see this)" if message.ephemeral else ""
-            self.output(
-                f"[{self.server.bot_user.name}]{marker}\n{render_message(message, numbered_from=number)}"
-            )
+            body = render_message(message, numbered_from=number)
+            self.output(f"[{self.server.bot_user.name}]{marker}\n{body}")
             number += len(clickable(message.components))
 
     async def fill_modal(self, result: InteractionResult) -> None:

@@ -53,6 +53,14 @@ class RenameModal(discord.ui.Modal, title="Rename"):
         await interaction.response.edit_message(content=f"renamed to {self.name.value}", view=None)
 
 
+class WhoView(discord.ui.View):
+    @discord.ui.select(cls=discord.ui.UserSelect, custom_id="who", placeholder="Pick a partner")
+    async def who(
+        self, interaction: discord.Interaction, select: discord.ui.UserSelect[Any]
+    ) -> None:
+        await interaction.response.send_message(f"partner: {select.values[0].name}")
+
+
 class FeedbackModal(discord.ui.Modal, title="Send feedback"):
     summary: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Summary", custom_id="summary")
     details: discord.ui.TextInput[Any] = discord.ui.TextInput(
@@ -113,6 +121,10 @@ def build_bot(**kwargs: Any) -> commands.Bot:
     @tree.command(description="A message with a button")
     async def star(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("stars: 0", view=StarView())
+
+    @tree.command(description="Pick a partner")
+    async def partner(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("who?", view=WhoView(), ephemeral=True)
 
     @tree.command(description="Autocomplete a term")
     async def lookup(interaction: discord.Interaction, term: str) -> None:

@@ -142,3 +142,27 @@ def test_parse_command_line() -> None:
     )
     with pytest.raises(SandboxError):
         parse_command_line("/a x:1 stray")
+
+
+async def test_entity_select_and_dm_invoke(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
+    result = await server.invoke("/partner", user=world["alice"])
+    picked = await result.select("Pick a partner", [world["bob"]])
+    assert picked.content == "partner: bob"
+    dm = server.state.dm_channel(world["alice"])
+    in_dm = await server.invoke("/ping", user=world["alice"], channel=dm)
+    assert in_dm.content == "pong"
+    assert server.dms(world["alice"])[0].content == "pong"
+
+
+async def test_thread_members(server: SandboxServer, world: World, bot: commands.Bot) -> None:
+    await server.invoke("/thread", user=world["alice"], channel=world["channel"])
+    [thread] = world["channel"].threads
+    cached = bot.get_channel(thread.id)
+    assert isinstance(cached, discord.Thread)
+    await cached.add_user(discord.Object(world["bob"].id))
+    await cached.remove_user(discord.Object(world["alice"].id))
+    assert thread.members == [server.bot_user.id, world["bob"].id]
+    await cached.edit(name="renamed")
+    assert thread.name == "renamed"
