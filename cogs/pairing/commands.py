@@ -1,0 +1,666 @@
+"""/pair: profiles, on-demand pairing, history, and moderated rounds on a schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from discord import app_commands
+
+from bot.errors import UserFacingError
+from bot.guild_settings import validate_cron
+from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
+from bot.permissions import FeatureCog, Tier, require
+from bot.scheduler import claim_occurrence, finish_occurrence
+from bot.text import (
+    AUTOCOMPLETE_CHOICES_MAX,
+    EMBED_DESCRIPTION_LIMIT,
+    discord_timestamp,
+    one_line,
+    plural,
+    safe,
+    truncate,
+)
+from bot.ui.paginator import Page, send_paginated
+from cogs.pairing.delivery import Deliverer, Delivery, mentions, summary_embed, when
+from cogs.pairing.schedule import crontab_trigger
+from cogs.pairing.service import (
+    AnswerResult,
+    HistoryEntry,
+    PairingError,
+    PairingService,
+    PlannedGroup,
+    QueueMatch,
+    RoundSummary,
+    resolve_timezone,
+    timezone_choices,
+)
+from cogs.pairing.views import OutcomeButton
+
+if TYPE_CHECKING:
+    from bot.app import NexusBot
+    from cogs.pairing.service import IsEligible
+
+log = logging.getLogger(__name__)
+
+ROUND_KIND = "pair_round"
+REMINDER_KIND = "pair_reminder"
+# A round missed while the bot was down runs late if the bot is back within this window.
+LATE_ROUND_GRACE = timedelta(hours=6)
+QUEUE_SWEEP_SECONDS = 30
+FALLBACK_TOPICS = (
+    "review each other's latest pull request",
+    "write tests for an endpoint one of you built",
+    "design a small REST API together, frontend and backend",
+    "debug something that has been bugging one of you",
+    "refactor a function you're not proud of",
+)
+
+Level = Literal["beginner", "intermediate", "advanced"]
+Track = Literal["backend", "frontend", "fullstack"]
+
+# Job functions must be module-level and take plain ids (bot/scheduler.py); they reach the
+# loaded cog through this slot, set in cog_load.
+_loaded: dict[str, PairingCog] = {}
+
+
+async def run_scheduled_round(guild_id: int, scheduled_for: str) -> None:
+    cog = _loaded.get("cog")
+    if cog is not None:
+        await cog.scheduled_round(guild_id, datetime.fromisoformat(scheduled_for))
+
+
+async def run_reminders(guild_id: int, round_id: int, due: str) -> None:
+    cog = _loaded.get("cog")
+    if cog is not None:
+        await cog.send_reminders(guild_id, round_id, datetime.fromisoformat(due))
+
+
+async def run_queue_sweep() -> None:
+    cog = _loaded.get("cog")
+    if cog is not None:
+        await cog.sweep_queue()
+
+
+def zone_choices(current: str) -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=name, value=name)
+        for name in timezone_choices(current, AUTOCOMPLETE_CHOICES_MAX)
+    ]
+
+
+def round_job_id(guild_id: int) -> str:
+    return f"pairing:round:{guild_id}"
+
+
+def reminder_job_id(guild_id: int) -> str:
+    return f"pairing:reminder:{guild_id}"
+
+
+class PairingCog(FeatureCog, name="PairingCog"):
+    feature = "pairing"
+
+    pair = app_commands.Group(name="pair", description="Pair programming with other learners")
+    round = app_commands.Group(name="round", description="Pairing rounds", parent=pair)
+
+    def __init__(self, bot: NexusBot) -> None:
+        self.bot = bot
+        self.service = PairingService(
+            bot.db.sessions,
+            bot.clock,
+            bot.run_cpu_bound,
+            queue_wait=timedelta(minutes=bot.settings.pairing.queue_wait_minutes),
+        )
+        self.deliverer = Deliverer(bot)
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    async def cog_load(self) -> None:
+        _loaded["cog"] = self
+        self.bot.add_dynamic_items(OutcomeButton)
+        self.bot.hooks.register(
+            FeatureHooks("pairing", forget=self._forget_hook, stats=self.service.stats)
+        )
+        for guild_id in await self.service.scheduled_guilds():
+            await self.schedule_guild(guild_id)
+        for guild_id, round_id, due in await self.service.pending_reminders():
+            self._schedule_reminder(guild_id, round_id, due)
+        self.bot.scheduler.schedule_trigger(
+            "pairing:queue-sweep", IntervalTrigger(seconds=QUEUE_SWEEP_SECONDS), run_queue_sweep
+        )
+
+    async def cog_unload(self) -> None:
+        if _loaded.get("cog") is self:
+            _loaded.pop("cog")
+        self.bot.remove_dynamic_items(OutcomeButton)
+        self.bot.hooks.unregister("pairing")
+        for job_id in self.bot.scheduler.job_ids():
+            if job_id.startswith("pairing:"):
+                self.bot.scheduler.cancel(job_id)
+
+    async def _forget_hook(self, request: ForgetRequest) -> ForgetReport:
+        return await self.service.forget(request.guild_id, request.user_id)
+
+    # ---- scheduling --------------------------------------------------------------------------
+
+    async def round_trigger(self, guild_id: int) -> tuple[CronTrigger, str, str]:
+        config = await self.bot.guild_settings.get(guild_id)
+        cron = str(config.get("pairing.schedule"))
+        zone = await self.service.schedule_timezone(guild_id) or str(config.get("timezone"))
+        return crontab_trigger(cron, zone), cron, zone
+
+    async def next_round_at(self, guild_id: int, after: datetime | None = None) -> datetime | None:
+        trigger, _, _ = await self.round_trigger(guild_id)
+        now = after or self.bot.clock.now()
+        fire: datetime | None = trigger.get_next_fire_time(None, now + timedelta(seconds=1))
+        return fire
+
+    async def schedule_guild(self, guild_id: int) -> datetime | None:
+        """(Re)build the guild's round job from its settings; run a recently missed round."""
+        trigger, _, _ = await self.round_trigger(guild_id)
+        now = self.bot.clock.now()
+        missed: datetime | None = trigger.get_next_fire_time(None, now - LATE_ROUND_GRACE)
+        if missed is not None and missed <= now:
+            # The claim makes this a no-op when the round already ran.
+            asyncio.get_running_loop().create_task(
+                self.scheduled_round(guild_id, missed, reschedule=False),
+                name=f"pairing-late-round-{guild_id}",
+            )
+        upcoming = await self.next_round_at(guild_id, now)
+        if upcoming is None:
+            self.bot.scheduler.cancel(round_job_id(guild_id))
+            return None
+        self.bot.scheduler.schedule_at(
+            round_job_id(guild_id), upcoming, run_scheduled_round, guild_id, upcoming.isoformat()
+        )
+        return upcoming
+
+    def _schedule_reminder(self, guild_id: int, round_id: int, due: datetime) -> None:
+        self.bot.scheduler.schedule_at(
+            reminder_job_id(guild_id), due, run_reminders, guild_id, round_id, due.isoformat()
+        )
+
+    async def scheduled_round(
+        self, guild_id: int, scheduled_for: datetime, *, reschedule: bool = True
+    ) -> RoundSummary | None:
+        """A round firing from the schedule: claimed first, so it runs once across processes."""
+        try:
+            guild = self.bot.get_guild(guild_id)
+            if guild is None:
+                return None
+            return await self.execute_round(guild, scheduled_for, trigger="schedule", actor=None)
+        except PairingError as error:
+            log.info("scheduled round for guild %s skipped: %s", guild_id, error.message)
+            return None
+        except Exception:
+            log.exception("scheduled pairing round for guild %s failed", guild_id)
+            return None
+        finally:
+            if reschedule:
+                await self.schedule_guild(guild_id)
+
+    async def execute_round(
+        self, guild: discord.Guild, scheduled_for: datetime, *, trigger: str, actor: int | None
+    ) -> RoundSummary | None:
+        """Claim, match, store, then post. None when another process owns this occurrence."""
+        key = str(guild.id)
+        if not await claim_occurrence(self.bot.db.sessions, ROUND_KIND, key, scheduled_for):
+            return None
+        try:
+            summary = await self.service.run_round(
+                guild.id,
+                self.eligibility(guild),
+                scheduled_for=scheduled_for,
+                trigger=trigger,
+                started_by=actor,
+                next_round_at=await self.next_round_at(
+                    guild.id, max(scheduled_for, self.bot.clock.now())
+                ),
+                topic_for=lambda group: self.suggest_topic(guild.id, group),
+            )
+        except PairingError as error:
+            await finish_occurrence(
+                self.bot.db.sessions,
+                ROUND_KIND,
+                key,
+                scheduled_for,
+                status="skipped",
+                result=error.message[:200],
+            )
+            raise
+        except Exception:
+            await finish_occurrence(
+                self.bot.db.sessions, ROUND_KIND, key, scheduled_for, status="failed"
+            )
+            raise
+        summary = await self.publish_round(guild, summary)
+        await finish_occurrence(
+            self.bot.db.sessions,
+            ROUND_KIND,
+            key,
+            scheduled_for,
+            result=f"round {summary.number}: {len(summary.groups)} groups",
+        )
+        if summary.reminder_due is not None:
+            self._schedule_reminder(guild.id, summary.id, summary.reminder_due)
+        return summary
+
+    async def publish_round(self, guild: discord.Guild, summary: RoundSummary) -> RoundSummary:
+        config = await self.bot.guild_settings.get(guild.id)
+        channel_id = config.channel_id("pairing")
+        channel = guild.get_channel(channel_id) if channel_id is not None else None
+        heading = f"welcome to pairing round {summary.number}."
+        deliveries: list[Delivery] = []
+        for group in summary.groups:
+            delivery = await self.deliverer.introduce(
+                guild, channel, group, heading, summary.number
+            )
+            await self.service.set_delivery(group.id, delivery.via, delivery.thread_id)
+            deliveries.append(delivery)
+        delivered = {d.group_id: d for d in deliveries}
+        groups = tuple(
+            dataclasses.replace(g, thread_id=delivered[g.id].thread_id) for g in summary.groups
+        )
+        summary = dataclasses.replace(summary, groups=groups)
+        failures = [d for d in deliveries if d.via != "thread"]
+        if failures:
+            await self.tell_moderators_threads_failed(guild, channel, summary.number, failures)
+        await self.deliverer.post(
+            channel,
+            embed=summary_embed(summary, len(failures)),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        return summary
+
+    async def tell_moderators_threads_failed(
+        self,
+        guild: discord.Guild,
+        channel: discord.abc.GuildChannel | None,
+        round_number: int | None,
+        failures: list[Delivery],
+    ) -> None:
+        reason = failures[0].error or "unknown error"
+        await self.bot.audit.record(
+            guild.id,
+            None,
+            "pairing.thread_failed",
+            f"round {round_number}" if round_number is not None else "pair now",
+            {"groups": [d.group_id for d in failures], "error": reason},
+        )
+        config = await self.bot.guild_settings.get(guild.id)
+        role = f"<@&{config.moderator_role_id}> " if config.moderator_role_id else ""
+        text = (
+            f"⚠️ {role}Moderators: I couldn't create private threads for "
+            f"{plural(len(failures), 'pairing')} ({safe(one_line(reason, 150))}), so I sent "
+            "their introductions by direct message. Please give me **Create Private Threads** "
+            "and **Manage Threads** in the pairing channel."
+        )
+        posted = await self.deliverer.post(
+            channel, content=text, allowed_mentions=discord.AllowedMentions.none()
+        )
+        if not posted:
+            log.warning("guild %s: pairing threads failed and the channel is unusable", guild.id)
+
+    async def send_reminders(self, guild_id: int, round_id: int, due: datetime) -> int:
+        if not await claim_occurrence(self.bot.db.sessions, REMINDER_KIND, str(round_id), due):
+            return 0
+        groups = await self.service.due_reminders(round_id)
+        upcoming = await self.next_round_at(guild_id)
+        next_text = discord_timestamp(upcoming, "R") if upcoming else "soon"
+        reminded = [g.id for g in groups if await self.deliverer.remind(g, next_text)]
+        await self.service.mark_reminded(reminded)
+        await finish_occurrence(
+            self.bot.db.sessions, REMINDER_KIND, str(round_id), due, result=f"{len(reminded)}"
+        )
+        return len(reminded)
+
+    async def sweep_queue(self) -> int:
+        """End waits older than the queue window, telling each person where they asked."""
+        expired = await self.service.expire_queue()
+        for wait in expired:
+            text = (
+                f"<@{wait.user_id}> nobody compatible asked to pair in the last "
+                f"{self.bot.settings.pairing.queue_wait_minutes} minutes, so your wait has "
+                "ended. Try `/pair now` again later, or meet someone in the next round."
+            )
+            channel = self.bot.get_channel(wait.channel_id) if wait.channel_id else None
+            if isinstance(channel, discord.TextChannel | discord.Thread):
+                try:
+                    await channel.send(text)
+                    continue
+                except discord.HTTPException:
+                    log.info("could not post the queue expiry for %s", wait.user_id)
+            user = self.bot.get_user(wait.user_id)
+            if user is not None:
+                try:
+                    await user.send(text)
+                except discord.HTTPException:
+                    log.info("could not DM the queue expiry to %s", wait.user_id)
+        return len(expired)
+
+    # ---- helpers the commands share ------------------------------------------------------------
+
+    def eligibility(self, guild: discord.Guild) -> IsEligible:
+        """Still in the guild, a person, and not blocked from pairing by a moderator."""
+
+        async def check(user_id: int) -> bool:
+            member = guild.get_member(user_id)
+            if member is None or member.bot:
+                return False
+            return not await self.bot.blocks.is_blocked(guild.id, user_id, "pairing")
+
+        return check
+
+    async def suggest_topic(self, guild_id: int, group: PlannedGroup) -> str:
+        if group.shared_topics:
+            return group.shared_topics[0]
+        for hooks in self.bot.hooks.all():
+            if hooks.feature == "pairing" or hooks.open_topics is None:
+                continue
+            try:
+                topics = await hooks.open_topics(guild_id, 5)
+            except Exception:
+                log.exception("open_topics of %s failed", hooks.feature)
+                continue
+            if topics:
+                return topics[sum(group.members) % len(topics)]
+        return FALLBACK_TOPICS[sum(group.members) % len(FALLBACK_TOPICS)]
+
+    async def record_answer(self, group_id: int, user_id: int, outcome: str) -> AnswerResult:
+        return await self.service.answer(group_id, user_id, outcome)
+
+    @staticmethod
+    def guild_of(interaction: discord.Interaction) -> discord.Guild:
+        if interaction.guild is None:
+            raise UserFacingError("Pairing works in a server, not in direct messages.")
+        return interaction.guild
+
+    # ---- member commands -----------------------------------------------------------------------
+
+    @pair.command(name="join", description="Opt in to pairing rounds (or update your profile)")
+    @app_commands.describe(
+        level="your experience",
+        timezone="your time zone, an IANA name like Europe/Berlin",
+        track="what you're learning",
+        topics="up to 5 topics, separated by commas (e.g. python, sql, react)",
+    )
+    async def join(
+        self,
+        interaction: discord.Interaction,
+        level: Level,
+        timezone: app_commands.Range[str, 1, 64],
+        track: Track | None = None,
+        topics: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        guild = self.guild_of(interaction)
+        result = await self.service.join(
+            guild.id,
+            interaction.user.id,
+            level=level,
+            timezone=timezone,
+            track=track,
+            topics=topics,
+        )
+        await self.schedule_guild(guild.id)
+        profile = result.profile
+        first = "Welcome to pairing!" if result.created else "Your pairing profile is updated."
+        topics_text = ", ".join(safe(t) for t in profile.topics) or "none"
+        paused = (
+            f"\nYou're paused until {discord_timestamp(profile.paused_until, 'D')}."
+            if profile.paused_until and profile.paused_until > self.bot.clock.now()
+            else ""
+        )
+        await interaction.response.send_message(
+            f"{first} Level **{profile.level}** · time zone **{profile.timezone}** · track "
+            f"**{profile.track or 'not set'}** · topics: {topics_text}.\n"
+            f"Next round: {when(await self.next_round_at(guild.id))}.{paused}",
+            ephemeral=True,
+        )
+
+    @join.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return zone_choices(current)
+
+    @pair.command(name="leave", description="Stop being paired (your history is kept)")
+    async def leave(self, interaction: discord.Interaction) -> None:
+        guild = self.guild_of(interaction)
+        await self.service.leave(guild.id, interaction.user.id)
+        await interaction.response.send_message(
+            "You've left pairing; you won't be matched from now on. Your past pairings are kept "
+            "so future rounds stay fair (a moderator can erase them with `/admin forget`). "
+            "Come back any time with `/pair join`.",
+            ephemeral=True,
+        )
+
+    @pair.command(name="pause", description="Skip pairing rounds until a date")
+    @app_commands.describe(until="a date (2026-12-24) or a phrase like 'in 2 weeks'")
+    async def pause(
+        self, interaction: discord.Interaction, until: app_commands.Range[str, 1, 64]
+    ) -> None:
+        guild = self.guild_of(interaction)
+        moment = await self.service.pause(guild.id, interaction.user.id, until)
+        await interaction.response.send_message(
+            f"Paused until {discord_timestamp(moment, 'F')} ({discord_timestamp(moment, 'R')}). "
+            "Use `/pair resume` to come back earlier.",
+            ephemeral=True,
+        )
+
+    @pair.command(name="resume", description="End your pause")
+    async def resume(self, interaction: discord.Interaction) -> None:
+        guild = self.guild_of(interaction)
+        await self.service.resume(guild.id, interaction.user.id)
+        await interaction.response.send_message(
+            f"Welcome back! Next round: {when(await self.next_round_at(guild.id))}.",
+            ephemeral=True,
+        )
+
+    @pair.command(name="status", description="Your profile, the next round and your partner")
+    async def status(self, interaction: discord.Interaction) -> None:
+        guild = self.guild_of(interaction)
+        status = await self.service.status(guild.id, interaction.user.id)
+        profile = status.profile
+        embed = discord.Embed(title="Your pairing status", colour=discord.Colour.teal())
+        embed.add_field(name="Level", value=profile.level)
+        embed.add_field(name="Time zone", value=profile.timezone)
+        embed.add_field(name="Track", value=profile.track or "not set")
+        embed.add_field(
+            name="Topics", value=", ".join(safe(t) for t in profile.topics) or "none", inline=False
+        )
+        now = self.bot.clock.now()
+        if profile.paused_until is not None and profile.paused_until > now:
+            embed.add_field(name="Paused until", value=when(profile.paused_until), inline=False)
+        embed.add_field(
+            name="Next round", value=when(await self.next_round_at(guild.id)), inline=False
+        )
+        if status.current is not None:
+            partners = [m for m in status.current.members if m != interaction.user.id]
+            where = f" in <#{status.current.thread_id}>" if status.current.thread_id else ""
+            outcome = {"met": " · met ✅", "not_met": " · couldn't meet"}.get(
+                status.current.outcome or "", ""
+            )
+            embed.add_field(
+                name="Current partner" if len(partners) == 1 else "Current partners",
+                value=f"{mentions(tuple(partners))}{where}{outcome}",
+                inline=False,
+            )
+        if status.waiting_until is not None:
+            embed.add_field(
+                name="Pair now", value=f"waiting until {when(status.waiting_until)}", inline=False
+            )
+        embed.set_footer(text=f"Trios so far: {profile.trios}")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @pair.command(name="history", description="Your past partners and sessions")
+    async def history(self, interaction: discord.Interaction) -> None:
+        guild = self.guild_of(interaction)
+        user_id = interaction.user.id
+
+        async def fetch(cursor: object | None) -> Page[HistoryEntry]:
+            before = int(cursor) if isinstance(cursor, int) else None
+            page = await self.service.history(guild.id, user_id, before_id=before)
+            return Page(page.entries, page.next_before_id)
+
+        def render(page: Page[HistoryEntry], number: int) -> discord.Embed:
+            lines = []
+            for entry in page.items:
+                label = f"Round {entry.round_number}" if entry.round_number else "Pair now"
+                outcome = {"met": "met ✅", "not_met": "couldn't meet"}.get(
+                    entry.outcome or "", "no answer"
+                )
+                partners = mentions(entry.partners) or "(partner's data erased)"
+                lines.append(
+                    f"**{label}** · {discord_timestamp(entry.created_at, 'D')} · with "
+                    f"{partners} · {outcome}"
+                )
+            return discord.Embed(
+                title="Your pairing history",
+                description=truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+                colour=discord.Colour.teal(),
+            ).set_footer(text=f"Page {number}")
+
+        await send_paginated(
+            interaction,
+            fetch,
+            render,
+            empty_message="You haven't been paired yet. Join with `/pair join` or try `/pair now`.",
+        )
+
+    @pair.command(name="now", description="Pair with someone right now")
+    @app_commands.describe(topic="what you'd like to work on")
+    async def now(
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        guild = self.guild_of(interaction)
+        result = await self.service.queue_join(
+            guild.id,
+            interaction.user.id,
+            topic,
+            interaction.channel_id,
+            self.eligibility(guild),
+        )
+        if not isinstance(result, QueueMatch):
+            await interaction.response.send_message(
+                f"You're in the queue until {discord_timestamp(result.expires_at, 't')} "
+                f"({discord_timestamp(result.expires_at, 'R')}). As soon as someone compatible "
+                "asks, I'll open a private thread and mention you both.",
+                ephemeral=True,
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        config = await self.bot.guild_settings.get(guild.id)
+        channel_id = config.channel_id("pairing")
+        channel = guild.get_channel(channel_id) if channel_id is not None else None
+        delivery = await self.deliverer.introduce(
+            guild, channel, result.group, "you both asked to pair right now.", None
+        )
+        await self.service.set_delivery(result.group.id, delivery.via, delivery.thread_id)
+        if delivery.via != "thread":
+            await self.tell_moderators_threads_failed(guild, channel, None, [delivery])
+        partner = mentions(tuple(m for m in result.group.members if m != interaction.user.id))
+        where = (
+            f"Your thread: <#{delivery.thread_id}>."
+            if delivery.thread_id
+            else "I sent the details by direct message."
+        )
+        await interaction.followup.send(f"Matched with {partner}! {where}", ephemeral=True)
+
+    # ---- moderator commands --------------------------------------------------------------------
+
+    @round.command(name="run", description="Run a pairing round now")
+    @require(Tier.MODERATOR)
+    async def round_run(self, interaction: discord.Interaction) -> None:
+        guild = self.guild_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        scheduled_for = self.bot.clock.now().replace(microsecond=0)
+        summary = await self.execute_round(
+            guild, scheduled_for, trigger="manual", actor=interaction.user.id
+        )
+        if summary is None:
+            raise PairingError("A round is already running for this moment. Try again shortly.")
+        await self.bot.audit.record(
+            guild.id,
+            interaction.user.id,
+            "pairing.round_run",
+            f"round {summary.number}",
+            {"pairs": summary.pairs, "trios": summary.trios, "seed": summary.seed},
+        )
+        await interaction.followup.send(
+            f"Round {summary.number} is out: {plural(summary.pairs, 'pair')}, "
+            f"{plural(summary.trios, 'trio')}, {plural(summary.repeats, 'repeat')} within 4 "
+            "rounds. The summary is in the pairing channel.",
+            ephemeral=True,
+        )
+
+    @round.command(name="preview", description="Show the pairs a round would make now")
+    @require(Tier.MODERATOR)
+    async def round_preview(self, interaction: discord.Interaction) -> None:
+        guild = self.guild_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        preview = await self.service.preview_round(guild.id, self.eligibility(guild))
+        lines = []
+        for group in preview.groups:
+            reasons = "; ".join(group.reasons[:3])
+            repeat = " ⚠️ met recently" if group.repeats else ""
+            lines.append(f"• {mentions(group.members)}{repeat}: {safe(reasons)}")
+        embed = discord.Embed(
+            title=f"Preview of round {preview.number} (nothing posted)",
+            description=truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+            colour=discord.Colour.light_grey(),
+        )
+        embed.add_field(name="Participants", value=str(preview.participants))
+        embed.add_field(name="Pairs", value=str(preview.pairs))
+        embed.add_field(name="Trios", value=str(preview.trios))
+        embed.add_field(name="Repeats within 4 rounds", value=str(preview.repeats))
+        embed.set_footer(text=f"Seed {preview.seed}")
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+    @round.command(name="schedule", description="When pairing rounds run")
+    @app_commands.describe(
+        cron="5-field cron: minute hour day-of-month month day-of-week (0 9 * * 1 = Mon 09:00)",
+        timezone="time zone for the schedule (default: the server's)",
+    )
+    @require(Tier.MODERATOR)
+    async def round_schedule(
+        self,
+        interaction: discord.Interaction,
+        cron: app_commands.Range[str, 1, 100],
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        guild = self.guild_of(interaction)
+        expression = validate_cron(cron)
+        zone = resolve_timezone(timezone) if timezone is not None else None
+        await self.bot.guild_settings.set(
+            guild.id, "pairing.schedule", expression, interaction.user.id
+        )
+        if zone is not None:
+            await self.service.set_schedule_timezone(guild.id, zone)
+        await self.bot.audit.record(
+            guild.id,
+            interaction.user.id,
+            "pairing.schedule",
+            expression,
+            {"cron": expression, "timezone": zone},
+        )
+        upcoming = await self.schedule_guild(guild.id)
+        _, _, effective_zone = await self.round_trigger(guild.id)
+        await interaction.response.send_message(
+            f"Pairing rounds now run on `{expression}` ({effective_zone}). "
+            f"Next round: {when(upcoming)}.",
+            ephemeral=True,
+        )
+
+    @round_schedule.autocomplete("timezone")
+    async def schedule_timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return zone_choices(current)
