@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import UserFacingError
 from cogs.announcements.service import AnnouncementInfo, Draft
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
-    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from cogs.announcements.service import AnnouncementService
@@ -43,6 +43,14 @@ class FileEntry(BaseModel):
     timezone: str | None = None
     ping_role_id: int | None = None
     missed: Literal["post_late", "skip"] = "post_late"
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _when_as_text(cls, value: object) -> object:
+        # YAML reads an unquoted `2026-12-04 16:00:00` as a datetime: keep it as typed.
+        if isinstance(value, date):
+            return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+        return value
 
     def draft(self) -> Draft:
         return Draft(
