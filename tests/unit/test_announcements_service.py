@@ -1,0 +1,233 @@
+"""The announcements service and dispatcher on a real SQLite file (no Discord)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.audit import AuditService
+from bot.clock import FrozenClock
+from bot.db import Database
+from bot.errors import NotFoundError, UserFacingError
+from bot.models import AuditEntry
+from cogs.announcements.dispatcher import Delivery, Dispatcher, PostResult
+from cogs.announcements.file_sync import sync_file
+from cogs.announcements.models import Announcement, AnnouncementOccurrence
+from cogs.announcements.service import AnnouncementService, Draft, Edit
+
+GUILD = 111
+CHANNEL = 222
+UTC_ZONE = ZoneInfo("UTC")
+NOW = datetime(2026, 11, 26, 8, tzinfo=UTC)
+
+
+class RecordingPoster:
+    """The Discord side, replaced by a list: what would have been posted, and when."""
+
+    def __init__(self, fail_with: PostResult | None = None, delay: float = 0.0) -> None:
+        self.posted: list[Delivery] = []
+        self.fail_with = fail_with
+        self.delay = delay
+        self.notices: list[str] = []
+
+    async def post(self, delivery: Delivery) -> PostResult:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail_with is not None:
+            return self.fail_with
+        self.posted.append(delivery)
+        return PostResult(message_id=10_000 + len(self.posted))
+
+    async def notify(self, guild_id: int, text: str) -> None:
+        self.notices.append(text)
+
+
+def make_dispatcher(database: Database, clock: FrozenClock, poster: RecordingPoster) -> Dispatcher:
+    return Dispatcher(
+        database.sessions,
+        AuditService(database.sessions),
+        clock,
+        poster.post,
+        poster.notify,
+        grace=timedelta(hours=6),
+    )
+
+
+@pytest.fixture
+def service(database: Database) -> AnnouncementService:
+    return AnnouncementService(database.sessions, AuditService(database.sessions))
+
+
+async def rows(database: Database, model: Any) -> list[Any]:
+    async with database.sessions() as session:
+        return list((await session.scalars(select(model).order_by(model.id))).all())
+
+
+def draft(**overrides: Any) -> Draft:
+    values: dict[str, Any] = {"channel_id": CHANNEL, "when": "in 1h", "body": "hello"}
+    values.update(overrides)
+    return Draft(**values)
+
+
+async def test_create_stores_next_run_and_audits(
+    service: AnnouncementService, database: Database
+) -> None:
+    info = await service.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
+    assert info.next_run_at == NOW + timedelta(hours=1)
+    assert info.next_runs(3)[-1] == NOW + timedelta(days=2, hours=1)
+    [entry] = await rows(database, AuditEntry)
+    assert (entry.action, entry.actor_id) == ("announcement.create", 7)
+
+
+async def test_bad_draft_stores_nothing(service: AnnouncementService, database: Database) -> None:
+    for bad in (
+        draft(when="yesterday"),
+        draft(repeat="0 99 * * *"),
+        draft(body="  "),
+        draft(timezone="Nowhere/Land"),
+        draft(missed="later"),
+    ):
+        with pytest.raises(UserFacingError):
+            await service.create(GUILD, 7, bad, UTC_ZONE, NOW)
+    assert await rows(database, Announcement) == []
+    assert await rows(database, AuditEntry) == []
+
+
+async def test_other_guilds_ids_are_not_found(service: AnnouncementService) -> None:
+    info = await service.create(GUILD, 7, draft(), UTC_ZONE, NOW)
+    with pytest.raises(NotFoundError):
+        await service.get(GUILD + 1, info.id)
+
+
+async def test_edit_of_the_schedule_recomputes_and_audits_the_change(
+    service: AnnouncementService, database: Database
+) -> None:
+    info = await service.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
+    edited = await service.edit(
+        GUILD, 7, info.id, Edit(body="new", when="2026-12-24 18:00", repeat="weekly"), NOW
+    )
+    assert (edited.body, edited.repeat) == ("new", "weekly")
+    assert edited.next_run_at == datetime(2026, 12, 24, 18, tzinfo=UTC)
+    entry = (await rows(database, AuditEntry))[-1]
+    assert entry.action == "announcement.edit"
+    assert set(entry.details["changed"]) >= {"body", "repeat", "next_run_at"}
+
+
+async def test_resume_of_a_one_off_whose_time_passed_is_refused(
+    service: AnnouncementService,
+) -> None:
+    info = await service.create(GUILD, 7, draft(), UTC_ZONE, NOW)
+    await service.pause(GUILD, 7, info.id, NOW)
+    with pytest.raises(UserFacingError, match="one-off"):
+        await service.resume(GUILD, 7, info.id, NOW + timedelta(hours=2))
+
+
+async def test_two_dispatchers_on_one_database_post_each_occurrence_once(
+    service: AnnouncementService, database: Database
+) -> None:
+    for n in range(50):
+        await service.create(GUILD, 7, draft(body=f"n{n}", repeat="daily"), UTC_ZONE, NOW)
+    clock = FrozenClock(NOW + timedelta(hours=1))
+    first, second = RecordingPoster(delay=0.001), RecordingPoster(delay=0.001)
+    one, two = make_dispatcher(database, clock, first), make_dispatcher(database, clock, second)
+    await one.rebuild()
+    await two.rebuild()
+    await asyncio.gather(one.run_due(), two.run_due())
+    posted = [d.announcement_id for d in first.posted + second.posted]
+    assert sorted(posted) == list(range(1, 51))
+    occurrences = await rows(database, AnnouncementOccurrence)
+    assert len(occurrences) == 50
+    assert {o.status for o in occurrences} == {"posted"}
+    # Both now wait for tomorrow's run, which the loser computed itself.
+    assert one.next_due() == two.next_due() == NOW + timedelta(days=1, hours=1)
+
+
+async def test_a_transient_error_fails_that_run_only(
+    service: AnnouncementService, database: Database
+) -> None:
+    await service.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
+    clock = FrozenClock(NOW + timedelta(hours=1))
+    poster = RecordingPoster(fail_with=PostResult(None, "Discord answered 503"))
+    dispatcher = make_dispatcher(database, clock, poster)
+    await dispatcher.rebuild()
+    await dispatcher.run_due()
+    [row] = await rows(database, Announcement)
+    assert (row.status, row.next_run_at) == ("active", NOW + timedelta(days=1, hours=1))
+    [occurrence] = await rows(database, AnnouncementOccurrence)
+    assert (occurrence.status, occurrence.error) == ("failed", "Discord answered 503")
+    assert "schedule goes on" in poster.notices[0]
+
+
+FILE = """
+announcements:
+  - key: demo
+    guild_id: {guild}
+    channel_id: {channel}
+    when: 2026-12-04 16:00:00
+    repeat: weekly
+    message: {message}
+"""
+
+
+async def test_file_sync_is_idempotent_and_follows_the_file(
+    service: AnnouncementService, database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.yaml"
+
+    async def utc_zone(guild_id: int) -> ZoneInfo:
+        return UTC_ZONE
+
+    path.write_text(FILE.format(guild=GUILD, channel=CHANNEL, message="one"))
+    first = await sync_file(service, path, utc_zone, NOW)
+    again = await sync_file(service, path, utc_zone, NOW)
+    assert (len(first.created), again.unchanged, again.changed) == (1, 1, [])
+
+    later = NOW + timedelta(days=30)  # the series started in the past: next run after now
+    path.write_text(FILE.format(guild=GUILD, channel=CHANNEL, message="two"))
+    changed = await sync_file(service, path, utc_zone, later)
+    [info] = changed.updated
+    assert info.body == "two"
+    assert info.next_run_at == datetime(2027, 1, 1, 16, tzinfo=UTC)
+
+    path.write_text("announcements:\n  - key: broken\n    guild_id: 1\n")
+    broken = await sync_file(service, path, utc_zone, later)
+    assert broken.errors and broken.removed == []  # a broken file changes nothing
+
+    path.write_text("announcements: []\n")
+    removed = await sync_file(service, path, utc_zone, later)
+    assert [r.status for r in removed.removed] == ["cancelled"]
+
+
+async def test_a_past_one_off_in_the_file_is_reported_not_created(
+    service: AnnouncementService, database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text(
+        FILE.format(guild=GUILD, channel=CHANNEL, message="x").replace("weekly", "none")
+    )
+
+    async def utc_zone(guild_id: int) -> ZoneInfo:
+        return UTC_ZONE
+
+    report = await sync_file(service, path, utc_zone, NOW + timedelta(days=30))
+    assert "in the past" in report.errors[0]
+    assert await rows(database, Announcement) == []
+
+
+async def test_forget_anonymises_the_creator(
+    service: AnnouncementService, database: Database
+) -> None:
+    from bot.hooks import ForgetRequest
+
+    await service.create(GUILD, 7, draft(), UTC_ZONE, NOW)
+    report = await service.forget(ForgetRequest(GUILD, 7))
+    assert report == {"announcements anonymised": 1}
+    [row] = await rows(database, Announcement)
+    assert row.created_by is None
+    assert await service.stats(GUILD) == {"active announcements": 1, "paused announcements": 0}
