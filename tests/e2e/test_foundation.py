@@ -84,6 +84,7 @@ async def test_bot_identifies_afresh_after_an_invalid_session(
 ) -> None:
     identified = sandbox.identify_count
     await sandbox.invalidate_session()
+    await sandbox.wait_until(lambda: sandbox.identify_count == identified + 1, timeout=10)
     reply = await sandbox.invoke(
         "/nexus ping", user=world.alice, guild=world.guild, channel=world.general, timeout=15
     )
@@ -245,7 +246,7 @@ async def test_moderator_commands_are_hidden_by_default_permissions(
 ) -> None:
     synced = {command["name"]: command for command in sandbox.commands()}
     manage_guild = str(discord.Permissions(manage_guild=True).value)
-    assert synced["probemod"]["default_member_permissions"] == manage_guild
+    assert str(synced["probemod"]["default_member_permissions"]) == manage_guild
     assert synced["probe"].get("default_member_permissions") is None
 
 
