@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from bot.app import NexusBot
 from bot.clock import FrozenClock
+from bot.hooks import ForgetRequest
+from bot.models import AuditEntry
 from bot.sandbox import SandboxServer
 from bot.sandbox.state import Attachment
 from bot.text import unescape_code_block
@@ -277,3 +279,378 @@ async def test_buttons_keep_working_after_a_restart(
     await posted.click("Star", user=world.carol)
     assert await count(second, SnippetStar) == 1
     assert field(posted.message.embeds[0], "Stars") == "⭐ 1"
+
+
+# ---- get, search, star, top, mine ---------------------------------------------------------------
+
+
+async def test_get_posts_the_snippet_publicly_and_unknown_ids_are_refused(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await share(sandbox, world, title="Parse JSON safely", code='json.loads("{}")')
+    [stored] = await snippets(nexus)
+    got = await sandbox.invoke(
+        "/snippet get", user=world.bob, guild=world.guild, channel=world.general, id=stored.id
+    )
+    assert not got.ephemeral
+    assert "Parse JSON safely" in got.embed["title"]
+    assert shown_code(got.embed) == 'json.loads("{}")'
+    assert [b["label"] for b in got.buttons] == ["Star (0)", "Raw", "Delete"]
+    missing = await sandbox.invoke(
+        "/snippet get", user=world.bob, guild=world.guild, channel=world.general, id=99999
+    )
+    assert missing.ephemeral and "no snippet #99999" in missing.text
+
+
+async def test_search_ranks_filters_and_pages_by_cursor(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    clock = FrozenClock(NOW)
+    bot = await start_nexus(clock=clock)
+    for n in range(12):
+        clock.advance(timedelta(minutes=1))
+        await share(sandbox, world, title=f"Queue worker {n}", code=f"queue.put({n})", tags="queue")
+    clock.advance(timedelta(minutes=1))
+    await share(
+        sandbox, world, user=world.bob, title="Queue in Go", code="func main() {}", language="go"
+    )
+    first = await sandbox.invoke(
+        "/snippet search", user=world.carol, guild=world.guild, channel=world.general, query="queue"
+    )
+    assert first.ephemeral
+    assert first.embed["description"].count("**#") == 10
+    assert "Page 1" in first.embed["footer"]["text"]
+    second = await first.click("Next")
+    assert first.message.embeds[0]["description"].count("**#") == 3
+    assert second is not None
+    filtered = await sandbox.invoke(
+        "/snippet search",
+        user=world.carol,
+        guild=world.guild,
+        channel=world.general,
+        query="queue",
+        language="golang",
+        author=world.bob,
+    )
+    assert filtered.embed["description"].count("**#") == 1
+    assert "Queue in Go" in filtered.embed["description"]
+    assert f"<@{world.bob.id}>" in filtered.embed["description"]
+    by_tag = await sandbox.invoke(
+        "/snippet search", user=world.carol, guild=world.guild, channel=world.general, tag="QUEUE"
+    )
+    assert by_tag.embed["description"].count("**#") == 10
+    assert len(await snippets(bot)) == 13
+
+
+async def test_search_text_is_words_and_short_prefixes_are_refused(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await share(sandbox, world, title="Retry helper", code="def retry(): pass")
+    for query in ['"unbalanced', "NEAR(retry", "retry OR", "title:retry", "retry -x"]:
+        result = await sandbox.invoke(
+            "/snippet search", user=world.bob, guild=world.guild, channel=world.general, query=query
+        )
+        assert result.ephemeral
+        assert "error id" not in result.text, (query, result.text)
+    found = await sandbox.invoke(
+        "/snippet search", user=world.bob, guild=world.guild, channel=world.general, query="retr*"
+    )
+    assert "Retry helper" in found.embed["description"]
+    refused = await sandbox.invoke(
+        "/snippet search", user=world.bob, guild=world.guild, channel=world.general, query="re*"
+    )
+    assert refused.ephemeral and "at least 3 characters" in refused.text
+    nothing = await sandbox.invoke(
+        "/snippet search", user=world.bob, guild=world.guild, channel=world.general, query="zebra"
+    )
+    assert "No snippets match" in nothing.text
+
+
+async def test_star_command_toggles_the_members_star(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await share(sandbox, world)
+    [stored] = await snippets(nexus)
+    starred = await sandbox.invoke(
+        "/snippet star", user=world.bob, guild=world.guild, channel=world.general, id=stored.id
+    )
+    assert starred.ephemeral and "Starred" in starred.text and "1 now" in starred.text
+    assert (await snippets(nexus))[0].star_count == 1
+    unstarred = await sandbox.invoke(
+        "/snippet star", user=world.bob, guild=world.guild, channel=world.general, id=stored.id
+    )
+    assert "Took your star back" in unstarred.text
+    assert await count(nexus, SnippetStar) == 0
+
+
+async def test_top_lists_the_most_starred_all_time_and_this_month(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    clock = FrozenClock(NOW)
+    bot = await start_nexus(clock=clock)
+    await share(sandbox, world, title="Old favourite")
+    clock.advance(timedelta(minutes=2))
+    await share(sandbox, world, title="Fresh one")
+    old, fresh = await snippets(bot)
+    for user in (world.bob, world.carol):
+        await sandbox.invoke(
+            "/snippet star", user=user, guild=world.guild, channel=world.general, id=old.id
+        )
+    clock.set(datetime(2026, 12, 2, tzinfo=UTC))
+    await sandbox.invoke(
+        "/snippet star", user=world.bob, guild=world.guild, channel=world.general, id=fresh.id
+    )
+    all_time = await sandbox.invoke(
+        "/snippet top", user=world.carol, guild=world.guild, channel=world.general
+    )
+    description = all_time.embed["description"]
+    assert description.index("Old favourite") < description.index("Fresh one")
+    month = await sandbox.invoke(
+        "/snippet top", user=world.carol, guild=world.guild, channel=world.general, period="month"
+    )
+    assert "Fresh one" in month.embed["description"]
+    assert "Old favourite" not in month.embed["description"]
+    assert "this month" in month.embed["title"]
+
+
+async def test_mine_lists_only_the_members_snippets(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await share(sandbox, world, title="Alice's snippet")
+    await share(sandbox, world, user=world.bob, title="Bob's snippet")
+    mine = await sandbox.invoke(
+        "/snippet mine", user=world.bob, guild=world.guild, channel=world.general
+    )
+    assert mine.ephemeral
+    assert "Bob's snippet" in mine.embed["description"]
+    assert "Alice" not in mine.embed["description"]
+    none = await sandbox.invoke(
+        "/snippet mine", user=world.carol, guild=world.guild, channel=world.general
+    )
+    assert "haven't shared any snippets" in none.text
+    assert await count(nexus, Snippet) == 2
+
+
+async def test_ids_autocomplete_by_title_and_languages_by_alias(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await share(sandbox, world, title="Retry with backoff")
+    await share(sandbox, world, user=world.bob, title="Parse JSON safely")
+    alice_id, bob_id = [s.id for s in await snippets(nexus)]
+    choices = await sandbox.autocomplete(
+        "/snippet get", "id", "json", user=world.carol, guild=world.guild, channel=world.general
+    )
+    assert [(c["name"], c["value"]) for c in choices] == [
+        (f"#{bob_id} · Parse JSON safely", bob_id)
+    ]
+    own = await sandbox.autocomplete(
+        "/snippet edit", "id", "", user=world.alice, guild=world.guild, channel=world.general
+    )
+    assert [c["value"] for c in own] == [alice_id]
+    for_moderator = await sandbox.autocomplete(
+        "/snippet delete", "id", "", user=world.mod, guild=world.guild, channel=world.general
+    )
+    assert sorted(c["value"] for c in for_moderator) == [alice_id, bob_id]
+    languages = await sandbox.autocomplete(
+        "/snippet share",
+        "language",
+        "ts",
+        user=world.alice,
+        guild=world.guild,
+        channel=world.general,
+        title="x",
+    )
+    assert languages[0]["value"] == "typescript"
+
+
+# ---- edit and delete ----------------------------------------------------------------------------
+
+
+async def test_edit_opens_a_prefilled_modal_and_updates_the_snippet_and_its_post(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    posted = await share(sandbox, world, tags="retry", description="Old words.")
+    [stored] = await snippets(nexus)
+    form = await sandbox.invoke(
+        "/snippet edit", user=world.alice, guild=world.guild, channel=world.general, id=stored.id
+    )
+    assert form.modal is not None
+    fields = form.modal.fields
+    assert fields["title"]["value"] == "Retry with backoff"
+    assert fields["code"]["value"] == stored.code
+    assert (fields["language"]["value"], fields["tags"]["value"]) == ("python", "retry")
+    done = await form.submit_modal(
+        {"title": "Retry, improved", "code": "retry = 2", "tags": "a, b"}
+    )
+    assert done.ephemeral and f"Updated snippet **#{stored.id}**" in done.text
+    [updated] = await snippets(nexus)
+    assert (updated.title, updated.code, updated.tags) == ("Retry, improved", "retry = 2", "a b")
+    assert updated.updated_at is not None
+    assert "Retry, improved" in posted.message.embeds[0]["title"]
+    assert shown_code(posted.message.embeds[0]) == "retry = 2"
+
+
+async def test_editing_someone_elses_snippet_is_refused_but_a_moderator_may(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await share(sandbox, world)
+    [stored] = await snippets(nexus)
+    refused = await sandbox.invoke(
+        "/snippet edit", user=world.bob, guild=world.guild, channel=world.general, id=stored.id
+    )
+    assert refused.ephemeral and "Only the author or a moderator" in refused.text
+    form = await sandbox.invoke(
+        "/snippet edit", user=world.mod, guild=world.guild, channel=world.general, id=stored.id
+    )
+    await form.submit_modal({"title": "Tidied by a moderator"})
+    [updated] = await snippets(nexus)
+    assert updated.title == "Tidied by a moderator"
+    assert updated.author_id == world.alice.id
+    async with nexus.db.sessions() as session:
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert list(actions) == ["snippet.edit"]
+
+
+async def test_delete_command_confirms_then_removes_the_snippet_and_post(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    posted = await share(sandbox, world)
+    [stored] = await snippets(nexus)
+    prompt = await sandbox.invoke(
+        "/snippet delete", user=world.alice, guild=world.guild, channel=world.general, id=stored.id
+    )
+    assert prompt.ephemeral and "can't be undone" in prompt.text
+    await prompt.click("Cancel")
+    await prompt.followups(1)
+    assert "Nothing was deleted" in prompt.text
+    assert await count(nexus, Snippet) == 1
+    again = await sandbox.invoke(
+        "/snippet delete", user=world.alice, guild=world.guild, channel=world.general, id=stored.id
+    )
+    await again.click("Delete")
+    await again.followups(1)
+    assert f"Deleted snippet #{stored.id}" in again.text
+    assert await count(nexus, Snippet) == 0
+    assert posted.message.deleted
+    async with nexus.db.sessions() as session:
+        assert (await session.scalars(select(AuditEntry))).all() == []
+
+
+async def test_moderator_deletion_is_audited_and_members_cannot_delete_others(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await share(sandbox, world)
+    [stored] = await snippets(nexus)
+    refused = await sandbox.invoke(
+        "/snippet delete", user=world.bob, guild=world.guild, channel=world.general, id=stored.id
+    )
+    assert refused.ephemeral and "Only the author or a moderator" in refused.text
+    prompt = await sandbox.invoke(
+        "/snippet delete", user=world.mod, guild=world.guild, channel=world.general, id=stored.id
+    )
+    await prompt.click("Delete")
+    await prompt.followups(1)
+    assert await count(nexus, Snippet) == 0
+    async with nexus.db.sessions() as session:
+        [entry] = (await session.scalars(select(AuditEntry))).all()
+    assert (entry.action, entry.actor_id, entry.target) == (
+        "snippet.delete",
+        world.mod.id,
+        f"snippet #{stored.id}",
+    )
+    assert entry.details["author_id"] == world.alice.id
+
+
+# ---- Save as snippet ----------------------------------------------------------------------------
+
+
+async def test_save_as_snippet_takes_fenced_code_and_its_language(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    message = sandbox.send_user_message(
+        world.general,
+        world.bob,
+        "Here is how:\n```ts\nconst x: number = 1;\n```\nand\n```\nconsole.log(x)\n```",
+    )
+    form = await sandbox.invoke_message_command(
+        "Save as snippet", message=message, user=world.carol
+    )
+    assert form.modal is not None
+    assert form.modal.fields["code"]["value"] == "const x: number = 1;\n\nconsole.log(x)"
+    assert form.modal.fields["language"]["value"] == "typescript"
+    assert "bob" in form.modal.fields["title"]["value"]
+    await form.submit_modal({"title": "Typed constant"})
+    [stored] = await snippets(nexus)
+    assert (stored.title, stored.language, stored.author_id) == (
+        "Typed constant",
+        "typescript",
+        world.carol.id,
+    )
+    assert stored.code == "const x: number = 1;\n\nconsole.log(x)"
+
+
+async def test_save_as_snippet_takes_a_text_attachment(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    code = "package main\n\nfunc main() {}\n"
+    message = sandbox.send_user_message(
+        world.general,
+        world.bob,
+        "my file",
+        attachments=[Attachment("main.go", code.encode(), "text/plain")],
+    )
+    form = await sandbox.invoke_message_command("Save as snippet", message=message, user=world.bob)
+    assert form.modal is not None
+    assert form.modal.fields["title"]["value"] == "main.go"
+    assert form.modal.fields["language"]["value"] == "go"
+    await form.submit_modal({})
+    [stored] = await snippets(nexus)
+    assert (stored.code, stored.language) == (code, "go")
+
+
+async def test_save_as_snippet_on_a_message_without_code_is_refused(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    message = sandbox.send_user_message(world.general, world.bob, "no code here, just words")
+    result = await sandbox.invoke_message_command(
+        "Save as snippet", message=message, user=world.carol
+    )
+    assert result.ephemeral and "no code to save" in result.text
+    assert await count(nexus, Snippet) == 0
+
+
+# ---- blocks and hooks ---------------------------------------------------------------------------
+
+
+async def test_a_blocked_member_cannot_share_or_use_buttons(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    posted = await share(sandbox, world)
+    await nexus.blocks.block(world.guild.id, world.bob.id, "snippets", world.mod.id)
+    refused = await share(sandbox, world, user=world.bob)
+    assert refused.ephemeral and "blocked" in refused.text
+    clicked = await posted.click("Star", user=world.bob)
+    assert clicked.ephemeral and "blocked" in clicked.text
+    assert await count(nexus, Snippet) == 1
+    assert await count(nexus, SnippetStar) == 0
+
+
+async def test_forget_and_stats_hooks_cover_snippets_and_stars(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    posted = await share(sandbox, world)
+    await share(sandbox, world, user=world.bob, title="Bob's")
+    await posted.click("Star", user=world.bob)
+    hooks = nexus.hooks.get("snippets")
+    assert hooks is not None and hooks.forget is not None and hooks.stats is not None
+    assert await hooks.stats(world.guild.id) == {"snippets": 2, "stars": 1}
+    report = await hooks.forget(ForgetRequest(world.guild.id, world.bob.id, "delete"))
+    assert report == {"snippets deleted": 1, "snippet stars removed": 1}
+    report = await hooks.forget(ForgetRequest(world.guild.id, world.alice.id, "anonymise"))
+    assert report == {"snippets anonymised": 1}
+    [kept] = await snippets(nexus)
+    assert (kept.author_id, kept.star_count) == (None, 0)
+    got = await sandbox.invoke(
+        "/snippet get", user=world.carol, guild=world.guild, channel=world.general, id=kept.id
+    )
+    assert field(got.embed, "Author") == "a former member"
