@@ -300,6 +300,8 @@ class SandboxServer:
         quiet: float,
         locale: str = "en-US",
     ) -> InteractionResult:
+        if kind not in (APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT):
+            raise SandboxError(f"interaction type {kind} cannot be sent over the gateway")
         payload = self.builder.envelope(kind, data, user, guild, channel, locale=locale)
         if source is not None:
             payload["message"] = source.to_payload()
@@ -333,11 +335,17 @@ class SandboxServer:
         timeout: float = 10.0,
         quiet: float = 0.05,
         locale: str = "en-US",
-        **options: Any,
+        options: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> InteractionResult:
-        """Run a slash command (``"/snippet search"``) as ``user`` with ``options``."""
+        """Run a slash command (``"/snippet search"``) as ``user`` with options as keywords.
+
+        Options whose names clash with this method's own parameters (``user``, ``channel``…)
+        go in ``options={"user": bob}``.
+        """
         guild, channel = self._where(user, guild, channel)
-        data = self.builder.command_data(path, guild, channel, user, options)
+        given = {**(options or {}), **kwargs}
+        data = self.builder.command_data(path, guild, channel, user, given)
         return await self._send(
             APPLICATION_COMMAND,
             data,
@@ -430,11 +438,15 @@ class SandboxServer:
         guild: Guild | None = None,
         channel: Channel | None = None,
         timeout: float = 5.0,
-        **options: Any,
+        options: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> list[JSON]:
-        """Type ``value`` into ``option`` of ``path``; returns the bot's choices."""
+        """Type ``value`` into ``option`` of ``path``; returns the bot's choices.
+
+        Other options already filled in go as keywords, or in ``options={...}`` on a name clash.
+        """
         guild, channel = self._where(user, guild, channel)
-        given = {**options, option: value}
+        given = {**(options or {}), **kwargs, option: value}
         data = self.builder.command_data(path, guild, channel, user, given, focused=option)
         result = await self._send(
             AUTOCOMPLETE,

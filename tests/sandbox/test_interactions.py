@@ -139,3 +139,11 @@ async def test_late_ack_is_recorded(server: SandboxServer, world: World, bot: co
         await server.invoke("/late", user=world["alice"], timeout=5)
     [late] = server.late_acks
     assert late.name == "/late" and late.elapsed > 3
+
+
+async def test_options_named_like_parameters(
+    server: SandboxServer, world: World, bot: commands.Bot
+) -> None:
+    result = await server.invoke("/say", user=world["alice"], options={"text": "plain"})
+    assert result.content == "sent"
+    assert world["guild"].text_channels[0].messages[-1].content == "plain"

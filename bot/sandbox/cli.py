@@ -1,0 +1,88 @@
+"""`python -m bot sandbox`: the real bot against a local Discord, driven from a terminal prompt."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.config import Settings
+from bot.sandbox.repl import run_repl
+from bot.sandbox.server import SandboxServer
+
+if TYPE_CHECKING:
+    from bot.app import NexusBot
+    from bot.sandbox.state import Channel, Guild, User
+
+log = logging.getLogger(__name__)
+
+DEMO_CHANNELS = ("general", "snippets", "pairing", "feedback", "announcements")
+DEMO_MEMBERS = ("ada", "grace", "linus")
+
+
+def sandbox_settings(settings: Settings, server: SandboxServer, database_url: str) -> Settings:
+    """The configured settings, pointed at the sandbox and its own database file."""
+    data: dict[str, Any] = settings.model_dump()
+    data["discord_token"] = None
+    data["database"]["url"] = database_url
+    data["discord"].update(
+        api_url=server.api_url,
+        gateway_url=server.gateway_url,
+        sync_guild_ids=[],
+        shard_count=None,
+        shard_ids=None,
+        guild_ready_timeout=0.1,
+        reidentify_delay=0.1,
+    )
+    data["web"]["enabled"] = False
+    return Settings(**data)
+
+
+def build_demo_guild(server: SandboxServer) -> tuple[Guild, dict[str, Channel], User]:
+    """A guild with the feature channels, a moderator (you) and a few members to pair with."""
+    guild = server.create_guild("Nexus Demo")
+    channels = {name: guild.create_channel(name) for name in DEMO_CHANNELS}
+    moderators = guild.create_role(
+        "Moderators", permissions=discord.Permissions(manage_guild=True).value
+    )
+    you = server.create_user("you")
+    guild.add_member(you, roles=[moderators])
+    for name in DEMO_MEMBERS:
+        guild.add_member(server.create_user(name))
+    return guild, channels, you
+
+
+async def configure_demo_guild(bot: NexusBot, guild: Guild, channels: dict[str, Channel]) -> None:
+    await bot.guild_settings.set_many(
+        guild.id,
+        {f"channels.{name}": channels[name].id for name in DEMO_CHANNELS if name != "general"},
+        actor_id=None,
+    )
+
+
+async def run_sandbox(settings: Settings, *, port: int = 0, database_url: str) -> int:
+    from bot.app import create_bot
+
+    # The prompt is the interface here: keep the bot's log lines out of it.
+    logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("discord").setLevel(logging.WARNING)
+    server = SandboxServer(port=port)
+    await server.start()
+    guild, channels, you = build_demo_guild(server)
+    bot = create_bot(sandbox_settings(settings, server, database_url))
+    running = asyncio.create_task(bot.start(server.bot_token), name="nexus-sandbox-bot")
+    try:
+        await server.wait_until_ready(timeout=30)
+        await bot.wait_until_ready()
+        await configure_demo_guild(bot, guild, channels)
+        print(f"Sandbox Discord on {server.base_url} — you are 'you' (a moderator) in #general.")
+        await run_repl(server, guild, channels["general"], you)
+    finally:
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(running, timeout=10)
+        await server.close()
+    return 0
