@@ -297,6 +297,9 @@ class ShardedNexusBot(NexusBot, commands.AutoShardedBot):
 
 def create_bot(settings: Settings, *, clock: Clock | None = None) -> NexusBot:
     point_discord_py_at(settings.discord.api_url, settings.discord.gateway_url)
+    # Nexus never joins voice; discord.py's warnings about voice libraries would only confuse.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     sharded = settings.discord.shard_count is not None or settings.discord.shard_ids is not None
     cls = ShardedNexusBot if sharded else NexusBot
     return cls(settings, clock=clock)
