@@ -370,7 +370,7 @@ class FeedbackService:
             )
             session.add(item)
             await session.flush()
-            self._history(session, item, draft.reporter_id, "created", to_value="open")
+            self._history(session, item, draft.reporter_id, "created", to_value="open", at=now)
         self._items_changed(draft.guild_id)
         self._spec_caches.pop(draft.guild_id, None)  # its endpoint joins the autocomplete
         return _view(item, None)
@@ -401,6 +401,7 @@ class FeedbackService:
         from_value: str | None = None,
         to_value: str | None = None,
         note: str | None = None,
+        at: datetime | None = None,
     ) -> None:
         session.add(
             FeedbackHistory(
@@ -411,7 +412,7 @@ class FeedbackService:
                 from_value=from_value[:200] if from_value else None,
                 to_value=to_value[:200] if to_value else None,
                 note=note,
-                created_at=self._now(),
+                created_at=at or self._now(),
             )
         )
 
@@ -867,17 +868,12 @@ class FeedbackService:
                     .order_by(FeedbackSpec.name)
                 )
             ).all()
-            counts = dict(
-                (
-                    await session.execute(
-                        select(FeedbackOperation.spec_id, func.count())
-                        .where(FeedbackOperation.guild_id == guild_id)
-                        .group_by(FeedbackOperation.spec_id)
-                    )
-                )
-                .tuples()
-                .all()
+            rows = await session.execute(
+                select(FeedbackOperation.spec_id, func.count())
+                .where(FeedbackOperation.guild_id == guild_id)
+                .group_by(FeedbackOperation.spec_id)
             )
+            counts = {int(spec_id): int(n) for spec_id, n in rows.all()}
         return [_spec_view(spec, int(counts.get(spec.id, 0))) for spec in specs]
 
     async def _spec_cache(self, guild_id: int) -> _SpecCache:

@@ -3,14 +3,38 @@ the spec registry and its autocomplete, and every refusal."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from aiohttp import web
+from sqlalchemy import func, select
 
 from bot.app import NexusBot
+from bot.hooks import ForgetRequest
+from bot.models import AuditEntry
 from bot.sandbox import SandboxServer
-from cogs.feedback.models import FeedbackHistory, FeedbackItem
-from tests.e2e.conftest import World
+from bot.sandbox.interactions import APPLICATION_COMMAND
+from cogs.feedback.models import (
+    FeedbackHistory,
+    FeedbackItem,
+    FeedbackOperation,
+    FeedbackSpec,
+    FeedbackVote,
+)
+from cogs.feedback.service import FeedbackService, ItemView
+from tests.e2e.conftest import StartBot, World
+
+SPEC_FILE = Path(__file__).parents[1] / "data" / "feedback_jobs_api.yaml"
+BLUE, GOLD, GREEN = 0x3498DB, 0xF1C40F, 0x2ECC71
+
+
+# ---- helpers ----------------------------------------------------------------------------------
 
 
 async def items(bot: NexusBot) -> list[FeedbackItem]:
@@ -18,15 +42,24 @@ async def items(bot: NexusBot) -> list[FeedbackItem]:
         return list((await session.scalars(select(FeedbackItem).order_by(FeedbackItem.id))).all())
 
 
-async def history(bot: NexusBot, item_id: int) -> list[FeedbackHistory]:
+async def item(bot: NexusBot, number: int) -> FeedbackItem:
+    [found] = [row for row in await items(bot) if row.number == number]
+    return found
+
+
+async def history(bot: NexusBot, number: int) -> list[FeedbackHistory]:
+    row = await item(bot, number)
     async with bot.db.sessions() as session:
-        query = select(FeedbackHistory).where(FeedbackHistory.item_id == item_id)
+        query = select(FeedbackHistory).where(FeedbackHistory.item_id == row.id)
         return list((await session.scalars(query.order_by(FeedbackHistory.id))).all())
 
 
-async def log(
-    sandbox: SandboxServer, world: World, user: Any = None, **options: Any
-) -> Any:
+async def count(bot: NexusBot, model: type) -> int:
+    async with bot.db.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def log(sandbox: SandboxServer, world: World, user: Any = None, **options: Any) -> Any:
     values = {
         "endpoint": "GET /api/jobs/",
         "severity": "bug",
@@ -34,10 +67,81 @@ async def log(
         "details": "Calling it with page=2 fails.",
         **options,
     }
+    # An option given as None is left out, as when a member skips it.
+    values = {key: value for key, value in values.items() if value is not None}
     return await sandbox.invoke(
-        "/feedback log", user=user or world.alice, guild=world.guild, channel=world.general,
+        "/feedback log",
+        user=user or world.alice,
+        guild=world.guild,
+        channel=world.general,
         **values,
     )
+
+
+async def triage(sandbox: SandboxServer, world: World, user: Any = None, **options: Any) -> Any:
+    return await sandbox.invoke(
+        "/feedback status",
+        user=user or world.triager,
+        guild=world.guild,
+        channel=world.general,
+        **options,
+    )
+
+
+async def assign(sandbox: SandboxServer, world: World, by: Any, options: dict[str, Any]) -> Any:
+    """/feedback assign has an option named `user`, which `sandbox.invoke(**options)` can't
+    take (its own `user=` is the invoking member), so the interaction is built by hand."""
+    path = "/feedback assign"
+    data = sandbox.builder.command_data(path, world.guild, world.general, by, options)
+    return await sandbox._send(
+        APPLICATION_COMMAND,
+        data,
+        user=by,
+        guild=world.guild,
+        channel=world.general,
+        name=path,
+        timeout=10.0,
+        quiet=0.05,
+    )
+
+
+def post_of(world: World, row: FeedbackItem) -> Any:
+    [post] = [m for m in world.feedback.messages if m.id == row.message_id]
+    return post
+
+
+def thread_of(world: World, row: FeedbackItem) -> Any:
+    [thread] = [t for t in world.feedback.threads if t.id == row.thread_id]
+    return thread
+
+
+def field(embed: dict[str, Any], name: str) -> str:
+    return next(f["value"] for f in embed["fields"] if f["name"] == name)
+
+
+async def seed(bot: NexusBot, world: World, **overrides: Any) -> ItemView:
+    """An item stored straight through the service (no Discord post): fast list fixtures."""
+    service = feedback_service(bot)
+    values: dict[str, Any] = {
+        "endpoint": "GET /api/jobs",
+        "severity": "bug",
+        "title": "Seeded item",
+        "details": "Seeded details",
+        **overrides,
+    }
+    reporter = values.pop("reporter", world.bob)
+    draft = service.draft(world.guild.id, reporter.id, **values)
+    return await service.create(draft)
+
+
+def feedback_service(bot: NexusBot) -> FeedbackService:
+    # The extension loader imports the cog module afresh, so its class is not ours to isinstance.
+    cog: Any = bot.get_cog("FeedbackCog")
+    service: FeedbackService = cog.service
+    return service
+
+
+# ---- logging ------------------------------------------------------------------------------
 
 
 async def test_log_with_options_posts_an_embed_and_a_thread(
@@ -47,13 +151,641 @@ async def test_log_with_options_posts_an_embed_and_a_thread(
     assert result.ephemeral
     assert "Logged **FB-1**" in result.text
     [row] = await items(nexus)
-    assert (row.number, row.method, row.path, row.status) == (1, "GET", "/api/jobs", "open")
-    [post] = [m for m in world.feedback.messages if m.embeds]
-    embed = post.embeds[0]
+    assert (row.number, row.method, row.path, row.status, row.severity) == (
+        1,
+        "GET",
+        "/api/jobs",
+        "open",
+        "bug",
+    )
+    assert (row.expected, row.actual, row.reporter_id) == ("200 and a page", "500", world.alice.id)
+    embed = post_of(world, row).embeds[0]
     assert embed["title"] == "FB-1 · Jobs list returns 500"
-    assert embed["color"] == 0x3498DB
-    [thread] = world.feedback.threads
-    assert thread.id == row.thread_id and post.id == row.message_id
+    assert embed["color"] == BLUE
+    assert field(embed, "Endpoint") == "`GET /api/jobs`"
+    assert field(embed, "Reporter") == f"<@{world.alice.id}>"
+    thread = thread_of(world, row)
     assert world.alice.id in thread.members
-    print(result.text)
-    print(embed)
+    assert world.alice.id in thread.messages[0].pinged
+    assert [h.action for h in await history(nexus, 1)] == ["created"]
+
+
+async def test_log_without_details_asks_in_a_modal(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    opened = await log(sandbox, world, details=None, expected="a list")
+    assert opened.modal is not None
+    assert set(opened.modal.fields) == {"details", "expected", "actual"}
+    assert opened.modal.fields["expected"]["value"] == "a list"
+    assert await items(nexus) == []
+    submitted = await opened.submit_modal({"details": "Page 2 crashes", "actual": "HTTP 500"})
+    assert "Logged **FB-1**" in submitted.text
+    [row] = await items(nexus)
+    assert (row.details, row.expected, row.actual) == ("Page 2 crashes", "a list", "HTTP 500")
+    assert row.message_id is not None and row.thread_id is not None
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        ("GETT /x", "not an HTTP method"),
+        ("GET api/jobs", "must start with `/`"),
+        ("/api/jobs", "method and a path"),
+    ],
+)
+async def test_malformed_endpoints_are_refused_before_anything_is_stored(
+    sandbox: SandboxServer, world: World, nexus: NexusBot, endpoint: str, message: str
+) -> None:
+    result = await log(sandbox, world, endpoint=endpoint, details=None)
+    assert result.ephemeral and result.modal is None
+    assert message in result.text
+    assert await items(nexus) == []
+    assert world.feedback.messages == []
+
+
+async def test_message_menu_prefills_the_form_from_the_message(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    source = sandbox.send_user_message(
+        world.general, world.bob, "post /api/jobs/ rejects a valid salary\nIt says 422."
+    )
+    opened = await sandbox.invoke_message_command(
+        "Log API feedback", message=source, user=world.alice
+    )
+    assert opened.modal is not None
+    fields = opened.modal.fields
+    assert fields["endpoint"]["value"] == "POST /api/jobs"
+    assert fields["title"]["value"] == "post /api/jobs/ rejects a valid salary"
+    assert "It says 422." in fields["details"]["value"]
+    submitted = await opened.submit_modal({"severity": "blocker"})
+    assert "Logged **FB-1**" in submitted.text
+    [row] = await items(nexus)
+    assert (row.method, row.path, row.severity, row.reporter_id) == (
+        "POST",
+        "/api/jobs",
+        "blocker",
+        world.alice.id,
+    )
+    assert str(source.id) in row.details
+
+
+# ---- duplicates at intake -----------------------------------------------------------------
+
+
+async def test_a_likely_duplicate_is_shown_before_creating(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    prompt = await log(sandbox, world, user=world.bob, title="500 when listing jobs")
+    assert prompt.ephemeral
+    assert "This may already be reported" in prompt.text
+    assert "FB-1" in prompt.text
+    labels = [b["label"] for b in prompt.buttons]
+    assert labels == ["Add my details to FB-1", "Create anyway"]
+    assert len(await items(nexus)) == 1
+
+
+async def test_add_my_details_counts_a_plus_one_in_the_thread(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    prompt = await log(
+        sandbox, world, user=world.bob, title="500 when listing jobs", details="Same on page 3"
+    )
+    done = await prompt.click("Add my details to FB-1", user=world.bob)
+    assert "+1" in done.text
+    [row] = await items(nexus)
+    assert row.plus_ones == 1
+    assert await count(nexus, FeedbackVote) == 1
+    thread = thread_of(world, row)
+    assert "Same on page 3" in thread.messages[-1].content
+    assert world.bob.id in thread.members
+    assert field(post_of(world, row).embeds[0], "+1s") == "1"
+    assert [h.action for h in await history(nexus, 1)] == ["created", "plus_one"]
+
+
+async def test_create_anyway_logs_a_separate_item(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    prompt = await log(sandbox, world, user=world.bob, title="500 when listing jobs")
+    done = await prompt.click("Create anyway", user=world.bob)
+    assert "Logged **FB-2**" in done.text
+    assert [(r.number, r.reporter_id) for r in await items(nexus)] == [
+        (1, world.alice.id),
+        (2, world.bob.id),
+    ]
+    assert len(world.feedback.threads) == 2
+
+
+async def test_only_the_reporter_can_answer_the_duplicate_prompt(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    prompt = await log(sandbox, world, user=world.bob, title="500 when listing jobs")
+    refused = await prompt.click("Create anyway", user=world.carol)
+    assert refused.ephemeral and "Only the person" in refused.text
+    assert len(await items(nexus)) == 1
+
+
+# ---- triage -------------------------------------------------------------------------------
+
+
+async def test_status_change_edits_the_embed_and_tells_the_reporter(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    row = await item(nexus, 1)
+    result = await triage(sandbox, world, id="FB-1", status="acknowledged", note="Looking at it")
+    assert result.ephemeral and "Open → **🟡 Acknowledged**" in result.text
+    embed = post_of(world, row).embeds[0]
+    assert embed["color"] == GOLD
+    assert field(embed, "Status") == "🟡 Acknowledged"
+    said = thread_of(world, row).messages[-1]
+    assert "now **🟡 Acknowledged**" in said.content and "Looking at it" in said.content
+    assert world.alice.id in said.pinged and world.triager.id not in said.pinged
+    assert (await item(nexus, 1)).status == "acknowledged"
+    last = (await history(nexus, 1))[-1]
+    assert (last.action, last.actor_id, last.from_value, last.to_value, last.note) == (
+        "status",
+        world.triager.id,
+        "open",
+        "acknowledged",
+        "Looking at it",
+    )
+    async with nexus.db.sessions() as session:
+        audit = (await session.scalars(select(AuditEntry))).all()
+    assert [(a.action, a.target, a.actor_id) for a in audit][-1] == (
+        "feedback.status",
+        "FB-1",
+        world.triager.id,
+    )
+
+
+async def test_resolving_archives_the_thread_and_reopening_unarchives_it(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    row = await item(nexus, 1)
+    await triage(sandbox, world, id="1", status="resolved")
+    thread = thread_of(world, row)
+    assert thread.archived
+    assert post_of(world, row).embeds[0]["color"] == GREEN
+    reopened = await triage(sandbox, world, id="FB-1", status="open", note="Broke again")
+    assert "Resolved → **🔵 Open**" in reopened.text
+    assert not thread.archived
+    assert "Broke again" in thread.messages[-1].content
+    assert [h.action for h in await history(nexus, 1)] == ["created", "status", "reopened"]
+
+
+async def test_a_member_cannot_change_a_status(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    result = await triage(sandbox, world, user=world.alice, id="FB-1", status="resolved")
+    assert result.ephemeral and "triagers only" in result.text
+    assert (await item(nexus, 1)).status == "open"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"id": "FB-9", "status": "resolved"}, "no feedback item FB-9"),
+        ({"id": "FB-1", "status": "duplicate"}, "Say which item"),
+        ({"id": "FB-1", "status": "duplicate", "duplicate_of": "FB-1"}, "duplicate of itself"),
+        ({"id": "FB-1", "status": "open"}, "already Open"),
+        ({"id": "nonsense", "status": "resolved"}, "not a feedback id"),
+    ],
+)
+async def test_senseless_status_changes_are_explained_and_change_nothing(
+    sandbox: SandboxServer, world: World, nexus: NexusBot, options: dict[str, str], message: str
+) -> None:
+    await log(sandbox, world)
+    result = await triage(sandbox, world, **options)
+    assert result.ephemeral and message in result.text
+    assert (await item(nexus, 1)).status == "open"
+    assert len(await history(nexus, 1)) == 1
+
+
+async def test_duplicate_points_at_its_target_and_archives(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    await log(sandbox, world, title="Companies endpoint is slow", endpoint="GET /api/companies")
+    result = await triage(sandbox, world, id="FB-2", status="duplicate", duplicate_of="FB-1")
+    assert "Duplicate of FB-1" in result.text
+    second = await item(nexus, 2)
+    assert second.duplicate_of_id == (await item(nexus, 1)).id
+    assert thread_of(world, second).archived
+    assert field(post_of(world, second).embeds[0], "Status") == "⚪ Duplicate of FB-1"
+
+
+async def test_assign_edits_the_embed_and_mentions_reporter_and_assignee(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    result = await assign(sandbox, world, world.triager, {"id": "FB-1", "user": world.bob})
+    assert "assigned to" in result.text
+    row = await item(nexus, 1)
+    assert row.assignee_id == world.bob.id
+    assert field(post_of(world, row).embeds[0], "Assignee") == f"<@{world.bob.id}>"
+    said = thread_of(world, row).messages[-1]
+    assert world.alice.id in said.pinged and world.bob.id in said.pinged
+    refused = await assign(sandbox, world, world.alice, {"id": "FB-1", "user": world.carol})
+    assert "triagers only" in refused.text
+    assert (await item(nexus, 1)).assignee_id == world.bob.id
+
+
+async def test_the_reporter_withdraws_their_open_item_from_show(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    someone_else = await sandbox.invoke("/feedback show", user=world.bob, id="FB-1")
+    assert someone_else.buttons == []
+    shown = await sandbox.invoke("/feedback show", user=world.alice, id="FB-1")
+    assert "History of FB-1" in shown.text and "reported it" in shown.text
+    done = await shown.click("Withdraw FB-1", user=world.alice)
+    assert "You withdrew **FB-1**" in done.text
+    row = await item(nexus, 1)
+    assert row.status == "withdrawn"
+    assert thread_of(world, row).archived
+    again = await shown.click("Withdraw FB-1", user=world.alice)
+    assert "only open items" in again.text
+
+
+async def test_a_deleted_thread_is_opened_again_on_the_next_change(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    old = await item(nexus, 1)
+    world.guild.delete_channel(thread_of(world, old))
+    result = await triage(sandbox, world, id="FB-1", status="acknowledged")
+    assert "thread had been deleted" in result.text
+    row = await item(nexus, 1)
+    assert row.thread_id is not None and row.thread_id != old.thread_id
+    thread = thread_of(world, row)
+    assert "now **🟡 Acknowledged**" in thread.messages[-1].content
+    assert (await history(nexus, 1))[-1].action in ("reposted", "status")
+
+
+async def test_a_deleted_message_is_posted_again_on_the_next_change(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    old = await item(nexus, 1)
+    sandbox.messages.delete(post_of(world, old))
+    result = await triage(sandbox, world, id="FB-1", status="in_progress")
+    assert "posted FB-1 again" in result.text
+    row = await item(nexus, 1)
+    assert row.message_id != old.message_id
+    assert field(post_of(world, row).embeds[0], "Status") == "🟠 In progress"
+    assert "reposted" in [h.action for h in await history(nexus, 1)]
+
+
+# ---- lists and exports --------------------------------------------------------------------
+
+
+async def test_list_filters_by_status_endpoint_severity_and_mine(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await seed(nexus, world, title="Alpha blocker", severity="blocker", reporter=world.alice)
+    await seed(nexus, world, title="Bravo on companies", endpoint="GET /api/companies")
+    await seed(nexus, world, title="Charlie post", endpoint="POST /api/jobs")
+    await feedback_service(nexus).change_status(world.guild.id, 3, world.triager.id, "resolved")
+
+    async def listing(**options: Any) -> str:
+        result = await sandbox.invoke("/feedback list", user=world.alice, **options)
+        assert result.ephemeral
+        return str(result.text)
+
+    everything = await listing()
+    assert all(f"FB-{n}" in everything for n in (1, 2, 3))
+    assert "FB-3" in await listing(status="resolved")
+    assert "FB-3" not in await listing(status="active")
+    by_path = await listing(endpoint="/api/companies")
+    assert "Bravo" in by_path and "Alpha" not in by_path
+    by_method = await listing(endpoint="POST /api/jobs")
+    assert "Charlie" in by_method and "Alpha" not in by_method
+    assert "Bravo" not in await listing(severity="blocker")
+    mine = await listing(mine=True)
+    assert "Alpha" in mine and "Bravo" not in mine
+    assert "No feedback matches" in await listing(severity="question")
+    bad = await listing(endpoint="GETT /x")
+    assert "not an HTTP method" in bad
+
+
+async def test_list_pages_with_next_and_previous(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    for index in range(23):
+        await seed(nexus, world, title=f"Paged item {index:02d}")
+    first = await sandbox.invoke("/feedback list", user=world.alice)
+    assert "Paged item 22" in first.text and "Paged item 12" not in first.text
+    second = await first.click("Next")
+    page_two = second.message.text if second.message else ""
+    assert "Paged item 12" in page_two and "Paged item 22" not in page_two
+    third = await second.click("Next")
+    page_three = third.message.text if third.message else ""
+    assert "Paged item 00" in page_three and "Paged item 02" in page_three
+    assert "Paged item 03" not in page_three
+    back = await third.click("Previous")
+    assert "Paged item 12" in (back.message.text if back.message else "")
+
+
+async def make_export_fixture(sandbox: SandboxServer, world: World, nexus: NexusBot) -> None:
+    await log(sandbox, world, expected="a page", actual="=SUM(A1)")
+    await log(sandbox, world, title="Login needs CORS", endpoint="POST /auth/login", user=world.bob)
+    await triage(sandbox, world, id="FB-2", status="wont_fix", note="By design")
+
+
+async def export(sandbox: SandboxServer, world: World, **options: Any) -> tuple[str, str]:
+    result = await sandbox.invoke("/feedback export", user=world.carol, **options)
+    assert result.ephemeral
+    [file] = result.files
+    return file.filename, file.data.decode("utf-8")
+
+
+async def test_json_export_holds_every_field_and_the_history(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await make_export_fixture(sandbox, world, nexus)
+    name, body = await export(sandbox, world, format="json")
+    assert name.endswith(".json")
+    first, second = json.loads(body)["items"]
+    row = await item(nexus, 1)
+    assert first == {
+        "id": "FB-1",
+        "number": 1,
+        "status": "open",
+        "severity": "bug",
+        "method": "GET",
+        "path": "/api/jobs",
+        "in_spec": None,
+        "title": "Jobs list returns 500",
+        "details": "Calling it with page=2 fails.",
+        "expected": "a page",
+        "actual": "=SUM(A1)",
+        "reporter_id": str(world.alice.id),
+        "assignee_id": None,
+        "duplicate_of": None,
+        "plus_ones": 0,
+        "channel_id": str(world.feedback.id),
+        "message_id": str(row.message_id),
+        "thread_id": str(row.thread_id),
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "history": [
+            {
+                "at": row.created_at.isoformat(),
+                "actor_id": str(world.alice.id),
+                "action": "created",
+                "from": None,
+                "to": "open",
+                "note": None,
+            }
+        ],
+    }
+    assert (second["status"], second["method"], second["path"]) == (
+        "wont_fix",
+        "POST",
+        "/auth/login",
+    )
+    assert [(h["action"], h["from"], h["to"], h["note"]) for h in second["history"]] == [
+        ("created", None, "open", None),
+        ("status", "open", "wont_fix", "By design"),
+    ]
+    _, only_closed = await export(sandbox, world, format="json", status="wont_fix")
+    assert [i["id"] for i in json.loads(only_closed)["items"]] == ["FB-2"]
+
+
+async def test_csv_export_has_one_row_per_item_and_is_formula_safe(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await make_export_fixture(sandbox, world, nexus)
+    name, body = await export(sandbox, world, format="csv")
+    assert name.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [r["id"] for r in rows] == ["FB-1", "FB-2"]
+    first = rows[0]
+    row = await item(nexus, 1)
+    assert first["actual"] == "'=SUM(A1)"
+    assert (first["method"], first["path"], first["status"], first["severity"]) == (
+        "GET",
+        "/api/jobs",
+        "open",
+        "bug",
+    )
+    assert first["reporter_id"] == str(world.alice.id)
+    assert first["thread_id"] == str(row.thread_id)
+    assert first["in_spec"] == "" and first["assignee_id"] == ""
+    assert json.loads(rows[1]["history"])[1]["note"] == "By design"
+
+
+async def test_markdown_export_lists_fields_and_history(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await make_export_fixture(sandbox, world, nexus)
+    name, body = await export(sandbox, world, format="markdown")
+    assert name.endswith(".md")
+    assert "## FB-1 — Jobs list returns 500" in body
+    assert "| path | /api/jobs |" in body
+    assert f"| reporter_id | {world.alice.id} |" in body
+    assert "| status | wont_fix |" in body
+    assert "· status · from open · to wont_fix · note: By design" in body
+
+
+async def test_export_of_nothing_is_explained(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    result = await sandbox.invoke("/feedback export", user=world.carol, format="csv")
+    assert "nothing to export" in result.text and result.files == []
+
+
+# ---- the spec registry ----------------------------------------------------------------------
+
+
+class SpecServer:
+    """A local HTTP server with a real OpenAPI document and some broken neighbours."""
+
+    def __init__(self) -> None:
+        self.document = SPEC_FILE.read_bytes()
+        self.base = ""
+
+    async def serve(self, request: web.Request) -> web.StreamResponse:
+        kind = request.match_info["kind"]
+        if kind == "openapi.yaml":
+            return web.Response(body=self.document, content_type="application/yaml")
+        if kind == "slow.yaml":
+            await asyncio.sleep(3)
+            return web.Response(body=self.document)
+        if kind == "page.html":
+            return web.Response(text="<html><body>Jobs</body></html>", content_type="text/html")
+        if kind == "huge.yaml":
+            return web.Response(body=self.document + b"#" * 20_000)
+        if kind == "streamed.yaml":
+            response = web.StreamResponse()
+            await response.prepare(request)
+            for _ in range(40):
+                await response.write(b"# padding\n" * 100)
+            await response.write_eof()
+            return response
+        return web.Response(status=404, text="no such document")
+
+
+@pytest.fixture
+async def spec_server() -> AsyncIterator[SpecServer]:
+    server = SpecServer()
+    app = web.Application()
+    app.router.add_get("/{kind}", server.serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    server.base = f"http://127.0.0.1:{port}"
+    try:
+        yield server
+    finally:
+        await runner.cleanup()
+
+
+async def add_spec(sandbox: SandboxServer, world: World, url: str, name: str = "jobs") -> Any:
+    return await sandbox.invoke("/feedback api add", user=world.triager, name=name, spec_url=url)
+
+
+async def test_api_add_stores_operations_and_feeds_autocomplete(
+    sandbox: SandboxServer, world: World, nexus: NexusBot, spec_server: SpecServer
+) -> None:
+    result = await add_spec(sandbox, world, f"{spec_server.base}/openapi.yaml", name="Jobs")
+    assert result.ephemeral
+    assert "Registered **jobs**: ProDev Jobs API" in result.text
+    assert "(OpenAPI 3.0.3), 8 operations" in result.text
+    assert await count(nexus, FeedbackOperation) == 8
+    choices = await sandbox.autocomplete(
+        "/feedback log", "endpoint", "delete job", user=world.alice, guild=world.guild
+    )
+    assert choices[0]["value"] == "DELETE /api/jobs/{jobId}"
+    assert "Delete a job posting" in choices[0]["name"]
+    everything = await sandbox.autocomplete(
+        "/feedback log", "endpoint", "", user=world.alice, guild=world.guild
+    )
+    assert 8 <= len(everything) <= 25
+    listed = await sandbox.invoke("/feedback api list", user=world.alice)
+    assert "**jobs**" in listed.text and "8 operations" in listed.text
+
+
+async def test_an_endpoint_missing_from_the_spec_is_marked(
+    sandbox: SandboxServer, world: World, nexus: NexusBot, spec_server: SpecServer
+) -> None:
+    await add_spec(sandbox, world, f"{spec_server.base}/openapi.yaml")
+    inside = await log(sandbox, world, endpoint="GET /api/jobs/42", title="One job 404s")
+    outside = await log(sandbox, world, endpoint="GET /api/salaries", title="Salaries missing")
+    assert "not in spec" not in inside.text
+    assert "not in any registered API spec" in outside.text
+    first, second = await items(nexus)
+    assert (first.in_spec, second.in_spec) == (True, False)
+    assert field(post_of(world, second).embeds[0], "Endpoint") == (
+        "`GET /api/salaries` · ⚠️ not in spec"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/page.html", "not an OpenAPI document"),
+        ("/missing.yaml", "HTTP 404"),
+        ("/slow.yaml", "longer than 0.5 s"),
+        ("/huge.yaml", "larger than"),
+        ("/streamed.yaml", "larger than"),
+    ],
+)
+async def test_unusable_spec_urls_are_explained_and_store_nothing(
+    sandbox: SandboxServer,
+    world: World,
+    start_nexus: StartBot,
+    spec_server: SpecServer,
+    path: str,
+    message: str,
+) -> None:
+    bot = await start_nexus(feedback={"spec_timeout_seconds": 0.5, "spec_max_bytes": 3_500})
+    result = await add_spec(sandbox, world, spec_server.base + path)
+    assert result.ephemeral and message in result.text
+    assert await count(bot, FeedbackSpec) == 0
+    assert await count(bot, FeedbackOperation) == 0
+
+
+@pytest.mark.parametrize(
+    ("user_attr", "url", "message"),
+    [
+        ("triager", "ftp://127.0.0.1/spec.yaml", "must start with `http://`"),
+        ("triager", "openapi.yaml", "must start with `http://`"),
+        ("alice", "https://example.test/openapi.yaml", "triagers only"),
+    ],
+)
+async def test_bad_spec_requests_are_refused(
+    sandbox: SandboxServer, world: World, nexus: NexusBot, user_attr: str, url: str, message: str
+) -> None:
+    result = await sandbox.invoke(
+        "/feedback api add", user=getattr(world, user_attr), name="jobs", spec_url=url
+    )
+    assert result.ephemeral and message in result.text
+    assert await count(nexus, FeedbackSpec) == 0
+
+
+async def test_api_refresh_and_remove(
+    sandbox: SandboxServer, world: World, nexus: NexusBot, spec_server: SpecServer
+) -> None:
+    await add_spec(sandbox, world, f"{spec_server.base}/openapi.yaml")
+    again = await add_spec(sandbox, world, f"{spec_server.base}/openapi.yaml")
+    assert "already registered" in again.text
+    spec_server.document = spec_server.document.replace(
+        b"  /companies:", b"  /salaries:\n    get:\n      summary: Salaries\n  /companies:"
+    )
+    refreshed = await sandbox.invoke("/feedback api refresh", user=world.triager, name="jobs")
+    assert "9 operations (was 8)" in refreshed.text
+    assert await count(nexus, FeedbackOperation) == 9
+    names = await sandbox.autocomplete(
+        "/feedback api remove", "name", "jo", user=world.triager, guild=world.guild
+    )
+    assert [c["value"] for c in names] == ["jobs"]
+    asked = await sandbox.invoke("/feedback api remove", user=world.triager, name="jobs")
+    assert "Remove the spec **jobs**" in asked.text
+    await asked.click("Remove", user=world.triager)
+    assert await count(nexus, FeedbackSpec) == 0 and await count(nexus, FeedbackOperation) == 0
+    async with nexus.db.sessions() as session:
+        actions = list((await session.scalars(select(AuditEntry.action))).all())
+    assert actions == ["feedback.api_add", "feedback.api_refresh", "feedback.api_remove"]
+    gone = await sandbox.invoke("/feedback api remove", user=world.triager, name="jobs")
+    assert "No spec called `jobs`" in gone.text
+
+
+# ---- autocomplete and hooks ---------------------------------------------------------------
+
+
+async def test_id_autocomplete_offers_matching_items(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await seed(nexus, world, title="Pagination is off by one")
+    await seed(nexus, world, title="Login needs CORS")
+    choices = await sandbox.autocomplete(
+        "/feedback show", "id", "cors", user=world.alice, guild=world.guild
+    )
+    assert [c["value"] for c in choices] == ["FB-2"]
+    assert choices[0]["name"] == "FB-2 · Open · Login needs CORS"
+
+
+async def test_hooks_forget_count_and_offer_open_topics(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    hooks = nexus.hooks.get("feedback")
+    assert hooks is not None and hooks.forget and hooks.stats and hooks.open_topics
+    assert await hooks.open_topics(world.guild.id, 3) == [
+        "FB-1 GET /api/jobs — Jobs list returns 500"
+    ]
+    assert (await hooks.stats(world.guild.id))["feedback open"] == 1
+    report = await hooks.forget(ForgetRequest(world.guild.id, world.alice.id))
+    assert report["feedback items anonymised"] == 1
+    row = await item(nexus, 1)
+    assert row.reporter_id is None
+    assert [h.actor_id for h in await history(nexus, 1)] == [None]
