@@ -560,7 +560,12 @@ class Channel:
     ) -> None:
         """Set a permission overwrite for a role or a member (dispatches CHANNEL_UPDATE)."""
         kind: Literal[0, 1] = 0 if isinstance(target, Role) else 1
-        self.overwrites[target.id] = Overwrite(target.id, kind, allow, deny)
+        # discord.Permissions objects are accepted too (they carry the bits in ``.value``).
+        allow_bits, deny_bits = (
+            int(getattr(allow, "value", allow)),
+            int(getattr(deny, "value", deny)),
+        )
+        self.overwrites[target.id] = Overwrite(target.id, kind, allow_bits, deny_bits)
         if self.guild is not None:
             self.state.emit("CHANNEL_UPDATE", self.to_payload(), self.guild.id)
 
