@@ -16,6 +16,7 @@ import math
 import pkgutil
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
@@ -80,6 +81,17 @@ def discover_extensions(package: str = EXTENSIONS_PACKAGE) -> list[str]:
     return found
 
 
+DATABASE_PROBE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class DatabaseHealth:
+    """The latest database round trip (None: unreachable), and when it was measured."""
+
+    seconds: float | None = None
+    measured_at: float | None = None
+
+
 class NexusTree(app_commands.CommandTree["NexusBot"]):
     """The command tree, with the one error handler and per-interaction metrics."""
 
@@ -123,8 +135,10 @@ class NexusBot(commands.Bot):
         self.started_at = time.time()
         self.shutting_down = False
         self.synced_this_run = False
+        self.database_health = DatabaseHealth()
         self._http_session: aiohttp.ClientSession | None = None
         self._process_pool: ProcessPoolExecutor | None = None
+        self._probe_task: asyncio.Task[None] | None = None
 
     @staticmethod
     def _shard_options(settings: Settings) -> dict[str, Any]:
@@ -143,6 +157,10 @@ class NexusBot(commands.Bot):
             timeout=aiohttp.ClientTimeout(total=30), headers={"User-Agent": f"Nexus/{__version__}"}
         )
         self.scheduler.start()
+        await self.probe_database()
+        self._probe_task = asyncio.create_task(
+            self._probe_database_forever(), name="nexus-db-probe"
+        )
         if self.settings.web.enabled:
             self.web = WebServer(self, self.settings.web.host, self.settings.web.port)
             await self.web.start()
@@ -164,6 +182,24 @@ class NexusBot(commands.Bot):
             self.user.id if self.user else "?",
             len(self.guilds),
         )
+
+    # ---- database health ------------------------------------------------------------------
+
+    async def probe_database(self) -> None:
+        """Measure the database round trip now; /nexus ping shows the latest measurement."""
+        try:
+            seconds = await self.db.ping()
+        except Exception:  # the database being down is exactly what the probe reports
+            log.warning("database probe failed", exc_info=True)
+            self.database_health = DatabaseHealth(None, time.time())
+        else:
+            self.database_health = DatabaseHealth(seconds, time.time())
+
+    async def _probe_database_forever(self) -> None:
+        # Measured in the background so that answering /nexus ping costs no query.
+        while True:
+            await asyncio.sleep(DATABASE_PROBE_SECONDS)
+            await self.probe_database()
 
     # ---- command sync ---------------------------------------------------------------------
 
@@ -279,6 +315,8 @@ class NexusBot(commands.Bot):
 
     async def close(self) -> None:
         await self.drain()
+        if self._probe_task is not None:
+            self._probe_task.cancel()
         await super().close()
         self.scheduler.shutdown()
         if self.web is not None:
