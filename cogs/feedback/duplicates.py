@@ -1,25 +1,31 @@
 """Likely duplicates at intake: the new item's title and endpoint against a guild's open items.
 
-Scoring: rapidfuzz's `token_set_ratio` on normalised titles (word order and extra words matter
-little: "jobs list returns 500" ≈ "500 when listing jobs"), plus a bonus when the endpoint is the
-same (same path, more for the same method too). Only items whose score clears a cutoff are
-offered, best first. A guild's open items are kept in memory (titles pre-processed once) and
-rebuilt after any change, so a check is one rapidfuzz pass over C-level strings.
+Two passes, both in rapidfuzz's C code:
+- the same endpoint (same path shape: `/jobs/42` and `/jobs/{id}` count as one), usually a few
+  dozen items: `token_set_ratio` with a low bar, plus a bonus, since the same endpoint already
+  makes a duplicate likely ("jobs list returns 500" ≈ "500 when listing jobs");
+- the whole guild, titles alone, with a high bar: `ratio` on titles whose words were sorted once
+  when the index was built (that is `token_sort_ratio`, without re-tokenising 10,000 titles per
+  check); the few that pass are re-scored with `token_set_ratio` too.
+A guild's open items are kept in memory and rebuilt after any change (see the service).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
 
-# Title similarity (0–100) needed on its own, and with the same path.
-TITLE_ONLY_CUTOFF = 82.0
+# Title similarity (0–100) needed anywhere in the guild, and with the same endpoint.
+TITLE_ONLY_CUTOFF = 80.0
 SAME_PATH_CUTOFF = 55.0
 SAME_PATH_BONUS = 10.0
 SAME_METHOD_BONUS = 5.0
 MAX_SUGGESTIONS = 3
+# Path segments that are values, not names: numbers, UUIDs, hex ids and {templates}.
+_VALUE_SEGMENT = re.compile(r"^(\{[^/]*\}|\d+|[0-9a-fA-F-]{16,})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,19 +47,30 @@ class DuplicateCandidate:
     score: float
 
 
+def path_shape(path: str) -> str:
+    """`/api/jobs/42` and `/api/jobs/{jobId}` → `/api/jobs/{}`: one endpoint, two spellings."""
+    return "/".join("{}" if _VALUE_SEGMENT.match(s) else s.lower() for s in path.split("/"))
+
+
+def _sorted_words(processed: str) -> str:
+    return " ".join(sorted(processed.split()))
+
+
 @dataclass(slots=True)
 class GuildOpenIndex:
-    """One guild's open items, ready for matching."""
+    """One guild's open items, pre-processed for matching."""
 
     items: list[OpenItem]
     loaded_at: float = field(default_factory=time.monotonic)
-    processed_titles: list[str] = field(default_factory=list)
-    by_path: dict[str, list[int]] = field(default_factory=dict)
+    processed: list[str] = field(default_factory=list)
+    sorted_titles: list[str] = field(default_factory=list)
+    by_shape: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.processed_titles = [utils.default_process(item.title) for item in self.items]
+        self.processed = [utils.default_process(item.title) for item in self.items]
+        self.sorted_titles = [_sorted_words(title) for title in self.processed]
         for position, item in enumerate(self.items):
-            self.by_path.setdefault(item.path, []).append(position)
+            self.by_shape.setdefault(path_shape(item.path), []).append(position)
 
     def find(
         self, method: str, path: str, title: str, *, limit: int = MAX_SUGGESTIONS
@@ -62,10 +79,9 @@ class GuildOpenIndex:
         if not query or not self.items:
             return []
         scores: dict[int, float] = {}
-        # Same path: a lower title bar, scored over that (small) slice only.
-        same_path = self.by_path.get(path, [])
+        same_path = self.by_shape.get(path_shape(path), [])
         if same_path:
-            titles = {position: self.processed_titles[position] for position in same_path}
+            titles = {position: self.processed[position] for position in same_path}
             for _, score, position in process.extract(
                 query,
                 titles,
@@ -78,18 +94,18 @@ class GuildOpenIndex:
                 if self.items[position].method == method:
                     bonus += SAME_METHOD_BONUS
                 scores[position] = score + bonus
-        # Anywhere in the guild: only titles that are close on their own.
         for _, score, position in process.extract(
-            query,
-            self.processed_titles,
-            scorer=fuzz.token_set_ratio,
+            _sorted_words(query),
+            self.sorted_titles,
+            scorer=fuzz.ratio,
             processor=None,
             score_cutoff=TITLE_ONLY_CUTOFF,
             limit=limit * 4,
         ):
-            scores[position] = max(scores.get(position, 0.0), score)
-        best = sorted(scores.items(), key=lambda pair: (-pair[1], -self.items[pair[0]].number))
-        return [self._candidate(position, score) for position, score in best[:limit]]
+            best = max(score, fuzz.token_set_ratio(query, self.processed[position]))
+            scores[position] = max(scores.get(position, 0.0), best)
+        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], -self.items[pair[0]].number))
+        return [self._candidate(position, score) for position, score in ranked[:limit]]
 
     def _candidate(self, position: int, score: float) -> DuplicateCandidate:
         item = self.items[position]

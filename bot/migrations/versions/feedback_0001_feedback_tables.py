@@ -86,20 +86,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("feedback_items", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_feedback_items_guild_path_number", ["guild_id", "path", "number"], unique=False
+            "ix_feedback_items_guild_path_number",
+            ["guild_id", "path", "number", "method", "status", "severity"],
+            unique=False,
         )
         batch_op.create_index(
             "ix_feedback_items_guild_reporter_number",
-            ["guild_id", "reporter_id", "number"],
+            ["guild_id", "reporter_id", "number", "status", "severity"],
             unique=False,
         )
         batch_op.create_index(
             "ix_feedback_items_guild_severity_number",
-            ["guild_id", "severity", "number"],
+            ["guild_id", "severity", "number", "status"],
             unique=False,
         )
         batch_op.create_index(
-            "ix_feedback_items_guild_status_number", ["guild_id", "status", "number"], unique=False
+            "ix_feedback_items_guild_status_number",
+            ["guild_id", "status", "number", "severity"],
+            unique=False,
         )
 
     op.create_table(

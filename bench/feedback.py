@@ -1,0 +1,264 @@
+"""Feedback benchmark: `/feedback list` queries over 100,000 items in one guild, and the
+duplicate check at intake against 10,000 open items.
+
+    .venv/bin/python -m bench.feedback            # the full run (100,000 items)
+    .venv/bin/python -m bench.feedback --quick    # a small smoke run (5,000 items)
+
+Everything runs through the real service (`cogs.feedback.service.FeedbackService`) on a
+migrated SQLite file, exactly as the bot opens it. Items are spread over 300 endpoints, 2,000
+reporters, the four severities and every status (10 % still active, so 10,000 open items at
+full size); titles come from templates, so many look alike, as real reports do.
+
+Measured:
+- list: `list_page` with each filter mix the command offers, first page and a page reached by
+  cursor (pages 2–5), warm cache; p50 / p99 / max per mix and overall (goal p99 ≤ 10 ms);
+- duplicates: `find_duplicates` for new reports (half near-copies of open titles, half new),
+  with the guild's open-item index warm; p50 / p99 / max (goal ≤ 20 ms); and the cold rebuild
+  of that index (after any change) once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from bot.audit import AuditService
+from bot.config import DatabaseSettings
+from bot.db import Database
+from cogs.feedback.models import FeedbackCounter, FeedbackItem
+from cogs.feedback.service import FeedbackService, ListFilters
+
+GUILD = 424242
+METHODS = ["GET"] * 6 + ["POST"] * 2 + ["PUT", "PATCH", "DELETE"]
+RESOURCES = [
+    "jobs", "companies", "users", "applications", "salaries", "skills", "messages",
+    "notifications", "sessions", "teams", "projects", "invoices", "reviews", "tags", "files",
+]  # fmt: skip
+STATUSES = [
+    ("open", 0.07), ("acknowledged", 0.02), ("in_progress", 0.01), ("resolved", 0.6),
+    ("wont_fix", 0.1), ("duplicate", 0.15), ("withdrawn", 0.05),
+]  # fmt: skip
+SEVERITIES = [("blocker", 0.05), ("bug", 0.5), ("suggestion", 0.3), ("question", 0.15)]
+PROBLEMS = [
+    "returns 500 on page {n}", "ignores the {field} filter", "is slow with {n} rows",
+    "misses the {field} field", "sends {field} as a string", "needs CORS for {field}",
+    "rejects a valid {field}", "paginates off by one", "returns 401 with a fresh token",
+    "answers 404 for existing {field}", "sorts {field} the wrong way", "times out after {n} s",
+]  # fmt: skip
+FIELDS = [
+    "id", "title", "salary", "email", "created_at", "page_size", "company", "status", "owner",
+    "location", "tags", "cursor",
+]  # fmt: skip
+
+
+def pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
+    return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
+
+
+def make_endpoints(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    endpoints: set[tuple[str, str]] = set()
+    while len(endpoints) < count:
+        resource = rng.choice(RESOURCES)
+        shape = rng.random()
+        if shape < 0.4:
+            path = f"/api/{resource}"
+        elif shape < 0.8:
+            path = f"/api/{resource}/{{id}}"
+        else:
+            path = f"/api/{resource}/{{id}}/{rng.choice(RESOURCES)}"
+        version = rng.choice(["", "/v2", "/v3"])
+        endpoints.add((rng.choice(METHODS), version + path))
+    return sorted(endpoints)
+
+
+def make_title(rng: random.Random, method: str, path: str) -> str:
+    resource = path.strip("/").split("/")[-1].strip("{}")
+    problem = rng.choice(PROBLEMS).format(n=rng.randint(2, 50), field=rng.choice(FIELDS))
+    return f"{method} {resource} {problem}"[:100]
+
+
+async def build(database: Database, count: int, rng: random.Random) -> list[tuple[str, str]]:
+    endpoints = make_endpoints(rng, 300)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    rows: list[dict[str, Any]] = []
+    for number in range(1, count + 1):
+        method, path = rng.choice(endpoints)
+        created = start + timedelta(minutes=number * 3)
+        rows.append(
+            {
+                "guild_id": GUILD,
+                "number": number,
+                "reporter_id": 10_000 + rng.randrange(2000),
+                "method": method,
+                "path": path,
+                "in_spec": rng.random() < 0.9,
+                "severity": pick(rng, SEVERITIES),
+                "title": make_title(rng, method, path),
+                "details": "Steps: call it with the usual headers. " * 3,
+                "expected": "200 with the documented body",
+                "actual": "something else",
+                "status": pick(rng, STATUSES),
+                "assignee_id": None,
+                "plus_ones": rng.randrange(4),
+                "channel_id": 1,
+                "message_id": 1_000_000 + number,
+                "thread_id": 1_000_000 + number,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+    async with database.sessions.begin() as session:
+        for chunk in range(0, len(rows), 10_000):
+            await session.execute(insert(FeedbackItem), rows[chunk : chunk + 10_000])
+        await session.execute(insert(FeedbackCounter), [{"guild_id": GUILD, "last_number": count}])
+    return endpoints
+
+
+def list_mixes(
+    rng: random.Random, endpoints: list[tuple[str, str]]
+) -> dict[str, Callable[[], ListFilters]]:
+    statuses = [s for s, _ in STATUSES]
+
+    def reporter() -> int:
+        return 10_000 + rng.randrange(2000)
+
+    def endpoint() -> tuple[str, str]:
+        return rng.choice(endpoints)
+
+    return {
+        "no filter": ListFilters,
+        "status": lambda: ListFilters(status=rng.choice(statuses)),
+        "status active": lambda: ListFilters(status="active"),
+        "severity": lambda: ListFilters(severity=rng.choice([s for s, _ in SEVERITIES])),
+        "path": lambda: ListFilters(path=endpoint()[1]),
+        "method+path": lambda: ListFilters(method=(e := endpoint())[0], path=e[1]),
+        "mine": lambda: ListFilters(reporter_id=reporter()),
+        "status+severity": lambda: ListFilters(
+            status=rng.choice(statuses), severity=rng.choice([s for s, _ in SEVERITIES])
+        ),
+        "status+path": lambda: ListFilters(status=rng.choice(statuses), path=endpoint()[1]),
+        "active+path+severity": lambda: ListFilters(
+            status="active", path=endpoint()[1], severity="blocker"
+        ),
+        "mine+status": lambda: ListFilters(reporter_id=reporter(), status="open"),
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = await call()
+    return (time.perf_counter() - started) * 1000, result
+
+
+async def bench_list(
+    service: FeedbackService, rng: random.Random, endpoints: list[tuple[str, str]], rounds: int
+) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = {}
+    for name, make in list_mixes(rng, endpoints).items():
+        samples: list[float] = []
+        for _ in range(rounds):
+            filters = make()
+            elapsed, page = await timed(lambda f=filters: service.list_page(GUILD, f))
+            samples.append(elapsed)
+            # Follow the cursor a few pages, as a member pressing Next would.
+            for _ in range(rng.randrange(0, 4)):
+                if page.next_cursor is None:
+                    break
+                elapsed, page = await timed(
+                    lambda f=filters, c=page.next_cursor: service.list_page(GUILD, f, c)
+                )
+                samples.append(elapsed)
+        results[name] = samples
+    return results
+
+
+async def bench_duplicates(
+    service: FeedbackService, rng: random.Random, endpoints: list[tuple[str, str]], rounds: int
+) -> tuple[float, int, list[float], float]:
+    cold, index = await timed(lambda: service.open_index(GUILD))
+    open_items = index.items
+    samples: list[float] = []
+    found = 0
+    for turn in range(rounds):
+        if turn % 2 == 0:
+            # A near-copy of an open report: words shuffled, one dropped.
+            source = rng.choice(open_items)
+            words = source.title.split()
+            rng.shuffle(words)
+            title, method, path = " ".join(words[:-1]), source.method, source.path
+        else:
+            method, path = rng.choice(endpoints)
+            title = make_title(rng, method, path)
+        draft = service.draft(
+            GUILD, 1, endpoint=f"{method} {path}", severity="bug", title=title, details="x"
+        )
+        elapsed, candidates = await timed(lambda d=draft: service.find_duplicates(d))
+        samples.append(elapsed)
+        found += bool(candidates)
+    return cold, len(open_items), samples, found / rounds
+
+
+def row(name: str, samples: list[float]) -> str:
+    return (
+        f"| {name:<22} | {len(samples):>6} | {statistics.median(samples):>7.2f} | "
+        f"{percentile(samples, 0.99):>7.2f} | {max(samples):>7.2f} |"
+    )
+
+
+async def main(quick: bool) -> None:
+    count = 5_000 if quick else 100_000
+    rounds = 30 if quick else 200
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        database = Database(DatabaseSettings(url=url))
+        await database.upgrade()
+        started = time.perf_counter()
+        endpoints = await build(database, count, rng)
+        print(f"built {count:,} items on {len(endpoints)} endpoints in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        service = FeedbackService(database.sessions, AuditService(database.sessions))
+        await service.list_page(GUILD, ListFilters())  # warm the connection and caches
+
+        results = await bench_list(service, rng, endpoints, rounds)
+        print(f"\n/feedback list over {count:,} items (ms; goal p99 ≤ 10)")
+        print("| filters                |  calls |     p50 |     p99 |     max |")
+        print("|---|---|---|---|---|")
+        everything: list[float] = []
+        for name, samples in results.items():
+            everything += samples
+            print(row(name, samples))
+        print(row("all", everything))
+
+        cold, open_count, samples, hit_rate = await bench_duplicates(
+            service, rng, endpoints, rounds * 5
+        )
+        print(f"\nduplicate check against {open_count:,} open items (ms; goal ≤ 20)")
+        print("| check                  |  calls |     p50 |     p99 |     max |")
+        print("|---|---|---|---|---|")
+        print(row("warm index", samples))
+        print(f"cold index rebuild (after a change): {cold:.1f} ms; "
+              f"{hit_rate:.0%} of checks offered a likely duplicate")  # fmt: skip
+        await database.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5,000 items, fewer rounds")
+    asyncio.run(main(parser.parse_args().quick))
