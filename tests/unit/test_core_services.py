@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
 
 from bot.audit import AuditService
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, alembic_config
 from bot.errors import UserFacingError
 from bot.guild_settings import SPECS_BY_KEY, GuildSettingsService, Source, parse_value
 from bot.models import GuildSetting, OccurrenceClaim
@@ -28,11 +29,12 @@ async def test_sqlite_runs_in_wal_with_foreign_keys(database: Database) -> None:
         assert (await connection.scalar(text("PRAGMA busy_timeout"))) == 5000
 
 
-async def test_upgrade_twice_is_harmless(database: Database) -> None:
+async def test_upgrade_reaches_every_head_and_twice_is_harmless(database: Database) -> None:
     await database.upgrade()
     async with database.engine.connect() as connection:
-        heads = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert ("0001_core",) in heads
+        applied = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+    script = ScriptDirectory.from_config(alembic_config(database.url))
+    assert {row[0] for row in applied} == set(script.get_heads())
 
 
 async def test_timestamps_come_back_aware_utc(database: Database, settings: Settings) -> None:
