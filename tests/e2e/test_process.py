@@ -79,8 +79,6 @@ async def test_the_sandbox_command_answers_ping_at_its_prompt(tmp_path: Path) ->
         "PYTHONPATH": str(REPO),
     }
     process = await start_process(env, "sandbox", "--database", "sqlite+aiosqlite:///demo.db")
-    stdout, stderr = await asyncio.wait_for(
-        process.communicate(b"/nexus ping\nquit\n"), timeout=90
-    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(b"/nexus ping\nquit\n"), timeout=90)
     assert process.returncode == 0, stderr.decode()
     assert "Pong!" in stdout.decode()
