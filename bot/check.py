@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 import discord
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import Database
@@ -91,7 +91,7 @@ async def check_guild(client: discord.Client, config: GuildConfig) -> GuildRepor
 async def configured_guilds(database: Database, settings: Settings) -> list[GuildConfig]:
     service = GuildSettingsService(database.sessions, settings)
     async with database.sessions() as session:
-        ids = (await session.scalars(select(distinct(GuildSetting.guild_id)))).all()
+        ids = (await session.scalars(select(GuildSetting.guild_id).distinct())).all()
     return [await service.get(int(guild_id)) for guild_id in sorted(ids)]
 
 

@@ -41,7 +41,7 @@ class _ChannelPicker(discord.ui.ChannelSelect["SetupView"]):
     async def callback(self, interaction: discord.Interaction) -> None:
         assert self.view is not None
         self.view.choices.channels[self.feature] = self.values[0].id if self.values else None
-        await interaction.response.defer()
+        await self.view.redraw(interaction)
 
 
 class _RolePicker(discord.ui.RoleSelect["SetupView"]):
@@ -58,7 +58,7 @@ class _RolePicker(discord.ui.RoleSelect["SetupView"]):
     async def callback(self, interaction: discord.Interaction) -> None:
         assert self.view is not None
         self.view.choices.roles[self.tier] = self.values[0].id if self.values else None
-        await interaction.response.defer()
+        await self.view.redraw(interaction)
 
 
 class _Button(discord.ui.Button["SetupView"]):
@@ -118,6 +118,14 @@ class SetupView(OwnerOnlyView):
             self.add_item(_RolePicker(tier, self.choices.roles.get(tier), row))
         self.add_item(_Button("Back", discord.ButtonStyle.secondary, self._back))
         self.add_item(_Button("Save", discord.ButtonStyle.success, self._save))
+
+    async def redraw(self, interaction: discord.Interaction) -> None:
+        """Draw the current screen again, so every menu shows what was picked so far."""
+        if any(isinstance(item, _RolePicker) for item in self.children):
+            self.show_roles()
+        else:
+            self.show_channels()
+        await interaction.response.edit_message(content=self.text, view=self)
 
     async def _next(self, interaction: discord.Interaction) -> None:
         self.show_roles()

@@ -1,0 +1,737 @@
+"""/admin through the real bot and the sandbox: every command, its refusals, and what it stores."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import BigInteger, select, text
+
+from bot.app import NexusBot
+from bot.check import run_check
+from bot.clock import FrozenClock
+from bot.guild_settings import SPECS
+from bot.hooks import FeatureHooks, ForgetRequest
+from bot.models import AuditEntry, FeatureBlock, GuildSetting, OccurrenceClaim
+from bot.sandbox import SandboxServer
+from cogs.admin.models import PendingForget
+from cogs.admin.service import EXPORT_SCHEMA, guild_tables, json_safe
+from tests.e2e.conftest import StartBot, World, stop_bot
+
+SEND_MESSAGES = 1 << 11
+ATTACH_FILES = 1 << 15
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+async def dump_database(bot: NexusBot) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (feature tables, FTS shadow tables, the core's), sorted."""
+    async with bot.db.engine.connect() as connection:
+        names = (
+            await connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            )
+        ).scalars()
+        dump = {}
+        for name in list(names):
+            rows = (await connection.execute(text(f'SELECT * FROM "{name}"'))).all()
+            dump[name] = sorted((tuple(row) for row in rows), key=repr)
+    return dump
+
+
+async def audit_rows(bot: NexusBot, action: str | None = None) -> list[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.id)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    async with bot.db.sessions() as session:
+        return list((await session.scalars(query)).all())
+
+
+async def block_rows(bot: NexusBot) -> list[tuple[int, int, str]]:
+    async with bot.db.sessions() as session:
+        rows = await session.execute(
+            select(FeatureBlock.guild_id, FeatureBlock.user_id, FeatureBlock.feature)
+        )
+        return sorted(tuple(row) for row in rows.all())  # type: ignore[misc]
+
+
+async def setting_value(bot: NexusBot, guild_id: int, key: str) -> Any:
+    async with bot.db.sessions() as session:
+        row = await session.get(GuildSetting, (guild_id, key))
+    return json.loads(row.value) if row is not None else None
+
+
+def raise_bot_role(sandbox: SandboxServer, world: World) -> None:
+    """Move the bot's role to the top, as a server owner does after inviting it."""
+    role = world.guild.bot_role
+    role.position = 50
+    sandbox.dispatch(
+        "GUILD_ROLE_UPDATE",
+        {"guild_id": str(world.guild.id), "role": role.to_payload()},
+        world.guild.id,
+    )
+
+
+async def as_admin(sandbox: SandboxServer, world: World, path: str, **options: Any) -> Any:
+    # Options go as a dict: /admin has options named `user`, like invoke's own keyword.
+    return await sandbox.invoke(
+        path, user=world.admin, guild=world.guild, channel=world.general, options=options
+    )
+
+
+# ---- /admin config ---------------------------------------------------------------------------
+
+
+async def test_config_show_lists_every_setting_with_its_source(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    reply = await as_admin(sandbox, world, "/admin config show")
+    assert reply.ephemeral
+    description = reply.embed["description"]
+    for spec in SPECS:
+        assert f"**{spec.key}**" in description
+    assert f"<#{world.snippets.id}> · *set in Discord*" in description
+    assert "`UTC` · *default*" in description
+    assert "token" not in description.lower()
+
+
+async def test_config_set_stores_the_value_and_audits_it(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    reply = await as_admin(
+        sandbox, world, "/admin config set", key="privacy.forget_delay_days", value="7"
+    )
+    assert reply.ephemeral
+    assert "`privacy.forget_delay_days` is now `7`" in reply.text
+    assert "was `30`" in reply.text
+    assert await setting_value(nexus, world.guild.id, "privacy.forget_delay_days") == 7
+    [entry] = await audit_rows(nexus, "admin.config.set")
+    assert (entry.actor_id, entry.target) == (world.admin.id, "privacy.forget_delay_days")
+    assert entry.details == {"old": 30, "new": 7}
+
+
+async def test_config_set_none_resets_to_the_default(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    reply = await as_admin(
+        sandbox, world, "/admin config set", key="channels.feedback", value="none"
+    )
+    assert "is now not set (*default*" in reply.text
+    assert await setting_value(nexus, world.guild.id, "channels.feedback") is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("colour", "blue", "There is no setting called `colour`"),
+        ("privacy.forget_delay_days", "soon", "takes a whole number"),
+        ("privacy.forget_delay_days", "9999", "must be at most 365"),
+        ("privacy.forget_on_leave", "maybe", "takes true or false"),
+        ("timezone", "Mars/Olympus", "is not a time zone I know"),
+        ("channels.snippets", "12345678901234567890", "no channel with id"),
+        ("roles.triager", "12345678901234567890", "no role with id"),
+        ("pairing.schedule", "every monday", "A cron expression has 5 fields"),
+    ],
+)
+async def test_config_set_refuses_bad_input_and_changes_nothing(
+    nexus: NexusBot, sandbox: SandboxServer, world: World, key: str, value: str, message: str
+) -> None:
+    before = await dump_database(nexus)
+    reply = await as_admin(sandbox, world, "/admin config set", key=key, value=value)
+    assert reply.ephemeral
+    assert message in reply.text
+    assert await dump_database(nexus) == before
+
+
+async def test_config_set_refuses_a_voice_channel(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    voice = world.guild.create_channel("Lounge", "voice")
+    await asyncio.sleep(0.05)  # let the bot see CHANNEL_CREATE
+    before = await dump_database(nexus)
+    reply = await as_admin(
+        sandbox, world, "/admin config set", key="channels.snippets", value=str(voice.id)
+    )
+    assert "is a voice channel; pick a text channel" in reply.text
+    assert await dump_database(nexus) == before
+
+
+async def test_config_set_refuses_a_role_above_the_bots(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    before = await dump_database(nexus)
+    reply = await as_admin(
+        sandbox,
+        world,
+        "/admin config set",
+        key="roles.moderator",
+        value=world.moderator_role.mention,
+    )
+    assert "is not below my highest role" in reply.text
+    assert await dump_database(nexus) == before
+
+
+async def test_config_set_accepts_a_role_below_the_bots(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    raise_bot_role(sandbox, world)
+    await asyncio.sleep(0.05)
+    reply = await as_admin(
+        sandbox, world, "/admin config set", key="roles.triager", value=str(world.moderator_role.id)
+    )
+    assert "`roles.triager` is now" in reply.text
+    assert await setting_value(nexus, world.guild.id, "roles.triager") == world.moderator_role.id
+
+
+async def test_config_keys_and_values_are_autocompleted(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    keys = await sandbox.autocomplete(
+        "/admin config set", "key", "privacy", user=world.admin, guild=world.guild,
+        channel=world.general,
+    )  # fmt: skip
+    assert [choice["value"] for choice in keys] == [
+        "privacy.forget_on_leave",
+        "privacy.forget_delay_days",
+    ]
+    channels = await sandbox.autocomplete(
+        "/admin config set", "value", "snip", user=world.admin, guild=world.guild,
+        channel=world.general, key="channels.snippets",
+    )  # fmt: skip
+    assert [choice["value"] for choice in channels] == [str(world.snippets.id)]
+
+
+# ---- /admin setup ----------------------------------------------------------------------------
+
+
+async def test_setup_stores_channels_roles_and_time_zone_and_lists_missing_permissions(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    raise_bot_role(sandbox, world)
+    other = world.guild.create_channel("code-corner")
+    other.set_permissions(world.guild.bot_role, deny=SEND_MESSAGES | ATTACH_FILES)
+    await asyncio.sleep(0.05)
+    reply = await as_admin(sandbox, world, "/admin setup", timezone="Europe/Berlin")
+    assert reply.ephemeral
+    assert "step 1 of 2" in reply.text
+    await reply.select("Snippets channel", [other])
+    await reply.click("Next")
+    assert "step 2 of 2" in reply.text
+    await reply.select("Triager role", [world.moderator_role])
+    saved = await reply.click("Save")
+    assert "Setup saved." in saved.text
+    report = json.dumps(saved.embeds, ensure_ascii=False)
+    assert f"<#{other.id}> — ⚠️ I lack Send Messages, Embed Links, Attach Files" in report
+    assert f"<#{world.pairing.id}> — ✅ all permissions" in report
+    assert await setting_value(nexus, world.guild.id, "channels.snippets") == other.id
+    assert await setting_value(nexus, world.guild.id, "roles.triager") == world.moderator_role.id
+    assert await setting_value(nexus, world.guild.id, "timezone") == "Europe/Berlin"
+    [entry] = await audit_rows(nexus, "admin.setup")
+    assert entry.actor_id == world.admin.id
+    assert entry.details["channels.snippets"] == other.id
+
+
+async def test_setup_refuses_a_role_above_the_bots_and_stores_nothing(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    before = await dump_database(nexus)
+    reply = await as_admin(sandbox, world, "/admin setup")
+    await reply.click("Next")
+    refused = await reply.click("Save")
+    assert refused.ephemeral
+    assert "is not below my highest role" in refused.text
+    assert await dump_database(nexus) == before
+
+
+async def test_setup_refuses_an_unknown_time_zone(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    reply = await as_admin(sandbox, world, "/admin setup", timezone="Atlantis/Capital")
+    assert "is not a time zone I know" in reply.text
+    assert reply.components == []
+
+
+# ---- /admin stats ----------------------------------------------------------------------------
+
+
+async def test_stats_shows_feature_counts_uptime_latency_and_database_size(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    async def probe_stats(guild_id: int) -> dict[str, int]:
+        return {"probes": 3 if guild_id == world.guild.id else 0}
+
+    nexus.hooks.register(FeatureHooks("probe", stats=probe_stats))
+    await nexus.blocks.block(world.guild.id, world.alice.id, "snippets", world.admin.id)
+    reply = await as_admin(sandbox, world, "/admin stats")
+    fields = {field["name"]: field["value"] for field in reply.embed["fields"]}
+    assert fields["probe"] == "probes: **3**"
+    assert "feature blocks: **1**" in fields["core"]
+    assert "uptime: **" in fields["runtime"]
+    assert "gateway latency: **" in fields["runtime"]
+    size = await nexus.db.size_bytes()
+    assert size and "database size: **" in fields["runtime"]
+    assert "unknown" not in fields["runtime"]
+
+
+# ---- /admin audit ----------------------------------------------------------------------------
+
+
+async def test_audit_pages_through_every_entry_newest_first(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    for number in range(13):
+        await nexus.audit.record(world.guild.id, world.mod.id, "probe.poke", f"target-{number}")
+    reply = await as_admin(sandbox, world, "/admin audit")
+    first = reply.embed["description"]
+    assert "target-12" in first and "target-3" in first and "target-2" not in first
+    turned = await reply.click("Next")
+    second = turned.embeds[0]["description"] if turned.embeds else reply.embed["description"]
+    assert "target-2" in second and "target-0" in second and "target-3" not in second
+
+
+async def test_audit_filters_by_user_and_action_with_autocomplete(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    await nexus.audit.record(world.guild.id, world.mod.id, "snippet.delete", "S-1")
+    await nexus.audit.record(world.guild.id, world.admin.id, "snippet.delete", "S-2")
+    await nexus.audit.record(world.guild.id, world.mod.id, "feedback.status", "FB-3")
+    choices = await sandbox.autocomplete(
+        "/admin audit", "action", "snip", user=world.admin, guild=world.guild, channel=world.general
+    )
+    assert [choice["value"] for choice in choices] == ["snippet.delete"]
+    reply = await as_admin(sandbox, world, "/admin audit", user=world.mod, action="snippet.delete")
+    description = reply.embed["description"]
+    assert "S-1" in description
+    assert "S-2" not in description and "FB-3" not in description
+    empty = await as_admin(sandbox, world, "/admin audit", action="nothing.here")
+    assert "No audit entries match." in empty.text
+
+
+async def test_audit_shows_user_text_without_pinging_or_formatting(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    await nexus.audit.record(world.guild.id, world.mod.id, "probe.poke", "@everyone **bold**")
+    reply = await as_admin(sandbox, world, "/admin audit")
+    assert "@everyone" not in reply.embed["description"]
+    assert "**bold**" not in reply.embed["description"]
+
+
+# ---- /admin export ---------------------------------------------------------------------------
+
+
+async def test_export_is_one_json_file_of_this_guilds_rows(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    await nexus.blocks.block(world.guild.id, world.alice.id, "snippets", world.admin.id, "spam")
+    await nexus.audit.record(world.guild.id, world.admin.id, "admin.block", str(world.alice.id))
+    other_guild = 4242
+    await nexus.blocks.block(other_guild, world.alice.id, "pairing", None)
+    reply = await as_admin(sandbox, world, "/admin export")
+    assert reply.ephemeral
+    [attachment] = reply.files
+    assert attachment.filename.startswith(f"nexus-export-{world.guild.id}-")
+    document = json.loads(attachment.data)
+    assert document["schema"] == EXPORT_SCHEMA
+    assert document["version"] == 1
+    assert document["guild_id"] == str(world.guild.id)
+    async with nexus.db.sessions() as session:
+        for table in guild_tables():
+            stored = (
+                (await session.execute(select(table).where(table.c.guild_id == world.guild.id)))
+                .mappings()
+                .all()
+            )
+            expected = [
+                {
+                    column: json_safe(
+                        row[column], wide_int=isinstance(table.c[column].type, BigInteger)
+                    )
+                    for column in row
+                }
+                for row in stored
+            ]
+            exported = document["tables"][table.name]["rows"]
+            # The export's own audit row is written after the file is built.
+            if table.name == "audit_log":
+                expected = [row for row in expected if row["action"] != "admin.export"]
+            assert sorted(exported, key=repr) == sorted(expected, key=repr), table.name
+    blocks = document["tables"]["feature_blocks"]["rows"]
+    assert [(row["user_id"], row["feature"], row["reason"]) for row in blocks] == [
+        (str(world.alice.id), "snippets", "spam")
+    ]
+    [entry] = await audit_rows(nexus, "admin.export")
+    assert entry.actor_id == world.admin.id
+
+
+# ---- /admin forget ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def forget_requests(nexus: NexusBot) -> Iterator[list[ForgetRequest]]:
+    """A probe feature whose forget hook records what it was asked (and removes one row)."""
+    seen: list[ForgetRequest] = []
+
+    async def forget(request: ForgetRequest) -> dict[str, int]:
+        seen.append(request)
+        return {"probe rows deleted": 1 if request.user_id != 0 else 0}
+
+    nexus.hooks.register(FeatureHooks("zz_probe", forget=forget))
+    yield seen
+    nexus.hooks.unregister("zz_probe")
+
+
+async def test_forget_removes_the_members_rows_and_reports_them(
+    nexus: NexusBot, sandbox: SandboxServer, world: World, forget_requests: list[ForgetRequest]
+) -> None:
+    guild = world.guild.id
+    await nexus.blocks.block(guild, world.alice.id, "snippets", world.admin.id)
+    await nexus.blocks.block(guild, world.alice.id, "pairing", world.admin.id)
+    await nexus.blocks.block(guild, world.bob.id, "snippets", world.admin.id)
+    await nexus.blocks.block(4242, world.alice.id, "snippets", None)
+    await nexus.guild_settings.set(guild, "pairing.schedule", "0 10 * * 2", actor_id=world.alice.id)
+    await as_admin(sandbox, world, "/admin config set", key="snippets.on_forget", value="delete")
+    before = await dump_database(nexus)
+    reply = await as_admin(sandbox, world, "/admin forget", user=world.alice)
+    assert "Forget everything Nexus holds about" in reply.text
+    assert "snippets are deleted" in reply.text
+    await reply.click("Forget")
+    [result] = await reply.followups(1)
+    report = json.dumps(result.embeds, ensure_ascii=False)
+    assert "core: feature blocks removed: **2**" in report
+    assert "core: settings changes anonymised: **1**" in report
+    assert "zz_probe: probe rows deleted: **1**" in report
+    assert forget_requests == [ForgetRequest(guild, world.alice.id, snippets_mode="delete")]
+    # Row by row: exactly Alice's blocks in this guild went; her settings edit lost her id.
+    after = await dump_database(nexus)
+    assert await block_rows(nexus) == sorted(
+        [(guild, world.bob.id, "snippets"), (4242, world.alice.id, "snippets")]
+    )
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"feature_blocks", "guild_settings", "audit_log"}
+    assert [r for r in before["guild_settings"] if world.alice.id in r] != []
+    assert [r for r in after["guild_settings"] if world.alice.id in r] == []
+    [entry] = await audit_rows(nexus, "admin.forget")
+    assert (entry.actor_id, entry.target) == (world.admin.id, str(world.alice.id))
+    assert entry.details["removed"]["core: feature blocks removed"] == 2
+    assert entry.details["snippets"] == "delete"
+
+
+async def test_forgetting_a_member_without_data_says_so_and_changes_nothing(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    before = await dump_database(nexus)
+    reply = await as_admin(sandbox, world, "/admin forget", user=world.carol)
+    await reply.click("Forget")
+    [result] = await reply.followups(1)
+    assert result.flags & (1 << 6)
+    assert "no personal data about that member" in result.content
+    assert await dump_database(nexus) == before
+
+
+async def test_cancelling_forget_changes_nothing(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    await nexus.blocks.block(world.guild.id, world.alice.id, "snippets", world.admin.id)
+    before = await dump_database(nexus)
+    reply = await as_admin(sandbox, world, "/admin forget", user=world.alice)
+    await reply.click("Cancel")
+    [result] = await reply.followups(1)
+    assert "Nothing was changed." in result.content
+    assert await dump_database(nexus) == before
+
+
+# ---- automatic forget after leaving -----------------------------------------------------------
+
+
+async def enable_forget_on_leave(bot: NexusBot, world: World, days: int) -> None:
+    await bot.guild_settings.set_many(
+        world.guild.id,
+        {"privacy.forget_on_leave": True, "privacy.forget_delay_days": days},
+        actor_id=world.admin.id,
+    )
+
+
+async def pending_rows(bot: NexusBot) -> list[tuple[int, int, datetime]]:
+    async with bot.db.sessions() as session:
+        rows = await session.execute(
+            select(PendingForget.guild_id, PendingForget.user_id, PendingForget.due_at)
+        )
+        return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+
+
+async def wait_for(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def test_a_member_who_leaves_is_forgotten_when_the_guild_says_so(
+    nexus: NexusBot, world: World
+) -> None:
+    await enable_forget_on_leave(nexus, world, days=0)
+    await nexus.blocks.block(world.guild.id, world.alice.id, "snippets", world.admin.id)
+    world.guild.remove_member(world.alice)
+
+    async def forgotten() -> bool:
+        return bool(await audit_rows(nexus, "admin.forget.auto"))
+
+    await wait_for(forgotten)
+    assert await block_rows(nexus) == []
+    assert await pending_rows(nexus) == []
+    [entry] = await audit_rows(nexus, "admin.forget.auto")
+    assert (entry.actor_id, entry.target) == (None, str(world.alice.id))
+    async with nexus.db.sessions() as session:
+        claim = await session.scalar(select(OccurrenceClaim))
+    assert claim is not None and (claim.kind, claim.status) == ("admin.forget", "done")
+
+
+async def test_leaving_does_nothing_when_the_guild_keeps_data(
+    nexus: NexusBot, world: World
+) -> None:
+    await nexus.blocks.block(world.guild.id, world.alice.id, "snippets", world.admin.id)
+    world.guild.remove_member(world.alice)
+    await asyncio.sleep(0.2)
+    assert await pending_rows(nexus) == []
+    assert len(await block_rows(nexus)) == 1
+
+
+async def test_forget_waits_the_delay_survives_a_restart_and_runs_once(
+    start_nexus: StartBot, world: World
+) -> None:
+    clock = FrozenClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    bot = await start_nexus(clock=clock)
+    await enable_forget_on_leave(bot, world, days=30)
+    await bot.blocks.block(world.guild.id, world.alice.id, "snippets", world.admin.id)
+    world.guild.remove_member(world.alice)
+
+    async def pending() -> bool:
+        return bool(await pending_rows(bot))
+
+    await wait_for(pending)
+    assert await pending_rows(bot) == [
+        (world.guild.id, world.alice.id, datetime(2026, 3, 31, 12, 0, tzinfo=UTC))
+    ]
+    assert f"admin.forget:{world.guild.id}:{world.alice.id}" in bot.scheduler.job_ids()
+    await bot.close()
+    clock.advance(timedelta(days=31))
+    restarted = await start_nexus(clock=clock)
+
+    async def forgotten() -> bool:
+        return bool(await audit_rows(restarted, "admin.forget.auto"))
+
+    await wait_for(forgotten)
+    assert await block_rows(restarted) == []
+    assert await pending_rows(restarted) == []
+    # A stray second firing finds nothing to do: the occurrence is claimed and the row gone.
+    cog: Any = restarted.get_cog("AdminCog")
+    assert await cog.forget_if_due(world.guild.id, world.alice.id) is None
+    assert len(await audit_rows(restarted, "admin.forget.auto")) == 1
+
+
+async def test_rejoining_cancels_the_pending_forget(start_nexus: StartBot, world: World) -> None:
+    clock = FrozenClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    bot = await start_nexus(clock=clock)
+    await enable_forget_on_leave(bot, world, days=30)
+    world.guild.remove_member(world.alice)
+
+    async def pending() -> bool:
+        return bool(await pending_rows(bot))
+
+    await wait_for(pending)
+    world.guild.add_member(world.alice)
+
+    async def cancelled() -> bool:
+        return not await pending_rows(bot)
+
+    await wait_for(cancelled)
+    assert f"admin.forget:{world.guild.id}:{world.alice.id}" not in bot.scheduler.job_ids()
+
+
+# ---- /admin block, /admin unblock --------------------------------------------------------------
+
+
+async def test_block_and_unblock_a_member_with_audit(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    reply = await as_admin(
+        sandbox,
+        world,
+        "/admin block",
+        user=world.alice,
+        feature="snippets",
+        reason="spam @everyone",
+    )
+    assert reply.ephemeral
+    assert "is now blocked from snippets" in reply.text
+    assert "@everyone" not in reply.content.replace("@\u200beveryone", "")
+    assert await block_rows(nexus) == [(world.guild.id, world.alice.id, "snippets")]
+    assert await nexus.blocks.is_blocked(world.guild.id, world.alice.id, "snippets")
+    again = await as_admin(sandbox, world, "/admin block", user=world.alice, feature="snippets")
+    assert "already blocked from snippets. Nothing changed." in again.text
+    unblocked = await as_admin(
+        sandbox, world, "/admin unblock", user=world.alice, feature="snippets"
+    )
+    assert "can use snippets again" in unblocked.text
+    assert await block_rows(nexus) == []
+    not_blocked = await as_admin(
+        sandbox, world, "/admin unblock", user=world.alice, feature="snippets"
+    )
+    assert "is not blocked from snippets" in not_blocked.text
+    actions = [(e.action, e.target, e.details.get("feature")) for e in await audit_rows(nexus)]
+    assert actions == [
+        ("admin.block", str(world.alice.id), "snippets"),
+        ("admin.unblock", str(world.alice.id), "snippets"),
+    ]
+
+
+# ---- /admin sync, /admin reload ------------------------------------------------------------------
+
+
+async def test_sync_resends_the_commands(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    reply = await as_admin(sandbox, world, "/admin sync")
+    assert "Commands synced (1 scope)" in reply.text
+    [entry] = await audit_rows(nexus, "admin.sync")
+    assert entry.details == {"scopes": 1}
+
+
+@pytest.fixture
+def probe_extension(tmp_path: Path) -> Iterator[Path]:
+    """A tiny extension package on sys.path, whose source a test can break."""
+    package = tmp_path / "nexus_probe_ext"
+    package.mkdir()
+    (package / "__init__.py").write_text(PROBE_SOURCE.format(answer="first"))
+    sys.path.insert(0, str(tmp_path))
+    yield package
+    sys.path.remove(str(tmp_path))
+    for name in [n for n in sys.modules if n.startswith("nexus_probe_ext")]:
+        del sys.modules[name]
+
+
+PROBE_SOURCE = textwrap.dedent(
+    """
+    from discord.ext import commands
+
+    class Probe(commands.Cog):
+        answer = "{answer}"
+
+    async def setup(bot):
+        await bot.add_cog(Probe())
+    """
+)
+
+
+async def test_reload_swaps_in_new_code(
+    nexus: NexusBot, sandbox: SandboxServer, world: World, probe_extension: Path
+) -> None:
+    await nexus.load_extension("nexus_probe_ext")
+    (probe_extension / "__init__.py").write_text(PROBE_SOURCE.format(answer="second"))
+    choices = await sandbox.autocomplete(
+        "/admin reload", "extension", "probe", user=world.admin, guild=world.guild,
+        channel=world.general,
+    )  # fmt: skip
+    assert [choice["value"] for choice in choices] == ["nexus_probe_ext"]
+    reply = await as_admin(sandbox, world, "/admin reload", extension="nexus_probe_ext")
+    assert "Reloaded `nexus_probe_ext`." in reply.text
+    assert nexus.get_cog("Probe").answer == "second"  # type: ignore[union-attr]
+    [entry] = await audit_rows(nexus, "admin.reload")
+    assert entry.details == {"ok": True}
+
+
+async def test_a_failed_reload_keeps_the_old_version_and_shows_the_error(
+    nexus: NexusBot, sandbox: SandboxServer, world: World, probe_extension: Path
+) -> None:
+    await nexus.load_extension("nexus_probe_ext")
+    (probe_extension / "__init__.py").write_text("def setup(:\n")
+    reply = await as_admin(sandbox, world, "/admin reload", extension="nexus_probe_ext")
+    assert reply.ephemeral
+    assert "failed; the previous version is still running" in reply.text
+    assert "SyntaxError" in reply.text
+    assert "nexus_probe_ext" in nexus.extensions
+    assert nexus.get_cog("Probe").answer == "first"  # type: ignore[union-attr]
+    [entry] = await audit_rows(nexus, "admin.reload")
+    assert entry.details["ok"] is False
+
+
+async def test_reloading_an_unknown_extension_is_refused(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    before = await dump_database(nexus)
+    reply = await as_admin(sandbox, world, "/admin reload", extension="cogs.nothing")
+    assert "No extension called `cogs.nothing` is loaded" in reply.text
+    assert "`cogs.admin`" in reply.text
+    assert await dump_database(nexus) == before
+
+
+async def test_admin_reloads_itself_and_keeps_working(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    reply = await as_admin(sandbox, world, "/admin reload", extension="cogs.admin")
+    assert "Reloaded `cogs.admin`." in reply.text
+    shown = await as_admin(sandbox, world, "/admin config show")
+    assert "Nexus settings" in shown.text
+
+
+# ---- python -m bot check -----------------------------------------------------------------------
+
+
+async def check_output(
+    make_settings: Any, sandbox: SandboxServer, capsys: pytest.CaptureFixture[str], **overrides: Any
+) -> tuple[int, str]:
+    settings = make_settings(
+        discord_token=overrides.pop("token", sandbox.bot_token),
+        discord={"api_url": sandbox.api_url, "gateway_url": sandbox.gateway_url},
+    )
+    code = await run_check(settings)
+    return code, capsys.readouterr().out
+
+
+async def test_check_passes_when_everything_is_in_place(
+    nexus: NexusBot, sandbox: SandboxServer, world: World, make_settings: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    code, out = await check_output(make_settings, sandbox, capsys)
+    assert code == 0, out
+    assert f"OK    ProDev Nexus ({world.guild.id})" in out
+    assert "1 of 1 configured server(s) in order." in out
+
+
+async def test_check_reports_missing_channels_roles_and_permissions(
+    nexus: NexusBot, sandbox: SandboxServer, world: World, make_settings: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    world.guild.delete_channel(world.pairing)
+    world.feedback.set_permissions(world.guild.bot_role, deny=SEND_MESSAGES)
+    del world.guild.roles[world.triager_role.id]
+    code, out = await check_output(make_settings, sandbox, capsys)
+    assert code == 1
+    assert f"FAIL  ProDev Nexus ({world.guild.id})" in out
+    assert f"channels.pairing: channel {world.pairing.id} no longer exists" in out
+    assert "channels.feedback: in #feedback the bot lacks Send Messages, Embed Links" in out
+    assert f"roles.triager: role {world.triager_role.id} no longer exists" in out
+    assert "channels.snippets" not in out
+
+
+async def test_check_explains_a_bad_token(
+    nexus: NexusBot, sandbox: SandboxServer, make_settings: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    code, out = await check_output(make_settings, sandbox, capsys, token="not-a-token")
+    assert code == 1
+    assert "Discord refused the token" in out
+
+
+async def test_stop_helper_is_importable() -> None:
+    # stop_bot is part of the fixtures' public surface used by restart tests elsewhere.
+    assert callable(stop_bot)
