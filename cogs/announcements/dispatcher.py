@@ -418,32 +418,33 @@ class Dispatcher:
             return {}
         claimed: dict[int, int] = {}
         table = OCCURRENCES
+        values = [
+            {
+                "guild_id": rows[plan.announcement_id].guild_id,
+                "announcement_id": plan.announcement_id,
+                "scheduled_for": plan.scheduled_for,
+                "claimed_at": now,
+                "claimed_by": self.claimer,
+                "status": OccurrenceStatus.CLAIMED
+                if plan.action is Action.POST
+                else OccurrenceStatus.SKIPPED,
+                "delayed": plan.delayed,
+                "manual": False,
+            }
+            for plan in plans
+        ]
+        # One statement, many parameter sets: SQLAlchemy batches them into multi-row INSERTs
+        # ("insertmanyvalues") compiled once, and RETURNING names the rows that were inserted.
+        statement = (
+            _insert_ignoring_duplicates(self._dialect)
+            .on_conflict_do_nothing(index_elements=["announcement_id", "scheduled_for"])
+            .returning(table.c.announcement_id, table.c.id)
+        )
         async with self._sessions.begin() as session:
             connection = await session.connection()
-            for chunk in _chunks(plans):
-                values = [
-                    {
-                        "guild_id": rows[plan.announcement_id].guild_id,
-                        "announcement_id": plan.announcement_id,
-                        "scheduled_for": plan.scheduled_for,
-                        "claimed_at": now,
-                        "claimed_by": self.claimer,
-                        "status": OccurrenceStatus.CLAIMED
-                        if plan.action is Action.POST
-                        else OccurrenceStatus.SKIPPED,
-                        "delayed": plan.delayed,
-                        "manual": False,
-                    }
-                    for plan in chunk
-                ]
-                statement = (
-                    _insert_ignoring_duplicates(self._dialect)
-                    .values(values)
-                    .on_conflict_do_nothing(index_elements=["announcement_id", "scheduled_for"])
-                    .returning(table.c.announcement_id, table.c.id)
-                )
-                for announcement_id, occurrence_id in (await connection.execute(statement)).all():
-                    claimed[int(announcement_id)] = int(occurrence_id)
+            result = await connection.execute(statement, values)
+            for announcement_id, occurrence_id in result.all():
+                claimed[int(announcement_id)] = int(occurrence_id)
             advances = [
                 {
                     "b_id": plan.announcement_id,

@@ -350,19 +350,9 @@ class Recurrence:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
     def _next_cron(self, after: datetime) -> datetime | None:
-        trigger = _cron_trigger(self.repeat.cron or "", self.tz.key)
-        # In UTC: adding to a local time would drop its `fold` and find the same time again.
-        moment = after.astimezone(UTC)
-        for _ in range(1000):  # the repeated hour holds at most 60 minute-times
-            found: datetime | None = trigger.get_next_fire_time(
-                None, moment + timedelta(microseconds=1)
-            )
-            if found is None:
-                return None
-            if not _is_repeated_wall_time(found, self.tz):
-                return found.astimezone(UTC)
-            moment = found.astimezone(UTC)
-        return None  # pragma: no cover - an expression that only matches repeated times
+        # Depends only on (expression, zone, instant): announcements sharing a schedule (many
+        # guilds at 09:00 sharp) compute it once. APScheduler takes ~0.3 ms per call.
+        return _next_cron_cached(self.repeat.cron or "", self.tz.key, after.astimezone(UTC))
 
     def upcoming(self, start: datetime | None, count: int) -> list[datetime]:
         """`start` (the stored next run) and the runs after it: `count` in all at most."""
@@ -384,6 +374,23 @@ class Recurrence:
                 return latest
             latest = following
         return latest  # pragma: no cover - bounded by the caller's grace window
+
+
+@lru_cache(maxsize=8192)
+def _next_cron_cached(expression: str, zone: str, after: datetime) -> datetime | None:
+    tz = ZoneInfo(zone)
+    trigger = _cron_trigger(expression, zone)
+    moment = after  # UTC: adding to a local time would drop its `fold`, finding it again
+    for _ in range(1000):  # the repeated hour holds at most 60 minute-times
+        found: datetime | None = trigger.get_next_fire_time(
+            None, moment + timedelta(microseconds=1)
+        )
+        if found is None:
+            return None
+        if not _is_repeated_wall_time(found, tz):
+            return found.astimezone(UTC)
+        moment = found.astimezone(UTC)
+    return None  # pragma: no cover - an expression that only matches repeated times
 
 
 def recurrence_of(repeat: str, cron: str | None, timezone: str, anchor_local: str) -> Recurrence:
