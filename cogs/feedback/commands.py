@@ -248,7 +248,10 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         link = jump_url(item)
         if link is not None:
             lines[0] += f" It's posted here: {link}"
-            lines.append("Discuss it in its thread; you'll be mentioned when its status changes.")
+            lines.append(
+                "Discuss it in its thread; you'll be mentioned when its status changes. "
+                f"While it is open you can withdraw it from `/feedback show {item.ref}`."
+            )
         if item.in_spec is False:
             lines.append(
                 f"⚠️ `{item.endpoint}` is not in any registered API spec, so it is marked "
@@ -258,10 +261,12 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         await interaction.followup.send("\n".join(lines), ephemeral=True)
 
     async def add_details(
-        self, interaction: discord.Interaction, number: int, draft: Draft
+        self, interaction: discord.Interaction, number: int, prompt: DuplicatePrompt
     ) -> None:
         """The "Add my details to FB-N" button."""
+        draft = prompt.draft
         plus = await self.service.add_details(draft.guild_id, number, draft)
+        await prompt.finish(interaction)
         outcome = await self.publisher.apply_plus_one(plus)
         if plus.counted:
             text = f"Added your details to **{plus.item.ref}** — that's +{plus.item.plus_ones}."

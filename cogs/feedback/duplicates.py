@@ -58,30 +58,66 @@ def _sorted_words(processed: str) -> str:
 
 @dataclass(slots=True)
 class GuildOpenIndex:
-    """One guild's open items, pre-processed for matching."""
+    """One guild's open items, pre-processed for matching, updated in place as items change.
+
+    Closing an item leaves a tombstone (its position is skipped) instead of shifting the lists;
+    the service rebuilds the index from the database once tombstones pile up.
+    """
 
     items: list[OpenItem]
     loaded_at: float = field(default_factory=time.monotonic)
     processed: list[str] = field(default_factory=list)
     sorted_titles: list[str] = field(default_factory=list)
     by_shape: dict[str, list[int]] = field(default_factory=dict)
+    positions: dict[int, int] = field(default_factory=dict)  # item id → position
+    closed: set[int] = field(default_factory=set)  # positions of items no longer open
 
     def __post_init__(self) -> None:
-        self.processed = [utils.default_process(item.title) for item in self.items]
-        self.sorted_titles = [_sorted_words(title) for title in self.processed]
-        for position, item in enumerate(self.items):
-            self.by_shape.setdefault(path_shape(item.path), []).append(position)
+        items, self.items = self.items, []
+        for item in items:
+            self.add(item)
+
+    def add(self, item: OpenItem) -> None:
+        if item.id in self.positions:
+            return
+        position = len(self.items)
+        self.items.append(item)
+        processed = utils.default_process(item.title)
+        self.processed.append(processed)
+        self.sorted_titles.append(_sorted_words(processed))
+        self.by_shape.setdefault(path_shape(item.path), []).append(position)
+        self.positions[item.id] = position
+
+    def remove(self, item_id: int) -> None:
+        position = self.positions.pop(item_id, None)
+        if position is not None:
+            self.closed.add(position)
+            # An empty title never matches anything, so the C passes skip it cheaply.
+            self.processed[position] = ""
+            self.sorted_titles[position] = ""
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return len(self.closed) > 1000 and len(self.closed) * 4 > len(self.items)
+
+    @property
+    def open_count(self) -> int:
+        return len(self.positions)
 
     def find(
         self, method: str, path: str, title: str, *, limit: int = MAX_SUGGESTIONS
     ) -> list[DuplicateCandidate]:
         query = utils.default_process(title)
-        if not query or not self.items:
+        if not query or not self.positions:
             return []
         scores: dict[int, float] = {}
         same_path = self.by_shape.get(path_shape(path), [])
         if same_path:
-            titles = {position: self.processed[position] for position in same_path}
+            titles = {
+                position: self.processed[position]
+                for position in same_path
+                if position not in self.closed
+            }
             for _, score, position in process.extract(
                 query,
                 titles,
@@ -102,6 +138,8 @@ class GuildOpenIndex:
             score_cutoff=TITLE_ONLY_CUTOFF,
             limit=limit * 4,
         ):
+            if position in self.closed:
+                continue
             best = max(score, fuzz.token_set_ratio(query, self.processed[position]))
             scores[position] = max(scores.get(position, 0.0), best)
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], -self.items[pair[0]].number))

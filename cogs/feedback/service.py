@@ -69,6 +69,8 @@ NOTE_MAX = 500
 SPEC_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}")
 PAGE_SIZE = 10
 CACHE_SECONDS = 60.0
+# Other processes' changes reach this process's duplicate index when it is rebuilt.
+INDEX_SECONDS = 300.0
 AUTOCOMPLETE_LIMIT = 25
 _ID_TEXT = re.compile(r"\s*(?:fb)?\s*[-#]?\s*(\d{1,9})\s*", re.IGNORECASE)
 
@@ -328,7 +330,8 @@ class FeedbackService:
     async def open_index(self, guild_id: int) -> GuildOpenIndex:
         """The guild's open items for matching, cached; rebuilt after a change or a minute."""
         index = self._open_indexes.get(guild_id)
-        if index is not None and time.monotonic() - index.loaded_at < CACHE_SECONDS:
+        fresh = index is not None and time.monotonic() - index.loaded_at < INDEX_SECONDS
+        if index is not None and fresh and not index.needs_rebuild:
             return index
         query = select(
             FeedbackItem.id,
@@ -343,8 +346,15 @@ class FeedbackService:
         self._open_indexes[guild_id] = index
         return index
 
-    def _items_changed(self, guild_id: int) -> None:
-        self._open_indexes.pop(guild_id, None)
+    def _track_open(self, item: ItemView | FeedbackItem) -> None:
+        """Keep the cached open-item index in step with a change made by this process."""
+        index = self._open_indexes.get(item.guild_id)
+        if index is None:
+            return
+        if item.status in ACTIVE_STATUSES:
+            index.add(OpenItem(item.id, item.number, item.method, item.path, item.title))
+        else:
+            index.remove(item.id)
 
     async def create(self, draft: Draft) -> ItemView:
         in_spec = await self.is_in_spec(draft.guild_id, draft.endpoint)
@@ -371,9 +381,10 @@ class FeedbackService:
             session.add(item)
             await session.flush()
             self._history(session, item, draft.reporter_id, "created", to_value="open", at=now)
-        self._items_changed(draft.guild_id)
+        view = _view(item, None)
+        self._track_open(view)
         self._spec_caches.pop(draft.guild_id, None)  # its endpoint joins the autocomplete
-        return _view(item, None)
+        return view
 
     async def _next_number(self, session: AsyncSession, guild_id: int) -> int:
         """Hand out the guild's next number atomically (an upsert on the counter row)."""
@@ -629,7 +640,7 @@ class FeedbackService:
                 session=session,
             )
             view = _view(item, target.number if target is not None else None)
-        self._items_changed(guild_id)
+        self._track_open(view)
         return StatusChange(view, actor_id, old_status, new_status, note)
 
     async def _duplicate_target(
@@ -665,7 +676,7 @@ class FeedbackService:
                 session, item, user_id, "withdrawn", from_value="open", to_value="withdrawn"
             )
             view = _view(item, None)
-        self._items_changed(guild_id)
+        self._track_open(view)
         return StatusChange(view, user_id, "open", "withdrawn", None)
 
     async def assign(

@@ -32,7 +32,7 @@ class FeedbackActions(Protocol):
     async def create_and_post(self, interaction: discord.Interaction, draft: Draft) -> None: ...
 
     async def add_details(
-        self, interaction: discord.Interaction, number: int, draft: Draft
+        self, interaction: discord.Interaction, number: int, prompt: DuplicatePrompt
     ) -> None: ...
 
     async def withdraw(self, interaction: discord.Interaction, number: int) -> None: ...
@@ -200,8 +200,9 @@ class _AddToButton(discord.ui.Button[DuplicatePrompt]):
         if view is None:
             return
         await ensure_not_blocked(interaction, FEATURE)
-        await view.finish(interaction)
-        await view.actions.add_details(interaction, self.number, view.draft)
+        # The prompt is closed by the action once the +1 is stored: if the item closed in the
+        # meantime, the buttons stay usable for "Create anyway".
+        await view.actions.add_details(interaction, self.number, view)
 
 
 class _CreateAnywayButton(discord.ui.Button[DuplicatePrompt]):

@@ -278,6 +278,19 @@ async def test_create_anyway_logs_a_separate_item(
     assert len(world.feedback.threads) == 2
 
 
+async def test_adding_to_an_item_closed_meanwhile_leaves_create_anyway(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    prompt = await log(sandbox, world, user=world.bob, title="500 when listing jobs")
+    await triage(sandbox, world, id="FB-1", status="resolved")
+    refused = await prompt.click("Add my details to FB-1", user=world.bob)
+    assert "closed" in refused.text and "Create anyway" in refused.text
+    assert (await item(nexus, 1)).plus_ones == 0
+    done = await prompt.click("Create anyway", user=world.bob)
+    assert "Logged **FB-2**" in done.text
+
+
 async def test_only_the_reporter_can_answer_the_duplicate_prompt(
     sandbox: SandboxServer, world: World, nexus: NexusBot
 ) -> None:

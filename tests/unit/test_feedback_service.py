@@ -216,6 +216,11 @@ async def test_duplicate_check_sees_only_open_items(service: FeedbackService) ->
     assert [c.number for c in await service.find_duplicates(draft)] == [number]
     await service.change_status(GUILD, number, TRIAGER, "resolved")
     assert await service.find_duplicates(draft) == []
+    # The cached index follows changes in place: a reopened item and a new one are found.
+    await service.change_status(GUILD, number, TRIAGER, "open")
+    newer = await log(service, "Listing jobs gives a 500")
+    found = {c.number for c in await service.find_duplicates(draft)}
+    assert found == {number, newer}
 
 
 async def test_list_filters_and_keyset_pages(service: FeedbackService, clock: FrozenClock) -> None:
