@@ -1,19 +1,98 @@
-"""Fixtures shared by unit and end-to-end tests: settings and a real, migrated database file."""
+"""Fixtures shared by unit and end-to-end tests: settings and a real, migrated database.
+
+The backend is SQLite (a file per test) unless NEXUS_TEST_BACKEND=postgresql, in which case
+each test gets its own PostgreSQL database, cloned from a migrated template, on the server
+named by NEXUS_TEST_POSTGRES (scripts/with-postgres starts a private one).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
-from bot.config import Settings, load_settings
+from bot.config import DatabaseSettings, Settings, load_settings
 from bot.db import Database
+
+BACKEND = os.environ.get("NEXUS_TEST_BACKEND", "sqlite")
+POSTGRES_SERVER = os.environ.get("NEXUS_TEST_POSTGRES")
+TEMPLATE = "nexus_test_template"
+R = TypeVar("R")
+
+
+def run_in_own_loop(coroutine: Coroutine[Any, Any, R]) -> R:
+    """Run a coroutine to completion on a fresh loop in a worker thread (safe from any context)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def postgres_url(database: str) -> str:
+    if POSTGRES_SERVER is None:
+        raise RuntimeError("NEXUS_TEST_POSTGRES is not set")
+    return POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{database}"
+
+
+async def postgres_admin(*statements: str) -> None:
+    import asyncpg
+
+    dsn = postgres_url("postgres").replace("postgresql+asyncpg", "postgresql")
+    connection = await asyncpg.connect(dsn)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def build_postgres_template() -> None:
+    await postgres_admin(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+    await postgres_admin(f'CREATE DATABASE "{TEMPLATE}"')
+    database = Database(DatabaseSettings(url=postgres_url(TEMPLATE)))
+    try:
+        await database.upgrade()
+    finally:
+        await database.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if BACKEND == "postgresql" and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="tests a SQLite-only behaviour"))
+        if item.get_closest_marker("postgres") and POSTGRES_SERVER is None:
+            why = os.environ.get(
+                "NEXUS_TEST_POSTGRES_UNAVAILABLE", "NEXUS_TEST_POSTGRES is not set"
+            )
+            item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL: {why}"))
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[None]:
+    run_in_own_loop(build_postgres_template())
+    yield
+    run_in_own_loop(postgres_admin(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)'))
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty-of-rows database for one test, on the backend under test."""
+    if BACKEND != "postgresql":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"
+        return
+    request.getfixturevalue("postgres_template")
+    name = f"nexus_test_{uuid.uuid4().hex[:16]}"
+    run_in_own_loop(postgres_admin(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"'))
+    yield postgres_url(name)
+    run_in_own_loop(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Any:
     """Build Settings for a test: a database file under tmp_path, no web server, fast reconnects.
 
     Environment variables of the developer's shell must not leak into tests.
@@ -25,7 +104,7 @@ def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     def build(**overrides: Any) -> Settings:
         base: dict[str, Any] = {
-            "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"},
+            "database": {"url": database_url},
             "web": {"enabled": False},
             "discord": {"guild_ready_timeout": 0.05, "reidentify_delay": 0.05},
             "pairing": {"use_process_pool": False},

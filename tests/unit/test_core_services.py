@@ -22,6 +22,7 @@ from bot.scheduler import claim_occurrence, finish_occurrence
 GUILD = 111_222_333_444_555_666
 
 
+@pytest.mark.sqlite_only
 async def test_sqlite_runs_in_wal_with_foreign_keys(database: Database) -> None:
     async with database.engine.connect() as connection:
         assert (await connection.scalar(text("PRAGMA journal_mode"))) == "wal"
