@@ -1,0 +1,309 @@
+"""PairingService on a real SQLite file: profiles, input parsing, rounds, history and the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FrozenClock
+from bot.db import Database
+from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairRound
+from cogs.pairing.schedule import crontab_trigger, crontab_weekdays
+from cogs.pairing.service import (
+    PairingError,
+    PairingService,
+    PlannedGroup,
+    QueueMatch,
+    QueueWait,
+    parse_topics,
+    parse_until,
+    reminder_time,
+    resolve_timezone,
+    round_seed,
+    suggest_timezones,
+    timezone_choices,
+)
+
+GUILD = 42
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+async def inline(func: Callable[..., Any], *args: Any) -> Any:
+    return func(*args)
+
+
+async def everyone(_: int) -> bool:
+    return True
+
+
+async def first_topic(group: PlannedGroup) -> str:
+    return group.shared_topics[0] if group.shared_topics else "anything"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+def service(database: Database, clock: FrozenClock) -> PairingService:
+    return PairingService(database.sessions, clock, inline)
+
+
+async def join(service: PairingService, user_id: int, **options: Any) -> None:
+    options.setdefault("level", "intermediate")
+    options.setdefault("timezone", "Europe/Berlin")
+    options.setdefault("track", None)
+    options.setdefault("topics", None)
+    await service.join(GUILD, user_id, **options)
+
+
+async def run(service: PairingService, clock: FrozenClock) -> Any:
+    clock.advance(timedelta(days=7))
+    return await service.run_round(
+        GUILD,
+        everyone,
+        scheduled_for=clock.now(),
+        trigger="manual",
+        started_by=None,
+        next_round_at=clock.now() + timedelta(days=7),
+        topic_for=first_topic,
+    )
+
+
+# ---- parsing ---------------------------------------------------------------------------------
+
+
+def test_time_zones_match_case_insensitively_and_suggest_close_names() -> None:
+    assert resolve_timezone("europe/berlin") == "Europe/Berlin"
+    assert resolve_timezone("America/New York") == "America/New_York"
+    assert "Europe/Berlin" in suggest_timezones("Berlin")
+    assert "Asia/Tokyo" in suggest_timezones("Asia/Tokio")
+    with pytest.raises(PairingError, match="Did you mean `Europe/Paris`"):
+        resolve_timezone("Europe/Pariss")
+    with pytest.raises(PairingError, match="not a time zone"):
+        resolve_timezone("`@everyone`")
+
+
+def test_time_zone_autocomplete_prefers_prefixes_and_cities() -> None:
+    assert timezone_choices("europe/ber")[0] == "Europe/Berlin"
+    assert "America/New_York" in timezone_choices("new y")
+    assert len(timezone_choices("")) == 25
+
+
+def test_topics_are_normalised_deduplicated_and_bounded() -> None:
+    assert parse_topics(" Python,  SQL ,python,, React  Native ") == (
+        "python",
+        "sql",
+        "react native",
+    )
+    with pytest.raises(PairingError, match="at most 5"):
+        parse_topics("a,b,c,d,e,f")
+    with pytest.raises(PairingError, match="32 characters"):
+        parse_topics("x" * 33)
+
+
+def test_pause_dates_accept_phrases_and_refuse_the_past() -> None:
+    assert parse_until("in 2 weeks", "UTC", NOW) == NOW + timedelta(weeks=2)
+    assert parse_until("2026-12-24", "Europe/Berlin", NOW) == datetime(
+        2026, 12, 23, 23, 0, tzinfo=UTC
+    )
+    with pytest.raises(PairingError, match="in the past"):
+        parse_until("2020-01-01", "UTC", NOW)
+    with pytest.raises(PairingError, match="couldn't read"):
+        parse_until("whenever", "UTC", NOW)
+    with pytest.raises(PairingError, match="at most a year"):
+        parse_until("in 3 years", "UTC", NOW)
+
+
+def test_crontab_weekday_numbers_mean_what_they_mean_in_crontab() -> None:
+    assert crontab_weekdays("1") == "mon"
+    assert crontab_weekdays("0,7") == "sun"
+    assert crontab_weekdays("1-5") == "mon,tue,wed,thu,fri"
+    assert crontab_weekdays("mon-fri") == "mon-fri"
+    monday = crontab_trigger("0 9 * * 1", "Europe/Berlin").get_next_fire_time(None, NOW)
+    assert monday == datetime(2026, 11, 30, 9, 0, tzinfo=monday.tzinfo)
+    assert monday.astimezone(UTC) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def test_reminders_come_two_days_before_the_next_round_or_halfway() -> None:
+    assert reminder_time(NOW, NOW + timedelta(days=7)) == NOW + timedelta(days=5)
+    assert reminder_time(NOW, NOW + timedelta(days=1)) == NOW + timedelta(hours=12)
+    assert reminder_time(NOW, None) is None
+
+
+def test_round_seeds_are_derived_and_stable() -> None:
+    assert round_seed(GUILD, 3) == round_seed(GUILD, 3)
+    assert round_seed(GUILD, 3) != round_seed(GUILD, 4)
+
+
+# ---- profiles --------------------------------------------------------------------------------
+
+
+async def test_join_twice_updates_the_profile_and_keeps_topics_unless_given(
+    service: PairingService, database: Database
+) -> None:
+    await join(service, 1, topics="go, sql")
+    await join(service, 1, level="advanced", timezone="asia/tokyo")
+    async with database.sessions() as session:
+        [row] = (await session.scalars(select(PairProfile))).all()
+    assert (row.level, row.timezone, row.topics) == ("advanced", "Asia/Tokyo", ["go", "sql"])
+
+
+async def test_leave_then_commands_ask_to_join_again(service: PairingService) -> None:
+    await join(service, 1)
+    await service.leave(GUILD, 1)
+    with pytest.raises(PairingError, match="/pair join"):
+        await service.status(GUILD, 1)
+    with pytest.raises(PairingError, match="/pair join"):
+        await service.pause(GUILD, 1, "in 2 weeks")
+
+
+# ---- rounds ----------------------------------------------------------------------------------
+
+
+async def test_rounds_store_their_figures_and_avoid_recent_partners(
+    service: PairingService, database: Database, clock: FrozenClock
+) -> None:
+    for user_id in range(1, 7):
+        await join(service, user_id)
+    seen: set[tuple[int, ...]] = set()
+    for number in range(1, 5):
+        summary = await run(service, clock)
+        pairs = {group.members for group in summary.groups}
+        assert not pairs & seen, "no repeat within 4 rounds while a fresh matching exists"
+        seen |= pairs
+        assert summary.number == number
+        assert (summary.pairs, summary.trios, summary.repeats) == (3, 0, 0)
+        assert summary.distinct_partners_min == number
+    async with database.sessions() as session:
+        rounds = (await session.scalars(select(PairRound).order_by(PairRound.number))).all()
+    assert [r.seed for r in rounds] == [round_seed(GUILD, n) for n in range(1, 5)]
+
+
+async def test_met_rate_of_the_previous_round_is_stored(
+    service: PairingService, database: Database, clock: FrozenClock
+) -> None:
+    for user_id in range(1, 5):
+        await join(service, user_id)
+    first = await run(service, clock)
+    await service.answer(first.groups[0].id, first.groups[0].members[0], "met")
+    second = await run(service, clock)
+    assert first.previous_met_rate is None
+    assert second.previous_met_rate == 0.5
+
+
+async def test_preview_is_what_the_run_then_does(
+    service: PairingService, clock: FrozenClock
+) -> None:
+    for user_id in range(1, 10):
+        await join(service, user_id, topics="rust" if user_id % 2 else "css")
+    preview = await service.preview_round(GUILD, everyone)
+    summary = await service.run_round(
+        GUILD,
+        everyone,
+        scheduled_for=clock.now(),
+        trigger="manual",
+        started_by=None,
+        next_round_at=None,
+        topic_for=first_topic,
+    )
+    assert [g.members for g in preview.groups] == [g.members for g in summary.groups]
+    assert preview.seed == summary.seed
+
+
+async def test_paused_and_ineligible_members_are_left_out(
+    service: PairingService, clock: FrozenClock
+) -> None:
+    for user_id in range(1, 6):
+        await join(service, user_id)
+    await service.pause(GUILD, 5, "in 2 weeks")
+
+    async def not_four(user_id: int) -> bool:
+        return user_id != 4
+
+    preview = await service.preview_round(GUILD, not_four)
+    assert sorted(m for g in preview.groups for m in g.members) == [1, 2, 3]
+
+
+async def test_a_round_needs_two_people(service: PairingService, database: Database) -> None:
+    await join(service, 1)
+    with pytest.raises(PairingError, match="needs at least two"):
+        await service.preview_round(GUILD, everyone)
+
+
+async def test_answers_only_from_members(service: PairingService, clock: FrozenClock) -> None:
+    for user_id in (1, 2):
+        await join(service, user_id)
+    summary = await run(service, clock)
+    group_id = summary.groups[0].id
+    with pytest.raises(PairingError, match="Only the members"):
+        await service.answer(group_id, 99, "met")
+    assert (await service.answer(group_id, 1, "met")).changed
+    assert not (await service.answer(group_id, 2, "met")).changed
+
+
+async def test_history_pages_newest_first_by_keyset(
+    service: PairingService, clock: FrozenClock
+) -> None:
+    for user_id in (1, 2):
+        await join(service, user_id)
+    for _ in range(5):
+        await run(service, clock)
+    first = await service.history(GUILD, 1, limit=2)
+    assert [e.round_number for e in first.entries] == [5, 4]
+    second = await service.history(GUILD, 1, before_id=first.next_before_id, limit=2)
+    assert [e.round_number for e in second.entries] == [3, 2]
+    last = await service.history(GUILD, 1, before_id=second.next_before_id, limit=2)
+    assert [e.round_number for e in last.entries] == [1]
+    assert last.next_before_id is None
+    assert all(e.partners == (2,) for e in first.entries + second.entries + last.entries)
+
+
+# ---- queue -----------------------------------------------------------------------------------
+
+
+async def test_queue_matches_compatible_people_and_skips_distant_levels(
+    service: PairingService, database: Database, clock: FrozenClock
+) -> None:
+    await join(service, 1, level="beginner")
+    await join(service, 2, level="advanced")
+    await join(service, 3, level="intermediate")
+    assert isinstance(await service.queue_join(GUILD, 1, None, 7, everyone), QueueWait)
+    assert isinstance(await service.queue_join(GUILD, 2, None, 7, everyone), QueueWait)
+    matched = await service.queue_join(GUILD, 3, "sql", 7, everyone)
+    assert isinstance(matched, QueueMatch)
+    # 3 is adjacent to both; 1 arrived first.
+    assert matched.group.members == (1, 3)
+    assert matched.group.topic == "sql"
+    clock.advance(timedelta(minutes=16))
+    expired = await service.expire_queue()
+    assert [(e.user_id, e.channel_id) for e in expired] == [(2, 7)]
+    async with database.sessions() as session:
+        groups = (await session.scalars(select(PairGroup))).all()
+        members = (await session.scalars(select(PairMember))).all()
+    assert [g.round_id for g in groups] == [None]
+    assert sorted(m.user_id for m in members) == [1, 3]
+
+
+async def test_forget_and_stats(service: PairingService, clock: FrozenClock) -> None:
+    for user_id in (1, 2, 3):
+        await join(service, user_id)
+    await run(service, clock)
+    assert await service.forget(GUILD, 3) == {
+        "pair profiles deleted": 1,
+        "pairing history entries deleted": 1,
+    }
+    assert await service.stats(GUILD) == {
+        "pairing members": 2,
+        "pairing rounds": 1,
+        "pairings": 1,
+    }
+    assert await service.forget(GUILD, 3) == {
+        "pair profiles deleted": 0,
+        "pairing history entries deleted": 0,
+    }
