@@ -655,8 +655,9 @@ def best_partner(
     pool = Pool((person, *candidates), history, seed)
     me = np.full(len(candidates), pool.index[person.user_id], dtype=np.int64)
     them = np.array([pool.index[c.user_id] for c in candidates], dtype=np.int64)
-    weights = pool.weights(me, them)
-    best = int(np.argmax(weights))  # first maximum: the earliest arrival among equals
+    # No seeded tie-breaker here: among equally good partners the earliest arrival wins.
+    weights = pool.weights(me, them) - pool.jitter(me, them)
+    best = int(np.argmax(weights))
     return candidates[best]
 
 
