@@ -20,10 +20,12 @@ from bot.clock import FrozenClock
 from bot.guild_settings import SPECS
 from bot.hooks import FeatureHooks, ForgetRequest
 from bot.models import AuditEntry, FeatureBlock, GuildSetting, OccurrenceClaim
+from bot.permissions import FEATURES, Tier, command_tier
 from bot.sandbox import SandboxServer
 from cogs.admin.models import PendingForget
 from cogs.admin.service import EXPORT_SCHEMA, guild_tables, json_safe
-from tests.e2e.conftest import StartBot, World, stop_bot
+from tests.e2e.conftest import StartBot, World
+from tests.e2e.test_permissions_walk import context_menus, invoke_as, slash_commands
 
 SEND_MESSAGES = 1 << 11
 ATTACH_FILES = 1 << 15
@@ -594,6 +596,41 @@ async def test_block_and_unblock_a_member_with_audit(
     ]
 
 
+def feature_of(bot: NexusBot, command: Any) -> str | None:
+    """The feature a command belongs to: its cog's `feature`, or, for a context menu (not a cog
+    method), the feature of the cog defined in the same package."""
+    cog = getattr(command, "binding", None)
+    if cog is None:
+        package = command.callback.__module__.rsplit(".", 1)[0]
+        cog = next(
+            (c for c in bot.cogs.values() if type(c).__module__.startswith(package + ".")), None
+        )
+    feature = getattr(cog, "feature", None)
+    return feature if feature in FEATURES else None
+
+
+async def test_a_blocked_member_is_told_so_by_every_command_of_that_feature_only(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    walked = [
+        (command, feature_of(nexus, command))
+        for command in [*slash_commands(nexus), *context_menus(nexus)]
+        if command_tier(command) is Tier.MEMBER
+    ]
+    features = sorted({feature for _, feature in walked if feature})
+    assert features, "no feature cog is loaded"
+    for feature in features:
+        await as_admin(sandbox, world, "/admin block", user=world.alice, feature=feature)
+        message = f"A moderator has blocked you from using {feature} in this server."
+        for command, owner in walked:
+            if owner is None:
+                continue
+            reply = await invoke_as(sandbox, world, command, world.alice)
+            told = reply.ephemeral and reply.text.strip() == message
+            assert told == (owner == feature), (command.name, owner, reply.text[:100])
+        await as_admin(sandbox, world, "/admin unblock", user=world.alice, feature=feature)
+
+
 # ---- /admin sync, /admin reload ------------------------------------------------------------------
 
 
@@ -730,8 +767,3 @@ async def test_check_explains_a_bad_token(
     code, out = await check_output(make_settings, sandbox, capsys, token="not-a-token")
     assert code == 1
     assert "Discord refused the token" in out
-
-
-async def test_stop_helper_is_importable() -> None:
-    # stop_bot is part of the fixtures' public surface used by restart tests elsewhere.
-    assert callable(stop_bot)
