@@ -763,7 +763,7 @@ class FeedbackService:
             raise FeedbackError(
                 f"A spec called `{name}` is already registered; refresh or remove it first."
             ) from None
-        self._spec_caches.pop(guild_id, None)
+        await self._specs_changed(guild_id)
         return _spec_view(spec, len(parsed.operations))
 
     async def ensure_spec_name_free(self, guild_id: int, name: str) -> str:
@@ -838,7 +838,7 @@ class FeedbackService:
                 {"url": spec.url, "operations": len(parsed.operations)},
                 session=session,
             )
-        self._spec_caches.pop(guild_id, None)
+        await self._specs_changed(guild_id)
         return _spec_view(spec, len(parsed.operations)), int(old_count or 0)
 
     async def remove_spec(self, guild_id: int, name: str, actor_id: int) -> SpecView:
@@ -856,7 +856,7 @@ class FeedbackService:
             await self._audit.record(
                 guild_id, actor_id, "feedback.api_remove", name, {"url": spec.url}, session=session
             )
-        self._spec_caches.pop(guild_id, None)
+        await self._specs_changed(guild_id)
         return view
 
     async def list_specs(self, guild_id: int) -> list[SpecView]:
@@ -918,6 +918,37 @@ class FeedbackService:
         cache = _SpecCache(operations, choices, time.monotonic())
         self._spec_caches[guild_id] = cache
         return cache
+
+    async def _specs_changed(self, guild_id: int) -> None:
+        """Re-check every logged endpoint against the guild's specs as they are now.
+
+        Done per distinct endpoint (a guild has hundreds, not its 100,000 items), so the
+        "not in spec" mark stays true after a spec is added, refreshed or removed.
+        """
+        self._spec_caches.pop(guild_id, None)
+        async with self._sessions.begin() as session:
+            endpoints = (
+                await session.execute(
+                    select(FeedbackItem.method, FeedbackItem.path, FeedbackItem.in_spec)
+                    .where(FeedbackItem.guild_id == guild_id)
+                    .distinct()
+                )
+            ).all()
+            checked: dict[tuple[str, str], bool | None] = {}
+            for method, path, in_spec in endpoints:
+                key = (method, path)
+                if key not in checked:
+                    checked[key] = await self.is_in_spec(guild_id, Endpoint(method, path))
+                if checked[key] != in_spec:
+                    await session.execute(
+                        update(FeedbackItem)
+                        .where(
+                            FeedbackItem.guild_id == guild_id,
+                            FeedbackItem.method == method,
+                            FeedbackItem.path == path,
+                        )
+                        .values(in_spec=checked[key])
+                    )
 
     async def is_in_spec(self, guild_id: int, endpoint: Endpoint) -> bool | None:
         """True/False against the registered specs; None when the guild registered none."""

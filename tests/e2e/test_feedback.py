@@ -32,6 +32,7 @@ from tests.e2e.conftest import StartBot, World
 
 SPEC_FILE = Path(__file__).parents[1] / "data" / "feedback_jobs_api.yaml"
 BLUE, GOLD, GREEN = 0x3498DB, 0xF1C40F, 0x2ECC71
+SEND_MESSAGES = 1 << 11
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -227,6 +228,28 @@ async def test_message_menu_prefills_the_form_from_the_message(
         world.alice.id,
     )
     assert str(source.id) in row.details
+
+
+async def test_without_a_feedback_channel_the_item_is_kept_and_the_reporter_told(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await nexus.guild_settings.set(world.guild.id, "channels.feedback", None, actor_id=None)
+    result = await log(sandbox, world)
+    assert "Logged **FB-1**" in result.text and "No feedback channel is set up" in result.text
+    [row] = await items(nexus)
+    assert (row.message_id, row.thread_id) == (None, None)
+
+
+async def test_a_feedback_channel_the_bot_cannot_post_in_is_reported(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    world.feedback.set_permissions(world.guild.bot_role, deny=SEND_MESSAGES)
+    result = await log(sandbox, world)
+    assert "Logged **FB-1**" in result.text
+    assert "I couldn't post it in" in result.text and "missing a permission" in result.text
+    assert (await item(nexus, 1)).message_id is None
+    changed = await triage(sandbox, world, id="FB-1", status="acknowledged")
+    assert "Open → **🟡 Acknowledged**" in changed.text and "couldn't post" in changed.text
 
 
 # ---- duplicates at intake -----------------------------------------------------------------

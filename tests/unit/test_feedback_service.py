@@ -271,8 +271,14 @@ async def test_specs_mark_endpoints_and_feed_autocomplete(
     assert len(await service.endpoint_choices(GUILD, "")) <= 25
     removed = await service.remove_spec(GUILD, "jobs", TRIAGER)
     assert removed.operation_count == 8
+    # Without a spec nothing is "not in spec" any more; adding it back marks them again.
+    assert (await service.get(GUILD, off_spec)).in_spec is None
+    await service.add_spec(GUILD, "jobs", "https://jobs.test/openapi.yaml", parsed, TRIAGER)
+    assert (await service.get(GUILD, off_spec)).in_spec is False
+    assert (await service.get(GUILD, in_spec)).in_spec is True
+    await service.remove_spec(GUILD, "jobs", TRIAGER)
     assert await count(database, FeedbackOperation) == 0
-    assert await count(database, AuditEntry, action="feedback.api_remove") == 1
+    assert await count(database, AuditEntry, action="feedback.api_remove") == 2
 
 
 async def test_forget_anonymises_reporter_assignee_and_history(
