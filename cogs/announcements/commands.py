@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.http import handle_message_parameters
+from discord.utils import MISSING
 
 from bot.errors import UserFacingError
 from bot.hooks import FeatureHooks
@@ -185,19 +187,24 @@ class AnnouncementsCog(FeatureCog):
             delivery.ping_role_id,
             delayed_from=delivery.scheduled_for if delivery.delayed else None,
         )
+        embed = to_embed(rendered)
+        # discord.py's HTTP client directly (same rate limiting as channel.send), without
+        # building a Message object from the reply: 1,000 posts due at once are CPU-bound.
+        params = handle_message_parameters(
+            content=rendered.content,
+            embed=embed if embed is not None else MISSING,
+            allowed_mentions=mentions_for(rendered),
+        )
         try:
-            message = await channel.send(
-                content=rendered.content,
-                embed=to_embed(rendered),  # type: ignore[arg-type]
-                allowed_mentions=mentions_for(rendered),
-            )
+            with params:
+                payload = await self.bot.http.send_message(channel.id, params=params)
         except discord.NotFound:
             return PostResult(None, "the channel no longer exists", permanent=True)
         except discord.Forbidden:
             return PostResult(None, "Discord refused: a permission is missing", permanent=True)
         except discord.HTTPException as error:
             return PostResult(None, f"Discord answered {error.status}")
-        return PostResult(message.id)
+        return PostResult(int(payload["id"]))
 
     async def notify_moderators(self, guild_id: int, text: str) -> None:
         config = await self.bot.guild_settings.get(guild_id)

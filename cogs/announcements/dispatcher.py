@@ -79,6 +79,8 @@ SWEEP_EVERY: Final = timedelta(minutes=1)
 # Rows per statement: well under SQLite's bound-parameter limit.
 CHUNK: Final = 400
 MAX_CONCURRENT_POSTS: Final = 64
+# Claimed per transaction when many fall due together; posting starts after the first chunk.
+PIPELINE_CHUNK: Final = 250
 
 
 @dataclass(frozen=True)
@@ -342,10 +344,20 @@ class Dispatcher:
         return deliveries
 
     async def _process(self, announcement_ids: list[int], now: datetime) -> BatchReport:
-        if not announcement_ids:
-            return BatchReport()
-        deliveries, report = await self._claim(announcement_ids, now)
-        report.merge(await self.deliver(deliveries, now))
+        """Claim in chunks and start posting each chunk as soon as it is claimed.
+
+        The database work runs in aiosqlite's thread while the event loop posts, so a big
+        batch's first posts leave before its last claims are written.
+        """
+        report = BatchReport()
+        posting: list[asyncio.Task[BatchReport]] = []
+        for chunk in _chunks(announcement_ids, PIPELINE_CHUNK):
+            deliveries, claimed = await self._claim(chunk, now)
+            report.merge(claimed)
+            if deliveries:
+                posting.append(asyncio.create_task(self.deliver(deliveries, now)))
+        for done in await asyncio.gather(*posting):
+            report.merge(done)
         return report
 
     # ---- claim ------------------------------------------------------------------------------
