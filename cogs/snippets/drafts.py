@@ -84,7 +84,7 @@ def check_code(code: str, max_bytes: int) -> str:
     size = len(code.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise SnippetInputError(
-            f"The code is {_kb(size)}; snippets can be at most {_kb(max_bytes)}."
+            f"The code is {size:,} bytes; snippets can be at most {_kb(max_bytes)}."
         )
     if "\x00" in code:
         raise SnippetInputError("The code contains NUL characters; that looks like binary data.")
@@ -131,7 +131,7 @@ def build_draft(
 def check_attachment_size(size: int, max_bytes: int, filename: str = "the file") -> None:
     if size > max_bytes:
         raise SnippetInputError(
-            f"`{filename[:64]}` is {_kb(size)}; attachments can be at most {_kb(max_bytes)}."
+            f"`{filename[:64]}` is {size:,} bytes; attachments can be at most {_kb(max_bytes)}."
         )
 
 
@@ -174,4 +174,4 @@ def extract_message_code(content: str) -> MessageCode | None:
 
 
 def _kb(size: int) -> str:
-    return f"{size / 1000:.1f} KB" if size < 10_000 else f"{size // 1000} KB"
+    return f"{size / 1000:g} KB"

@@ -1,0 +1,690 @@
+"""Snippets benchmark: search, get, inserts and size at 1,000,000 snippets on SQLite.
+
+    .venv/bin/python -m bench.snippets            # the full run: 1M snippets (tens of minutes)
+    .venv/bin/python -m bench.snippets --quick    # 20k snippets, a smoke run
+    .venv/bin/python -m bench.snippets --reuse    # keep an already generated database
+
+Corpus: realistic synthetic snippets in 12 languages (1 to 300 lines, median ~26), titles,
+descriptions and tags drawn from Zipf-distributed vocabularies, camelCase and snake_case
+identifiers, 10 guilds. Generated in a worker process and written with executemany in batches
+straight into a database migrated with the bot's own Alembic revisions; the index rows come from
+the same `search.index_row` the service uses. After the bulk build the FTS index is merged
+('optimize'), as a maintained index would be.
+
+Reported:
+- search latency p50/p99/max over 200 mixed queries through SnippetService.search (one word,
+  two words, a language filter, a tag filter, page 5 by cursor), warm cache;
+- ranking quality: overlap of the top 10 with exact bm25's top 10 (no candidate bound), by class;
+- identifiers found by one of their camelCase parts, with and without the parts column;
+- insert throughput: the bulk build, and one-by-one shares through the service (p50/p99);
+- database size per snippet;
+- `/snippet get` latency through the sandbox, beside a do-nothing bot in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import sqlite3
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.clock import SystemClock
+from cogs.snippets import search
+from cogs.snippets.drafts import SnippetDraft
+from cogs.snippets.service import PAGE_SIZE, SnippetService
+
+GUILDS = [100_000_000_000_000_000 + n for n in range(10)]
+AUTHORS_PER_GUILD = 4000
+BATCH = 5000
+LINE_POOL = 60_000
+LANGUAGES = [
+    "python", "javascript", "typescript", "go", "java", "rust", "sql", "bash", "csharp", "cpp",
+    "ruby", "php",
+]  # fmt: skip
+LANGUAGE_WEIGHTS = [20, 16, 14, 8, 8, 6, 8, 5, 5, 4, 3, 3]
+SNAKE = {"python", "ruby", "rust", "sql", "bash", "php"}
+
+# A vocabulary from syllables: enough distinct words for rare and common terms alike.
+_SYLLABLES = [
+    "ka", "lo", "mi", "ne", "ra", "to", "vu", "shi", "pre", "dex", "lin", "gor", "bal", "tur",
+    "zen", "qua", "fi", "mo", "sa", "del", "cor", "pix", "tra", "ven", "bri", "sol", "mar",
+]  # fmt: skip
+COMMON_WORDS = [
+    "user", "data", "get", "set", "list", "item", "value", "error", "request", "response",
+    "config", "client", "server", "cache", "query", "result", "token", "file", "path", "json",
+    "handler", "service", "model", "id", "name", "count", "index", "key", "map", "retry",
+    "parse", "load", "save", "update", "delete", "create", "fetch", "send", "read", "write",
+    "async", "queue", "worker", "task", "event", "session", "auth", "login", "page", "limit",
+    "order", "status", "message", "channel", "stream", "buffer", "socket", "timeout", "format",
+    "build", "check", "validate", "convert", "filter", "sort", "merge", "split", "join", "table",
+]  # fmt: skip
+TAGS = [
+    "api", "async", "sql", "testing", "performance", "security", "auth", "caching", "docker",
+    "regex", "http", "json", "cli", "orm", "react", "node", "django", "fastapi", "flask",
+    "express", "spring", "kubernetes", "redis", "postgres", "mongodb", "graphql", "websocket",
+    "logging", "debugging", "algorithms", "data-structures", "concurrency", "error-handling",
+    "pagination", "validation", "serialization", "ci", "git", "linux", "aws", "rate-limiting",
+    "retry", "queue", "streaming", "parsing", "dates", "files", "networking", "crypto", "math",
+]  # fmt: skip
+
+
+def build_vocabulary(rng: random.Random, size: int = 12_000) -> list[str]:
+    words = list(COMMON_WORDS)
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+def zipf_indices(rng: np.random.Generator, n: int, size: int, a: float = 1.15) -> np.ndarray:
+    return (rng.zipf(a, n) - 1) % size
+
+
+class LineMaker:
+    """Lines of code per language, with identifiers from a Zipf vocabulary."""
+
+    def __init__(self, seed: int) -> None:
+        self.py = random.Random(seed)
+        self.np = np.random.default_rng(seed)
+        self.words = build_vocabulary(random.Random(1))
+        self._drawn: list[int] = []
+
+    def word(self) -> str:
+        # Drawn in blocks: one numpy call per word would dominate the generation time.
+        if not self._drawn:
+            self._drawn = zipf_indices(self.np, 100_000, len(self.words)).tolist()
+        return self.words[self._drawn.pop()]
+
+    def ident(self, language: str) -> str:
+        parts = [self.word() for _ in range(self.py.choice((1, 1, 2, 2, 2, 3)))]
+        if language in SNAKE:
+            return "_".join(parts)
+        return parts[0] + "".join(p.capitalize() for p in parts[1:])
+
+    def line(self, language: str) -> str:
+        i, w, n = self.ident, self.word, self.py.randint(0, 999)
+        lang = language
+        shapes: dict[str, list[Callable[[], str]]] = {
+            "python": [
+                lambda: f"def {i(lang)}({i(lang)}, {i(lang)}):",
+                lambda: f"    return {i(lang)}.{i(lang)}({n})",
+                lambda: f"    {i(lang)} = {i(lang)}[{n}]",
+                lambda: f"# {w()} the {w()} {w()} before {w()}",
+                lambda: f"    if {i(lang)} is None:",
+                lambda: f"from {w()}.{w()} import {i(lang)}",
+                lambda: f"        raise {w().capitalize()}Error('{w()} {w()}')",
+            ],
+            "javascript": [
+                lambda: f"const {i(lang)} = await {i(lang)}({n});",
+                lambda: f"function {i(lang)}({i(lang)}) {{",
+                lambda: f"  return {i(lang)}.{i(lang)}('{w()}');",
+                lambda: f"// {w()} {w()} {w()} when {w()}",
+                lambda: "}",
+                lambda: f"  if (!{i(lang)}) throw new Error('{w()} {w()}');",
+            ],
+            "typescript": [
+                lambda: (
+                    f"export interface {w().capitalize()}{w().capitalize()} {{ {i(lang)}: string }}"
+                ),
+                lambda: f"const {i(lang)}: number = {i(lang)}({n});",
+                lambda: (
+                    f"export async function {i(lang)}({i(lang)}: {w().capitalize()}): "
+                    "Promise<void> {"
+                ),
+                lambda: f"  return {i(lang)}.{i(lang)}<{w().capitalize()}>();",
+                lambda: "}",
+                lambda: f"// {w()} {w()} {w()}",
+            ],
+            "go": [
+                lambda: f"func {i(lang)}({i(lang)} string) error {{",
+                lambda: f"\t{i(lang)} := {i(lang)}.{w().capitalize()}({n})",
+                lambda: f'\tif err != nil {{ return fmt.Errorf("{w()} {w()}: %w", err) }}',
+                lambda: "}",
+                lambda: f"// {w()} {w()} {w()}",
+            ],
+            "java": [
+                lambda: f"public {w().capitalize()} {i(lang)}({w().capitalize()} {i(lang)}) {{",
+                lambda: f"    return {i(lang)}.{i(lang)}({n});",
+                lambda: f"    {w().capitalize()} {i(lang)} = new {w().capitalize()}();",
+                lambda: "}",
+                lambda: f"// {w()} {w()} {w()}",
+            ],
+            "rust": [
+                lambda: f"fn {i(lang)}({i(lang)}: &str) -> Result<{w().capitalize()}, Error> {{",
+                lambda: f"    let {i(lang)} = {i(lang)}.{i(lang)}({n})?;",
+                lambda: "}",
+                lambda: f"// {w()} {w()} {w()}",
+            ],
+            "sql": [
+                lambda: f"SELECT {i(lang)}, {i(lang)} FROM {i(lang)}",
+                lambda: f"WHERE {i(lang)} = {n}",
+                lambda: f"JOIN {i(lang)} ON {i(lang)}.id = {i(lang)}.{i(lang)}_id",
+                lambda: f"ORDER BY {i(lang)} DESC LIMIT {n};",
+                lambda: f"-- {w()} {w()} {w()}",
+            ],
+            "bash": [
+                lambda: f"{i(lang)}=$({w()} --{w()} {n})",
+                lambda: f'echo "{w()} ${{{i(lang)}}}"',
+                lambda: f'if [ -z "${i(lang)}" ]; then exit 1; fi',
+                lambda: f"# {w()} {w()} {w()}",
+            ],
+            "csharp": [
+                lambda: (
+                    f"public async Task<{w().capitalize()}> {w().capitalize()}{w().capitalize()}()"
+                ),
+                lambda: f"    var {i(lang)} = await {i(lang)}.{w().capitalize()}Async({n});",
+                lambda: "}",
+                lambda: f"// {w()} {w()} {w()}",
+            ],
+            "cpp": [
+                lambda: f"std::vector<int> {i(lang)}({n});",
+                lambda: f"auto {i(lang)} = {i(lang)}->{i(lang)}();",
+                lambda: f"for (auto& {i(lang)} : {i(lang)}) {{ {i(lang)}.{i(lang)}(); }}",
+                lambda: f"// {w()} {w()} {w()}",
+            ],
+            "ruby": [
+                lambda: f"def {i(lang)}({i(lang)})",
+                lambda: f"  {i(lang)}.each do |{w()}| puts {w()} end",
+                lambda: "end",
+                lambda: f"# {w()} {w()} {w()}",
+            ],
+            "php": [
+                lambda: f"function {i(lang)}(${i(lang)}) {{",
+                lambda: f"    return ${i(lang)}->{i(lang)}({n});",
+                lambda: "}",
+                lambda: f"// {w()} {w()} {w()}",
+            ],
+        }
+        return self.py.choice(shapes[language])()
+
+
+@dataclass(frozen=True)
+class Generated:
+    snippets: list[tuple[Any, ...]]
+    index: list[tuple[Any, ...]]
+
+
+_POOLS: dict[str, list[str]] = {}
+_MAKERS: list[LineMaker] = []  # the worker's one line maker
+
+
+def _init_worker() -> None:
+    maker = LineMaker(7)
+    _MAKERS.append(maker)
+    for language in LANGUAGES:
+        _POOLS[language] = [maker.line(language) for _ in range(LINE_POOL)]
+
+
+def generate_batch(args: tuple[int, int, int]) -> Generated:
+    """Snippets ``start`` … ``start + count - 1``: rows for the table and for the index."""
+    start, count, total = args
+    rng = np.random.default_rng(start)
+    prng = random.Random(start)
+    words = _MAKERS[0].words
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    span = (datetime(2026, 11, 1, tzinfo=UTC) - base).total_seconds()
+    line_counts = np.clip(rng.lognormal(mean=np.log(26), sigma=0.9, size=count), 1, 300)
+    languages = prng.choices(LANGUAGES, LANGUAGE_WEIGHTS, k=count)
+    title_words = zipf_indices(rng, count * 6, len(words), 1.3)
+    snippets: list[tuple[Any, ...]] = []
+    index: list[tuple[Any, ...]] = []
+    for k in range(count):
+        snippet_id = start + k
+        language = languages[k]
+        pool = _POOLS[language]
+        lines = [pool[j] for j in rng.integers(0, LINE_POOL, int(line_counts[k]))]
+        code = "\n".join(lines)
+        title = " ".join(words[j] for j in title_words[k * 6 : k * 6 + prng.randint(2, 6)])
+        title = title.capitalize()
+        description = None
+        if prng.random() < 0.5:
+            description = " ".join(prng.choice(words[:800]) for _ in range(prng.randint(6, 20)))
+        tags = tuple(dict.fromkeys(prng.choices(TAGS[:25] * 3 + TAGS, k=prng.randint(0, 3))))
+        guild = GUILDS[snippet_id % len(GUILDS)]
+        author = 1_000_000 + prng.randrange(AUTHORS_PER_GUILD)
+        created = base + timedelta(seconds=span * snippet_id / total)
+        snippets.append(
+            (
+                snippet_id,
+                guild,
+                author,
+                title,
+                description,
+                language,
+                " ".join(tags),
+                code,
+                0,
+                created.strftime("%Y-%m-%d %H:%M:%S.%f"),
+            )
+        )
+        row = search.index_row(
+            guild_id=guild,
+            title=title,
+            description=description,
+            tags=tags,
+            code=code,
+            language=language,
+            author_id=author,
+        )
+        index.append((snippet_id, *row.values()))
+    return Generated(snippets, index)
+
+
+# ---- building the database ------------------------------------------------------------------
+
+
+def migrate(path: Path) -> None:
+    from bot.config import load_settings
+    from bot.db import run_upgrade_blocking
+
+    settings = load_settings(None, database={"url": f"sqlite+aiosqlite:///{path}"})
+    run_upgrade_blocking(settings.database)
+
+
+def build(path: Path, total: int) -> dict[str, float]:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    migrate(path)
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=OFF")
+    connection.execute("PRAGMA synchronous=OFF")
+    batches = [
+        (start, min(BATCH, total - start + 1), total) for start in range(1, total + 1, BATCH)
+    ]
+    started = time.perf_counter()
+    done = 0
+    # One worker generates while this process writes: the two cores both work.
+    with multiprocessing.get_context("fork").Pool(1, initializer=_init_worker) as pool:
+        for generated in pool.imap(generate_batch, batches):
+            with connection:
+                connection.executemany(
+                    "INSERT INTO snippets (id, guild_id, author_id, title, description, language,"
+                    " tags, code, star_count, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    generated.snippets,
+                )
+                connection.executemany(
+                    "INSERT INTO snippets_fts (rowid, title, description, tags, code, parts,"
+                    " filters) VALUES (?,?,?,?,?,?,?)",
+                    generated.index,
+                )
+            done += len(generated.snippets)
+            if done % 100_000 < BATCH:
+                elapsed = time.perf_counter() - started
+                print(
+                    f"  {done:>9,} snippets  {elapsed:6.0f} s  {done / elapsed:8,.0f}/s", flush=True
+                )
+    built = time.perf_counter() - started
+    merge_started = time.perf_counter()
+    with connection:
+        connection.execute("INSERT INTO snippets_fts(snippets_fts) VALUES ('optimize')")
+    merged = time.perf_counter() - merge_started
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("ANALYZE")
+    connection.close()
+    return {"build_seconds": built, "optimize_seconds": merged, "rows_per_second": total / built}
+
+
+def database_bytes(path: Path) -> int:
+    return sum(
+        Path(str(path) + s).stat().st_size for s in ("", "-wal") if Path(str(path) + s).exists()
+    )
+
+
+def index_bytes(path: Path) -> int:
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'snippets_fts%'"
+        ).fetchone()
+        return int(rows[0] or 0)
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        connection.close()
+
+
+# ---- queries --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    kind: str
+    guild: int
+    text: str | None
+    language: str | None = None
+    tag: str | None = None
+    page: int = 1
+
+
+def make_queries(count: int, seed: int = 3) -> list[Query]:
+    rng = random.Random(seed)
+    words = build_vocabulary(random.Random(1))
+    # Common words, mid-frequency and rare ones, as people type them.
+
+    def pick() -> str:
+        bands = [COMMON_WORDS, words[70:600], words[600:12_000]]
+        return rng.choice(rng.choice(bands))
+
+    shares = [("one word", 0.25), ("two words", 0.25), ("language", 0.15), ("tag", 0.15),
+              ("page 5", 0.20)]  # fmt: skip
+    queries: list[Query] = []
+    for kind, share in shares:
+        for _ in range(round(count * share)):
+            guild = rng.choice(GUILDS)
+            if kind == "one word":
+                queries.append(Query(kind, guild, pick()))
+            elif kind == "two words":
+                queries.append(Query(kind, guild, f"{pick()} {pick()}"))
+            elif kind == "language":
+                queries.append(Query(kind, guild, pick(), language=rng.choice(LANGUAGES[:6])))
+            elif kind == "tag":
+                queries.append(Query(kind, guild, pick(), tag=rng.choice(TAGS[:20])))
+            else:
+                queries.append(Query(kind, guild, rng.choice(COMMON_WORDS), page=5))
+    return queries
+
+
+async def run_query(service: SnippetService, query: Query) -> tuple[float, list[int]]:
+    """Seconds to fetch the query's page (earlier pages fetched first, untimed), and its ids."""
+    cursor = None
+    for _ in range(query.page - 1):
+        page = await service.search(
+            query.guild, query.text, language=query.language, tag=query.tag, cursor=cursor
+        )
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    started = time.perf_counter()
+    page = await service.search(
+        query.guild, query.text, language=query.language, tag=query.tag, cursor=cursor
+    )
+    return time.perf_counter() - started, [item.id for item in page.items]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+async def search_benchmark(path: Path, queries: list[Query]) -> dict[str, Any]:
+    from bot.config import load_settings
+    from bot.db import Database
+
+    settings = load_settings(None, database={"url": f"sqlite+aiosqlite:///{path}"})
+    database = Database(settings.database)
+    bounded = SnippetService(database.sessions, dialect="sqlite", clock=SystemClock())
+    exact = SnippetService(
+        database.sessions, dialect="sqlite", clock=SystemClock(), rank_candidates=None
+    )
+    for query in queries:  # warm the cache and the doc-frequency memo
+        await run_query(bounded, query)
+    timings: dict[str, list[float]] = {}
+    overlaps: dict[str, list[float]] = {}
+    exact_timings: list[float] = []
+    for query in queries:
+        seconds, ids = await run_query(bounded, query)
+        timings.setdefault(query.kind, []).append(seconds)
+        if query.page == 1:
+            exact_seconds, exact_ids = await run_query(exact, query)
+            exact_timings.append(exact_seconds)
+            if exact_ids:
+                overlap = len(set(ids) & set(exact_ids)) / min(PAGE_SIZE, len(exact_ids))
+                overlaps.setdefault(query.kind, []).append(overlap)
+    inserts = await insert_benchmark(bounded, 500)
+    await database.close()
+    everything = [t for values in timings.values() for t in values]
+    return {
+        "timings": timings,
+        "all": everything,
+        "overlaps": overlaps,
+        "exact": exact_timings,
+        "inserts": inserts,
+    }
+
+
+async def insert_benchmark(service: SnippetService, count: int) -> list[float]:
+    maker = LineMaker(99)
+    seconds: list[float] = []
+    for n in range(count):
+        code = "\n".join(maker.line("python") for _ in range(26))
+        draft = SnippetDraft(f"Bench insert {n}", code, "python", ("bench",), None)
+        started = time.perf_counter()
+        await service.share(GUILDS[0], 42, draft, shares_per_minute=1_000_000)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def identifier_recall(path: Path, samples: int = 2000) -> tuple[float, float]:
+    """Share of (snippet, camelCase identifier, part) found by searching the part, with the
+    parts column and without it (what unicode61 alone finds)."""
+    connection = sqlite3.connect(path)
+    rng = random.Random(5)
+    total = connection.execute("SELECT max(id) FROM snippets").fetchone()[0]
+    found_with = found_without = tried = 0
+    while tried < samples:
+        snippet_id = rng.randint(1, total)
+        row = connection.execute(
+            "SELECT guild_id, code FROM snippets WHERE id = ? AND language IN "
+            "('javascript', 'typescript', 'java', 'go', 'csharp', 'cpp')",
+            (snippet_id,),
+        ).fetchone()
+        if row is None:
+            continue
+        identifiers = [
+            ident
+            for ident in set(search._IDENTIFIER.findall(row[1]))
+            if len(search.camel_parts(ident)) > 1
+        ]
+        if not identifiers:
+            continue
+        parts = [p for p in search.camel_parts(rng.choice(identifiers)) if len(p) >= 3]
+        if not parts:
+            continue
+        part = rng.choice(parts)
+        tried += 1
+        parsed = search.parse_query(part)
+        with_parts = search.match_expression(row[0], parsed, search.Filters())
+        without = with_parts.replace(search.TEXT_COLUMNS, "{title description tags code}")
+        for expression, hit in ((with_parts, "with"), (without, "without")):
+            found = connection.execute(
+                "SELECT 1 FROM snippets_fts WHERE snippets_fts MATCH ? AND rowid = ?",
+                (expression, snippet_id),
+            ).fetchone()
+            if found and hit == "with":
+                found_with += 1
+            elif found:
+                found_without += 1
+    connection.close()
+    return found_with / tried, found_without / tried
+
+
+# ---- /snippet get through the sandbox, beside a do-nothing bot ------------------------------
+
+
+async def get_benchmark(path: Path, iterations: int) -> tuple[list[float], list[float]]:
+    import discord
+    from discord import app_commands
+
+    from bot.app import create_bot, point_discord_py_at
+    from bot.config import load_settings
+    from bot.sandbox import SandboxServer
+
+    sandbox = SandboxServer()
+    await sandbox.start()
+    guild = sandbox.create_guild("Bench")
+    user = sandbox.create_user("bencher")
+    guild.add_member(user)
+    channel = guild.create_channel("snippets")
+    point_discord_py_at(sandbox.api_url, sandbox.gateway_url)
+
+    # The do-nothing bot: one command that answers at once.
+    client = discord.Client(intents=discord.Intents.default())
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(name="noop", description="answers at once")
+    async def noop(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("ok")
+
+    async def setup() -> None:
+        await tree.sync()
+
+    client.setup_hook = setup  # type: ignore[method-assign]
+    task = asyncio.create_task(client.start(sandbox.bot_token))
+    await sandbox.wait_until_ready(timeout=15)
+    await asyncio.wait_for(client.wait_until_ready(), 15)
+    await asyncio.sleep(0.2)
+    baseline = []
+    for n in range(iterations + 20):
+        result = await sandbox.invoke("/noop", user=user, guild=guild, channel=channel, quiet=0)
+        if n >= 20 and result.latency is not None:
+            baseline.append(result.latency)
+    await client.close()
+    await asyncio.gather(task, return_exceptions=True)
+
+    # Snippets to fetch, moved into the sandbox guild (a throwaway change to the bench copy).
+    connection = sqlite3.connect(path)
+    ids = [row[0] for row in connection.execute(
+        "SELECT id FROM snippets WHERE length(code) < 3000 ORDER BY random() LIMIT 200"
+    )]  # fmt: skip
+    connection.executemany(
+        "UPDATE snippets SET guild_id = ? WHERE id = ?", [(guild.id, i) for i in ids]
+    )
+    connection.commit()
+    connection.close()
+    settings = load_settings(
+        None,
+        database={"url": f"sqlite+aiosqlite:///{path}"},
+        web={"enabled": False},
+        discord={
+            "api_url": sandbox.api_url,
+            "gateway_url": sandbox.gateway_url,
+            "guild_ready_timeout": 0.05,
+            "reidentify_delay": 0.05,
+        },
+    )
+    bot = create_bot(settings)
+    bot_task = asyncio.create_task(bot.start(sandbox.bot_token))
+    await sandbox.wait_until_ready(timeout=60)
+    await asyncio.wait_for(bot.wait_until_ready(), 60)
+    nexus = []
+    for n in range(iterations + 20):
+        snippet_id = ids[n % len(ids)]
+        result = await sandbox.invoke(
+            "/snippet get", user=user, guild=guild, channel=channel, quiet=0, id=snippet_id
+        )
+        if n >= 20 and result.latency is not None:
+            nexus.append(result.latency)
+    await bot.close()
+    await asyncio.gather(bot_task, return_exceptions=True)
+    await sandbox.close()
+    return baseline, nexus
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.2f}"
+
+
+def report(total: int, built: dict[str, float], path: Path, results: dict[str, Any],
+           recall: tuple[float, float], get: tuple[list[float], list[float]]) -> str:  # fmt: skip
+    lines = [
+        f"Snippets benchmark — {total:,} snippets, SQLite {sqlite3.sqlite_version}, "
+        f"{os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}",
+        "",
+        "search latency (ms)      n      p50      p99      max",
+    ]
+    timings: dict[str, list[float]] = results["timings"]
+    for kind, values in [*timings.items(), ("all", results["all"])]:
+        lines.append(
+            f"  {kind:<16} {len(values):>6} {ms(percentile(values, 50))} "
+            f"{ms(percentile(values, 99))} {ms(max(values))}"
+        )
+    exact = results["exact"]
+    lines.append(
+        f"  {'exact bm25 (p1)':<16} {len(exact):>6} {ms(percentile(exact, 50))} "
+        f"{ms(percentile(exact, 99))} {ms(max(exact))}"
+    )
+    lines += ["", "top-10 overlap with exact bm25"]
+    for kind, values in results["overlaps"].items():
+        lines.append(
+            f"  {kind:<16} {statistics.mean(values) * 100:6.1f} %  ({len(values)} queries)"
+        )
+    lines += [
+        "",
+        f"camelCase parts found: {recall[0] * 100:.2f} % with the parts column, "
+        f"{recall[1] * 100:.2f} % without",
+        "",
+        f"bulk build: {built['rows_per_second']:,.0f} snippets/s ({built['build_seconds']:.0f} s),"
+        f" FTS optimize {built['optimize_seconds']:.0f} s",
+    ]
+    inserts = results["inserts"]
+    lines.append(
+        f"one-by-one shares through the service: p50 {ms(percentile(inserts, 50)).strip()} ms, "
+        f"p99 {ms(percentile(inserts, 99)).strip()} ms, {len(inserts) / sum(inserts):,.0f}/s"
+    )
+    size = database_bytes(path)
+    fts = index_bytes(path)
+    lines.append(
+        f"database: {size / 1e9:.2f} GB, {size / total:,.0f} bytes per snippet"
+        + (f" (FTS index {fts / 1e9:.2f} GB)" if fts else "")
+    )
+    baseline, nexus = get
+    lines += [
+        "",
+        "interaction latency (ms)   n      p50      p99",
+        f"  do-nothing bot      {len(baseline):>6} {ms(percentile(baseline, 50))} "
+        f"{ms(percentile(baseline, 99))}",
+        f"  /snippet get        {len(nexus):>6} {ms(percentile(nexus, 50))} "
+        f"{ms(percentile(nexus, 99))}",
+        f"  ratio of p50s: {percentile(nexus, 50) / percentile(baseline, 50):.2f}×",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="20k snippets, a smoke run")
+    parser.add_argument("--reuse", action="store_true", help="keep an existing database")
+    parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--out", type=Path, default=None, help="also write the table here")
+    args = parser.parse_args()
+    total = 20_000 if args.quick else 1_000_000
+    path = args.db or Path(f"/tmp/nexus-bench-snippets-{total}.db")
+    if args.reuse and path.exists():
+        print(f"reusing {path}")
+        built = {"build_seconds": float("nan"), "optimize_seconds": float("nan"),
+                 "rows_per_second": float("nan")}  # fmt: skip
+    else:
+        print(f"generating {total:,} snippets into {path} …", flush=True)
+        built = build(path, total)
+    print("searching …", flush=True)
+    results = asyncio.run(search_benchmark(path, make_queries(args.queries)))
+    recall = identifier_recall(path, 500 if args.quick else 2000)
+    print("timing /snippet get through the sandbox …", flush=True)
+    get = asyncio.run(get_benchmark(path, 200 if args.quick else 1000))
+    table = report(total, built, path, results, recall, get)
+    print()
+    print(table)
+    if args.out is not None:
+        args.out.write_text(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
