@@ -13,8 +13,8 @@ Measured:
 - list: `list_page` with each filter mix the command offers, first page and a page reached by
   cursor (pages 2–5), warm cache; p50 / p99 / max per mix and overall (goal p99 ≤ 10 ms);
 - duplicates: `find_duplicates` for new reports (half near-copies of open titles, half new),
-  with the guild's open-item index warm; p50 / p99 / max (goal ≤ 20 ms); and the cold rebuild
-  of that index (after any change) once.
+  with the guild's open-item index warm (it is kept in step with changes in place); p50 / p99 /
+  max (goal ≤ 20 ms); and the cold build of that index once.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from bot.audit import AuditService
 from bot.config import DatabaseSettings
 from bot.db import Database
 from cogs.feedback.models import FeedbackCounter, FeedbackItem
-from cogs.feedback.service import FeedbackService, ListFilters
+from cogs.feedback.service import INDEX_SECONDS, FeedbackService, ListFilters
 
 GUILD = 424242
 METHODS = ["GET"] * 6 + ["POST"] * 2 + ["PUT", "PATCH", "DELETE"]
@@ -54,6 +54,12 @@ PROBLEMS = [
     "misses the {field} field", "sends {field} as a string", "needs CORS for {field}",
     "rejects a valid {field}", "paginates off by one", "returns 401 with a fresh token",
     "answers 404 for existing {field}", "sorts {field} the wrong way", "times out after {n} s",
+]  # fmt: skip
+# Reports unlike anything seeded: a checker that offers these as duplicates is too eager.
+FRESH = [
+    "Document the rate limits for {field}", "Webhook retries are not described",
+    "Add an example response with {field}", "Allow filtering by {field} range",
+    "Deprecation header missing on v1", "OpenAPI schema lacks enum values for {field}",
 ]  # fmt: skip
 FIELDS = [
     "id", "title", "salary", "email", "created_at", "page_size", "company", "status", "owner",
@@ -190,11 +196,11 @@ async def bench_list(
 
 async def bench_duplicates(
     service: FeedbackService, rng: random.Random, endpoints: list[tuple[str, str]], rounds: int
-) -> tuple[float, int, list[float], float]:
+) -> tuple[float, int, list[float], float, float]:
     cold, index = await timed(lambda: service.open_index(GUILD))
     open_items = index.items
     samples: list[float] = []
-    found = 0
+    found = [0, 0]  # near-copies, fresh titles
     for turn in range(rounds):
         if turn % 2 == 0:
             # A near-copy of an open report: words shuffled, one dropped.
@@ -204,14 +210,15 @@ async def bench_duplicates(
             title, method, path = " ".join(words[:-1]), source.method, source.path
         else:
             method, path = rng.choice(endpoints)
-            title = make_title(rng, method, path)
+            title = rng.choice(FRESH).format(field=rng.choice(FIELDS))
         draft = service.draft(
             GUILD, 1, endpoint=f"{method} {path}", severity="bug", title=title, details="x"
         )
         elapsed, candidates = await timed(lambda d=draft: service.find_duplicates(d))
         samples.append(elapsed)
-        found += bool(candidates)
-    return cold, len(open_items), samples, found / rounds
+        found[turn % 2] += bool(candidates)
+    half = rounds / 2
+    return cold, len(open_items), samples, found[0] / half, found[1] / half
 
 
 def row(name: str, samples: list[float]) -> str:
@@ -246,15 +253,16 @@ async def main(quick: bool) -> None:
             print(row(name, samples))
         print(row("all", everything))
 
-        cold, open_count, samples, hit_rate = await bench_duplicates(
+        cold, open_count, samples, copies_hit, fresh_hit = await bench_duplicates(
             service, rng, endpoints, rounds * 5
         )
         print(f"\nduplicate check against {open_count:,} open items (ms; goal ≤ 20)")
         print("| check                  |  calls |     p50 |     p99 |     max |")
         print("|---|---|---|---|---|")
         print(row("warm index", samples))
-        print(f"cold index rebuild (after a change): {cold:.1f} ms; "
-              f"{hit_rate:.0%} of checks offered a likely duplicate")  # fmt: skip
+        print(f"cold index build (start, or every {INDEX_SECONDS:.0f} s): {cold:.1f} ms")
+        print(f"a likely duplicate was offered for {copies_hit:.0%} of near-copies and "
+              f"{fresh_hit:.0%} of unrelated titles")  # fmt: skip
         await database.close()
 
 
