@@ -604,6 +604,38 @@ def match_round(
     )
 
 
+# What crosses the process boundary: (user_id, level, track, utc offset hours, topics, trios,
+# waiting). Plain tuples pickle ~40x faster than dataclasses holding frozensets, and pickling
+# runs on the bot's event loop.
+PersonRow = tuple[int, int, str | None, float, tuple[str, ...], int, int]
+
+
+def person_row(person: Person) -> PersonRow:
+    return (
+        person.user_id,
+        person.level,
+        person.track,
+        person.utc_offset_hours,
+        tuple(sorted(person.topics)),
+        person.trios,
+        person.waiting,
+    )
+
+
+def match_round_rows(
+    rows: Sequence[PersonRow],
+    history: Mapping[tuple[int, int], int],
+    seed: int,
+    config: MatchConfig | None = None,
+) -> RoundPlan:
+    """`match_round` for a worker process: people as plain tuples (see PersonRow)."""
+    people = [
+        Person(user_id, level, track, offset, frozenset(topics), trios, waiting)
+        for user_id, level, track, offset, topics, trios, waiting in rows
+    ]
+    return match_round(people, history, seed, config)
+
+
 def _groups(pool: Pool, groups: Sequence[Sequence[int]]) -> list[Group]:
     """Groups with weights and repeats computed in one vectorised pass, then explained."""
     owner: list[int] = []

@@ -30,10 +30,11 @@ from cogs.pairing.matching import (
     TRACKS,
     MatchConfig,
     Person,
+    PersonRow,
     RoundPlan,
     best_partner,
     explain_pair,
-    match_round,
+    match_round_rows,
     pair_key,
 )
 from cogs.pairing.models import (
@@ -60,6 +61,8 @@ MAX_PAUSE = timedelta(days=366)
 # How many past rounds count for "met before" (the penalty decays to a small constant).
 HISTORY_ROUNDS = 52
 REMINDER_LEAD = timedelta(days=2)
+# Profiles read per query when preparing a round (the event loop breathes between pages).
+ELIGIBLE_PAGE = 500
 OUTCOMES = ("met", "not_met")
 
 
@@ -325,14 +328,17 @@ def _profile(row: PairProfile) -> Profile:
     )
 
 
+def _utc_offset_hours(timezone: str, at: datetime) -> float:
+    offset = at.astimezone(ZoneInfo(timezone)).utcoffset()
+    return offset.total_seconds() / 3600 if offset is not None else 0.0
+
+
 def _person(profile: PairProfile, at: datetime) -> Person:
-    offset = ZoneInfo(profile.timezone).utcoffset(at.replace(tzinfo=None))
-    hours = offset.total_seconds() / 3600 if offset is not None else 0.0
     return Person(
         user_id=profile.user_id,
         level=LEVELS.index(profile.level),
         track=profile.track,
-        utc_offset_hours=hours,
+        utc_offset_hours=_utc_offset_hours(profile.timezone, at),
         topics=frozenset(profile.topics or ()),
         trios=profile.trios,
         waiting=profile.waiting,
@@ -480,21 +486,51 @@ class PairingService:
 
     async def _eligible(
         self, session: AsyncSession, guild_id: int, now: datetime, is_eligible: IsEligible
-    ) -> list[PairProfile]:
-        rows = (
-            await session.scalars(
-                select(PairProfile)
-                .where(PairProfile.guild_id == guild_id, PairProfile.active)
-                .order_by(PairProfile.user_id)
-            )
-        ).all()
-        eligible = []
-        for row in rows:
-            if row.paused_until is not None and row.paused_until > now:
-                continue
-            if await is_eligible(row.user_id):
-                eligible.append(row)
-        return eligible
+    ) -> list[PersonRow]:
+        """Who can be matched now, as plain rows for the worker process.
+
+        Read as columns (not ORM objects) in keyset pages, yielding to the event loop between
+        pages: a large guild must not freeze the bot while its round is being prepared.
+        """
+        columns = select(
+            PairProfile.user_id,
+            PairProfile.level,
+            PairProfile.timezone,
+            PairProfile.track,
+            PairProfile.topics,
+            PairProfile.trios,
+            PairProfile.waiting,
+            PairProfile.paused_until,
+        ).where(PairProfile.guild_id == guild_id, PairProfile.active)
+        eligible: list[PersonRow] = []
+        after = -1
+        while True:
+            page = (
+                await session.execute(
+                    columns.where(PairProfile.user_id > after)
+                    .order_by(PairProfile.user_id)
+                    .limit(ELIGIBLE_PAGE)
+                )
+            ).all()
+            for row in page:
+                if row.paused_until is not None and row.paused_until > now:
+                    continue
+                if await is_eligible(row.user_id):
+                    eligible.append(
+                        (
+                            row.user_id,
+                            LEVELS.index(row.level),
+                            row.track,
+                            _utc_offset_hours(row.timezone, now),
+                            tuple(sorted(row.topics or ())),
+                            row.trios,
+                            row.waiting,
+                        )
+                    )
+            if len(page) < ELIGIBLE_PAGE:
+                return eligible
+            after = page[-1].user_id
+            await asyncio.sleep(0)
 
     async def _history(
         self, session: AsyncSession, guild_id: int, next_number: int
@@ -564,16 +600,15 @@ class PairingService:
                 )
             number = await self._next_number(session, guild_id)
             history = await self._history(session, guild_id, number)
-        people = [_person(row, now) for row in eligible]
         seed = round_seed(guild_id, number)
         plan: RoundPlan = await self._run_cpu_bound(
-            match_round, people, history, seed, self._config
+            match_round_rows, eligible, history, seed, self._config
         )
         groups = tuple(
             PlannedGroup(g.members, g.reasons, g.shared_topics, g.weight, g.repeats)
             for g in plan.groups
         )
-        return RoundPreview(number, seed, len(people), groups, plan.repeats, plan.sat_out)
+        return RoundPreview(number, seed, len(eligible), groups, plan.repeats, plan.sat_out)
 
     async def run_round(
         self,
