@@ -27,7 +27,18 @@ from cogs.snippets.drafts import SnippetDraft
 from cogs.snippets.models import Snippet, SnippetStar
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from typing import TypeAlias
+
+    from sqlalchemy.ext.asyncio import (
+        AsyncConnection,
+        AsyncEngine,
+        AsyncSession,
+        async_sessionmaker,
+    )
+
+    # Reads go through a bare connection: an ORM session costs about as much again as a
+    # primary-key query; writes use sessions.
+    Reader: TypeAlias = AsyncSession | AsyncConnection
 
     from bot.audit import AuditService
     from bot.clock import Clock
@@ -122,7 +133,8 @@ class IdChoice:
     title: str
 
 
-def _record(row: Snippet) -> SnippetRecord:
+def _record(row: Any) -> SnippetRecord:
+    """From an ORM Snippet or a Core row of the snippets table (same attribute names)."""
     return SnippetRecord(
         id=row.id,
         guild_id=row.guild_id,
@@ -176,11 +188,15 @@ class SnippetService:
         rank_candidates: int | None = RANK_CANDIDATES,
     ) -> None:
         self._sessions = sessions
+        self._engine: AsyncEngine = sessions.kw["bind"]
         self._dialect = dialect
         self._clock = clock
         self._audit = audit
         self.rank_candidates = rank_candidates
         self._doc_frequency: dict[str, tuple[float, int]] = {}
+
+    def _read(self) -> AsyncConnection:
+        return self._engine.connect()
 
     # ---- writing ------------------------------------------------------------------------
 
@@ -208,13 +224,13 @@ class SnippetService:
 
     async def check_rate(self, guild_id: int, author_id: int, shares_per_minute: int) -> None:
         """Refuse early (before a modal opens) when a share would be over the limit."""
-        async with self._sessions() as session:
+        async with self._read() as session:
             await self._check_rate(
                 session, guild_id, author_id, shares_per_minute, self._clock.now()
             )
 
     async def _check_rate(
-        self, session: AsyncSession, guild_id: int, author_id: int, limit: int, now: datetime
+        self, session: Reader, guild_id: int, author_id: int, limit: int, now: datetime
     ) -> None:
         window_start = now - RATE_WINDOW
         recent = (
@@ -349,11 +365,19 @@ class SnippetService:
     # ---- reading ------------------------------------------------------------------------
 
     async def get(self, guild_id: int, snippet_id: int) -> SnippetRecord:
-        async with self._sessions() as session:
-            return _record(await self._load(session, guild_id, snippet_id))
+        table = Snippet.__table__
+        async with self._read() as connection:
+            row = (
+                await connection.execute(
+                    select(table).where(table.c.guild_id == guild_id, table.c.id == snippet_id)
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(f"There is no snippet #{snippet_id} in this server.")
+        return _record(row)
 
     async def has_starred(self, snippet_id: int, user_id: int) -> bool:
-        async with self._sessions() as session:
+        async with self._read() as session:
             found = await session.scalar(
                 select(SnippetStar.user_id).where(
                     SnippetStar.snippet_id == snippet_id, SnippetStar.user_id == user_id
@@ -404,7 +428,7 @@ class SnippetService:
     async def _top_since(
         self, guild_id: int, since: datetime, cursor: PageCursor | None
     ) -> SnippetPage:
-        async with self._sessions() as session:
+        async with self._read() as session:
             # Bound parameters of the aware-UTC type, exactly as the ORM stores them.
             counted = (
                 select(SnippetStar.snippet_id, func.count().label("n"))
@@ -428,9 +452,7 @@ class SnippetService:
         ]
         return _paged(items, order="stars")
 
-    async def _summaries(
-        self, session: AsyncSession, ids: Sequence[int]
-    ) -> dict[int, SnippetSummary]:
+    async def _summaries(self, session: Reader, ids: Sequence[int]) -> dict[int, SnippetSummary]:
         if not ids:
             return {}
         result = await session.execute(
@@ -463,7 +485,7 @@ class SnippetService:
         return await self._page(sql, params, order="newest")
 
     async def _page(self, sql: str, params: dict[str, Any], *, order: str) -> SnippetPage:
-        async with self._sessions() as session:
+        async with self._read() as session:
             result = await session.execute(text(sql), params)
             rows = result.all()
         items = [_summary_from_row(row) for row in rows]
@@ -508,13 +530,13 @@ class SnippetService:
         cursor: PageCursor | None,
     ) -> SnippetPage:
         match = fts.match_expression(guild_id, parsed, filters)
-        async with self._sessions() as session:
+        async with self._read() as session:
             if parsed.empty or await self._has_common_phrase(session, parsed):
                 return await self._fts_newest(session, match, cursor)
             return await self._fts_ranked(session, match, cursor)
 
     async def _fts_newest(
-        self, session: AsyncSession, match: str, cursor: PageCursor | None
+        self, session: Reader, match: str, cursor: PageCursor | None
     ) -> SnippetPage:
         params: dict[str, Any] = {"match": match, "limit": PAGE_SIZE + 1}
         keyset = ""
@@ -531,7 +553,7 @@ class SnippetService:
         return _paged([_summary_from_row(row) for row in rows], order="newest")
 
     async def _fts_ranked(
-        self, session: AsyncSession, match: str, cursor: PageCursor | None
+        self, session: Reader, match: str, cursor: PageCursor | None
     ) -> SnippetPage:
         weights = ", ".join(str(weight) for weight in fts.BM25_WEIGHTS)
         params: dict[str, Any] = {"match": match, "limit": PAGE_SIZE + 1}
@@ -554,7 +576,7 @@ class SnippetService:
         rows = (await session.execute(text(sql), params)).all()
         return _paged([_summary_from_row(row) for row in rows], order="ranked")
 
-    async def _has_common_phrase(self, session: AsyncSession, parsed: fts.ParsedQuery) -> bool:
+    async def _has_common_phrase(self, session: Reader, parsed: fts.ParsedQuery) -> bool:
         phrases = [term for term in parsed.terms if term.is_phrase]
         if not phrases:
             return False
@@ -578,7 +600,7 @@ class SnippetService:
         return False
 
     async def _cached_count(
-        self, session: AsyncSession, key: str, sql: str, params: dict[str, Any]
+        self, session: Reader, key: str, sql: str, params: dict[str, Any]
     ) -> int:
         # Document frequencies move slowly; a few minutes' staleness changes no decision.
         cached = self._doc_frequency.get(key)
@@ -690,7 +712,7 @@ class SnippetService:
             conditions += " AND author_id = :author"
             params["author"] = author_id
         choices: list[IdChoice] = []
-        async with self._sessions() as session:
+        async with self._read() as session:
             if typed.isdigit():
                 params["id"] = int(typed)
                 exact = await session.execute(
@@ -716,7 +738,7 @@ class SnippetService:
     async def tags_in_use(self, guild_id: int, typed: str, limit: int = 25) -> list[str]:
         """Tags of recent snippets that contain what was typed (for the tag filter)."""
         typed = typed.strip().lstrip("#").lower()
-        async with self._sessions() as session:
+        async with self._read() as session:
             rows = await session.scalars(
                 select(Snippet.tags)
                 .where(Snippet.guild_id == guild_id, Snippet.tags != "")
@@ -776,7 +798,7 @@ class SnippetService:
         return report
 
     async def stats(self, guild_id: int) -> dict[str, int]:
-        async with self._sessions() as session:
+        async with self._read() as session:
             snippets = await session.scalar(
                 select(func.count()).select_from(Snippet).where(Snippet.guild_id == guild_id)
             )
