@@ -579,7 +579,9 @@ def _history_line(entry: HistoryEntry) -> str:
     who = user_text(entry.actor_id, "Nexus")
     what = ACTION_LABELS.get(entry.action, entry.action)
     if entry.action in ("status", "reopened", "withdrawn") and entry.to_value:
-        what += f": {entry.from_value or '—'} → {entry.to_value}"
+        before = STATUS_LABELS.get(entry.from_value or "", entry.from_value or "—")
+        after = STATUS_LABELS.get(entry.to_value, entry.to_value)
+        what += f": {before} → {after}"
     elif entry.action == "assigned" and entry.to_value:
         target = entry.to_value
         what += f" to <@{target}>" if target.isdigit() else f" to {target}"
