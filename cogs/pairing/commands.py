@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from apscheduler.triggers.cron import CronTrigger
@@ -44,6 +44,8 @@ from cogs.pairing.service import (
 from cogs.pairing.views import OutcomeButton
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
     from bot.app import NexusBot
     from cogs.pairing.service import IsEligible
 
@@ -118,6 +120,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             queue_wait=timedelta(minutes=bot.settings.pairing.queue_wait_minutes),
         )
         self.deliverer = Deliverer(bot)
+        self._tasks: set[asyncio.Task[object]] = set()
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -128,7 +131,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             FeatureHooks("pairing", forget=self._forget_hook, stats=self.service.stats)
         )
         for guild_id in await self.service.scheduled_guilds():
-            await self.schedule_guild(guild_id)
+            await self.schedule_guild(guild_id, catch_up=True)
         for guild_id, round_id, due in await self.service.pending_reminders():
             self._schedule_reminder(guild_id, round_id, due)
         self.bot.scheduler.schedule_trigger(
@@ -143,6 +146,8 @@ class PairingCog(FeatureCog, name="PairingCog"):
         for job_id in self.bot.scheduler.job_ids():
             if job_id.startswith("pairing:"):
                 self.bot.scheduler.cancel(job_id)
+        for task in list(self._tasks):
+            task.cancel()
 
     async def _forget_hook(self, request: ForgetRequest) -> ForgetReport:
         return await self.service.forget(request.guild_id, request.user_id)
@@ -161,17 +166,17 @@ class PairingCog(FeatureCog, name="PairingCog"):
         fire: datetime | None = trigger.get_next_fire_time(None, now + timedelta(seconds=1))
         return fire
 
-    async def schedule_guild(self, guild_id: int) -> datetime | None:
-        """(Re)build the guild's round job from its settings; run a recently missed round."""
+    async def schedule_guild(self, guild_id: int, *, catch_up: bool = False) -> datetime | None:
+        """(Re)build the guild's round job from its settings.
+
+        With `catch_up` (at start), a round missed while the bot was down runs late if it was
+        due within LATE_ROUND_GRACE; its claim makes that a no-op when it had already run.
+        """
         trigger, _, _ = await self.round_trigger(guild_id)
         now = self.bot.clock.now()
         missed: datetime | None = trigger.get_next_fire_time(None, now - LATE_ROUND_GRACE)
-        if missed is not None and missed <= now:
-            # The claim makes this a no-op when the round already ran.
-            asyncio.get_running_loop().create_task(
-                self.scheduled_round(guild_id, missed, reschedule=False),
-                name=f"pairing-late-round-{guild_id}",
-            )
+        if catch_up and missed is not None and missed <= now:
+            self._background(self._late_round(guild_id, missed), f"pairing-late-round-{guild_id}")
         upcoming = await self.next_round_at(guild_id, now)
         if upcoming is None:
             self.bot.scheduler.cancel(round_job_id(guild_id))
@@ -181,10 +186,28 @@ class PairingCog(FeatureCog, name="PairingCog"):
         )
         return upcoming
 
+    async def _late_round(self, guild_id: int, scheduled_for: datetime) -> None:
+        await self.bot.wait_until_ready()
+        await self.scheduled_round(guild_id, scheduled_for, reschedule=False)
+
+    def _background(self, coroutine: Coroutine[Any, Any, object], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine, name=name)
+        # Keep a reference until done: the event loop holds tasks only weakly.
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def _schedule_reminder(self, guild_id: int, round_id: int, due: datetime) -> None:
+        if due <= self.bot.clock.now():
+            # Due while the bot was down: send it now (its claim keeps it to once).
+            self._background(self._late_reminders(guild_id, round_id, due), "pairing-reminder")
+            return
         self.bot.scheduler.schedule_at(
             reminder_job_id(guild_id), due, run_reminders, guild_id, round_id, due.isoformat()
         )
+
+    async def _late_reminders(self, guild_id: int, round_id: int, due: datetime) -> None:
+        await self.bot.wait_until_ready()
+        await self.send_reminders(guild_id, round_id, due)
 
     async def scheduled_round(
         self, guild_id: int, scheduled_for: datetime, *, reschedule: bool = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -525,3 +526,42 @@ async def test_forget_hook_removes_profile_and_history(
         "pairing rounds": 1,
         "pairings": 1,
     }
+
+
+# ---- restarts and the worker process -------------------------------------------------------------
+
+
+async def test_a_round_missed_while_down_runs_once_after_restart(
+    start_nexus: StartBot, sandbox: SandboxServer, world: World
+) -> None:
+    clock = FrozenClock(START)
+    first = await start_nexus(clock=clock)
+    for user in (world.alice, world.bob):
+        await join(sandbox, world, user)
+    await first.close()
+    # Back an hour after the Monday 09:00 round that should have run while the bot was down.
+    clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+    second = await start_nexus(clock=clock)
+    await sandbox.wait_until(lambda: len(world.pairing.threads) == 1, timeout=10)
+    [round_row] = await rows(second, PairRound)
+    assert round_row.scheduled_for == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    await second.close()
+    clock.advance(timedelta(minutes=30))
+    third = await start_nexus(clock=clock)
+    # The restart tried the 09:00 round again (a late-run task) and its claim refused it.
+    await asyncio.gather(*cog(third)._tasks)
+    assert len(await rows(third, PairRound)) == 1
+    assert len(world.pairing.threads) == 1
+
+
+async def test_rounds_are_computed_in_a_worker_process(
+    start_nexus: StartBot, sandbox: SandboxServer, world: World
+) -> None:
+    bot = await start_nexus(clock=FrozenClock(START), pairing={"use_process_pool": True})
+    for user in (world.alice, world.bob, world.carol):
+        await join(sandbox, world, user, topics="sql")
+    reply = await run_round(sandbox, world)
+    assert "0 pairs, 1 trio" in reply.text
+    assert bot._process_pool is not None
+    [round_row] = await rows(bot, PairRound)
+    assert round_row.trios == 1
