@@ -726,7 +726,8 @@ class SnippetService:
             rows = await session.execute(
                 text(
                     f"SELECT id, title FROM (SELECT id, title FROM snippets WHERE {conditions} "
-                    "ORDER BY id DESC LIMIT :scan) WHERE lower(title) LIKE :like ESCAPE '\\' "
+                    "ORDER BY id DESC LIMIT :scan) AS recent "
+                    "WHERE lower(title) LIKE :like ESCAPE '\\' "
                     "ORDER BY id DESC LIMIT 25"
                 ),
                 params,
