@@ -262,7 +262,19 @@ class PairingCog(FeatureCog, name="PairingCog"):
                 self.bot.db.sessions, ROUND_KIND, key, scheduled_for, status="failed"
             )
             raise
-        summary = await self.publish_round(guild, summary)
+        try:
+            summary = await self.publish_round(guild, summary)
+        except Exception:
+            # Stored but not fully posted: the claim says so, and the log has the traceback.
+            await finish_occurrence(
+                self.bot.db.sessions,
+                ROUND_KIND,
+                key,
+                scheduled_for,
+                status="failed",
+                result=f"round {summary.number} stored; posting failed",
+            )
+            raise
         await finish_occurrence(
             self.bot.db.sessions,
             ROUND_KIND,

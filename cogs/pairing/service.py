@@ -63,6 +63,7 @@ HISTORY_ROUNDS = 52
 REMINDER_LEAD = timedelta(days=2)
 # Profiles read per query when preparing a round (the event loop breathes between pages).
 ELIGIBLE_PAGE = 500
+HISTORY_GROUPS_PER_QUERY = 500
 OUTCOMES = ("met", "not_met")
 
 
@@ -565,14 +566,18 @@ class PairingService:
                 number = earlier[-1] if earlier else next_number - 1
             age_of[group.id] = max(1, next_number - number)
         members: dict[int, list[int]] = defaultdict(list)
-        if age_of:
+        group_ids = sorted(age_of)
+        # In slices, yielding between them: long histories of big guilds stay off the loop.
+        for start in range(0, len(group_ids), HISTORY_GROUPS_PER_QUERY):
+            chunk = group_ids[start : start + HISTORY_GROUPS_PER_QUERY]
             rows = await session.execute(
                 select(PairMember.group_id, PairMember.user_id).where(
-                    PairMember.group_id.in_(list(age_of))
+                    PairMember.group_id.in_(chunk)
                 )
             )
             for group_id, user_id in rows.all():
                 members[group_id].append(user_id)
+            await asyncio.sleep(0)
         history: dict[tuple[int, int], int] = {}
         for group_id, users in members.items():
             for i, a in enumerate(users):
