@@ -426,6 +426,51 @@ async def test_forget_removes_the_members_rows_and_reports_them(
     assert entry.details["snippets"] == "delete"
 
 
+def binary_index_segment(table: str) -> bool:
+    """FTS5's own segment tables: opaque b-tree pages, not rows about anyone.
+
+    They still hold an anonymised author's old index tokens until FTS5 merges its segments;
+    that belongs to the snippets feature's search index (noted for its owner), not to rows.
+    """
+    return table.endswith(("_fts_data", "_fts_idx"))
+
+
+async def test_forget_leaves_no_row_naming_the_member_in_any_feature(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    """Real data from every feature, made through their commands, then forgotten."""
+    where = {"user": world.alice, "guild": world.guild, "channel": world.general}
+    await sandbox.invoke(
+        "/snippet share", **where, title="Retry loop", code="for i in range(3):\n    print(i)\n"
+    )
+    await sandbox.invoke("/pair join", **where, level="beginner", timezone="Europe/Berlin")
+    await sandbox.invoke(
+        "/feedback log", **where, endpoint="GET /api/jobs", severity="bug", title="500s",
+        details="it breaks",
+    )  # fmt: skip
+    await nexus.blocks.block(world.guild.id, world.alice.id, "pairing", world.admin.id)
+    alice = str(world.alice.id)
+
+    def naming_alice(dump: dict[str, list[tuple[Any, ...]]]) -> dict[str, int]:
+        return {
+            name: count
+            for name, rows in dump.items()
+            if not binary_index_segment(name)
+            and (count := sum(1 for row in rows if alice in " ".join(map(str, row))))
+        }
+
+    before = naming_alice(await dump_database(nexus))
+    assert {"feature_blocks", "snippets", "pair_profiles"} <= set(before), before
+    reply = await as_admin(sandbox, world, "/admin forget", user=world.alice)
+    await reply.click("Forget")
+    [result] = await reply.followups(1)
+    report = json.dumps(result.embeds, ensure_ascii=False)
+    for feature in ("snippets", "pairing", "feedback", "core"):
+        assert f"{feature}: " in report
+    # Only the audit log still names her: the record of what moderators did, this forget included.
+    assert naming_alice(await dump_database(nexus)) == {"audit_log": 1}
+
+
 async def test_forgetting_a_member_without_data_says_so_and_changes_nothing(
     nexus: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:
@@ -758,6 +803,19 @@ async def test_check_reports_missing_channels_roles_and_permissions(
     assert "channels.feedback: in #feedback the bot lacks Send Messages, Embed Links" in out
     assert f"roles.triager: role {world.triager_role.id} no longer exists" in out
     assert "channels.snippets" not in out
+
+
+async def test_check_reports_a_server_the_bot_is_not_in(
+    nexus: NexusBot, sandbox: SandboxServer, world: World, make_settings: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    gone = 1_234_567_890_123_456_789
+    await nexus.guild_settings.set(gone, "timezone", "Europe/Paris", actor_id=None)
+    code, out = await check_output(make_settings, sandbox, capsys)
+    assert code == 1
+    assert f"FAIL  {gone}\n      - the bot is not a member of this server" in out
+    assert f"OK    ProDev Nexus ({world.guild.id})" in out
+    assert "1 of 2 configured server(s) in order." in out
 
 
 async def test_check_explains_a_bad_token(
