@@ -565,3 +565,20 @@ async def test_rounds_are_computed_in_a_worker_process(
     assert bot._process_pool is not None
     [round_row] = await rows(bot, PairRound)
     assert round_row.trios == 1
+
+
+async def test_buttons_keep_working_after_a_restart(
+    start_nexus: StartBot, sandbox: SandboxServer, world: World
+) -> None:
+    clock = FrozenClock(START)
+    first = await start_nexus(clock=clock)
+    for user in (world.alice, world.bob):
+        await join(sandbox, world, user)
+    await run_round(sandbox, world)
+    await first.close()
+    second = await start_nexus(clock=clock)
+    [thread] = world.pairing.threads
+    reply = await press(sandbox, thread.messages[0], "We met", world.alice)
+    assert "marked this pairing as **met**" in reply.text
+    [group] = await rows(second, PairGroup)
+    assert group.outcome == "met"
