@@ -15,6 +15,7 @@ from cogs.pairing.matching import (
     Person,
     Pool,
     RoundPlan,
+    _regions,
     best_partner,
     match_round,
     pair_key,
@@ -259,3 +260,25 @@ def test_best_partner_for_pair_now_skips_distant_levels_and_last_partner() -> No
     assert best_partner(me, waiting, {}, 0) == waiting[2]
     assert best_partner(me, waiting, {(1, 4): 1}, 0) == waiting[1]
     assert best_partner(me, [person(2, level=2)], {}, 0) is None
+
+
+def test_time_zone_regions_are_cut_at_the_widest_gaps() -> None:
+    offsets = [-6.0] * 30 + [1.0] * 40 + [9.0] * 30
+    people = [person(i + 1, offset=offset) for i, offset in enumerate(offsets)]
+    pool = Pool(tuple(people), {}, seed=0, config=MatchConfig(region_size=70))
+    regions = _regions(pool, np.arange(pool.n, dtype=np.int64))
+    assert sorted(r.size for r in regions) == [30, 70]
+    # Each time-zone cluster lies wholly inside one region: no cut runs through a cluster.
+    region_of = {int(i): r for r, region in enumerate(regions) for i in region}
+    for start in {float(s) for s in pool.start}:
+        members = [i for i in range(pool.n) if float(pool.start[i]) == start]
+        assert len({region_of[i] for i in members}) == 1
+
+
+def test_sparse_candidate_lists_stay_close_to_the_exact_optimum() -> None:
+    rng = random.Random(8)
+    people = random_people(rng, 400)
+    sparse = match_round(people, {}, seed=1, config=MatchConfig(top_k=8))
+    exact = match_round(people, {}, seed=1, config=MatchConfig(top_k=400))
+    assert sparse.total_weight >= 0.995 * exact.total_weight
+    assert exact.total_weight >= sparse.total_weight
