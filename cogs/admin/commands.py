@@ -95,6 +95,13 @@ def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
 
 
 class AdminCog(commands.Cog):
+    """The /admin commands and the automatic forget after a member leaves.
+
+    Autocomplete callbacks run without the command's checks, so each one answers moderators
+    only: a member who can see the command (an admin may show it to everyone) learns nothing
+    from its suggestions.
+    """
+
     admin = app_commands.Group(
         name="admin",
         description="Set up and moderate Nexus (moderators)",
@@ -146,6 +153,8 @@ class AdminCog(commands.Cog):
     async def _setup_timezone(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        if not await has_tier(interaction, Tier.MODERATOR):
+            return []
         return timezone_choices(current)
 
     async def _save_setup(
@@ -165,7 +174,7 @@ class AdminCog(commands.Cog):
         values["timezone"] = choices.timezone
         await self.bot.guild_settings.set_many(guild.id, values, interaction.user.id)
         await self.bot.audit.record(
-            guild.id, interaction.user.id, "admin.setup", None, {k: v for k, v in values.items()}
+            guild.id, interaction.user.id, "admin.setup", None, dict(values)
         )
         self.bot.dispatch("nexus_settings_changed", guild.id, tuple(values))
         return _setup_embed(guild, channels, choices)
@@ -232,6 +241,8 @@ class AdminCog(commands.Cog):
     async def _config_key(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        if not await has_tier(interaction, Tier.MODERATOR):
+            return []
         needle = current.strip().lower()
         return [
             _choice(f"{spec.key} — {spec.description}", spec.key)
@@ -246,6 +257,8 @@ class AdminCog(commands.Cog):
         spec = SPECS_BY_KEY.get(str(getattr(interaction.namespace, "key", "") or ""))
         if spec is None or interaction.guild is None:
             return []
+        if not await has_tier(interaction, Tier.MODERATOR):
+            return []
         return value_choices(interaction.guild, spec.kind, spec.choices, current)
 
     # ---- /admin stats ---------------------------------------------------------------------
@@ -258,7 +271,9 @@ class AdminCog(commands.Cog):
         embed = discord.Embed(title="Nexus statistics", colour=ADMIN_COLOUR)
         for feature, counters in sorted(report.features.items()):
             body = "\n".join(f"{name}: **{count}**" for name, count in counters.items())
-            embed.add_field(name=feature, value=truncate(body or "nothing yet", 1024))
+            embed.add_field(
+                name=feature, value=truncate(body or "nothing yet", EMBED_FIELD_VALUE_LIMIT)
+            )
         for feature in report.failed:
             embed.add_field(name=feature, value="counts unavailable (see the log)")
         embed.add_field(
@@ -303,20 +318,21 @@ class AdminCog(commands.Cog):
             )
             return Page(page.records, page.next_before_id)
 
-        filters = [f for f in (user.mention if user else None, wanted) if f]
-        heading = "Audit log" + (f" — {safe(', '.join(filters))}" if filters else "")
+        filters = [f"by {user.name}" if user else "", f"action {wanted}" if wanted else ""]
+        shown = ", ".join(f for f in filters if f)
+        heading = "Audit log" + (f" — {safe_truncate(shown, 200)}" if shown else "")
         await send_paginated(
             interaction,
             fetch,
             lambda page, number: _audit_embed(heading, page.items, number),
-            empty_message="No audit entries match." if filters else "The audit log is empty.",
+            empty_message="No audit entries match." if shown else "The audit log is empty.",
         )
 
     @audit.autocomplete("action")
     async def _audit_action(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
+        if interaction.guild_id is None or not await has_tier(interaction, Tier.MODERATOR):
             return []
         actions = await self.service.audit_actions(interaction.guild_id, current)
         return [_choice(action, action) for action in actions]
@@ -493,6 +509,8 @@ class AdminCog(commands.Cog):
     async def _reload_extension(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        if not await has_tier(interaction, Tier.MODERATOR):
+            return []
         return [_choice(name, name) for name in _matching(sorted(self.bot.extensions), current)]
 
     # ---- automatic forget after a member leaves -------------------------------------------

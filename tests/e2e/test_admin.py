@@ -25,7 +25,12 @@ from bot.sandbox import SandboxServer
 from cogs.admin.models import PendingForget
 from cogs.admin.service import EXPORT_SCHEMA, guild_tables, json_safe
 from tests.e2e.conftest import StartBot, World
-from tests.e2e.test_permissions_walk import context_menus, invoke_as, slash_commands
+from tests.e2e.test_permissions_walk import (
+    context_menus,
+    invoke_as,
+    open_every_command_to_everyone,
+    slash_commands,
+)
 
 SEND_MESSAGES = 1 << 11
 ATTACH_FILES = 1 << 15
@@ -209,6 +214,32 @@ async def test_config_keys_and_values_are_autocompleted(
         channel=world.general, key="channels.snippets",
     )  # fmt: skip
     assert [choice["value"] for choice in channels] == [str(world.snippets.id)]
+
+
+async def test_admin_suggestions_are_for_moderators_only(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    # Autocomplete runs no command checks; a member shown /admin by a server admin gets nothing.
+    open_every_command_to_everyone(sandbox)
+    await nexus.audit.record(world.guild.id, world.mod.id, "admin.block", "someone")
+    where = {"guild": world.guild, "channel": world.general}
+    asked = []
+    for command in slash_commands(nexus):
+        if not command.qualified_name.startswith("admin "):
+            continue
+        for parameter in command.parameters:
+            if not parameter.autocomplete:
+                continue
+            path, name = f"/{command.qualified_name}", parameter.display_name
+            given = {"key": "channels.snippets"} if name == "value" else {}
+            member = await sandbox.autocomplete(path, name, "", user=world.alice, **where, **given)
+            moderator = await sandbox.autocomplete(
+                path, name, "", user=world.admin, **where, **given
+            )
+            assert (path, name, member) == (path, name, [])
+            assert moderator, (path, name)
+            asked.append(f"{path} {name}")
+    assert len(asked) == 5, asked
 
 
 # ---- /admin setup ----------------------------------------------------------------------------
