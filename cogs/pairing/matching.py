@@ -610,18 +610,6 @@ def match_round(
 PersonRow = tuple[int, int, str | None, float, tuple[str, ...], int, int]
 
 
-def person_row(person: Person) -> PersonRow:
-    return (
-        person.user_id,
-        person.level,
-        person.track,
-        person.utc_offset_hours,
-        tuple(sorted(person.topics)),
-        person.trios,
-        person.waiting,
-    )
-
-
 def match_round_rows(
     rows: Sequence[PersonRow],
     history: Mapping[tuple[int, int], int],

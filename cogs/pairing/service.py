@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import dateparser
 from sqlalchemy import delete, func, select, update
@@ -410,11 +410,6 @@ class PairingService:
             raise PairingError("You haven't joined pairing yet. Use `/pair join` first.")
         return row
 
-    async def profile(self, guild_id: int, user_id: int) -> Profile | None:
-        async with self._sessions() as session:
-            row = await session.get(PairProfile, (guild_id, user_id))
-            return _profile(row) if row is not None else None
-
     async def leave(self, guild_id: int, user_id: int) -> None:
         async with self._sessions.begin() as session:
             row = await self._own_profile(session, guild_id, user_id)
@@ -805,10 +800,6 @@ class PairingService:
         )
         return self._info(row, list(members.all()))
 
-    async def group(self, group_id: int) -> GroupInfo | None:
-        async with self._sessions() as session:
-            return await self._group_info(session, group_id)
-
     async def set_delivery(self, group_id: int, delivery: str, thread_id: int | None) -> None:
         async with self._sessions.begin() as session:
             await session.execute(
@@ -816,22 +807,6 @@ class PairingService:
                 .where(PairGroup.id == group_id)
                 .values(delivery=delivery, thread_id=thread_id)
             )
-
-    async def latest_round(self, guild_id: int) -> RoundSummary | None:
-        async with self._sessions() as session:
-            row = await session.scalar(
-                select(PairRound)
-                .where(PairRound.guild_id == guild_id)
-                .order_by(PairRound.number.desc())
-                .limit(1)
-            )
-            if row is None:
-                return None
-            ids = await session.scalars(
-                select(PairGroup.id).where(PairGroup.round_id == row.id).order_by(PairGroup.id)
-            )
-            groups = [await self._group_info(session, group_id) for group_id in ids.all()]
-            return self._summary(row, (), [g for g in groups if g is not None])
 
     # ---- answers and reminders -----------------------------------------------------------
 
@@ -1110,11 +1085,3 @@ class PairingService:
 def _rowcount(result: Any) -> int:
     count = getattr(result, "rowcount", 0)
     return int(count) if isinstance(count, int) and count > 0 else 0
-
-
-def zone_exists(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
