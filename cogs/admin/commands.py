@@ -49,6 +49,7 @@ from bot.ui import Page, confirm, send_paginated
 from cogs.admin import jobs
 from cogs.admin.service import (
     FORGET_KIND,
+    PENDING_REMOVED,
     AdminError,
     AdminService,
     ExportService,
@@ -69,6 +70,7 @@ log = logging.getLogger(__name__)
 
 ADMIN_COLOUR = discord.Colour.dark_teal()
 AUDIT_PAGE_SIZE = 10
+FORGET_RETRY = timedelta(hours=1)
 FEATURE_CHOICES = [app_commands.Choice(name=feature, value=feature) for feature in FEATURES]
 
 
@@ -550,7 +552,9 @@ class AdminCog(commands.Cog):
         )
 
     async def forget_if_due(self, guild_id: int, user_id: int) -> ForgetOutcome | None:
-        """Run one pending forget: once (claimed), only when due, never for a member who is back."""
+        """Run one pending forget: once (claimed), only when due, and only if the guild still
+        forgets leavers and the member has not come back. A failure is retried an hour later
+        (a new occurrence), so a crash never loses the forget."""
         await self.bot.wait_until_ready()
         plan = await self.service.pending_forget(guild_id, user_id)
         if plan is None:
@@ -558,33 +562,50 @@ class AdminCog(commands.Cog):
         if plan.due_at > self.bot.clock.now():
             self.schedule(plan)
             return None
+        config = await self.bot.guild_settings.get(guild_id)
         guild = self.bot.get_guild(guild_id)
-        if guild is not None and guild.get_member(user_id) is not None:
+        back = guild is not None and guild.get_member(user_id) is not None
+        if back or not config.get("privacy.forget_on_leave"):
             await self.service.cancel_forget(guild_id, user_id)
             return None
         sessions = self.bot.db.sessions
         if not await claim_occurrence(sessions, FORGET_KIND, plan.item_key, plan.due_at):
             return None
         try:
-            await self.service.cancel_forget(guild_id, user_id)
-            config = await self.bot.guild_settings.get(guild_id)
-            request = ForgetRequest(guild_id, user_id, str(config.get("snippets.on_forget")))
-            try:
-                outcome = await self.service.forget_member(request, self.bot.hooks.all())
-            except NothingToForget:
-                outcome = ForgetOutcome({})
-            await self.bot.audit.record(
-                guild_id, None, "admin.forget.auto", str(user_id),
-                {"removed": outcome.removed, "failed": list(outcome.failed)},
-            )  # fmt: skip
+            outcome = await self._forget_left_member(plan, str(config.get("snippets.on_forget")))
         except Exception:
             await finish_occurrence(
                 sessions, FORGET_KIND, plan.item_key, plan.due_at, status="failed"
             )
+            await self._retry_later(plan)
             raise
         summary = json.dumps(outcome.removed)[:200]
         await finish_occurrence(sessions, FORGET_KIND, plan.item_key, plan.due_at, result=summary)
+        if outcome.failed:
+            await self._retry_later(plan)
         return outcome
+
+    async def _forget_left_member(
+        self, plan: PendingForgetPlan, snippets_mode: str
+    ) -> ForgetOutcome:
+        request = ForgetRequest(plan.guild_id, plan.user_id, snippets_mode)
+        try:
+            outcome = await self.service.forget_member(request, self.bot.hooks.all())
+        except NothingToForget:
+            outcome = ForgetOutcome({})
+        # The pending row itself is the plan being carried out, not the member's data.
+        removed = {k: v for k, v in outcome.removed.items() if k != PENDING_REMOVED}
+        outcome = ForgetOutcome(removed, outcome.failed)
+        await self.bot.audit.record(
+            plan.guild_id, None, "admin.forget.auto", str(plan.user_id),
+            {"removed": outcome.removed, "failed": list(outcome.failed)},
+        )  # fmt: skip
+        return outcome
+
+    async def _retry_later(self, plan: PendingForgetPlan) -> None:
+        retry_at = self.bot.clock.now() + FORGET_RETRY
+        await self.service.reschedule_forget(plan.guild_id, plan.user_id, retry_at)
+        self.schedule(PendingForgetPlan(plan.guild_id, plan.user_id, retry_at))
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -50,6 +50,8 @@ EXPORT_SCHEMA = "nexus.guild-export"
 EXPORT_VERSION = 1
 FORGET_KIND = "admin.forget"
 EXPORT_CHUNK_ROWS = 1_000
+PENDING_KEY = "pending automatic forget removed"
+PENDING_REMOVED = f"core: {PENDING_KEY}"
 
 
 class AdminError(UserFacingError):
@@ -329,7 +331,7 @@ class AdminService:
             )
         return {
             "feature blocks removed": _affected(blocks),
-            "pending automatic forget removed": _affected(pending),
+            PENDING_KEY: _affected(pending),
             "settings changes anonymised": _affected(settings),
         }
 
@@ -392,6 +394,18 @@ class AdminService:
                 PendingForget(guild_id=guild_id, user_id=user_id, left_at=left_at, due_at=due_at)
             )
         return due_at
+
+    async def reschedule_forget(self, guild_id: int, user_id: int, due_at: datetime) -> None:
+        """Move a pending forget to `due_at` (a retry is a new occurrence with its own claim);
+        the row is written again if the forget already removed it."""
+        async with self._sessions.begin() as session:
+            row = await session.get(PendingForget, (guild_id, user_id))
+            if row is None:
+                session.add(
+                    PendingForget(guild_id=guild_id, user_id=user_id, left_at=due_at, due_at=due_at)
+                )
+            else:
+                row.due_at = due_at
 
     async def cancel_forget(self, guild_id: int, user_id: int) -> bool:
         async with self._sessions.begin() as session:

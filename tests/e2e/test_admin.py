@@ -616,6 +616,67 @@ async def test_forget_waits_the_delay_survives_a_restart_and_runs_once(
     assert len(await audit_rows(restarted, "admin.forget.auto")) == 1
 
 
+async def test_turning_the_setting_off_cancels_forgets_not_yet_done(
+    start_nexus: StartBot, world: World
+) -> None:
+    clock = FrozenClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    bot = await start_nexus(clock=clock)
+    await enable_forget_on_leave(bot, world, days=1)
+    await bot.blocks.block(world.guild.id, world.alice.id, "snippets", world.admin.id)
+    world.guild.remove_member(world.alice)
+
+    async def pending() -> bool:
+        return bool(await pending_rows(bot))
+
+    await wait_for(pending)
+    await bot.guild_settings.set(world.guild.id, "privacy.forget_on_leave", False, actor_id=None)
+    clock.advance(timedelta(days=2))
+    cog: Any = bot.get_cog("AdminCog")
+    assert await cog.forget_if_due(world.guild.id, world.alice.id) is None
+    assert await pending_rows(bot) == []
+    assert len(await block_rows(bot)) == 1
+    assert await audit_rows(bot, "admin.forget.auto") == []
+
+
+async def test_a_feature_that_fails_to_forget_is_retried_an_hour_later(
+    start_nexus: StartBot, world: World
+) -> None:
+    clock = FrozenClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    bot = await start_nexus(clock=clock)
+    attempts: list[int] = []
+
+    async def flaky(request: ForgetRequest) -> dict[str, int]:
+        attempts.append(request.user_id)
+        if len(attempts) == 1:
+            raise RuntimeError("database busy")
+        return {"probe rows deleted": 1}
+
+    bot.hooks.register(FeatureHooks("zz_flaky", forget=flaky))
+    await enable_forget_on_leave(bot, world, days=1)
+    world.guild.remove_member(world.alice)
+
+    async def pending() -> bool:
+        return bool(await pending_rows(bot))
+
+    await wait_for(pending)
+    clock.advance(timedelta(days=1))
+    cog: Any = bot.get_cog("AdminCog")
+    first = await cog.forget_if_due(world.guild.id, world.alice.id)
+    assert first.failed == ("zz_flaky",)
+    retry_at = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+    assert await pending_rows(bot) == [(world.guild.id, world.alice.id, retry_at)]
+    assert await cog.forget_if_due(world.guild.id, world.alice.id) is None  # not due yet
+    clock.advance(timedelta(hours=1))
+    second = await cog.forget_if_due(world.guild.id, world.alice.id)
+    assert (second.removed, second.failed) == ({"zz_flaky: probe rows deleted": 1}, ())
+    assert await pending_rows(bot) == []
+    assert len(attempts) == 2
+    assert [e.details["failed"] for e in await audit_rows(bot, "admin.forget.auto")] == [
+        ["zz_flaky"],
+        [],
+    ]
+
+
 async def test_rejoining_cancels_the_pending_forget(start_nexus: StartBot, world: World) -> None:
     clock = FrozenClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     bot = await start_nexus(clock=clock)
