@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply every pending migration")
+    copy = db_commands.add_parser(
+        "copy", help="copy every row into another (empty) database, e.g. PostgreSQL"
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql+asyncpg://…")
     commands.add_parser(
         "check", help="log in and report missing channels, roles and permissions, then exit"
     )
@@ -95,12 +99,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_upgrade_blocking(settings.database)
         print("database is up to date")
         return EXIT_OK
+    if command == "db" and args.db_command == "copy":
+        return asyncio.run(copy_to(settings, args.to))
     if command == "check":
         from bot.check import run_check
 
         return asyncio.run(run_check(settings))
     build_parser().print_help()
     return EXIT_FAILURE
+
+
+async def copy_to(settings: Settings, url: str) -> int:
+    from bot.config import DatabaseSettings
+    from bot.dbcopy import CopyError, copy_database
+
+    try:
+        target = DatabaseSettings(url=url)
+    except ValueError:
+        print(f"nexus: {url!r} is not a database URL Nexus supports", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        report = await copy_database(settings.database, target.url)
+    except CopyError as error:
+        print(f"nexus: cannot copy: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"copied {report.total} rows in {len(report.rows_by_table)} tables")
+    return EXIT_OK
 
 
 def run(settings: Settings) -> int:

@@ -1,0 +1,137 @@
+"""`python -m bot db copy --to URL`: move every row from the configured database to another.
+
+The usual use is leaving SQLite for PostgreSQL. The target is migrated to the newest schema
+first and must hold no rows; tables are copied parent-first in batches, then PostgreSQL's id
+sequences are moved past the copied ids. Derived data that lives outside the ORM tables (SQLite's
+FTS5 index, PostgreSQL's search vectors) is rebuilt afterwards by each feature that has some:
+a `cogs/<feature>/derived.py` module with `async def rebuild_derived(connection) -> None`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import pkgutil
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select, text
+
+from bot.config import DatabaseSettings
+from bot.db import Base, Database
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from types import ModuleType
+
+    from sqlalchemy import Table
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+log = logging.getLogger(__name__)
+BATCH = 2_000
+
+
+class CopyError(Exception):
+    """Why the copy cannot be done, worded for the person running it."""
+
+
+@dataclass(frozen=True)
+class CopyReport:
+    rows_by_table: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows_by_table.values())
+
+
+def feature_modules(part: str) -> list[ModuleType]:
+    """Every feature's `part` module (`models`, `derived`) that exists, imported by name.
+
+    bot/ never imports a cog in code; the copy needs every table registered on Base.
+    """
+    try:
+        cogs = importlib.import_module("cogs")
+    except ImportError:
+        return []
+    found = []
+    for module in pkgutil.iter_modules(cogs.__path__):
+        name = f"cogs.{module.name}.{part}"
+        if importlib.util.find_spec(name) is not None:
+            found.append(importlib.import_module(name))
+    return found
+
+
+def copied_tables() -> list[Table]:
+    import bot.models  # noqa: F401  (the core's own tables)
+
+    feature_modules("models")
+    return list(Base.metadata.sorted_tables)
+
+
+async def rebuild_derived(target: AsyncConnection) -> None:
+    for module in feature_modules("derived"):
+        rebuild: Callable[[AsyncConnection], Awaitable[None]] = module.rebuild_derived
+        await rebuild(target)
+
+
+async def _count(connection: AsyncConnection, table: Table) -> int:
+    return int(await connection.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def _copy_table(source: AsyncConnection, target: AsyncConnection, table: Table) -> int:
+    copied = 0
+    result = await source.stream(select(table))
+    async for partition in result.partitions(BATCH):
+        rows = [dict(row._mapping) for row in partition]
+        await target.execute(table.insert(), rows)
+        copied += len(rows)
+    return copied
+
+
+async def _advance_sequences(target: AsyncConnection, table: Table) -> None:
+    for column in table.primary_key.columns:
+        if not column.autoincrement or column.type.python_type is not int:
+            continue
+        sequence = await target.scalar(
+            text("SELECT pg_get_serial_sequence(:table, :column)"),
+            {"table": table.name, "column": column.name},
+        )
+        if sequence is None:
+            continue
+        await target.execute(
+            text(
+                f"SELECT setval(:sequence, COALESCE((SELECT MAX({column.name}) FROM "
+                f"{table.name}), 0) + 1, false)"
+            ),
+            {"sequence": sequence},
+        )
+
+
+async def copy_database(source_settings: DatabaseSettings, target_url: str) -> CopyReport:
+    if target_url == source_settings.url:
+        raise CopyError("the target is the database Nexus is configured to use")
+    target_settings = DatabaseSettings(url=target_url)
+    source, target = Database(source_settings), Database(target_settings)
+    try:
+        await target.upgrade()
+        tables = copied_tables()
+        async with source.engine.connect() as reading, target.engine.begin() as writing:
+            for table in tables:
+                if await _count(writing, table):
+                    raise CopyError(
+                        f"the target already holds rows in {table.name}; copy into an empty "
+                        "database"
+                    )
+            report: dict[str, int] = {}
+            for table in tables:
+                report[table.name] = await _copy_table(reading, writing, table)
+                log.info("copied %d rows of %s", report[table.name], table.name)
+            if target.dialect == "postgresql":
+                for table in tables:
+                    await _advance_sequences(writing, table)
+            await rebuild_derived(writing)
+        return CopyReport(report)
+    finally:
+        await source.close()
+        await target.close()
