@@ -260,8 +260,11 @@ async def run(args: argparse.Namespace) -> int:
     await asyncio.wait_for(cog.ready.wait(), 30)
     original_post = cog.post
 
+    cpu_marks: list[tuple[float, float]] = []
+
     async def timed_post(delivery: Any) -> Any:
         handed[delivery.announcement_id] = time.time()
+        cpu_marks.append((time.time(), time.process_time()))
         return await original_post(delivery)
 
     cog.dispatcher._poster = timed_post  # the bench's only probe: when a post is handed over
@@ -322,12 +325,17 @@ async def run(args: argparse.Namespace) -> int:
     ):
         table.append((f"{name}: received − scheduled", summary(lateness(ids, arrival)), goal))
         table.append((f"{name}: handed over − scheduled", summary(lateness(ids, handed)), ""))
+    burst_marks = [cpu for wall, cpu in cpu_marks if wall < t0.timestamp() + SPREAD_OFFSET]
+    if len(burst_marks) > 1:
+        per_post = (burst_marks[-1] - burst_marks[0]) / (len(burst_marks) - 1) * 1000
+        table.append(("bot CPU per post in the burst", f"{per_post:.2f} ms", ""))
     table.append(("drops / duplicates / stray", f"{drops} / {duplicates} / {stray}", "0 / 0 / 0"))
     width = max(len(r[0]) for r in table)
     print()
     for name, value, goal in table:
         print(f"{name:<{width}}  {value:<48}  {goal}")
-    print(f"\n{os.cpu_count()} CPUs · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{os.cpu_count()} CPUs · load average {load} · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     return 0 if drops == duplicates == stray == 0 else 1
 
 
@@ -376,6 +384,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.count, args.burst, args.spread, args.window = 1_000, 100, 100, 10.0
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("cogs.announcements.dispatcher").setLevel(logging.INFO)
     return asyncio.run(run(args))
 
 
