@@ -246,7 +246,25 @@ class AnnouncementsCog(FeatureCog):
             f"({info.repeat_label}, {info.timezone}).\n"
             f"Next {'runs' if count > 1 else 'run'}:\n{runs_text(info, count)}"
         )
-        await _respond(interaction, text)
+        warning = self._ping_warning(info)
+        await _respond(interaction, f"{text}\n{warning}" if warning else text)
+
+    def _ping_warning(self, info: AnnouncementInfo) -> str | None:
+        """Discord drops a ping of a role that is not mentionable unless the bot may @everyone."""
+        if info.ping_role_id is None:
+            return None
+        channel = self.bot.get_channel(info.channel_id)
+        guild = getattr(channel, "guild", None)
+        role = guild.get_role(info.ping_role_id) if isinstance(guild, discord.Guild) else None
+        if role is None or role.mentionable or not isinstance(channel, discord.TextChannel):
+            return None
+        if channel.permissions_for(channel.guild.me).mention_everyone:
+            return None
+        return (
+            f"Note: {role.mention} is not mentionable and I lack *Mention @everyone, @here and "
+            "All Roles* there, so Discord will show the mention without notifying anyone. "
+            "Make the role mentionable or grant me that permission."
+        )
 
     # ---- /announce create -------------------------------------------------------------------
 

@@ -98,6 +98,7 @@ async def test_created_announcement_fires_with_its_embed_and_role_ping(
     )
     assert reply.ephemeral
     assert "#1" in reply.text
+    assert "not mentionable" in reply.text  # the sandbox's roles are not, by default
     rows = await announcements(bot)
     assert len(rows) == 1
     assert rows[0].next_run_at == START + timedelta(hours=2)
