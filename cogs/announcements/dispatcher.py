@@ -80,6 +80,8 @@ SWEEP_EVERY: Final = timedelta(minutes=1)
 # Rows per statement: well under SQLite's bound-parameter limit.
 CHUNK: Final = 400
 MAX_CONCURRENT_POSTS: Final = 64
+# After a failed claim transaction (database unavailable), the batch is retried this much later.
+CLAIM_RETRY: Final = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -352,7 +354,16 @@ class Dispatcher:
         event loop busy and every database round trip of the later claims waits behind them.)
         """
         started = time.perf_counter()
-        deliveries, report = await self._claim(announcement_ids, now)
+        try:
+            deliveries, report = await self._claim(announcement_ids, now)
+        except Exception:
+            # Nothing was claimed (the transaction rolled back): try these again shortly
+            # rather than dropping them from the heap until the next restart.
+            log.exception("announcements: claiming %d due runs failed", len(announcement_ids))
+            retry_at = self._clock.now() + CLAIM_RETRY
+            for announcement_id in announcement_ids:
+                self.schedule(announcement_id, retry_at)
+            return BatchReport()
         claimed_after = time.perf_counter() - started
         report.merge(await self.deliver(deliveries, now))
         if announcement_ids:

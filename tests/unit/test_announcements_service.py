@@ -231,3 +231,29 @@ async def test_forget_anonymises_the_creator(
     [row] = await rows(database, Announcement)
     assert row.created_by is None
     assert await service.stats(GUILD) == {"active announcements": 1, "paused announcements": 0}
+
+
+async def test_a_failed_claim_keeps_the_runs_scheduled_for_a_retry(
+    service: AnnouncementService, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await service.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
+    clock = FrozenClock(NOW + timedelta(hours=1))
+    poster = RecordingPoster()
+    dispatcher = make_dispatcher(database, clock, poster)
+    await dispatcher.rebuild()
+
+    async def database_down(*args: Any) -> dict[int, int]:
+        raise OSError("disk I/O error")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(dispatcher, "_insert_claims", database_down)
+        await dispatcher.run_due()
+    assert poster.posted == []
+    assert dispatcher.next_due() == clock.now() + timedelta(seconds=5)
+
+    clock.advance(timedelta(seconds=5))
+    await dispatcher.run_due()
+    [delivery] = poster.posted
+    assert delivery.scheduled_for == NOW + timedelta(hours=1)
+    [occurrence] = await rows(database, AnnouncementOccurrence)
+    assert (occurrence.status, occurrence.delayed) == ("posted", False)
