@@ -272,7 +272,7 @@ class AnnouncementsCog(FeatureCog):
     @app_commands.describe(
         channel="where to post it",
         when="e.g. 2026-12-01 09:00, in 2h, in 30 minutes, tomorrow 9am, next monday 10:00",
-        message="the text (leave out to write it in a form, with line breaks)",
+        message="the text; \\n starts a new line (or leave out to write it in a form)",
         title="a title: the announcement is posted as an embed (else plain text)",
         repeat="none, daily, weekly, monthly or a 5-field cron expression",
         timezone="the time zone `when` and `repeat` are read in (default: the server's)",
@@ -328,7 +328,8 @@ class AnnouncementsCog(FeatureCog):
         if message is None:
             await interaction.response.send_modal(MessageModal(title, save))
             return
-        await save(interaction, MessageFields(title, message))
+        # A slash option cannot hold a line break; "\n" typed in it stands for one.
+        await save(interaction, MessageFields(title, message.replace("\\n", "\n")))
 
     @create.autocomplete("repeat")
     async def _repeat_autocomplete(

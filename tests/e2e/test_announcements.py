@@ -133,12 +133,13 @@ async def test_plain_text_announcement_pings_nobody_and_neutralises_mentions(
     sandbox: Any, world: World, start_nexus: StartBot, clock: FrozenClock
 ) -> None:
     bot = await started(start_nexus, clock)
-    await create(sandbox, world, when="in 30 minutes", message="Hello @everyone and <@&123>!")
+    await create(sandbox, world, when="in 30 minutes", message="Hello @everyone and <@&123>!\\nBye")
     clock.advance(timedelta(minutes=30))
     await cog_of(bot).dispatcher.run_due()
     [post] = bot_posts(world.general, sandbox)
     assert post.embeds == []
     assert post.content.startswith("Hello @")
+    assert post.content.endswith("!\nBye")  # a typed "\n" is a line break
     assert not post.pinged
     [occurrence] = await occurrences(bot)
     assert (occurrence.status, occurrence.message_id) == ("posted", post.id)
