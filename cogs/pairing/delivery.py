@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,7 +55,7 @@ def intro_text(group: GroupInfo, heading: str) -> str:
     return truncate("\n".join(lines), MESSAGE_LIMIT)
 
 
-def thread_name(group: GroupInfo, names: list[str], round_number: int | None) -> str:
+def thread_name(names: list[str], round_number: int | None) -> str:
     prefix = f"Round {round_number}" if round_number is not None else "Pair now"
     return one_line(f"{prefix}: {' + '.join(names)}", 100)
 
@@ -75,13 +76,14 @@ class Deliverer:
     ) -> Delivery:
         text = intro_text(group, heading)
         names = [self._name(guild, user_id) for user_id in group.members]
+        thread: discord.Thread | None = None
         try:
             if not isinstance(channel, discord.TextChannel):
                 raise discord.ClientException(
                     "the pairing channel is not set or not a text channel"
                 )
             thread = await channel.create_thread(
-                name=thread_name(group, names, round_number),
+                name=thread_name(names, round_number),
                 type=discord.ChannelType.private_thread,
                 invitable=False,
                 auto_archive_duration=THREAD_ARCHIVE_MINUTES,
@@ -93,6 +95,10 @@ class Deliverer:
         except (discord.HTTPException, discord.ClientException) as error:
             reason = getattr(error, "text", None) or str(error) or type(error).__name__
             log.warning("thread for pairing %s failed (%s); sending DMs", group.id, reason)
+            if thread is not None:
+                # Created but unusable (members or message refused): don't leave it empty.
+                with contextlib.suppress(discord.HTTPException):
+                    await thread.delete()
             sent = await self._direct_messages(group, text)
             return Delivery(group.id, "dm" if sent else "failed", None, one_line(reason, 150))
 
