@@ -388,7 +388,7 @@ class Dispatcher:
     ) -> tuple[list[Delivery], BatchReport]:
         rows = await self._load(announcement_ids)
         plans: list[Plan] = []
-        by_id: dict[int, Announcement] = {}
+        by_id: dict[int, Any] = {}
         for row in rows:
             if row.status != Status.ACTIVE or row.next_run_at is None:
                 continue
@@ -435,16 +435,18 @@ class Dispatcher:
                 )
         return deliveries, report
 
-    async def _load(self, announcement_ids: list[int]) -> list[Announcement]:
-        rows: list[Announcement] = []
+    async def _load(self, announcement_ids: list[int]) -> list[Any]:
+        """The due rows as plain Core rows (same attribute names, no ORM bookkeeping)."""
+        rows: list[Any] = []
         async with self._sessions() as session:
+            connection = await session.connection()
             for chunk in _chunks(announcement_ids):
-                query = select(Announcement).where(Announcement.id.in_(chunk))
-                rows.extend((await session.scalars(query)).all())
+                query = select(ANNOUNCEMENTS).where(ANNOUNCEMENTS.c.id.in_(chunk))
+                rows.extend((await connection.execute(query)).all())
         return rows
 
     async def _insert_claims(
-        self, plans: list[Plan], rows: dict[int, Announcement], now: datetime
+        self, plans: list[Plan], rows: dict[int, Any], now: datetime
     ) -> dict[int, int]:
         """One transaction: claim rows (duplicates ignored) + advance the claimed next runs."""
         if not plans:
