@@ -109,37 +109,22 @@ def print_report(reports: list[GuildReport], out: TextIO) -> None:
 async def run_check(settings: Settings, *, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if settings.discord_token is None:
-        print("nexus check: DISCORD_TOKEN is not set; there is nothing to log in with.", file=out)
+        print(
+            "nexus check: DISCORD_TOKEN is not set, so there is nothing to log in with. "
+            "Set it to the bot's token (Developer Portal → your application → Bot).",
+            file=out,
+        )
         return EXIT_PROBLEMS
     from bot.app import point_discord_py_at
 
     point_discord_py_at(settings.discord.api_url, settings.discord.gateway_url)
-    database = Database(settings.database)
+    # REST only; the guilds intent just keeps discord.py from warning that state looks odd.
+    client = discord.Client(intents=discord.Intents(guilds=True))
     try:
-        try:
-            configs = await configured_guilds(database, settings)
-        except SQLAlchemyError:
-            print(
-                "nexus check: the database has no Nexus tables yet. Start the bot once or run "
-                "`python -m bot db upgrade`.",
-                file=out,
-            )
+        if not await _log_in(client, settings.discord_token.get_secret_value(), out):
             return EXIT_PROBLEMS
-    finally:
-        await database.close()
-    client = discord.Client(intents=discord.Intents.none())
-    try:
-        try:
-            await client.login(settings.discord_token.get_secret_value())
-        except discord.LoginFailure:
-            print(
-                "nexus check: Discord refused the token (401 Unauthorized). Copy it again from "
-                "the Developer Portal's Bot page into DISCORD_TOKEN.",
-                file=out,
-            )
-            return EXIT_PROBLEMS
-        except (OSError, discord.HTTPException) as error:
-            print(f"nexus check: cannot reach Discord: {error}", file=out)
+        configs = await _stored_configs(settings, out)
+        if configs is None:
             return EXIT_PROBLEMS
         if not configs:
             print(
@@ -152,8 +137,37 @@ async def run_check(settings: Settings, *, out: TextIO | None = None) -> int:
         await client.close()
     print_report(reports, out)
     failing = sum(1 for report in reports if report.problems)
-    print(
-        f"{len(reports) - failing} of {len(reports)} configured server(s) in order.",
-        file=out,
-    )
+    print(f"{len(reports) - failing} of {len(reports)} configured server(s) in order.", file=out)
     return EXIT_PROBLEMS if failing else EXIT_OK
+
+
+async def _log_in(client: discord.Client, token: str, out: TextIO) -> bool:
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        print(
+            "nexus check: Discord refused the token (401 Unauthorized). Copy it again from "
+            "the Developer Portal's Bot page into DISCORD_TOKEN.",
+            file=out,
+        )
+        return False
+    except (OSError, discord.HTTPException) as error:
+        print(f"nexus check: cannot reach Discord: {error}", file=out)
+        return False
+    return True
+
+
+async def _stored_configs(settings: Settings, out: TextIO) -> list[GuildConfig] | None:
+    """Every guild with stored settings, or None (explained) when the database is not ready."""
+    database = Database(settings.database)
+    try:
+        return await configured_guilds(database, settings)
+    except SQLAlchemyError:
+        print(
+            "nexus check: the database has no Nexus tables yet. Start the bot once or run "
+            "`python -m bot db upgrade`.",
+            file=out,
+        )
+        return None
+    finally:
+        await database.close()

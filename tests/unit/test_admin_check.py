@@ -1,0 +1,34 @@
+"""`python -m bot check` before it reaches any guild: no token, no Discord, and the shared list
+of channel permissions `/admin setup` also checks."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import discord
+
+from bot.check import REQUIRED_CHANNEL_PERMISSIONS, missing_channel_permissions, run_check
+
+
+async def test_check_without_a_token_explains_and_fails(make_settings: Any) -> None:
+    out = io.StringIO()
+    assert await run_check(make_settings(), out=out) == 1
+    assert "DISCORD_TOKEN is not set" in out.getvalue()
+
+
+async def test_check_says_when_discord_cannot_be_reached(make_settings: Any) -> None:
+    settings = make_settings(discord_token="abc", discord={"api_url": "http://127.0.0.1:9/api/v10"})
+    out = io.StringIO()
+    assert await run_check(settings, out=out) == 1
+    assert "cannot reach Discord" in out.getvalue()
+
+
+def test_missing_permissions_are_named_as_discord_shows_them() -> None:
+    everything = discord.Permissions(**{attr: True for attr, _ in REQUIRED_CHANNEL_PERMISSIONS})
+    assert missing_channel_permissions(everything) == []
+    no_threads = discord.Permissions(everything.value)
+    no_threads.manage_threads = False
+    no_threads.send_messages_in_threads = False
+    assert missing_channel_permissions(no_threads) == ["Manage Threads", "Send Messages in Threads"]
+    assert len(missing_channel_permissions(discord.Permissions.none())) == 8
