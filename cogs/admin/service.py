@@ -45,8 +45,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The export file, version 1:
+#   {"schema": "nexus.guild-export", "version": 1, "guild_id": "<id>",
+#    "exported_at": "<ISO-8601 UTC>", "bot_version": "<x.y.z>",
+#    "tables": {"<table>": {"columns": ["<name>", ...], "rows": [{"<name>": <value>, ...}]}}}
+# Every table with a guild_id column is listed (empty ones too), with this guild's rows in
+# primary-key order. Values: 64-bit integer columns (ids) are strings, as in Discord's API, so
+# JavaScript readers keep every digit; timestamps are ISO-8601 in UTC; binary data is base64;
+# JSON columns are nested as they are. Bump the version when this shape changes, not when a
+# feature adds a table (tables are self-describing).
 EXPORT_SCHEMA = "nexus.guild-export"
-# Bump when the file's shape changes (not when a feature adds a table: tables are listed inside).
 EXPORT_VERSION = 1
 FORGET_KIND = "admin.forget"
 EXPORT_CHUNK_ROWS = 1_000

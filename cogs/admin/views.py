@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import discord
 
@@ -138,5 +137,4 @@ class SetupView(OwnerOnlyView):
     async def _save(self, interaction: discord.Interaction) -> None:
         embed = await self._on_save(interaction, self.choices)
         self.stop()
-        edit: Any = interaction.response.edit_message
-        await edit(content="Setup saved.", embed=embed, view=None)
+        await interaction.response.edit_message(content="Setup saved.", embed=embed, view=None)
