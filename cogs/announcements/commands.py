@@ -134,6 +134,7 @@ class AnnouncementsCog(FeatureCog):
             self.notify_moderators,
             grace=timedelta(hours=bot.settings.announcements.missed_grace_hours),
             dialect=bot.db.dialect,
+            count_runs=self._count_runs,
         )
         self._startup: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
@@ -168,6 +169,9 @@ class AnnouncementsCog(FeatureCog):
             await self.dispatcher.started.wait()
         finally:
             self.ready.set()
+
+    def _count_runs(self, outcome: str, count: int) -> None:
+        self.bot.metrics.scheduled_runs.labels(kind="announcement", outcome=outcome).inc(count)
 
     async def _guild_timezone(self, guild_id: int) -> ZoneInfo:
         return (await self.bot.guild_settings.get(guild_id)).timezone

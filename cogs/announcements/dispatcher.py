@@ -192,6 +192,7 @@ class Dispatcher:
         *,
         grace: timedelta,
         dialect: str = "sqlite",
+        count_runs: Callable[[str, int], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._audit = audit
@@ -200,6 +201,8 @@ class Dispatcher:
         self._notifier = notifier
         self._grace = grace
         self._dialect = dialect
+        # Counts outcomes (posted, skipped, failed, taken) for the bot's metrics.
+        self._count_runs = count_runs
         # Who owns a claim: the process, plus this dispatcher (two bots can share a process).
         self.claimer = f"{PROCESS_ID}:{uuid.uuid4().hex[:8]}"[:80]
         self._heap: list[tuple[float, int]] = []
@@ -366,6 +369,15 @@ class Dispatcher:
             return BatchReport()
         claimed_after = time.perf_counter() - started
         report.merge(await self.deliver(deliveries, now))
+        if self._count_runs is not None:
+            for outcome, ids in (
+                ("posted", report.posted),
+                ("skipped", report.skipped),
+                ("failed", report.failed),
+                ("taken", report.taken),
+            ):
+                if ids:
+                    self._count_runs(outcome, len(ids))
         if announcement_ids:
             log.info(
                 "announcements: batch of %d due at %s: claimed in %.3f s, done in %.3f s "

@@ -115,6 +115,9 @@ async def test_created_announcement_fires_with_its_embed_and_role_ping(
     assert world.triager_role in post.pinged
     assert not post.pinged.everyone
     assert len(report.posted) == 1
+    assert b'nexus_scheduled_runs_total{kind="announcement",outcome="posted"} 1.0' in (
+        bot.metrics.render()
+    )
     [occurrence] = await occurrences(bot)
     assert occurrence.status == "posted"
     assert occurrence.message_id == post.id
