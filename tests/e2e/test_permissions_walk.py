@@ -10,6 +10,7 @@ Member commands must not meet the tier refusal.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import discord
@@ -108,10 +109,19 @@ def options_for(command: app_commands.Command[Any, Any, Any], world: World) -> d
     }
 
 
+def source_message(sandbox: SandboxServer, world: World) -> Any:
+    """A message for message menus to act on: posted once, before any database snapshot, in
+    case a feature reacts to messages."""
+    found = [m for m in world.general.messages if m.author_id == world.bob.id]
+    if found:
+        return found[-1]
+    return sandbox.send_user_message(world.general, world.bob, "```py\nprint(1)\n```")
+
+
 async def invoke_as(sandbox: SandboxServer, world: World, command: AnyCommand, user: Any) -> Any:
     if isinstance(command, app_commands.ContextMenu):
         if command.type is discord.AppCommandType.message:
-            message = sandbox.send_user_message(world.general, world.bob, "```py\nprint(1)\n```")
+            message = source_message(sandbox, world)
             return await sandbox.invoke_message_command(command.name, message=message, user=user)
         return await sandbox.invoke_user_command(
             command.name, target=world.bob, user=user, guild=world.guild, channel=world.general
@@ -161,6 +171,8 @@ async def refusal_failures(
 ) -> list[str]:
     """Invoke each command as a plain member; describe every one that did not refuse cleanly."""
     failures = []
+    source_message(sandbox, world)
+    await asyncio.sleep(0.1)  # let any listener finish with it before the first snapshot
     for command in commands:
         before = await dump_database(bot)
         reply = await invoke_as(sandbox, world, command, world.alice)
