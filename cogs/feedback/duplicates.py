@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process, utils
 
 # Title similarity (0–100) needed anywhere in the guild, and with the same endpoint.
 TITLE_ONLY_CUTOFF = 80.0
-SAME_PATH_CUTOFF = 55.0
+SAME_PATH_CUTOFF = 62.0
 SAME_PATH_BONUS = 10.0
 SAME_METHOD_BONUS = 5.0
 MAX_SUGGESTIONS = 3

@@ -139,3 +139,23 @@ def test_duplicates_prefer_the_same_endpoint_and_ignore_unrelated_titles() -> No
     assert [c.number for c in found][:1] == [1]
     assert 2 not in [c.number for c in found]
     assert index.find("GET", "/api/other", "Completely different words") == []
+
+
+def test_same_endpoint_paraphrases_match_but_one_shared_word_does_not() -> None:
+    index = GuildOpenIndex(
+        [
+            OpenItem(1, 1, "GET", "/api/jobs", "Pagination ignores page size"),
+            OpenItem(2, 2, "GET", "/api/jobs", "GET jobs sorts salary the wrong way"),
+        ]
+    )
+    assert [
+        c.number for c in index.find("GET", "/api/jobs", "page size ignored by pagination")
+    ] == [1]
+    assert index.find("GET", "/api/jobs", "Document the rate limits for salary") == []
+
+
+def test_concrete_and_templated_paths_count_as_one_endpoint() -> None:
+    index = GuildOpenIndex([OpenItem(1, 1, "GET", "/api/jobs/{jobId}", "Job detail lacks salary")])
+    assert [
+        c.number for c in index.find("GET", "/api/jobs/42", "salary missing in job detail")
+    ] == [1]
