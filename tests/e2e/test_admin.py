@@ -216,6 +216,21 @@ async def test_config_keys_and_values_are_autocompleted(
     assert [choice["value"] for choice in channels] == [str(world.snippets.id)]
 
 
+@pytest.mark.parametrize(("who", "allowed"), [("mod", True), ("triager", False), ("bob", False)])
+async def test_the_moderator_role_may_use_admin_where_the_server_shows_it(
+    nexus: NexusBot, sandbox: SandboxServer, world: World, who: str, allowed: bool
+) -> None:
+    # Discord hides /admin from everyone without Manage Server; a server admin can show it to
+    # the configured moderator role (Integrations), and then the run-time tier check decides.
+    open_every_command_to_everyone(sandbox)
+    reply = await sandbox.invoke(
+        "/admin config show", user=getattr(world, who), guild=world.guild, channel=world.general
+    )
+    assert reply.ephemeral
+    assert ("Nexus settings" in reply.text) is allowed
+    assert ("This command is for moderators only." in reply.text) is not allowed
+
+
 async def test_admin_suggestions_are_for_moderators_only(
     nexus: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:
