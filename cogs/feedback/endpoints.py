@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bot.errors import UserFacingError
 
@@ -16,6 +17,7 @@ PATH_MAX = 200
 # like /jobs/{id}. No spaces, quotes or backticks: a path can then never break the bot's
 # inline code formatting.
 _PATH_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@%/{}]*")
+_FULL_URL = re.compile(r"https?://", re.IGNORECASE)
 _TEMPLATE_PARAM = re.compile(r"\{[^/{}]+\}")
 
 
@@ -49,6 +51,9 @@ def parse_endpoint(text: str) -> Endpoint:
             f"(methods: {', '.join(METHODS)})."
         )
     method, path = parts[0].upper(), parts[1]
+    if _FULL_URL.match(path):
+        # A pasted URL (`GET https://jobs.test/api/jobs?page=2`): keep its path.
+        path = urlsplit(path).path or "/"
     if method not in METHODS:
         shown = method[:16].replace("`", "'")
         raise EndpointError(

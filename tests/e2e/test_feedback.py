@@ -204,6 +204,20 @@ async def test_malformed_endpoints_are_refused_before_anything_is_stored(
     assert world.feedback.messages == []
 
 
+async def test_a_blocked_member_cannot_log_feedback(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await nexus.blocks.block(world.guild.id, world.alice.id, "feedback", world.mod.id)
+    result = await log(sandbox, world)
+    assert result.ephemeral and "blocked you from using feedback" in result.text
+    source = sandbox.send_user_message(world.general, world.bob, "GET /api/jobs is down")
+    menu = await sandbox.invoke_message_command(
+        "Log API feedback", message=source, user=world.alice
+    )
+    assert menu.modal is None and "blocked" in menu.text
+    assert await items(nexus) == []
+
+
 async def test_message_menu_prefills_the_form_from_the_message(
     sandbox: SandboxServer, world: World, nexus: NexusBot
 ) -> None:

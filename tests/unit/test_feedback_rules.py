@@ -29,6 +29,8 @@ DATA = Path(__file__).parents[1] / "data"
         ("  Patch   /api/jobs/{id}// ", "PATCH", "/api/jobs/{id}"),
         ("options /", "OPTIONS", "/"),
         ("DELETE /api/jobs/7?force=1", "DELETE", "/api/jobs/7"),
+        ("get https://jobs.example.test/api/jobs/?page=2", "GET", "/api/jobs"),
+        ("GET http://localhost:8000", "GET", "/"),
     ],
 )
 def test_endpoints_are_normalised(typed: str, method: str, path: str) -> None:
