@@ -482,7 +482,8 @@ class AdminCog(commands.Cog):
         if name not in self.bot.extensions:
             loaded = ", ".join(f"`{n}`" for n in sorted(self.bot.extensions))
             raise AdminError(
-                f"No extension called `{safe_truncate(name, 100)}` is loaded. Loaded: {loaded}."
+                f"No extension called {safe_truncate(one_line(name, 100), 120)} is loaded, so "
+                f"nothing was reloaded. Loaded: {loaded}."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:

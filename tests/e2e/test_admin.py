@@ -858,7 +858,7 @@ async def test_reloading_an_unknown_extension_is_refused(
 ) -> None:
     before = await dump_database(nexus)
     reply = await as_admin(sandbox, world, "/admin reload", extension="cogs.nothing")
-    assert "No extension called `cogs.nothing` is loaded" in reply.text
+    assert "No extension called cogs.nothing is loaded, so nothing was reloaded." in reply.text
     assert "`cogs.admin`" in reply.text
     assert await dump_database(nexus) == before
 
