@@ -449,6 +449,25 @@ async def responsiveness(n: int, process_pool: bool) -> tuple[list[float], float
             await sandbox.close()
 
 
+def full_attendance_timing(n: int, repeats: int = 3) -> list[tuple[float, float]]:
+    """(wall, CPU) seconds of a round where all n people attend, history of 4 earlier rounds."""
+    rng = random.Random(n)
+    people = make_people(n, rng)
+    history: dict[tuple[int, int], int] = {}
+    for _ in range(4):
+        plan = match_round(people, history, rng.randrange(2**31))
+        history = {key: value + 1 for key, value in history.items()}
+        for group in plan.groups:
+            for a, b in itertools.combinations(group.members, 2):
+                history[pair_key(a, b)] = 1
+    timings = []
+    for _ in range(repeats):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        match_round(people, history, rng.randrange(2**31))
+        timings.append((time.perf_counter() - started, time.process_time() - cpu_started))
+    return timings
+
+
 def _zone_near(offset: float) -> str:
     if offset < -1:
         return "America/Chicago"
@@ -475,6 +494,8 @@ def main() -> None:
     print("\n".join(table))
     if args.quick:
         return
+    for wall, cpu in full_attendance_timing(5000):
+        print(f"  all 5,000 present (4 rounds of history): {wall:.2f} s wall, {cpu:.2f} s CPU")
     print("\nResponsiveness: /nexus ping round trips while a 5,000-person round is computed")
     for process_pool in (True, False):
         latencies, seconds, stall = asyncio.run(responsiveness(5000, process_pool))

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +49,8 @@ TOPIC_POINTS = 20
 TOPICS_COUNTED = 3
 WAIT_POINTS = 10
 WAIT_ROUNDS_COUNTED = 6
-JITTER_RANGE = 5
+JITTER_RANGE = 4
+JITTER_MASK = JITTER_RANGE - 1  # a power of two, so a mask replaces a slow modulo
 # Track codes: 0 unknown, 1 backend, 2 frontend, 3 fullstack.
 TRACK_POINTS = np.array(
     [
@@ -71,6 +72,8 @@ TRIO_SPREAD_POINTS = 15
 FALLBACK_SHIFT = int(PENALTY_BY_AGE.max()) + 1
 
 _EXCLUDED = np.iinfo(np.int64).min // 4
+# Up to this many cells (8 bytes each), a region's score matrix is kept between the two passes.
+MATRIX_CACHE_CELLS = 8_000_000
 _MASK64 = (1 << 64) - 1
 
 
@@ -174,6 +177,7 @@ class Pool:
         self.trios = np.array([p.trios for p in people], dtype=np.int64)
         self._build_class_table()
         self.node_hash = _mix64(self.ids ^ np.uint64(hash_seed(self.seed)))
+        self.node_noise = (self.node_hash >> np.uint64(40)).astype(np.int64)
         self.vocabulary = sorted({topic for p in people for topic in p.topics})
         words = max(1, math.ceil(len(self.vocabulary) / 64))
         topic_index = {topic: i for i, topic in enumerate(self.vocabulary)}
@@ -232,13 +236,17 @@ class Pool:
         return counts
 
     def jitter(self, a: IntArray, b: IntArray) -> IntArray:
-        """A per-pair tie-breaker from the seed, symmetric in a and b."""
-        mixed = (self.node_hash[a] ^ self.node_hash[b]) >> np.uint64(40)
-        return (mixed % np.uint64(JITTER_RANGE)).astype(np.int64)
+        """A per-pair tie-breaker from the seed, symmetric in a and b (0 … JITTER_RANGE-1)."""
+        mixed: IntArray = (self.node_noise[a] ^ self.node_noise[b]) & JITTER_MASK
+        return mixed
 
     def scores(self, a: IntArray, b: IntArray) -> IntArray:
-        """Weight before any penalty for meeting again; a and b broadcast."""
-        a, b = np.broadcast_arrays(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
+        """Weight before any penalty for meeting again; a and b broadcast.
+
+        Index arrays are not broadcast up front: a (rows, 1) by (1, n) call gathers per-person
+        values on the small arrays and lets the arithmetic broadcast, which is much cheaper.
+        """
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
         total = self.class_points[self.profile_class[a], self.profile_class[b]]
         if self.vocabulary:
             shared = self.shared_topic_counts(a, b)
@@ -287,16 +295,14 @@ class Pool:
         if k <= 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        local_of = np.full(self.n, -1, dtype=np.int64)
-        local_of[members] = np.arange(m)
-        block = max(1, 2_000_000 // m)
-        prices = self._prices(members, local_of, block) if k < m - 1 else None
+        # Both passes read the same scores: keep them, unless the region is too big for that.
+        cached = list(self._score_blocks(members)) if m * m <= MATRIX_CACHE_CELLS else None
+        prices = None
+        if k < m - 1:
+            prices = self._prices(cached or self._score_blocks(members), m)
         sources: list[IntArray] = []
         targets: list[IntArray] = []
-        for start in range(0, m, block):
-            rows = members[start : start + block]
-            values = self.scores(rows[:, None], members[None, :])
-            self._exclude_recent_and_self(values, rows, local_of, start)
+        for start, values in cached or self._score_blocks(members):
             if prices is not None:
                 ranked = np.where(values > _EXCLUDED, values - prices[None, :], _EXCLUDED)
                 top = np.argpartition(-ranked, k - 1, axis=1)[:, :k]
@@ -304,7 +310,7 @@ class Pool:
                 top = np.broadcast_to(np.arange(m), values.shape)
             picked = np.take_along_axis(values, top, axis=1)
             keep = picked > _EXCLUDED
-            row_local = np.broadcast_to(np.arange(start, start + rows.size)[:, None], top.shape)
+            row_local = np.broadcast_to(np.arange(start, start + len(values))[:, None], top.shape)
             sources.append(row_local[keep])
             targets.append(top[keep])
         source = np.concatenate(sources)
@@ -313,19 +319,29 @@ class Pool:
         keys = np.unique(low * m + high)
         return members[keys // m], members[keys % m]
 
-    def _prices(self, members: IntArray, local_of: IntArray, block: int) -> IntArray:
+    def _score_blocks(self, members: IntArray) -> Iterator[tuple[int, IntArray]]:
+        """Scores of `members` against each other, a block of rows at a time."""
+        m = members.size
+        local_of = np.full(self.n, -1, dtype=np.int64)
+        local_of[members] = np.arange(m)
+        block = max(1, 2_000_000 // m)
+        for start in range(0, m, block):
+            rows = members[start : start + block]
+            values = self.scores(rows[:, None], members[None, :])
+            self._exclude_recent_and_self(values, rows, local_of, start)
+            yield start, values
+
+    @staticmethod
+    def _prices(blocks: Iterable[tuple[int, IntArray]], m: int) -> IntArray:
         """Half of each member's best weight: what being chosen by them is worth at most.
 
         Ranking candidates by w_ij − price_j (a reduced cost, as in the matching LP's dual)
         stops everyone's list from filling up with the same few popular people, who can each
         take only one partner; plain top-k lists lose about 0.25 % of the optimum that way.
         """
-        prices = np.zeros(members.size, dtype=np.int64)
-        for start in range(0, members.size, block):
-            rows = members[start : start + block]
-            values = self.scores(rows[:, None], members[None, :])
-            self._exclude_recent_and_self(values, rows, local_of, start)
-            prices[start : start + rows.size] = np.maximum(values.max(axis=1), 0) // 2
+        prices = np.zeros(m, dtype=np.int64)
+        for start, values in blocks:
+            prices[start : start + len(values)] = np.maximum(values.max(axis=1), 0) // 2
         return prices
 
     def _exclude_recent_and_self(
