@@ -655,8 +655,10 @@ def _assignable_role(guild: discord.Guild, key: str, role_id: int | None) -> dis
 
 def _known_feature(feature: str) -> None:
     if feature not in FEATURES:
-        raise AdminError(f"`{safe_truncate(feature, 50)}` is not a feature. Pick one of: "
-                         f"{', '.join(FEATURES)}.")  # fmt: skip
+        raise AdminError(
+            f"{safe_truncate(one_line(feature, 50), 80)} is not a feature. Pick one of: "
+            f"{', '.join(FEATURES)}. Nothing changed."
+        )
 
 
 def value_choices(
