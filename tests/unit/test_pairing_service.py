@@ -172,7 +172,9 @@ async def test_rounds_store_their_figures_and_avoid_recent_partners(
     for user_id in range(1, 7):
         await join(service, user_id)
     seen: set[tuple[int, ...]] = set()
-    for number in range(1, 5):
+    # Six people always have a fresh perfect matching for three rounds (a fourth may not
+    # exist: what is left of K6 can be two triangles).
+    for number in range(1, 4):
         summary = await run(service, clock)
         pairs = {group.members for group in summary.groups}
         assert not pairs & seen, "no repeat within 4 rounds while a fresh matching exists"
@@ -182,7 +184,7 @@ async def test_rounds_store_their_figures_and_avoid_recent_partners(
         assert summary.distinct_partners_min == number
     async with database.sessions() as session:
         rounds = (await session.scalars(select(PairRound).order_by(PairRound.number))).all()
-    assert [r.seed for r in rounds] == [round_seed(GUILD, n) for n in range(1, 5)]
+    assert [r.seed for r in rounds] == [round_seed(GUILD, n) for n in range(1, 4)]
 
 
 async def test_met_rate_of_the_previous_round_is_stored(
