@@ -109,6 +109,37 @@ def path_matches(template: str, path: str) -> bool:
     return template_pattern(template).fullmatch(path) is not None
 
 
+class SpecMatcher:
+    """Answers "is METHOD /path an operation of these specs?" quickly for thousands of them.
+
+    Literal paths and templates spelled with other parameter names go in a set; the templates
+    of each (method, segment count) are joined into one compiled alternation, so a concrete
+    path like `/jobs/42` costs one regex match, not one per operation.
+    """
+
+    def __init__(self, operations: list[tuple[str, str]]) -> None:
+        self.literal: set[tuple[str, str]] = set()
+        grouped: dict[tuple[str, int], list[str]] = {}
+        for method, path in operations:
+            self.literal.add((method, _TEMPLATE_PARAM.sub("{}", path)))
+            if has_template(path):
+                key = (method, path.count("/"))
+                grouped.setdefault(key, []).append(template_pattern(path).pattern)
+        self.templates = {
+            key: re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+            for key, patterns in grouped.items()
+        }
+
+    def __bool__(self) -> bool:
+        return bool(self.literal)
+
+    def contains(self, method: str, path: str) -> bool:
+        if (method, _TEMPLATE_PARAM.sub("{}", path)) in self.literal:
+            return True
+        pattern = self.templates.get((method, path.count("/")))
+        return pattern is not None and pattern.fullmatch(path) is not None
+
+
 def find_endpoint_in_text(text: str) -> str | None:
     """The first `METHOD /path` mentioned in a message, for the message menu's prefill."""
     pattern = r"\b(" + "|".join(METHODS) + r")\s+(/[^\s`'\"<>]*)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -21,7 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from bot.db import utcnow
 from bot.errors import NotFoundError, UserFacingError
 from cogs.feedback.duplicates import DuplicateCandidate, GuildOpenIndex, OpenItem
-from cogs.feedback.endpoints import Endpoint, parse_endpoint, parse_endpoint_filter, path_matches
+from cogs.feedback.endpoints import (
+    Endpoint,
+    SpecMatcher,
+    parse_endpoint,
+    parse_endpoint_filter,
+)
 from cogs.feedback.models import (
     FeedbackCounter,
     FeedbackHistory,
@@ -221,9 +226,15 @@ class Choice:
 
 @dataclass(slots=True)
 class _SpecCache:
-    operations: list[Operation]
+    matcher: SpecMatcher
     choices: list[Choice]
     loaded_at: float
+    # What autocomplete matches against: "GET /api/jobs List job postings", pre-processed.
+    search_texts: list[str] = field(default_factory=list)
+
+    def add_choice(self, choice: Choice, search_text: str) -> None:
+        self.choices.append(choice)
+        self.search_texts.append(utils.default_process(search_text))
 
 
 # ---- input checks -----------------------------------------------------------------------------
@@ -383,7 +394,7 @@ class FeedbackService:
             self._history(session, item, draft.reporter_id, "created", to_value="open", at=now)
         view = _view(item, None)
         self._track_open(view)
-        self._spec_caches.pop(draft.guild_id, None)  # its endpoint joins the autocomplete
+        self._note_logged_endpoint(draft.guild_id, draft.endpoint)
         return view
 
     async def _next_number(self, session: AsyncSession, guild_id: int) -> int:
@@ -890,18 +901,26 @@ class FeedbackService:
                     .order_by(FeedbackOperation.path, FeedbackOperation.method)
                 )
             ).all()
-            # Endpoints people already logged help autocomplete even without a spec.
+            # Endpoints people logged lately help autocomplete even without a spec; the newest
+            # 2,000 items are a cheap, bounded look (the whole guild would be a full scan).
+            recent = (
+                select(FeedbackItem.method, FeedbackItem.path, FeedbackItem.number)
+                .where(FeedbackItem.guild_id == guild_id)
+                .order_by(FeedbackItem.number.desc())
+                .limit(2000)
+                .subquery()
+            )
             logged = (
                 await session.execute(
-                    select(FeedbackItem.method, FeedbackItem.path)
-                    .where(FeedbackItem.guild_id == guild_id)
-                    .group_by(FeedbackItem.method, FeedbackItem.path)
-                    .order_by(func.max(FeedbackItem.number).desc())
+                    select(recent.c.method, recent.c.path)
+                    .group_by(recent.c.method, recent.c.path)
+                    .order_by(func.max(recent.c.number).desc())
                     .limit(500)
                 )
             ).all()
         operations = [Operation(method, path, summary) for method, path, summary in rows]
-        choices: list[Choice] = []
+        matcher = SpecMatcher([(op.method, op.path) for op in operations])
+        cache = _SpecCache(matcher, [], time.monotonic())
         seen: set[str] = set()
         for operation in operations:
             value = f"{operation.method} {operation.path}"
@@ -909,64 +928,76 @@ class FeedbackService:
                 continue
             seen.add(value)
             label = f"{value} — {operation.summary}" if operation.summary else value
-            choices.append(Choice(label[:100], value))
+            cache.add_choice(Choice(label[:100], value), f"{value} {operation.summary or ''}")
         for method, path in logged:
             value = f"{method} {path}"
             if value not in seen and len(value) <= 100:
                 seen.add(value)
-                choices.append(Choice(f"{value} (logged before)"[:100], value))
-        cache = _SpecCache(operations, choices, time.monotonic())
+                cache.add_choice(Choice(f"{value} (logged before)"[:100], value), value)
         self._spec_caches[guild_id] = cache
         return cache
 
-    async def _specs_changed(self, guild_id: int) -> None:
-        """Re-check every logged endpoint against the guild's specs as they are now.
+    def _note_logged_endpoint(self, guild_id: int, endpoint: Endpoint) -> None:
+        """A new item's endpoint joins the cached autocomplete without a reload."""
+        cache = self._spec_caches.get(guild_id)
+        value = str(endpoint)
+        if cache is None or len(value) > 100 or any(c.value == value for c in cache.choices):
+            return
+        cache.add_choice(Choice(f"{value} (logged before)"[:100], value), value)
 
-        Done per distinct endpoint (a guild has hundreds, not its 100,000 items), so the
-        "not in spec" mark stays true after a spec is added, refreshed or removed.
+    async def _specs_changed(self, guild_id: int) -> None:
+        """Re-check the endpoints of active items against the guild's specs as they are now.
+
+        The "not in spec" mark matters while an item is worked on; closed items keep the mark
+        they had. Each distinct endpoint is checked once, and only rows whose mark changes are
+        written (by id, in chunks).
         """
         self._spec_caches.pop(guild_id, None)
         async with self._sessions.begin() as session:
-            endpoints = (
+            rows = (
                 await session.execute(
-                    select(FeedbackItem.method, FeedbackItem.path, FeedbackItem.in_spec)
-                    .where(FeedbackItem.guild_id == guild_id)
-                    .distinct()
+                    select(
+                        FeedbackItem.id,
+                        FeedbackItem.method,
+                        FeedbackItem.path,
+                        FeedbackItem.in_spec,
+                    ).where(
+                        FeedbackItem.guild_id == guild_id,
+                        FeedbackItem.status.in_(ACTIVE_STATUSES),
+                    )
                 )
             ).all()
-            checked: dict[tuple[str, str], bool | None] = {}
-            for method, path, in_spec in endpoints:
+            marks: dict[tuple[str, str], bool | None] = {}
+            changed: dict[bool | None, list[int]] = {}
+            for item_id, method, path, in_spec in rows:
                 key = (method, path)
-                if key not in checked:
-                    checked[key] = await self.is_in_spec(guild_id, Endpoint(method, path))
-                if checked[key] != in_spec:
+                if key not in marks:
+                    marks[key] = await self.is_in_spec(guild_id, Endpoint(method, path))
+                if marks[key] != in_spec:
+                    changed.setdefault(marks[key], []).append(item_id)
+            for mark, ids in changed.items():
+                for start in range(0, len(ids), 500):
                     await session.execute(
                         update(FeedbackItem)
-                        .where(
-                            FeedbackItem.guild_id == guild_id,
-                            FeedbackItem.method == method,
-                            FeedbackItem.path == path,
-                        )
-                        .values(in_spec=checked[key])
+                        .where(FeedbackItem.id.in_(ids[start : start + 500]))
+                        .values(in_spec=mark)
                     )
 
     async def is_in_spec(self, guild_id: int, endpoint: Endpoint) -> bool | None:
         """True/False against the registered specs; None when the guild registered none."""
         cache = await self._spec_cache(guild_id)
-        if not cache.operations:
+        if not cache.matcher:
             return None
-        return any(
-            operation.method == endpoint.method and path_matches(operation.path, endpoint.path)
-            for operation in cache.operations
-        )
+        return cache.matcher.contains(endpoint.method, endpoint.path)
 
     async def endpoint_choices(self, guild_id: int, current: str) -> list[Choice]:
         """Autocomplete: the guild's known endpoints, fuzzy-ranked against what is typed."""
-        choices = (await self._spec_cache(guild_id)).choices
+        cache = await self._spec_cache(guild_id)
         typed = current.strip()
         if not typed:
-            return choices[:AUTOCOMPLETE_LIMIT]
-        return [choices[position] for position in rank_fuzzy(typed, [c.name for c in choices])]
+            return cache.choices[:AUTOCOMPLETE_LIMIT]
+        values = [choice.value for choice in cache.choices]
+        return [cache.choices[i] for i in rank_fuzzy(typed, values, cache.search_texts)]
 
     async def item_choices(
         self, guild_id: int, current: str, *, active_only: bool = False
@@ -977,22 +1008,43 @@ class FeedbackService:
         )
         if active_only:
             query = query.where(FeedbackItem.status.in_(ACTIVE_STATUSES))
-        digits = re.sub(r"\D", "", current)
         typed = current.strip()
-        if digits and _ID_TEXT.fullmatch(typed):
-            query = query.where(
-                func.cast(FeedbackItem.number, FeedbackItem.title.type).like(f"{digits}%")
-            )
-        elif typed:
-            escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(FeedbackItem.title.ilike(f"%{escaped}%", escape="\\"))
-        query = query.order_by(FeedbackItem.number.desc()).limit(AUTOCOMPLETE_LIMIT)
+        match = _ID_TEXT.fullmatch(typed) if typed else None
         async with self._sessions() as session:
-            rows = (await session.execute(query)).all()
+            if match is not None:
+                rows = await self._numbers_starting_with(session, query, match.group(1))
+            else:
+                if typed:
+                    escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                    query = query.where(FeedbackItem.title.ilike(f"%{escaped}%", escape="\\"))
+                query = query.order_by(FeedbackItem.number.desc()).limit(AUTOCOMPLETE_LIMIT)
+                rows = list((await session.execute(query)).all())
         return [
             Choice(f"FB-{number} · {STATUS_LABELS[status]} · {title}"[:100], f"FB-{number}")
             for number, title, status in rows
         ]
+
+    async def _numbers_starting_with(
+        self, session: AsyncSession, query: Select[int, str, str], digits: str
+    ) -> list[Any]:
+        """Items whose number starts with `digits`, newest first: 12 → 12xxx…, 120–129, 12.
+
+        One short index range per length (largest numbers first); a single OR of the ranges
+        would make SQLite scan the whole guild.
+        """
+        prefix = int(digits)
+        rows: list[Any] = []
+        for k in range(9 - len(digits), -1, -1):
+            low, high = prefix * 10**k, (prefix + 1) * 10**k - 1
+            ranged = (
+                query.where(FeedbackItem.number.between(low, high))
+                .order_by(FeedbackItem.number.desc())
+                .limit(AUTOCOMPLETE_LIMIT - len(rows))
+            )
+            rows += (await session.execute(ranged)).all()
+            if len(rows) >= AUTOCOMPLETE_LIMIT:
+                break
+        return rows
 
     # ---- hooks for other features --------------------------------------------------------
 
@@ -1094,21 +1146,34 @@ class FeedbackService:
 # ---- row → view -------------------------------------------------------------------------------
 
 
-def rank_fuzzy(typed: str, names: Sequence[str], limit: int = AUTOCOMPLETE_LIMIT) -> list[int]:
+def rank_fuzzy(
+    typed: str,
+    values: Sequence[str],
+    search_texts: Sequence[str],
+    limit: int = AUTOCOMPLETE_LIMIT,
+) -> list[int]:
     """Positions of the best matches for what is being typed, best first.
 
-    `partial_ratio` rewards a name containing the typed text (or most of it: "delet job"),
-    `WRatio` breaks ties by overall likeness; both run in C over every name at once.
+    Three rapidfuzz scorers, each run in C over every candidate at once: `partial_ratio`
+    rewards containing (most of) the typed text ("delet job"), `token_set_ratio` whole words in
+    any order ("jobs get"), `WRatio` overall likeness. A value starting with what was typed
+    ("GET /api/j") comes first; shorter values win ties (the collection before its items).
     """
-    if not names:
+    if not values:
         return []
     query = utils.default_process(typed)
-    processed = [utils.default_process(name) for name in names]
-    partial = process.cdist([query], processed, scorer=fuzz.partial_ratio)[0]
-    overall = process.cdist([query], processed, scorer=fuzz.WRatio)[0]
-    combined = partial * 0.7 + overall * 0.3
-    order = sorted(range(len(names)), key=lambda position: -combined[position])
-    return [position for position in order[:limit] if combined[position] >= 40]
+    partial = process.cdist([query], search_texts, scorer=fuzz.partial_ratio)[0]
+    words = process.cdist([query], search_texts, scorer=fuzz.token_set_ratio)[0]
+    overall = process.cdist([query], search_texts, scorer=fuzz.WRatio)[0]
+    scores = partial * 0.4 + words * 0.3 + overall * 0.3
+    lowered = typed.lower()
+    for position, value in enumerate(values):
+        if value.lower().startswith(lowered):
+            scores[position] += 15
+        elif lowered in value.lower():
+            scores[position] += 5
+    order = sorted(range(len(values)), key=lambda i: (-scores[i], len(values[i])))
+    return [position for position in order[:limit] if scores[position] >= 40]
 
 
 def _filtered(query: Select[Any], guild_id: int, filters: ListFilters, dialect: str) -> Select[Any]:

@@ -10,6 +10,7 @@ import pytest
 from cogs.feedback.duplicates import GuildOpenIndex, OpenItem
 from cogs.feedback.endpoints import (
     EndpointError,
+    SpecMatcher,
     find_endpoint_in_text,
     parse_endpoint,
     parse_endpoint_filter,
@@ -65,6 +66,22 @@ def test_spec_templates_match_concrete_and_renamed_paths() -> None:
     assert path_matches("/jobs/{jobId}", "/jobs/{id}")
     assert not path_matches("/jobs/{jobId}", "/jobs/42/applications")
     assert not path_matches("/jobs", "/jobs/42")
+
+
+def test_spec_matcher_agrees_with_path_matches() -> None:
+    operations = [("GET", "/jobs"), ("GET", "/jobs/{jobId}"), ("POST", "/jobs/{jobId}/apply")]
+    matcher = SpecMatcher(operations)
+    for method, path in [
+        ("GET", "/jobs"),
+        ("GET", "/jobs/42"),
+        ("GET", "/jobs/{id}"),
+        ("POST", "/jobs/7/apply"),
+        ("POST", "/jobs/7"),
+        ("DELETE", "/jobs/42"),
+        ("GET", "/jobs/42/apply"),
+    ]:
+        expected = any(m == method and path_matches(p, path) for m, p in operations)
+        assert matcher.contains(method, path) is expected, (method, path)
 
 
 def test_endpoint_is_found_in_message_text() -> None:
