@@ -582,3 +582,23 @@ async def test_buttons_keep_working_after_a_restart(
     assert "marked this pairing as **met**" in reply.text
     [group] = await rows(second, PairGroup)
     assert group.outcome == "met"
+
+
+async def test_without_shared_topics_the_suggested_topic_comes_from_other_features(
+    bot: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    from bot.hooks import FeatureHooks
+
+    async def open_topics(guild_id: int, limit: int) -> list[str]:
+        assert guild_id == world.guild.id and limit > 0
+        return ["FB-7 GET /api/jobs returns 500 on page 2"]
+
+    # Sorted first, so it is asked before any real feature's hook.
+    bot.hooks.register(FeatureHooks("aaa-topics", open_topics=open_topics))
+    await join(sandbox, world, world.alice, topics="go")
+    await join(sandbox, world, world.bob, topics="css")
+    await run_round(sandbox, world)
+    [thread] = world.pairing.threads
+    assert "FB-7 GET /api/jobs returns 500 on page 2" in thread.messages[0].text
+    [group] = await rows(bot, PairGroup)
+    assert group.topic == "FB-7 GET /api/jobs returns 500 on page 2"
