@@ -76,7 +76,7 @@ async def setting_value(bot: NexusBot, guild_id: int, key: str) -> Any:
     return json.loads(row.value) if row is not None else None
 
 
-def raise_bot_role(sandbox: SandboxServer, world: World) -> None:
+async def raise_bot_role(bot: NexusBot, sandbox: SandboxServer, world: World) -> None:
     """Move the bot's role to the top, as a server owner does after inviting it."""
     role = world.guild.bot_role
     role.position = 50
@@ -85,6 +85,21 @@ def raise_bot_role(sandbox: SandboxServer, world: World) -> None:
         {"guild_id": str(world.guild.id), "role": role.to_payload()},
         world.guild.id,
     )
+    await until(lambda: bot_guild(bot, world).me.top_role.position == 50)
+
+
+def bot_guild(bot: NexusBot, world: World) -> Any:
+    guild = bot.get_guild(world.guild.id)
+    assert guild is not None
+    return guild
+
+
+async def until(condition: Any, timeout: float = 5.0) -> None:
+    """Wait until the bot's cache shows a change the sandbox announced on the gateway."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the bot never saw the change"
+        await asyncio.sleep(0.01)
 
 
 async def as_admin(sandbox: SandboxServer, world: World, path: str, **options: Any) -> Any:
@@ -162,7 +177,7 @@ async def test_config_set_refuses_a_voice_channel(
     nexus: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:
     voice = world.guild.create_channel("Lounge", "voice")
-    await asyncio.sleep(0.05)  # let the bot see CHANNEL_CREATE
+    await until(lambda: bot_guild(nexus, world).get_channel(voice.id) is not None)
     before = await dump_database(nexus)
     reply = await as_admin(
         sandbox, world, "/admin config set", key="channels.snippets", value=str(voice.id)
@@ -189,8 +204,7 @@ async def test_config_set_refuses_a_role_above_the_bots(
 async def test_config_set_accepts_a_role_below_the_bots(
     nexus: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:
-    raise_bot_role(sandbox, world)
-    await asyncio.sleep(0.05)
+    await raise_bot_role(nexus, sandbox, world)
     reply = await as_admin(
         sandbox, world, "/admin config set", key="roles.triager", value=str(world.moderator_role.id)
     )
@@ -263,10 +277,15 @@ async def test_admin_suggestions_are_for_moderators_only(
 async def test_setup_stores_channels_roles_and_time_zone_and_lists_missing_permissions(
     nexus: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:
-    raise_bot_role(sandbox, world)
+    await raise_bot_role(nexus, sandbox, world)
     other = world.guild.create_channel("code-corner")
     other.set_permissions(world.guild.bot_role, deny=SEND_MESSAGES | ATTACH_FILES)
-    await asyncio.sleep(0.05)
+    await until(
+        lambda: (
+            (channel := bot_guild(nexus, world).get_channel(other.id)) is not None
+            and channel.overwrites
+        )
+    )
     reply = await as_admin(sandbox, world, "/admin setup", timezone="Europe/Berlin")
     assert reply.ephemeral
     assert "step 1 of 2" in reply.text
@@ -593,7 +612,8 @@ async def test_leaving_does_nothing_when_the_guild_keeps_data(
 ) -> None:
     await nexus.blocks.block(world.guild.id, world.alice.id, "snippets", world.admin.id)
     world.guild.remove_member(world.alice)
-    await asyncio.sleep(0.2)
+    await until(lambda: bot_guild(nexus, world).get_member(world.alice.id) is None)
+    await asyncio.sleep(0.2)  # the listener runs after the cache update; give it time to act
     assert await pending_rows(nexus) == []
     assert len(await block_rows(nexus)) == 1
 
