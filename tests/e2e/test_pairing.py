@@ -482,10 +482,12 @@ async def test_history_is_paginated(bot: NexusBot, sandbox: SandboxServer, world
     first = await sandbox.invoke(
         "/pair history", user=world.alice, guild=world.guild, channel=world.pairing
     )
-    assert "Round 10" in first.text and "Round 2 " not in first.text
+    # Eight per page, newest first: rounds 10 … 3, then 2 and 1.
+    assert "**Round 10**" in first.text and "**Round 3**" in first.text
+    assert "**Round 2**" not in first.text
     second = await first.click("Next", user=world.alice)
-    assert "Round 2 " in second.text or "Round 2" in second.text
-    assert "Round 10" not in second.text
+    assert "**Round 2**" in second.text and "**Round 1**" in second.text
+    assert "**Round 10**" not in second.text
 
 
 async def test_leave_keeps_history_and_stops_matching(
