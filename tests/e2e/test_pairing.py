@@ -324,6 +324,18 @@ async def test_schedule_command_stores_the_cron_and_reschedules(
         cron="every monday",
     )
     assert "5 fields" in bad.text
+    bad_zone = await sandbox.invoke(
+        "/pair round schedule",
+        user=world.mod,
+        guild=world.guild,
+        channel=world.pairing,
+        cron="0 8 * * 2",
+        timezone="Mars/Olympus",
+    )
+    assert "not a time zone I know" in bad_zone.text
+    async with bot.db.sessions() as session:
+        unchanged = await session.get(GuildSetting, (world.guild.id, "pairing.schedule"))
+    assert unchanged is not None and unchanged.value == '"30 17 * * 5"'
 
 
 async def test_thread_failure_falls_back_to_dms_and_tells_moderators(
