@@ -77,6 +77,7 @@ CACHE_SECONDS = 60.0
 # Other processes' changes reach this process's duplicate index when it is rebuilt.
 INDEX_SECONDS = 300.0
 AUTOCOMPLETE_LIMIT = 25
+TITLE_SEARCH_WINDOW = 5000
 _ID_TEXT = re.compile(r"\s*(?:fb)?\s*[-#]?\s*(\d{1,9})\s*", re.IGNORECASE)
 
 
@@ -1011,12 +1012,22 @@ class FeedbackService:
         typed = current.strip()
         match = _ID_TEXT.fullmatch(typed) if typed else None
         async with self._sessions() as session:
+            newest = await session.scalar(
+                select(func.max(FeedbackItem.number)).where(FeedbackItem.guild_id == guild_id)
+            )
+            if newest is None:
+                return []
             if match is not None:
-                rows = await self._numbers_starting_with(session, query, match.group(1))
+                rows = await self._numbers_starting_with(session, query, match.group(1), newest)
             else:
                 if typed:
                     escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                    query = query.where(FeedbackItem.title.ilike(f"%{escaped}%", escape="\\"))
+                    # Title search looks at the newest items only, so a rare word costs a
+                    # bounded scan; older items are still reachable by number.
+                    query = query.where(
+                        FeedbackItem.title.ilike(f"%{escaped}%", escape="\\"),
+                        FeedbackItem.number > newest - TITLE_SEARCH_WINDOW,
+                    )
                 query = query.order_by(FeedbackItem.number.desc()).limit(AUTOCOMPLETE_LIMIT)
                 rows = list((await session.execute(query)).all())
         return [
@@ -1025,7 +1036,7 @@ class FeedbackService:
         ]
 
     async def _numbers_starting_with(
-        self, session: AsyncSession, query: Select[int, str, str], digits: str
+        self, session: AsyncSession, query: Select[int, str, str], digits: str, newest: int
     ) -> list[Any]:
         """Items whose number starts with `digits`, newest first: 12 → 12xxx…, 120–129, 12.
 
@@ -1034,7 +1045,7 @@ class FeedbackService:
         """
         prefix = int(digits)
         rows: list[Any] = []
-        for k in range(9 - len(digits), -1, -1):
+        for k in range(max(len(str(newest)) - len(digits), 0), -1, -1):
             low, high = prefix * 10**k, (prefix + 1) * 10**k - 1
             ranged = (
                 query.where(FeedbackItem.number.between(low, high))
