@@ -6,6 +6,7 @@ channel exist, is a role below the bot's) live in commands.py because they need 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -60,6 +61,8 @@ EXPORT_VERSION = 1
 FORGET_KIND = "admin.forget"
 EXPORT_CHUNK_ROWS = 1_000
 ACTIONS_TTL_SECONDS = 60.0
+# A feature's hook that hangs must not hang /admin forget or /admin stats with it.
+HOOK_TIMEOUT_SECONDS = 30.0
 PENDING_KEY = "pending automatic forget removed"
 PENDING_REMOVED = f"core: {PENDING_KEY}"
 
@@ -313,7 +316,8 @@ class AdminService:
             if hook.forget is None:
                 continue
             try:
-                report: ForgetReport = await hook.forget(request)
+                async with asyncio.timeout(HOOK_TIMEOUT_SECONDS):
+                    report: ForgetReport = await hook.forget(request)
             except Exception:
                 log.exception("forget hook of %s failed for %s", hook.feature, request)
                 failed.append(hook.feature)
@@ -362,7 +366,8 @@ class AdminService:
             if hook.stats is None:
                 continue
             try:
-                features[hook.feature] = dict(await hook.stats(guild_id))
+                async with asyncio.timeout(HOOK_TIMEOUT_SECONDS):
+                    features[hook.feature] = dict(await hook.stats(guild_id))
             except Exception:
                 log.exception("stats hook of %s failed", hook.feature)
                 failed.append(hook.feature)

@@ -261,3 +261,29 @@ def test_durations_and_sizes_read_well() -> None:
     assert format_bytes(None) == "unknown"
     assert format_bytes(512) == "512 B"
     assert format_bytes(3 * 1024 * 1024) == "3.0 MB"
+
+
+async def test_a_hanging_feature_is_reported_not_waited_for(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import cogs.admin.service as service_module
+
+    monkeypatch.setattr(service_module, "HOOK_TIMEOUT_SECONDS", 0.05)
+
+    async def hangs(request: ForgetRequest) -> dict[str, int]:
+        await asyncio.sleep(60)
+        return {}
+
+    async def hangs_too(guild_id: int) -> dict[str, int]:
+        await asyncio.sleep(60)
+        return {}
+
+    service = AdminService(database.sessions)
+    outcome = await service.forget_member(
+        ForgetRequest(GUILD, ALICE), [FeatureHooks("pairing", forget=hangs)]
+    )
+    assert outcome.failed == ("pairing",)
+    report = await service.stats(GUILD, [FeatureHooks("pairing", stats=hangs_too)])
+    assert report.failed == ("pairing",)
