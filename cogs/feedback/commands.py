@@ -270,6 +270,8 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         outcome = await self.publisher.apply_plus_one(plus)
         if plus.counted:
             text = f"Added your details to **{plus.item.ref}** — that's +{plus.item.plus_ones}."
+        elif plus.item.reporter_id == plus.user_id:
+            text = f"Added your details to **{plus.item.ref}**, your own report."
         else:
             text = f"Added your details to **{plus.item.ref}** (your +1 was already counted)."
         link = jump_url(outcome.item)
