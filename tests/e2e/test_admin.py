@@ -306,6 +306,32 @@ async def test_setup_stores_channels_roles_and_time_zone_and_lists_missing_permi
     assert entry.details["channels.snippets"] == other.id
 
 
+async def test_setup_remembers_picks_across_screens_and_can_unset_a_channel(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    await raise_bot_role(nexus, sandbox, world)
+    reply = await as_admin(sandbox, world, "/admin setup")
+    await reply.select("Snippets channel", [world.general])
+    await reply.select("Pairing channel", [])
+    await reply.click("Next")
+    await reply.click("Back")
+    menus = {
+        component["placeholder"]: component
+        for row in reply.components
+        for component in row.get("components", [])
+        if "placeholder" in component
+    }
+    picked = [int(value["id"]) for value in menus["Snippets channel"]["default_values"]]
+    assert picked == [world.general.id]
+    assert menus["Pairing channel"].get("default_values", []) == []
+    await reply.click("Next")
+    saved = await reply.click("Save")
+    assert "**pairing**: not set" in saved.text
+    assert await setting_value(nexus, world.guild.id, "channels.snippets") == world.general.id
+    assert await setting_value(nexus, world.guild.id, "channels.pairing") is None
+    assert await setting_value(nexus, world.guild.id, "channels.feedback") == world.feedback.id
+
+
 async def test_setup_refuses_a_role_above_the_bots_and_stores_nothing(
     nexus: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:
