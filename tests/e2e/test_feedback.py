@@ -28,7 +28,7 @@ from cogs.feedback.models import (
     FeedbackVote,
 )
 from cogs.feedback.service import FeedbackService, ItemView
-from tests.e2e.conftest import StartBot, World
+from tests.e2e.conftest import StartBot, World, stop_bot
 
 SPEC_FILE = Path(__file__).parents[1] / "data" / "feedback_jobs_api.yaml"
 BLUE, GOLD, GREEN = 0x3498DB, 0xF1C40F, 0x2ECC71
@@ -461,6 +461,41 @@ async def test_the_reporter_withdraws_their_open_item_from_show(
     assert thread_of(world, row).archived
     again = await shown.click("Withdraw FB-1", user=world.alice)
     assert "only open items" in again.text
+
+
+async def test_the_withdraw_button_still_works_after_a_restart(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    first = await start_nexus()
+    await log(sandbox, world)
+    shown = await sandbox.invoke("/feedback show", user=world.alice, id="FB-1")
+    await stop_bot(
+        first, next(t for t in asyncio.all_tasks() if t.get_name() == "nexus-under-test")
+    )
+    second = await start_nexus()
+    done = await shown.click("Withdraw FB-1", user=world.alice)
+    assert "You withdrew **FB-1**" in done.text
+    assert (await item(second, 1)).status == "withdrawn"
+
+
+async def test_user_text_cannot_ping_or_break_formatting(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    result = await log(
+        sandbox,
+        world,
+        title="@everyone **look** <@&1> `x`",
+        details="@here ```js\nboom``` [link](https://evil.test)",
+    )
+    assert "Logged **FB-1**" in result.text
+    row = await item(nexus, 1)
+    post = post_of(world, row)
+    embed = post.embeds[0]
+    assert "@everyone" not in embed["title"] and "\\*\\*look\\*\\*" in embed["title"]
+    assert "@here" not in embed["description"] and "\\`\\`\\`" in embed["description"]
+    thread = thread_of(world, row)
+    assert not any(m.pinged.everyone or m.pinged.roles for m in thread.messages)
+    assert row.title == "@everyone **look** <@&1> `x`"
 
 
 async def test_a_deleted_thread_is_opened_again_on_the_next_change(
