@@ -48,6 +48,7 @@ from sqlalchemy import insert
 
 CHILD_FLAG = "--sandbox-child"
 REBUILD_FLAG = "--rebuild-child"
+RATE_FLAG = "--rate-limit"
 CHANNELS = 50
 
 
@@ -59,6 +60,8 @@ async def run_sandbox_child() -> None:
 
     server = SandboxServer()
     await server.start()
+    if RATE_FLAG in sys.argv:
+        server.rate_limit_per_second = float(sys.argv[sys.argv.index(RATE_FLAG) + 1])
     guild = server.create_guild("Bench guild")
     channels = [guild.create_channel(f"news-{n}") for n in range(CHANNELS)]
     print(
@@ -218,7 +221,8 @@ async def run(args: argparse.Namespace) -> int:
     from bot.db import Database
 
     child = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is timed
-        [sys.executable, "-m", "bench.announcements", CHILD_FLAG],
+        [sys.executable, "-m", "bench.announcements", CHILD_FLAG]
+        + ([RATE_FLAG, str(args.rate_limit)] if args.rate_limit else []),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -291,7 +295,7 @@ async def run(args: argparse.Namespace) -> int:
     end = t0 + timedelta(seconds=SPREAD_OFFSET + args.window + 2)
     print(f"bot ready; {scheduled} scheduled; burst at {t0:%H:%M:%S} UTC, waiting…", flush=True)
     await asyncio.sleep(max(0.0, (end - datetime.now(UTC)).total_seconds()))
-    for _ in range(60):  # stragglers, for at most 30 s more
+    for _ in range(240):  # stragglers (a rate limit paces posts), for at most 2 minutes more
         if len(handed) >= due_total:
             break
         await asyncio.sleep(0.5)
@@ -385,7 +389,7 @@ def lean_rebuild(url: str) -> dict[str, float]:
 
 
 def main() -> int:
-    if CHILD_FLAG in sys.argv:
+    if CHILD_FLAG in sys.argv:  # (may also carry RATE_FLAG)
         asyncio.run(run_sandbox_child())
         return 0
     if REBUILD_FLAG in sys.argv:
@@ -398,6 +402,12 @@ def main() -> int:
     parser.add_argument("--spread", type=int, default=1_000)
     parser.add_argument("--window", type=float, default=60.0, help="seconds the spread covers")
     parser.add_argument("--lead", type=int, default=10, help="seconds between start and burst")
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=0,
+        help="requests/s the sandbox allows (Discord: ~50); 0 = no limit, the bot's own figures",
+    )
     args = parser.parse_args()
     if args.quick:
         args.count, args.burst, args.spread, args.window = 1_000, 100, 100, 10.0
