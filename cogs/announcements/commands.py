@@ -135,6 +135,7 @@ class AnnouncementsCog(FeatureCog):
             grace=timedelta(hours=bot.settings.announcements.missed_grace_hours),
             dialect=bot.db.dialect,
             count_runs=self._count_runs,
+            serves=self._serves_guild,
         )
         self._startup: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
@@ -169,6 +170,14 @@ class AnnouncementsCog(FeatureCog):
             await self.dispatcher.started.wait()
         finally:
             self.ready.set()
+
+    def _serves_guild(self, guild_id: int) -> bool:
+        """Discord's shard formula: a sharded process posts only for its own shards' guilds."""
+        shard_count = self.bot.shard_count
+        shard_ids = getattr(self.bot, "shard_ids", None)
+        if not shard_count or shard_ids is None:
+            return True
+        return (guild_id >> 22) % shard_count in shard_ids
 
     def _count_runs(self, outcome: str, count: int) -> None:
         self.bot.metrics.scheduled_runs.labels(kind="announcement", outcome=outcome).inc(count)

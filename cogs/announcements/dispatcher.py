@@ -193,6 +193,7 @@ class Dispatcher:
         grace: timedelta,
         dialect: str = "sqlite",
         count_runs: Callable[[str, int], None] | None = None,
+        serves: Callable[[int], bool] | None = None,
     ) -> None:
         self._sessions = sessions
         self._audit = audit
@@ -203,6 +204,9 @@ class Dispatcher:
         self._dialect = dialect
         # Counts outcomes (posted, skipped, failed, taken) for the bot's metrics.
         self._count_runs = count_runs
+        # Whether this process posts for a guild: with several sharded processes, each one
+        # dispatches only its own shards' guilds (it could not post in the others anyway).
+        self._serves = serves or (lambda guild_id: True)
         # Who owns a claim: the process, plus this dispatcher (two bots can share a process).
         self.claimer = f"{PROCESS_ID}:{uuid.uuid4().hex[:8]}"[:80]
         self._heap: list[tuple[float, int]] = []
@@ -236,7 +240,8 @@ class Dispatcher:
 
     def track(self, info: AnnouncementInfo) -> None:
         """Follow an announcement's current state (after create, edit, pause, resume …)."""
-        if info.status == Status.ACTIVE and info.next_run_at is not None:
+        served = self._serves(info.guild_id)
+        if info.status == Status.ACTIVE and info.next_run_at is not None and served:
             self.schedule(info.id, info.next_run_at)
         else:
             self.unschedule(info.id)
@@ -263,12 +268,16 @@ class Dispatcher:
 
     async def rebuild(self) -> int:
         """Load every active announcement's stored next run; return how many."""
-        query = select(Announcement.id, Announcement.next_run_at).where(
+        query = select(Announcement.id, Announcement.guild_id, Announcement.next_run_at).where(
             Announcement.status == Status.ACTIVE, Announcement.next_run_at.is_not(None)
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
-        self._due = {int(i): when.timestamp() for i, when in rows if when is not None}
+        self._due = {
+            int(i): when.timestamp()
+            for i, guild_id, when in rows
+            if when is not None and self._serves(int(guild_id))
+        }
         self._heap = [(stamp, i) for i, stamp in self._due.items()]
         heapq.heapify(self._heap)
         self._wake.set()
@@ -403,6 +412,8 @@ class Dispatcher:
         by_id: dict[int, Any] = {}
         for row in rows:
             if row.status != Status.ACTIVE or row.next_run_at is None:
+                continue
+            if not self._serves(row.guild_id):
                 continue
             if row.next_run_at > now:  # moved by an edit elsewhere: follow the table
                 self.schedule(row.id, row.next_run_at)

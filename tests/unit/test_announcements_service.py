@@ -257,3 +257,26 @@ async def test_a_failed_claim_keeps_the_runs_scheduled_for_a_retry(
     assert delivery.scheduled_for == NOW + timedelta(hours=1)
     [occurrence] = await rows(database, AnnouncementOccurrence)
     assert (occurrence.status, occurrence.delayed) == ("posted", False)
+
+
+async def test_a_sharded_process_dispatches_only_its_own_guilds(
+    service: AnnouncementService, database: Database
+) -> None:
+    await service.create(GUILD, 7, draft(), UTC_ZONE, NOW)
+    await service.create(GUILD + 1, 7, draft(), UTC_ZONE, NOW)
+    clock = FrozenClock(NOW + timedelta(hours=1))
+    poster = RecordingPoster()
+    dispatcher = Dispatcher(
+        database.sessions,
+        AuditService(database.sessions),
+        clock,
+        poster.post,
+        poster.notify,
+        grace=timedelta(hours=6),
+        serves=lambda guild_id: guild_id == GUILD,
+    )
+    assert await dispatcher.rebuild() == 1
+    await dispatcher.run_due()
+    assert [d.guild_id for d in poster.posted] == [GUILD]
+    [_, other] = await rows(database, Announcement)
+    assert (other.status, other.next_run_at) == ("active", NOW + timedelta(hours=1))
