@@ -259,8 +259,13 @@ class AnnouncementsCog(FeatureCog):
             f"({info.repeat_label}, {info.timezone}).\n"
             f"Next {'runs' if count > 1 else 'run'}:\n{runs_text(info, count)}"
         )
-        warning = self._ping_warning(info)
-        await _respond(interaction, f"{text}\n{warning}" if warning else text)
+        notes = [self._ping_warning(info)]
+        if info.managed_key and verb == "updated":
+            notes.append(
+                f"-# Declared in the announcements file (key `{info.managed_key}`): the next "
+                "change to that entry there replaces this edit."
+            )
+        await _respond(interaction, "\n".join([text, *(n for n in notes if n)]))
 
     def _ping_warning(self, info: AnnouncementInfo) -> str | None:
         """Discord drops a ping of a role that is not mentionable unless the bot may @everyone."""
