@@ -49,9 +49,11 @@ from cogs.feedback.service import (
 from cogs.feedback.spec import fetch_spec_bytes, parse_spec
 from cogs.feedback.views import (
     DetailsModal,
-    DuplicatePrompt,
+    DuplicateAddButton,
+    DuplicateCreateButton,
     MessageLogModal,
     WithdrawButton,
+    duplicate_prompt,
 )
 
 if TYPE_CHECKING:
@@ -103,7 +105,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.message_menu)
-        self.bot.add_dynamic_items(WithdrawButton)
+        self.bot.add_dynamic_items(WithdrawButton, DuplicateAddButton, DuplicateCreateButton)
         self.bot.hooks.register(
             FeatureHooks(
                 "feedback",
@@ -115,7 +117,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.message_menu.name, type=self.message_menu.type)
-        self.bot.remove_dynamic_items(WithdrawButton)
+        self.bot.remove_dynamic_items(WithdrawButton, DuplicateAddButton, DuplicateCreateButton)
         self.bot.hooks.unregister("feedback")
 
     # ---- logging -------------------------------------------------------------------------
@@ -234,14 +236,44 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         if not candidates:
             await self.create_and_post(interaction, draft)
             return
-        embed = _duplicates_embed(draft, candidates)
-        view = DuplicatePrompt(self, draft, candidates)
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
-        view.remember(interaction)
+        draft_id = await self.service.save_draft(draft)
+        await interaction.response.send_message(
+            embed=_duplicates_embed(draft, candidates),
+            view=duplicate_prompt(draft_id, candidates),
+            ephemeral=True,
+        )
 
     async def create_and_post(self, interaction: discord.Interaction, draft: Draft) -> None:
         await _defer(interaction)
-        item = await self.service.create(draft)
+        await self._announce_new(interaction, await self.service.create(draft))
+
+    async def resolve_duplicate(
+        self, interaction: discord.Interaction, draft_id: int, number: int | None
+    ) -> None:
+        """The duplicate prompt's buttons: "Add my details to FB-N" or "Create anyway"."""
+        guild_id = _guild_id(interaction)
+        draft = await self.service.load_draft(guild_id, draft_id, interaction.user.id)
+        if number is None:
+            item = await self.service.create(draft, draft_id=draft_id)
+            await _close_prompt(interaction)
+            await self._announce_new(interaction, item)
+            return
+        plus = await self.service.add_details(guild_id, number, draft, draft_id=draft_id)
+        await _close_prompt(interaction)
+        outcome = await self.publisher.apply_plus_one(plus)
+        if plus.counted:
+            text = f"Added your details to **{plus.item.ref}** — that's +{plus.item.plus_ones}."
+        elif plus.item.reporter_id == plus.user_id:
+            text = f"Added your details to **{plus.item.ref}**, your own report."
+        else:
+            text = f"Added your details to **{plus.item.ref}** (your +1 was already counted)."
+        link = jump_url(outcome.item)
+        if link is not None:
+            text += f" {link}"
+        await interaction.followup.send(_with_outcome(text, outcome), ephemeral=True)
+
+    async def _announce_new(self, interaction: discord.Interaction, item: ItemView) -> None:
+        """Post a new item in the feedback channel and tell the reporter where it is."""
         outcome = await self.publisher.post(item)
         item = outcome.item
         lines = [f"Logged **{item.ref}** · `{item.endpoint}` · {item.severity}."]
@@ -259,25 +291,6 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
             )
         lines += outcome.problems
         await interaction.followup.send("\n".join(lines), ephemeral=True)
-
-    async def add_details(
-        self, interaction: discord.Interaction, number: int, prompt: DuplicatePrompt
-    ) -> None:
-        """The "Add my details to FB-N" button."""
-        draft = prompt.draft
-        plus = await self.service.add_details(draft.guild_id, number, draft)
-        await prompt.finish(interaction)
-        outcome = await self.publisher.apply_plus_one(plus)
-        if plus.counted:
-            text = f"Added your details to **{plus.item.ref}** — that's +{plus.item.plus_ones}."
-        elif plus.item.reporter_id == plus.user_id:
-            text = f"Added your details to **{plus.item.ref}**, your own report."
-        else:
-            text = f"Added your details to **{plus.item.ref}** (your +1 was already counted)."
-        link = jump_url(outcome.item)
-        if link is not None:
-            text += f" {link}"
-        await interaction.followup.send(_with_outcome(text, outcome), ephemeral=True)
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -550,6 +563,11 @@ def _guild_id(interaction: discord.Interaction) -> int:
     if interaction.guild_id is None:
         raise FeedbackError("API feedback lives in a server, not in direct messages.")
     return interaction.guild_id
+
+
+async def _close_prompt(interaction: discord.Interaction) -> None:
+    """Take the buttons off the duplicate prompt once it is answered."""
+    await interaction.response.edit_message(view=None)
 
 
 async def _defer(interaction: discord.Interaction) -> None:

@@ -139,3 +139,25 @@ class FeedbackOperation(Base):
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str | None] = mapped_column(String(200))
+
+
+class FeedbackDraft(Base):
+    """A report waiting on its reporter's answer to the duplicate prompt.
+
+    Kept in the database (not in a view) so the prompt's buttons work after a restart and in
+    any bot process; it is deleted when used, and a day-old one is purged.
+    """
+
+    __tablename__ = "feedback_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int] = mapped_column(index=True)
+    reporter_id: Mapped[int | None]
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text)
+    expected: Mapped[str | None] = mapped_column(Text)
+    actual: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from rapidfuzz import fuzz, process, utils
@@ -29,6 +29,7 @@ from cogs.feedback.endpoints import (
 )
 from cogs.feedback.models import (
     FeedbackCounter,
+    FeedbackDraft,
     FeedbackHistory,
     FeedbackItem,
     FeedbackOperation,
@@ -78,6 +79,11 @@ CACHE_SECONDS = 60.0
 INDEX_SECONDS = 300.0
 AUTOCOMPLETE_LIMIT = 25
 TITLE_SEARCH_WINDOW = 5000
+DRAFT_LIFETIME = timedelta(days=1)
+DRAFT_GONE = (
+    "This prompt was already answered or has expired; nothing changed. "
+    "Run `/feedback log` again if you still need to."
+)
 _ID_TEXT = re.compile(r"\s*(?:fb)?\s*[-#]?\s*(\d{1,9})\s*", re.IGNORECASE)
 
 
@@ -368,10 +374,14 @@ class FeedbackService:
         else:
             index.remove(item.id)
 
-    async def create(self, draft: Draft) -> ItemView:
+    async def create(self, draft: Draft, *, draft_id: int | None = None) -> ItemView:
+        """Store a new item. With `draft_id` (from the duplicate prompt) the saved draft is
+        used up in the same transaction, so a second click can never create a second item."""
         in_spec = await self.is_in_spec(draft.guild_id, draft.endpoint)
         now = self._now()
         async with self._sessions.begin() as session:
+            if draft_id is not None:
+                await self._use_draft(session, draft.guild_id, draft_id)
             number = await self._next_number(session, draft.guild_id)
             item = FeedbackItem(
                 guild_id=draft.guild_id,
@@ -397,6 +407,64 @@ class FeedbackService:
         self._track_open(view)
         self._note_logged_endpoint(draft.guild_id, draft.endpoint)
         return view
+
+    # ---- drafts waiting on the duplicate prompt --------------------------------------------
+
+    async def save_draft(self, draft: Draft) -> int:
+        """Keep a draft for the duplicate prompt's buttons; day-old drafts are purged."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(FeedbackDraft).where(
+                    FeedbackDraft.guild_id == draft.guild_id,
+                    FeedbackDraft.created_at < self._now() - DRAFT_LIFETIME,
+                )
+            )
+            row = FeedbackDraft(
+                guild_id=draft.guild_id,
+                reporter_id=draft.reporter_id,
+                method=draft.endpoint.method,
+                path=draft.endpoint.path,
+                severity=draft.severity,
+                title=draft.title,
+                details=draft.details,
+                expected=draft.expected,
+                actual=draft.actual,
+                created_at=self._now(),
+            )
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def load_draft(self, guild_id: int, draft_id: int, user_id: int) -> Draft:
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(FeedbackDraft).where(
+                    FeedbackDraft.id == draft_id, FeedbackDraft.guild_id == guild_id
+                )
+            )
+        if row is None or row.created_at < self._now() - DRAFT_LIFETIME:
+            raise FeedbackError(DRAFT_GONE)
+        if row.reporter_id != user_id:
+            raise FeedbackError("Only the person who is logging this report can answer here.")
+        return Draft(
+            guild_id=row.guild_id,
+            reporter_id=user_id,
+            endpoint=Endpoint(row.method, row.path),
+            severity=row.severity,
+            title=row.title,
+            details=row.details,
+            expected=row.expected,
+            actual=row.actual,
+        )
+
+    async def _use_draft(self, session: AsyncSession, guild_id: int, draft_id: int) -> None:
+        result = await session.execute(
+            delete(FeedbackDraft).where(
+                FeedbackDraft.id == draft_id, FeedbackDraft.guild_id == guild_id
+            )
+        )
+        if _rowcount(result) == 0:
+            raise FeedbackError(DRAFT_GONE)
 
     async def _next_number(self, session: AsyncSession, guild_id: int) -> int:
         """Hand out the guild's next number atomically (an upsert on the counter row)."""
@@ -439,7 +507,9 @@ class FeedbackService:
             )
         )
 
-    async def add_details(self, guild_id: int, number: int, draft: Draft) -> PlusOne:
+    async def add_details(
+        self, guild_id: int, number: int, draft: Draft, *, draft_id: int | None = None
+    ) -> PlusOne:
         """ "Add my details to FB-N": a +1 (once per member) and the details for its thread."""
         async with self._sessions.begin() as session:
             item = await self._item_for_update(session, guild_id, number)
@@ -448,6 +518,8 @@ class FeedbackService:
                     f"FB-{number} was closed ({STATUS_LABELS[item.status]}) in the meantime; "
                     "use **Create anyway** to log yours."
                 )
+            if draft_id is not None:
+                await self._use_draft(session, guild_id, draft_id)
             counted = False
             if item.reporter_id != draft.reporter_id:
                 already = await session.scalar(
@@ -1104,11 +1176,17 @@ class FeedbackService:
                 .where(FeedbackVote.guild_id == guild_id, FeedbackVote.user_id == user_id)
                 .values(user_id=None)
             )
+            drafts = await session.execute(
+                delete(FeedbackDraft).where(
+                    FeedbackDraft.guild_id == guild_id, FeedbackDraft.reporter_id == user_id
+                )
+            )
         return {
             "feedback items anonymised": _rowcount(reported),
             "feedback assignments removed": _rowcount(assigned),
             "feedback history entries anonymised": _rowcount(history),
             "feedback +1s anonymised": _rowcount(votes),
+            "feedback drafts deleted": _rowcount(drafts),
         }
 
     async def stats(self, guild_id: int) -> dict[str, int]:

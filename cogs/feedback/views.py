@@ -9,7 +9,7 @@ import discord
 
 from bot.permissions import ensure_not_blocked
 from bot.text import BUTTON_LABEL_LIMIT, one_line, truncate
-from bot.ui import NexusModal, OwnerOnlyView, report_error, text_input
+from bot.ui import NexusModal, report_error, text_input
 from cogs.feedback.duplicates import DuplicateCandidate
 from cogs.feedback.service import (
     BEHAVIOUR_MAX,
@@ -29,10 +29,8 @@ class FeedbackActions(Protocol):
 
     async def intake(self, interaction: discord.Interaction, draft: Draft) -> None: ...
 
-    async def create_and_post(self, interaction: discord.Interaction, draft: Draft) -> None: ...
-
-    async def add_details(
-        self, interaction: discord.Interaction, number: int, prompt: DuplicatePrompt
+    async def resolve_duplicate(
+        self, interaction: discord.Interaction, draft_id: int, number: int | None
     ) -> None: ...
 
     async def withdraw(self, interaction: discord.Interaction, number: int) -> None: ...
@@ -160,66 +158,88 @@ class MessageLogModal(NexusModal):
         await self.actions.intake(interaction, draft)
 
 
-class DuplicatePrompt(OwnerOnlyView):
-    """Likely duplicates: add to one of them (a +1) or create the item anyway.
+def duplicate_prompt(draft_id: int, candidates: list[DuplicateCandidate]) -> discord.ui.View:
+    """The prompt's buttons: add to one of the likely duplicates, or create anyway.
 
-    The draft lives in this view, so the prompt ends with the bot's process; its timeout
-    tells the reporter nothing was logged.
+    Every button is a dynamic item naming the saved draft, so the prompt works after a restart
+    and in any bot process; the draft is used up by the first answer.
     """
-
-    timeout_content = "This prompt expired — nothing was logged. Run `/feedback log` again."
-
-    def __init__(
-        self, actions: FeedbackActions, draft: Draft, candidates: list[DuplicateCandidate]
-    ) -> None:
-        super().__init__(draft.reporter_id, timeout=600)
-        self.actions = actions
-        self.draft = draft
-        for candidate in candidates:
-            self.add_item(_AddToButton(candidate.number))
-        self.add_item(_CreateAnywayButton())
-
-    async def finish(self, interaction: discord.Interaction) -> None:
-        """Disable the buttons on the prompt (the click's response) so it can't run twice."""
-        self.disable_all()
-        self.stop()
-        await interaction.response.edit_message(view=self)
+    view = discord.ui.View(timeout=None)
+    for candidate in candidates:
+        view.add_item(DuplicateAddButton(draft_id, candidate.number))
+    view.add_item(DuplicateCreateButton(draft_id))
+    return view
 
 
-class _AddToButton(discord.ui.Button[DuplicatePrompt]):
-    def __init__(self, number: int) -> None:
+async def _resolve(interaction: discord.Interaction, draft_id: int, number: int | None) -> None:
+    # A dynamic item has no view of ours to route errors, so it hands them over itself.
+    try:
+        await ensure_not_blocked(interaction, FEATURE)
+        actions: FeedbackActions | None = interaction.client.get_cog("FeedbackCog")  # type: ignore[attr-defined]
+        if actions is not None:
+            await actions.resolve_duplicate(interaction, draft_id, number)
+    except Exception as error:
+        await report_error(interaction, error)
+
+
+class DuplicateAddButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"feedback:dup:(?P<draft>\d{1,18}):add:(?P<number>\d{1,9})",
+):
+    """ "Add my details to FB-N": a +1 on that item and the draft's details in its thread."""
+
+    def __init__(self, draft_id: int, number: int) -> None:
         super().__init__(
-            label=truncate(f"Add my details to FB-{number}", BUTTON_LABEL_LIMIT),
-            style=discord.ButtonStyle.primary,
-            custom_id=f"feedback:dup:add:{number}",
+            discord.ui.Button(
+                label=truncate(f"Add my details to FB-{number}", BUTTON_LABEL_LIMIT),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"feedback:dup:{draft_id}:add:{number}",
+            )
         )
-        self.number = number
+        self.draft_id, self.number = draft_id, number
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> DuplicateAddButton:
+        return cls(int(match["draft"]), int(match["number"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        view = self.view
-        if view is None:
-            return
-        await ensure_not_blocked(interaction, FEATURE)
-        # The prompt is closed by the action once the +1 is stored: if the item closed in the
-        # meantime, the buttons stay usable for "Create anyway".
-        await view.actions.add_details(interaction, self.number, view)
+        await _resolve(interaction, self.draft_id, self.number)
 
 
-class _CreateAnywayButton(discord.ui.Button[DuplicatePrompt]):
-    def __init__(self) -> None:
+class DuplicateCreateButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"feedback:dup:(?P<draft>\d{1,18}):create",
+):
+    """ "Create anyway": log the draft as a new item."""
+
+    def __init__(self, draft_id: int) -> None:
         super().__init__(
-            label="Create anyway",
-            style=discord.ButtonStyle.secondary,
-            custom_id="feedback:dup:create",
+            discord.ui.Button(
+                label="Create anyway",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"feedback:dup:{draft_id}:create",
+            )
         )
+        self.draft_id = draft_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> DuplicateCreateButton:
+        return cls(int(match["draft"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        view = self.view
-        if view is None:
-            return
-        await ensure_not_blocked(interaction, FEATURE)
-        await view.finish(interaction)
-        await view.actions.create_and_post(interaction, view.draft)
+        await _resolve(interaction, self.draft_id, None)
 
 
 class WithdrawButton(

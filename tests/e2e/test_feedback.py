@@ -328,6 +328,22 @@ async def test_adding_to_an_item_closed_meanwhile_leaves_create_anyway(
     assert "Logged **FB-2**" in done.text
 
 
+async def test_the_duplicate_prompt_survives_a_restart_and_answers_once(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    first = await start_nexus()
+    await log(sandbox, world)
+    prompt = await log(sandbox, world, user=world.bob, title="500 when listing jobs")
+    await stop_bot(
+        first, next(t for t in asyncio.all_tasks() if t.get_name() == "nexus-under-test")
+    )
+    second = await start_nexus()
+    done = await prompt.click("Create anyway", user=world.bob)
+    assert "Logged **FB-2**" in done.text
+    assert prompt.message is not None and prompt.message.components == []
+    assert len(await items(second)) == 2
+
+
 async def test_only_the_reporter_can_answer_the_duplicate_prompt(
     sandbox: SandboxServer, world: World, nexus: NexusBot
 ) -> None:

@@ -318,3 +318,25 @@ async def test_item_autocomplete_by_number_and_title(service: FeedbackService) -
     assert [c.value for c in by_number] == ["FB-12", "FB-11", "FB-10", "FB-1"]
     by_title = await service.item_choices(GUILD, "number 7")
     assert [c.value for c in by_title] == ["FB-8"]
+
+
+async def test_a_saved_draft_is_used_once_and_only_by_its_reporter(
+    service: FeedbackService, clock: FrozenClock
+) -> None:
+    draft = service.draft(
+        GUILD, BOB, endpoint="GET /api/jobs", severity="bug", title="Jobs 500", details="Same"
+    )
+    draft_id = await service.save_draft(draft)
+    with pytest.raises(FeedbackError, match="Only the person"):
+        await service.load_draft(GUILD, draft_id, ALICE)
+    loaded = await service.load_draft(GUILD, draft_id, BOB)
+    assert loaded == draft
+    created = await service.create(loaded, draft_id=draft_id)
+    assert created.number == 1
+    with pytest.raises(FeedbackError, match="already answered or has expired"):
+        await service.create(loaded, draft_id=draft_id)
+    assert len((await service.list_page(GUILD, ListFilters())).items) == 1
+    stale = await service.save_draft(draft)
+    clock.advance(timedelta(days=2))
+    with pytest.raises(FeedbackError, match="expired"):
+        await service.load_draft(GUILD, stale, BOB)
