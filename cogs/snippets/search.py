@@ -136,9 +136,10 @@ def index_row(
 # --- what a query becomes ----------------------------------------------------------------------
 def tokens(text: str) -> list[str]:
     """The tokens FTS5 (unicode61, remove_diacritics 2) makes of ``text``, approximately."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(char for char in folded if not unicodedata.combining(char))
-    return [token.lower() for token in _TOKEN.findall(folded)]
+    if not text.isascii():
+        folded = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in folded if not unicodedata.combining(char))
+    return _TOKEN.findall(text.lower())
 
 
 def _quote(words: Iterable[str]) -> str:
@@ -155,9 +156,13 @@ class Term:
     prefix: bool = False
 
     def expression(self) -> str:
-        star = " *" if self.prefix else ""
-        rendered = [_quote(tokens_) + star for tokens_ in self.alternatives]
+        rendered = self.phrases()
         return rendered[0] if len(rendered) == 1 else "(" + " OR ".join(rendered) + ")"
+
+    def phrases(self) -> list[str]:
+        """Each alternative as an FTS5 phrase (what bm25 counts, one by one, over the index)."""
+        star = " *" if self.prefix else ""
+        return [_quote(tokens_) + star for tokens_ in self.alternatives]
 
     @property
     def is_phrase(self) -> bool:
@@ -228,8 +233,7 @@ class Filters:
         return self.language is not None or self.tag is not None or self.author_id is not None
 
 
-def match_expression(guild_id: int, query: ParsedQuery, filters: Filters) -> str:
-    """The whole MATCH string: filter tokens, then the user's terms limited to text columns."""
+def filter_phrases(guild_id: int, filters: Filters) -> list[str]:
     parts = [f"filters : {guild_token(guild_id)}"]
     if filters.language is not None:
         parts.append(f"filters : {language_token(filters.language)}")
@@ -237,6 +241,20 @@ def match_expression(guild_id: int, query: ParsedQuery, filters: Filters) -> str
         parts.append(f"filters : {tag_token(filters.tag)}")
     if filters.author_id is not None:
         parts.append(f"filters : {author_token(filters.author_id)}")
+    return parts
+
+
+def phrase_expressions(guild_id: int, query: ParsedQuery, filters: Filters) -> list[str]:
+    """Every phrase of the MATCH on its own: bm25 counts the rows of each before scoring."""
+    phrases = filter_phrases(guild_id, filters)
+    for term in query.terms:
+        phrases.extend(f"{TEXT_COLUMNS} : {phrase}" for phrase in term.phrases())
+    return phrases
+
+
+def match_expression(guild_id: int, query: ParsedQuery, filters: Filters) -> str:
+    """The whole MATCH string: filter tokens, then the user's terms limited to text columns."""
+    parts = filter_phrases(guild_id, filters)
     if not query.empty:
         parts.append(f"{TEXT_COLUMNS} : ({query.expression()})")
     return " AND ".join(parts)

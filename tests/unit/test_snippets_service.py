@@ -214,13 +214,22 @@ async def test_bounded_ranking_scores_only_the_newest_candidates(
 
 
 @pytest.mark.sqlite_only
-async def test_a_phrase_of_common_words_is_listed_newest_first(
-    service: SnippetService, clock: FrozenClock
+async def test_past_the_count_budget_the_newest_matches_are_ranked_title_first(
+    database: Database, clock: FrozenClock
 ) -> None:
-    ids = [await share(service, clock, title="Import the thing", code=f"x = {n}") for n in range(4)]
-    page = await service.search(GUILD, '"import the"')
-    assert page.order == "newest"
-    assert [item.id for item in page.items] == list(reversed(ids))
+    approximate = SnippetService(database.sessions, dialect="sqlite", clock=clock, idf_budget=2)
+    in_title = await share(approximate, clock, title="Socket pool", code="x = 1")
+    in_code = [await share(approximate, clock, title="Misc", code=f"socket({n})") for n in range(3)]
+    other_guild = await share(approximate, clock, guild=OTHER_GUILD, title="Socket", code="y")
+    first = await approximate.search(GUILD, "socket")
+    assert first.order == "ranked"
+    assert first.items[0].id == in_title
+    assert sorted(item.id for item in first.items[1:]) == sorted(in_code)
+    assert other_guild not in [item.id for item in first.items]
+    paged = await approximate.search(
+        GUILD, "socket", cursor=(first.items[1].score, first.items[1].id)
+    )
+    assert [item.id for item in paged.items] == [item.id for item in first.items[2:]]
 
 
 async def test_star_toggles_and_counts(service: SnippetService, clock: FrozenClock) -> None:
