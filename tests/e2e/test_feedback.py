@@ -106,6 +106,14 @@ async def assign(sandbox: SandboxServer, world: World, by: Any, options: dict[st
     )
 
 
+async def answer(prompt: Any, label: str, user: Any) -> Any:
+    """Click a duplicate-prompt button and wait for the reply that follows the prompt's edit
+    (the click is answered by taking the buttons off; the outcome comes as a followup)."""
+    result = await prompt.click(label, user=user)
+    await result.followups(1)
+    return result
+
+
 def post_of(world: World, row: FeedbackItem) -> Any:
     [post] = [m for m in world.feedback.messages if m.id == row.message_id]
     return post
@@ -289,7 +297,7 @@ async def test_add_my_details_counts_a_plus_one_in_the_thread(
     prompt = await log(
         sandbox, world, user=world.bob, title="500 when listing jobs", details="Same on page 3"
     )
-    done = await prompt.click("Add my details to FB-1", user=world.bob)
+    done = await answer(prompt, "Add my details to FB-1", world.bob)
     assert "+1" in done.text
     [row] = await items(nexus)
     assert row.plus_ones == 1
@@ -306,7 +314,7 @@ async def test_create_anyway_logs_a_separate_item(
 ) -> None:
     await log(sandbox, world)
     prompt = await log(sandbox, world, user=world.bob, title="500 when listing jobs")
-    done = await prompt.click("Create anyway", user=world.bob)
+    done = await answer(prompt, "Create anyway", world.bob)
     assert "Logged **FB-2**" in done.text
     assert [(r.number, r.reporter_id) for r in await items(nexus)] == [
         (1, world.alice.id),
@@ -324,7 +332,7 @@ async def test_adding_to_an_item_closed_meanwhile_leaves_create_anyway(
     refused = await prompt.click("Add my details to FB-1", user=world.bob)
     assert "closed" in refused.text and "Create anyway" in refused.text
     assert (await item(nexus, 1)).plus_ones == 0
-    done = await prompt.click("Create anyway", user=world.bob)
+    done = await answer(prompt, "Create anyway", world.bob)
     assert "Logged **FB-2**" in done.text
 
 
@@ -338,7 +346,7 @@ async def test_the_duplicate_prompt_survives_a_restart_and_answers_once(
         first, next(t for t in asyncio.all_tasks() if t.get_name() == "nexus-under-test")
     )
     second = await start_nexus()
-    done = await prompt.click("Create anyway", user=world.bob)
+    done = await answer(prompt, "Create anyway", world.bob)
     assert "Logged **FB-2**" in done.text
     assert prompt.message is not None and prompt.message.components == []
     assert len(await items(second)) == 2
