@@ -14,6 +14,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot.db import sqlite_path
 from bot.errors import UserFacingError
 from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
 from bot.permissions import FeatureCog, Tier, ensure_not_blocked, has_tier
@@ -78,7 +79,11 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.service = SnippetService(
-            bot.db.sessions, dialect=bot.db.dialect, clock=bot.clock, audit=bot.audit
+            bot.db.sessions,
+            dialect=bot.db.dialect,
+            clock=bot.clock,
+            audit=bot.audit,
+            sqlite_file=sqlite_path(bot.db.url),
         )
         self.save_menu = app_commands.ContextMenu(
             name="Save as snippet", callback=self.save_as_snippet
@@ -96,6 +101,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.hooks.unregister(FEATURE)
+        self.service.close()
 
     async def _forget(self, request: ForgetRequest) -> ForgetReport:
         return await self.service.forget(request.guild_id, request.user_id, request.snippets_mode)

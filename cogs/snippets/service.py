@@ -10,11 +10,15 @@ drift from the table.
 
 from __future__ import annotations
 
+import logging
 import math
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -26,6 +30,7 @@ from cogs.snippets import ranking
 from cogs.snippets import search as fts
 from cogs.snippets.drafts import SnippetDraft
 from cogs.snippets.models import Snippet, SnippetStar
+from cogs.snippets.point_reads import PointReader
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -43,6 +48,8 @@ if TYPE_CHECKING:
 
     from bot.audit import AuditService
     from bot.clock import Clock
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE: Final = 10
 # Rank only the newest matches by bm25: bounds the cost of very common words (fts5.md, rule 3).
@@ -190,9 +197,12 @@ class SnippetService:
         audit: AuditService | None = None,
         rank_candidates: int | None = RANK_CANDIDATES,
         idf_budget: int | None = IDF_SCAN_BUDGET,
+        sqlite_file: Path | None = None,
     ) -> None:
         self._sessions = sessions
         self._engine: AsyncEngine = sessions.kw["bind"]
+        # SQLite only: `get` reads in place instead of through aiosqlite's thread.
+        self._point_reader = PointReader(sqlite_file) if sqlite_file is not None else None
         self._dialect = dialect
         self._clock = clock
         self._audit = audit
@@ -201,6 +211,10 @@ class SnippetService:
         self.idf_budget = idf_budget
         # phrase → (when counted, rows counted up to the budget, estimated rows in the index)
         self._doc_frequency: dict[str, tuple[float, int, float]] = {}
+
+    def close(self) -> None:
+        if self._point_reader is not None:
+            self._point_reader.close()
 
     def _read(self) -> AsyncConnection:
         return self._engine.connect()
@@ -372,6 +386,15 @@ class SnippetService:
     # ---- reading ------------------------------------------------------------------------
 
     async def get(self, guild_id: int, snippet_id: int) -> SnippetRecord:
+        if self._point_reader is not None:
+            try:
+                found = self._point_reader.snippet(guild_id, snippet_id)
+            except sqlite3.Error:
+                log.warning("point read of snippet %s failed; using the pool", snippet_id)
+            else:
+                if found is None:
+                    raise NotFoundError(f"There is no snippet #{snippet_id} in this server.")
+                return _record(SimpleNamespace(**found))
         table = Snippet.__table__
         async with self._read() as connection:
             row = (

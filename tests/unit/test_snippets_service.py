@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.audit import AuditService
 from bot.clock import FrozenClock
-from bot.db import Database
+from bot.db import Database, sqlite_path
 from bot.errors import NotFoundError, UserFacingError
 from cogs.snippets.drafts import SnippetDraft, build_draft
 from cogs.snippets.models import Snippet, SnippetStar
@@ -353,3 +353,21 @@ async def test_autocomplete_finds_by_title_and_by_id(
     assert by_id[0].id == other
     assert [c.id for c in await service.autocomplete(GUILD, "", author_id=BOB)] == [other]
     assert await service.tags_in_use(GUILD, "") == []
+
+
+@pytest.mark.sqlite_only
+async def test_point_reads_see_every_committed_change(
+    database: Database, clock: FrozenClock, settings: Any
+) -> None:
+    path = sqlite_path(settings.database.url)
+    assert path is not None
+    pooled = SnippetService(database.sessions, dialect="sqlite", clock=clock)
+    direct = SnippetService(database.sessions, dialect="sqlite", clock=clock, sqlite_file=path)
+    snippet_id = await share(pooled, clock, title="First title")
+    assert await direct.get(GUILD, snippet_id) == await pooled.get(GUILD, snippet_id)
+    await pooled.edit(GUILD, snippet_id, ALICE, draft(title="Second title"), is_moderator=False)
+    assert (await direct.get(GUILD, snippet_id)).title == "Second title"
+    assert (await direct.get(GUILD, snippet_id)).updated_at == clock.now()
+    with pytest.raises(NotFoundError):
+        await direct.get(OTHER_GUILD, snippet_id)
+    direct.close()
