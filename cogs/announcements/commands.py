@@ -216,6 +216,8 @@ class AnnouncementsCog(FeatureCog):
         except discord.Forbidden:
             return PostResult(None, "Discord refused: a permission is missing", permanent=True)
         except discord.HTTPException as error:
+            if error.status == 429:
+                return PostResult(None, "rate limited by Discord", retry_after=_retry_after(error))
             return PostResult(None, f"Discord answered {error.status}")
         return PostResult(int(payload["id"]))
 
@@ -584,6 +586,16 @@ class AnnouncementsCog(FeatureCog):
             app_commands.Choice(name=truncate(info.label, AUTOCOMPLETE_NAME_LIMIT), value=info.id)
             for info in found[:AUTOCOMPLETE_CHOICES_MAX]
         ]
+
+
+def _retry_after(error: discord.HTTPException) -> float:
+    """Seconds Discord asked us to wait (header, then body), 1 s when it did not say."""
+    response: Any = getattr(error, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    for name in ("Retry-After", "X-RateLimit-Reset-After"):
+        with contextlib.suppress(TypeError, ValueError):
+            return max(0.05, float(str(headers.get(name))))
+    return 1.0
 
 
 def _status(info: AnnouncementInfo) -> str:

@@ -80,6 +80,9 @@ SWEEP_EVERY: Final = timedelta(minutes=1)
 # Rows per statement: well under SQLite's bound-parameter limit.
 CHUNK: Final = 400
 MAX_CONCURRENT_POSTS: Final = 64
+# Rate-limited (429) posts are tried again, this many times in all, waiting at most this long.
+RATE_LIMIT_ATTEMPTS: Final = 20
+MAX_RATE_LIMIT_WAIT: Final = 60.0
 # After a failed claim transaction (database unavailable), the batch is retried this much later.
 CLAIM_RETRY: Final = timedelta(seconds=5)
 
@@ -106,6 +109,8 @@ class PostResult:
     error: str | None = None
     # True when retrying cannot help (channel gone, permission missing): the announcement fails.
     permanent: bool = False
+    # Set when Discord answered 429 (nothing was posted): seconds to wait before trying again.
+    retry_after: float | None = None
 
 
 Poster = Callable[[Delivery], Awaitable[PostResult]]
@@ -216,6 +221,7 @@ class Dispatcher:
         self._task: asyncio.Task[None] | None = None
         self._last_sweep: datetime | None = None
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_POSTS)
+        self._rate_limited_until = 0.0  # time.monotonic() before which no post is attempted
         # One writer at a time: SQLite lets a second writer wait in a sleeping busy handler,
         # which costs far more than queueing here (PostgreSQL would not mind either way).
         self._writing = asyncio.Lock()
@@ -541,12 +547,31 @@ class Dispatcher:
         return report
 
     async def _post_one(self, delivery: Delivery) -> PostResult:
-        async with self._semaphore:
-            try:
-                return await self._poster(delivery)
-            except Exception as error:  # a bug or a network error: this occurrence only
-                log.exception("announcements: posting #%s failed", delivery.announcement_id)
-                return PostResult(None, f"unexpected error: {type(error).__name__}")
+        """Post, retrying only rate-limited attempts (a 429 means nothing was posted).
+
+        discord.py already waits out a few 429s itself; when it gives up, every post of this
+        dispatcher pauses for the advised time, so a burst settles at Discord's pace instead
+        of failing. Bounded: after RATE_LIMIT_ATTEMPTS the occurrence fails like any error.
+        """
+        result = PostResult(None, "not attempted")
+        for _ in range(RATE_LIMIT_ATTEMPTS):
+            await self._wait_for_rate_limit()
+            async with self._semaphore:
+                try:
+                    result = await self._poster(delivery)
+                except Exception as error:  # a bug or a network error: this occurrence only
+                    log.exception("announcements: posting #%s failed", delivery.announcement_id)
+                    return PostResult(None, f"unexpected error: {type(error).__name__}")
+            if result.retry_after is None:
+                return result
+            resume = time.monotonic() + min(result.retry_after, MAX_RATE_LIMIT_WAIT)
+            self._rate_limited_until = max(self._rate_limited_until, resume)
+        return result
+
+    async def _wait_for_rate_limit(self) -> None:
+        delay = self._rate_limited_until - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     async def _record(self, outcomes: list[tuple[Delivery, PostResult]]) -> None:
         posted_at = self._clock.now()

@@ -280,3 +280,31 @@ async def test_a_sharded_process_dispatches_only_its_own_guilds(
     assert [d.guild_id for d in poster.posted] == [GUILD]
     [_, other] = await rows(database, Announcement)
     assert (other.status, other.next_run_at) == ("active", NOW + timedelta(hours=1))
+
+
+class RateLimitedPoster(RecordingPoster):
+    """Discord answering 429 to the first attempts, as under a burst: nothing was posted."""
+
+    def __init__(self, refusals: int) -> None:
+        super().__init__()
+        self.refusals = refusals
+
+    async def post(self, delivery: Delivery) -> PostResult:
+        if self.refusals > 0:
+            self.refusals -= 1
+            return PostResult(None, "rate limited by Discord", retry_after=0.01)
+        return await super().post(delivery)
+
+
+async def test_rate_limited_posts_are_retried_and_posted_once(
+    service: AnnouncementService, database: Database
+) -> None:
+    for n in range(5):
+        await service.create(GUILD, 7, draft(body=f"n{n}"), UTC_ZONE, NOW)
+    clock = FrozenClock(NOW + timedelta(hours=1))
+    poster = RateLimitedPoster(refusals=8)
+    dispatcher = make_dispatcher(database, clock, poster)
+    await dispatcher.rebuild()
+    await dispatcher.run_due()
+    assert sorted(d.body for d in poster.posted) == [f"n{n}" for n in range(5)]
+    assert {o.status for o in await rows(database, AnnouncementOccurrence)} == {"posted"}
