@@ -346,7 +346,8 @@ class FeedbackService:
         return index.find(draft.endpoint.method, draft.endpoint.path, draft.title)
 
     async def open_index(self, guild_id: int) -> GuildOpenIndex:
-        """The guild's open items for matching, cached; rebuilt after a change or a minute."""
+        """The guild's open items for matching: cached, kept in step with this process's changes,
+        and reloaded every INDEX_SECONDS (or once many closed items piled up)."""
         index = self._open_indexes.get(guild_id)
         fresh = index is not None and time.monotonic() - index.loaded_at < INDEX_SECONDS
         if index is not None and fresh and not index.needs_rebuild:
