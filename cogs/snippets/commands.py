@@ -422,8 +422,6 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
                 )
             language_key = found.key
         author_id = author.id if author is not None else None
-        # How the last fetched page was ordered, for the note under the heading.
-        order = {"last": "ranked"}
 
         async def fetch(cursor: Any) -> Page[SnippetSummary]:
             page = await self.service.search(
@@ -434,16 +432,12 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
                 author_id=author_id,
                 cursor=_cursor(cursor),
             )
-            order["last"] = page.order
             return Page(page.items, page.next_cursor)
 
         heading = _search_heading(query, language_key, tag, author)
 
         def render(page: Page[SnippetSummary], number: int) -> discord.Embed:
-            note = None
-            if order["last"] == "newest" and query:
-                note = "That phrase is very common, so results are newest first."
-            return page_embed(heading, page.items, number, note=note)
+            return page_embed(heading, page.items, number)
 
         await send_paginated(
             interaction, fetch, render, empty_message="No snippets match that search."

@@ -83,15 +83,30 @@ def score(
         for row, code in zip(fields, lowered, strict=True)
     ]
     average = max(1.0, sum(lengths) / max(1, len(lengths)))
+    # A one-word term (the usual case) is counted with list.count and str.count, in C.
+    simple = [
+        term.alternatives[0][0] if len(term.alternatives) == 1 and len(term.alternatives[0]) == 1
+        and not term.prefix else None
+        for term in query.terms
+    ]  # fmt: skip
     scores: dict[int, float] = {}
     for candidate, row, code, length in zip(candidates, fields, lowered, lengths, strict=True):
         norm = K1 * (1 - B + B * length / average)
+        title, description, tags = row
         total = 0.0
-        for term, term_idf in zip(query.terms, idfs, strict=True):
-            weighted = sum(
-                FIELD_WEIGHTS[index] * _occurrences(term, field) for index, field in enumerate(row)
-            )
-            weighted += CODE_WEIGHT * _code_occurrences(term, code)
+        for term, word, term_idf in zip(query.terms, simple, idfs, strict=True):
+            if word is not None:
+                weighted = (
+                    FIELD_WEIGHTS[0] * title.count(word)
+                    + FIELD_WEIGHTS[1] * description.count(word)
+                    + FIELD_WEIGHTS[2] * tags.count(word)
+                    + CODE_WEIGHT * code.count(word)
+                )
+            else:
+                weighted = sum(
+                    FIELD_WEIGHTS[index] * _occurrences(term, field)
+                    for index, field in enumerate(row)
+                ) + CODE_WEIGHT * _code_occurrences(term, code)
             # Every candidate matched the term somewhere (perhaps only in identifier parts).
             weighted = max(weighted, CODE_WEIGHT)
             total += term_idf * weighted * (K1 + 1) / (weighted + norm)

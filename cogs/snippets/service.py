@@ -2,8 +2,11 @@
 
 Plain ids and strings in, frozen dataclasses out. Search goes through one API with two engines,
 chosen by the database dialect:
-- SQLite: FTS5 (see search.py and ../shared/notes/fts5.md for why it is shaped this way);
-- PostgreSQL: a tsvector column with a GIN index.
+- SQLite: FTS5 (see search.py and ../shared/notes/fts5.md for why it is shaped this way).
+  Filters are inside the MATCH; only the newest 2,000 matches are ranked. bm25() is exact when
+  its up-front counts are small (small guilds, rare words); past a budget, the newest matches
+  are scored by ranking.py instead, because those counts alone would take tens of ms.
+- PostgreSQL: a tsvector column with a GIN index, ts_rank over the newest 2,000 matches.
 The index is written by this service in the same transaction as the snippet, so it can never
 drift from the table.
 """
@@ -58,7 +61,7 @@ RANK_CANDIDATES: Final = 2000
 # many rows (about 6 ms at 1M snippets) the approximate ranking is used instead.
 IDF_SCAN_BUDGET: Final = 20_000
 # The approximate ranking scores this many of the newest matches (in Python, so fewer).
-APPROXIMATE_CANDIDATES: Final = 1000
+APPROXIMATE_CANDIDATES: Final = 500
 DOC_FREQUENCY_TTL: Final = 300.0
 RATE_WINDOW: Final = timedelta(minutes=1)
 PREVIEW_CHARS: Final = 400
