@@ -282,3 +282,26 @@ def test_sparse_candidate_lists_stay_close_to_the_exact_optimum() -> None:
     exact = match_round(people, {}, seed=1, config=MatchConfig(top_k=400))
     assert sparse.total_weight >= 0.995 * exact.total_weight
     assert exact.total_weight >= sparse.total_weight
+
+
+def test_trios_spread_over_rounds_before_anyone_gets_a_second() -> None:
+    rng = random.Random(3)
+    people = {p.user_id: p for p in random_people(rng, 9)}
+    trios = dict.fromkeys(people, 0)
+    history: dict[tuple[int, int], int] = {}
+    for seed in range(3):
+        current = [
+            Person(p.user_id, p.level, p.track, p.utc_offset_hours, p.topics, trios[p.user_id])
+            for p in people.values()
+        ]
+        plan = match_round(current, history, seed)
+        assert plan.repeats == 0
+        history = {key: age + 1 for key, age in history.items()}
+        for group in plan.groups:
+            for a, b in itertools.combinations(group.members, 2):
+                history[pair_key(a, b)] = 1
+            if len(group.members) == 3:
+                for member in group.members:
+                    trios[member] += 1
+    # Three rounds of nine people: nine trio seats, one for each person.
+    assert set(trios.values()) == {1}
