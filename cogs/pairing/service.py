@@ -914,10 +914,10 @@ class PairingService:
                     )
                 )
                 return QueueWait(expires)
-            partner_row, entry = partner
+            partner_row, entry, history = partner
             await session.delete(entry)
             people = [_person(me, now), _person(partner_row, now)]
-            reasons, shared = explain_pair(people, {}, 0)
+            reasons, shared = explain_pair(people, history, 0)
             chosen = topic or entry.topic or (shared[0] if shared else None)
             group = PairGroup(
                 guild_id=guild_id,
@@ -949,7 +949,7 @@ class PairingService:
         me: PairProfile,
         now: datetime,
         is_eligible: IsEligible,
-    ) -> tuple[PairProfile, PairQueueEntry] | None:
+    ) -> tuple[PairProfile, PairQueueEntry, dict[tuple[int, int], int]] | None:
         entries = (
             await session.scalars(
                 select(PairQueueEntry)
@@ -976,7 +976,8 @@ class PairingService:
         )
         if chosen is None:
             return None
-        return next(pair for pair in waiting if pair[0].user_id == chosen.user_id)
+        profile, entry = next(pair for pair in waiting if pair[0].user_id == chosen.user_id)
+        return profile, entry, history
 
     async def expire_queue(self) -> list[ExpiredWait]:
         """End every wait past its time; those people earn the waiting bonus."""
