@@ -206,6 +206,12 @@ def _parse_natural(text: str, tz: ZoneInfo, now: datetime) -> ParsedWhen | None:
     return _from_wall(parsed, tz)
 
 
+def warm_up() -> None:
+    """Load dateparser and its English data (about a second) before the first command needs it:
+    an interaction must be answered within 3 s."""
+    _parse_natural("tomorrow 9am", ZoneInfo("UTC"), datetime(2026, 1, 1, tzinfo=UTC))
+
+
 # ---- repeat ---------------------------------------------------------------------------------
 
 
