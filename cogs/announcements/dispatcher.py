@@ -24,7 +24,11 @@ occurrence is never posted again. The stale-claim sweep later marks it `unknown`
 moderators (audit log + announcements channel) that it may not have been posted, so they can
 `/announce send` it by hand. A deleted channel or a missing permission marks the announcement
 `failed` (no retries until a moderator resumes it); other Discord errors fail that occurrence
-only, and the schedule goes on.
+only, and the schedule goes on. A 429 (rate limited: nothing was posted) is the one error that
+is retried, a bounded number of times, with every post of the dispatcher pausing as advised.
+
+Several processes may share one database: the claim row lets one of them post each occurrence,
+and a sharded process dispatches only its own shards' guilds.
 
 Tests drive it without sleeping: `await dispatcher.run_due(now)` runs every due occurrence and
 returns when they are posted.
