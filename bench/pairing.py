@@ -494,6 +494,10 @@ def main() -> None:
     print("\n".join(table))
     if args.quick:
         return
+    for people in (700, 1000):
+        check = Pool(tuple(make_people(people, random.Random(people))), {}, 1)
+        exact, upper = exact_optimum(check), dual_upper_bound(check)
+        print(f"  upper bound vs exact optimum at {people} people: {upper / exact - 1:+.4%}")
     for wall, cpu in full_attendance_timing(5000):
         print(f"  all 5,000 present (4 rounds of history): {wall:.2f} s wall, {cpu:.2f} s CPU")
     print("\nResponsiveness: /nexus ping round trips while a 5,000-person round is computed")
