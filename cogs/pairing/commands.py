@@ -646,7 +646,8 @@ class PairingCog(FeatureCog, name="PairingCog"):
         for group in preview.groups:
             reasons = "; ".join(group.reasons[:3])
             repeat = " ⚠️ met recently" if group.repeats else ""
-            lines.append(f"• {mentions(group.members)}{repeat}: {safe(reasons)}")
+            members = " + ".join(f"<@{m}>" for m in group.members)
+            lines.append(f"• {members}{repeat}: {safe(reasons)}")
         embed = discord.Embed(
             title=f"Preview of round {preview.number} (nothing posted)",
             description=truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
