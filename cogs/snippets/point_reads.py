@@ -13,6 +13,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
+from urllib.request import pathname2url
 
 BUSY_TIMEOUT_MS: Final = 50
 SNIPPET_COLUMNS: Final = (
@@ -28,9 +29,9 @@ class PointReader:
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
-            connection = sqlite3.connect(
-                f"file:{self._path}?mode=ro", uri=True, isolation_level=None
-            )
+            # Quoted: a path may hold "?" or "#", which mean something in a URI.
+            uri = f"file:{pathname2url(str(self._path))}?mode=ro"
+            connection = sqlite3.connect(uri, uri=True, isolation_level=None)
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             self._connection = connection
         return self._connection

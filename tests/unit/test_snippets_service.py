@@ -357,7 +357,7 @@ async def test_autocomplete_finds_by_title_and_by_id(
 
 @pytest.mark.sqlite_only
 async def test_point_reads_see_every_committed_change(
-    database: Database, clock: FrozenClock, settings: Any
+    database: Database, clock: FrozenClock, settings: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = sqlite_path(settings.database.url)
     assert path is not None
@@ -370,4 +370,5 @@ async def test_point_reads_see_every_committed_change(
     assert (await direct.get(GUILD, snippet_id)).updated_at == clock.now()
     with pytest.raises(NotFoundError):
         await direct.get(OTHER_GUILD, snippet_id)
+    assert "point read" not in caplog.text  # answered in place, not by the fallback
     direct.close()
