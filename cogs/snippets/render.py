@@ -122,22 +122,24 @@ def summary_line(item: SnippetSummary) -> str:
         f"**#{item.id} · {safe_truncate(item.title, 100)}**\n"
         f"{languages.get(item.language).name} · {author} · ⭐ {item.star_count}"
     )
-    preview = one_line(first_code_line(item.preview), LIST_PREVIEW_CHARS)
+    preview = one_line(first_code_line(item.preview), 4 * LIST_PREVIEW_CHARS)
     if preview:
-        head += f"\n↳ {safe(preview)}"
+        # Bounded after escaping, so ten entries always fit one embed (about 2,700 characters).
+        head += f"\n↳ {safe_truncate(preview, LIST_PREVIEW_CHARS)}"
     return head
 
 
 def page_embed(
     title: str, items: Sequence[SnippetSummary], number: int, *, note: str | None = None
 ) -> discord.Embed:
-    lines = [summary_line(item) for item in items]
-    description = "\n\n".join(lines)
-    if note:
-        description = f"*{note}*\n\n{description}"
-    embed = discord.Embed(
-        title=title, description=description[:EMBED_DESCRIPTION_LIMIT], colour=SNIPPET_COLOUR
-    )
+    description = f"*{note}*\n\n" if note else ""
+    for item in items:
+        entry = summary_line(item) + "\n\n"
+        # Whole entries only: cutting one could leave a dangling escape or half a mention.
+        if len(description) + len(entry) > EMBED_DESCRIPTION_LIMIT:
+            break
+        description += entry
+    embed = discord.Embed(title=title, description=description.rstrip(), colour=SNIPPET_COLOUR)
     embed.set_footer(
         text=f"Page {number} · {plural(len(items), 'snippet')} · /snippet get id:<id> to open"
     )

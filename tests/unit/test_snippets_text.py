@@ -24,7 +24,7 @@ from cogs.snippets.drafts import (
     extract_message_code,
     parse_tags,
 )
-from cogs.snippets.render import raw_file, snippet_embed
+from cogs.snippets.render import page_embed, raw_file, snippet_embed
 from cogs.snippets.search import (
     Filters,
     SearchQueryError,
@@ -32,7 +32,7 @@ from cogs.snippets.search import (
     match_expression,
     parse_query,
 )
-from cogs.snippets.service import SnippetRecord, SnippetService
+from cogs.snippets.service import SnippetRecord, SnippetService, SnippetSummary
 
 FENCE = "```"
 CREATED = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -293,3 +293,23 @@ def test_any_code_round_trips_through_storage_display_and_raw_file(tmp_path: Pat
             round_trip()
         finally:
             runner.run(database.close())
+
+
+def test_a_page_of_ten_worst_case_entries_fits_one_embed() -> None:
+    nasty = "*_`|~>[]" * 40
+    items = [
+        SnippetSummary(
+            id=10**12 + n,
+            title=nasty[:100],
+            language="cpp",
+            author_id=10**18,
+            star_count=10**6,
+            preview=nasty,
+            created_at=CREATED,
+        )
+        for n in range(10)
+    ]
+    embed = page_embed("Snippets", items, 1)
+    description = embed.description or ""
+    assert len(description) <= EMBED_DESCRIPTION_LIMIT
+    assert all(f"#{item.id}" in description for item in items)
