@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select
 
+from bot.cron import validate_cron
 from bot.errors import UserFacingError
 from bot.models import GuildSetting
 
@@ -143,9 +144,6 @@ class GuildConfig:
         return int(value) if value is not None else None
 
 
-_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
-
-
 def parse_value(spec: SettingSpec, raw: str) -> Any:
     """Turn what a moderator typed into the stored value, or explain why it is wrong.
 
@@ -192,23 +190,6 @@ def parse_value(spec: SettingSpec, raw: str) -> Any:
     if spec.kind is Kind.CRON:
         return validate_cron(text)
     raise AssertionError(f"unhandled kind {spec.kind}")
-
-
-def validate_cron(expression: str) -> str:
-    """Check a 5-field cron expression with APScheduler's own parser; say what is wrong."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = expression.split()
-    if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
-        raise UserFacingError(
-            "A cron expression has 5 fields: minute hour day-of-month month day-of-week "
-            "(e.g. `0 9 * * 1` for Mondays at 09:00)."
-        )
-    try:
-        CronTrigger.from_crontab(expression, timezone="UTC")
-    except ValueError as error:
-        raise UserFacingError(f"That cron expression is not valid: {error}.") from None
-    return " ".join(fields)
 
 
 def unknown_key_error(key: str) -> UserFacingError:

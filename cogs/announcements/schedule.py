@@ -29,8 +29,8 @@ from functools import lru_cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.cron import CronError, crontab_trigger, validate_cron
 from bot.errors import UserFacingError
-from bot.guild_settings import validate_cron
 from bot.text import discord_timestamp
 
 REPEAT_KINDS: Final = ("none", "daily", "weekly", "monthly")
@@ -239,66 +239,11 @@ def parse_repeat(text: str | None) -> Repeat:
             f"`{shown}` is not a repeat I know. Use none, daily, weekly, monthly or a 5-field "
             "cron expression such as `0 9 * * 1` (Mondays at 09:00)."
         )
-    fields = cleaned.split()
     try:
-        if len(fields) == 5:
-            fields[4] = _apscheduler_weekdays(fields[4])
-        validate_cron(" ".join(fields))
-    except UserFacingError as error:
+        validate_cron(cleaned)
+    except CronError as error:
         raise ScheduleError(error.message) from None
     return Repeat(CRON, cleaned)
-
-
-_CRON_DAY_NAMES: Final = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def _cron_day(token: str) -> int:
-    lowered = token.lower()
-    if lowered[:3] in _CRON_DAY_NAMES and lowered.isalpha():
-        return _CRON_DAY_NAMES.index(lowered[:3])
-    if token.isdigit() and 0 <= int(token) <= 7:
-        return int(token)
-    raise ScheduleError(
-        f"`{token[:20]}` is not a day of the week: use 0–7 (0 and 7 are Sunday) or sun–sat."
-    )
-
-
-def _apscheduler_weekdays(field: str) -> str:
-    """Standard cron's day of week (0 or 7 = Sunday, 1 = Monday) as APScheduler 3 day names.
-
-    APScheduler 3's `from_crontab` passes the field through with its own numbering (0 =
-    Monday), so `0 9 * * 1` would run on Tuesdays; names mean the same in both.
-    """
-    if field in ("*", "?"):
-        return "*"
-    days: set[int] = set()
-    for part in field.split(","):
-        body, _, step_text = part.partition("/")
-        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
-        if step_text and step is None:
-            raise ScheduleError(f"`{part[:20]}`: a step needs a positive number, like `*/2`.")
-        if body in ("*", "?"):
-            low, high = 0, 6
-        elif "-" in body:
-            first, _, last = body.partition("-")
-            low, high = _cron_day(first), _cron_day(last)
-        else:
-            low = _cron_day(body)
-            high = 6 if step else low
-        if low > high:
-            raise ScheduleError(f"`{part[:20]}`: a day range must go from the earlier day.")
-        days.update(day % 7 for day in range(low, high + 1, step or 1))
-    return ",".join(_CRON_DAY_NAMES[day] for day in sorted(days))
-
-
-@lru_cache(maxsize=4096)
-def _cron_trigger(expression: str, zone: str) -> Any:
-    """Building a CronTrigger costs more than using one; many announcements share schedules."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = expression.split()
-    fields[4] = _apscheduler_weekdays(fields[4])
-    return CronTrigger.from_crontab(" ".join(fields), timezone=ZoneInfo(zone))
 
 
 def _is_repeated_wall_time(moment: datetime, tz: ZoneInfo) -> bool:
@@ -385,7 +330,7 @@ class Recurrence:
 @lru_cache(maxsize=8192)
 def _next_cron_cached(expression: str, zone: str, after: datetime) -> datetime | None:
     tz = ZoneInfo(zone)
-    trigger = _cron_trigger(expression, zone)
+    trigger = crontab_trigger(expression, zone)
     moment = after  # UTC: adding to a local time would drop its `fold`, finding it again
     for _ in range(1000):  # the repeated hour holds at most 60 minute-times
         found: datetime | None = trigger.get_next_fire_time(

@@ -13,8 +13,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 
+from bot.cron import crontab_trigger, validate_cron
 from bot.errors import UserFacingError
-from bot.guild_settings import validate_cron
 from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
 from bot.permissions import FeatureCog, Tier, require
 from bot.scheduler import claim_occurrence, finish_occurrence
@@ -29,7 +29,6 @@ from bot.text import (
 )
 from bot.ui.paginator import Page, send_paginated
 from cogs.pairing.delivery import Deliverer, Delivery, mentions, summary_embed, when
-from cogs.pairing.schedule import crontab_trigger
 from cogs.pairing.service import (
     AnswerResult,
     HistoryEntry,

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.db import Database
 from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairRound
-from cogs.pairing.schedule import crontab_trigger, crontab_weekdays
 from cogs.pairing.service import (
     PairingError,
     PairingService,
@@ -118,16 +117,6 @@ def test_pause_dates_accept_phrases_and_refuse_the_past() -> None:
         parse_until("whenever", "UTC", NOW)
     with pytest.raises(PairingError, match="at most a year"):
         parse_until("in 3 years", "UTC", NOW)
-
-
-def test_crontab_weekday_numbers_mean_what_they_mean_in_crontab() -> None:
-    assert crontab_weekdays("1") == "mon"
-    assert crontab_weekdays("0,7") == "sun"
-    assert crontab_weekdays("1-5") == "mon,tue,wed,thu,fri"
-    assert crontab_weekdays("mon-fri") == "mon-fri"
-    monday = crontab_trigger("0 9 * * 1", "Europe/Berlin").get_next_fire_time(None, NOW)
-    assert monday == datetime(2026, 11, 30, 9, 0, tzinfo=monday.tzinfo)
-    assert monday.astimezone(UTC) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
 def test_reminders_come_two_days_before_the_next_round_or_halfway() -> None:

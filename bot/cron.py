@@ -1,0 +1,92 @@
+"""Standard 5-field cron expressions, as every crontab reads them, for APScheduler 3.
+
+APScheduler 3's `CronTrigger.from_crontab` keeps APScheduler's own weekday numbering (0 =
+Monday), so the crontab `0 9 * * 1` — Mondays everywhere else — would fire on Tuesdays. The
+day-of-week field is therefore rewritten with day names (`mon`, `tue` …), which mean the same in
+both. Every feature builds its cron triggers here.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.errors import UserFacingError
+
+# Crontab numbering: 0 and 7 are Sunday.
+DAY_NAMES: Final = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
+FIVE_FIELDS_HELP: Final = (
+    "A cron expression has 5 fields: minute hour day-of-month month day-of-week "
+    "(e.g. `0 9 * * 1` for Mondays at 09:00)."
+)
+
+
+class CronError(UserFacingError):
+    """An expression that is not valid 5-field cron; the message says what is wrong."""
+
+
+def _day(token: str) -> int:
+    lowered = token.lower()
+    if lowered.isalpha() and lowered[:3] in DAY_NAMES:
+        return DAY_NAMES.index(lowered[:3])
+    if token.isdigit() and 0 <= int(token) <= 7:
+        return int(token)
+    raise CronError(
+        f"`{token[:20]}` is not a day of the week: use 0–7 (0 and 7 are Sunday) or sun–sat."
+    )
+
+
+def crontab_weekdays(field: str) -> str:
+    """Crontab's day-of-week field (0 or 7 = Sunday, names allowed) as APScheduler day names."""
+    if field in ("*", "?"):
+        return "*"
+    days: set[int] = set()
+    for part in field.split(","):
+        body, _, step_text = part.partition("/")
+        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
+        if step_text and step is None:
+            raise CronError(f"`{part[:20]}`: a step needs a positive number, like `*/2`.")
+        if body in ("*", "?"):
+            low, high = 0, 6
+        elif "-" in body:
+            first, _, last = body.partition("-")
+            low, high = _day(first), _day(last)
+        else:
+            low = _day(body)
+            high = 6 if step else low
+        if low > high:
+            raise CronError(f"`{part[:20]}`: a day range must go from the earlier day.")
+        days.update(day % 7 for day in range(low, high + 1, step or 1))
+    return ",".join(DAY_NAMES[day] for day in sorted(days))
+
+
+@lru_cache(maxsize=4096)
+def crontab_trigger(expression: str, timezone: str) -> CronTrigger:
+    """The trigger for a valid expression in an IANA time zone (cached: many items share one)."""
+    minute, hour, day, month, weekday = expression.split()
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=crontab_weekdays(weekday),
+        timezone=ZoneInfo(timezone),
+    )
+
+
+def validate_cron(expression: str) -> str:
+    """Check an expression with APScheduler's own parser and return it normalised."""
+    fields = expression.split()
+    if len(fields) != 5 or not all(_FIELD.match(field) for field in fields):
+        raise CronError(FIVE_FIELDS_HELP)
+    normalised = " ".join(fields)
+    try:
+        crontab_trigger(normalised, "UTC")
+    except ValueError as error:
+        raise CronError(f"That cron expression is not valid: {error}.") from None
+    return normalised

@@ -1,0 +1,54 @@
+"""Cron expressions read as every crontab reads them (APScheduler 3 numbers weekdays otherwise)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.cron import CronError, crontab_trigger, crontab_weekdays, validate_cron
+
+THURSDAY = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("field", "names"),
+    [
+        ("*", "*"),
+        ("1", "mon"),
+        ("0,7", "sun"),
+        ("1-5", "mon,tue,wed,thu,fri"),
+        ("mon-fri", "mon,tue,wed,thu,fri"),
+        ("*/2", "sun,tue,thu,sat"),
+        ("5,SAT", "fri,sat"),
+    ],
+)
+def test_weekdays_follow_crontab_numbering(field: str, names: str) -> None:
+    assert crontab_weekdays(field) == names
+
+
+def test_monday_at_nine_in_berlin_is_a_monday() -> None:
+    monday = crontab_trigger("0 9 * * 1", "Europe/Berlin").get_next_fire_time(None, THURSDAY)
+    assert monday.weekday() == 0
+    assert monday.astimezone(UTC) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("expression", "says"),
+    [
+        ("every monday", "5 fields"),
+        ("0 9 * *", "5 fields"),
+        ("61 9 * * 1", "not valid"),
+        ("0 9 * * 8", "not a day of the week"),
+        ("0 9 * * 5-1", "earlier day"),
+        ("0 9 * * */0", "positive number"),
+    ],
+)
+def test_invalid_expressions_say_what_is_wrong(expression: str, says: str) -> None:
+    with pytest.raises(CronError) as raised:
+        validate_cron(expression)
+    assert says in raised.value.message
+
+
+def test_valid_expressions_come_back_normalised() -> None:
+    assert validate_cron(" 0  9 * *   1-5 ") == "0 9 * * 1-5"
