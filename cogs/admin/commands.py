@@ -23,7 +23,6 @@ from discord.ext import commands
 
 from bot.audit import AuditRecord
 from bot.check import missing_channel_permissions
-from bot.config import timezone_names
 from bot.errors import TierRequired, UserFacingError
 from bot.guild_settings import SPECS, SPECS_BY_KEY, Kind, parse_value
 from bot.guild_settings import unknown_key_error as unknown_setting
@@ -45,6 +44,7 @@ from bot.text import (
     truncate,
     truncate_code_block,
 )
+from bot.timezones import timezone_choices
 from bot.ui import Page, confirm, send_paginated
 from cogs.admin import jobs
 from cogs.admin.service import (
@@ -90,10 +90,6 @@ def _guild(interaction: discord.Interaction) -> discord.Guild:
     if interaction.guild is None:
         raise UserFacingError("This command works in a server, not in direct messages.")
     return interaction.guild
-
-
-def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
-    return [_choice(name, name) for name in _matching(timezone_names(), current)]
 
 
 class AdminCog(commands.Cog):

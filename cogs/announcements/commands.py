@@ -28,12 +28,13 @@ from bot.text import (
     one_line,
     truncate,
 )
+from bot.timezones import timezone_choices
 from bot.ui import Page, confirm, send_paginated
 from cogs.announcements.dispatcher import Delivery, Dispatcher, PostResult
 from cogs.announcements.file_sync import sync_file
 from cogs.announcements.models import Status
 from cogs.announcements.render import Rendered, render
-from cogs.announcements.schedule import parse_timezone, timezone_suggestions, warm_up
+from cogs.announcements.schedule import parse_timezone, warm_up
 from cogs.announcements.service import (
     AnnouncementInfo,
     AnnouncementService,
@@ -370,7 +371,7 @@ class AnnouncementsCog(FeatureCog):
     async def _timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=n, value=n) for n in timezone_suggestions(current)]
+        return timezone_choices(current)
 
     # ---- /announce list and show -----------------------------------------------------------
 

@@ -27,11 +27,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from bot.cron import CronError, crontab_trigger, validate_cron
 from bot.errors import UserFacingError
 from bot.text import discord_timestamp
+from bot.timezones import UnknownTimezone
+from bot.timezones import parse_timezone as bot_parse_timezone
 
 REPEAT_KINDS: Final = ("none", "daily", "weekly", "monthly")
 CRON: Final = "cron"
@@ -60,36 +62,12 @@ class ScheduleError(UserFacingError):
 # ---- time zones ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _zones_by_lower_name() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
 def parse_timezone(text: str) -> ZoneInfo:
     """An IANA zone from what a moderator typed (case-insensitive), or a friendly error."""
-    name = _zones_by_lower_name().get(text.strip().lower())
-    if name is None:
-        shown = text.strip()[:64].replace("`", "'")
-        raise ScheduleError(
-            f"`{shown}` is not a time zone I know. Use an IANA name like `Europe/Berlin` "
-            "or `America/New_York` (the option suggests names as you type)."
-        )
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - listed but unloadable
-        raise ScheduleError(f"The time zone `{name}` cannot be loaded on this server.") from None
-
-
-def timezone_suggestions(current: str, limit: int = 25) -> list[str]:
-    """Zone names containing what was typed so far, prefix matches first."""
-    needle = current.strip().lower().replace(" ", "_")
-    names = sorted(_zones_by_lower_name().values())
-    if not needle:
-        common = ["UTC", "Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]
-        return common[:limit]
-    starts = [n for n in names if n.lower().startswith(needle)]
-    contains = [n for n in names if needle in n.lower() and n not in starts]
-    return (starts + contains)[:limit]
+        return bot_parse_timezone(text)
+    except UnknownTimezone as error:
+        raise ScheduleError(error.message) from None
 
 
 # ---- local wall time <-> UTC ----------------------------------------------------------------

@@ -19,7 +19,6 @@ from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
 from bot.permissions import FeatureCog, Tier, require
 from bot.scheduler import claim_occurrence, finish_occurrence
 from bot.text import (
-    AUTOCOMPLETE_CHOICES_MAX,
     EMBED_DESCRIPTION_LIMIT,
     discord_timestamp,
     one_line,
@@ -27,6 +26,7 @@ from bot.text import (
     safe,
     truncate,
 )
+from bot.timezones import resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
 from cogs.pairing.delivery import Deliverer, Delivery, mentions, summary_embed, when
 from cogs.pairing.service import (
@@ -37,8 +37,6 @@ from cogs.pairing.service import (
     PlannedGroup,
     QueueMatch,
     RoundSummary,
-    resolve_timezone,
-    timezone_choices,
 )
 from cogs.pairing.views import OutcomeButton
 
@@ -87,13 +85,6 @@ async def run_queue_sweep() -> None:
     cog = _loaded.get("cog")
     if cog is not None:
         await cog.sweep_queue()
-
-
-def zone_choices(current: str) -> list[app_commands.Choice[str]]:
-    return [
-        app_commands.Choice(name=name, value=name)
-        for name in timezone_choices(current, AUTOCOMPLETE_CHOICES_MAX)
-    ]
 
 
 def round_job_id(guild_id: int) -> str:
@@ -461,7 +452,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return zone_choices(current)
+        return timezone_choices(current)
 
     @pair.command(name="leave", description="Stop being paired (your history is kept)")
     async def leave(self, interaction: discord.Interaction) -> None:
@@ -698,4 +689,4 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def schedule_timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return zone_choices(current)
+        return timezone_choices(current)

@@ -7,14 +7,12 @@ No Discord here: plain ids and strings in, frozen dataclasses out. The matching 
 from __future__ import annotations
 
 import asyncio
-import difflib
 import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -22,9 +20,9 @@ import dateparser
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 
-from bot.config import timezone_names
 from bot.errors import NotFoundError, UserFacingError
 from bot.text import one_line
+from bot.timezones import resolve_timezone
 from cogs.pairing.matching import (
     LEVELS,
     TRACKS,
@@ -203,56 +201,6 @@ class Status:
 
 
 # ---- input parsing ---------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _zones_by_lower() -> dict[str, str]:
-    return {name.lower(): name for name in timezone_names() if "/" in name or name == "UTC"}
-
-
-def resolve_timezone(text: str) -> str:
-    """An IANA time zone name, matched case-insensitively; otherwise suggest close ones."""
-    cleaned = text.strip().replace(" ", "_")
-    zones = _zones_by_lower()
-    exact = zones.get(cleaned.lower())
-    if exact is not None:
-        return exact
-    shown = one_line(text, 64).replace("`", "'")
-    suggestions = suggest_timezones(cleaned)
-    hint = (
-        f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?"
-        if suggestions
-        else " Use an IANA name like `Europe/Berlin` or `America/New_York`."
-    )
-    raise PairingError(f"`{shown}` is not a time zone I know.{hint}")
-
-
-def suggest_timezones(text: str, limit: int = 3) -> list[str]:
-    lowered = text.strip().lower().replace(" ", "_")
-    if not lowered:
-        return []
-    zones = _zones_by_lower()
-    # A city alone ("berlin") is the most common near miss.
-    by_city = [name for low, name in zones.items() if low.rsplit("/", 1)[-1] == lowered]
-    close = difflib.get_close_matches(lowered, list(zones), n=limit, cutoff=0.6)
-    cities = {low.rsplit("/", 1)[-1]: low for low in zones}
-    close += [
-        cities[c] for c in difflib.get_close_matches(lowered, list(cities), n=limit, cutoff=0.75)
-    ]
-    found = by_city + [zones[low] for low in close]
-    return list(dict.fromkeys(found))[:limit]
-
-
-def timezone_choices(current: str, limit: int = 25) -> list[str]:
-    """Autocomplete: names starting with what was typed first, then names containing it."""
-    typed = current.strip().lower().replace(" ", "_")
-    names = sorted(_zones_by_lower().values())
-    if not typed:
-        return names[:limit]
-    starts = [n for n in names if n.lower().startswith(typed)]
-    city = [n for n in names if n.lower().rsplit("/", 1)[-1].startswith(typed)]
-    contains = [n for n in names if typed in n.lower()]
-    return list(dict.fromkeys(starts + city + contains))[:limit]
 
 
 def parse_topics(text: str | None) -> tuple[str, ...]:

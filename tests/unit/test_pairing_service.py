@@ -21,10 +21,7 @@ from cogs.pairing.service import (
     parse_topics,
     parse_until,
     reminder_time,
-    resolve_timezone,
     round_seed,
-    suggest_timezones,
-    timezone_choices,
 )
 
 GUILD = 42
@@ -75,23 +72,6 @@ async def run(service: PairingService, clock: FrozenClock) -> Any:
 
 
 # ---- parsing ---------------------------------------------------------------------------------
-
-
-def test_time_zones_match_case_insensitively_and_suggest_close_names() -> None:
-    assert resolve_timezone("europe/berlin") == "Europe/Berlin"
-    assert resolve_timezone("America/New York") == "America/New_York"
-    assert "Europe/Berlin" in suggest_timezones("Berlin")
-    assert "Asia/Tokyo" in suggest_timezones("Asia/Tokio")
-    with pytest.raises(PairingError, match="Did you mean `Europe/Paris`"):
-        resolve_timezone("Europe/Pariss")
-    with pytest.raises(PairingError, match="not a time zone"):
-        resolve_timezone("`@everyone`")
-
-
-def test_time_zone_autocomplete_prefers_prefixes_and_cities() -> None:
-    assert timezone_choices("europe/ber")[0] == "Europe/Berlin"
-    assert "America/New_York" in timezone_choices("new y")
-    assert len(timezone_choices("")) == 25
 
 
 def test_topics_are_normalised_deduplicated_and_bounded() -> None:
