@@ -14,7 +14,6 @@ from bot.clock import FrozenClock
 from bot.models import AuditEntry
 from bot.permissions import Tier, command_tier
 from bot.sandbox.errors import SandboxError
-from bot.sandbox.interactions import APPLICATION_COMMAND
 from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.models import Announcement, AnnouncementOccurrence
 from tests.e2e.conftest import StartBot, World
@@ -60,19 +59,10 @@ async def announce(sandbox: Any, sub: str, *, user: Any, where: Any, **options: 
     """Run `/announce <sub>` with `options`, which may include the option named `channel`.
 
     `sandbox.invoke(channel=…)` means "where the command is typed", so the `channel` option of
-    /announce create cannot be passed through it; this builds the same interaction by hand.
+    /announce create goes in `options=`.
     """
-    path = f"/announce {sub}"
-    data = sandbox.builder.command_data(path, where.guild, where, user, options)
-    return await sandbox._send(
-        APPLICATION_COMMAND,
-        data,
-        user=user,
-        guild=where.guild,
-        channel=where,
-        name=path,
-        timeout=10.0,
-        quiet=0.05,
+    return await sandbox.invoke(
+        f"/announce {sub}", user=user, guild=where.guild, channel=where, options=options
     )
 
 

@@ -19,7 +19,6 @@ from bot.app import NexusBot
 from bot.hooks import ForgetRequest
 from bot.models import AuditEntry
 from bot.sandbox import SandboxServer
-from bot.sandbox.interactions import APPLICATION_COMMAND
 from cogs.feedback.models import (
     FeedbackHistory,
     FeedbackItem,
@@ -90,19 +89,10 @@ async def triage(sandbox: SandboxServer, world: World, user: Any = None, **optio
 
 
 async def assign(sandbox: SandboxServer, world: World, by: Any, options: dict[str, Any]) -> Any:
-    """/feedback assign has an option named `user`, which `sandbox.invoke(**options)` can't
-    take (its own `user=` is the invoking member), so the interaction is built by hand."""
-    path = "/feedback assign"
-    data = sandbox.builder.command_data(path, world.guild, world.general, by, options)
-    return await sandbox._send(
-        APPLICATION_COMMAND,
-        data,
-        user=by,
-        guild=world.guild,
-        channel=world.general,
-        name=path,
-        timeout=10.0,
-        quiet=0.05,
+    """/feedback assign has an option named `user`, which clashes with invoke's own `user=`
+    (the invoking member), so the options go in `options=`."""
+    return await sandbox.invoke(
+        "/feedback assign", user=by, guild=world.guild, channel=world.general, options=options
     )
 
 
