@@ -706,6 +706,19 @@ class SnippetService:
         rows = (await session.execute(text(sql), params)).all()
         return _paged([_summary_from_row(row) for row in rows], order="ranked")
 
+    async def rebuild_index(self, session: AsyncSession) -> int:
+        """Index every stored snippet again (after `python -m bot db copy`); returns how many.
+
+        The search index is derived data outside the ORM tables, so a copy moves the rows and
+        leaves the index to be rebuilt from them here.
+        """
+        indexed = 0
+        result = await session.stream_scalars(select(Snippet).order_by(Snippet.id))
+        async for row in result:
+            await self._index_insert(session, row)
+            indexed += 1
+        return indexed
+
     async def _index_insert(self, session: AsyncSession, row: Snippet) -> None:
         if self._dialect == "postgresql":
             await self._index_postgresql(session, row)

@@ -1,0 +1,21 @@
+"""Derived data `python -m bot db copy` must rebuild: the snippet search index."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import SystemClock
+from cogs.snippets.service import SnippetService
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+async def rebuild_derived(connection: AsyncConnection) -> None:
+    sessions = async_sessionmaker(bind=connection, expire_on_commit=False)
+    service = SnippetService(sessions, dialect=connection.dialect.name, clock=SystemClock())
+    async with AsyncSession(bind=connection) as session:
+        await service.rebuild_index(session)
+        await session.flush()
