@@ -317,6 +317,11 @@ class NexusBot(commands.Bot):
         await self.drain()
         if self._probe_task is not None:
             self._probe_task.cancel()
+        # discord.py leaves its "wait for guilds, then dispatch ready" task running on close; a
+        # SIGTERM during start-up then made it dispatch into a closed client (a traceback).
+        ready_task: asyncio.Task[None] | None = getattr(self._connection, "_ready_task", None)
+        if ready_task is not None and not ready_task.done():
+            ready_task.cancel()
         await super().close()
         self.scheduler.shutdown()
         if self.web is not None:

@@ -22,7 +22,8 @@ from bot.db import Database
 
 BACKEND = os.environ.get("NEXUS_TEST_BACKEND", "sqlite")
 POSTGRES_SERVER = os.environ.get("NEXUS_TEST_POSTGRES")
-TEMPLATE = "nexus_test_template"
+# One template per xdist worker: a template cannot be cloned while another worker builds it.
+TEMPLATE = f"nexus_test_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 R = TypeVar("R")
 
 

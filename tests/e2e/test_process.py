@@ -56,7 +56,7 @@ async def test_the_bot_process_serves_commands_and_stops_cleanly_on_sigterm(
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, stderr.decode()
-    assert b"Traceback" not in stderr
+    assert b"Traceback" not in stderr, stderr.decode()
     assert (tmp_path / "nexus.db").exists()
 
 
