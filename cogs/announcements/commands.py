@@ -136,7 +136,6 @@ class AnnouncementsCog(FeatureCog):
             grace=timedelta(hours=bot.settings.announcements.missed_grace_hours),
             dialect=bot.db.dialect,
             count_runs=self._count_runs,
-            serves=self._serves_guild,
         )
         self._startup: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
@@ -173,14 +172,6 @@ class AnnouncementsCog(FeatureCog):
         finally:
             self.ready.set()
 
-    def _serves_guild(self, guild_id: int) -> bool:
-        """Discord's shard formula: a sharded process posts only for its own shards' guilds."""
-        shard_count = self.bot.shard_count
-        shard_ids = getattr(self.bot, "shard_ids", None)
-        if not shard_count or shard_ids is None:
-            return True
-        return (guild_id >> 22) % shard_count in shard_ids
-
     def _count_runs(self, outcome: str, count: int) -> None:
         self.bot.metrics.scheduled_runs.labels(kind="announcement", outcome=outcome).inc(count)
 
@@ -190,12 +181,19 @@ class AnnouncementsCog(FeatureCog):
     # ---- what the dispatcher calls ----------------------------------------------------------
 
     async def post(self, delivery: Delivery) -> PostResult:
-        channel = self.bot.get_channel(delivery.channel_id)
-        if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
-            return PostResult(None, "the channel no longer exists", permanent=True)
-        missing = missing_permissions(channel, embed=delivery.title is not None)
-        if missing:
-            return PostResult(None, f"I'm missing {', '.join(missing)} there", permanent=True)
+        """Post one occurrence by REST, in any guild, whichever shard's process this is.
+
+        The channel and permission pre-check needs the gateway cache, which only the process
+        running the guild's shard has; elsewhere (that process is down, issue 8) Discord's own
+        answer says the same: 404 for a deleted channel, 403 for a missing permission.
+        """
+        if self.bot.get_guild(delivery.guild_id) is not None:
+            channel = self.bot.get_channel(delivery.channel_id)
+            if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
+                return PostResult(None, "the channel no longer exists", permanent=True)
+            missing = missing_permissions(channel, embed=delivery.title is not None)
+            if missing:
+                return PostResult(None, f"I'm missing {', '.join(missing)} there", permanent=True)
         rendered = render(
             delivery.title,
             delivery.body,
@@ -212,7 +210,7 @@ class AnnouncementsCog(FeatureCog):
         )
         try:
             with params:
-                payload = await self.bot.http.send_message(channel.id, params=params)
+                payload = await self.bot.http.send_message(delivery.channel_id, params=params)
         except discord.NotFound:
             return PostResult(None, "the channel no longer exists", permanent=True)
         except discord.Forbidden:
@@ -226,6 +224,19 @@ class AnnouncementsCog(FeatureCog):
     async def notify_moderators(self, guild_id: int, text: str) -> None:
         config = await self.bot.guild_settings.get(guild_id)
         channel_id = config.channel_id("announcements")
+        if channel_id is not None and self.bot.get_guild(guild_id) is None:
+            # Another shard's guild (its process is down): REST, Discord checks permissions.
+            try:
+                await self.bot.http.send_message(
+                    channel_id,
+                    params=handle_message_parameters(
+                        content=truncate(text, 2000), allowed_mentions=NOTHING_PINGS
+                    ),
+                )
+                return
+            except discord.HTTPException:
+                log.warning("announcements: guild %s: %s", guild_id, text)
+                return
         channel = self.bot.get_channel(channel_id) if channel_id is not None else None
         if not isinstance(channel, discord.TextChannel) or missing_permissions(channel, False):
             log.warning("announcements: guild %s: %s", guild_id, text)

@@ -27,8 +27,18 @@ moderators (audit log + announcements channel) that it may not have been posted,
 only, and the schedule goes on. A 429 (rate limited: nothing was posted) is the one error that
 is retried, a bounded number of times, with every post of the dispatcher pausing as advised.
 
-Several processes may share one database: the claim row lets one of them post each occurrence,
-and a sharded process dispatches only its own shards' guilds.
+Several processes may share one database (sharded bots, issue 8). Every process schedules and
+may post *every* guild's occurrences, not only its own shards': posting is one REST call that
+needs no gateway cache, so when one process is down the others still post its guilds' runs, and
+the unique claim row lets exactly one process post each occurrence. Each heap learns of rows
+another process created or moved earlier by a periodic **refresh** (`refresh`, every
+REFRESH_EVERY): one index range scan on (status, next_run_at) reading only the rows due before
+`now + REFRESH_HORIZON`. Why only those: a heap entry that is merely stale (paused, cancelled,
+moved later elsewhere) corrects itself when it pops, because `_claim` re-reads the row; what
+a heap can miss is a row it has never seen or one moved *earlier*, and such a row matters only
+once it is near. Since the horizon is longer than the refresh period, every row is in the heap
+before it falls due; the read is bounded by how many rows fall due within the horizon, not by
+the table (measured: bench/announcements_refresh.py).
 
 Tests drive it without sleeping: `await dispatcher.run_due(now)` runs every due occurrence and
 returns when they are posted.
@@ -89,6 +99,10 @@ RATE_LIMIT_ATTEMPTS: Final = 20
 MAX_RATE_LIMIT_WAIT: Final = 60.0
 # After a failed claim transaction (database unavailable), the batch is retried this much later.
 CLAIM_RETRY: Final = timedelta(seconds=5)
+# How often the heap re-reads the rows due soon (rows created or moved earlier by another
+# process), and how far ahead it reads: longer than the period, so nothing falls due unseen.
+REFRESH_EVERY: Final = timedelta(seconds=5)
+REFRESH_HORIZON: Final = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -202,7 +216,7 @@ class Dispatcher:
         grace: timedelta,
         dialect: str = "sqlite",
         count_runs: Callable[[str, int], None] | None = None,
-        serves: Callable[[int], bool] | None = None,
+        refresh_every: timedelta = REFRESH_EVERY,
     ) -> None:
         self._sessions = sessions
         self._audit = audit
@@ -213,9 +227,13 @@ class Dispatcher:
         self._dialect = dialect
         # Counts outcomes (posted, skipped, failed, taken) for the bot's metrics.
         self._count_runs = count_runs
-        # Whether this process posts for a guild: with several sharded processes, each one
-        # dispatches only its own shards' guilds (it could not post in the others anyway).
-        self._serves = serves or (lambda guild_id: True)
+        self._refresh_every = refresh_every
+        self._last_refresh: datetime | None = None
+        # What a refresh must not re-add: ids being claimed right now, and per id the latest
+        # run this dispatcher has claimed or found taken (a refresh that read the row before
+        # the claim's advance committed would otherwise schedule that run again).
+        self._claiming: set[int] = set()
+        self._settled: dict[int, float] = {}
         # Who owns a claim: the process, plus this dispatcher (two bots can share a process).
         self.claimer = f"{PROCESS_ID}:{uuid.uuid4().hex[:8]}"[:80]
         self._heap: list[tuple[float, int]] = []
@@ -250,8 +268,7 @@ class Dispatcher:
 
     def track(self, info: AnnouncementInfo) -> None:
         """Follow an announcement's current state (after create, edit, pause, resume …)."""
-        served = self._serves(info.guild_id)
-        if info.status == Status.ACTIVE and info.next_run_at is not None and served:
+        if info.status == Status.ACTIVE and info.next_run_at is not None:
             self.schedule(info.id, info.next_run_at)
         else:
             self.unschedule(info.id)
@@ -278,20 +295,47 @@ class Dispatcher:
 
     async def rebuild(self) -> int:
         """Load every active announcement's stored next run; return how many."""
-        query = select(Announcement.id, Announcement.guild_id, Announcement.next_run_at).where(
-            Announcement.status == Status.ACTIVE, Announcement.next_run_at.is_not(None)
+        query = select(ANNOUNCEMENTS.c.id, ANNOUNCEMENTS.c.next_run_at).where(
+            ANNOUNCEMENTS.c.status == Status.ACTIVE, ANNOUNCEMENTS.c.next_run_at.is_not(None)
         )
         async with self._sessions() as session:
-            rows = (await session.execute(query)).all()
-        self._due = {
-            int(i): when.timestamp()
-            for i, guild_id, when in rows
-            if when is not None and self._serves(int(guild_id))
-        }
+            connection = await session.connection()
+            rows = (await connection.execute(query)).all()
+        self._due = {int(i): _aware(when).timestamp() for i, when in rows if when is not None}
         self._heap = [(stamp, i) for i, stamp in self._due.items()]
         heapq.heapify(self._heap)
         self._wake.set()
         return len(self._due)
+
+    async def refresh(self, now: datetime) -> int:
+        """Learn of rows due before `now + REFRESH_HORIZON` that this heap has not got.
+
+        Another process may have created an announcement, resumed it, or moved it earlier.
+        Only earlier-or-missing entries are added: a later stored time than the heap's is left
+        alone (the entry pops, `_claim` re-reads the row and follows it), which also keeps a
+        refresh from undoing this process's own advance racing with it. Returns how many
+        entries changed.
+        """
+        horizon = now + REFRESH_HORIZON
+        query = select(ANNOUNCEMENTS.c.id, ANNOUNCEMENTS.c.next_run_at).where(
+            ANNOUNCEMENTS.c.status == Status.ACTIVE, ANNOUNCEMENTS.c.next_run_at <= horizon
+        )
+        async with self._sessions() as session:
+            connection = await session.connection()
+            rows = (await connection.execute(query)).all()
+        changed = 0
+        for row_id, when in rows:
+            announcement_id, stamp = int(row_id), _aware(when).timestamp()
+            if announcement_id in self._claiming or stamp <= self._settled.get(announcement_id, 0):
+                continue
+            known = self._due.get(announcement_id)
+            if known is None or stamp < known:
+                self.schedule(announcement_id, _aware(when))
+                changed += 1
+        # A settled run older than the horizon can no longer come back from a stale read.
+        oldest = (now - REFRESH_HORIZON).timestamp()
+        self._settled = {i: t for i, t in self._settled.items() if t >= oldest}
+        return changed
 
     # ---- running ----------------------------------------------------------------------------
 
@@ -337,8 +381,11 @@ class Dispatcher:
         if self._last_sweep is None or now - self._last_sweep >= SWEEP_EVERY:
             self._last_sweep = now
             self._spawn(self.sweep_stale_claims(now))
+        if self._last_refresh is None or now - self._last_refresh >= self._refresh_every:
+            self._last_refresh = now
+            self._spawn(self.refresh(now))
         head = self.next_due()
-        timeout = MAX_SLEEP_SECONDS
+        timeout = min(MAX_SLEEP_SECONDS, self._refresh_every.total_seconds())
         if head is not None:
             timeout = max(0.0, min(timeout, (head - self._clock.now()).total_seconds()))
         self._wake.clear()
@@ -376,6 +423,7 @@ class Dispatcher:
         event loop busy and every database round trip of the later claims waits behind them.)
         """
         started = time.perf_counter()
+        self._claiming.update(announcement_ids)
         try:
             deliveries, report = await self._claim(announcement_ids, now)
         except Exception:
@@ -386,6 +434,8 @@ class Dispatcher:
             for announcement_id in announcement_ids:
                 self.schedule(announcement_id, retry_at)
             return BatchReport()
+        finally:
+            self._claiming.difference_update(announcement_ids)
         claimed_after = time.perf_counter() - started
         report.merge(await self.deliver(deliveries, now))
         if self._count_runs is not None:
@@ -423,8 +473,6 @@ class Dispatcher:
         for row in rows:
             if row.status != Status.ACTIVE or row.next_run_at is None:
                 continue
-            if not self._serves(row.guild_id):
-                continue
             if row.next_run_at > now:  # moved by an edit elsewhere: follow the table
                 self.schedule(row.id, row.next_run_at)
                 continue
@@ -444,6 +492,8 @@ class Dispatcher:
         claimed = await self._insert_claims(plans, by_id, now)
         deliveries: list[Delivery] = []
         for plan in plans:
+            due_stamp = _aware(by_id[plan.announcement_id].next_run_at).timestamp()
+            self._settled[plan.announcement_id] = due_stamp
             if plan.next_run_at is not None:
                 self.schedule(plan.announcement_id, plan.next_run_at)
             occurrence_id = claimed.get(plan.announcement_id)

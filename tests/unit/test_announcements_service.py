@@ -259,27 +259,50 @@ async def test_a_failed_claim_keeps_the_runs_scheduled_for_a_retry(
     assert (occurrence.status, occurrence.delayed) == ("posted", False)
 
 
-async def test_a_sharded_process_dispatches_only_its_own_guilds(
+async def test_two_processes_post_every_guild_and_each_occurrence_once(
     service: AnnouncementService, database: Database
 ) -> None:
-    await service.create(GUILD, 7, draft(), UTC_ZONE, NOW)
-    await service.create(GUILD + 1, 7, draft(), UTC_ZONE, NOW)
+    # Two dispatchers (two sharded processes) race for the same due runs of two guilds: each
+    # can post any guild (REST needs no gateway cache), the claim lets one of them win.
+    for n in range(10):
+        await service.create(GUILD + n % 2, 7, draft(body=f"n{n}"), UTC_ZONE, NOW)
     clock = FrozenClock(NOW + timedelta(hours=1))
+    first, second = RecordingPoster(), RecordingPoster()
+    dispatchers = [make_dispatcher(database, clock, p) for p in (first, second)]
+    for dispatcher in dispatchers:
+        assert await dispatcher.rebuild() == 10
+    await asyncio.gather(*(d.run_due() for d in dispatchers))
+    posted = sorted(d.body for d in first.posted + second.posted)
+    assert posted == sorted(f"n{n}" for n in range(10))
+    occurrences = await rows(database, AnnouncementOccurrence)
+    assert len(occurrences) == 10
+    assert {o.status for o in occurrences} == {"posted"}
+
+
+async def test_the_refresh_learns_of_rows_another_process_created_or_moved_earlier(
+    service: AnnouncementService, database: Database
+) -> None:
+    clock = FrozenClock(NOW)
     poster = RecordingPoster()
-    dispatcher = Dispatcher(
-        database.sessions,
-        AuditService(database.sessions),
-        clock,
-        poster.post,
-        poster.notify,
-        grace=timedelta(hours=6),
-        serves=lambda guild_id: guild_id == GUILD,
-    )
-    assert await dispatcher.rebuild() == 1
+    dispatcher = make_dispatcher(database, clock, poster)
+    await dispatcher.rebuild()
+    # "Another process" writes: one row due soon, one due far beyond the refresh horizon.
+    soon = await service.create(GUILD, 7, draft(when="in 1 minute"), UTC_ZONE, NOW)
+    later = await service.create(GUILD, 7, draft(when="in 3h"), UTC_ZONE, NOW)
+    assert await dispatcher.refresh(NOW) == 1
+    assert dispatcher.next_due() == soon.next_run_at
+    assert len(dispatcher) == 1
+    clock.set(soon.next_run_at)
     await dispatcher.run_due()
-    assert [d.guild_id for d in poster.posted] == [GUILD]
-    [_, other] = await rows(database, Announcement)
-    assert (other.status, other.next_run_at) == ("active", NOW + timedelta(hours=1))
+    # Nearer than the horizon now: learnt by a later refresh, and posted once when due.
+    clock.set(NOW + timedelta(hours=3) - timedelta(seconds=30))
+    assert await dispatcher.refresh(clock.now()) == 1
+    clock.set(NOW + timedelta(hours=3))
+    await dispatcher.run_due()
+    assert [d.announcement_id for d in poster.posted] == [soon.id, later.id]
+    # A refresh right after the claims adds nothing back (their next runs are gone).
+    assert await dispatcher.refresh(clock.now()) == 0
+    assert len(await rows(database, AnnouncementOccurrence)) == 2
 
 
 class RateLimitedPoster(RecordingPoster):
