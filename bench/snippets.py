@@ -1,8 +1,17 @@
-"""Snippets benchmark: search, get, inserts and size at 1,000,000 snippets on SQLite.
+"""Snippets benchmark: search, get, inserts and size at 1,000,000 snippets, SQLite or PostgreSQL.
 
     .venv/bin/python -m bench.snippets            # the full run: 1M snippets (tens of minutes)
     .venv/bin/python -m bench.snippets --quick    # 20k snippets, a smoke run
     .venv/bin/python -m bench.snippets --reuse    # keep an already generated database
+    .venv/bin/python -m bench.snippets --count 200000 --database-url postgresql+asyncpg://…
+                                                  # the same on PostgreSQL (tsvector + GIN)
+
+On PostgreSQL the benchmark creates its own database on the named server, loads it with COPY
+into a staging table and one INSERT … SELECT per batch that computes `search_vector` with the
+service's own expression (the GIN index is dropped for the load and built once afterwards, the
+counterpart of FTS5's 'optimize'). The search, shares and `/snippet get` go through the same
+service code as on SQLite. The top-10 ids of each query are saved beside the database, so the
+second backend's run reports how far the two backends' top 10s agree.
 
 Corpus: realistic synthetic snippets in 12 languages (1 to 300 lines, median ~26), titles,
 descriptions and tags drawn from Zipf-distributed vocabularies, camelCase and snake_case
@@ -14,7 +23,9 @@ the same `search.index_row` the service uses. After the bulk build the FTS index
 Reported:
 - search latency p50/p99/max over 200 mixed queries through SnippetService.search (one word,
   two words, a language filter, a tag filter, page 5 by cursor), warm cache;
-- ranking quality: overlap of the top 10 with exact bm25's top 10 (no candidate bound), by class;
+- ranking quality: overlap of the top 10 with the exact ranking's top 10 (no candidate bound:
+  bm25 on SQLite, ts_rank over every match on PostgreSQL), by class; and with the other
+  backend's top 10 when its run left its ids;
 - identifiers found by one of their camelCase parts, with and without the parts column;
 - insert throughput: the bulk build, and one-by-one shares through the service (p50/p99);
 - database size per snippet;
@@ -25,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import random
@@ -40,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from bot.clock import SystemClock
+from bot.db import sqlite_path
 from cogs.snippets import search
 from cogs.snippets.drafts import SnippetDraft
 from cogs.snippets.service import PAGE_SIZE, SnippetService
@@ -338,6 +351,98 @@ def build(path: Path, total: int) -> dict[str, float]:
     return {"build_seconds": built, "optimize_seconds": merged, "rows_per_second": total / built}
 
 
+# ---- building the database on PostgreSQL -----------------------------------------------------
+
+# The service's `_index_postgresql` expression over the staging row (`description` is indexed
+# as '' when there is none, as `search.index_row` does): search sees what the bot would write.
+SEARCH_VECTOR_SQL = (
+    "setweight(to_tsvector('simple', title), 'A') || "
+    "setweight(to_tsvector('simple', coalesce(description, '')), 'B') || "
+    "setweight(to_tsvector('simple', tags), 'C') || "
+    "setweight(to_tsvector('simple', code || ' ' || parts), 'D')"
+)
+SNIPPET_COLUMNS = "id, guild_id, author_id, title, description, language, tags, code, created_at"
+GIN_INDEX = "CREATE INDEX ix_snippets_search_vector ON snippets USING GIN (search_vector)"
+
+
+def _staging_records(generated: Generated) -> list[tuple[Any, ...]]:
+    records = []
+    for row, index in zip(generated.snippets, generated.index, strict=True):
+        created = datetime.fromisoformat(row[9]).replace(tzinfo=UTC)
+        records.append((*row[:8], created, index[5]))
+    return records
+
+
+async def build_postgres(url: str, total: int) -> dict[str, float]:
+    """COPY each batch into a staging table, then one INSERT … SELECT computes its vectors."""
+    import asyncpg
+
+    from bot.config import load_settings
+    from bot.db import upgrade_database
+
+    from .backends import asyncpg_dsn
+
+    await upgrade_database(load_settings(None, database={"url": url}).database)
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    # The GIN index is built once after the load (as FTS5's index is merged once on SQLite).
+    await connection.execute("DROP INDEX ix_snippets_search_vector")
+    await connection.execute(
+        "CREATE TEMP TABLE staging (id bigint, guild_id bigint, author_id bigint, title text,"
+        " description text, language text, tags text, code text, created_at timestamptz,"
+        " parts text)"
+    )
+    batches = [
+        (start, min(BATCH, total - start + 1), total) for start in range(1, total + 1, BATCH)
+    ]
+    started = time.perf_counter()
+    done = 0
+    # The worker generates the next batches while the server computes this one's vectors.
+    with multiprocessing.get_context("fork").Pool(1, initializer=_init_worker) as pool:
+        for generated in pool.imap(generate_batch, batches):
+            async with connection.transaction():
+                await connection.copy_records_to_table(
+                    "staging", records=_staging_records(generated)
+                )
+                await connection.execute(
+                    f"INSERT INTO snippets ({SNIPPET_COLUMNS}, star_count, search_vector) "
+                    f"SELECT {SNIPPET_COLUMNS}, 0, {SEARCH_VECTOR_SQL} FROM staging"
+                )
+                await connection.execute("TRUNCATE staging")
+            done += len(generated.snippets)
+            if done % 100_000 < BATCH:
+                elapsed = time.perf_counter() - started
+                print(
+                    f"  {done:>9,} snippets  {elapsed:6.0f} s  {done / elapsed:8,.0f}/s", flush=True
+                )
+    built = time.perf_counter() - started
+    # Explicit ids were inserted: the shares that follow must get new ones.
+    await connection.execute(
+        "SELECT setval(pg_get_serial_sequence('snippets', 'id'), (SELECT max(id) FROM snippets))"
+    )
+    index_started = time.perf_counter()
+    await connection.execute("SET maintenance_work_mem = '1GB'")
+    await connection.execute(GIN_INDEX)
+    indexed = time.perf_counter() - index_started
+    await connection.execute("VACUUM ANALYZE snippets")
+    await connection.close()
+    return {"build_seconds": built, "optimize_seconds": indexed, "rows_per_second": total / built}
+
+
+async def postgres_sizes(url: str) -> tuple[int, int]:
+    """Bytes of the whole database and of the GIN index."""
+    import asyncpg
+
+    from .backends import asyncpg_dsn
+
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        size = await connection.fetchval("SELECT pg_database_size(current_database())")
+        gin = await connection.fetchval("SELECT pg_relation_size('ix_snippets_search_vector')")
+        return int(size), int(gin)
+    finally:
+        await connection.close()
+
+
 def database_bytes(path: Path) -> int:
     return sum(
         Path(str(path) + s).stat().st_size for s in ("", "-wal") if Path(str(path) + s).exists()
@@ -420,16 +525,17 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-async def search_benchmark(path: Path, queries: list[Query]) -> dict[str, Any]:
+async def search_benchmark(url: str, queries: list[Query]) -> dict[str, Any]:
     from bot.config import load_settings
     from bot.db import Database
 
-    settings = load_settings(None, database={"url": f"sqlite+aiosqlite:///{path}"})
+    settings = load_settings(None, database={"url": url})
     database = Database(settings.database)
-    bounded = SnippetService(database.sessions, dialect="sqlite", clock=SystemClock())
+    dialect = database.dialect
+    bounded = SnippetService(database.sessions, dialect=dialect, clock=SystemClock())
     exact = SnippetService(
         database.sessions,
-        dialect="sqlite",
+        dialect=dialect,
         clock=SystemClock(),
         rank_candidates=None,
         idf_budget=None,
@@ -440,9 +546,11 @@ async def search_benchmark(path: Path, queries: list[Query]) -> dict[str, Any]:
     timings: dict[str, list[float]] = {}
     overlaps: dict[str, list[float]] = {}
     exact_timings: list[float] = []
+    top_ids: list[list[int]] = []
     for query in queries:
         seconds, ids = await run_query(bounded, query)
         timings.setdefault(query.kind, []).append(seconds)
+        top_ids.append(ids)
         if query.page == 1:
             exact_seconds, exact_ids = await run_query(exact, query)
             exact_timings.append(exact_seconds)
@@ -458,6 +566,7 @@ async def search_benchmark(path: Path, queries: list[Query]) -> dict[str, Any]:
         "overlaps": overlaps,
         "exact": exact_timings,
         "inserts": inserts,
+        "ids": top_ids,
     }
 
 
@@ -473,25 +582,24 @@ async def insert_benchmark(service: SnippetService, count: int) -> list[float]:
     return seconds
 
 
-def identifier_recall(path: Path, samples: int = 2000) -> tuple[float, float]:
-    """Share of (snippet, camelCase identifier, part) found by searching the part, with the
-    parts column and without it (what unicode61 alone finds)."""
-    connection = sqlite3.connect(path)
+CAMEL_LANGUAGES = "('javascript', 'typescript', 'java', 'go', 'csharp', 'cpp')"
+
+
+def recall_samples(
+    fetch: Callable[[int], tuple[int, str] | None], total: int, samples: int
+) -> list[tuple[int, int, str]]:
+    """(snippet id, guild, camelCase part of one of its identifiers), the same on both
+    backends: the rows are the same and the draw is seeded."""
     rng = random.Random(5)
-    total = connection.execute("SELECT max(id) FROM snippets").fetchone()[0]
-    found_with = found_without = tried = 0
-    while tried < samples:
+    picked: list[tuple[int, int, str]] = []
+    while len(picked) < samples:
         snippet_id = rng.randint(1, total)
-        row = connection.execute(
-            "SELECT guild_id, code FROM snippets WHERE id = ? AND language IN "
-            "('javascript', 'typescript', 'java', 'go', 'csharp', 'cpp')",
-            (snippet_id,),
-        ).fetchone()
+        row = fetch(snippet_id)
         if row is None:
             continue
         identifiers = [
             ident
-            for ident in set(search._IDENTIFIER.findall(row[1]))
+            for ident in sorted(set(search._IDENTIFIER.findall(row[1])))
             if len(search.camel_parts(ident)) > 1
         ]
         if not identifiers:
@@ -499,10 +607,62 @@ def identifier_recall(path: Path, samples: int = 2000) -> tuple[float, float]:
         parts = [p for p in search.camel_parts(rng.choice(identifiers)) if len(p) >= 3]
         if not parts:
             continue
-        part = rng.choice(parts)
+        picked.append((snippet_id, row[0], rng.choice(parts)))
+    return picked
+
+
+async def identifier_recall_postgres(url: str, total: int, samples: int) -> tuple[float, float]:
+    """As `identifier_recall`, on PostgreSQL: the stored vector (with the parts) against a
+    vector of the plain text (what the 'simple' parser alone finds)."""
+    import asyncpg
+
+    from cogs.snippets.service import postgresql_tsquery
+
+    from .backends import asyncpg_dsn
+
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    rows = {
+        int(r[0]): (int(r[1]), str(r[2]))
+        for r in await connection.fetch(
+            f"SELECT id, guild_id, code FROM snippets WHERE language IN {CAMEL_LANGUAGES} "
+            "AND id <= $1",
+            total,
+        )
+    }
+    picked = recall_samples(rows.get, total, samples)
+    found_with = found_without = 0
+    for snippet_id, _, part in picked:
+        query = postgresql_tsquery(search.parse_query(part))
+        hit_with, hit_without = await connection.fetchrow(
+            "SELECT search_vector @@ to_tsquery('simple', $1), to_tsvector('simple', title || ' '"
+            " || coalesce(description, '') || ' ' || tags || ' ' || code)"
+            " @@ to_tsquery('simple', $1) FROM snippets WHERE id = $2",
+            query,
+            snippet_id,
+        )
+        found_with += bool(hit_with)
+        found_without += bool(hit_without)
+    await connection.close()
+    return found_with / len(picked), found_without / len(picked)
+
+
+def identifier_recall(path: Path, total: int, samples: int = 2000) -> tuple[float, float]:
+    """Share of (snippet, camelCase identifier, part) found by searching the part, with the
+    parts column and without it (what unicode61 alone finds)."""
+    connection = sqlite3.connect(path)
+    found_with = found_without = tried = 0
+
+    def fetch(snippet_id: int) -> tuple[int, str] | None:
+        row = connection.execute(
+            f"SELECT guild_id, code FROM snippets WHERE id = ? AND language IN {CAMEL_LANGUAGES}",
+            (snippet_id,),
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    for snippet_id, guild_id, part in recall_samples(fetch, total, samples):
         tried += 1
         parsed = search.parse_query(part)
-        with_parts = search.match_expression(row[0], parsed, search.Filters())
+        with_parts = search.match_expression(guild_id, parsed, search.Filters())
         without = with_parts.replace(search.TEXT_COLUMNS, "{title description tags code}")
         for expression, hit in ((with_parts, "with"), (without, "without")):
             found = connection.execute(
@@ -520,7 +680,36 @@ def identifier_recall(path: Path, samples: int = 2000) -> tuple[float, float]:
 # ---- /snippet get through the sandbox, beside a do-nothing bot ------------------------------
 
 
-async def get_benchmark(path: Path, iterations: int) -> tuple[list[float], list[float]]:
+async def move_to_guild(url: str, guild_id: int) -> list[int]:
+    """200 random small snippets moved into the sandbox guild (a throwaway change)."""
+    path = sqlite_path(url)
+    if path is None:
+        import asyncpg
+
+        from .backends import asyncpg_dsn
+
+        connection = await asyncpg.connect(asyncpg_dsn(url))
+        ids = [row[0] for row in await connection.fetch(
+            "SELECT id FROM snippets WHERE length(code) < 3000 ORDER BY random() LIMIT 200"
+        )]  # fmt: skip
+        await connection.executemany(
+            "UPDATE snippets SET guild_id = $1 WHERE id = $2", [(guild_id, i) for i in ids]
+        )
+        await connection.close()
+        return ids
+    connection = sqlite3.connect(path)
+    ids = [row[0] for row in connection.execute(
+        "SELECT id FROM snippets WHERE length(code) < 3000 ORDER BY random() LIMIT 200"
+    )]  # fmt: skip
+    connection.executemany(
+        "UPDATE snippets SET guild_id = ? WHERE id = ?", [(guild_id, i) for i in ids]
+    )
+    connection.commit()
+    connection.close()
+    return ids
+
+
+async def get_benchmark(url: str, iterations: int) -> tuple[list[float], list[float]]:
     import discord
     from discord import app_commands
 
@@ -561,18 +750,10 @@ async def get_benchmark(path: Path, iterations: int) -> tuple[list[float], list[
     await asyncio.gather(task, return_exceptions=True)
 
     # Snippets to fetch, moved into the sandbox guild (a throwaway change to the bench copy).
-    connection = sqlite3.connect(path)
-    ids = [row[0] for row in connection.execute(
-        "SELECT id FROM snippets WHERE length(code) < 3000 ORDER BY random() LIMIT 200"
-    )]  # fmt: skip
-    connection.executemany(
-        "UPDATE snippets SET guild_id = ? WHERE id = ?", [(guild.id, i) for i in ids]
-    )
-    connection.commit()
-    connection.close()
+    ids = await move_to_guild(url, guild.id)
     settings = load_settings(
         None,
-        database={"url": f"sqlite+aiosqlite:///{path}"},
+        database={"url": url},
         web={"enabled": False},
         discord={
             "api_url": sandbox.api_url,
@@ -606,10 +787,34 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.2f}"
 
 
-def report(total: int, built: dict[str, float], path: Path, results: dict[str, Any],
-           recall: tuple[float, float], get: tuple[list[float], list[float]]) -> str:  # fmt: skip
+@dataclass(frozen=True)
+class Backend:
+    """What the report says about the database the run used."""
+
+    label: str  # "SQLite 3.40.1", "PostgreSQL 15.8"
+    exact: str  # the unbounded ranking the bounded one is compared with
+    index_step: str  # the one-off index step after the bulk load
+    size: int  # bytes of the whole database
+    index_size: int  # bytes of the full-text index
+    index_name: str
+
+
+def cross_overlap(
+    queries: list[Query], mine: list[list[int]], theirs: list[list[int]]
+) -> dict[str, list[float]]:
+    """Per query class, the share of the top 10 (page) both backends returned."""
+    overlaps: dict[str, list[float]] = {}
+    for query, a, b in zip(queries, mine, theirs, strict=True):
+        if a or b:
+            overlaps.setdefault(query.kind, []).append(len(set(a) & set(b)) / max(len(a), len(b)))
+    return overlaps
+
+
+def report(total: int, built: dict[str, float], backend: Backend, results: dict[str, Any],
+           recall: tuple[float, float], get: tuple[list[float], list[float]],
+           cross: tuple[str, dict[str, list[float]]] | None = None) -> str:  # fmt: skip
     lines = [
-        f"Snippets benchmark — {total:,} snippets, SQLite {sqlite3.sqlite_version}, "
+        f"Snippets benchmark — {total:,} snippets, {backend.label}, "
         f"{os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}",
         "",
         "search latency (ms)      n      p50      p99      max",
@@ -622,32 +827,38 @@ def report(total: int, built: dict[str, float], path: Path, results: dict[str, A
         )
     exact = results["exact"]
     lines.append(
-        f"  {'exact bm25 (p1)':<16} {len(exact):>6} {ms(percentile(exact, 50))} "
+        f"  {backend.exact + ' (p1)':<16}{len(exact):>7} {ms(percentile(exact, 50))} "
         f"{ms(percentile(exact, 99))} {ms(max(exact))}"
     )
-    lines += ["", "top-10 overlap with exact bm25"]
+    lines += ["", f"top-10 overlap with {backend.exact}"]
     for kind, values in results["overlaps"].items():
         lines.append(
             f"  {kind:<16} {statistics.mean(values) * 100:6.1f} %  ({len(values)} queries)"
         )
+    if cross is not None:
+        other, overlaps = cross
+        lines += ["", f"top-10 overlap with {other} (same corpus, same queries)"]
+        for kind, values in overlaps.items():
+            lines.append(
+                f"  {kind:<16} {statistics.mean(values) * 100:6.1f} %  ({len(values)} queries)"
+            )
     lines += [
         "",
         f"camelCase parts found: {recall[0] * 100:.2f} % with the parts column, "
         f"{recall[1] * 100:.2f} % without",
         "",
         f"bulk build: {built['rows_per_second']:,.0f} snippets/s ({built['build_seconds']:.0f} s),"
-        f" FTS optimize {built['optimize_seconds']:.0f} s",
+        f" {backend.index_step} {built['optimize_seconds']:.0f} s",
     ]
     inserts = results["inserts"]
     lines.append(
         f"one-by-one shares through the service: p50 {ms(percentile(inserts, 50)).strip()} ms, "
         f"p99 {ms(percentile(inserts, 99)).strip()} ms, {len(inserts) / sum(inserts):,.0f}/s"
     )
-    size = database_bytes(path)
-    fts = index_bytes(path)
+    size, fts = backend.size, backend.index_size
     lines.append(
         f"database: {size / 1e9:.2f} GB, {size / total:,.0f} bytes per snippet"
-        + (f" (FTS index {fts / 1e9:.2f} GB)" if fts else "")
+        + (f" ({backend.index_name} {fts / 1e9:.2f} GB)" if fts else "")
     )
     baseline, nexus = get
     lines += [
@@ -662,32 +873,88 @@ def report(total: int, built: dict[str, float], path: Path, results: dict[str, A
     return "\n".join(lines)
 
 
+def ids_file(total: int, dialect: str) -> Path:
+    return Path(f"/tmp/nexus-bench-snippets-{total}-{dialect}.ids.json")
+
+
+def describe(url: str, total: int) -> Backend:
+    path = sqlite_path(url)
+    if path is not None:
+        return Backend(
+            f"SQLite {sqlite3.sqlite_version}",
+            "exact bm25",
+            "FTS optimize",
+            database_bytes(path),
+            index_bytes(path),
+            "FTS index",
+        )
+    from .backends import postgres_version
+
+    size, gin = asyncio.run(postgres_sizes(url))
+    version = asyncio.run(postgres_version(url))
+    return Backend(
+        f"PostgreSQL {version}", "exact ts_rank", "GIN index build", size, gin, "GIN index"
+    )
+
+
 def main() -> None:
+    from .backends import add_database_url, fresh_postgres, is_postgres
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="20k snippets, a smoke run")
+    parser.add_argument("--count", type=int, default=None, help="snippets to generate")
     parser.add_argument("--reuse", action="store_true", help="keep an existing database")
-    parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--db", type=Path, default=None, help="the SQLite file to use")
+    add_database_url(parser)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--out", type=Path, default=None, help="also write the table here")
     parser.add_argument("--skip-get", action="store_true", help="leave out the /snippet get run")
     args = parser.parse_args()
-    total = 20_000 if args.quick else 1_000_000
-    path = args.db or Path(f"/tmp/nexus-bench-snippets-{total}.db")
-    if args.reuse and path.exists():
-        print(f"reusing {path}")
-        built = {"build_seconds": float("nan"), "optimize_seconds": float("nan"),
-                 "rows_per_second": float("nan")}  # fmt: skip
+    total = args.count or (20_000 if args.quick else 1_000_000)
+    if is_postgres(args.database_url):
+        dialect, name = "postgresql", f"nexus_bench_snippets_{total}"
+        if args.reuse:
+            from .backends import with_database
+
+            url = with_database(args.database_url, name)
+            print(f"reusing {name}")
+        else:
+            url = asyncio.run(fresh_postgres(args.database_url, name))
     else:
+        dialect = "sqlite"
+        path = args.db or Path(f"/tmp/nexus-bench-snippets-{total}.db")
+        url = f"sqlite+aiosqlite:///{path}"
+    built = {"build_seconds": float("nan"), "optimize_seconds": float("nan"),
+             "rows_per_second": float("nan")}  # fmt: skip
+    if dialect == "sqlite" and args.reuse and path.exists():
+        print(f"reusing {path}")
+    elif dialect == "sqlite":
         print(f"generating {total:,} snippets into {path} …", flush=True)
         built = build(path, total)
+    elif not args.reuse:
+        print(f"generating {total:,} snippets into PostgreSQL ({name}) …", flush=True)
+        built = asyncio.run(build_postgres(url, total))
     print("searching …", flush=True)
-    results = asyncio.run(search_benchmark(path, make_queries(args.queries)))
-    recall = identifier_recall(path, 500 if args.quick else 2000)
+    queries = make_queries(args.queries)
+    results = asyncio.run(search_benchmark(url, queries))
+    ids_file(total, dialect).write_text(json.dumps(results["ids"]))
+    other = "sqlite" if dialect == "postgresql" else "postgresql"
+    cross = None
+    if ids_file(total, other).exists():
+        theirs = json.loads(ids_file(total, other).read_text())
+        if len(theirs) == len(queries):
+            label = "SQLite" if other == "sqlite" else "PostgreSQL"
+            cross = (label, cross_overlap(queries, results["ids"], theirs))
+    samples = 500 if args.quick else 2000
+    if dialect == "sqlite":
+        recall = identifier_recall(path, total, samples)
+    else:
+        recall = asyncio.run(identifier_recall_postgres(url, total, samples))
     print("timing /snippet get through the sandbox …", flush=True)
     get: tuple[list[float], list[float]] = ([float("nan")], [float("nan")])
     if not args.skip_get:
-        get = asyncio.run(get_benchmark(path, 200 if args.quick else 1000))
-    table = report(total, built, path, results, recall, get)
+        get = asyncio.run(get_benchmark(url, 200 if args.quick else 1000))
+    table = report(total, built, describe(url, total), results, recall, get, cross)
     print()
     print(table)
     if args.out is not None:
