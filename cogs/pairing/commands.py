@@ -12,6 +12,7 @@ import discord
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
+from discord.ext import commands
 
 from bot.cron import crontab_trigger, validate_cron
 from bot.errors import UserFacingError
@@ -53,6 +54,13 @@ REMINDER_KIND = "pair_reminder"
 # A round missed while the bot was down runs late if the bot is back within this window.
 LATE_ROUND_GRACE = timedelta(hours=6)
 QUEUE_SWEEP_SECONDS = 30
+# Several processes share the database (issue 8): each one keeps a round job for every guild,
+# re-reads the schedules this often (a schedule set through another process), and runs a round
+# of a guild whose shard it does not run only after this delay, so that the process holding
+# the guild's gateway cache normally claims it first and this one takes over only when that
+# process is down (the claim keeps the round to once either way).
+RESYNC_SECONDS = 60
+FAILOVER_DELAY = timedelta(seconds=5)
 FALLBACK_TOPICS = (
     "review each other's latest pull request",
     "write tests for an endpoint one of you built",
@@ -85,6 +93,12 @@ async def run_queue_sweep() -> None:
     cog = _loaded.get("cog")
     if cog is not None:
         await cog.sweep_queue()
+
+
+async def run_resync() -> None:
+    cog = _loaded.get("cog")
+    if cog is not None:
+        await cog.resync_schedules()
 
 
 def round_job_id(guild_id: int) -> str:
@@ -127,6 +141,9 @@ class PairingCog(FeatureCog, name="PairingCog"):
         self.bot.scheduler.schedule_trigger(
             "pairing:queue-sweep", IntervalTrigger(seconds=QUEUE_SWEEP_SECONDS), run_queue_sweep
         )
+        self.bot.scheduler.schedule_trigger(
+            "pairing:resync", IntervalTrigger(seconds=RESYNC_SECONDS), run_resync
+        )
 
     async def cog_unload(self) -> None:
         if _loaded.get("cog") is self:
@@ -141,6 +158,12 @@ class PairingCog(FeatureCog, name="PairingCog"):
 
     async def _forget_hook(self, request: ForgetRequest) -> ForgetReport:
         return await self.service.forget(request.guild_id, request.user_id)
+
+    @commands.Cog.listener()
+    async def on_nexus_settings_changed(self, guild_id: int, keys: tuple[str, ...]) -> None:
+        """`/admin config set pairing.schedule` (or the time zone): reschedule the round now."""
+        if "pairing.schedule" in keys or "timezone" in keys:
+            await self.schedule_guild(guild_id)
 
     # ---- scheduling --------------------------------------------------------------------------
 
@@ -176,6 +199,27 @@ class PairingCog(FeatureCog, name="PairingCog"):
         )
         return upcoming
 
+    async def resync_schedules(self) -> int:
+        """Follow schedules changed through another process; return how many jobs moved.
+
+        The settings event reaches only the process that handled the command; the others see
+        the change here, within RESYNC_SECONDS plus the settings cache's lifetime. A job left
+        on an old time meanwhile is harmless: `scheduled_round` checks the time still matches
+        the schedule before it claims anything.
+        """
+        moved = 0
+        for guild_id in await self.service.scheduled_guilds():
+            upcoming = await self.next_round_at(guild_id)
+            if upcoming != self.bot.scheduler.next_run(round_job_id(guild_id)):
+                await self.schedule_guild(guild_id)
+                moved += 1
+        # Reminders of a round another process ran (that process may be down when they are due).
+        now = self.bot.clock.now()
+        for guild_id, round_id, due in await self.service.pending_reminders():
+            if due > now and self.bot.scheduler.next_run(reminder_job_id(guild_id)) is None:
+                self._schedule_reminder(guild_id, round_id, due)
+        return moved
+
     async def _late_round(self, guild_id: int, scheduled_for: datetime) -> None:
         await self.bot.wait_until_ready()
         await self.scheduled_round(guild_id, scheduled_for, reschedule=False)
@@ -202,11 +246,26 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def scheduled_round(
         self, guild_id: int, scheduled_for: datetime, *, reschedule: bool = True
     ) -> RoundSummary | None:
-        """A round firing from the schedule: claimed first, so it runs once across processes."""
+        """A round firing from the schedule: claimed first, so it runs once across processes.
+
+        Every process has a job for every guild. One that does not run the guild's shard waits
+        FAILOVER_DELAY (the guild's own process normally claims it meanwhile), then works over
+        REST: it still runs the round when that process is down.
+        """
         try:
+            if not await self._still_scheduled(guild_id, scheduled_for):
+                log.info("round for guild %s at %s was rescheduled", guild_id, scheduled_for)
+                return None
             guild = self.bot.get_guild(guild_id)
             if guild is None:
-                return None
+                await asyncio.sleep(FAILOVER_DELAY.total_seconds())
+                if await self._already_claimed(guild_id, scheduled_for):
+                    return None
+                try:
+                    guild = await self.bot.fetch_guild(guild_id, with_counts=False)
+                except (discord.NotFound, discord.Forbidden):
+                    log.info("scheduled round for guild %s skipped: not in it", guild_id)
+                    return None
             return await self.execute_round(guild, scheduled_for, trigger="schedule", actor=None)
         except PairingError as error:
             log.info("scheduled round for guild %s skipped: %s", guild_id, error.message)
@@ -215,8 +274,20 @@ class PairingCog(FeatureCog, name="PairingCog"):
             log.exception("scheduled pairing round for guild %s failed", guild_id)
             return None
         finally:
+            self.deliverer.forget_names(guild_id)
             if reschedule:
                 await self.schedule_guild(guild_id)
+
+    async def _still_scheduled(self, guild_id: int, scheduled_for: datetime) -> bool:
+        """Whether the guild's current schedule fires at `scheduled_for` (read fresh: another
+        process may have changed it since this job was made)."""
+        self.bot.guild_settings.forget_cache(guild_id)
+        trigger, _, _ = await self.round_trigger(guild_id)
+        fire = trigger.get_next_fire_time(None, scheduled_for - timedelta(seconds=1))
+        return bool(fire == scheduled_for)
+
+    async def _already_claimed(self, guild_id: int, scheduled_for: datetime) -> bool:
+        return await self.service.round_claimed(ROUND_KIND, str(guild_id), scheduled_for)
 
     async def execute_round(
         self, guild: discord.Guild, scheduled_for: datetime, *, trigger: str, actor: int | None
@@ -276,10 +347,23 @@ class PairingCog(FeatureCog, name="PairingCog"):
             self._schedule_reminder(guild.id, summary.id, summary.reminder_due)
         return summary
 
-    async def publish_round(self, guild: discord.Guild, summary: RoundSummary) -> RoundSummary:
+    async def pairing_channel(self, guild: discord.Guild) -> discord.abc.GuildChannel | None:
+        """The configured pairing channel, from the cache or (another shard's guild) by REST."""
         config = await self.bot.guild_settings.get(guild.id)
         channel_id = config.channel_id("pairing")
-        channel = guild.get_channel(channel_id) if channel_id is not None else None
+        if channel_id is None:
+            return None
+        channel: discord.abc.GuildChannel | discord.Thread | None = guild.get_channel(channel_id)
+        if channel is None and self.bot.get_guild(guild.id) is None:
+            try:
+                channel = await guild.fetch_channel(channel_id)
+            except discord.HTTPException as error:
+                log.warning("guild %s: pairing channel unavailable: %s", guild.id, error)
+                return None
+        return channel if isinstance(channel, discord.abc.GuildChannel) else None
+
+    async def publish_round(self, guild: discord.Guild, summary: RoundSummary) -> RoundSummary:
+        channel = await self.pairing_channel(guild)
         heading = f"welcome to pairing round {summary.number}."
         deliveries: list[Delivery] = []
         for group in summary.groups:
@@ -376,6 +460,14 @@ class PairingCog(FeatureCog, name="PairingCog"):
 
         async def check(user_id: int) -> bool:
             member = guild.get_member(user_id)
+            if member is None and self.bot.get_guild(guild.id) is None:
+                # Another shard's guild (its process is down): ask Discord, and remember the
+                # member so the introduction can name them.
+                try:
+                    member = await guild.fetch_member(user_id)
+                except discord.NotFound:
+                    return False
+                self.deliverer.remember(guild.id, member)
             if member is None or member.bot:
                 return False
             return not await self.bot.blocks.is_blocked(guild.id, user_id, "pairing")

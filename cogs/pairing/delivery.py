@@ -65,6 +65,15 @@ class Deliverer:
 
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
+        # Display names fetched over REST for guilds not in this process's cache (another
+        # shard's guild whose process is down): guild id → user id → name.
+        self._fetched_names: dict[int, dict[int, str]] = {}
+
+    def remember(self, guild_id: int, member: discord.Member) -> None:
+        self._fetched_names.setdefault(guild_id, {})[member.id] = member.display_name
+
+    def forget_names(self, guild_id: int) -> None:
+        self._fetched_names.pop(guild_id, None)
 
     async def introduce(
         self,
@@ -113,10 +122,11 @@ class Deliverer:
                 log.warning("could not DM %s about pairing %s: %s", user_id, group.id, error)
         return sent
 
-    @staticmethod
-    def _name(guild: discord.Guild, user_id: int) -> str:
+    def _name(self, guild: discord.Guild, user_id: int) -> str:
         member = guild.get_member(user_id)
-        return member.display_name if member is not None else str(user_id)
+        if member is not None:
+            return member.display_name
+        return self._fetched_names.get(guild.id, {}).get(user_id, str(user_id))
 
     async def remind(self, group: GroupInfo, next_round_at: str) -> bool:
         text = (

@@ -338,6 +338,53 @@ async def test_schedule_command_stores_the_cron_and_reschedules(
     assert unchanged is not None and unchanged.value == '"30 17 * * 5"'
 
 
+async def test_admin_config_set_of_the_schedule_reschedules_the_round_without_a_restart(
+    bot: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    await join(sandbox, world, world.alice)
+    # The default: Monday 09:00 UTC, after Thursday noon.
+    assert bot.scheduler.next_run(round_job_id(world.guild.id)) == datetime(
+        2026, 11, 30, 9, 0, tzinfo=UTC
+    )
+    reply = await sandbox.invoke(
+        "/admin config set",
+        user=world.admin,
+        guild=world.guild,
+        channel=world.general,
+        options={"key": "pairing.schedule", "value": "15 18 * * *"},
+    )
+    assert reply.ephemeral and "`pairing.schedule` is now" in reply.text
+    async with bot.db.sessions() as session:
+        setting = await session.get(GuildSetting, (world.guild.id, "pairing.schedule"))
+    assert setting is not None and setting.value == '"15 18 * * *"'
+    # The settings event (dispatched after the reply) moved the job to today 18:15.
+    expected = datetime(2026, 11, 26, 18, 15, tzinfo=UTC)
+    for _ in range(100):
+        if bot.scheduler.next_run(round_job_id(world.guild.id)) == expected:
+            break
+        await asyncio.sleep(0.02)
+    assert bot.scheduler.next_run(round_job_id(world.guild.id)) == expected
+
+
+async def test_a_job_left_on_an_old_schedule_runs_no_round(
+    bot: NexusBot, sandbox: SandboxServer, world: World, clock: FrozenClock
+) -> None:
+    # Another process changed the schedule; this one's job still fires at the old Monday time.
+    for user in (world.alice, world.bob):
+        await join(sandbox, world, user)
+    await bot.guild_settings.set(world.guild.id, "pairing.schedule", "0 9 * * 2", world.mod.id)
+    when = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    clock.set(when)
+    assert await cog(bot).scheduled_round(world.guild.id, when) is None
+    assert await rows(bot, PairRound) == []
+    assert await rows(bot, OccurrenceClaim) == []
+    assert world.pairing.threads == []
+    # … and the job follows the new schedule: Tuesday 09:00.
+    assert bot.scheduler.next_run(round_job_id(world.guild.id)) == datetime(
+        2026, 12, 1, 9, 0, tzinfo=UTC
+    )
+
+
 async def test_thread_failure_falls_back_to_dms_and_tells_moderators(
     bot: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:
