@@ -2,10 +2,13 @@
 
     .venv/bin/python -m bench.announcements            # 10,000 announcements (about 2 minutes)
     .venv/bin/python -m bench.announcements --quick    # 1,000, a short smoke run
+    .venv/bin/python -m bench.announcements --database-url postgresql+asyncpg://…
+                                                       # the same on PostgreSQL
 
 The sandbox (a local Discord) runs in a child process, so the bot's event loop and the
-server's do not share a CPU core or the GIL; the real NexusBot runs here, on a SQLite file,
-with the real clock. The database is filled directly with active announcements:
+server's do not share a CPU core or the GIL; the real NexusBot runs here, on a SQLite file
+(or, with `--database-url`, on a fresh database `nexus_bench_announcements` created on that
+PostgreSQL server), with the real clock. The database is filled directly with active announcements:
 
 * a burst: `--burst` of them due in the same second (many guilds announcing at 09:00 sharp);
 * a spread: `--spread` of them due over one minute;
@@ -34,6 +37,7 @@ import contextlib
 import gc
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -45,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
+
+from bench.backends import add_database_url, fresh_postgres, is_postgres, postgres_version
 
 CHILD_FLAG = "--sandbox-child"
 REBUILD_FLAG = "--rebuild-child"
@@ -230,9 +236,14 @@ async def run(args: argparse.Namespace) -> int:
     assert child.stdout is not None and child.stdin is not None
     world = json.loads(child.stdout.readline())
     workdir = Path(tempfile.mkdtemp(prefix="nexus-bench-"))
+    url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    backend = f"SQLite {sqlite3.sqlite_version}"
+    if is_postgres(args.database_url):
+        url = await fresh_postgres(args.database_url, "nexus_bench_announcements")
+        backend = f"PostgreSQL {await postgres_version(url)}"
     settings = load_settings(
         None,
-        database={"url": f"sqlite+aiosqlite:///{workdir / 'bench.db'}"},
+        database={"url": url},
         web={"enabled": False},
         discord={
             "api_url": world["api_url"],
@@ -356,7 +367,10 @@ async def run(args: argparse.Namespace) -> int:
     for name, value, goal in table:
         print(f"{name:<{width}}  {value:<48}  {goal}")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\n{os.cpu_count()} CPUs · load average {load} · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(
+        f"\n{backend} · {os.cpu_count()} CPUs · load average {load} · "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
     return 0 if drops == duplicates == stray == 0 else 1
 
 
@@ -402,6 +416,7 @@ def main() -> int:
     parser.add_argument("--spread", type=int, default=1_000)
     parser.add_argument("--window", type=float, default=60.0, help="seconds the spread covers")
     parser.add_argument("--lead", type=int, default=10, help="seconds between start and burst")
+    add_database_url(parser)
     parser.add_argument(
         "--rate-limit",
         type=float,

@@ -3,9 +3,12 @@ duplicate check at intake against 10,000 open items.
 
     .venv/bin/python -m bench.feedback            # the full run (100,000 items)
     .venv/bin/python -m bench.feedback --quick    # a small smoke run (5,000 items)
+    .venv/bin/python -m bench.feedback --database-url postgresql+asyncpg://…  # on PostgreSQL
 
 Everything runs through the real service (`cogs.feedback.service.FeedbackService`) on a
-migrated SQLite file, exactly as the bot opens it. Items are spread over 300 endpoints, 2,000
+migrated SQLite file, exactly as the bot opens it, or with `--database-url` on a fresh database
+(`nexus_bench_feedback`) created on that PostgreSQL server and loaded with executemany in
+batches of 10,000 rows. Items are spread over 300 endpoints, 2,000
 reporters, the four severities and every status (10 % still active, so 10,000 open items at
 full size); titles come from templates, so many look alike, as real reports do.
 
@@ -23,6 +26,7 @@ import argparse
 import asyncio
 import os
 import random
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -33,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from bench.backends import add_database_url, fresh_postgres, is_postgres, postgres_version
 from bot.audit import AuditService
 from bot.config import DatabaseSettings
 from bot.db import Database
@@ -262,19 +267,30 @@ HEADER = (
 )
 
 
-async def main(quick: bool) -> None:
+async def main(quick: bool, database_url: str | None = None) -> None:
     count = 5_000 if quick else 100_000
     rounds = 30 if quick else 200
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        if is_postgres(database_url):
+            assert database_url is not None
+            url = await fresh_postgres(database_url, "nexus_bench_feedback")
+            backend = f"PostgreSQL {await postgres_version(url)}"
+        else:
+            url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+            backend = f"SQLite {sqlite3.sqlite_version}"
         database = Database(DatabaseSettings(url=url))
         await database.upgrade()
         started = time.perf_counter()
         endpoints = await build(database, count, rng)
+        seconds = time.perf_counter() - started
+        print(f"backend: {backend} · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
         print(f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-        print(f"built {count:,} items on {len(endpoints)} endpoints in "
-              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        print(f"built {count:,} items on {len(endpoints)} endpoints in {seconds:.1f} s "
+              f"({count / seconds:,.0f} items/s)")  # fmt: skip
+        size = await database.size_bytes()
+        if size is not None:
+            print(f"database size: {size / 1e6:.1f} MB")
         service = FeedbackService(database.sessions, AuditService(database.sessions))
         await service.list_page(GUILD, ListFilters())  # warm the connection and caches
 
@@ -313,4 +329,6 @@ async def main(quick: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="5,000 items, fewer rounds")
-    asyncio.run(main(parser.parse_args().quick))
+    add_database_url(parser)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.quick, arguments.database_url))
