@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, select, text
+from sqlalchemy import BigInteger, select
 
 from bot.app import NexusBot
 from bot.check import run_check
@@ -27,6 +27,7 @@ from cogs.admin.service import EXPORT_SCHEMA, guild_tables, json_safe
 from tests.e2e.conftest import StartBot, World
 from tests.e2e.test_permissions_walk import (
     context_menus,
+    dump_database,
     invoke_as,
     open_every_command_to_everyone,
     slash_commands,
@@ -37,21 +38,6 @@ ATTACH_FILES = 1 << 15
 
 
 # ---- helpers --------------------------------------------------------------------------------
-
-
-async def dump_database(bot: NexusBot) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (feature tables, FTS shadow tables, the core's), sorted."""
-    async with bot.db.engine.connect() as connection:
-        names = (
-            await connection.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            )
-        ).scalars()
-        dump = {}
-        for name in list(names):
-            rows = (await connection.execute(text(f'SELECT * FROM "{name}"'))).all()
-            dump[name] = sorted((tuple(row) for row in rows), key=repr)
-    return dump
 
 
 async def audit_rows(bot: NexusBot, action: str | None = None) -> list[AuditEntry]:

@@ -16,9 +16,10 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy import text
+from sqlalchemy import Connection, inspect, text
 
 from bot.app import NexusBot
+from bot.db import Base
 from bot.permissions import Tier, command_tier
 from bot.sandbox import SandboxServer
 from bot.sandbox.errors import SandboxError
@@ -57,16 +58,29 @@ def open_every_command_to_everyone(sandbox: SandboxServer) -> None:
             command["default_member_permissions"] = None
 
 
+def table_names(connection: Connection) -> list[str]:
+    """Every table in the database, by SQLAlchemy's inspection (works on every backend).
+
+    On SQLite this includes the FTS5 virtual tables and their shadow tables; SQLite's own
+    bookkeeping tables (sqlite_sequence: the AUTOINCREMENT counters) are added in the SQLite
+    branch below, since no other backend has them.
+    """
+    names = set(inspect(connection).get_table_names())
+    missing = set(Base.metadata.tables) - names
+    assert not missing, f"inspection did not find the mapped tables {sorted(missing)}"
+    if connection.dialect.name == "sqlite":
+        # SQLite-only: its internal tables, which inspection leaves out.
+        internal = "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sqlite~_%'"
+        names.update(connection.execute(text(internal + " ESCAPE '~'")).scalars())
+    return sorted(names)
+
+
 async def dump_database(bot: NexusBot) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, FTS shadow tables and the core's included."""
+    """Every row of every table, the core's included (and FTS shadow tables on SQLite)."""
     async with bot.db.engine.connect() as connection:
-        names = (
-            await connection.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            )
-        ).scalars()
+        names = await connection.run_sync(table_names)
         dump = {}
-        for name in list(names):
+        for name in names:
             rows = (await connection.execute(text(f'SELECT * FROM "{name}"'))).all()
             dump[name] = sorted((tuple(row) for row in rows), key=repr)
     return dump
