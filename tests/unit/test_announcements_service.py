@@ -56,6 +56,7 @@ def make_dispatcher(database: Database, clock: FrozenClock, poster: RecordingPos
         poster.post,
         poster.notify,
         grace=timedelta(hours=6),
+        dialect=database.dialect,
     )
 
 
