@@ -293,9 +293,11 @@ class AdminService:
         sessions: async_sessionmaker[AsyncSession],
         *,
         actions_ttl_seconds: float = ACTIONS_TTL_SECONDS,
+        hook_timeout_seconds: float = HOOK_TIMEOUT_SECONDS,
     ) -> None:
         self._sessions = sessions
         self._actions_ttl = actions_ttl_seconds
+        self._hook_timeout = hook_timeout_seconds
         # guild → (read at, every distinct audit action): autocomplete asks once per keystroke.
         self._actions: dict[int, tuple[float, list[str]]] = {}
 
@@ -316,7 +318,7 @@ class AdminService:
             if hook.forget is None:
                 continue
             try:
-                async with asyncio.timeout(HOOK_TIMEOUT_SECONDS):
+                async with asyncio.timeout(self._hook_timeout):
                     report: ForgetReport = await hook.forget(request)
             except Exception:
                 log.exception("forget hook of %s failed for %s", hook.feature, request)
@@ -366,7 +368,7 @@ class AdminService:
             if hook.stats is None:
                 continue
             try:
-                async with asyncio.timeout(HOOK_TIMEOUT_SECONDS):
+                async with asyncio.timeout(self._hook_timeout):
                     features[hook.feature] = dict(await hook.stats(guild_id))
             except Exception:
                 log.exception("stats hook of %s failed", hook.feature)
