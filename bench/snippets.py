@@ -547,13 +547,16 @@ async def search_benchmark(url: str, queries: list[Query]) -> dict[str, Any]:
     overlaps: dict[str, list[float]] = {}
     exact_timings: list[float] = []
     top_ids: list[list[int]] = []
+    exact_top_ids: list[list[int] | None] = []
     for query in queries:
         seconds, ids = await run_query(bounded, query)
         timings.setdefault(query.kind, []).append(seconds)
         top_ids.append(ids)
+        exact_top_ids.append(None)
         if query.page == 1:
             exact_seconds, exact_ids = await run_query(exact, query)
             exact_timings.append(exact_seconds)
+            exact_top_ids[-1] = exact_ids
             if exact_ids:
                 overlap = len(set(ids) & set(exact_ids)) / min(PAGE_SIZE, len(exact_ids))
                 overlaps.setdefault(query.kind, []).append(overlap)
@@ -566,7 +569,7 @@ async def search_benchmark(url: str, queries: list[Query]) -> dict[str, Any]:
         "overlaps": overlaps,
         "exact": exact_timings,
         "inserts": inserts,
-        "ids": top_ids,
+        "ids": {"bounded": top_ids, "exact": exact_top_ids},
     }
 
 
@@ -800,19 +803,20 @@ class Backend:
 
 
 def cross_overlap(
-    queries: list[Query], mine: list[list[int]], theirs: list[list[int]]
+    queries: list[Query], mine: list[list[int] | None], theirs: list[list[int] | None]
 ) -> dict[str, list[float]]:
     """Per query class, the share of the top 10 (page) both backends returned."""
     overlaps: dict[str, list[float]] = {}
     for query, a, b in zip(queries, mine, theirs, strict=True):
-        if a or b:
+        if a is not None and b is not None and (a or b):
             overlaps.setdefault(query.kind, []).append(len(set(a) & set(b)) / max(len(a), len(b)))
     return overlaps
 
 
 def report(total: int, built: dict[str, float], backend: Backend, results: dict[str, Any],
            recall: tuple[float, float], get: tuple[list[float], list[float]],
-           cross: tuple[str, dict[str, list[float]]] | None = None) -> str:  # fmt: skip
+           cross: tuple[str, dict[str, dict[str, list[float]]]] | None = None,
+           ) -> str:  # fmt: skip
     lines = [
         f"Snippets benchmark — {total:,} snippets, {backend.label}, "
         f"{os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}",
@@ -827,7 +831,7 @@ def report(total: int, built: dict[str, float], backend: Backend, results: dict[
         )
     exact = results["exact"]
     lines.append(
-        f"  {backend.exact + ' (p1)':<16}{len(exact):>7} {ms(percentile(exact, 50))} "
+        f"  {backend.exact + ' (p1)':<18}{len(exact):>5} {ms(percentile(exact, 50))} "
         f"{ms(percentile(exact, 99))} {ms(max(exact))}"
     )
     lines += ["", f"top-10 overlap with {backend.exact}"]
@@ -836,12 +840,13 @@ def report(total: int, built: dict[str, float], backend: Backend, results: dict[
             f"  {kind:<16} {statistics.mean(values) * 100:6.1f} %  ({len(values)} queries)"
         )
     if cross is not None:
-        other, overlaps = cross
-        lines += ["", f"top-10 overlap with {other} (same corpus, same queries)"]
-        for kind, values in overlaps.items():
-            lines.append(
-                f"  {kind:<16} {statistics.mean(values) * 100:6.1f} %  ({len(values)} queries)"
-            )
+        other, by_ranking = cross
+        for ranking, overlaps in by_ranking.items():
+            lines += ["", f"top-10 overlap with {other}, {ranking} (same corpus, same queries)"]
+            for kind, values in overlaps.items():
+                lines.append(
+                    f"  {kind:<16} {statistics.mean(values) * 100:6.1f} %  ({len(values)} queries)"
+                )
     lines += [
         "",
         f"camelCase parts found: {recall[0] * 100:.2f} % with the parts column, "
@@ -942,9 +947,17 @@ def main() -> None:
     cross = None
     if ids_file(total, other).exists():
         theirs = json.loads(ids_file(total, other).read_text())
-        if len(theirs) == len(queries):
+        if isinstance(theirs, dict) and len(theirs["bounded"]) == len(queries):
             label = "SQLite" if other == "sqlite" else "PostgreSQL"
-            cross = (label, cross_overlap(queries, results["ids"], theirs))
+            cross = (
+                label,
+                {
+                    f"{ranking} ranking on both": cross_overlap(
+                        queries, results["ids"][ranking], theirs[ranking]
+                    )
+                    for ranking in ("bounded", "exact")
+                },
+            )
     samples = 500 if args.quick else 2000
     if dialect == "sqlite":
         recall = identifier_recall(path, total, samples)
