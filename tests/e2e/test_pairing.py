@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -383,6 +384,35 @@ async def test_a_job_left_on_an_old_schedule_runs_no_round(
     assert bot.scheduler.next_run(round_job_id(world.guild.id)) == datetime(
         2026, 12, 1, 9, 0, tzinfo=UTC
     )
+
+
+async def test_a_round_of_a_guild_not_in_this_process_runs_over_rest(
+    bot: NexusBot,
+    sandbox: SandboxServer,
+    world: World,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As in a sharded process whose peer running this guild's shard is down: no gateway cache
+    # for the guild, so members, channel and threads go through REST.
+    for user in (world.alice, world.bob):
+        await join(sandbox, world, user)
+    loaded = sys.modules[type(cog(bot)).__module__]  # the module the bot really loaded
+    monkeypatch.setattr(loaded, "FAILOVER_DELAY", timedelta(0))
+    monkeypatch.setattr(bot, "get_guild", lambda guild_id: None)
+    when = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    clock.set(when)
+    summary = await cog(bot).scheduled_round(world.guild.id, when)
+    assert summary is not None and summary.pairs == 1
+    [round_row] = await rows(bot, PairRound)
+    assert (round_row.trigger, round_row.scheduled_for) == ("schedule", when)
+    [thread] = world.pairing.threads
+    assert {world.alice.id, world.bob.id} <= set(thread.members)
+    assert "alice" in thread.name and "bob" in thread.name
+    assert any(m.embeds for m in world.pairing.messages)
+    # The guild's own process, firing late, finds the round claimed.
+    assert await cog(bot).scheduled_round(world.guild.id, when) is None
+    assert len(world.pairing.threads) == 1
 
 
 async def test_thread_failure_falls_back_to_dms_and_tells_moderators(
