@@ -210,6 +210,7 @@ async def measure_rebuild(database: Any, repeats: int = 3) -> tuple[float, float
             never,
             quiet,
             grace=timedelta(hours=6),
+            dialect=database.dialect,
         )
         gc.collect()
         tracemalloc.start()

@@ -214,7 +214,7 @@ class Dispatcher:
         notifier: Notifier,
         *,
         grace: timedelta,
-        dialect: str = "sqlite",
+        dialect: str,
         count_runs: Callable[[str, int], None] | None = None,
         refresh_every: timedelta = REFRESH_EVERY,
     ) -> None:
