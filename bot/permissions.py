@@ -192,6 +192,13 @@ class FeatureCog(commands.Cog):
         return True
 
 
+def guild_of(interaction: discord.Interaction) -> discord.Guild:
+    """The guild a command runs in; refuses direct messages the same way everywhere."""
+    if interaction.guild is None:
+        raise GuildOnly()
+    return interaction.guild
+
+
 async def ensure_not_blocked(interaction: discord.Interaction, feature: str) -> None:
     if interaction.guild_id is None:
         return

@@ -23,11 +23,11 @@ from discord.ext import commands
 
 from bot.audit import AuditRecord
 from bot.check import missing_channel_permissions
-from bot.errors import TierRequired, UserFacingError
+from bot.errors import TierRequired
 from bot.guild_settings import SPECS, SPECS_BY_KEY, Kind, parse_value
 from bot.guild_settings import unknown_key_error as unknown_setting
 from bot.hooks import ForgetRequest
-from bot.permissions import FEATURES, Tier, has_tier, require
+from bot.permissions import FEATURES, Tier, guild_of, has_tier, require
 from bot.scheduler import claim_occurrence, finish_occurrence
 from bot.text import (
     AUTOCOMPLETE_CHOICES_MAX,
@@ -85,13 +85,6 @@ def _matching(names: list[str], current: str) -> list[str]:
     return [name for name in names if needle in name.lower()][:AUTOCOMPLETE_CHOICES_MAX]
 
 
-def _guild(interaction: discord.Interaction) -> discord.Guild:
-    # require() already refused DMs; this narrows the type.
-    if interaction.guild is None:
-        raise UserFacingError("This command works in a server, not in direct messages.")
-    return interaction.guild
-
-
 class AdminCog(commands.Cog):
     """The /admin commands and the automatic forget after a member leaves.
 
@@ -133,7 +126,7 @@ class AdminCog(commands.Cog):
     @app_commands.describe(timezone="the server's time zone, e.g. Europe/Berlin (IANA name)")
     @require(Tier.MODERATOR)
     async def setup(self, interaction: discord.Interaction, timezone: str | None = None) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         config = await self.bot.guild_settings.get(guild.id)
         chosen_zone = (
             parse_value(SPECS_BY_KEY["timezone"], timezone) if timezone else config.get("timezone")
@@ -158,7 +151,7 @@ class AdminCog(commands.Cog):
     async def _save_setup(
         self, interaction: discord.Interaction, choices: SetupChoices
     ) -> discord.Embed:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         # The clicker is the view's owner, but their role may have changed since /admin setup.
         await _ensure_moderator(interaction)
         channels = {
@@ -182,7 +175,7 @@ class AdminCog(commands.Cog):
     @config.command(name="show", description="Every setting, its value and where it comes from")
     @require(Tier.MODERATOR)
     async def config_show(self, interaction: discord.Interaction) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         config = await self.bot.guild_settings.get(guild.id)
         lines = [
             f"**{line.key}** — {line.shown_value} · *{line.source.value}*\n{line.description}"
@@ -208,7 +201,7 @@ class AdminCog(commands.Cog):
         key: str,
         value: app_commands.Range[str, 1, 100],
     ) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         spec = SPECS_BY_KEY.get(key.strip())
         if spec is None:
             raise unknown_setting(key)
@@ -264,7 +257,7 @@ class AdminCog(commands.Cog):
     @admin.command(name="stats", description="Counts per feature, uptime, latency, database size")
     @require(Tier.MODERATOR)
     async def stats(self, interaction: discord.Interaction) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         report = await self.service.stats(guild.id, self.bot.hooks.all())
         embed = discord.Embed(title="Nexus statistics", colour=ADMIN_COLOUR)
         for feature, counters in sorted(report.features.items()):
@@ -302,7 +295,7 @@ class AdminCog(commands.Cog):
         user: discord.User | None = None,
         action: str | None = None,
     ) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         actor_id = user.id if user else None
         wanted = action.strip() if action else None
 
@@ -340,7 +333,7 @@ class AdminCog(commands.Cog):
     @admin.command(name="export", description="This server's Nexus data as one JSON file")
     @require(Tier.MODERATOR)
     async def export(self, interaction: discord.Interaction) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock.now()
         result = await self.exports.export_guild(guild.id, now, self.bot.version)
@@ -376,7 +369,7 @@ class AdminCog(commands.Cog):
     @app_commands.describe(user="whose data to remove (they may have left the server)")
     @require(Tier.MODERATOR)
     async def forget(self, interaction: discord.Interaction, user: discord.User) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         config = await self.bot.guild_settings.get(guild.id)
         mode = str(config.get("snippets.on_forget"))
         snippets = "deleted" if mode == "delete" else "kept without their name"
@@ -414,7 +407,7 @@ class AdminCog(commands.Cog):
         feature: str,
         reason: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         _known_feature(feature)
         if user.bot:
             raise AdminError("Bots don't use Nexus features; there is nothing to block.")
@@ -441,7 +434,7 @@ class AdminCog(commands.Cog):
     async def unblock(
         self, interaction: discord.Interaction, user: discord.User, feature: str
     ) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         _known_feature(feature)
         if not await self.bot.blocks.unblock(guild.id, user.id, feature):
             raise AdminError(f"{user.mention} is not blocked from {feature}. Nothing changed.")
@@ -457,7 +450,7 @@ class AdminCog(commands.Cog):
     @admin.command(name="sync", description="Re-send Nexus's commands to Discord now")
     @require(Tier.MODERATOR)
     async def sync(self, interaction: discord.Interaction) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         scopes = await self.bot.sync_commands(force=True)
         await self.bot.audit.record(
@@ -473,7 +466,7 @@ class AdminCog(commands.Cog):
     @app_commands.describe(extension="the extension to reload, e.g. cogs.snippets")
     @require(Tier.MODERATOR)
     async def reload(self, interaction: discord.Interaction, extension: str) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         name = extension.strip()
         if name not in self.bot.extensions:
             loaded = ", ".join(f"`{n}`" for n in sorted(self.bot.extensions))

@@ -19,7 +19,7 @@ from discord.utils import MISSING
 
 from bot.errors import UserFacingError
 from bot.hooks import FeatureHooks
-from bot.permissions import FeatureCog, Tier, require
+from bot.permissions import FeatureCog, Tier, guild_of, require
 from bot.text import (
     AUTOCOMPLETE_CHOICES_MAX,
     AUTOCOMPLETE_NAME_LIMIT,
@@ -106,12 +106,6 @@ def runs_text(info: AnnouncementInfo, count: int) -> str:
     if not runs:
         return "no upcoming run"
     return "\n".join(f"{discord_timestamp(r, 'F')} ({discord_timestamp(r, 'R')})" for r in runs)
-
-
-def _guild(interaction: discord.Interaction) -> discord.Guild:
-    if interaction.guild is None:
-        raise UserFacingError("This command works in a server, not in direct messages.")
-    return interaction.guild
 
 
 class AnnouncementsCog(FeatureCog):
@@ -331,7 +325,7 @@ class AnnouncementsCog(FeatureCog):
         ping: discord.Role | None = None,
         missed: app_commands.Choice[str] | None = None,
     ) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         self._check_channel(channel, embed=title is not None)
         ping_role_id = self._check_role(ping)
         guild_tz = await self._guild_timezone(guild.id)
@@ -389,7 +383,7 @@ class AnnouncementsCog(FeatureCog):
     @announce.command(name="list", description="Upcoming announcements and their next run")
     @require(Tier.MODERATOR)
     async def list_(self, interaction: discord.Interaction) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
 
         async def fetch(cursor: Any) -> Page[AnnouncementInfo]:
             page = await self.service.list_page(guild.id, cursor)
@@ -413,7 +407,7 @@ class AnnouncementsCog(FeatureCog):
     @app_commands.describe(id="the announcement")
     @require(Tier.MODERATOR)
     async def show(self, interaction: discord.Interaction, id: int) -> None:
-        info = await self.service.get(_guild(interaction).id, id)
+        info = await self.service.get(guild_of(interaction).id, id)
         rendered = render(info.title, info.body, info.ping_role_id)
         details = discord.Embed(title=f"Announcement #{info.id}", colour=discord.Colour.dark_grey())
         details.add_field(name="Channel", value=f"<#{info.channel_id}>")
@@ -464,7 +458,7 @@ class AnnouncementsCog(FeatureCog):
         remove_ping: bool = False,
         missed: app_commands.Choice[str] | None = None,
     ) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         info = await self.service.get(guild.id, id)
         if info.status == Status.CANCELLED:
             raise UserFacingError(f"Announcement #{id} was cancelled; create a new one.")
@@ -511,7 +505,7 @@ class AnnouncementsCog(FeatureCog):
     @require(Tier.MODERATOR)
     async def pause(self, interaction: discord.Interaction, id: int) -> None:
         info = await self.service.pause(
-            _guild(interaction).id, interaction.user.id, id, self.bot.clock.now()
+            guild_of(interaction).id, interaction.user.id, id, self.bot.clock.now()
         )
         self.dispatcher.track(info)
         await _respond(
@@ -523,7 +517,7 @@ class AnnouncementsCog(FeatureCog):
     @app_commands.describe(id="the announcement")
     @require(Tier.MODERATOR)
     async def resume(self, interaction: discord.Interaction, id: int) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         current = await self.service.get(guild.id, id)
         if current.status == Status.FAILED:
             self._check_channel(
@@ -536,7 +530,7 @@ class AnnouncementsCog(FeatureCog):
     @app_commands.describe(id="the announcement")
     @require(Tier.MODERATOR)
     async def cancel(self, interaction: discord.Interaction, id: int) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         info = await self.service.get(guild.id, id)
         if info.status == Status.CANCELLED:
             raise UserFacingError(f"Announcement #{id} is already cancelled.")
@@ -562,7 +556,7 @@ class AnnouncementsCog(FeatureCog):
     @app_commands.describe(id="the announcement")
     @require(Tier.MODERATOR)
     async def send(self, interaction: discord.Interaction, id: int) -> None:
-        guild = _guild(interaction)
+        guild = guild_of(interaction)
         info = await self.service.get(guild.id, id)
         if info.status == Status.CANCELLED:
             raise UserFacingError(f"Announcement #{id} was cancelled.")

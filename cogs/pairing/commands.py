@@ -15,9 +15,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cron import crontab_trigger, validate_cron
-from bot.errors import UserFacingError
 from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
-from bot.permissions import FeatureCog, Tier, require
+from bot.permissions import FeatureCog, Tier, guild_of, require
 from bot.scheduler import claim_occurrence, finish_occurrence
 from bot.text import (
     EMBED_DESCRIPTION_LIMIT,
@@ -492,12 +491,6 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def record_answer(self, group_id: int, user_id: int, outcome: str) -> AnswerResult:
         return await self.service.answer(group_id, user_id, outcome)
 
-    @staticmethod
-    def guild_of(interaction: discord.Interaction) -> discord.Guild:
-        if interaction.guild is None:
-            raise UserFacingError("Pairing works in a server, not in direct messages.")
-        return interaction.guild
-
     # ---- member commands -----------------------------------------------------------------------
 
     @pair.command(name="join", description="Opt in to pairing rounds (or update your profile)")
@@ -515,7 +508,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
         track: Track | None = None,
         topics: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        guild = self.guild_of(interaction)
+        guild = guild_of(interaction)
         result = await self.service.join(
             guild.id,
             interaction.user.id,
@@ -548,7 +541,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
 
     @pair.command(name="leave", description="Stop being paired (your history is kept)")
     async def leave(self, interaction: discord.Interaction) -> None:
-        guild = self.guild_of(interaction)
+        guild = guild_of(interaction)
         await self.service.leave(guild.id, interaction.user.id)
         await interaction.response.send_message(
             "You've left pairing; you won't be matched from now on. Your past pairings are kept "
@@ -562,7 +555,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def pause(
         self, interaction: discord.Interaction, until: app_commands.Range[str, 1, 64]
     ) -> None:
-        guild = self.guild_of(interaction)
+        guild = guild_of(interaction)
         moment = await self.service.pause(guild.id, interaction.user.id, until)
         await interaction.response.send_message(
             f"Paused until {discord_timestamp(moment, 'F')} ({discord_timestamp(moment, 'R')}). "
@@ -572,7 +565,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
 
     @pair.command(name="resume", description="End your pause")
     async def resume(self, interaction: discord.Interaction) -> None:
-        guild = self.guild_of(interaction)
+        guild = guild_of(interaction)
         await self.service.resume(guild.id, interaction.user.id)
         await interaction.response.send_message(
             f"Welcome back! Next round: {when(await self.next_round_at(guild.id))}.",
@@ -581,7 +574,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
 
     @pair.command(name="status", description="Your profile, the next round and your partner")
     async def status(self, interaction: discord.Interaction) -> None:
-        guild = self.guild_of(interaction)
+        guild = guild_of(interaction)
         status = await self.service.status(guild.id, interaction.user.id)
         profile = status.profile
         embed = discord.Embed(title="Your pairing status", colour=discord.Colour.teal())
@@ -617,7 +610,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
 
     @pair.command(name="history", description="Your past partners and sessions")
     async def history(self, interaction: discord.Interaction) -> None:
-        guild = self.guild_of(interaction)
+        guild = guild_of(interaction)
         user_id = interaction.user.id
 
         async def fetch(cursor: object | None) -> Page[HistoryEntry]:
@@ -657,7 +650,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
         interaction: discord.Interaction,
         topic: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        guild = self.guild_of(interaction)
+        guild = guild_of(interaction)
         result = await self.service.queue_join(
             guild.id,
             interaction.user.id,
@@ -696,7 +689,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
     @round.command(name="run", description="Run a pairing round now")
     @require(Tier.MODERATOR)
     async def round_run(self, interaction: discord.Interaction) -> None:
-        guild = self.guild_of(interaction)
+        guild = guild_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         scheduled_for = self.bot.clock.now().replace(microsecond=0)
         summary = await self.execute_round(
@@ -721,7 +714,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
     @round.command(name="preview", description="Show the pairs a round would make now")
     @require(Tier.MODERATOR)
     async def round_preview(self, interaction: discord.Interaction) -> None:
-        guild = self.guild_of(interaction)
+        guild = guild_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         preview = await self.service.preview_round(guild.id, self.eligibility(guild))
         lines = []
@@ -754,7 +747,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
         cron: app_commands.Range[str, 1, 100],
         timezone: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
-        guild = self.guild_of(interaction)
+        guild = guild_of(interaction)
         expression = validate_cron(cron)
         zone = resolve_timezone(timezone) if timezone is not None else None
         await self.bot.guild_settings.set(
