@@ -55,7 +55,12 @@ from bot.clock import SystemClock
 from bot.db import sqlite_path
 from cogs.snippets import search
 from cogs.snippets.drafts import SnippetDraft
-from cogs.snippets.service import PAGE_SIZE, SnippetService
+from cogs.snippets.service import (
+    PAGE_SIZE,
+    SnippetService,
+    postgresql_filter_vector,
+    postgresql_text_vector,
+)
 
 GUILDS = [100_000_000_000_000_000 + n for n in range(10)]
 AUTHORS_PER_GUILD = 4000
@@ -356,10 +361,9 @@ def build(path: Path, total: int) -> dict[str, float]:
 # The service's `_index_postgresql` expression over the staging row (`description` is indexed
 # as '' when there is none, as `search.index_row` does): search sees what the bot would write.
 SEARCH_VECTOR_SQL = (
-    "setweight(to_tsvector('simple', title), 'A') || "
-    "setweight(to_tsvector('simple', coalesce(description, '')), 'B') || "
-    "setweight(to_tsvector('simple', tags), 'C') || "
-    "setweight(to_tsvector('simple', code || ' ' || parts), 'D')"
+    postgresql_text_vector("title", "coalesce(description, '')", "tags", "code || ' ' || parts")
+    + " || "
+    + postgresql_filter_vector("guild_id", "language", "tags", "author_id")
 )
 SNIPPET_COLUMNS = "id, guild_id, author_id, title, description, language, tags, code, created_at"
 GIN_INDEX = "CREATE INDEX ix_snippets_search_vector ON snippets USING GIN (search_vector)"

@@ -7,6 +7,8 @@ chosen by the database dialect:
   its up-front counts are small (small guilds, rare words); past a budget, the newest matches
   are scored by ranking.py instead, because those counts alone would take tens of ms.
 - PostgreSQL: a tsvector column with a GIN index, ts_rank over the newest 2,000 matches.
+  The vector also holds guild, language, tag and author lexemes (unranked), and the query
+  ANDs them, so the GIN lookup alone narrows to the guild and filters.
 The index is written by this service in the same transaction as the snippet, so it can never
 drift from the table.
 """
@@ -751,11 +753,17 @@ class SnippetService:
         await session.execute(
             text(
                 "UPDATE snippets SET search_vector = "
-                "setweight(to_tsvector('simple', :title), 'A') || "
-                "setweight(to_tsvector('simple', :description), 'B') || "
-                "setweight(to_tsvector('simple', :tags), 'C') || "
-                "setweight(to_tsvector('simple', :code || ' ' || :parts), 'D') "
-                "WHERE id = :id"
+                + postgresql_text_vector(
+                    ":title", ":description", ":tags", ":code || ' ' || :parts"
+                )
+                + " || "
+                + postgresql_filter_vector(
+                    "CAST(:guild_id AS bigint)",
+                    ":language",
+                    ":tag_list",
+                    "CAST(:author_id AS bigint)",
+                )
+                + " WHERE id = :id"
             ),
             {
                 "id": row.id,
@@ -764,6 +772,10 @@ class SnippetService:
                 "tags": index.tags,
                 "code": index.code,
                 "parts": index.parts,
+                "guild_id": row.guild_id,
+                "language": row.language,
+                "tag_list": row.tags or "",
+                "author_id": row.author_id,
             },
         )
 
@@ -789,6 +801,10 @@ class SnippetService:
         if parsed.empty:
             return await self._newest_from_table(where, params, cursor)
         params["tsquery"] = postgresql_tsquery(parsed)
+        # The filters are lexemes of the vector too (as FTS5's `filters` column), so the GIN
+        # lookup alone narrows to the guild and filters; the column tests above serve only the
+        # query-less listing.
+        params["filter_query"] = postgresql_filter_tsquery(guild_id, filters)
         params["candidates"] = self.rank_candidates or 1_000_000_000
         keyset = ""
         if cursor is not None:
@@ -799,9 +815,12 @@ class SnippetService:
             f"SELECT {_SUMMARY_COLUMNS}, c.score AS score FROM ("
             "  SELECT s.id, -ts_rank('{0.1, 0.2, 0.5, 1.0}', s.search_vector,"
             "         to_tsquery('simple', :tsquery)) AS score"
-            f"  FROM snippets s WHERE {where}"
-            "   AND s.search_vector @@ to_tsquery('simple', :tsquery)"
-            "  ORDER BY s.id DESC LIMIT :candidates"
+            "  FROM snippets s"
+            "  WHERE s.search_vector @@ (to_tsquery('simple', :tsquery)"
+            "                            && CAST(:filter_query AS tsquery))"
+            # `+ 0` keeps the planner off walking the primary key backwards testing each row:
+            # the GIN lookup (guild and filters included) is the narrow path, then a top-N sort.
+            "  ORDER BY s.id + 0 DESC LIMIT :candidates"
             f") AS c JOIN snippets s ON s.id = c.id {keyset} "
             "ORDER BY c.score, c.id DESC LIMIT :limit"
         )
@@ -932,6 +951,51 @@ def _index_params(index: fts.IndexRow) -> dict[str, str]:
 
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def postgresql_text_vector(title: str, description: str, tags: str, code: str) -> str:
+    """The ranked part of `search_vector`: the four text weights ts_rank scores (SQL of the
+    given SQL expressions; bench/snippets.py builds the same over its staging table)."""
+    return (
+        f"setweight(to_tsvector('simple', {title}), 'A') || "
+        f"setweight(to_tsvector('simple', {description}), 'B') || "
+        f"setweight(to_tsvector('simple', {tags}), 'C') || "
+        f"setweight(to_tsvector('simple', {code}), 'D')"
+    )
+
+
+def postgresql_filter_vector(guild_id: str, language: str, tags: str, author_id: str) -> str:
+    """The filter lexemes of `search_vector` (SQL of the given SQL expressions).
+
+    Each holds a space, which the text parser never leaves inside a lexeme, so no word a user
+    writes can equal one (a snippet saying "g 42" indexes "g" and "42"). They have no positions
+    and the ranking query never names them, so ts_rank (normalisation 0) scores rows exactly as
+    without them. Tags are hex, as on SQLite, so any character in a tag is safe in a tsquery.
+    The migration snippets_0002 computes the same for rows that existed before it.
+    """
+    return (
+        "array_to_tsvector(ARRAY['g ' || CAST(" + guild_id + " AS text), 'l ' || " + language + "]"
+        " || ARRAY(SELECT 't ' || encode(convert_to(tag, 'UTF8'), 'hex')"
+        "          FROM regexp_split_to_table(" + tags + ", '\\s+') AS tag WHERE tag <> '')"
+        " || ARRAY(SELECT 'a ' || CAST(author AS text) FROM (SELECT " + author_id + " AS author)"
+        "          AS a WHERE author IS NOT NULL))"
+    )
+
+
+def _tsquery_lexeme(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def postgresql_filter_tsquery(guild_id: int, filters: fts.Filters) -> str:
+    """The tsquery (for a plain ::tsquery cast, no parser) every result's filter lexemes match."""
+    lexemes = [f"g {guild_id}"]
+    if filters.language is not None:
+        lexemes.append(f"l {filters.language}")
+    if filters.tag is not None:
+        lexemes.append("t " + filters.tag.encode().hex())
+    if filters.author_id is not None:
+        lexemes.append(f"a {filters.author_id}")
+    return " & ".join(_tsquery_lexeme(lexeme) for lexeme in lexemes)
 
 
 def postgresql_tsquery(parsed: fts.ParsedQuery) -> str:

@@ -145,6 +145,28 @@ async def test_filters_combine_inside_the_search(
     assert only_filters.order == "newest"
 
 
+async def test_words_spelling_a_filter_token_never_reach_another_guilds_search(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    # The filter tokens live in the index next to the text (FTS5 column / tsvector lexemes).
+    await share(
+        service, clock, guild=OTHER_GUILD, title="Cache", code=f"g {GUILD} xg{GUILD} l python"
+    )
+    mine = await share(service, clock, title="Cache")
+    page = await service.search(GUILD, "cache", language="python")
+    assert [item.id for item in page.items] == [mine]
+
+
+async def test_a_tag_with_quotes_and_backslashes_filters_search(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    tagged = await share(service, clock, title="Cache", tags="it's\\odd, c++")
+    await share(service, clock, title="Cache", tags="c")
+    page = await service.search(GUILD, "cache", tag="it's\\odd")
+    assert [item.id for item in page.items] == [tagged]
+    assert [item.id for item in (await service.search(GUILD, "cache", tag="c++")).items] == [tagged]
+
+
 async def test_operators_and_quotes_are_searched_as_words_never_as_syntax(
     service: SnippetService, clock: FrozenClock
 ) -> None:
