@@ -368,25 +368,15 @@ class SandboxServer:
         quiet: float = 0.05,
     ) -> InteractionResult:
         """Run a message context-menu command on ``message``."""
-        guild, channel = message.channel.guild, message.channel
-        command, guild_id = self.builder.find_command(name, 3, guild)
-        self.builder.check_usable(command, guild, channel, user)
-        data: JSON = {
-            "id": command["id"],
-            "name": command["name"],
-            "type": 3,
-            "target_id": str(message.id),
-            "resolved": {"messages": {str(message.id): message.to_payload()}},
-        }
-        if guild_id is not None:
-            data["guild_id"] = str(guild_id)
-        return await self._send(
-            APPLICATION_COMMAND,
-            data,
+        resolved: JSON = {"messages": {str(message.id): message.to_payload()}}
+        return await self._invoke_context_menu(
+            name,
+            3,
+            str(message.id),
+            resolved,
             user=user,
-            guild=guild,
-            channel=channel,
-            name=name,
+            guild=message.channel.guild,
+            channel=message.channel,
             timeout=timeout,
             quiet=quiet,
         )
@@ -404,14 +394,40 @@ class SandboxServer:
     ) -> InteractionResult:
         """Run a user context-menu command on ``target``."""
         guild, channel = self._where(user, guild, channel)
-        command, guild_id = self.builder.find_command(name, 2, guild)
-        self.builder.check_usable(command, guild, channel, user)
         resolved: JSON = {}
         target_id = self.builder._resolve_user(target, resolved, guild, channel)
+        return await self._invoke_context_menu(
+            name,
+            2,
+            target_id,
+            resolved,
+            user=user,
+            guild=guild,
+            channel=channel,
+            timeout=timeout,
+            quiet=quiet,
+        )
+
+    async def _invoke_context_menu(
+        self,
+        name: str,
+        kind: int,
+        target_id: str,
+        resolved: JSON,
+        *,
+        user: User,
+        guild: Guild | None,
+        channel: Channel,
+        timeout: float,
+        quiet: float,
+    ) -> InteractionResult:
+        """Send a context-menu command (kind 2: user, 3: message) aimed at ``target_id``."""
+        command, guild_id = self.builder.find_command(name, kind, guild)
+        self.builder.check_usable(command, guild, channel, user)
         data: JSON = {
             "id": command["id"],
             "name": command["name"],
-            "type": 2,
+            "type": kind,
             "target_id": target_id,
             "resolved": resolved,
         }
