@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from bot.audit import AuditService
+from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.db import Database
 from bot.hooks import ForgetRequest
@@ -104,7 +105,7 @@ async def timed(action: Callable[[], Awaitable[Any]], repeats: int) -> tuple[flo
 
 async def rebuild_jobs(admin: AdminService) -> tuple[float, int]:
     """What the cog does at start: read every pending forget, add one in-memory job each."""
-    scheduler = Scheduler()
+    scheduler = Scheduler(SystemClock())
     scheduler.start()
 
     async def noop(guild_id: int, user_id: int) -> None:

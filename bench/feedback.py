@@ -39,6 +39,7 @@ from sqlalchemy import insert
 
 from bench.backends import add_database_url, fresh_postgres, is_postgres, postgres_version
 from bot.audit import AuditService
+from bot.clock import SystemClock
 from bot.config import DatabaseSettings
 from bot.db import Database
 from cogs.feedback.models import FeedbackCounter, FeedbackItem
@@ -291,7 +292,9 @@ async def main(quick: bool, database_url: str | None = None) -> None:
         size = await database.size_bytes()
         if size is not None:
             print(f"database size: {size / 1e6:.1f} MB")
-        service = FeedbackService(database.sessions, AuditService(database.sessions))
+        service = FeedbackService(
+            database.sessions, AuditService(database.sessions), clock=SystemClock()
+        )
         await service.list_page(GUILD, ListFilters())  # warm the connection and caches
 
         results = await bench_list(service, rng, endpoints, rounds)

@@ -17,6 +17,7 @@ import pkgutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
@@ -36,7 +37,7 @@ from bot.hooks import HookRegistry
 from bot.metrics import Metrics
 from bot.models import BotState
 from bot.permissions import BlockService
-from bot.scheduler import Scheduler
+from bot.scheduler import OccurrenceLedger, Scheduler
 from bot.web import WebServer
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class DatabaseHealth:
     """The latest database round trip (None: unreachable), and when it was measured."""
 
     seconds: float | None = None
-    measured_at: float | None = None
+    measured_at: datetime | None = None
 
 
 class NexusTree(app_commands.CommandTree["NexusBot"]):
@@ -124,15 +125,16 @@ class NexusBot(commands.Bot):
         self.settings = settings
         self.version = __version__
         self.clock: Clock = clock or SystemClock()
-        self.db = Database(settings.database)
+        self.db = Database(settings.database, self.clock)
         self.guild_settings = GuildSettingsService(self.db.sessions, settings)
         self.audit = AuditService(self.db.sessions)
         self.blocks = BlockService(self.db.sessions)
         self.hooks = HookRegistry()
-        self.scheduler = Scheduler()
+        self.scheduler = Scheduler(self.clock)
+        self.occurrences = OccurrenceLedger(self.db.sessions, self.clock)
         self.metrics = Metrics()
         self.web: WebServer | None = None
-        self.started_at = time.time()
+        self.started_at = self.clock.now()
         self.shutting_down = False
         self.synced_this_run = False
         self.database_health = DatabaseHealth()
@@ -148,6 +150,10 @@ class NexusBot(commands.Bot):
         if settings.discord.shard_ids is not None:
             options["shard_ids"] = settings.discord.shard_ids
         return options
+
+    @property
+    def uptime_seconds(self) -> float:
+        return (self.clock.now() - self.started_at).total_seconds()
 
     # ---- start-up -------------------------------------------------------------------------
 
@@ -191,9 +197,9 @@ class NexusBot(commands.Bot):
             seconds = await self.db.ping()
         except Exception:  # the database being down is exactly what the probe reports
             log.warning("database probe failed", exc_info=True)
-            self.database_health = DatabaseHealth(None, time.time())
+            self.database_health = DatabaseHealth(None, self.clock.now())
         else:
-            self.database_health = DatabaseHealth(seconds, time.time())
+            self.database_health = DatabaseHealth(seconds, self.clock.now())
 
     async def _probe_database_forever(self) -> None:
         # Measured in the background so that answering /nexus ping costs no query.

@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from bot.clock import Clock, SystemClock
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
     from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -43,8 +45,20 @@ NAMING_CONVENTION = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+# The engine carries the bot's clock as an execution option, so that the timestamps columns fill
+# in themselves (`created_at`, `updated_at`) come from the same clock as everything else.
+CLOCK_OPTION = "nexus_clock"
+
+
+def clock_now(context: Any) -> datetime:
+    """Column default: "now" by the clock of the engine that runs the INSERT or UPDATE.
+
+    SQLAlchemy passes the execution context to a default that takes one argument. An engine
+    built without a clock (a one-off script) uses the system clock, the production one.
+    """
+    options = context.execution_options if context is not None else {}
+    clock: Clock = options.get(CLOCK_OPTION) or SystemClock()
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -117,14 +131,17 @@ def sqlite_path(url: str) -> Path | None:
 class Database:
     """Owns the engine and the session factory for one process."""
 
-    def __init__(self, settings: DatabaseSettings) -> None:
+    def __init__(self, settings: DatabaseSettings, clock: Clock | None = None) -> None:
         self.url = settings.url
         self.dialect = "sqlite" if is_sqlite(settings.url) else "postgresql"
         path = sqlite_path(settings.url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(
-            settings.url, echo=settings.echo, pool_pre_ping=not is_sqlite(settings.url)
+            settings.url,
+            echo=settings.echo,
+            pool_pre_ping=not is_sqlite(settings.url),
+            execution_options={CLOCK_OPTION: clock or SystemClock()},
         )
         if self.dialect == "sqlite":
             self._install_sqlite_pragmas(settings.busy_timeout_seconds)

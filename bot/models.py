@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.db import Base, clock_now
 
 
 class GuildSetting(Base):
@@ -19,7 +19,7 @@ class GuildSetting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)  # JSON-encoded
     updated_by: Mapped[int | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock_now, onupdate=clock_now)
 
 
 class AuditEntry(Base):
@@ -33,7 +33,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
 
 
 class FeatureBlock(Base):
@@ -45,7 +45,7 @@ class FeatureBlock(Base):
     feature: Mapped[str] = mapped_column(String(32), primary_key=True)
     blocked_by: Mapped[int | None]
     reason: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
 
 
 class OccurrenceClaim(Base):
@@ -61,7 +61,7 @@ class OccurrenceClaim(Base):
     kind: Mapped[str] = mapped_column(String(32))
     item_key: Mapped[str] = mapped_column(String(64))
     scheduled_for: Mapped[datetime]
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime] = mapped_column(default=clock_now)
     claimed_by: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed, done, failed
     result: Mapped[str | None] = mapped_column(String(200))
@@ -74,4 +74,4 @@ class BotState(Base):
     __tablename__ = "bot_state"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock_now, onupdate=clock_now)

@@ -1,136 +1,255 @@
-"""Scheduling: APScheduler with in-memory jobs, and the database claim that makes runs happen once.
+"""Scheduling: in-memory jobs that run on the injected clock, and the database claim that makes
+each run happen once.
 
 Our tables are the truth. Features rebuild their jobs from them at start and after each change
-(`schedule_at`, `cancel`), and each firing calls `claim_occurrence` before acting: the unique
-(kind, item, scheduled time) row lets exactly one firing through, across restarts and processes.
-Job functions must be module-level coroutines taking plain ids.
+(`schedule_at`, `schedule_every`, `cancel`), and each firing calls `claim_occurrence` before
+acting: the unique (kind, item, scheduled time) row lets exactly one firing through, across
+restarts and processes.
+
+Why not APScheduler's own scheduler loop: it reads the wall clock (`datetime.now`) in a dozen
+places, so a job computed from the bot's clock was due, late or never due depending on the day
+the code ran (docs/decisions/0001-one-clock.md). APScheduler stays our calendar (its cron
+triggers compute fire times with DST handled, see bot/cron.py); this module only decides when to
+wake, and it asks the `Clock` what time it is. One sleeper task serves every job: it wakes for the
+earliest one, and at least every `MAX_SLEEP_SECONDS`, so a clock that jumps (a test moving it, a
+host resuming from suspend) is noticed within that bound.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import heapq
+import itertools
 import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import utcnow
 from bot.models import OccurrenceClaim
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 
 # Who claimed an occurrence: enough to tell processes apart in the claims table.
 PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
 
+# The sleeper re-reads the clock at least this often.
+MAX_SLEEP_SECONDS = 30.0
+
+JobFunction = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class _Job:
+    id: str
+    function: JobFunction
+    args: tuple[Any, ...]
+    next_run: datetime
+    # A firing later than this (the scheduler's own lateness: a busy loop, a clock jump) is
+    # skipped with a warning. A one-shot job scheduled for a time already past runs at once.
+    late_from: datetime
+    every: timedelta | None
+    generation: int
+
 
 class Scheduler:
-    """A thin wrapper over AsyncIOScheduler with explicit, safe defaults."""
+    """Jobs by id, each run once at a time or every interval, timed by the injected clock."""
 
-    def __init__(self, misfire_grace_seconds: float = 60.0) -> None:
-        # The default grace (1 s) silently drops runs on a busy host; ours is explicit.
-        self._scheduler = AsyncIOScheduler(
-            timezone="UTC",
-            job_defaults={
-                "coalesce": True,
-                "max_instances": 1,
-                "misfire_grace_time": int(misfire_grace_seconds),
-            },
-        )
+    def __init__(self, clock: Clock, *, misfire_grace: timedelta = timedelta(seconds=60)) -> None:
+        self._clock = clock
+        # APScheduler's default grace (1 s) silently drops runs on a busy host; ours is explicit.
+        self._misfire_grace = misfire_grace
+        self._jobs: dict[str, _Job] = {}
+        self._queue: list[tuple[datetime, int, str, int]] = []  # (next run, tie, id, generation)
+        self._tie = itertools.count()
+        self._generation = itertools.count()
+        self._wake = asyncio.Event()
+        self._sleeper: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[Any]] = set()
+
+    # ---- life cycle --------------------------------------------------------------------------
 
     def start(self) -> None:
         """Needs a running event loop: call from `setup_hook`."""
-        if not self._scheduler.running:
-            self._scheduler.start()
+        if self._sleeper is None or self._sleeper.done():
+            self._sleeper = asyncio.get_running_loop().create_task(
+                self._sleep_until_due(), name="nexus-scheduler"
+            )
 
     def shutdown(self) -> None:
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        """Stop firing. Jobs already running finish on their own (each claimed its occurrence)."""
+        if self._sleeper is not None:
+            self._sleeper.cancel()
+            self._sleeper = None
 
-    def schedule_at(
-        self,
-        job_id: str,
-        when: datetime,
-        func: Callable[..., Awaitable[Any]],
-        *args: Any,
-    ) -> None:
-        """Run `func(*args)` once at `when` (a job with the same id is replaced)."""
-        self._scheduler.add_job(
-            func, DateTrigger(run_date=when), args=args, id=job_id, replace_existing=True
-        )
+    @property
+    def running(self) -> bool:
+        return self._sleeper is not None and not self._sleeper.done()
 
-    def schedule_trigger(
-        self, job_id: str, trigger: Any, func: Callable[..., Awaitable[Any]], *args: Any
+    def wake(self) -> None:
+        """Re-read the clock now (after a test moved it, say) instead of at the next wake-up."""
+        self._wake.set()
+
+    # ---- jobs --------------------------------------------------------------------------------
+
+    def schedule_at(self, job_id: str, when: datetime, function: JobFunction, *args: Any) -> None:
+        """Run `function(*args)` once at `when` (a job with the same id is replaced)."""
+        now = self._clock.now()
+        self._put(_Job(job_id, function, args, when, max(when, now), None, next(self._generation)))
+
+    def schedule_every(
+        self, job_id: str, interval: timedelta, function: JobFunction, *args: Any
     ) -> None:
-        """Run on any APScheduler trigger (e.g. a CronTrigger with a time zone)."""
-        self._scheduler.add_job(func, trigger, args=args, id=job_id, replace_existing=True)
+        """Run `function(*args)` every `interval`, the first time one interval from now."""
+        if interval <= timedelta(0):
+            raise ValueError("a repeating job needs a positive interval")
+        first = self._clock.now() + interval
+        self._put(_Job(job_id, function, args, first, first, interval, next(self._generation)))
 
     def cancel(self, job_id: str) -> None:
-        job = self._scheduler.get_job(job_id)
-        if job is not None:
-            job.remove()
+        # Its queue entry stays behind and is ignored when popped (its job is gone).
+        self._jobs.pop(job_id, None)
 
     def job_ids(self) -> list[str]:
-        return [job.id for job in self._scheduler.get_jobs()]
+        return list(self._jobs)
 
     def next_run(self, job_id: str) -> datetime | None:
-        job = self._scheduler.get_job(job_id)
-        return job.next_run_time if job is not None else None
+        job = self._jobs.get(job_id)
+        return job.next_run if job is not None else None
 
+    async def run_due(self) -> int:
+        """Fire every job due by the clock now and wait for them; returns how many ran."""
+        tasks = self._fire_due(self._clock.now())
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return len(tasks)
 
-async def claim_occurrence(
-    sessions: async_sessionmaker[AsyncSession],
-    kind: str,
-    item_key: str,
-    scheduled_for: datetime,
-) -> bool:
-    """Claim one occurrence; True when this caller owns it and must act, False when taken.
+    # ---- internals ---------------------------------------------------------------------------
 
-    The claim commits on its own before any side effect, so a crash after it can never lead
-    to a second run of the same occurrence.
-    """
-    try:
-        async with sessions.begin() as session:
-            session.add(
-                OccurrenceClaim(
-                    kind=kind,
-                    item_key=item_key,
-                    scheduled_for=scheduled_for,
-                    claimed_by=PROCESS_ID,
+    def _put(self, job: _Job) -> None:
+        self._jobs[job.id] = job
+        heapq.heappush(self._queue, (job.next_run, next(self._tie), job.id, job.generation))
+        self._wake.set()
+
+    def _earliest(self) -> datetime | None:
+        while self._queue:
+            when, _, job_id, generation = self._queue[0]
+            job = self._jobs.get(job_id)
+            if job is not None and job.generation == generation:
+                return when
+            heapq.heappop(self._queue)  # cancelled or replaced
+        return None
+
+    def _fire_due(self, now: datetime) -> list[asyncio.Task[Any]]:
+        started: list[asyncio.Task[Any]] = []
+        while (earliest := self._earliest()) is not None and earliest <= now:
+            _, _, job_id, _ = heapq.heappop(self._queue)
+            job = self._jobs[job_id]
+            if job.every is None:
+                del self._jobs[job_id]
+            else:
+                # Missed intervals collapse into one run; the next is one interval from now.
+                job.next_run = now + job.every
+                job.late_from = job.next_run
+                job.generation = next(self._generation)
+                heapq.heappush(self._queue, (job.next_run, next(self._tie), job.id, job.generation))
+            if now - job.late_from > self._misfire_grace:
+                log.warning(
+                    "job %s skipped: due %s, woken %s (past the %s grace)",
+                    job_id,
+                    job.late_from.isoformat(),
+                    now.isoformat(),
+                    self._misfire_grace,
                 )
-            )
-    except IntegrityError:
-        return False
-    return True
+                continue
+            started.append(self._run(job))
+        return started
+
+    def _run(self, job: _Job) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(self._call(job), name=f"nexus-job-{job.id}")
+        # Keep a reference until done: the event loop holds tasks only weakly.
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return task
+
+    @staticmethod
+    async def _call(job: _Job) -> None:
+        try:
+            await job.function(*job.args)
+        except Exception:
+            log.exception("job %s failed", job.id)
+
+    async def _sleep_until_due(self) -> None:
+        while True:
+            self._wake.clear()
+            now = self._clock.now()
+            self._fire_due(now)
+            earliest = self._earliest()
+            timeout = MAX_SLEEP_SECONDS
+            if earliest is not None:
+                timeout = min(timeout, max(0.0, (earliest - now).total_seconds()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
 
 
-async def finish_occurrence(
-    sessions: async_sessionmaker[AsyncSession],
-    kind: str,
-    item_key: str,
-    scheduled_for: datetime,
-    *,
-    status: str = "done",
-    result: str | None = None,
-) -> None:
-    async with sessions.begin() as session:
-        await session.execute(
-            update(OccurrenceClaim)
-            .where(
-                OccurrenceClaim.kind == kind,
-                OccurrenceClaim.item_key == item_key,
-                OccurrenceClaim.scheduled_for == scheduled_for,
+class OccurrenceLedger:
+    """The claims table: which occurrence of which scheduled item ran, once, and how it ended."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def claim(self, kind: str, item_key: str, scheduled_for: datetime) -> bool:
+        """Claim one occurrence; True when this caller owns it and must act, False when taken.
+
+        The claim commits on its own before any side effect, so a crash after it can never
+        lead to a second run of the same occurrence.
+        """
+        try:
+            async with self._sessions.begin() as session:
+                session.add(
+                    OccurrenceClaim(
+                        kind=kind,
+                        item_key=item_key,
+                        scheduled_for=scheduled_for,
+                        claimed_by=PROCESS_ID,
+                        claimed_at=self._clock.now(),
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def finish(
+        self,
+        kind: str,
+        item_key: str,
+        scheduled_for: datetime,
+        *,
+        status: str = "done",
+        result: str | None = None,
+    ) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OccurrenceClaim)
+                .where(
+                    OccurrenceClaim.kind == kind,
+                    OccurrenceClaim.item_key == item_key,
+                    OccurrenceClaim.scheduled_for == scheduled_for,
+                )
+                .values(status=status, result=result, finished_at=self._clock.now())
             )
-            .values(status=status, result=result, finished_at=utcnow())
-        )
 
 
 def within_grace(scheduled_for: datetime, now: datetime, grace: timedelta) -> bool:

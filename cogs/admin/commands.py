@@ -13,7 +13,6 @@ import io
 import json
 import logging
 import math
-import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,6 @@ from bot.guild_settings import SPECS, SPECS_BY_KEY, Kind, parse_value
 from bot.guild_settings import unknown_key_error as unknown_setting
 from bot.hooks import ForgetRequest
 from bot.permissions import FEATURES, Tier, guild_of, has_tier, require
-from bot.scheduler import claim_occurrence, finish_occurrence
 from bot.text import (
     AUTOCOMPLETE_CHOICES_MAX,
     AUTOCOMPLETE_NAME_LIMIT,
@@ -276,7 +274,7 @@ class AdminCog(commands.Cog):
         embed.add_field(
             name="runtime",
             value=(
-                f"uptime: **{format_duration(time.time() - self.bot.started_at)}**\n"
+                f"uptime: **{format_duration(self.bot.uptime_seconds)}**\n"
                 f"gateway latency: **{_latency_text(latency)}**\n"
                 f"database size: **{format_bytes(size)}**"
             ),
@@ -530,15 +528,9 @@ class AdminCog(commands.Cog):
             log.info("member %s rejoined guild %s: forget cancelled", member.id, member.guild.id)
 
     def schedule(self, plan: PendingForgetPlan) -> None:
-        """Queue the job. The scheduler runs on wall time while `bot.clock` may be a test clock,
-        so the job fires after the remaining delay as the bot's clock measures it."""
-        remaining = max(plan.due_at - self.bot.clock.now(), timedelta(0))
+        """Queue the job; a forget already due (it came due while the bot was down) runs now."""
         self.bot.scheduler.schedule_at(
-            plan.job_id,
-            datetime.now(UTC) + remaining,
-            jobs.run_pending_forget,
-            plan.guild_id,
-            plan.user_id,
+            plan.job_id, plan.due_at, jobs.run_pending_forget, plan.guild_id, plan.user_id
         )
 
     async def forget_if_due(self, guild_id: int, user_id: int) -> ForgetOutcome | None:
@@ -558,19 +550,18 @@ class AdminCog(commands.Cog):
         if back or not config.get("privacy.forget_on_leave"):
             await self.service.cancel_forget(guild_id, user_id)
             return None
-        sessions = self.bot.db.sessions
-        if not await claim_occurrence(sessions, FORGET_KIND, plan.item_key, plan.due_at):
+        if not await self.bot.occurrences.claim(FORGET_KIND, plan.item_key, plan.due_at):
             return None
         try:
             outcome = await self._forget_left_member(plan, str(config.get("snippets.on_forget")))
         except Exception:
-            await finish_occurrence(
-                sessions, FORGET_KIND, plan.item_key, plan.due_at, status="failed"
+            await self.bot.occurrences.finish(
+                FORGET_KIND, plan.item_key, plan.due_at, status="failed"
             )
             await self._retry_later(plan)
             raise
         summary = json.dumps(outcome.removed)[:200]
-        await finish_occurrence(sessions, FORGET_KIND, plan.item_key, plan.due_at, result=summary)
+        await self.bot.occurrences.finish(FORGET_KIND, plan.item_key, plan.due_at, result=summary)
         if outcome.failed:
             await self._retry_later(plan)
         return outcome

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.db import Base, clock_now
 
 
 class PendingForget(Base):
@@ -23,4 +23,4 @@ class PendingForget(Base):
     user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     left_at: Mapped[datetime]
     due_at: Mapped[datetime]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)

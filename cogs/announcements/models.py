@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.db import Base, clock_now
 
 
 class Status(StrEnum):
@@ -63,8 +63,8 @@ class Announcement(Base):
     status: Mapped[str] = mapped_column(String(16), default=Status.ACTIVE.value)
     next_run_at: Mapped[datetime | None]
     created_by: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock_now)
     # Set for announcements declared in the announcements file: their key and content hash.
     managed_key: Mapped[str | None] = mapped_column(String(100))
     managed_hash: Mapped[str | None] = mapped_column(String(64))

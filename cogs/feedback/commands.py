@@ -97,7 +97,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
 
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
-        self.service = FeedbackService(bot.db.sessions, bot.audit, now=bot.clock.now)
+        self.service = FeedbackService(bot.db.sessions, bot.audit, clock=bot.clock)
         self.publisher = FeedbackPublisher(bot, self.service)
         self.message_menu = app_commands.ContextMenu(
             name="Log API feedback", callback=self.log_from_message

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.db import Base, clock_now
 
 
 class FeedbackCounter(Base):
@@ -74,8 +74,8 @@ class FeedbackItem(Base):
     channel_id: Mapped[int | None]
     message_id: Mapped[int | None]
     thread_id: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock_now)
 
 
 class FeedbackHistory(Base):
@@ -93,7 +93,7 @@ class FeedbackHistory(Base):
     from_value: Mapped[str | None] = mapped_column(String(200))
     to_value: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
 
 
 class FeedbackVote(Base):
@@ -106,7 +106,7 @@ class FeedbackVote(Base):
     guild_id: Mapped[int] = mapped_column(index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"))
     user_id: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
 
 
 class FeedbackSpec(Base):
@@ -123,8 +123,8 @@ class FeedbackSpec(Base):
     version: Mapped[str | None] = mapped_column(String(64))
     spec_format: Mapped[str] = mapped_column(String(32))  # "OpenAPI 3.1.0", "Swagger 2.0"
     added_by: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
+    fetched_at: Mapped[datetime] = mapped_column(default=clock_now)
 
 
 class FeedbackOperation(Base):
@@ -160,4 +160,4 @@ class FeedbackDraft(Base):
     details: Mapped[str] = mapped_column(Text)
     expected: Mapped[str | None] = mapped_column(Text)
     actual: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)

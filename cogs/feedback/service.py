@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -18,7 +18,6 @@ from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import utcnow
 from bot.errors import NotFoundError, UserFacingError
 from cogs.feedback.duplicates import DuplicateCandidate, GuildOpenIndex, OpenItem
 from cogs.feedback.endpoints import (
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.audit import AuditService
+    from bot.clock import Clock
     from bot.hooks import ForgetReport, ForgetRequest
 
 SEVERITIES: Final = ("blocker", "bug", "suggestion", "question")
@@ -306,11 +306,11 @@ class FeedbackService:
         sessions: async_sessionmaker[AsyncSession],
         audit: AuditService,
         *,
-        now: Callable[[], datetime] = utcnow,
+        clock: Clock,
     ) -> None:
         self._sessions = sessions
         self._audit = audit
-        self._now = now
+        self._clock = clock
         self._open_indexes: dict[int, GuildOpenIndex] = {}
         self._spec_caches: dict[int, _SpecCache] = {}
 
@@ -379,7 +379,7 @@ class FeedbackService:
         """Store a new item. With `draft_id` (from the duplicate prompt) the saved draft is
         used up in the same transaction, so a second click can never create a second item."""
         in_spec = await self.is_in_spec(draft.guild_id, draft.endpoint)
-        now = self._now()
+        now = self._clock.now()
         async with self._sessions.begin() as session:
             if draft_id is not None:
                 await self._use_draft(session, draft.guild_id, draft_id)
@@ -417,7 +417,7 @@ class FeedbackService:
             await session.execute(
                 delete(FeedbackDraft).where(
                     FeedbackDraft.guild_id == draft.guild_id,
-                    FeedbackDraft.created_at < self._now() - DRAFT_LIFETIME,
+                    FeedbackDraft.created_at < self._clock.now() - DRAFT_LIFETIME,
                 )
             )
             row = FeedbackDraft(
@@ -430,7 +430,7 @@ class FeedbackService:
                 details=draft.details,
                 expected=draft.expected,
                 actual=draft.actual,
-                created_at=self._now(),
+                created_at=self._clock.now(),
             )
             session.add(row)
             await session.flush()
@@ -443,7 +443,7 @@ class FeedbackService:
                     FeedbackDraft.id == draft_id, FeedbackDraft.guild_id == guild_id
                 )
             )
-        if row is None or row.created_at < self._now() - DRAFT_LIFETIME:
+        if row is None or row.created_at < self._clock.now() - DRAFT_LIFETIME:
             raise FeedbackError(DRAFT_GONE)
         if row.reporter_id != user_id:
             raise FeedbackError("Only the person who is logging this report can answer here.")
@@ -504,7 +504,7 @@ class FeedbackService:
                 from_value=from_value[:200] if from_value else None,
                 to_value=to_value[:200] if to_value else None,
                 note=note,
-                created_at=at or self._now(),
+                created_at=at or self._clock.now(),
             )
         )
 
@@ -534,12 +534,12 @@ class FeedbackService:
                             guild_id=guild_id,
                             item_id=item.id,
                             user_id=draft.reporter_id,
-                            created_at=self._now(),
+                            created_at=self._clock.now(),
                         )
                     )
                     item.plus_ones += 1
                     counted = True
-            item.updated_at = self._now()
+            item.updated_at = self._clock.now()
             self._history(
                 session,
                 item,
@@ -703,7 +703,7 @@ class FeedbackService:
                 target = await self._duplicate_target(session, guild_id, number, duplicate_of)
             item.status = new_status
             item.duplicate_of_id = target.id if target is not None else None
-            item.updated_at = self._now()
+            item.updated_at = self._clock.now()
             action = "reopened" if old_status in CLOSED_STATUSES else "status"
             shown_to = new_status if target is None else f"duplicate of FB-{target.number}"
             self._history(
@@ -758,7 +758,7 @@ class FeedbackService:
                     "withdrawn. Ask a triager in its thread instead."
                 )
             item.status = "withdrawn"
-            item.updated_at = self._now()
+            item.updated_at = self._clock.now()
             self._history(
                 session, item, user_id, "withdrawn", from_value="open", to_value="withdrawn"
             )
@@ -775,7 +775,7 @@ class FeedbackService:
             if old == assignee_id:
                 raise FeedbackError(f"FB-{number} is already assigned to them.")
             item.assignee_id = assignee_id
-            item.updated_at = self._now()
+            item.updated_at = self._clock.now()
             self._history(
                 session,
                 item,
@@ -821,7 +821,7 @@ class FeedbackService:
         self, guild_id: int, name: str, url: str, parsed: ParsedSpec, actor_id: int
     ) -> SpecView:
         name = check_spec_name(name)
-        now = self._now()
+        now = self._clock.now()
         try:
             async with self._sessions.begin() as session:
                 spec = FeedbackSpec(
@@ -916,7 +916,7 @@ class FeedbackService:
             spec.title = parsed.title
             spec.version = parsed.version
             spec.spec_format = parsed.spec_format
-            spec.fetched_at = self._now()
+            spec.fetched_at = self._clock.now()
             await self._audit.record(
                 guild_id,
                 actor_id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -53,7 +52,7 @@ class MetaCog(commands.Cog):
         else:
             database_text = f"{health.seconds * 1000:.1f} ms"
         if health.measured_at is not None:
-            database_text += f" (checked <t:{int(health.measured_at)}:R>)"
+            database_text += f" (checked <t:{int(health.measured_at.timestamp())}:R>)"
         await interaction.response.send_message(
             f"Pong! Gateway {gateway_text} · database {database_text}", ephemeral=True
         )
@@ -85,7 +84,7 @@ class MetaCog(commands.Cog):
             colour=NEXUS_COLOUR,
         )
         embed.add_field(name="Version", value=self.bot.version)
-        embed.add_field(name="Uptime", value=format_uptime(time.time() - self.bot.started_at))
+        embed.add_field(name="Uptime", value=format_uptime(self.bot.uptime_seconds))
         embed.add_field(name="discord.py", value=discord.__version__)
         embed.add_field(name="Source", value=PROJECT_URL, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cron import crontab_trigger, validate_cron
 from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
 from bot.permissions import FeatureCog, Tier, guild_of, require
-from bot.scheduler import claim_occurrence, finish_occurrence
 from bot.text import (
     EMBED_DESCRIPTION_LIMIT,
     discord_timestamp,
@@ -137,11 +135,11 @@ class PairingCog(FeatureCog, name="PairingCog"):
             await self.schedule_guild(guild_id, catch_up=True)
         for guild_id, round_id, due in await self.service.pending_reminders():
             self._schedule_reminder(guild_id, round_id, due)
-        self.bot.scheduler.schedule_trigger(
-            "pairing:queue-sweep", IntervalTrigger(seconds=QUEUE_SWEEP_SECONDS), run_queue_sweep
+        self.bot.scheduler.schedule_every(
+            "pairing:queue-sweep", timedelta(seconds=QUEUE_SWEEP_SECONDS), run_queue_sweep
         )
-        self.bot.scheduler.schedule_trigger(
-            "pairing:resync", IntervalTrigger(seconds=RESYNC_SECONDS), run_resync
+        self.bot.scheduler.schedule_every(
+            "pairing:resync", timedelta(seconds=RESYNC_SECONDS), run_resync
         )
 
     async def cog_unload(self) -> None:
@@ -293,7 +291,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
     ) -> RoundSummary | None:
         """Claim, match, store, then post. None when another process owns this occurrence."""
         key = str(guild.id)
-        if not await claim_occurrence(self.bot.db.sessions, ROUND_KIND, key, scheduled_for):
+        if not await self.bot.occurrences.claim(ROUND_KIND, key, scheduled_for):
             return None
         try:
             summary = await self.service.run_round(
@@ -308,8 +306,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
                 topic_for=lambda group: self.suggest_topic(guild.id, group),
             )
         except PairingError as error:
-            await finish_occurrence(
-                self.bot.db.sessions,
+            await self.bot.occurrences.finish(
                 ROUND_KIND,
                 key,
                 scheduled_for,
@@ -318,16 +315,13 @@ class PairingCog(FeatureCog, name="PairingCog"):
             )
             raise
         except Exception:
-            await finish_occurrence(
-                self.bot.db.sessions, ROUND_KIND, key, scheduled_for, status="failed"
-            )
+            await self.bot.occurrences.finish(ROUND_KIND, key, scheduled_for, status="failed")
             raise
         try:
             summary = await self.publish_round(guild, summary)
         except Exception:
             # Stored but not fully posted: the claim says so, and the log has the traceback.
-            await finish_occurrence(
-                self.bot.db.sessions,
+            await self.bot.occurrences.finish(
                 ROUND_KIND,
                 key,
                 scheduled_for,
@@ -335,8 +329,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
                 result=f"round {summary.number} stored; posting failed",
             )
             raise
-        await finish_occurrence(
-            self.bot.db.sessions,
+        await self.bot.occurrences.finish(
             ROUND_KIND,
             key,
             scheduled_for,
@@ -416,15 +409,15 @@ class PairingCog(FeatureCog, name="PairingCog"):
             log.warning("guild %s: pairing threads failed and the channel is unusable", guild.id)
 
     async def send_reminders(self, guild_id: int, round_id: int, due: datetime) -> int:
-        if not await claim_occurrence(self.bot.db.sessions, REMINDER_KIND, str(round_id), due):
+        if not await self.bot.occurrences.claim(REMINDER_KIND, str(round_id), due):
             return 0
         groups = await self.service.due_reminders(round_id)
         upcoming = await self.next_round_at(guild_id)
         next_text = discord_timestamp(upcoming, "R") if upcoming else "soon"
         reminded = [g.id for g in groups if await self.deliverer.remind(g, next_text)]
         await self.service.mark_reminded(reminded)
-        await finish_occurrence(
-            self.bot.db.sessions, REMINDER_KIND, str(round_id), due, result=f"{len(reminded)}"
+        await self.bot.occurrences.finish(
+            REMINDER_KIND, str(round_id), due, result=f"{len(reminded)}"
         )
         return len(reminded)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.db import Base, clock_now
 
 
 class PairProfile(Base):
@@ -25,8 +25,8 @@ class PairProfile(Base):
     # Fairness counters: trios had so far, and rounds sat out or waited since the last match.
     trios: Mapped[int] = mapped_column(default=0)
     waiting: Mapped[int] = mapped_column(default=0)
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(default=clock_now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock_now, onupdate=clock_now)
 
 
 class PairGuildState(Base):
@@ -36,7 +36,7 @@ class PairGuildState(Base):
     guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # None: rounds follow the guild's time zone.
     schedule_timezone: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock_now, onupdate=clock_now)
 
 
 class PairRound(Base):
@@ -76,7 +76,7 @@ class PairGroup(Base):
     round_id: Mapped[int | None] = mapped_column(
         ForeignKey("pair_rounds.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
     weight: Mapped[int] = mapped_column(default=0)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     topic: Mapped[str | None] = mapped_column(String(200))

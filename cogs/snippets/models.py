@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.db import Base, clock_now
 
 
 class Snippet(Base):
@@ -40,7 +40,7 @@ class Snippet(Base):
     # Where the share was posted, so a deletion can take the post down too.
     channel_id: Mapped[int | None]
     message_id: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
     updated_at: Mapped[datetime | None]
 
 
@@ -56,7 +56,7 @@ class SnippetStar(Base):
     )
     user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     guild_id: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
 
 
 __all__ = ["Snippet", "SnippetStar"]

@@ -11,13 +11,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
 
 from bot.audit import AuditService
+from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database, alembic_config
 from bot.errors import UserFacingError
 from bot.guild_settings import SPECS_BY_KEY, GuildSettingsService, Source, parse_value
-from bot.models import GuildSetting, OccurrenceClaim
+from bot.models import AuditEntry, GuildSetting, OccurrenceClaim
 from bot.permissions import BlockService
-from bot.scheduler import claim_occurrence, finish_occurrence
+from bot.scheduler import OccurrenceLedger
 
 GUILD = 111_222_333_444_555_666
 
@@ -132,14 +133,31 @@ async def test_blocks_are_per_feature(database: Database) -> None:
 
 async def test_an_occurrence_is_claimed_exactly_once(database: Database) -> None:
     when = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    results = await asyncio.gather(
-        *(claim_occurrence(database.sessions, "test", "42", when) for _ in range(20))
-    )
+    ledger = OccurrenceLedger(database.sessions, FrozenClock(when + timedelta(seconds=2)))
+    results = await asyncio.gather(*(ledger.claim("test", "42", when) for _ in range(20)))
     assert results.count(True) == 1
-    await finish_occurrence(database.sessions, "test", "42", when, result="message 9")
+    await ledger.finish("test", "42", when, result="message 9")
     async with database.sessions() as session:
         claims = (await session.scalars(select(OccurrenceClaim))).all()
     assert len(claims) == 1
     assert claims[0].status == "done"
     assert claims[0].result == "message 9"
-    assert await claim_occurrence(database.sessions, "test", "42", when + timedelta(days=1))
+    assert claims[0].claimed_at == claims[0].finished_at == when + timedelta(seconds=2)
+    assert await ledger.claim("test", "42", when + timedelta(days=1))
+
+
+async def test_timestamps_columns_fill_in_come_from_the_database_clock(settings: Settings) -> None:
+    clock = FrozenClock(datetime(2033, 1, 2, 3, 4, 5, tzinfo=UTC))
+    database = Database(settings.database, clock)
+    await database.upgrade()
+    try:
+        await AuditService(database.sessions).record(GUILD, 1, "test.action", "target")
+        clock.advance(timedelta(days=1))
+        await GuildSettingsService(database.sessions, settings).set(GUILD, "timezone", "UTC", 1)
+        async with database.sessions() as session:
+            entry = await session.scalar(select(AuditEntry))
+            setting = await session.get(GuildSetting, (GUILD, "timezone"))
+    finally:
+        await database.close()
+    assert entry is not None and entry.created_at == datetime(2033, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert setting is not None and setting.updated_at == clock.now()

@@ -30,7 +30,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def service(database: Database, clock: FrozenClock) -> FeedbackService:
-    return FeedbackService(database.sessions, AuditService(database.sessions), now=clock.now)
+    return FeedbackService(database.sessions, AuditService(database.sessions), clock=clock)
 
 
 async def log(

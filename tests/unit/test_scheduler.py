@@ -1,0 +1,142 @@
+"""The scheduler runs on the injected clock: what is due is decided by it, never the wall clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.scheduler import Scheduler
+
+# Far from any real date on purpose: the scheduler must not care what day the suite runs.
+START = datetime(2031, 3, 30, 0, 59, tzinfo=UTC)
+
+
+@pytest.fixture
+async def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+async def scheduler(clock: FrozenClock) -> AsyncIterator[Scheduler]:
+    scheduler = Scheduler(clock)
+    scheduler.start()
+    yield scheduler
+    scheduler.shutdown()
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_a_job_fires_when_the_clock_reaches_it_not_before(
+    scheduler: Scheduler, clock: FrozenClock
+) -> None:
+    fired: list[int] = []
+
+    async def job(value: int) -> None:
+        fired.append(value)
+
+    scheduler.schedule_at("job", START + timedelta(hours=3), job, 7)
+    assert scheduler.next_run("job") == START + timedelta(hours=3)
+    await settle()
+    assert fired == []
+    clock.advance(timedelta(hours=3))
+    scheduler.wake()
+    for _ in range(50):
+        if fired:
+            break
+        await asyncio.sleep(0.01)
+    assert fired == [7]
+    assert scheduler.job_ids() == []
+
+
+async def test_a_job_for_a_time_already_past_runs_at_once(scheduler: Scheduler) -> None:
+    fired: list[str] = []
+
+    async def job() -> None:
+        fired.append("ran")
+
+    scheduler.schedule_at("late", START - timedelta(days=400), job)
+    assert await scheduler.run_due() == 1
+    assert fired == ["ran"]
+
+
+async def test_a_firing_later_than_the_grace_is_skipped(
+    scheduler: Scheduler, clock: FrozenClock
+) -> None:
+    fired: list[str] = []
+
+    async def job() -> None:
+        fired.append("ran")
+
+    scheduler.schedule_at("job", START + timedelta(minutes=1), job)
+    clock.advance(timedelta(minutes=1, seconds=61))  # the host slept through it
+    assert await scheduler.run_due() == 0
+    assert fired == []
+    assert scheduler.job_ids() == []
+
+
+async def test_replacing_and_cancelling_a_job(scheduler: Scheduler, clock: FrozenClock) -> None:
+    fired: list[int] = []
+
+    async def job(value: int) -> None:
+        fired.append(value)
+
+    scheduler.schedule_at("job", START + timedelta(minutes=1), job, 1)
+    scheduler.schedule_at("job", START + timedelta(minutes=2), job, 2)
+    scheduler.schedule_at("gone", START + timedelta(minutes=1), job, 3)
+    scheduler.cancel("gone")
+    clock.advance(timedelta(minutes=1))
+    assert await scheduler.run_due() == 0
+    clock.advance(timedelta(minutes=1))
+    assert await scheduler.run_due() == 1
+    assert fired == [2]
+
+
+async def test_a_repeating_job_collapses_missed_intervals_into_one_run(
+    scheduler: Scheduler, clock: FrozenClock
+) -> None:
+    fired: list[datetime] = []
+
+    async def job() -> None:
+        fired.append(clock.now())
+
+    scheduler.schedule_every("sweep", timedelta(seconds=30), job)
+    assert scheduler.next_run("sweep") == START + timedelta(seconds=30)
+    clock.advance(timedelta(seconds=30))
+    assert await scheduler.run_due() == 1
+    clock.advance(timedelta(seconds=50))  # within the grace of the next interval
+    assert await scheduler.run_due() == 1
+    assert scheduler.next_run("sweep") == clock.now() + timedelta(seconds=30)
+    assert fired == [START + timedelta(seconds=30), START + timedelta(seconds=80)]
+
+
+async def test_a_failing_job_is_logged_and_the_others_still_run(
+    scheduler: Scheduler, caplog: pytest.LogCaptureFixture
+) -> None:
+    fired: list[str] = []
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    async def fine() -> None:
+        fired.append("fine")
+
+    scheduler.schedule_at("broken", START, broken)
+    scheduler.schedule_at("fine", START, fine)
+    assert await scheduler.run_due() == 2
+    assert fired == ["fine"]
+    assert "job broken failed" in caplog.text
+
+
+def test_a_repeating_job_needs_a_positive_interval(clock: FrozenClock) -> None:
+    async def job() -> None:
+        return None
+
+    with pytest.raises(ValueError, match="positive"):
+        Scheduler(clock).schedule_every("never", timedelta(0), job)
