@@ -7,6 +7,7 @@ Every feature's tables derive from `Base`; every schema change is an Alembic rev
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import warnings
 from datetime import UTC, datetime
@@ -59,6 +60,24 @@ def clock_now(context: Any) -> datetime:
     options = context.execution_options if context is not None else {}
     clock: Clock = options.get(CLOCK_OPTION) or SystemClock()
     return clock.now()
+
+
+# SQLite's INTEGER and PostgreSQL's BIGINT both hold signed 64-bit values.
+MAX_STORED_INT = 2**63 - 1
+_TYPED_ID = re.compile(r"#?([0-9]{1,19})")
+
+
+def id_from_text(typed: str) -> int | None:
+    """The id a person typed (`42`, `#42`), or None when the text cannot be a stored id.
+
+    Autocomplete hands us raw text: `str.isdigit()` accepts `²` (which `int()` refuses) and
+    20 digits overflow the database's integer, so ids from text come through here.
+    """
+    match = _TYPED_ID.fullmatch(typed.strip())
+    if match is None:
+        return None
+    value = int(match.group(1))
+    return value if 0 < value <= MAX_STORED_INT else None
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 
+from bot.db import id_from_text
 from bot.errors import NotFoundError, UserFacingError
 from bot.text import one_line
 from cogs.announcements.models import Announcement, MissedPolicy, Status
@@ -237,8 +238,9 @@ class AnnouncementService:
                 Announcement.title.ilike(pattern),
                 Announcement.body.ilike(pattern),
             ]
-            if needle.isdigit():
-                conditions.append(Announcement.id == int(needle))
+            typed_id = id_from_text(needle)
+            if typed_id is not None:
+                conditions.append(Announcement.id == typed_id)
             query = query.where(or_(*conditions))
         query = query.order_by(Announcement.id.desc()).limit(limit)
         async with self._sessions() as session:

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.db import id_from_text
 from bot.errors import NotFoundError, UserFacingError
 from cogs.snippets import ranking
 from cogs.snippets import search as fts
@@ -840,8 +841,9 @@ class SnippetService:
             params["author"] = author_id
         choices: list[IdChoice] = []
         async with self._read() as session:
-            if typed.isdigit():
-                params["id"] = int(typed)
+            typed_id = id_from_text(typed)
+            if typed_id is not None:
+                params["id"] = typed_id
                 exact = await session.execute(
                     text(f"SELECT id, title FROM snippets WHERE {conditions} AND id = :id"),
                     params,

@@ -590,3 +590,29 @@ async def test_list_pages_and_id_autocomplete(
         channel=world.announcements,
     )
     assert [c["value"] for c in choices] == [8]
+
+
+async def test_id_autocomplete_of_a_number_no_database_can_hold_answers_nothing(
+    sandbox: Any, world: World, start_nexus: StartBot, clock: FrozenClock
+) -> None:
+    await started(start_nexus, clock)
+    await create(sandbox, world, when="in 1h", message="standup")
+    for typed in ("99999999999999999999", "#9223372036854775808", "²"):
+        choices = await sandbox.autocomplete(
+            "/announce cancel",
+            "id",
+            typed,
+            user=world.admin,
+            guild=world.guild,
+            channel=world.announcements,
+        )
+        assert choices == []
+    [choice] = await sandbox.autocomplete(
+        "/announce cancel",
+        "id",
+        "#1",
+        user=world.admin,
+        guild=world.guild,
+        channel=world.announcements,
+    )
+    assert choice["value"] == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import NexusBot
@@ -461,6 +462,19 @@ async def test_ids_autocomplete_by_title_and_languages_by_alias(
         title="x",
     )
     assert languages[0]["value"] == "typescript"
+
+
+@pytest.mark.parametrize("typed", ["99999999999999999999", "#9223372036854775808", "²", "-1"])
+async def test_id_autocomplete_of_a_number_no_database_can_hold_answers_with_titles_only(
+    sandbox: SandboxServer, world: World, nexus: NexusBot, typed: str
+) -> None:
+    await share(sandbox, world, title="Retry 99999999999999999999 times")
+    [snippet] = await snippets(nexus)
+    choices = await sandbox.autocomplete(
+        "/snippet get", "id", typed, user=world.carol, guild=world.guild, channel=world.general
+    )
+    expected = [snippet.id] if typed.startswith("99") else []
+    assert [c["value"] for c in choices] == expected
 
 
 # ---- edit and delete ----------------------------------------------------------------------------

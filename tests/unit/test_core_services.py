@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from bot.audit import AuditService
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.db import Database, alembic_config
+from bot.db import Database, alembic_config, id_from_text
 from bot.errors import UserFacingError
 from bot.guild_settings import SPECS_BY_KEY, GuildSettingsService, Source, parse_value
 from bot.models import AuditEntry, GuildSetting, OccurrenceClaim
@@ -161,3 +161,23 @@ async def test_timestamps_columns_fill_in_come_from_the_database_clock(settings:
         await database.close()
     assert entry is not None and entry.created_at == datetime(2033, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert setting is not None and setting.updated_at == clock.now()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("42", 42),
+        (" #42 ", 42),
+        ("9223372036854775807", 2**63 - 1),
+        ("9223372036854775808", None),
+        ("99999999999999999999", None),
+        ("0", None),
+        ("-3", None),
+        ("²", None),
+        ("٣", None),
+        ("4 2", None),
+        ("", None),
+    ],
+)
+def test_an_id_from_text_is_one_the_database_can_hold(typed: str, expected: int | None) -> None:
+    assert id_from_text(typed) == expected
