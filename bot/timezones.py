@@ -32,6 +32,11 @@ COMMON_ZONES = (
 )
 
 
+# The longest zone name has 32 characters: options that take a zone accept up to 64 (room for
+# spaces and typos), and text longer than that is no near miss of any zone.
+TIMEZONE_OPTION_MAX = 64
+
+
 class UnknownTimezone(UserFacingError):
     """A time zone name this machine does not know; the message suggests close ones."""
 
@@ -65,7 +70,7 @@ def parse_timezone(text: str) -> ZoneInfo:
 def suggest_timezones(text: str, limit: int = 3) -> list[str]:
     """Close names for a near miss: a bare city ("berlin") first, then similar spellings."""
     lowered = text.strip().lower().replace(" ", "_")
-    if not lowered:
+    if not lowered or len(lowered) > TIMEZONE_OPTION_MAX:
         return []
     zones = zones_by_lower_name()
     by_city = [name for low, name in zones.items() if low.rsplit("/", 1)[-1] == lowered]

@@ -42,7 +42,7 @@ from bot.text import (
     truncate,
     truncate_code_block,
 )
-from bot.timezones import timezone_choices
+from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import Page, confirm, send_paginated
 from cogs.admin import jobs
 from cogs.admin.service import (
@@ -123,7 +123,11 @@ class AdminCog(commands.Cog):
     )
     @app_commands.describe(timezone="the server's time zone, e.g. Europe/Berlin (IANA name)")
     @require(Tier.MODERATOR)
-    async def setup(self, interaction: discord.Interaction, timezone: str | None = None) -> None:
+    async def setup(
+        self,
+        interaction: discord.Interaction,
+        timezone: app_commands.Range[str, 1, TIMEZONE_OPTION_MAX] | None = None,
+    ) -> None:
         guild = guild_of(interaction)
         config = await self.bot.guild_settings.get(guild.id)
         chosen_zone = (

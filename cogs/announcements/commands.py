@@ -28,7 +28,7 @@ from bot.text import (
     one_line,
     truncate,
 )
-from bot.timezones import timezone_choices
+from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import Page, confirm, send_paginated
 from cogs.announcements.dispatcher import Delivery, Dispatcher, PostResult
 from cogs.announcements.file_sync import sync_file
@@ -321,7 +321,7 @@ class AnnouncementsCog(FeatureCog):
         message: str | None = None,
         title: app_commands.Range[str, 1, 256] | None = None,
         repeat: app_commands.Range[str, 1, 120] | None = None,
-        timezone: app_commands.Range[str, 1, 64] | None = None,
+        timezone: app_commands.Range[str, 1, TIMEZONE_OPTION_MAX] | None = None,
         ping: discord.Role | None = None,
         missed: app_commands.Choice[str] | None = None,
     ) -> None:

@@ -24,7 +24,7 @@ from bot.text import (
     safe,
     truncate,
 )
-from bot.timezones import resolve_timezone, timezone_choices
+from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
 from cogs.pairing.delivery import Deliverer, Delivery, mentions, summary_embed, when
 from cogs.pairing.service import (
@@ -497,7 +497,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
         self,
         interaction: discord.Interaction,
         level: Level,
-        timezone: app_commands.Range[str, 1, 64],
+        timezone: app_commands.Range[str, 1, TIMEZONE_OPTION_MAX],
         track: Track | None = None,
         topics: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
@@ -738,7 +738,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
         self,
         interaction: discord.Interaction,
         cron: app_commands.Range[str, 1, 100],
-        timezone: app_commands.Range[str, 1, 64] | None = None,
+        timezone: app_commands.Range[str, 1, TIMEZONE_OPTION_MAX] | None = None,
     ) -> None:
         guild = guild_of(interaction)
         expression = validate_cron(cron)

@@ -17,7 +17,8 @@ from sqlalchemy import BigInteger, select
 from bot.app import NexusBot
 from bot.check import run_check
 from bot.clock import FrozenClock
-from bot.guild_settings import SPECS
+from bot.errors import UserFacingError
+from bot.guild_settings import SPECS, SPECS_BY_KEY, parse_value
 from bot.hooks import FeatureHooks, ForgetRequest
 from bot.models import AuditEntry, FeatureBlock, GuildSetting, OccurrenceClaim
 from bot.permissions import FEATURES, Tier, command_tier
@@ -336,6 +337,18 @@ async def test_setup_refuses_an_unknown_time_zone(
     reply = await as_admin(sandbox, world, "/admin setup", timezone="Atlantis/Capital")
     assert "is not a time zone I know" in reply.text
     assert reply.components == []
+
+
+async def test_a_time_zone_value_of_thousands_of_characters_is_refused_kindly(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    before = await dump_database(nexus)
+    # Discord stops the option at 64 characters; the setting itself refuses any length.
+    reply = await as_admin(sandbox, world, "/admin setup", timezone="Europe/" + "x" * 57)
+    assert reply.ephemeral and "is not a time zone I know" in reply.text
+    with pytest.raises(UserFacingError, match="not a time zone I know"):
+        parse_value(SPECS_BY_KEY["timezone"], "Europe/" + "x" * 6000)
+    assert await dump_database(nexus) == before
 
 
 # ---- /admin stats ----------------------------------------------------------------------------
