@@ -84,7 +84,7 @@ def describe_error(error: BaseException) -> tuple[str, str | None]:
     if isinstance(original, app_commands.CheckFailure):
         return "You can't use this command here.", None
     if isinstance(original, app_commands.TransformerError):
-        return f"I couldn't understand {original.value!r} for that option.", None
+        return describe_unusable_option(original), None
     if isinstance(original, discord.Forbidden):
         error_id = new_error_id()
         return (
@@ -97,6 +97,25 @@ def describe_error(error: BaseException) -> tuple[str, str | None]:
         f"Something went wrong on my side. It has been logged as `{error_id}`; "
         "please mention this id if you report it.",
         error_id,
+    )
+
+
+# What Discord sent for an option we could not use, by option type. The value itself is never
+# shown: for a user or a channel it is an object whose repr leaks internals.
+_UNUSABLE_OPTION = {
+    discord.AppCommandOptionType.user: "That user isn't a member of this server, so I can't "
+    "use them here.",
+    discord.AppCommandOptionType.channel: "I can't use that channel here: pick one of this "
+    "server's channels that I can see.",
+    discord.AppCommandOptionType.role: "I can't use that role here.",
+    discord.AppCommandOptionType.mentionable: "I can't use that member or role here.",
+    discord.AppCommandOptionType.attachment: "I couldn't read that attachment.",
+}
+
+
+def describe_unusable_option(error: app_commands.TransformerError) -> str:
+    return _UNUSABLE_OPTION.get(
+        error.type, "I couldn't understand one of the options. Please check it and try again."
     )
 
 

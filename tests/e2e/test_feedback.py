@@ -460,6 +460,17 @@ async def test_assign_edits_the_embed_and_mentions_reporter_and_assignee(
     assert (await item(nexus, 1)).assignee_id == world.bob.id
 
 
+async def test_assigning_someone_who_is_not_a_member_is_refused_without_internals(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    ghost = sandbox.create_user("ghost")  # a Discord user who never joined this server
+    reply = await assign(sandbox, world, world.triager, {"id": "FB-1", "user": ghost})
+    assert reply.ephemeral
+    assert reply.text == "That user isn't a member of this server, so I can't use them here."
+    assert (await item(nexus, 1)).assignee_id is None
+
+
 async def test_the_reporter_withdraws_their_open_item_from_show(
     sandbox: SandboxServer, world: World, nexus: NexusBot
 ) -> None:
