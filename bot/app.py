@@ -27,8 +27,9 @@ from discord import app_commands
 from discord.ext import commands
 from sqlalchemy import select
 
-from bot import __version__
+from bot import __version__, dates
 from bot.audit import AuditService
+from bot.backup_schedule import ScheduledBackups
 from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.errors import ShuttingDown, TierRequired, UserFacingError, handle_app_command_error
@@ -132,6 +133,11 @@ class NexusBot(commands.Bot):
         self.hooks = HookRegistry()
         self.scheduler = Scheduler(self.clock)
         self.occurrences = OccurrenceLedger(self.db.sessions, self.clock)
+        self.backups: ScheduledBackups | None = None
+        if settings.backup.every is not None:
+            self.backups = ScheduledBackups(
+                settings.database, settings.backup, self.db.sessions, self.occurrences, self.clock
+            )
         self.metrics = Metrics()
         self.web: WebServer | None = None
         self.started_at = self.clock.now()
@@ -141,6 +147,7 @@ class NexusBot(commands.Bot):
         self._http_session: aiohttp.ClientSession | None = None
         self._process_pool: ProcessPoolExecutor | None = None
         self._probe_task: asyncio.Task[None] | None = None
+        self._warm_up_task: asyncio.Task[None] | None = None
 
     @staticmethod
     def _shard_options(settings: Settings) -> dict[str, Any]:
@@ -163,6 +170,13 @@ class NexusBot(commands.Bot):
             timeout=aiohttp.ClientTimeout(total=30), headers={"User-Agent": f"Nexus/{__version__}"}
         )
         self.scheduler.start()
+        if self.backups is not None:
+            self.backups.start(self.scheduler)
+        # Natural-language dates load their data in a thread, off the event loop, before any
+        # interaction needs them.
+        self._warm_up_task = asyncio.create_task(
+            asyncio.to_thread(dates.warm_up), name="nexus-warm-up"
+        )
         await self.probe_database()
         self._probe_task = asyncio.create_task(
             self._probe_database_forever(), name="nexus-db-probe"
@@ -321,8 +335,9 @@ class NexusBot(commands.Bot):
 
     async def close(self) -> None:
         await self.drain()
-        if self._probe_task is not None:
-            self._probe_task.cancel()
+        for task in (self._probe_task, self._warm_up_task):
+            if task is not None:
+                task.cancel()
         # discord.py leaves its "wait for guilds, then dispatch ready" task running on close; a
         # SIGTERM during start-up then made it dispatch into a closed client (a traceback).
         ready_task: asyncio.Task[None] | None = getattr(self._connection, "_ready_task", None)
@@ -330,6 +345,8 @@ class NexusBot(commands.Bot):
             ready_task.cancel()
         await super().close()
         self.scheduler.shutdown()
+        if self.backups is not None:
+            self.backups.stop()
         if self.web is not None:
             await self.web.stop()
         if self._http_session is not None:

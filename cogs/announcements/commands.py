@@ -34,7 +34,7 @@ from cogs.announcements.dispatcher import Delivery, Dispatcher, PostResult
 from cogs.announcements.file_sync import sync_file
 from cogs.announcements.models import Status
 from cogs.announcements.render import Rendered, render
-from cogs.announcements.schedule import parse_timezone, warm_up
+from cogs.announcements.schedule import parse_timezone
 from cogs.announcements.service import (
     AnnouncementInfo,
     AnnouncementService,
@@ -151,7 +151,6 @@ class AnnouncementsCog(FeatureCog):
     async def _start(self) -> None:
         """Apply the announcements file, then — once Discord's channels are known — dispatch."""
         try:
-            await asyncio.to_thread(warm_up)
             report = await sync_file(
                 self.service,
                 self.bot.settings.announcements.file,

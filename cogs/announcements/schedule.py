@@ -26,10 +26,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Final
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot.cron import CronError, crontab_trigger, validate_cron
+from bot.dates import parse_natural
 from bot.errors import UserFacingError
 from bot.text import discord_timestamp
 from bot.timezones import UnknownTimezone
@@ -170,24 +171,8 @@ def parse_absolute(text: str, tz: ZoneInfo) -> ParsedWhen | None:
 
 
 def _parse_natural(text: str, tz: ZoneInfo, now: datetime) -> ParsedWhen | None:
-    import dateparser  # slow to import; only natural-language times need it
-
-    settings: Any = {
-        "TIMEZONE": tz.key,
-        "RETURN_AS_TIMEZONE_AWARE": False,
-        "PREFER_DATES_FROM": "future",
-        "RELATIVE_BASE": to_local_wall(now, tz),
-    }
-    parsed = dateparser.parse(text, languages=["en"], settings=settings)
-    if parsed is None:
-        return None
-    return _from_wall(parsed, tz)
-
-
-def warm_up() -> None:
-    """Load dateparser and its English data (about a second) before the first command needs it:
-    an interaction must be answered within 3 s."""
-    _parse_natural("tomorrow 9am", ZoneInfo("UTC"), datetime(2026, 1, 1, tzinfo=UTC))
+    wall = parse_natural(text, tz, now)
+    return _from_wall(wall, tz) if wall is not None else None
 
 
 # ---- repeat ---------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import dateparser
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 
+from bot.dates import parse_natural
 from bot.errors import NotFoundError, UserFacingError
 from bot.models import OccurrenceClaim
 from bot.text import one_line
@@ -224,21 +224,13 @@ def parse_topics(text: str | None) -> tuple[str, ...]:
 def parse_until(text: str, timezone: str, now: datetime) -> datetime:
     """A pause end from a date ("2026-12-24") or a phrase ("in 2 weeks"), in the future."""
     zone = ZoneInfo(timezone)
-    parsed = dateparser.parse(
-        text.strip(),
-        settings={
-            "TIMEZONE": timezone,
-            "RETURN_AS_TIMEZONE_AWARE": True,
-            "PREFER_DATES_FROM": "future",
-            "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None),
-        },
-    )
+    wall = parse_natural(text.strip(), zone, now)
     shown = one_line(text, 64).replace("`", "'")
-    if parsed is None:
+    if wall is None:
         raise PairingError(
             f"I couldn't read `{shown}` as a date. Try `2026-12-24`, `next monday` or `in 2 weeks`."
         )
-    until = parsed.astimezone(now.tzinfo)
+    until = wall.replace(tzinfo=zone).astimezone(now.tzinfo)
     if until <= now:
         raise PairingError(f"`{shown}` is in the past. Pick a date after today.")
     if until - now > MAX_PAUSE:

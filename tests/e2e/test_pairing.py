@@ -519,6 +519,20 @@ async def test_pause_in_the_past_is_refused(
     assert profile.paused_until is None
 
 
+@pytest.mark.parametrize("until", ["in 10000 years", "mañana", "31 february", "@everyone"])
+async def test_pause_until_text_no_calendar_has_is_refused_kindly(
+    bot: NexusBot, sandbox: SandboxServer, world: World, until: str
+) -> None:
+    await join(sandbox, world, world.alice)
+    reply = await sandbox.invoke(
+        "/pair pause", user=world.alice, guild=world.guild, channel=world.pairing, until=until
+    )
+    assert reply.ephemeral and "couldn't read" in reply.text
+    assert not reply.message.pinged.everyone
+    [profile] = await rows(bot, PairProfile)
+    assert profile.paused_until is None
+
+
 async def test_pause_then_resume(bot: NexusBot, sandbox: SandboxServer, world: World) -> None:
     await join(sandbox, world, world.alice)
     paused = await sandbox.invoke(
