@@ -381,13 +381,20 @@ class SnippetService:
                         created_at=self._clock.now(),
                     )
                 )
-            row.star_count = max(0, row.star_count + (1 if starred else -1))
-            try:
-                await session.flush()
-            except IntegrityError:
-                # Two clicks raced; the other one already starred it.
-                raise UserFacingError("That click crossed another one; try again.") from None
-            return StarResult(starred, row.star_count)
+                try:
+                    await session.flush()
+                except IntegrityError:
+                    # The same member's other click starred it a moment ago.
+                    raise UserFacingError("That click crossed another one; try again.") from None
+            # Counted in SQL under the row's write lock: a count read before it and written back
+            # from Python lost every star but one when six members starred at the same moment.
+            count = await session.scalar(
+                update(Snippet)
+                .where(Snippet.id == snippet_id)
+                .values(star_count=Snippet.star_count + (1 if starred else -1))
+                .returning(Snippet.star_count)
+            )
+            return StarResult(starred, int(count or 0))
 
     # ---- reading ------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ autocomplete, limits, permissions and the forget/stats hooks."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -382,6 +383,31 @@ async def test_star_command_toggles_the_members_star(
     )
     assert "Took your star back" in unstarred.text
     assert await count(nexus, SnippetStar) == 0
+
+
+async def test_members_starring_one_snippet_at_the_same_moment_are_each_counted(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await share(sandbox, world)
+    [stored] = await snippets(nexus)
+    members = [sandbox.create_user(f"fan{n}") for n in range(6)]
+    for member in members:
+        world.guild.add_member(member)
+    replies = await asyncio.gather(
+        *(
+            sandbox.invoke(
+                "/snippet star",
+                user=member,
+                guild=world.guild,
+                channel=world.general,
+                id=stored.id,
+            )
+            for member in members
+        )
+    )
+    said = sorted(int(reply.text.split("it has ")[1].split(" ")[0]) for reply in replies)
+    assert said == [1, 2, 3, 4, 5, 6]
+    assert (await snippets(nexus))[0].star_count == 6 == await count(nexus, SnippetStar)
 
 
 async def test_top_lists_the_most_starred_all_time_and_this_month(
