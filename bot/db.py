@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text, update
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -145,6 +145,24 @@ def sqlite_path(url: str) -> Path | None:
         return None
     _, _, path = url.partition(":///")
     return Path(path) if path and path != ":memory:" else None
+
+
+async def lock_rows(session: AsyncSession, column: Any, *where: Any) -> None:
+    """Take the write lock on the rows `where` selects before reading them, on every backend.
+
+    For read-modify-write transactions (a status change, a counter). `column` is any non-key
+    column of the table; it is set to itself. PostgreSQL: the UPDATE locks those rows until
+    commit, like SELECT … FOR UPDATE. SQLite ignores FOR UPDATE and takes no lock for a
+    transaction's first SELECT, so two such transactions both read the old row and the second
+    write loses the first; a write as the transaction's first statement takes SQLite's single
+    write lock (waiting up to busy_timeout), and everything read after it is current.
+    """
+    await session.execute(
+        update(column.class_)
+        .where(*where)
+        .values({column.key: column})
+        .execution_options(synchronize_session=False)
+    )
 
 
 class Database:

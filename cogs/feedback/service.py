@@ -18,6 +18,7 @@ from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from bot.db import lock_rows
 from bot.errors import NotFoundError, UserFacingError
 from cogs.feedback.duplicates import DuplicateCandidate, GuildOpenIndex, OpenItem
 from cogs.feedback.endpoints import (
@@ -585,11 +586,13 @@ class FeedbackService:
     async def _item_for_update(
         self, session: AsyncSession, guild_id: int, number: int
     ) -> FeedbackItem:
-        item = await session.scalar(
-            select(FeedbackItem)
-            .where(FeedbackItem.guild_id == guild_id, FeedbackItem.number == number)
-            .with_for_update()
-        )
+        """The item, locked until the transaction ends: concurrent changes queue behind it.
+
+        Three status changes at the same moment each read Open before this lock was taken.
+        """
+        where = (FeedbackItem.guild_id == guild_id, FeedbackItem.number == number)
+        await lock_rows(session, FeedbackItem.updated_at, *where)
+        item = await session.scalar(select(FeedbackItem).where(*where))
         if item is None:
             raise NotFoundError(f"There is no feedback item FB-{number} in this server.")
         return item

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import itertools
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,7 +27,7 @@ from cogs.feedback.models import (
     FeedbackSpec,
     FeedbackVote,
 )
-from cogs.feedback.service import FeedbackService, ItemView
+from cogs.feedback.service import STATUS_LABELS, FeedbackService, ItemView
 from tests.e2e.conftest import StartBot, World, stop_bot
 
 SPEC_FILE = Path(__file__).parents[1] / "data" / "feedback_jobs_api.yaml"
@@ -384,6 +385,29 @@ async def test_status_change_edits_the_embed_and_tells_the_reporter(
         "FB-1",
         world.triager.id,
     )
+
+
+async def test_status_changes_at_the_same_moment_apply_one_after_another(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    await log(sandbox, world)
+    chosen = {world.triager: "acknowledged", world.mod: "in_progress", world.admin: "wont_fix"}
+    replies = await asyncio.gather(
+        *(
+            triage(sandbox, world, user=who, id="FB-1", status=status)
+            for who, status in chosen.items()
+        )
+    )
+    moves = [(h.from_value, h.to_value) for h in await history(nexus, 1) if h.action == "status"]
+    # Each change starts where the one before it ended: none of them saw a stale Open.
+    assert moves and moves[0][0] == "open"
+    assert all(before[1] == after[0] for before, after in itertools.pairwise(moves))
+    assert (await item(nexus, 1)).status == moves[-1][1]
+    for (who, status), reply in zip(chosen.items(), replies, strict=True):
+        assert reply.ephemeral
+        if "→" in reply.text:  # applied: it names the status this triager chose
+            assert f"{STATUS_LABELS[status]}**" in reply.text, (who, reply.text)
+    assert sum("→" in reply.text for reply in replies) == len(moves)
 
 
 async def test_resolving_archives_the_thread_and_reopening_unarchives_it(
