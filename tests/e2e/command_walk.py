@@ -1,0 +1,147 @@
+"""Walking the live command tree: every slash command and context menu the running bot synced.
+
+Shared by the permission walk and the fuzz, so a command added later falls under both without
+anyone listing it. Also the backend-agnostic database snapshot both compare against.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from sqlalchemy import Connection, inspect, text
+
+from bot.app import NexusBot
+from bot.db import Base
+from bot.sandbox import SandboxServer
+from bot.sandbox.state import Attachment
+from tests.e2e.conftest import World
+
+AnyCommand = app_commands.Command[Any, Any, Any] | app_commands.ContextMenu
+REFUSALS = ("This command is for moderators only.", "This command is for triagers only.")
+MANAGE_GUILD = discord.Permissions(manage_guild=True).value
+
+
+def slash_commands(bot: NexusBot) -> list[app_commands.Command[Any, Any, Any]]:
+    return [c for c in bot.tree.walk_commands() if isinstance(c, app_commands.Command)]
+
+
+def context_menus(bot: NexusBot) -> list[app_commands.ContextMenu]:
+    return [
+        menu
+        for kind in (discord.AppCommandType.message, discord.AppCommandType.user)
+        for menu in bot.tree.get_commands(type=kind)
+        if isinstance(menu, app_commands.ContextMenu)
+    ]
+
+
+def hidden(synced: dict[str, Any]) -> bool:
+    """Discord shows the command only to members with Manage Server (or Administrator)."""
+    required = synced.get("default_member_permissions")
+    return required is not None and int(required) & MANAGE_GUILD == MANAGE_GUILD
+
+
+def open_every_command_to_everyone(sandbox: SandboxServer) -> None:
+    """What a server admin does in Integrations: members see commands default_permissions hid."""
+    scopes = [sandbox.state.global_commands, *sandbox.state.guild_commands.values()]
+    for synced in scopes:
+        for command in synced:
+            command["default_member_permissions"] = None
+
+
+def table_names(connection: Connection) -> list[str]:
+    """Every table in the database, by SQLAlchemy's inspection (works on every backend).
+
+    On SQLite this includes the FTS5 virtual tables and their shadow tables; SQLite's own
+    bookkeeping tables (sqlite_sequence: the AUTOINCREMENT counters) are added in the SQLite
+    branch below, since no other backend has them.
+    """
+    names = set(inspect(connection).get_table_names())
+    missing = set(Base.metadata.tables) - names
+    assert not missing, f"inspection did not find the mapped tables {sorted(missing)}"
+    if connection.dialect.name == "sqlite":
+        # SQLite-only: its internal tables, which inspection leaves out.
+        internal = "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sqlite~_%'"
+        names.update(connection.execute(text(internal + " ESCAPE '~'")).scalars())
+    return sorted(names)
+
+
+async def dump_database(bot: NexusBot) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, the core's included (and FTS shadow tables on SQLite)."""
+    async with bot.db.engine.connect() as connection:
+        names = await connection.run_sync(table_names)
+        dump = {}
+        for name in names:
+            rows = (await connection.execute(text(f'SELECT * FROM "{name}"'))).all()
+            dump[name] = sorted((tuple(row) for row in rows), key=repr)
+    return dump
+
+
+def plausible_value(parameter: app_commands.Parameter, world: World) -> Any:
+    """A value of the right type for an option: its first choice, or something in range.
+
+    Options backed by autocomplete take any id-like string; the tier check runs before any
+    parsing, so a moderator command must refuse whatever the values are.
+    """
+    if parameter.choices:
+        return parameter.choices[0].value
+    kind = parameter.type
+    low = parameter.min_value
+    if kind is discord.AppCommandOptionType.string:
+        return "1" * max(int(low or 1), 1)
+    if kind is discord.AppCommandOptionType.integer:
+        return int(low) if low is not None else 1
+    if kind is discord.AppCommandOptionType.number:
+        return float(low) if low is not None else 1.0
+    if kind is discord.AppCommandOptionType.boolean:
+        return False
+    if kind in (discord.AppCommandOptionType.user, discord.AppCommandOptionType.mentionable):
+        return world.bob
+    if kind is discord.AppCommandOptionType.role:
+        return world.triager_role
+    if kind is discord.AppCommandOptionType.channel:
+        return world.general
+    if kind is discord.AppCommandOptionType.attachment:
+        return Attachment("example.py", b"print('hello')\n", "text/x-python")
+    raise AssertionError(f"no plausible value for option type {kind}")
+
+
+def options_for(command: app_commands.Command[Any, Any, Any], world: World) -> dict[str, Any]:
+    return {
+        parameter.display_name: plausible_value(parameter, world)
+        for parameter in command.parameters
+        if parameter.required
+    }
+
+
+def source_message(sandbox: SandboxServer, world: World) -> Any:
+    """A message for message menus to act on: posted once, before any database snapshot, in
+    case a feature reacts to messages."""
+    found = [m for m in world.general.messages if m.author_id == world.bob.id]
+    if found:
+        return found[-1]
+    return sandbox.send_user_message(world.general, world.bob, "```py\nprint(1)\n```")
+
+
+async def invoke_as(sandbox: SandboxServer, world: World, command: AnyCommand, user: Any) -> Any:
+    if isinstance(command, app_commands.ContextMenu):
+        if command.type is discord.AppCommandType.message:
+            message = source_message(sandbox, world)
+            return await sandbox.invoke_message_command(command.name, message=message, user=user)
+        return await sandbox.invoke_user_command(
+            command.name, target=world.bob, user=user, guild=world.guild, channel=world.general
+        )
+    return await sandbox.invoke(
+        f"/{command.qualified_name}",
+        user=user,
+        guild=world.guild,
+        channel=world.general,
+        options=options_for(command, world),
+    )
+
+
+def label(command: AnyCommand) -> str:
+    return (
+        f"/{command.qualified_name}" if isinstance(command, app_commands.Command) else command.name
+    )
