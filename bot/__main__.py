@@ -14,6 +14,7 @@ from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
 log = logging.getLogger("bot")
 
@@ -63,6 +64,19 @@ def build_parser() -> argparse.ArgumentParser:
         "copy", help="copy every row into another (empty) database, e.g. PostgreSQL"
     )
     copy.add_argument("--to", required=True, metavar="URL", help="postgresql+asyncpg://…")
+    backup = db_commands.add_parser(
+        "backup", help="write a consistent, checked backup file while the bot runs"
+    )
+    backup.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="the new file (default: a timestamped file in backup.directory, data/backups/)",
+    )
+    restore = db_commands.add_parser(
+        "restore", help="restore a backup file into the configured (empty) database"
+    )
+    restore.add_argument("path", metavar="PATH", help="a file written by `db backup`")
     commands.add_parser(
         "check", help="log in and report missing channels, roles and permissions, then exit"
     )
@@ -101,6 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if command == "db" and args.db_command == "copy":
         return asyncio.run(copy_to(settings, args.to))
+    if command == "db" and args.db_command == "backup":
+        return asyncio.run(backup_to(settings, args.path))
+    if command == "db" and args.db_command == "restore":
+        from pathlib import Path
+
+        return asyncio.run(restore_from(settings, Path(args.path)))
     if command == "check":
         from bot.check import run_check
 
@@ -125,6 +145,52 @@ async def copy_to(settings: Settings, url: str) -> int:
         return EXIT_FAILURE
     print(f"copied {report.total} rows in {len(report.rows_by_table)} tables")
     return EXIT_OK
+
+
+async def backup_to(settings: Settings, path: str | None) -> int:
+    from pathlib import Path
+
+    from bot.backup import BackupError, backup_database, backup_file_name
+    from bot.clock import SystemClock
+
+    if path is None:
+        target = settings.backup.directory / backup_file_name(SystemClock().now())
+    else:
+        target = Path(path)
+    try:
+        report = await backup_database(settings.database, target)
+    except BackupError as error:
+        print(f"nexus: cannot back up: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    contents = report.contents
+    print(f"backup written to {report.path}")
+    print(
+        f"  {_size(contents.size_bytes)}, {len(contents.rows_by_table)} tables, "
+        f"{contents.total_rows:,} rows, {report.seconds:.2f} s; integrity check ok"
+    )
+    return EXIT_OK
+
+
+async def restore_from(settings: Settings, path: Path) -> int:
+    from bot.restore import RestoreError, restore_database
+
+    try:
+        report = await restore_database(path, settings.database)
+    except RestoreError as error:
+        print(f"nexus: cannot restore: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    copied = report.copied
+    print(
+        f"restored {copied.total:,} rows in {len(copied.rows_by_table)} tables from {path}; "
+        "search indexes rebuilt"
+    )
+    return EXIT_OK
+
+
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / 1024 / 1024:.1f} MiB"
 
 
 def run(settings: Settings) -> int:

@@ -12,6 +12,8 @@ an error message or `/admin config show`.
 from __future__ import annotations
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -143,6 +145,39 @@ class AnnouncementSettings(_Section):
     missed_grace_hours: float = Field(default=6.0, ge=0)
 
 
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+
+
+def parse_duration(value: str) -> timedelta:
+    """`90s`, `30m`, `6h`, `1d`, `1w`, or several together (`1d12h`)."""
+    text = value.strip().lower()
+    parts = _DURATION.findall(text)
+    if not parts or _DURATION.sub("", text).strip():
+        raise ValueError(f"{value!r} is not a duration like 30m, 6h, 1d or 1w")
+    return timedelta(seconds=sum(int(amount) * DURATION_UNITS[unit] for amount, unit in parts))
+
+
+class BackupSettings(_Section):
+    # Scheduled backups: how often (e.g. 6h, 1d); unset means only `python -m bot db backup`.
+    every: timedelta | None = None
+    # Scheduled backups kept in `directory`; older ones are deleted. Manual ones are never.
+    keep: int = Field(default=7, ge=1)
+    directory: Path = Path("data/backups")
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("every")
+    @classmethod
+    def _often_enough(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value < timedelta(minutes=1):
+            raise ValueError("backups at most once a minute (e.g. 6h or 1d)")
+        return value
+
+
 class Settings(BaseSettings):
     """Everything the bot reads from outside, validated once at start."""
 
@@ -163,6 +198,7 @@ class Settings(BaseSettings):
     pairing: PairingSettings = PairingSettings()
     feedback: FeedbackSettings = FeedbackSettings()
     announcements: AnnouncementSettings = AnnouncementSettings()
+    backup: BackupSettings = BackupSettings()
 
     @field_validator("timezone")
     @classmethod

@@ -5,6 +5,9 @@ first and must hold no rows; tables are copied parent-first in batches, then Pos
 sequences are moved past the copied ids. Derived data that lives outside the ORM tables (SQLite's
 FTS5 index, PostgreSQL's search vectors) is rebuilt afterwards by each feature that has some:
 a `cogs/<feature>/derived.py` module with `async def rebuild_derived(connection) -> None`.
+
+`python -m bot db restore` (bot/restore.py) and, on PostgreSQL, `python -m bot db backup`
+(bot/backup.py) are this same copy with a backup file at one end.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ BATCH = 2_000
 
 class CopyError(Exception):
     """Why the copy cannot be done, worded for the person running it."""
+
+
+class TargetNotEmpty(CopyError):
+    def __init__(self, table: str) -> None:
+        super().__init__(f"the target already holds rows in {table}; copy into an empty database")
+        self.table = table
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,25 @@ async def _advance_sequences(target: AsyncConnection, table: Table) -> None:
         )
 
 
-async def copy_database(source_settings: DatabaseSettings, target_url: str) -> CopyReport:
+async def _snapshot(reading: AsyncConnection, dialect: str) -> AsyncConnection:
+    """Every table read from one snapshot, so a copy of a live database is consistent.
+
+    PostgreSQL's default (READ COMMITTED) gives each statement its own snapshot: a child row
+    written between reading its parent's table and its own would arrive without its parent.
+    `python -m bot db backup` copies a running PostgreSQL database this way.
+    """
+    if dialect != "postgresql":
+        return reading
+    return await reading.execution_options(
+        isolation_level="REPEATABLE READ", postgresql_readonly=True
+    )
+
+
+async def copy_database(
+    source_settings: DatabaseSettings, target_url: str, *, rebuild: bool = True
+) -> CopyReport:
+    """Copy every row; `rebuild=False` leaves derived data unbuilt (a backup file: `db restore`
+    rebuilds it in the database it restores into)."""
     if target_url == source_settings.url:
         raise CopyError("the target is the database Nexus is configured to use")
     target_settings = DatabaseSettings(url=target_url)
@@ -116,13 +143,11 @@ async def copy_database(source_settings: DatabaseSettings, target_url: str) -> C
     try:
         await target.upgrade()
         tables = copied_tables()
-        async with source.engine.connect() as reading, target.engine.begin() as writing:
+        async with source.engine.connect() as connection, target.engine.begin() as writing:
+            reading = await _snapshot(connection, source.dialect)
             for table in tables:
                 if await _count(writing, table):
-                    raise CopyError(
-                        f"the target already holds rows in {table.name}; copy into an empty "
-                        "database"
-                    )
+                    raise TargetNotEmpty(table.name)
             report: dict[str, int] = {}
             for table in tables:
                 report[table.name] = await _copy_table(reading, writing, table)
@@ -130,7 +155,8 @@ async def copy_database(source_settings: DatabaseSettings, target_url: str) -> C
             if target.dialect == "postgresql":
                 for table in tables:
                     await _advance_sequences(writing, table)
-            await rebuild_derived(writing)
+            if rebuild:
+                await rebuild_derived(writing)
         return CopyReport(report)
     finally:
         await source.close()
