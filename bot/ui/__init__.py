@@ -6,12 +6,19 @@ errors in button callbacks reach the bot's one error handler.
 
 from __future__ import annotations
 
-from bot.ui.base import DelegatingErrorsView, OwnerOnlyView, report_error, send_with_view
+from bot.ui.base import (
+    ALREADY_ANSWERED,
+    DelegatingErrorsView,
+    OwnerOnlyView,
+    report_error,
+    send_with_view,
+)
 from bot.ui.confirm import TIMED_OUT, ConfirmView, confirm
 from bot.ui.modals import NexusModal, text_input
 from bot.ui.paginator import Cursor, Page, PageFetcher, PageRenderer, Paginator, send_paginated
 
 __all__ = [
+    "ALREADY_ANSWERED",
     "TIMED_OUT",
     "ConfirmView",
     "Cursor",

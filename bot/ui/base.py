@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +13,20 @@ from discord.utils import MISSING
 if TYPE_CHECKING:
     from discord.ui import Item
 
-__all__ = ["DelegatingErrorsView", "OwnerOnlyView", "report_error", "send_with_view"]
+__all__ = [
+    "ALREADY_ANSWERED",
+    "DelegatingErrorsView",
+    "OwnerOnlyView",
+    "report_error",
+    "send_with_view",
+]
 
 log = logging.getLogger(__name__)
+
+# How long a settled view keeps acknowledging clicks that raced the one that settled it. Those
+# arrive within moments; Discord disables the buttons on screen as soon as the edit lands.
+RACING_CLICKS_GRACE = 5.0
+ALREADY_ANSWERED = "That was already answered a moment ago; nothing more to do."
 
 # What a sent message can be, depending on whether it was the first response or a followup.
 SentMessage = discord.InteractionMessage | discord.WebhookMessage | discord.Message
@@ -63,9 +75,14 @@ class OwnerOnlyView(DelegatingErrorsView):
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
         self.message: SentMessage | None = None
+        self.settled = False
         self._latest: discord.Interaction | None = None
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if self.settled:
+            # A click that raced the one that settled this view (a double-click).
+            await interaction.response.send_message(ALREADY_ANSWERED, ephemeral=True)
+            return False
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message(self.refusal, ephemeral=True)
             return False
@@ -76,12 +93,25 @@ class OwnerOnlyView(DelegatingErrorsView):
         """Use ``interaction``'s token (whose original response is this view's message) to edit."""
         self._latest = interaction
 
+    def settle(self) -> None:
+        """The view's question is answered: disable its items and stop it shortly.
+
+        Call it first in the callback, before any await, so that a second click dispatched
+        meanwhile is refused by `interaction_check`. Stopping at once would unregister the view,
+        and a click that raced this one would get no answer at all ("This interaction failed").
+        """
+        self.settled = True
+        self.disable_all()
+        asyncio.get_running_loop().call_later(RACING_CLICKS_GRACE, self.stop)
+
     def disable_all(self) -> None:
         for item in self.children:
             if isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
 
     async def on_timeout(self) -> None:
+        if self.settled:
+            return
         self.disable_all()
         content = self.timeout_content if self.timeout_content is not None else MISSING
         try:

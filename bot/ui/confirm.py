@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 
 from bot.text import BUTTON_LABEL_LIMIT, truncate
@@ -25,8 +27,8 @@ class _AnswerButton(discord.ui.Button["ConfirmView"]):
 class ConfirmView(OwnerOnlyView):
     """Confirm / Cancel. ``value`` is True, False, or None while unanswered or timed out.
 
-    Only the owner may answer; one answer disables both buttons and ends the view, so
-    ``await view.wait()`` returns as soon as the owner decides.
+    Only the owner may answer; one answer disables both buttons and settles the view, so
+    ``await view.decided()`` returns as soon as the owner decides (or the view times out).
     """
 
     refusal = "Only the person who ran this command can answer this."
@@ -42,6 +44,7 @@ class ConfirmView(OwnerOnlyView):
     ) -> None:
         super().__init__(owner_id, timeout=timeout)
         self.value: bool | None = None
+        self._decision = asyncio.Event()
         confirm_style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.success
         self.confirm_button = _AnswerButton(confirm_label, confirm_style, answer=True)
         self.cancel_button = _AnswerButton(cancel_label, discord.ButtonStyle.secondary, False)
@@ -49,14 +52,19 @@ class ConfirmView(OwnerOnlyView):
         self.add_item(self.cancel_button)
 
     async def answer(self, interaction: discord.Interaction, value: bool) -> None:
-        if self.is_finished():
-            # A second click that raced the first: the question is already settled.
-            await interaction.response.defer()
-            return
         self.value = value
-        self.disable_all()
-        self.stop()
+        self.settle()
+        self._decision.set()
         await interaction.response.edit_message(view=self)
+
+    async def on_timeout(self) -> None:
+        await super().on_timeout()
+        self._decision.set()
+
+    async def decided(self) -> bool | None:
+        """Wait for the owner's answer: True, False, or None when the view timed out."""
+        await self._decision.wait()
+        return self.value
 
 
 async def confirm(
@@ -83,5 +91,4 @@ async def confirm(
     )
     view.timeout_content = TIMED_OUT
     await send_with_view(interaction, content=prompt, view=view, ephemeral=True)
-    await view.wait()
-    return view.value is True
+    return await view.decided() is True

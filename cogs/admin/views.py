@@ -135,6 +135,13 @@ class SetupView(OwnerOnlyView):
         await interaction.response.edit_message(content=self.text, view=self)
 
     async def _save(self, interaction: discord.Interaction) -> None:
-        embed = await self._on_save(interaction, self.choices)
-        self.stop()
+        # Clicks that race this one are acknowledged and ignored while it saves; a refusal
+        # (a channel I can't post in, say) leaves the screen usable to fix the choice.
+        self.settled = True
+        try:
+            embed = await self._on_save(interaction, self.choices)
+        except Exception:
+            self.settled = False
+            raise
+        self.settle()
         await interaction.response.edit_message(content="Setup saved.", embed=embed, view=None)

@@ -293,6 +293,21 @@ async def test_setup_stores_channels_roles_and_time_zone_and_lists_missing_permi
     assert entry.details["channels.snippets"] == other.id
 
 
+async def test_double_clicks_in_setup_are_each_answered_and_save_once(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    await raise_bot_role(nexus, sandbox, world)
+    reply = await as_admin(sandbox, world, "/admin setup", timezone="Europe/Berlin")
+    nexts = await asyncio.gather(reply.click("Next"), reply.click("Next"))
+    assert all(result.type is not None for result in nexts)
+    assert "step 2 of 2" in reply.text
+    saves = await asyncio.gather(reply.click("Save"), reply.click("Save"))
+    texts = sorted(result.text for result in saves)
+    assert any("Setup saved." in text for text in texts)
+    assert any("already answered" in text for text in texts)
+    assert len(await audit_rows(nexus, "admin.setup")) == 1
+
+
 async def test_setup_remembers_picks_across_screens_and_can_unset_a_channel(
     nexus: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:

@@ -271,6 +271,19 @@ async def test_delete_button_asks_then_deletes_the_snippet_and_its_post(
     assert await count(nexus, Snippet) == 0
 
 
+async def test_a_double_click_on_the_confirmation_gets_an_answer_both_times(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    posted = await share(sandbox, world)
+    prompt = await posted.click("Delete", user=world.alice)
+    # Both clicks leave before the first one's edit disables the buttons, as a quick
+    # double-click does; each must be acknowledged within Discord's 3 s.
+    first, second = await asyncio.gather(prompt.click("Delete"), prompt.click("Delete"))
+    assert "already answered" in first.text + second.text
+    await sandbox.wait_until(lambda: posted.message.deleted, 5, "the post to go")
+    assert await count(nexus, Snippet) == 0
+
+
 async def test_buttons_keep_working_after_a_restart(
     sandbox: SandboxServer, world: World, start_nexus: StartBot
 ) -> None:

@@ -13,6 +13,7 @@ import pytest
 from discord.ext import commands
 
 from bot.ui import (
+    ALREADY_ANSWERED,
     TIMED_OUT,
     ConfirmView,
     DelegatingErrorsView,
@@ -304,19 +305,33 @@ async def test_timeout_on_a_deleted_message_is_swallowed() -> None:
 @pytest.mark.parametrize(
     ("button", "expected"), [("confirm_button", True), ("cancel_button", False)]
 )
-async def test_an_answer_disables_the_buttons_and_ends_the_view(
+async def test_an_answer_disables_the_buttons_and_settles_the_view(
     button: str, expected: bool
 ) -> None:
     view = ConfirmView(OWNER)
     click = FakeInteraction()
     await getattr(view, button).callback(as_interaction(click))
     assert view.value is expected
-    assert view.is_finished()
+    assert await view.decided() is expected
+    assert view.settled
     assert view.confirm_button.disabled and view.cancel_button.disabled
     [call] = click.response.calls
     assert call.name == "edit_message"
     assert call.kwargs == {"view": view}
     assert view.confirm_button.style is discord.ButtonStyle.danger
+
+
+async def test_a_click_that_races_the_answer_is_acknowledged_and_changes_nothing() -> None:
+    view = ConfirmView(OWNER)
+    await view.confirm_button.callback(as_interaction(FakeInteraction()))
+    racing = FakeInteraction()
+    # discord.py checks the view before it runs a callback: the racing click stops there.
+    assert not await view.interaction_check(as_interaction(racing))
+    [call] = racing.response.calls
+    assert call.args == (ALREADY_ANSWERED,) and call.kwargs == {"ephemeral": True}
+    assert view.value is True
+    # Still registered for a moment (a stopped view gets no clicks: "interaction failed").
+    assert not view.is_finished()
 
 
 async def test_only_the_owner_may_answer() -> None:
