@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 import bot.backup
 from bot.backup import backup_database, inspect_backup
+from bot.backup_schedule import CHECK_EVERY, JOB_ID
 from bot.clock import FrozenClock
 from bot.config import DatabaseSettings, Settings
 from bot.db import Database, sqlite_path
@@ -28,6 +29,7 @@ from cogs.snippets.drafts import build_draft
 from cogs.snippets.models import Snippet
 from cogs.snippets.service import SnippetService
 from tests.conftest import BACKEND, postgres_admin, postgres_url, run_in_own_loop
+from tests.e2e.conftest import StartBot
 
 GUILD = 1001
 START = datetime(2031, 3, 30, 9, 0, tzinfo=UTC)
@@ -159,3 +161,21 @@ async def test_a_backup_during_a_write_burst_restores_every_acknowledged_write(
         works.close()
     finally:
         await database_after.close()
+
+
+async def test_the_running_bot_takes_its_scheduled_backup_when_its_clock_says_so(
+    start_nexus: StartBot, tmp_path: Path
+) -> None:
+    clock = FrozenClock(START)
+    directory = tmp_path / "scheduled"
+    running = await start_nexus(
+        clock=clock, backup={"every": "1h", "keep": 3, "directory": str(directory)}
+    )
+    assert running.scheduler.next_run(JOB_ID) == START + CHECK_EVERY
+    clock.advance(CHECK_EVERY)
+    running.scheduler.wake()
+    for _ in range(400):
+        if directory.is_dir() and any(directory.glob("*.db")):
+            break
+        await asyncio.sleep(0.05)
+    assert [path.name for path in directory.glob("*.db")] == ["nexus-scheduled-20310330-090000Z.db"]
