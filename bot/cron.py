@@ -9,6 +9,7 @@ both. Every feature builds its cron triggers here.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -68,6 +69,15 @@ def crontab_weekdays(field: str) -> str:
 @lru_cache(maxsize=4096)
 def crontab_trigger(expression: str, timezone: str) -> CronTrigger:
     """The trigger for a valid expression in an IANA time zone (cached: many items share one)."""
+    return _trigger(expression, ZoneInfo(timezone))
+
+
+def _trigger(
+    expression: str,
+    timezone: ZoneInfo,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> CronTrigger:
     minute, hour, day, month, weekday = expression.split()
     return CronTrigger(
         minute=minute,
@@ -75,8 +85,27 @@ def crontab_trigger(expression: str, timezone: str) -> CronTrigger:
         day=day,
         month=month,
         day_of_week=crontab_weekdays(weekday),
-        timezone=ZoneInfo(timezone),
+        timezone=timezone,
+        start_date=start,
+        end_date=end,
     )
+
+
+# Weekdays and leap years repeat every 28 years between 1901 and 2099: an expression that fires
+# in one such cycle fires again in every later one, and one that never fires in it never fires.
+_CYCLE_START: Final = datetime(2001, 1, 1, tzinfo=UTC)
+_CYCLE_END: Final = datetime(2029, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=4096)
+def ever_fires(expression: str) -> bool:
+    """Whether a valid expression names a time that exists (`0 0 31 2 *` never comes).
+
+    Checked over one fixed calendar cycle, so the answer never depends on today, and the
+    search is bounded: an open-ended search for a date that never comes took 150–300 ms.
+    """
+    bounded = _trigger(expression, ZoneInfo("UTC"), _CYCLE_START, _CYCLE_END)
+    return bounded.get_next_fire_time(None, _CYCLE_START) is not None
 
 
 def validate_cron(expression: str) -> str:
@@ -89,4 +118,8 @@ def validate_cron(expression: str) -> str:
         crontab_trigger(normalised, "UTC")
     except ValueError as error:
         raise CronError(f"That cron expression is not valid: {error}.") from None
+    if not ever_fires(normalised):
+        raise CronError(
+            f"`{normalised}` never fires: no calendar has that date (like 31 February)."
+        )
     return normalised

@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cron import crontab_trigger, validate_cron
+from bot.cron import crontab_trigger, ever_fires, validate_cron
 from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
 from bot.permissions import FeatureCog, Tier, guild_of, require
 from bot.text import (
@@ -171,7 +171,9 @@ class PairingCog(FeatureCog, name="PairingCog"):
         return crontab_trigger(cron, zone), cron, zone
 
     async def next_round_at(self, guild_id: int, after: datetime | None = None) -> datetime | None:
-        trigger, _, _ = await self.round_trigger(guild_id)
+        trigger, cron, _ = await self.round_trigger(guild_id)
+        if not ever_fires(cron):
+            return None  # stored before such schedules were refused; the search would not end
         now = after or self.bot.clock.now()
         fire: datetime | None = trigger.get_next_fire_time(None, now + timedelta(seconds=1))
         return fire
@@ -182,9 +184,11 @@ class PairingCog(FeatureCog, name="PairingCog"):
         With `catch_up` (at start), a round missed while the bot was down runs late if it was
         due within LATE_ROUND_GRACE; its claim makes that a no-op when it had already run.
         """
-        trigger, _, _ = await self.round_trigger(guild_id)
+        trigger, cron, _ = await self.round_trigger(guild_id)
         now = self.bot.clock.now()
-        missed: datetime | None = trigger.get_next_fire_time(None, now - LATE_ROUND_GRACE)
+        missed: datetime | None = (
+            trigger.get_next_fire_time(None, now - LATE_ROUND_GRACE) if ever_fires(cron) else None
+        )
         if catch_up and missed is not None and missed <= now:
             self._background(self._late_round(guild_id, missed), f"pairing-late-round-{guild_id}")
         upcoming = await self.next_round_at(guild_id, now)

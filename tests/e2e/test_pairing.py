@@ -339,6 +339,37 @@ async def test_schedule_command_stores_the_cron_and_reschedules(
     assert unchanged is not None and unchanged.value == '"30 17 * * 5"'
 
 
+async def test_a_schedule_that_never_fires_is_refused_and_changes_nothing(
+    bot: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    await join(sandbox, world, world.alice)
+    before = bot.scheduler.next_run(round_job_id(world.guild.id))
+    reply = await sandbox.invoke(
+        "/pair round schedule",
+        user=world.mod,
+        guild=world.guild,
+        channel=world.pairing,
+        cron="0 0 31 2 *",
+    )
+    assert reply.ephemeral and "never fires" in reply.text
+    async with bot.db.sessions() as session:
+        assert await session.get(GuildSetting, (world.guild.id, "pairing.schedule")) is None
+    assert bot.scheduler.next_run(round_job_id(world.guild.id)) == before
+
+
+async def test_a_never_firing_schedule_stored_earlier_means_no_next_round(
+    bot: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    async with bot.db.sessions.begin() as session:
+        session.add(
+            GuildSetting(guild_id=world.guild.id, key="pairing.schedule", value='"0 0 31 2 *"')
+        )
+    await cog(bot).schedule_guild(world.guild.id)
+    assert round_job_id(world.guild.id) not in bot.scheduler.job_ids()
+    status = await join(sandbox, world, world.alice)
+    assert "Welcome to pairing!" in status.text
+
+
 async def test_admin_config_set_of_the_schedule_reschedules_the_round_without_a_restart(
     bot: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.cron import CronError, crontab_trigger, crontab_weekdays, validate_cron
+from bot.cron import CronError, crontab_trigger, crontab_weekdays, ever_fires, validate_cron
 
 THURSDAY = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -52,3 +52,16 @@ def test_invalid_expressions_say_what_is_wrong(expression: str, says: str) -> No
 
 def test_valid_expressions_come_back_normalised() -> None:
     assert validate_cron(" 0  9 * *   1-5 ") == "0 9 * * 1-5"
+
+
+@pytest.mark.parametrize("expression", ["0 0 31 2 *", "0 0 30 2 *", "0 12 31 4,6,9,11 *"])
+def test_a_schedule_whose_date_never_comes_is_refused(expression: str) -> None:
+    assert not ever_fires(expression)
+    with pytest.raises(CronError, match="never fires"):
+        validate_cron(expression)
+
+
+@pytest.mark.parametrize("expression", ["0 0 29 2 *", "0 0 29 2 1", "0 0 31 * *", "0 9 * * 1"])
+def test_rare_but_real_dates_are_accepted(expression: str) -> None:
+    assert ever_fires(expression)
+    assert validate_cron(expression) == expression
