@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.models import OccurrenceClaim
@@ -230,6 +230,17 @@ class OccurrenceLedger:
         except IntegrityError:
             return False
         return True
+
+    async def release(self, kind: str, item_key: str, scheduled_for: datetime) -> None:
+        """Give a claim back, for an occurrence that was asked for but refused before acting."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(OccurrenceClaim).where(
+                    OccurrenceClaim.kind == kind,
+                    OccurrenceClaim.item_key == item_key,
+                    OccurrenceClaim.scheduled_for == scheduled_for,
+                )
+            )
 
     async def finish(
         self,

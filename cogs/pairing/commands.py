@@ -310,13 +310,14 @@ class PairingCog(FeatureCog, name="PairingCog"):
                 topic_for=lambda group: self.suggest_topic(guild.id, group),
             )
         except PairingError as error:
-            await self.bot.occurrences.finish(
-                ROUND_KIND,
-                key,
-                scheduled_for,
-                status="skipped",
-                result=error.message[:200],
-            )
+            if trigger == "manual":
+                # A moderator's refused request consumed no scheduled occurrence: nothing of it
+                # stays, and asking again in the same second works.
+                await self.bot.occurrences.release(ROUND_KIND, key, scheduled_for)
+            else:
+                await self.bot.occurrences.finish(
+                    ROUND_KIND, key, scheduled_for, status="skipped", result=error.message[:200]
+                )
             raise
         except Exception:
             await self.bot.occurrences.finish(ROUND_KIND, key, scheduled_for, status="failed")

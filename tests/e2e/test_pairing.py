@@ -221,7 +221,10 @@ async def test_run_with_fewer_than_two_members_explains_and_makes_no_round(
     assert reply.ephemeral
     assert "needs at least two" in reply.text
     assert await rows(bot, PairRound) == []
+    assert await rows(bot, OccurrenceClaim) == []  # the refusal left nothing behind
     assert world.pairing.threads == []
+    again = await run_round(sandbox, world)  # same second on the frozen clock
+    assert "needs at least two" in again.text
 
 
 async def test_members_who_left_paused_or_were_blocked_are_not_matched(
