@@ -8,13 +8,10 @@ is up — and announcements of the killed process's guilds are still posted by t
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,10 +30,16 @@ from cogs.announcements.models import Announcement, AnnouncementOccurrence
 from cogs.announcements.service import AnnouncementService, Draft
 from cogs.pairing.models import PairProfile, PairRound
 from tests.conftest import TEMPLATE, postgres_admin, postgres_url, run_in_own_loop
+from tests.e2e.processes import (
+    bot_environment,
+    kill_process,
+    start_bot_process,
+    stop_process,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
 
-REPO = Path(__file__).resolve().parents[2]
 SHARDS = 2
 UTC_ZONE = ZoneInfo("UTC")
 PAIRING_MEMBERS = ("ada", "ben", "cy", "dee")
@@ -67,49 +70,6 @@ class Shard:
         self.guild = sandbox.create_guild(name, shard=(shard_id, SHARDS))
         self.announcements = self.guild.create_channel("announcements")
         self.pairing = self.guild.create_channel("pairing")
-
-
-def bot_environment(
-    sandbox: SandboxServer, home: Path, database_url: str, shard_id: int
-) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "PYTHONPATH": str(REPO),
-        "DISCORD_TOKEN": sandbox.bot_token,
-        "DISCORD_API_URL": sandbox.api_url,
-        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
-        "DATABASE_URL": database_url,
-        "NEXUS_WEB__ENABLED": "false",
-        "NEXUS_DISCORD__GUILD_READY_TIMEOUT": "0.1",
-        "NEXUS_DISCORD__SHARD_COUNT": str(SHARDS),
-        "NEXUS_DISCORD__SHARD_IDS": f"[{shard_id}]",
-    }
-
-
-async def start_process(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    # Output to a file, not a pipe: nobody reads a pipe while the test waits, and a full one
-    # would stall the process.
-    with log.open("wb") as output:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=env["HOME"],
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-        )
-
-
-async def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.2)
 
 
 def bodies(shards: list[Shard]) -> Counter[str]:
@@ -178,8 +138,8 @@ async def test_two_sharded_processes_run_each_occurrence_once_and_survive_one_dy
     for shard_id in range(SHARDS):
         (tmp_path / f"shard{shard_id}").mkdir()
     processes = {
-        shard_id: await start_process(
-            bot_environment(sandbox, tmp_path / f"shard{shard_id}", url, shard_id),
+        shard_id: await start_bot_process(
+            bot_environment(sandbox, tmp_path / f"shard{shard_id}", url, shard=(shard_id, SHARDS)),
             tmp_path / f"shard{shard_id}.log",
         )
         for shard_id in range(SHARDS)
@@ -220,8 +180,7 @@ async def test_two_sharded_processes_run_each_occurrence_once_and_survive_one_dy
 
         # ---- shard 1's process dies: shard 0's still posts shard 1's guilds' runs -----------
         survivor = processes[0]
-        processes[1].send_signal(signal.SIGKILL)
-        await processes[1].wait()
+        await kill_process(processes[1])
         await create_due(database, shards, "after", 12, seconds=3)
 
         async def all_posted_after() -> bool:
@@ -245,10 +204,4 @@ async def test_two_sharded_processes_run_each_occurrence_once_and_survive_one_dy
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
         for shard_id, process in processes.items():
-            try:
-                await asyncio.wait_for(process.wait(), timeout=20)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-            log = (tmp_path / f"shard{shard_id}.log").read_text(errors="replace")
-            print(f"---- shard {shard_id} process log (tail) ----\n{log[-4000:]}")
+            await stop_process(process, tmp_path / f"shard{shard_id}.log", f"shard {shard_id}")

@@ -10,22 +10,11 @@ from pathlib import Path
 
 from bot.sandbox import SandboxServer
 from tests.e2e.conftest import World
+from tests.e2e.processes import REPO, bot_environment
 
-REPO = Path(__file__).resolve().parents[2]
 
-
-def bot_environment(sandbox: SandboxServer, tmp_path: Path, token: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(REPO),
-        "DISCORD_TOKEN": token,
-        "DISCORD_API_URL": sandbox.api_url,
-        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}",
-        "NEXUS_WEB__ENABLED": "false",
-        "NEXUS_DISCORD__GUILD_READY_TIMEOUT": "0.1",
-    }
+def sqlite_url(home: Path) -> str:
+    return f"sqlite+aiosqlite:///{home / 'nexus.db'}"
 
 
 async def start_process(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
@@ -45,7 +34,7 @@ async def start_process(env: dict[str, str], *args: str) -> asyncio.subprocess.P
 async def test_the_bot_process_serves_commands_and_stops_cleanly_on_sigterm(
     sandbox: SandboxServer, world: World, tmp_path: Path
 ) -> None:
-    process = await start_process(bot_environment(sandbox, tmp_path, sandbox.bot_token), "run")
+    process = await start_process(bot_environment(sandbox, tmp_path, sqlite_url(tmp_path)), "run")
     try:
         await sandbox.wait_until_ready(timeout=60)
         reply = await sandbox.invoke(
@@ -63,7 +52,9 @@ async def test_the_bot_process_serves_commands_and_stops_cleanly_on_sigterm(
 async def test_a_bad_token_exits_with_a_clear_message(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    process = await start_process(bot_environment(sandbox, tmp_path, "not-a-real-token"), "run")
+    process = await start_process(
+        bot_environment(sandbox, tmp_path, sqlite_url(tmp_path), token="not-a-real-token"), "run"
+    )
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     text = stderr.decode()
     assert process.returncode == 1
