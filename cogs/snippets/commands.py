@@ -180,32 +180,41 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         )
         config = await self.bot.guild_settings.get(guild_id)
         destination = self._destination(interaction, config.channel_id(FEATURE))
+        here = interaction.channel_id
         as_response = (
-            getattr(destination, "id", None) == interaction.channel_id
+            here is not None
+            and getattr(destination, "id", None) == here
             and not interaction.response.is_done()
         )
         try:
-            if as_response:
-                message = await self._respond_with_post(interaction, record)
-            else:
-                message = await destination.send(**_post_arguments(record))
+            if as_response and here is not None:
+                await self._post_as_reply(interaction, guild_id, here, record)
+                return
+            message = await destination.send(**_post_arguments(record))
         except discord.HTTPException:
             # Not posted means not shared: take the stored copy back before reporting.
             await self.service.delete(guild_id, record.id, interaction.user.id, is_moderator=True)
             raise
         await self.service.record_post(guild_id, record.id, message.channel.id, message.id)
-        if not as_response:
-            await _reply(interaction, f"Shared as snippet **#{record.id}**: {message.jump_url}")
+        await _reply(interaction, f"Shared as snippet **#{record.id}**: {message.jump_url}")
 
-    @staticmethod
-    async def _respond_with_post(
-        interaction: discord.Interaction, record: SnippetRecord
-    ) -> discord.Message | discord.InteractionMessage:
-        callback = await interaction.response.send_message(**_post_arguments(record))
-        resource = callback.resource
-        if isinstance(resource, discord.InteractionMessage):
-            return resource
-        return await interaction.original_response()
+    async def _post_as_reply(
+        self,
+        interaction: discord.Interaction,
+        guild_id: int,
+        channel_id: int,
+        record: SnippetRecord,
+    ) -> None:
+        """The post is the reply itself. Deferring creates its message first, so where it is
+        gets stored before the post shows: a crash in between can't leave a shown post that
+        the snippet doesn't know (deleting the snippet would leave it behind)."""
+        callback = await interaction.response.defer(thinking=True)
+        message_id = callback.message_id if callback is not None else None
+        if message_id is None:
+            message_id = (await interaction.original_response()).id
+        await self.service.record_post(guild_id, record.id, channel_id, message_id)
+        # The first followup after a "thinking" deferral fills the deferred message.
+        await interaction.followup.send(**_post_arguments(record))
 
     async def _share_from_modal(
         self, interaction: discord.Interaction, values: dict[str, str | None]
