@@ -33,6 +33,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from bot.addresses import AllowList
+
 DEFAULT_CONFIG_PATH = Path("data/config.yaml")
 DISCORD_API_URL = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
@@ -140,6 +142,18 @@ class FeedbackSettings(_Section):
     spec_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
 
 
+class FetchSettings(_Section):
+    # Hosts ("specs.internal") and addresses or ranges ("127.0.0.1/32") the URL fetcher may
+    # reach although they are not public internet addresses; empty refuses them all.
+    allow: list[str] = Field(default_factory=list)
+
+    @field_validator("allow")
+    @classmethod
+    def _allow(cls, value: list[str]) -> list[str]:
+        AllowList.parse(value)
+        return value
+
+
 class AnnouncementSettings(_Section):
     file: Path = Path("data/announcements.yaml")
     missed_grace_hours: float = Field(default=6.0, ge=0)
@@ -197,6 +211,7 @@ class Settings(BaseSettings):
     snippets: SnippetSettings = SnippetSettings()
     pairing: PairingSettings = PairingSettings()
     feedback: FeedbackSettings = FeedbackSettings()
+    fetch: FetchSettings = FetchSettings()
     announcements: AnnouncementSettings = AnnouncementSettings()
     backup: BackupSettings = BackupSettings()
 

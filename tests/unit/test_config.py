@@ -89,6 +89,30 @@ def test_bad_config_names_the_key_and_the_file(tmp_path: Path, text: str, expect
     assert "\n" not in message
 
 
+def test_fetch_allow_takes_hosts_and_ranges_from_file_or_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings().fetch.allow == []
+    path = write(tmp_path, 'fetch:\n  allow: ["127.0.0.1/32", specs.internal]\n')
+    assert load_settings(path).fetch.allow == ["127.0.0.1/32", "specs.internal"]
+    monkeypatch.setenv("NEXUS_FETCH__ALLOW", '["10.20.0.0/16"]')
+    assert load_settings(path).fetch.allow == ["10.20.0.0/16"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("10.0.0.1/8", "fetch.allow: '10.0.0.1/8' has bits set past its prefix length"),
+        ("http://specs.internal/", "fetch.allow: 'http://specs.internal/' is neither a host"),
+    ],
+)
+def test_a_bad_fetch_allow_entry_is_named(tmp_path: Path, entry: str, expected: str) -> None:
+    path = write(tmp_path, f'fetch:\n  allow: ["{entry}"]\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    assert expected in str(raised.value)
+
+
 def test_bad_config_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     path = write(tmp_path, "web:\n  prot: 80\n")
     done = subprocess.run(
