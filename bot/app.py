@@ -1,6 +1,6 @@
 """NexusBot: the runtime every feature plugs into.
 
-`setup_hook` upgrades the database schema, opens the HTTP session, starts the scheduler and the
+`setup_hook` upgrades the database schema, starts the scheduler and the
 web server, loads every extension under `cogs/` (found, not listed) and syncs the command tree
 only when it changed since the last sync.
 """
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -33,6 +32,7 @@ from bot.backup_schedule import ScheduledBackups
 from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.errors import ShuttingDown, TierRequired, UserFacingError, handle_app_command_error
+from bot.fetch import Fetcher
 from bot.guild_settings import GuildSettingsService
 from bot.hooks import HookRegistry
 from bot.metrics import Metrics
@@ -110,7 +110,9 @@ class NexusTree(app_commands.CommandTree["NexusBot"]):
 
 
 class NexusBot(commands.Bot):
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, fetcher: Fetcher | None = None
+    ) -> None:
         intents = discord.Intents.default()
         # Needed to know who left the guild (pairing skips them, data can be forgotten).
         intents.members = True
@@ -139,12 +141,16 @@ class NexusBot(commands.Bot):
                 settings.database, settings.backup, self.db.sessions, self.occurrences, self.clock
             )
         self.metrics = Metrics()
+        # The one way features fetch a URL (bot/fetch.py); tests inject one that never leaves
+        # the loopback range.
+        self.fetcher = fetcher or Fetcher(
+            allow=settings.fetch.allow, user_agent=f"Nexus/{__version__}"
+        )
         self.web: WebServer | None = None
         self.started_at = self.clock.now()
         self.shutting_down = False
         self.synced_this_run = False
         self.database_health = DatabaseHealth()
-        self._http_session: aiohttp.ClientSession | None = None
         self._process_pool: ProcessPoolExecutor | None = None
         self._probe_task: asyncio.Task[None] | None = None
         self._warm_up_task: asyncio.Task[None] | None = None
@@ -166,9 +172,6 @@ class NexusBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.db.upgrade()
-        self._http_session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=30), headers={"User-Agent": f"Nexus/{__version__}"}
-        )
         self.scheduler.start()
         if self.backups is not None:
             self.backups.start(self.scheduler)
@@ -261,12 +264,6 @@ class NexusBot(commands.Bot):
 
     # ---- services features share ----------------------------------------------------------
 
-    @property
-    def http_session(self) -> aiohttp.ClientSession:
-        if self._http_session is None:
-            raise RuntimeError("the HTTP session opens in setup_hook")
-        return self._http_session
-
     async def run_cpu_bound(self, func: Callable[..., R], *args: Any) -> R:
         """Run a CPU-heavy, picklable function in a worker process so the bot stays responsive.
 
@@ -349,8 +346,6 @@ class NexusBot(commands.Bot):
             self.backups.stop()
         if self.web is not None:
             await self.web.stop()
-        if self._http_session is not None:
-            await self._http_session.close()
         if self._process_pool is not None:
             self._process_pool.shutdown(wait=False, cancel_futures=True)
         await self.db.close()
@@ -361,11 +356,13 @@ class ShardedNexusBot(NexusBot, commands.AutoShardedBot):
     """NexusBot running several shards in this process (`discord.shard_count`/`shard_ids`)."""
 
 
-def create_bot(settings: Settings, *, clock: Clock | None = None) -> NexusBot:
+def create_bot(
+    settings: Settings, *, clock: Clock | None = None, fetcher: Fetcher | None = None
+) -> NexusBot:
     point_discord_py_at(settings.discord.api_url, settings.discord.gateway_url)
     # Nexus never joins voice; discord.py's warnings about voice libraries would only confuse.
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
     sharded = settings.discord.shard_count is not None or settings.discord.shard_ids is not None
     cls = ShardedNexusBot if sharded else NexusBot
-    return cls(settings, clock=clock)
+    return cls(settings, clock=clock, fetcher=fetcher)

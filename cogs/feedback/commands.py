@@ -459,7 +459,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     async def _fetch(self, url: str) -> bytes:
         settings = self.bot.settings.feedback
         return await fetch_spec_bytes(
-            self.bot.http_session,
+            self.bot.fetcher,
             url,
             timeout_seconds=settings.spec_timeout_seconds,
             max_bytes=settings.spec_max_bytes,

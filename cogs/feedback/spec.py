@@ -1,28 +1,27 @@
-"""OpenAPI 3 and Swagger 2 documents: fetching them safely and reading their operations.
+"""OpenAPI 3 and Swagger 2 documents: fetching them through the guard and reading their operations.
 
-The fetch refuses anything but http(s), stops reading past the size cap, and gives up after the
-timeout; the parser accepts JSON or YAML and keeps only what autocomplete and "not in spec" need:
-each operation's method, path and summary.
+The fetch goes through `bot/fetch.py` (public addresses only, the size cap, the timeout); the
+parser accepts JSON or YAML and keeps only what autocomplete and "not in spec" need: each
+operation's method, path and summary.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 import yaml
 
 from bot.errors import UserFacingError
+from bot.fetch import Fetcher
 from cogs.feedback.endpoints import METHODS, normalise_path
 
 MAX_OPERATIONS = 5000
 SUMMARY_MAX = 200
 URL_MAX = 500
-_CHUNK = 64 * 1024
+SPEC_ACCEPT = "application/json, application/yaml, text/yaml, */*"
 
 
 class SpecError(UserFacingError):
@@ -58,41 +57,14 @@ def check_spec_url(url: str) -> str:
 
 
 async def fetch_spec_bytes(
-    session: aiohttp.ClientSession, url: str, *, timeout_seconds: float, max_bytes: int
+    fetcher: Fetcher, url: str, *, timeout_seconds: float, max_bytes: int
 ) -> bytes:
-    """GET the document, refusing redirects off http(s), bodies over `max_bytes`, slow servers."""
+    """GET the document through the guarded fetcher (its errors are worded for the user)."""
     url = check_spec_url(url)
-    megabytes = max_bytes / (1024 * 1024)
-    try:
-        async with asyncio.timeout(timeout_seconds):
-            async with session.get(
-                url,
-                timeout=aiohttp.ClientTimeout(total=timeout_seconds),
-                headers={"Accept": "application/json, application/yaml, text/yaml, */*"},
-            ) as response:
-                if response.status != 200:
-                    raise SpecError(
-                        f"The server answered HTTP {response.status} for that URL, not the "
-                        "document."
-                    )
-                if response.url.scheme not in ("http", "https"):
-                    raise SpecError("That URL redirected away from http(s); I didn't follow it.")
-                if response.content_length is not None and response.content_length > max_bytes:
-                    raise SpecError(f"That document is larger than {megabytes:g} MB.")
-                body = bytearray()
-                async for chunk in response.content.iter_chunked(_CHUNK):
-                    body.extend(chunk)
-                    if len(body) > max_bytes:
-                        raise SpecError(f"That document is larger than {megabytes:g} MB.")
-                return bytes(body)
-    except TimeoutError:
-        raise SpecError(
-            f"Fetching the document took longer than {timeout_seconds:g} s; I gave up."
-        ) from None
-    except aiohttp.InvalidURL:
-        raise SpecError("That is not a URL I can fetch.") from None
-    except aiohttp.ClientError as error:
-        raise SpecError(f"I couldn't fetch that URL ({type(error).__name__}).") from None
+    fetched = await fetcher.fetch(
+        url, max_bytes=max_bytes, timeout_seconds=timeout_seconds, accept=SPEC_ACCEPT
+    )
+    return fetched.body
 
 
 def load_document(body: bytes) -> dict[str, Any]:

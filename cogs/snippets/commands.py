@@ -10,12 +10,12 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-import aiohttp
 import discord
 from discord import app_commands
 
 from bot.db import sqlite_path
 from bot.errors import UserFacingError
+from bot.fetch import FetchError, FetchTooLarge
 from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
 from bot.permissions import FeatureCog, Tier, ensure_not_blocked, has_tier
 from bot.text import AUTOCOMPLETE_NAME_LIMIT, safe_truncate, truncate
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from bot.app import NexusBot
 
 FEATURE: Final = "snippets"
+ATTACHMENT_TIMEOUT_SECONDS: Final = 30.0
 # A modal must be the first answer to the menu (within 3 s), so the download can't be deferred.
 MENU_DOWNLOAD_TIMEOUT: Final = 2.0
 NO_MENTIONS: Final = discord.AllowedMentions.none()
@@ -118,23 +119,26 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
     async def _download(self, attachment: discord.Attachment) -> str:
         check_attachment_size(attachment.size, self.max_bytes, attachment.filename)
-        data = bytearray()
         try:
-            async with self.bot.http_session.get(attachment.url) as response:
-                if response.status != 200:
-                    raise UserFacingError(
-                        f"I couldn't download `{attachment.filename[:64]}` "
-                        f"(HTTP {response.status}); try again."
-                    )
-                async for chunk in response.content.iter_chunked(64 * 1024):
-                    data.extend(chunk)
-                    # The size Discord reports is trusted only as far as the bytes agree.
-                    check_attachment_size(len(data), self.max_bytes, attachment.filename)
-        except aiohttp.ClientError:
-            raise UserFacingError(
-                f"I couldn't download `{attachment.filename[:64]}`; try again."
+            fetched = await self.bot.fetcher.fetch(
+                attachment.url,
+                max_bytes=self.max_bytes,
+                timeout_seconds=ATTACHMENT_TIMEOUT_SECONDS,
+                # Attachments live on the Discord-compatible server the bot is configured to
+                # talk to (the sandbox serves them from 127.0.0.1).
+                trusted_origin=self.bot.settings.discord.api_url,
+            )
+        except FetchTooLarge:
+            # The size Discord reports is trusted only as far as the bytes agree.
+            raise SnippetInputError(
+                f"`{attachment.filename[:64]}` is larger than the {self.max_bytes:,} bytes "
+                "attachments can be."
             ) from None
-        return decode_attachment(bytes(data), self.max_bytes, attachment.filename)
+        except FetchError as error:
+            raise UserFacingError(
+                f"I couldn't download `{attachment.filename[:64]}`: {error.message} Try again."
+            ) from None
+        return decode_attachment(fetched.body, self.max_bytes, attachment.filename)
 
     async def _draft(
         self,

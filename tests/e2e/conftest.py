@@ -19,6 +19,7 @@ from bot.app import NexusBot, create_bot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.sandbox import SandboxServer
+from tests.fetching import LoopbackOnlyConnections, local_fetcher
 
 MODERATOR_PERMISSIONS = discord.Permissions(manage_guild=True).value
 
@@ -88,10 +89,23 @@ StartBot = Callable[..., Awaitable[NexusBot]]
 
 
 @pytest.fixture
+def fetch_connections() -> LoopbackOnlyConnections:
+    """Every address the bots' URL fetches try; only 127.0.0.0/8 is really connected to."""
+    return LoopbackOnlyConnections()
+
+
+@pytest.fixture
 async def start_nexus(
-    sandbox: SandboxServer, make_settings: Any, world: World
+    sandbox: SandboxServer,
+    make_settings: Any,
+    world: World,
+    fetch_connections: LoopbackOnlyConnections,
 ) -> AsyncIterator[StartBot]:
-    """Start (or restart) the real bot against the sandbox; stops every bot it started."""
+    """Start (or restart) the real bot against the sandbox; stops every bot it started.
+
+    Its URL fetcher asks no DNS server and connects inside 127.0.0.0/8 only, whatever a test
+    (or a broken guard) asks for; `fetch.allow` comes from the settings as in production.
+    """
     running: list[tuple[NexusBot, asyncio.Task[None]]] = []
 
     async def start(
@@ -106,7 +120,8 @@ async def start_nexus(
             },
             **overrides,
         )
-        bot = create_bot(settings, clock=clock)
+        fetcher = local_fetcher(settings.fetch.allow, connections=fetch_connections)
+        bot = create_bot(settings, clock=clock, fetcher=fetcher)
         task = asyncio.create_task(bot.start(sandbox.bot_token), name="nexus-under-test")
         running.append((bot, task))
         await sandbox.wait_until_ready(timeout=15)

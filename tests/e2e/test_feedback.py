@@ -29,8 +29,11 @@ from cogs.feedback.models import (
 )
 from cogs.feedback.service import STATUS_LABELS, FeedbackService, ItemView
 from tests.e2e.conftest import StartBot, World, stop_bot
+from tests.fetching import LoopbackOnlyConnections
 
 SPEC_FILE = Path(__file__).parents[1] / "data" / "feedback_jobs_api.yaml"
+# The spec server listens on loopback, which the fetch guard refuses unless it is allowed.
+LOCAL_SPECS = {"allow": ["127.0.0.1/32"]}
 BLUE, GOLD, GREEN = 0x3498DB, 0xF1C40F, 0x2ECC71
 SEND_MESSAGES = 1 << 11
 
@@ -744,6 +747,8 @@ class SpecServer:
     def __init__(self) -> None:
         self.document = SPEC_FILE.read_bytes()
         self.base = ""
+        self.port = 0
+        self.moved_to: str | None = None
 
     async def serve(self, request: web.Request) -> web.StreamResponse:
         kind = request.match_info["kind"]
@@ -756,6 +761,10 @@ class SpecServer:
             return web.Response(text="<html><body>Jobs</body></html>", content_type="text/html")
         if kind == "huge.yaml":
             return web.Response(body=self.document + b"#" * 20_000)
+        if kind == "moving.yaml":
+            if self.moved_to is not None:
+                raise web.HTTPFound(self.moved_to)
+            return web.Response(body=self.document, content_type="application/yaml")
         if kind == "streamed.yaml":
             response = web.StreamResponse()
             await response.prepare(request)
@@ -775,12 +784,18 @@ async def spec_server() -> AsyncIterator[SpecServer]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    server.base = f"http://127.0.0.1:{port}"
+    server.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    server.base = f"http://127.0.0.1:{server.port}"
     try:
         yield server
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def spec_nexus(start_nexus: StartBot) -> NexusBot:
+    """The bot as local development runs it: allowed to fetch from 127.0.0.1."""
+    return await start_nexus(fetch=LOCAL_SPECS)
 
 
 async def add_spec(sandbox: SandboxServer, world: World, url: str, name: str = "jobs") -> Any:
@@ -788,13 +803,13 @@ async def add_spec(sandbox: SandboxServer, world: World, url: str, name: str = "
 
 
 async def test_api_add_stores_operations_and_feeds_autocomplete(
-    sandbox: SandboxServer, world: World, nexus: NexusBot, spec_server: SpecServer
+    sandbox: SandboxServer, world: World, spec_nexus: NexusBot, spec_server: SpecServer
 ) -> None:
     result = await add_spec(sandbox, world, f"{spec_server.base}/openapi.yaml", name="Jobs")
     assert result.ephemeral
     assert "Registered **jobs**: ProDev Jobs API" in result.text
     assert "(OpenAPI 3.0.3), 8 operations" in result.text
-    assert await count(nexus, FeedbackOperation) == 8
+    assert await count(spec_nexus, FeedbackOperation) == 8
     choices = await sandbox.autocomplete(
         "/feedback log", "endpoint", "delete job", user=world.alice, guild=world.guild
     )
@@ -809,14 +824,14 @@ async def test_api_add_stores_operations_and_feeds_autocomplete(
 
 
 async def test_an_endpoint_missing_from_the_spec_is_marked(
-    sandbox: SandboxServer, world: World, nexus: NexusBot, spec_server: SpecServer
+    sandbox: SandboxServer, world: World, spec_nexus: NexusBot, spec_server: SpecServer
 ) -> None:
     await add_spec(sandbox, world, f"{spec_server.base}/openapi.yaml")
     inside = await log(sandbox, world, endpoint="GET /api/jobs/42", title="One job 404s")
     outside = await log(sandbox, world, endpoint="GET /api/salaries", title="Salaries missing")
     assert "not in spec" not in inside.text
     assert "not in any registered API spec" in outside.text
-    first, second = await items(nexus)
+    first, second = await items(spec_nexus)
     assert (first.in_spec, second.in_spec) == (True, False)
     assert field(post_of(world, second).embeds[0], "Endpoint") == (
         "`GET /api/salaries` · ⚠️ not in spec"
@@ -841,11 +856,64 @@ async def test_unusable_spec_urls_are_explained_and_store_nothing(
     path: str,
     message: str,
 ) -> None:
-    bot = await start_nexus(feedback={"spec_timeout_seconds": 0.5, "spec_max_bytes": 3_500})
+    bot = await start_nexus(
+        feedback={"spec_timeout_seconds": 0.5, "spec_max_bytes": 3_500}, fetch=LOCAL_SPECS
+    )
     result = await add_spec(sandbox, world, spec_server.base + path)
     assert result.ephemeral and message in result.text
     assert await count(bot, FeedbackSpec) == 0
     assert await count(bot, FeedbackOperation) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("{base}/openapi.yaml", "That address points at the bot's own machine (loopback)"),
+        ("http://localhost:{port}/openapi.yaml", "resolves to an address that points at the bot"),
+        ("http://[::ffff:127.0.0.1]:{port}/openapi.yaml", "points at the bot's own machine"),
+        ("http://0x7f.1:{port}/openapi.yaml", "points at the bot's own machine"),
+        ("http://2130706433:{port}/openapi.yaml", "points at the bot's own machine"),
+        ("http://169.254.169.254/latest/meta-data/", "points at a cloud metadata service"),
+        ("http://[fd00:ec2::254]/latest/meta-data/", "points at a cloud metadata service"),
+        ("http://10.0.0.1/openapi.yaml", "points inside a private network"),
+        ("http://0.0.0.0:{port}/openapi.yaml", "points at an unspecified address"),
+        ("http://user:secret@127.0.0.1:{port}/openapi.yaml", "carries a user name or password"),
+    ],
+)
+async def test_api_add_refuses_a_hostile_url_without_fetching_it(
+    sandbox: SandboxServer,
+    world: World,
+    nexus: NexusBot,
+    spec_server: SpecServer,
+    fetch_connections: LoopbackOnlyConnections,
+    url: str,
+    message: str,
+) -> None:
+    hostile = url.format(base=spec_server.base, port=spec_server.port)
+    result = await add_spec(sandbox, world, hostile)
+    assert result.ephemeral
+    assert message in result.text
+    assert "won't fetch" in result.text or "don't fetch" in result.text
+    assert "Something went wrong" not in result.text
+    assert fetch_connections.attempted == []
+    assert await count(nexus, FeedbackSpec) == 0
+    assert await count(nexus, FeedbackOperation) == 0
+
+
+async def test_api_refresh_does_not_follow_a_redirect_to_a_private_address(
+    sandbox: SandboxServer,
+    world: World,
+    spec_nexus: NexusBot,
+    spec_server: SpecServer,
+    fetch_connections: LoopbackOnlyConnections,
+) -> None:
+    await add_spec(sandbox, world, f"{spec_server.base}/moving.yaml")
+    spec_server.moved_to = "http://169.254.169.254/latest/meta-data/iam/"
+    refreshed = await sandbox.invoke("/feedback api refresh", user=world.triager, name="jobs")
+    assert refreshed.ephemeral
+    assert "redirects to an address that points at a cloud metadata service" in refreshed.text
+    assert fetch_connections.outside_loopback == []
+    assert await count(spec_nexus, FeedbackOperation) == 8
 
 
 @pytest.mark.parametrize(
@@ -867,7 +935,7 @@ async def test_bad_spec_requests_are_refused(
 
 
 async def test_api_refresh_and_remove(
-    sandbox: SandboxServer, world: World, nexus: NexusBot, spec_server: SpecServer
+    sandbox: SandboxServer, world: World, spec_nexus: NexusBot, spec_server: SpecServer
 ) -> None:
     await add_spec(sandbox, world, f"{spec_server.base}/openapi.yaml")
     again = await add_spec(sandbox, world, f"{spec_server.base}/openapi.yaml")
@@ -877,7 +945,7 @@ async def test_api_refresh_and_remove(
     )
     refreshed = await sandbox.invoke("/feedback api refresh", user=world.triager, name="jobs")
     assert "9 operations (was 8)" in refreshed.text
-    assert await count(nexus, FeedbackOperation) == 9
+    assert await count(spec_nexus, FeedbackOperation) == 9
     names = await sandbox.autocomplete(
         "/feedback api remove", "name", "jo", user=world.triager, guild=world.guild
     )
@@ -885,8 +953,11 @@ async def test_api_refresh_and_remove(
     asked = await sandbox.invoke("/feedback api remove", user=world.triager, name="jobs")
     assert "Remove the spec **jobs**" in asked.text
     await asked.click("Remove", user=world.triager)
-    assert await count(nexus, FeedbackSpec) == 0 and await count(nexus, FeedbackOperation) == 0
-    async with nexus.db.sessions() as session:
+    assert (
+        await count(spec_nexus, FeedbackSpec) == 0
+        and await count(spec_nexus, FeedbackOperation) == 0
+    )
+    async with spec_nexus.db.sessions() as session:
         actions = list((await session.scalars(select(AuditEntry.action))).all())
     assert actions == ["feedback.api_add", "feedback.api_refresh", "feedback.api_remove"]
     gone = await sandbox.invoke("/feedback api remove", user=world.triager, name="jobs")
