@@ -2,12 +2,14 @@
 
 The fetch goes through `bot/fetch.py` (public addresses only, the size cap, the timeout); the
 parser accepts JSON or YAML and keeps only what autocomplete and "not in spec" need: each
-operation's method, path and summary.
+operation's method, path and summary. A document is read without recursion deeper than
+`MAX_NESTING`, so no nesting, however deep, can overflow the stack.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +23,14 @@ from cogs.feedback.endpoints import METHODS, normalise_path
 MAX_OPERATIONS = 5000
 SUMMARY_MAX = 200
 URL_MAX = 500
+# Real OpenAPI documents nest a few dozen levels (paths → operation → responses → schema …);
+# json and yaml parse recursively and overflow past roughly a thousand.
+MAX_NESTING = 100
+# Pairs that YAML merge keys may copy in one document (a real one merges a few hundred).
+MAX_MERGED_PAIRS = 100_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_VALUE_TAG = "tag:yaml.org,2002:value"
+_STR_TAG = "tag:yaml.org,2002:str"
 SPEC_ACCEPT = "application/json, application/yaml, text/yaml, */*"
 
 
@@ -75,15 +85,108 @@ def load_document(body: bytes) -> dict[str, Any]:
         raise SpecError("That document is not UTF-8 text, so it can't be OpenAPI.") from None
     data: Any
     try:
-        data = json.loads(text)
+        data = _load_json(text)
     except ValueError:
         try:
-            data = yaml.safe_load(text)
+            # A SafeLoader subclass: plain data only, never arbitrary Python objects.
+            data = yaml.load(text, Loader=_NestingBoundLoader)
         except yaml.YAMLError:
             raise SpecError("That document is neither JSON nor YAML.") from None
+        except ValueError:
+            # Well-formed YAML whose value Python can't build: a date like 2024-13-45, or an
+            # integer past Python's 4,300-digit conversion limit.
+            raise SpecError(
+                "That document holds a value I can't read (an impossible date, or a number "
+                "thousands of digits long)."
+            ) from None
+        except RecursionError:
+            # Merge keys (<<) are expanded recursively, along a chain of aliases the composer's
+            # bound does not see; a chain that long is refused like deep nesting.
+            raise _too_deep() from None
     if not isinstance(data, dict):
         raise SpecError("That is not an OpenAPI document: its top level is not an object.")
     return data
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _load_json(text: str) -> Any:
+    """json.loads, after checking without recursion that it nests at most MAX_NESTING deep."""
+    if text.lstrip()[:1] in ("{", "["):
+        brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+        depth = 0
+        for bracket in brackets:
+            depth += 1 if bracket in "[{" else -1
+            if depth > MAX_NESTING:
+                raise _too_deep()
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise _too_deep() from None
+
+
+class _NestingBoundLoader(yaml.SafeLoader):
+    """SafeLoader whose (recursive) composer refuses nodes nested deeper than MAX_NESTING.
+
+    The scanner and parser are iterative and the safe constructor fills collections from a
+    queue, so bounding the composer bounds the load; merge keys get a budget of their own.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._merged_pairs = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise _too_deep()
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        """Expand merge keys (`<<: *base`) within a budget of MAX_MERGED_PAIRS pairs.
+
+        Each alias is cheap to write but copies every pair of what it names, so a chain of
+        merges costs quadratic time; the budget keeps a small document from taking minutes.
+        """
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        for key, value in node.value:
+            if key.tag == _MERGE_TAG:
+                sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+                # Earlier sources win over later ones, and the mapping's own keys over all:
+                # the last pair of a key wins when the mapping is built.
+                for source in reversed(sources):
+                    if not isinstance(source, yaml.MappingNode):
+                        raise yaml.constructor.ConstructorError(
+                            problem="a merge key (<<) takes a mapping or a list of mappings",
+                            problem_mark=source.start_mark,
+                        )
+                    self.flatten_mapping(source)
+                    self._merged_pairs += len(source.value)
+                    if self._merged_pairs > MAX_MERGED_PAIRS:
+                        raise SpecError(
+                            "That document's YAML merge keys (<<) expand to more than "
+                            f"{MAX_MERGED_PAIRS:,} entries."
+                        )
+                    merged.extend(source.value)
+            else:
+                if key.tag == _VALUE_TAG:  # the "=" key is an ordinary string here
+                    key.tag = _STR_TAG
+                own.append((key, value))
+        if merged:
+            node.value = merged + own
+
+
+def _too_deep() -> SpecError:
+    return SpecError(
+        f"That document nests more than {MAX_NESTING} levels deep; no OpenAPI document does."
+    )
 
 
 def parse_spec(body: bytes) -> ParsedSpec:
@@ -126,7 +229,7 @@ def _format_and_base(data: dict[str, Any]) -> tuple[str, str]:
     swagger = data.get("swagger")
     if isinstance(openapi, str) and openapi.startswith("3."):
         return f"OpenAPI {openapi[:16]}", _servers_base_path(data.get("servers"))
-    if str(swagger) == "2.0":
+    if swagger in ("2.0", 2.0):
         base = data.get("basePath")
         return "Swagger 2.0", _clean_base(base) if isinstance(base, str) else ""
     raise SpecError(
@@ -163,7 +266,9 @@ def _summary(operation: object) -> str | None:
 
 
 def _short(value: object, limit: int = SUMMARY_MAX) -> str | None:
-    if value is None:
+    # Scalars only: str() of a collection recurses through it, and YAML aliases can make a
+    # small document stand for an enormous one.
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
         return None
     text = " ".join(str(value).split())
     return text[:limit] or None

@@ -761,6 +761,10 @@ class SpecServer:
             return web.Response(text="<html><body>Jobs</body></html>", content_type="text/html")
         if kind == "huge.yaml":
             return web.Response(body=self.document + b"#" * 20_000)
+        if kind == "deep.json":
+            return web.Response(body=b'{"openapi": "3.0.3", "paths": ' + b"[" * 30_000)
+        if kind == "deep.yaml":
+            return web.Response(body=b"openapi: 3.0.3\npaths:\n" + b"- " * 30_000 + b"x\n")
         if kind == "moving.yaml":
             if self.moved_to is not None:
                 raise web.HTTPFound(self.moved_to)
@@ -863,6 +867,22 @@ async def test_unusable_spec_urls_are_explained_and_store_nothing(
     assert result.ephemeral and message in result.text
     assert await count(bot, FeedbackSpec) == 0
     assert await count(bot, FeedbackOperation) == 0
+
+
+@pytest.mark.parametrize("kind", ["deep.json", "deep.yaml"])
+async def test_a_spec_nested_tens_of_thousands_deep_is_refused_in_words(
+    sandbox: SandboxServer,
+    world: World,
+    spec_nexus: NexusBot,
+    spec_server: SpecServer,
+    kind: str,
+) -> None:
+    result = await add_spec(sandbox, world, f"{spec_server.base}/{kind}")
+    assert result.ephemeral
+    assert result.text == (
+        "That document nests more than 100 levels deep; no OpenAPI document does."
+    )
+    assert await count(spec_nexus, FeedbackSpec) == 0
 
 
 @pytest.mark.parametrize(

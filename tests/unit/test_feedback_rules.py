@@ -139,6 +139,92 @@ def test_documents_that_are_not_openapi_are_refused(body: bytes, message: str) -
     assert message in caught.value.message
 
 
+DEEP = 50_000  # tens of thousands: json and yaml alone raise RecursionError long before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"openapi": "3.0.3", "paths": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+        b'{"openapi": "3.0.3", "paths": ' + b'{"a": ' * DEEP + b"1" + b"}" * DEEP + b"}",
+        b'["' + b"[" * 500 + b'", ' + b"[" * DEEP,  # brackets in strings don't count, these do
+    ],
+    ids=["json-arrays", "json-objects", "json-unclosed"],
+)
+def test_a_json_spec_nested_tens_of_thousands_deep_is_refused_in_words(body: bytes) -> None:
+    with pytest.raises(SpecError, match="nests more than 100 levels deep"):
+        parse_spec(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"openapi: 3.0.3\npaths:\n" + b"- " * DEEP + b"x\n",
+        b"openapi: 3.0.3\npaths: " + b"[" * DEEP + b"]" * DEEP + b"\n",
+        b"openapi: 3.0.3\npaths: " + b"{a: " * DEEP + b"1" + b"}" * DEEP + b"\n",
+        b"openapi: 3.0.3\npaths:\n" + b"".join(b" " * i + b"a:\n" for i in range(1, 300)),
+    ],
+    ids=["yaml-block", "yaml-flow-sequences", "yaml-flow-mappings", "yaml-indented"],
+)
+def test_a_yaml_spec_nested_tens_of_thousands_deep_is_refused_in_words(body: bytes) -> None:
+    with pytest.raises(SpecError, match="nests more than 100 levels deep"):
+        parse_spec(body)
+
+
+def test_a_spec_nested_as_deep_as_real_ones_still_parses() -> None:
+    schema = "{type: object, properties: {a: " * 40 + "{type: string}" + "}}" * 40
+    body = f"openapi: 3.0.3\npaths:\n  /a:\n    get:\n      x-schema: {schema}\n"
+    assert [op.path for op in parse_spec(body.encode()).operations] == ["/a"]
+    # Brackets inside strings are text, not nesting.
+    operation = {"summary": "[" * 500, "x": [[['\\"[[[[[[']]]}
+    as_json = json.dumps({"openapi": "3.0.3", "paths": {"/a": {"get": operation}}})
+    assert [op.path for op in parse_spec(as_json.encode()).operations] == ["/a"]
+
+
+def test_yaml_merge_keys_expand_but_a_quadratic_chain_is_refused() -> None:
+    merged = b"""openapi: 3.0.3
+x-base: &base {summary: Shared summary, description: d}
+paths:
+  /a:
+    get: {<<: *base, summary: Own summary}
+    post: {<<: [*base, {summary: Second}]}
+  /b: {<<: {get: {summary: Merged operation}}}
+"""
+    found = {(op.method, op.path): op.summary for op in parse_spec(merged).operations}
+    assert found == {
+        ("GET", "/a"): "Own summary",
+        ("POST", "/a"): "Shared summary",
+        ("GET", "/b"): "Merged operation",
+    }
+    # Each link copies every pair of the one before: 1,000 lines would copy 500,000 pairs.
+    chain = [b"openapi: 3.0.3", b"a0: &a0 {k0: 1}"]
+    chain += [b"a%d: &a%d {<<: *a%d, k%d: 1}" % (i, i, i - 1, i) for i in range(1, 1000)]
+    chain.append(b"paths: {/a: {get: {summary: x}}}")
+    with pytest.raises(SpecError, match="merge keys"):
+        parse_spec(b"\n".join(chain))
+
+
+def test_aliases_standing_for_a_huge_value_are_not_expanded() -> None:
+    # Nine levels of ten aliases: a billion strings if anything walked the title.
+    levels = [b"l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        levels.append(b"l%d: &l%d [" % (i, i) + b", ".join([b"*l%d" % (i - 1)] * 10) + b"]")
+    body = b"openapi: 3.0.3\n" + b"\n".join(levels)
+    body += b"\ninfo: {title: *l8, version: *l8}\npaths: {/a: {get: {summary: *l8}}}\n"
+    parsed = parse_spec(body)
+    assert (parsed.title, parsed.version, parsed.operations[0].summary) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"openapi": 1' + b"1" * 5000 + b"}", b"openapi: 3.0.3\ndate: 2024-13-45\n"],
+    ids=["huge-number", "impossible-date"],
+)
+def test_values_python_cannot_build_are_refused_in_words(body: bytes) -> None:
+    with pytest.raises(SpecError, match="holds a value I can't read"):
+        parse_spec(body)
+
+
 @pytest.mark.parametrize("url", ["ftp://x.test/spec.yaml", "file:///etc/passwd", "jobs.yaml"])
 def test_spec_urls_must_be_http(url: str) -> None:
     with pytest.raises(SpecError):
