@@ -26,7 +26,9 @@ SaveHandler = Callable[[discord.Interaction, SetupChoices], Awaitable[discord.Em
 
 
 class _ChannelPicker(discord.ui.ChannelSelect["SetupView"]):
-    def __init__(self, feature: str, current: int | None, row: int) -> None:
+    # Each picker keeps its setup view: a pick that raced another one reaches this menu after
+    # the first pick's redraw replaced it (``self.view`` is then None), and still counts.
+    def __init__(self, setup: SetupView, feature: str, current: int | None, row: int) -> None:
         super().__init__(
             channel_types=[discord.ChannelType.text, discord.ChannelType.news],
             placeholder=f"{feature.capitalize()} channel",
@@ -35,16 +37,16 @@ class _ChannelPicker(discord.ui.ChannelSelect["SetupView"]):
             default_values=[discord.Object(id=current)] if current else [],
             row=row,
         )
+        self.setup = setup
         self.feature = feature
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        assert self.view is not None
-        self.view.choices.channels[self.feature] = self.values[0].id if self.values else None
-        await self.view.redraw(interaction)
+        self.setup.choices.channels[self.feature] = self.values[0].id if self.values else None
+        await self.setup.redraw(interaction)
 
 
 class _RolePicker(discord.ui.RoleSelect["SetupView"]):
-    def __init__(self, tier: str, current: int | None, row: int) -> None:
+    def __init__(self, setup: SetupView, tier: str, current: int | None, row: int) -> None:
         super().__init__(
             placeholder=f"{tier.capitalize()} role",
             min_values=0,
@@ -52,12 +54,12 @@ class _RolePicker(discord.ui.RoleSelect["SetupView"]):
             default_values=[discord.Object(id=current)] if current else [],
             row=row,
         )
+        self.setup = setup
         self.tier = tier
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        assert self.view is not None
-        self.view.choices.roles[self.tier] = self.values[0].id if self.values else None
-        await self.view.redraw(interaction)
+        self.setup.choices.roles[self.tier] = self.values[0].id if self.values else None
+        await self.setup.redraw(interaction)
 
 
 class _Button(discord.ui.Button["SetupView"]):
@@ -108,13 +110,13 @@ class SetupView(OwnerOnlyView):
     def show_channels(self) -> None:
         self.clear_items()
         for row, feature in enumerate(CHANNEL_FEATURES):
-            self.add_item(_ChannelPicker(feature, self.choices.channels.get(feature), row))
+            self.add_item(_ChannelPicker(self, feature, self.choices.channels.get(feature), row))
         self.add_item(_Button("Next", discord.ButtonStyle.primary, self._next))
 
     def show_roles(self) -> None:
         self.clear_items()
         for row, tier in enumerate(ROLE_TIERS):
-            self.add_item(_RolePicker(tier, self.choices.roles.get(tier), row))
+            self.add_item(_RolePicker(self, tier, self.choices.roles.get(tier), row))
         self.add_item(_Button("Back", discord.ButtonStyle.secondary, self._back))
         self.add_item(_Button("Save", discord.ButtonStyle.success, self._save))
 

@@ -308,6 +308,25 @@ async def test_double_clicks_in_setup_are_each_answered_and_save_once(
     assert len(await audit_rows(nexus, "admin.setup")) == 1
 
 
+async def test_a_double_pick_in_a_setup_menu_is_answered_twice_and_kept(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    # Found by the fuzz: the first pick redraws the screen with new menus, and the second pick,
+    # already on its way to the old menu, met a menu no longer in any view (AssertionError).
+    await raise_bot_role(nexus, sandbox, world)
+    reply = await as_admin(sandbox, world, "/admin setup")
+    picks = await asyncio.gather(
+        reply.select("Snippets channel", [world.general]),
+        reply.select("Snippets channel", [world.general]),
+    )
+    assert [pick.type for pick in picks] == [7, 7]  # both update the setup message
+    assert all("Something went wrong" not in pick.text for pick in picks)
+    await reply.click("Next")
+    saved = await reply.click("Save")
+    assert "Setup saved." in saved.text
+    assert await setting_value(nexus, world.guild.id, "channels.snippets") == world.general.id
+
+
 async def test_setup_remembers_picks_across_screens_and_can_unset_a_channel(
     nexus: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:
