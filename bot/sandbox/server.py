@@ -461,10 +461,35 @@ class SandboxServer:
 
         Other options already filled in go as keywords, or in ``options={...}`` on a name clash.
         """
+        result = await self.send_autocomplete(
+            path,
+            option,
+            value,
+            user=user,
+            guild=guild,
+            channel=channel,
+            timeout=timeout,
+            options={**(options or {}), **kwargs},
+        )
+        return result.choices
+
+    async def send_autocomplete(
+        self,
+        path: str,
+        option: str,
+        value: str,
+        *,
+        user: User,
+        guild: Guild | None = None,
+        channel: Channel | None = None,
+        timeout: float = 5.0,
+        options: dict[str, Any] | None = None,
+    ) -> InteractionResult:
+        """As :meth:`autocomplete`, but the whole result (latency, interaction id, choices)."""
         guild, channel = self._where(user, guild, channel)
-        given = {**(options or {}), **kwargs, option: value}
+        given = {**(options or {}), option: value}
         data = self.builder.command_data(path, guild, channel, user, given, focused=option)
-        result = await self._send(
+        return await self._send(
             AUTOCOMPLETE,
             data,
             user=user,
@@ -474,7 +499,6 @@ class SandboxServer:
             timeout=timeout,
             quiet=0,
         )
-        return result.choices
 
     async def send_component(
         self,
