@@ -50,11 +50,13 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 EXTENSIONS_PACKAGE = "cogs"
-# Tasks discord.py creates for interactions; shutdown waits for them to finish.
+# Tasks discord.py creates for interactions; shutdown waits for them to finish. Dynamic items
+# (the persistent buttons on posts) get tasks of their own name, apart from a view's.
 INTERACTION_TASK_PREFIXES = (
     "CommandTree-invoker",
     "discord-ui-view-dispatch",
     "discord-ui-modal-dispatch",
+    "discord-ui-dynamic-item-",
 )
 # Users only: @everyone, @here and roles are pinged only where a message widens this on purpose.
 SAFE_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=False, replied_user=True)

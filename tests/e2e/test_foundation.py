@@ -7,6 +7,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import discord
@@ -293,6 +294,47 @@ async def test_shutdown_finishes_interactions_in_flight(
     reply = await pending
     assert "finished slowly" in reply.text
     assert nexus.db.engine.pool.checkedout() == 0
+
+
+class SlowButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template="probe:slow"):
+    """A persistent button (a dynamic item, like the buttons on snippet posts) that works slowly."""
+
+    started = asyncio.Event()
+
+    def __init__(self) -> None:
+        super().__init__(discord.ui.Button(label="Slow", custom_id="probe:slow"))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
+    ) -> SlowButton:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        SlowButton.started.set()
+        await asyncio.sleep(0.5)
+        await interaction.response.send_message("clicked slowly", ephemeral=True)
+
+
+async def test_shutdown_finishes_a_click_on_a_persistent_button_in_flight(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    # Found by the fuzz: discord.py names the tasks of dynamic items (the buttons on posts)
+    # apart from a view's, and shutdown did not wait for them.
+    SlowButton.started = asyncio.Event()
+    nexus.add_dynamic_items(SlowButton)
+    view = discord.ui.View(timeout=None)
+    view.add_item(SlowButton())
+    channel = nexus.get_channel(world.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.send("a post with a button", view=view)
+    post = await sandbox.wait_for_message(world.general, since=0)
+    click = {"custom_id": "probe:slow", "component_type": 2}
+    pending = asyncio.create_task(sandbox.send_component(post, click, user=world.alice))
+    await asyncio.wait_for(SlowButton.started.wait(), timeout=5)
+    await nexus.close()
+    reply = await pending
+    assert "clicked slowly" in reply.text
 
 
 async def test_web_endpoints_report_health_readiness_and_metrics(
