@@ -39,6 +39,11 @@ def bot_environment(
         "NEXUS_WEB__ENABLED": "false",
         "NEXUS_DISCORD__GUILD_READY_TIMEOUT": "0.1",
     }
+    # A run under a shifted clock (scripts/with-shifted-clock) shifts the bot processes too;
+    # a bot on the real date would find everything the test scheduled 400 days away.
+    env.update(
+        {k: v for k, v in os.environ.items() if k == "LD_PRELOAD" or k.startswith("FAKETIME")}
+    )
     if shard is not None:
         shard_id, shard_count = shard
         env["NEXUS_DISCORD__SHARD_COUNT"] = str(shard_count)
