@@ -8,7 +8,8 @@ Every slash command, context menu, autocomplete, modal submission and click goes
 - a refused call answered in one friendly ephemeral line and left every table as it was
   (the permission walk's snapshot, taken only around calls the bot refused);
 - no message the bot posted or edited can ping @everyone, @here or a role, except a role an
-  announcement was explicitly configured to ping.
+  announcement was explicitly configured to ping;
+- it did not block the event loop (everyone's interactions) for longer than LOOP_STALL_LIMIT.
 Findings are collected, not raised, so one run reports every defect it met.
 """
 
@@ -38,6 +39,9 @@ INTERNAL_WORDING = re.compile(
 )
 BOT_FAILURES = ("acknowledged after", "no response within")
 OUTCOMES_REFUSED = frozenset({"denied", "user_error", "refused", "error"})
+# The bot serves every member from one event loop: a call that holds it this long stalls them all.
+LOOP_STALL_LIMIT = 1.0
+LAG_PROBE_INTERVAL = 0.05
 # A view's methods that wait for a member's click (discord.py's View.wait, ConfirmView.decided).
 WAITS_FOR_AN_ANSWER = frozenset({"wait", "decided"})
 
@@ -83,6 +87,32 @@ def parked_on_a_view(task: asyncio.Task[Any]) -> bool:
     return False
 
 
+class LoopWatch:
+    """How late the event loop wakes a sleeper: a stall in some callback shows as lateness."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._probe(), name="loop-watch")
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def take_worst(self) -> float:
+        worst, self.worst = self.worst, 0.0
+        return worst
+
+    async def _probe(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(LAG_PROBE_INTERVAL)
+            self.worst = max(self.worst, loop.time() - before - LAG_PROBE_INTERVAL)
+
+
 @dataclass
 class Finding:
     what: str
@@ -109,6 +139,7 @@ class Referee:
     _snapshot: dict[str, list[tuple[Any, ...]]] | None = None
     _messages_checked: int = 0
     timings: dict[str, list[float]] = field(default_factory=dict)
+    loop_watch: LoopWatch = field(default_factory=LoopWatch)
 
     def __post_init__(self) -> None:
         # Every refusal and failure passes through the bot's one error handler, which reports
@@ -130,7 +161,7 @@ class Referee:
         self.bot.observe_failure = recording  # type: ignore[method-assign]
 
     def note(self, what: str, inputs: Any, problem: str) -> None:
-        finding = Finding(what, _describe(inputs), problem)
+        finding = Finding(what, describe_inputs(inputs), problem)
         for where, symptom in self.known_open:
             if what.startswith(where) and symptom in problem:
                 self.known.append(finding)
@@ -159,6 +190,7 @@ class Referee:
             self._snapshot = await self._dump()
         logged = len(self.errors.records)
         late = len(self.sandbox.late_acks)
+        self.loop_watch.take_worst()
         result = None
         try:
             result = await action()
@@ -166,6 +198,10 @@ class Referee:
             if not any(failure in str(error) for failure in BOT_FAILURES):
                 raise  # the test asked for something Discord would not send: a test bug
             self.note(what, inputs, f"not acknowledged in time: {error}")
+        # Measured before the snapshot below: reading the database is the test's own work.
+        stall = self.loop_watch.take_worst()
+        if stall > LOOP_STALL_LIMIT:
+            self.note(what, inputs, f"blocked the event loop for {stall:.2f} s")
         self.invocations += 1
         if len(self.sandbox.late_acks) > late and result is not None:
             self.note(what, inputs, f"late acknowledgement {self.sandbox.late_acks[-1]}")
@@ -179,9 +215,9 @@ class Referee:
                     name for name, rows in after.items() if self._snapshot.get(name) != rows
                 )
                 if changed:
-                    self.note(
-                        what, inputs, f"refused ({result.text[:120]!r}) but changed {changed}"
-                    )
+                    shown = "read only" if read_only else f"refused ({result.text[:120]!r})"
+                    rows = describe_change(self._snapshot, after, changed)
+                    self.note(what, inputs, f"{shown} but changed {changed}: {rows}")
                 self._snapshot = after
             else:
                 self._snapshot = None
@@ -288,7 +324,22 @@ class Referee:
         return "\n".join(lines)
 
 
-def _describe(inputs: Any) -> str:
+def describe_change(
+    before: dict[str, list[tuple[Any, ...]]],
+    after: dict[str, list[tuple[Any, ...]]],
+    names: list[str],
+) -> str:
+    """The first rows that appeared or went in the first changed tables, for the report."""
+    parts = []
+    for name in names[:2]:
+        old, new = set(map(repr, before.get(name, []))), set(map(repr, after.get(name, [])))
+        added, gone = sorted(new - old)[:1], sorted(old - new)[:1]
+        parts.append(f"{name} +{[a[:200] for a in added]} -{[g[:200] for g in gone]}")
+    return "; ".join(parts)
+
+
+def describe_inputs(inputs: Any) -> str:
+    """Inputs in a line or so: people, places and files by name, long text cut."""
     if isinstance(inputs, dict):
         return "{" + ", ".join(f"{k}={_short(v)}" for k, v in inputs.items()) + "}"
     return _short(inputs)

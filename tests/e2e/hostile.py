@@ -302,7 +302,9 @@ def option_value(option: JSON, cast: Cast) -> st.SearchStrategy[Any]:
     if kind == BOOLEAN:
         return st.booleans()
     if kind == USER:
-        return st.sampled_from([*cast.members, *cast.strangers])
+        # Discord offers any user it knows, members or not; a third are not members here.
+        members = st.sampled_from(cast.members)
+        return st.one_of(members, members, st.sampled_from(cast.strangers))
     if kind == ROLE:
         return st.sampled_from(cast.roles)
     if kind == MENTIONABLE:

@@ -22,7 +22,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -48,7 +48,7 @@ from tests.e2e.command_walk import (
     slash_commands,
 )
 from tests.e2e.conftest import StartBot, World
-from tests.e2e.fuzz_harness import Referee, capture_errors
+from tests.e2e.fuzz_harness import Referee, capture_errors, describe_inputs
 
 INVOCATIONS = int(os.environ.get("NEXUS_FUZZ_INVOCATIONS", "5000"))
 SECONDS = float(os.environ.get("NEXUS_FUZZ_SECONDS", "150"))
@@ -63,6 +63,20 @@ FOLLOW_UP_DEPTH = 3
 # Defects the fuzz found whose fix is under way elsewhere, tolerated (counted, not failed) until
 # it lands: (the call's name starts with, the problem contains) → why. Empty it once they land.
 KNOWN_OPEN: dict[tuple[str, str], str] = {}
+
+
+def long_feedback_id(name: str, options: dict[str, Any]) -> bool:
+    return name.startswith("/feedback") and any(
+        len(str(options.get(key, ""))) > 64 for key in ("id", "duplicate_of")
+    )
+
+
+# Inputs not even sent while their defect is open, because they would stall the whole run:
+# reason → (command name, options) → True to skip. Empty it once the fixes land.
+KNOWN_OPEN_INPUTS: dict[str, Callable[[str, dict[str, Any]], bool]] = {
+    # A feedback id of thousands of spaces backtracks for minutes (cogs/feedback/service.py).
+    "feedback id regex backtracks on long whitespace": long_feedback_id,
+}
 
 
 # -- the budget and the hypothesis engine ----------------------------------------------------
@@ -121,8 +135,30 @@ def run_examples(
             raise BudgetSpent
         asyncio.run_coroutine_threadsafe(execute(plan), loop).result()
 
-    with contextlib.suppress(BudgetSpent):
+    with contextlib.suppress(BudgetSpent), without_mutations():
         example()
+
+
+@contextlib.contextmanager
+def without_mutations() -> Iterator[None]:
+    """Hypothesis follows each new example with up to five mutations of it (copies of one part
+    of it into another), which suits a search for a failing input but here spends most calls on
+    near-copies of the last one: without them, every call is a fresh plan (three times as many
+    distinct calls for the same budget). It is an internal of hypothesis's engine, so when it
+    is gone this does nothing and only the variety suffers.
+    """
+    from hypothesis.internal.conjecture import engine
+
+    runner = getattr(engine, "ConjectureRunner", None)
+    if runner is None or not hasattr(runner, "generate_mutations_from"):
+        yield
+        return
+    original = runner.generate_mutations_from
+    runner.generate_mutations_from = lambda self, data: None
+    try:
+        yield
+    finally:
+        runner.generate_mutations_from = original
 
 
 def summary(request: pytest.FixtureRequest, referee: Referee, budget: Budget) -> str:
@@ -212,7 +248,6 @@ async def seed_content(stage: Stage) -> None:
         ("/snippet share", world.alice, {"title": "loop", "code": "for i in x: pass"}),
         ("/feedback log", world.bob, feedback),
         ("/announce create", world.mod, announcement),
-        ("/pair join", world.alice, {"level": "beginner", "timezone": "Europe/Berlin"}),
     ]
     for path, user, options in calls:
 
@@ -222,7 +257,24 @@ async def seed_content(stage: Stage) -> None:
             )
 
         await referee.perform(path, options, call)
+    await join_pairing(stage)
     await stage.refresh_known_ids()
+
+
+async def join_pairing(stage: Stage) -> None:
+    """Every actor in pairing, so /pair pause, status and now reach past "join first"."""
+    for user in stage.actors:
+
+        def call(user: Any = user) -> Any:
+            return stage.sandbox.invoke(
+                "/pair join",
+                user=user,
+                channel=stage.world.general,
+                options={"level": "intermediate", "timezone": "Europe/Berlin"},
+                timeout=ACK_TIMEOUT,
+            )
+
+        await stage.referee.perform("/pair join", user.name, call)
 
 
 # -- plans: everything an example does, drawn before it starts -------------------------------
@@ -427,6 +479,8 @@ async def call_command(stage: Stage, plan: Plan) -> None:
     else:
         options = hostile.resolve_known_ids(plan.options, stage.known_ids)
         inputs = options
+        if any(skip(name, options) for skip in KNOWN_OPEN_INPUTS.values()):
+            return
 
         def action() -> Awaitable[InteractionResult]:
             return sandbox.invoke(
@@ -470,7 +524,11 @@ async def stage(start_nexus: StartBot, sandbox: SandboxServer, world: World) -> 
     bot = await start_nexus(clock=FrozenClock(START), snippets={"shares_per_minute": 100_000})
     with capture_errors() as errors:
         referee = Referee(bot, sandbox, errors, known_open=KNOWN_OPEN)
-        yield make_stage(bot, sandbox, world, referee)
+        referee.loop_watch.start()
+        try:
+            yield make_stage(bot, sandbox, world, referee)
+        finally:
+            referee.loop_watch.stop()
 
 
 @pytest.mark.slow
@@ -483,8 +541,13 @@ async def test_every_command_and_menu_answers_hostile_input_cleanly_for_every_ti
     assert len(walked) >= 40, [label(c) for c in walked]
     budget = share(COMMANDS_SHARE)
     await walk_every_command_once_per_tier(stage, walked)
+    await join_pairing(stage)  # the walk's /pair leave took some out; /pair pause needs them in
+    distinct: set[int] = set()
 
     async def execute(plan: Plan) -> None:
+        # Short descriptions: a sandbox object's repr would spell out the whole guild.
+        shown = describe_inputs(plan.options), describe_inputs(plan.message)
+        distinct.add(hash((label(plan.command), plan.actor, *shown)))
         await call_command(stage, plan)
         stage.steps += 1
         if stage.steps % 20 == 0:
@@ -496,6 +559,7 @@ async def test_every_command_and_menu_answers_hostile_input_cleanly_for_every_ti
     )
     await stage.referee.check_all_messages()
     summary(request, stage.referee, budget)
+    print(f"  {len(distinct)} distinct calls")
     assert stage.referee.report() == ""
 
 
