@@ -306,7 +306,7 @@ class FollowUps:
     clicks: list[Click]  # consumed in order, by replies and their own replies
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Plan:
     command: AnyCommand
     actor: int
@@ -316,6 +316,12 @@ class Plan:
     author: int
     target: int
     follow: FollowUps
+
+    def __repr__(self) -> str:
+        # Short: hypothesis shows the last plan, and a sandbox object's own repr spells out
+        # the whole guild with every message in it.
+        shown = describe_inputs(self.options if self.message is None else self.message)
+        return f"<Plan {label(self.command)} by actor {self.actor}: {shown}>"
 
 
 def follow_ups(cast: hostile.Cast) -> st.SearchStrategy[FollowUps]:
