@@ -85,7 +85,10 @@ DRAFT_GONE = (
     "This prompt was already answered or has expired; nothing changed. "
     "Run `/feedback log` again if you still need to."
 )
-_ID_TEXT = re.compile(r"\s*(?:fb)?\s*[-#]?\s*(\d{1,9})\s*", re.IGNORECASE)
+# `FB-12`, `fb 12`, `#12`, `12`, matched after strip(). No two optional spaces sit side by side:
+# `\s*(?:fb)?\s*[-#]?\s*` matched a run of spaces in cubic time (6,000 spaces: minutes).
+_ID_TEXT = re.compile(r"(?:fb\s*)?(?:[-#]\s*)?(\d{1,9})", re.IGNORECASE)
+ID_TEXT_MAX = 32  # far longer than any id, with room for spaces
 
 
 class FeedbackError(UserFacingError):
@@ -248,9 +251,14 @@ class _SpecCache:
 # ---- input checks -----------------------------------------------------------------------------
 
 
+def item_number_match(text: str) -> re.Match[str] | None:
+    cleaned = text.strip()
+    return _ID_TEXT.fullmatch(cleaned) if len(cleaned) <= ID_TEXT_MAX else None
+
+
 def parse_item_number(text: str) -> int:
     """`FB-12`, `fb12`, `#12` or `12` → 12."""
-    match = _ID_TEXT.fullmatch(text)
+    match = item_number_match(text)
     if match is None or int(match.group(1)) < 1:
         shown = text.strip()[:20].replace("`", "'")
         raise FeedbackError(f"`{shown}` is not a feedback id; they look like `FB-12`.")
@@ -1088,7 +1096,7 @@ class FeedbackService:
         if active_only:
             query = query.where(FeedbackItem.status.in_(ACTIVE_STATUSES))
         typed = current.strip()
-        match = _ID_TEXT.fullmatch(typed) if typed else None
+        match = item_number_match(typed) if typed else None
         async with self._sessions() as session:
             newest = await session.scalar(
                 select(func.max(FeedbackItem.number)).where(FeedbackItem.guild_id == guild_id)

@@ -264,3 +264,12 @@ def test_concrete_and_templated_paths_count_as_one_endpoint() -> None:
     assert [
         c.number for c in index.find("GET", "/api/jobs/42", "salary missing in job detail")
     ] == [1]
+
+
+@pytest.mark.parametrize(
+    "typed", [" " * 6000, " " * 2000 + "x", "fb" + " " * 6000 + "x", "FB-" + "\t" * 3000 + "-1"]
+)
+def test_an_id_of_thousands_of_spaces_is_refused_at_once(typed: str) -> None:
+    # The old pattern backtracked in cubic time on runs of spaces: minutes on the event loop.
+    with pytest.raises(FeedbackError, match="not a feedback id"):
+        parse_item_number(typed)
