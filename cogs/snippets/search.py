@@ -25,6 +25,9 @@ from bot.errors import UserFacingError
 
 MIN_PREFIX_LENGTH: Final = 3
 MAX_QUERY_WORDS: Final = 12
+# PostgreSQL indexes no word over 2,047 bytes (and refuses one in a tsquery); the same bound on
+# SQLite keeps both backends' answers alike.
+MAX_WORD_BYTES: Final = 2047
 # The columns of the FTS index, in order, with their bm25 weights.
 FTS_COLUMNS: Final = ("title", "description", "tags", "code", "parts", "filters")
 BM25_WEIGHTS: Final = (10.0, 5.0, 2.0, 1.0, 1.0, 0.0)
@@ -177,6 +180,8 @@ class Term:
 @dataclass(frozen=True)
 class ParsedQuery:
     terms: tuple[Term, ...] = field(default_factory=tuple)
+    # A word longer than any index keeps: nothing can match the query.
+    unmatchable: bool = False
 
     @property
     def empty(self) -> bool:
@@ -219,7 +224,12 @@ def parse_query(text: str) -> ParsedQuery:
         term = _word_term(word)
         if term is not None and term not in terms:
             terms.append(term)
-    return ParsedQuery(tuple(terms[:MAX_QUERY_WORDS]))
+    kept = tuple(terms[:MAX_QUERY_WORDS])
+    longest = max(
+        (len(token.encode()) for term in kept for phrase in term.alternatives for token in phrase),
+        default=0,
+    )
+    return ParsedQuery(kept, unmatchable=longest > MAX_WORD_BYTES)
 
 
 @dataclass(frozen=True)

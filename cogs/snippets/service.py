@@ -34,7 +34,7 @@ from bot.db import id_from_text
 from bot.errors import NotFoundError, UserFacingError
 from cogs.snippets import ranking
 from cogs.snippets import search as fts
-from cogs.snippets.drafts import SnippetDraft
+from cogs.snippets.drafts import TAG_LENGTH_MAX, SnippetDraft
 from cogs.snippets.models import Snippet, SnippetStar
 from cogs.snippets.point_reads import PointReader
 
@@ -552,11 +552,11 @@ class SnippetService:
         searched as words.
         """
         parsed = fts.parse_query(query or "")
-        filters = fts.Filters(
-            language=language,
-            tag=tag.strip().lstrip("#").lower() if tag else None,
-            author_id=author_id,
-        )
+        wanted_tag = tag.strip().lstrip("#").lower() if tag else None
+        if parsed.unmatchable or (wanted_tag is not None and len(wanted_tag) > TAG_LENGTH_MAX):
+            # No stored word or tag is that long (PostgreSQL refuses such a lexeme outright).
+            return SnippetPage((), None)
+        filters = fts.Filters(language=language, tag=wanted_tag, author_id=author_id)
         if parsed.empty and not filters.any:
             return await self._newest_from_table("s.guild_id = :guild", {"guild": guild_id}, cursor)
         if self._dialect == "postgresql":

@@ -167,6 +167,16 @@ async def test_a_tag_with_quotes_and_backslashes_filters_search(
     assert [item.id for item in (await service.search(GUILD, "cache", tag="c++")).items] == [tagged]
 
 
+async def test_words_and_tags_longer_than_any_stored_one_find_nothing_on_every_backend(
+    service: SnippetService, clock: FrozenClock
+) -> None:
+    await share(service, clock, title="Cache", tags="c")
+    # PostgreSQL refuses a tsquery lexeme over 2,047 bytes; no stored tag or word is that long.
+    assert not (await service.search(GUILD, "cache", tag="0" * 6000)).items
+    assert not (await service.search(GUILD, "a" * 6000)).items
+    assert not (await service.search(GUILD, "cache " + "ß" * 3000)).items
+
+
 async def test_operators_and_quotes_are_searched_as_words_never_as_syntax(
     service: SnippetService, clock: FrozenClock
 ) -> None:
