@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from bot.scheduler import PROCESS_ID
 from cogs.announcements.models import (
@@ -130,6 +131,9 @@ class PostResult:
     # Set when Discord answered 429 (nothing was posted): seconds to wait before trying again.
     retry_after: float | None = None
 
+
+# Why a send posted nothing: its moment was claimed already (the unique occurrence row).
+SENT_THIS_MOMENT: Final = "it was just posted at this same moment, and is never posted twice"
 
 Poster = Callable[[Delivery], Awaitable[PostResult]]
 # Tells a guild's moderators something in its announcements channel (when there is one).
@@ -770,21 +774,28 @@ class Dispatcher:
     # ---- posting on demand -------------------------------------------------------------------
 
     async def send_now(self, info: AnnouncementInfo, now: datetime) -> PostResult:
-        """`/announce send`: a manual occurrence, claimed, posted and recorded like the others."""
-        async with self._sessions.begin() as session:
-            occurrence = AnnouncementOccurrence(
-                guild_id=info.guild_id,
-                announcement_id=info.id,
-                scheduled_for=now,
-                claimed_at=now,
-                claimed_by=self.claimer,
-                status=OccurrenceStatus.CLAIMED,
-                delayed=False,
-                manual=True,
-            )
-            session.add(occurrence)
-            await session.flush()
-            occurrence_id = occurrence.id
+        """`/announce send`: a manual occurrence, claimed, posted and recorded like the others.
+
+        Another send (or a run) that claimed this announcement at this very moment posts it; this
+        one then posts nothing and says so.
+        """
+        try:
+            async with self._sessions.begin() as session:
+                occurrence = AnnouncementOccurrence(
+                    guild_id=info.guild_id,
+                    announcement_id=info.id,
+                    scheduled_for=now,
+                    claimed_at=now,
+                    claimed_by=self.claimer,
+                    status=OccurrenceStatus.CLAIMED,
+                    delayed=False,
+                    manual=True,
+                )
+                session.add(occurrence)
+                await session.flush()
+                occurrence_id = occurrence.id
+        except IntegrityError:
+            return PostResult(None, error=SENT_THIS_MOMENT)
         delivery = Delivery(
             occurrence_id,
             info.id,

@@ -570,6 +570,24 @@ async def test_send_posts_now_and_keeps_the_schedule(
     assert row.next_run_at == START + timedelta(hours=1)
 
 
+async def test_two_sends_at_the_same_moment_post_once_and_answer_both(
+    sandbox: Any, world: World, start_nexus: StartBot, clock: FrozenClock
+) -> None:
+    # Found by the fuzz: a second send claimed the same (announcement, moment) and met the
+    # unique constraint as an internal error. The clock stands still here, as it does for two
+    # sends within one tick of a coarse clock.
+    bot = await started(start_nexus, clock)
+    await create(sandbox, world, when="in 1h", message="Once please")
+    first = await announce(sandbox, "send", user=world.admin, where=world.announcements, id=1)
+    second = await announce(sandbox, "send", user=world.admin, where=world.announcements, id=1)
+    assert "Posted announcement" in first.text
+    assert second.ephemeral
+    assert "just posted" in second.text
+    assert "Something went wrong" not in second.text
+    assert [post.content for post in bot_posts(world.general, sandbox)] == ["Once please"]
+    assert len(await occurrences(bot)) == 1
+
+
 async def test_list_pages_and_id_autocomplete(
     sandbox: Any, world: World, start_nexus: StartBot, clock: FrozenClock
 ) -> None:
