@@ -204,6 +204,7 @@ class Stage:
     actors: list[Any]
     known_ids: list[int] = field(default_factory=list)
     steps: int = 0
+    posts: list[Message] = field(default_factory=list)  # the bot's posts that have buttons
 
     async def refresh_known_ids(self) -> None:
         """Ids of what exists now: snippets, announcements and feedback numbers."""
@@ -510,7 +511,13 @@ async def call_command(stage: Stage, plan: Plan) -> None:
 
     result = await stage.referee.perform(f"{name} as {actor.name}", inputs, action)
     follow = FollowUps(plan.follow.fills, list(plan.follow.clicks))
-    await follow_up(stage, follow, result, actor, new_posts(stage, before))
+    posted = [m for m in new_posts(stage, before) if clickable(m)]
+    # One older post too: its buttons may name a snippet or item deleted since.
+    older = [m for m in stage.posts if not m.deleted and clickable(m)]
+    stage.posts.extend(posted)
+    if older:
+        posted.append(older[plan.author * 7919 % len(older)])
+    await follow_up(stage, follow, result, actor, posted)
 
 
 async def walk_every_command_once_per_tier(stage: Stage, walked: list[AnyCommand]) -> None:
