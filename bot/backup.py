@@ -12,9 +12,10 @@ the configured backend, so `python -m bot db restore` reads one format (docs/bac
   out. Search indexes are not built into the file: `db restore` rebuilds them wherever it
   restores, and building them here would cost minutes of the bot's event loop on a large guild.
 
-The copy is written beside PATH as PATH.partial, switched to a rollback journal (no -wal file
-to lose), checked (`PRAGMA integrity_check`, foreign keys, a schema version), synced, and only
-then renamed to PATH: a file at PATH is always a whole, checked backup.
+The copy is written beside PATH as PATH.<random>.partial, switched to a rollback journal (no
+-wal file to lose), checked (`PRAGMA integrity_check`, foreign keys, a schema version), synced,
+and only then given the name PATH, which is never overwritten: a file at PATH is always a whole,
+checked backup.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import asyncio
 import contextlib
 import os
 import sqlite3
+import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +34,6 @@ from typing import TYPE_CHECKING
 from bot.db import is_sqlite, sqlite_path
 
 if TYPE_CHECKING:
-    import threading
     from datetime import datetime
 
     from bot.config import DatabaseSettings
@@ -42,6 +44,7 @@ STEP_PAGES = 1024
 BACKUP_SUFFIX = ".db"
 # Files SQLite may keep beside a database.
 SIDE_FILES = ("-wal", "-shm", "-journal")
+_ONE_COPY_AT_A_TIME = threading.Lock()
 
 
 class BackupError(Exception):
@@ -101,7 +104,7 @@ async def backup_database(
         elif is_sqlite(settings.url):
             raise BackupError("an in-memory SQLite database cannot be backed up")
         else:
-            await _copy_through_dbcopy(settings, partial)
+            await asyncio.to_thread(_copy_on_own_loop, settings, partial)
         contents = await asyncio.to_thread(seal_backup, partial)
         await asyncio.to_thread(_publish, partial, path)
     except BaseException:
@@ -111,21 +114,36 @@ async def backup_database(
 
 
 def _make_room(path: Path) -> Path:
-    """Check that `path` is free and its directory exists; return the partial file's name."""
+    """Check that `path` is free and its directory exists; create this backup's partial file.
+
+    Each backup writes its own partial file, so two backups to one name never share one.
+    """
     if path.exists():
         raise BackupError(f"{path} already exists; choose a new file name")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(
+            dir=path.parent, prefix=f"{path.name}.", suffix=".partial"
+        )
     except OSError as error:
-        raise BackupError(f"cannot create {path.parent}: {error.strerror}") from None
-    partial = path.with_name(path.name + ".partial")
-    remove_database_file(partial)  # left behind by a backup that was killed
-    return partial
+        raise BackupError(f"cannot write in {path.parent}: {error.strerror}") from None
+    os.close(descriptor)  # an empty file is an empty SQLite database
+    return Path(name)
 
 
 def _publish(partial: Path, path: Path) -> None:
-    os.replace(partial, path)
-    # The rename is durable only once the directory entry is on the disk too.
+    """Give the checked file its name, never replacing a file that appeared there meanwhile."""
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        raise BackupError(f"{path} already exists; choose a new file name") from None
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise BackupError(f"{path} already exists; choose a new file name") from None
+        os.replace(partial, path)
+    else:
+        partial.unlink()
+    # The name is durable only once the directory entry is on the disk too.
     descriptor = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -160,6 +178,18 @@ def copy_sqlite_pages(source: Path, target: Path, cancel: threading.Event | None
     finally:
         writing.close()
         reading.close()
+
+
+def _copy_on_own_loop(settings: DatabaseSettings, target: Path) -> None:
+    """Run the copy on an event loop of its own, in this worker thread: its Python work (rows
+    to dicts, batches to SQLite) would otherwise hold the bot's event loop between awaits.
+
+    One copy at a time per process: Alembic keeps the migration it runs in module globals, so
+    two target files migrated at once in two threads would each run on the other's connection
+    (and wait forever on the other's event loop).
+    """
+    with _ONE_COPY_AT_A_TIME:
+        asyncio.run(_copy_through_dbcopy(settings, target))
 
 
 async def _copy_through_dbcopy(settings: DatabaseSettings, target: Path) -> None:

@@ -7,6 +7,7 @@ Runs on the backend under test: SQLite's backup API, or PostgreSQL through bot/d
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 import time
@@ -19,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 import bot.backup
-from bot.backup import backup_database, inspect_backup
+from bot.backup import BackupError, backup_database, inspect_backup
 from bot.backup_schedule import CHECK_EVERY, JOB_ID
 from bot.clock import FrozenClock
 from bot.config import DatabaseSettings, Settings
@@ -179,3 +180,19 @@ async def test_the_running_bot_takes_its_scheduled_backup_when_its_clock_says_so
             break
         await asyncio.sleep(0.05)
     assert [path.name for path in directory.glob("*.db")] == ["nexus-scheduled-20310330-090000Z.db"]
+
+
+async def test_two_backups_to_one_name_at_once_leave_one_whole_file(
+    database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "same-name.db"
+    outcomes = await asyncio.gather(
+        backup_database(settings.database, path),
+        backup_database(settings.database, path),
+        return_exceptions=True,
+    )
+    refused = [outcome for outcome in outcomes if isinstance(outcome, BackupError)]
+    assert len(refused) == 1
+    assert "already exists" in str(refused[0])
+    assert inspect_backup(path).revisions
+    assert [name for name in os.listdir(tmp_path) if name.startswith("same")] == ["same-name.db"]
