@@ -240,6 +240,11 @@ class Referee:
             )
         )
 
+    async def after_the_fact(self, what: str, logged: int) -> None:
+        """Judge what happened with no interaction (scheduled posts): errors logged, pings."""
+        await self._judge_logs(what, "", logged)
+        await self.check_new_messages(what, "")
+
     # -- judging -------------------------------------------------------------------------------
 
     def _judge_reply(self, what: str, inputs: Any, result: InteractionResult) -> None:

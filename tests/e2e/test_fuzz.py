@@ -24,7 +24,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
@@ -210,6 +210,7 @@ class Stage:
     referee: Referee
     cast: hostile.Cast
     actors: list[Any]
+    clock: FrozenClock
     known_ids: list[int] = field(default_factory=list)
     steps: int = 0
     posts: list[Message] = field(default_factory=list)  # the bot's posts that have buttons
@@ -231,7 +232,9 @@ class Stage:
         return self.sandbox.builder.resolve_path(path, self.world.guild)[3]
 
 
-def make_stage(bot: NexusBot, sandbox: SandboxServer, world: World, referee: Referee) -> Stage:
+def make_stage(
+    bot: NexusBot, sandbox: SandboxServer, world: World, referee: Referee, clock: FrozenClock
+) -> Stage:
     stranger = sandbox.create_user("ghost")  # a user who is not a member of the guild
     members = (world.alice, world.bob, world.carol, world.triager, world.mod, world.admin)
     channels = tuple(
@@ -243,7 +246,7 @@ def make_stage(bot: NexusBot, sandbox: SandboxServer, world: World, referee: Ref
         roles=(world.moderator_role, world.triager_role),
         channels=channels,
     )
-    return Stage(bot, sandbox, world, referee, cast, list(members))
+    return Stage(bot, sandbox, world, referee, cast, list(members), clock)
 
 
 async def seed_content(stage: Stage) -> None:
@@ -552,6 +555,48 @@ async def call_command(stage: Stage, plan: Plan) -> None:
     await follow_up(stage, follow, result, actor, posted)
 
 
+# After the calls the clock jumps to every job's next run (a pairing round, its reminder), then by
+# these steps, so everything the fuzzed calls scheduled comes due (announcements post late).
+TIME_PASSES = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=40))
+MAX_JUMPS = 12
+
+
+async def let_time_pass(stage: Stage) -> None:
+    """Everything the calls scheduled (hostile announcements, pairing rounds) comes due and
+    posts: no error may be logged and no post may ping more than it was configured to."""
+    clock, scheduler = stage.clock, stage.bot.scheduler
+    before = len(stage.sandbox.messages_by_bot())
+    end = clock.now() + sum(TIME_PASSES, timedelta())
+
+    async def jump_to(when: datetime) -> None:
+        logged = len(stage.referee.errors.records)
+        clock.set(when)
+        scheduler.wake()
+        await settle_posts(stage.sandbox)
+        await stage.referee.after_the_fact(f"the clock moved to {when:%Y-%m-%d %H:%M}", logged)
+
+    for _ in range(MAX_JUMPS):
+        # Jobs due within two minutes repeat (sweeps, resyncs): the next one further out.
+        later = clock.now() + timedelta(minutes=2)
+        runs = [scheduler.next_run(job) for job in scheduler.job_ids()]
+        due = [when for when in runs if when is not None and later < when <= end]
+        if not due:
+            break
+        await jump_to(min(due) + timedelta(seconds=5))
+    for jump in TIME_PASSES:
+        await jump_to(clock.now() + jump)
+    print(f"  time passed: {len(stage.sandbox.messages_by_bot()) - before} scheduled posts")
+
+
+async def settle_posts(sandbox: SandboxServer, quiet: float = 0.5, limit: float = 10.0) -> None:
+    """Wait until the bot has posted nothing new for ``quiet`` seconds (at most ``limit``)."""
+    deadline = time.monotonic() + limit
+    seen = -1
+    while time.monotonic() < deadline and seen != len(sandbox.state.messages):
+        seen = len(sandbox.state.messages)
+        await asyncio.sleep(quiet)
+
+
 async def walk_every_command_once_per_tier(stage: Stage, walked: list[AnyCommand]) -> None:
     """Each command once as a member, a triager and a moderator, with the walk's plain values.
 
@@ -575,12 +620,13 @@ async def walk_every_command_once_per_tier(stage: Stage, walked: list[AnyCommand
 async def stage(start_nexus: StartBot, sandbox: SandboxServer, world: World) -> Any:
     # The clock stands still (nothing scheduled fires between a call and its snapshot), so the
     # per-minute share limit would close sharing for good after a few shares: lift it.
-    bot = await start_nexus(clock=FrozenClock(START), snippets={"shares_per_minute": 100_000})
+    clock = FrozenClock(START)
+    bot = await start_nexus(clock=clock, snippets={"shares_per_minute": 100_000})
     with capture_errors() as errors:
         referee = Referee(bot, sandbox, errors, known_open=KNOWN_OPEN)
         referee.loop_watch.start()
         try:
-            yield make_stage(bot, sandbox, world, referee)
+            yield make_stage(bot, sandbox, world, referee, clock)
         finally:
             referee.loop_watch.stop()
 
@@ -611,6 +657,7 @@ async def test_every_command_and_menu_answers_hostile_input_cleanly_for_every_ti
     await asyncio.to_thread(
         run_examples, loop, plans(stage, walked), execute, budget, stage.referee
     )
+    await let_time_pass(stage)
     await stage.referee.check_all_messages()
     summary(request, stage.referee, budget)
     clicks = sum(len(t) for what, t in stage.referee.timings.items() if what.startswith("click"))
