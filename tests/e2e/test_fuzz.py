@@ -73,24 +73,9 @@ FOLLOW_UP_DEPTH = 3
 KNOWN_OPEN: dict[tuple[str, str], str] = {}
 
 
-def long_feedback_id(name: str, options: dict[str, Any]) -> bool:
-    return name.startswith("/feedback") and any(
-        len(str(options.get(key, ""))) > 64 for key in ("id", "duplicate_of")
-    )
-
-
 # Inputs not even sent while their defect is open, because they would stall the whole run:
-# reason → (command name, options) → True to skip. Empty it once the fixes land.
-def long_search_tag(name: str, options: dict[str, Any]) -> bool:
-    return name == "/snippet search" and len(str(options.get("tag", "")).encode()) > 1000
-
-
-KNOWN_OPEN_INPUTS: dict[str, Callable[[str, dict[str, Any]], bool]] = {
-    # A feedback id of thousands of spaces backtracks for minutes (cogs/feedback/service.py).
-    "feedback id regex backtracks on long whitespace": long_feedback_id,
-    # PostgreSQL refuses a tag lexeme over 2,047 bytes: an internal error (cogs/snippets).
-    "a search tag past PostgreSQL's lexeme size": long_search_tag,
-}
+# reason → a test of (command name, options) that is True to skip. Empty it once fixes land.
+KNOWN_OPEN_INPUTS: dict[str, Callable[[str, dict[str, Any]], bool]] = {}
 
 
 # -- the budget and the hypothesis engine ----------------------------------------------------
