@@ -231,6 +231,8 @@ def inspect_backup(path: Path) -> BackupContents:
     except sqlite3.DatabaseError as error:
         if "not a database" in str(error):
             raise BackupError(f"{path} is not a SQLite database") from None
+        if "malformed" in str(error):
+            raise BackupError(f"{path} is damaged ({error})") from None
         raise BackupError(f"cannot read {path}: {error}") from None
     finally:
         connection.close()

@@ -25,7 +25,7 @@ from bot.backup_schedule import CHECK_EVERY, JOB_ID
 from bot.clock import FrozenClock
 from bot.config import DatabaseSettings, Settings
 from bot.db import Database, sqlite_path
-from bot.restore import restore_database
+from bot.restore import RestoreError, restore_database
 from cogs.snippets.drafts import build_draft
 from cogs.snippets.models import Snippet
 from cogs.snippets.service import SnippetService
@@ -196,3 +196,29 @@ async def test_two_backups_to_one_name_at_once_leave_one_whole_file(
     assert "already exists" in str(refused[0])
     assert inspect_backup(path).revisions
     assert [name for name in os.listdir(tmp_path) if name.startswith("same")] == ["same-name.db"]
+
+
+async def test_a_backup_from_a_newer_nexus_is_refused_by_name(
+    database: Database, settings: Settings, empty_database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "from-the-future.db"
+    await backup_database(settings.database, path)
+    with sqlite3.connect(path) as future:
+        future.execute(
+            "UPDATE alembic_version SET version_num = 'snippets_9999' "
+            "WHERE version_num LIKE 'snippets_%'"
+        )
+    with pytest.raises(RestoreError, match=r"snippets_9999.*newer than this Nexus knows"):
+        await restore_database(path, DatabaseSettings(url=empty_database_url))
+
+
+async def test_a_damaged_backup_is_refused(
+    database: Database, settings: Settings, empty_database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "damaged.db"
+    await backup_database(settings.database, path)
+    with path.open("r+b") as damaged:  # scribble over a page in the middle of the file
+        damaged.seek(path.stat().st_size // 2)
+        damaged.write(b"\xff" * 4096)
+    with pytest.raises(RestoreError, match=r"damaged\.db is damaged"):
+        await restore_database(path, DatabaseSettings(url=empty_database_url))
