@@ -388,3 +388,44 @@ def hostile_message(cast: Cast) -> st.SearchStrategy[tuple[str, list[Attachment]
     )
     files = st.lists(attachment(cast), max_size=2)
     return st.tuples(content, files)
+
+
+def extremes(option: JSON, cast: Cast) -> list[Any]:
+    """The values at the edges of one option, to try one at a time (the others kept plain).
+
+    Every choice; for text, every value a user would type for it (good and bad), the longest
+    allowed text of mentions and fences, and the longest run of inner spaces; for numbers, each
+    bound (Discord's own when none is declared); non-members for users.
+    """
+    kind = option["type"]
+    if option.get("choices"):
+        return [c["value"] for c in option["choices"]]
+    if kind == STRING:
+        low = int(option.get("min_length") or 0)
+        high = min(int(option.get("max_length") or STRING_OPTION_MAX), STRING_OPTION_MAX)
+        mentions = "".join(cast.mention_fragments()) + "```" + "".join(RIGHT_TO_LEFT)
+        spaced = "1" + " " * max(high - 2, 0) + "1"
+        values = [*semantic_strings(option["name"], cast), HUGE_ID_TEXT]
+        values = [v for v in values if low <= len(v) <= high and v]
+        return [*values, fit(mentions * (high // len(mentions) + 1), low, high), spaced[:high]]
+    if kind == INTEGER:
+        low, high = option.get("min_value"), option.get("max_value")
+        return [
+            int(low) if low is not None else -INTEGER_OPTION_MAX,
+            int(high) if high is not None else INTEGER_OPTION_MAX,
+        ]
+    if kind == BOOLEAN:
+        return [True, False]
+    if kind in (USER, MENTIONABLE):
+        return [*cast.strangers, cast.members[0]]
+    if kind == ROLE:
+        return list(cast.roles)
+    if kind == CHANNEL:
+        allowed = option.get("channel_types")
+        return [c for c in cast.channels if not allowed or c.type in allowed][:1]
+    if kind == ATTACHMENT:
+        return [
+            Attachment("../../etc/passwd", b"print(1)\n" * 40_000, "text/x-python"),
+            Attachment("blob.bin", b"\xff\xfe\x00" * 100, "application/octet-stream"),
+        ]
+    return []

@@ -54,6 +54,7 @@ from tests.e2e.command_walk import (
     context_menus,
     invoke_as,
     label,
+    options_for,
     slash_commands,
 )
 from tests.e2e.conftest import StartBot, World
@@ -599,6 +600,37 @@ async def walk_every_command_once_per_tier(stage: Stage, walked: list[AnyCommand
             await follow_up(stage, FollowUps([hostile.Fill("walked", 0)], []), result, user, [])
 
 
+async def walk_the_edges(stage: Stage, walked: list[AnyCommand]) -> None:
+    """Each option of each command at each of its edges (hostile.extremes), one at a time, the
+    others at the walk's plain values, as a moderator (no tier refuses them): the known kinds of
+    defect are met on every run, whatever the seed."""
+    world = stage.world
+    for command in walked:
+        if not isinstance(command, app_commands.Command):
+            continue
+        name = label(command)
+        plain = options_for(command, world)
+        for option in stage.schema(name):
+            for value in hostile.extremes(option, stage.cast):
+                options = {**plain, option["name"]: value}
+
+                def action(options: dict[str, Any] = options, name: str = name) -> Any:
+                    return stage.sandbox.invoke(
+                        name,
+                        user=world.admin,
+                        channel=world.general,
+                        options=options,
+                        timeout=ACK_TIMEOUT,
+                        quiet=0,
+                    )
+
+                result = await stage.referee.perform(f"{name} as admin", options, action)
+                fills = [hostile.Fill(str(value), None)] if isinstance(value, str) else []
+                await follow_up(
+                    stage, FollowUps(fills or [hostile.Fill("x", 0)], []), result, world.admin, []
+                )
+
+
 # -- the tests -------------------------------------------------------------------------------
 
 
@@ -627,7 +659,10 @@ async def test_every_command_and_menu_answers_hostile_input_cleanly_for_every_ti
     assert len(walked) >= 40, [label(c) for c in walked]
     budget = share(COMMANDS_SHARE)
     await walk_every_command_once_per_tier(stage, walked)
-    await join_pairing(stage)  # the walk's /pair leave took some out; /pair pause needs them in
+    await join_pairing(stage)
+    await walk_the_edges(
+        stage, walked
+    )  # the walk's /pair leave took some out; /pair pause needs them in
     distinct: set[int] = set()
 
     async def execute(plan: Plan) -> None:
