@@ -92,25 +92,35 @@ class LoopWatch:
 
     def __init__(self) -> None:
         self.worst = 0.0
+        self._slept_at = 0.0
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._probe(), name="loop-watch")
+        loop = asyncio.get_running_loop()
+        self._slept_at = loop.time()
+        self._task = loop.create_task(self._probe(), name="loop-watch")
 
     def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
 
     def take_worst(self) -> float:
-        worst, self.worst = self.worst, 0.0
+        """The worst stall since the last call, one still going on included; then start over.
+
+        Starting over also forgives the sleep in progress: a stall just before this call (the
+        test's own snapshot, say) must not be counted against the next interaction.
+        """
+        now = asyncio.get_running_loop().time()
+        worst = max(self.worst, now - self._slept_at - LAG_PROBE_INTERVAL)
+        self.worst, self._slept_at = 0.0, now
         return worst
 
     async def _probe(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            before = loop.time()
+            self._slept_at = loop.time()
             await asyncio.sleep(LAG_PROBE_INTERVAL)
-            self.worst = max(self.worst, loop.time() - before - LAG_PROBE_INTERVAL)
+            self.worst = max(self.worst, loop.time() - self._slept_at - LAG_PROBE_INTERVAL)
 
 
 @dataclass
