@@ -659,10 +659,8 @@ async def test_every_command_and_menu_answers_hostile_input_cleanly_for_every_ti
     assert len(walked) >= 40, [label(c) for c in walked]
     budget = share(COMMANDS_SHARE)
     await walk_every_command_once_per_tier(stage, walked)
-    await join_pairing(stage)
-    await walk_the_edges(
-        stage, walked
-    )  # the walk's /pair leave took some out; /pair pause needs them in
+    await join_pairing(stage)  # the walk's /pair leave took some out; /pair pause needs them in
+    await walk_the_edges(stage, walked)
     distinct: set[int] = set()
 
     async def execute(plan: Plan) -> None:
