@@ -136,3 +136,22 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.close()
+
+
+# -- the fuzz's figures in pytest's summary (tests/e2e/test_fuzz.py) ----------------------------
+# A test records ("fuzz", line) in its user properties; they travel with the report (xdist
+# workers too), so the seed and the invocation count show even when output is captured. The
+# hooks live here, in the root conftest: under xdist the controlling process loads only this one.
+FUZZ_LINES: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        FUZZ_LINES.extend(str(value) for name, value in report.user_properties if name == "fuzz")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if FUZZ_LINES:
+        terminalreporter.section("fuzz")
+        for line in FUZZ_LINES:
+            terminalreporter.write_line(line)

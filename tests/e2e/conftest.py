@@ -161,21 +161,3 @@ async def configure_world(bot: NexusBot, world: World) -> None:
 @pytest.fixture
 async def nexus(start_nexus: StartBot) -> NexusBot:
     return await start_nexus()
-
-
-# -- the fuzz's figures in pytest's summary (tests/e2e/test_fuzz.py) ----------------------------
-# A test records ("fuzz", line) in its user properties; they travel with the report (xdist
-# workers too), so the seed and the invocation count show even when output is captured.
-FUZZ_LINES: list[str] = []
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call":
-        FUZZ_LINES.extend(str(value) for name, value in report.user_properties if name == "fuzz")
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if FUZZ_LINES:
-        terminalreporter.section("fuzz")
-        for line in FUZZ_LINES:
-            terminalreporter.write_line(line)
