@@ -3,7 +3,9 @@
 APScheduler 3's `CronTrigger.from_crontab` keeps APScheduler's own weekday numbering (0 =
 Monday), so the crontab `0 9 * * 1` — Mondays everywhere else — would fire on Tuesdays. The
 day-of-week field is therefore rewritten with day names (`mon`, `tue` …), which mean the same in
-both. Every feature builds its cron triggers here.
+both. And where crontab fires when either the day of the month or the day of the week matches
+(both restricted), APScheduler needs both: such an expression becomes one trigger per field, and
+the earliest wins. Every feature builds its cron triggers here.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import UserFacingError
@@ -67,7 +71,7 @@ def crontab_weekdays(field: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def crontab_trigger(expression: str, timezone: str) -> CronTrigger:
+def crontab_trigger(expression: str, timezone: str) -> BaseTrigger:
     """The trigger for a valid expression in an IANA time zone (cached: many items share one)."""
     return _trigger(expression, ZoneInfo(timezone))
 
@@ -77,18 +81,30 @@ def _trigger(
     timezone: ZoneInfo,
     start: datetime | None = None,
     end: datetime | None = None,
-) -> CronTrigger:
+) -> BaseTrigger:
     minute, hour, day, month, weekday = expression.split()
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=crontab_weekdays(weekday),
-        timezone=timezone,
-        start_date=start,
-        end_date=end,
-    )
+
+    def cron(day: str, weekday: str) -> CronTrigger:
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=crontab_weekdays(weekday),
+            timezone=timezone,
+            start_date=start,
+            end_date=end,
+        )
+
+    if _restricted(day) and _restricted(weekday):
+        # Crontab fires when EITHER day field matches (`0 9 1 * 1`: the 1st and every Monday);
+        # APScheduler's CronTrigger would need both (only a 1st that is a Monday).
+        return OrTrigger([cron(day, "*"), cron("*", weekday)])
+    return cron(day, weekday)
+
+
+def _restricted(field: str) -> bool:
+    return field not in ("*", "?")
 
 
 # Weekdays and leap years repeat every 28 years between 1901 and 2099: an expression that fires

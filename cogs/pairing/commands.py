@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
 from discord import app_commands
 from discord.ext import commands
 
@@ -164,7 +164,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
 
     # ---- scheduling --------------------------------------------------------------------------
 
-    async def round_trigger(self, guild_id: int) -> tuple[CronTrigger, str, str]:
+    async def round_trigger(self, guild_id: int) -> tuple[BaseTrigger, str, str]:
         config = await self.bot.guild_settings.get(guild_id)
         cron = str(config.get("pairing.schedule"))
         zone = await self.service.schedule_timezone(guild_id) or str(config.get("timezone"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -65,3 +65,21 @@ def test_a_schedule_whose_date_never_comes_is_refused(expression: str) -> None:
 def test_rare_but_real_dates_are_accepted(expression: str) -> None:
     assert ever_fires(expression)
     assert validate_cron(expression) == expression
+
+
+def test_both_day_fields_set_fire_on_either_as_crontab_does() -> None:
+    # `0 9 1 * 1`: the 1st of every month AND every Monday (crontab ORs the two day fields).
+    trigger = crontab_trigger("0 9 1 * 1", "UTC")
+    moment = datetime(2031, 3, 25, tzinfo=UTC)  # a Tuesday
+    fires = []
+    for _ in range(4):
+        moment = trigger.get_next_fire_time(None, moment + timedelta(seconds=1))
+        fires.append(moment.date().isoformat())
+    assert fires == ["2031-03-31", "2031-04-01", "2031-04-07", "2031-04-14"]
+
+
+def test_one_day_field_set_keeps_its_meaning() -> None:
+    trigger = crontab_trigger("0 9 1 * *", "UTC")
+    fire = trigger.get_next_fire_time(None, datetime(2031, 3, 25, tzinfo=UTC))
+    assert fire == datetime(2031, 4, 1, 9, 0, tzinfo=UTC)
+    assert ever_fires("0 0 31 2 1")  # never the 31st of February, but every Monday in February
