@@ -104,7 +104,8 @@ def _trigger(
 
 
 def _restricted(field: str) -> bool:
-    return field not in ("*", "?")
+    # As cron(8) reads it: a day field starting with `*` (`*`, `*/2`) does not restrict.
+    return not field.startswith(("*", "?"))
 
 
 # Weekdays and leap years repeat every 28 years between 1901 and 2099: an expression that fires

@@ -83,3 +83,11 @@ def test_one_day_field_set_keeps_its_meaning() -> None:
     fire = trigger.get_next_fire_time(None, datetime(2031, 3, 25, tzinfo=UTC))
     assert fire == datetime(2031, 4, 1, 9, 0, tzinfo=UTC)
     assert ever_fires("0 0 31 2 1")  # never the 31st of February, but every Monday in February
+
+
+def test_a_stepped_star_day_field_does_not_restrict_as_in_cron() -> None:
+    # `*/2` in day-of-month starts with `*`: cron(8) then ANDs it with the weekday.
+    trigger = crontab_trigger("0 9 */2 * 1", "UTC")
+    fire = trigger.get_next_fire_time(None, datetime(2031, 3, 25, tzinfo=UTC))
+    # Read as "either", Tuesday the 25th (an odd day) would fire; ANDed, the next odd Monday.
+    assert fire == datetime(2031, 3, 31, 9, 0, tzinfo=UTC)
