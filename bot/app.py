@@ -140,7 +140,7 @@ class NexusBot(commands.Bot):
         self.backups: ScheduledBackups | None = None
         if settings.backup.every is not None:
             self.backups = ScheduledBackups(
-                settings.database, settings.backup, self.db.sessions, self.occurrences, self.clock
+                settings.database, settings.backup, self.occurrences, self.clock
             )
         self.metrics = Metrics()
         # The one way features fetch a URL (bot/fetch.py); tests inject one that never leaves

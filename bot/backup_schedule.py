@@ -16,15 +16,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, select
-
 from bot.backup import BackupReport, backup_database, backup_file_name, remove_database_file
-from bot.models import OccurrenceClaim
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.clock import Clock
     from bot.config import BackupSettings, DatabaseSettings
@@ -67,7 +62,6 @@ class ScheduledBackups:
         self,
         database: DatabaseSettings,
         settings: BackupSettings,
-        sessions: async_sessionmaker[AsyncSession],
         ledger: OccurrenceLedger,
         clock: Clock,
     ) -> None:
@@ -77,7 +71,6 @@ class ScheduledBackups:
         self._every = settings.every
         self._keep = settings.keep
         self._directory = settings.directory
-        self._sessions = sessions
         self._ledger = ledger
         self._clock = clock
         self._cancel = threading.Event()
@@ -93,7 +86,7 @@ class ScheduledBackups:
         """Take the backup of the newest due occurrence unless some process already took it."""
         scheduled_for = occurrence_at(self._clock.now(), self._every)
         # A read first: a claim that fails is a unique violation PostgreSQL writes to its log.
-        if await self._claimed(scheduled_for):
+        if await self._ledger.is_claimed(BACKUP_KIND, BACKUP_ITEM, scheduled_for):
             return None
         if not await self._ledger.claim(BACKUP_KIND, BACKUP_ITEM, scheduled_for):
             return None
@@ -122,16 +115,3 @@ class ScheduledBackups:
             result=f"{path.name}: {contents.size_bytes} bytes, {contents.total_rows} rows"[:200],
         )
         return report
-
-    async def _claimed(self, scheduled_for: datetime) -> bool:
-        async with self._sessions() as session:
-            found = await session.scalar(
-                select(
-                    exists().where(
-                        OccurrenceClaim.kind == BACKUP_KIND,
-                        OccurrenceClaim.item_key == BACKUP_ITEM,
-                        OccurrenceClaim.scheduled_for == scheduled_for,
-                    )
-                )
-            )
-        return bool(found)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.models import OccurrenceClaim
@@ -231,15 +231,20 @@ class OccurrenceLedger:
             return False
         return True
 
+    async def is_claimed(self, kind: str, item_key: str, scheduled_for: datetime) -> bool:
+        """Whether some process already claimed this occurrence. A read, for callers that would
+        rather not attempt a claim bound to fail (PostgreSQL logs each unique violation)."""
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(OccurrenceClaim.id).where(*_occurrence(kind, item_key, scheduled_for))
+            )
+        return found is not None
+
     async def release(self, kind: str, item_key: str, scheduled_for: datetime) -> None:
         """Give a claim back, for an occurrence that was asked for but refused before acting."""
         async with self._sessions.begin() as session:
             await session.execute(
-                delete(OccurrenceClaim).where(
-                    OccurrenceClaim.kind == kind,
-                    OccurrenceClaim.item_key == item_key,
-                    OccurrenceClaim.scheduled_for == scheduled_for,
-                )
+                delete(OccurrenceClaim).where(*_occurrence(kind, item_key, scheduled_for))
             )
 
     async def finish(
@@ -254,13 +259,17 @@ class OccurrenceLedger:
         async with self._sessions.begin() as session:
             await session.execute(
                 update(OccurrenceClaim)
-                .where(
-                    OccurrenceClaim.kind == kind,
-                    OccurrenceClaim.item_key == item_key,
-                    OccurrenceClaim.scheduled_for == scheduled_for,
-                )
+                .where(*_occurrence(kind, item_key, scheduled_for))
                 .values(status=status, result=result, finished_at=self._clock.now())
             )
+
+
+def _occurrence(kind: str, item_key: str, scheduled_for: datetime) -> tuple[Any, ...]:
+    return (
+        OccurrenceClaim.kind == kind,
+        OccurrenceClaim.item_key == item_key,
+        OccurrenceClaim.scheduled_for == scheduled_for,
+    )
 
 
 def within_grace(scheduled_for: datetime, now: datetime, grace: timedelta) -> bool:

@@ -288,7 +288,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
         return bool(fire == scheduled_for)
 
     async def _already_claimed(self, guild_id: int, scheduled_for: datetime) -> bool:
-        return await self.service.round_claimed(ROUND_KIND, str(guild_id), scheduled_for)
+        return await self.bot.occurrences.is_claimed(ROUND_KIND, str(guild_id), scheduled_for)
 
     async def execute_round(
         self, guild: discord.Guild, scheduled_for: datetime, *, trigger: str, actor: int | None

@@ -21,7 +21,6 @@ from sqlalchemy.orm import aliased
 
 from bot.dates import parse_natural
 from bot.errors import NotFoundError, UserFacingError
-from bot.models import OccurrenceClaim
 from bot.text import one_line
 from bot.timezones import resolve_timezone
 from cogs.pairing.matching import (
@@ -797,18 +796,6 @@ class PairingService:
                 .where(PairGroup.id.in_(list(group_ids)))
                 .values(reminded_at=self.now())
             )
-
-    async def round_claimed(self, kind: str, item_key: str, scheduled_for: datetime) -> bool:
-        """Whether some process has already claimed this occurrence (bot/scheduler.py)."""
-        async with self._sessions() as session:
-            found = await session.scalar(
-                select(OccurrenceClaim.id).where(
-                    OccurrenceClaim.kind == kind,
-                    OccurrenceClaim.item_key == item_key,
-                    OccurrenceClaim.scheduled_for == scheduled_for,
-                )
-            )
-        return found is not None
 
     async def pending_reminders(self) -> list[tuple[int, int, datetime]]:
         """(guild, round id, due time) of each guild's latest round still owing a reminder."""

@@ -39,7 +39,6 @@ def scheduled(
     return ScheduledBackups(
         settings.database,
         BackupSettings(every=EVERY, keep=keep, directory=directory),
-        database.sessions,
         OccurrenceLedger(database.sessions, clock),
         clock,
     )

@@ -144,6 +144,8 @@ async def test_an_occurrence_is_claimed_exactly_once(database: Database) -> None
     assert claims[0].result == "message 9"
     assert claims[0].claimed_at == claims[0].finished_at == when + timedelta(seconds=2)
     assert await ledger.claim("test", "42", when + timedelta(days=1))
+    assert await ledger.is_claimed("test", "42", when)
+    assert not await ledger.is_claimed("test", "42", when + timedelta(days=2))
 
 
 async def test_timestamps_columns_fill_in_come_from_the_database_clock(settings: Settings) -> None:
