@@ -152,6 +152,7 @@ async def backup_to(settings: Settings, path: str | None) -> int:
 
     from bot.backup import BackupError, backup_database, backup_file_name
     from bot.clock import SystemClock
+    from bot.text import describe_size
 
     if path is None:
         target = settings.backup.directory / backup_file_name(SystemClock().now())
@@ -165,7 +166,7 @@ async def backup_to(settings: Settings, path: str | None) -> int:
     contents = report.contents
     print(f"backup written to {report.path}")
     print(
-        f"  {_size(contents.size_bytes)}, {len(contents.rows_by_table)} tables, "
+        f"  {describe_size(contents.size_bytes)}, {len(contents.rows_by_table)} tables, "
         f"{contents.total_rows:,} rows, {report.seconds:.2f} s; integrity check ok"
     )
     return EXIT_OK
@@ -185,12 +186,6 @@ async def restore_from(settings: Settings, path: Path) -> int:
         "search indexes rebuilt"
     )
     return EXIT_OK
-
-
-def _size(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size / 1024 / 1024:.1f} MiB"
 
 
 def run(settings: Settings) -> int:

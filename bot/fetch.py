@@ -27,6 +27,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.addresses import AllowList, IPAddress, NotAnAddress, literal_address, refusal_for
 from bot.errors import UserFacingError
+from bot.text import describe_size
 
 MAX_REDIRECTS: Final = 5
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
@@ -314,11 +315,3 @@ async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> byte
         if len(body) > max_bytes:
             raise too_large
     return bytes(body)
-
-
-def describe_size(size: int) -> str:
-    """5242880 → "5 MB", 100000 → "97.7 KB": a cap worded for people."""
-    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.3g} {unit}"
-    return f"{size} bytes"

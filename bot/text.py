@@ -412,6 +412,14 @@ def plural(n: int, word: str, plural_word: str | None = None) -> str:
     return f"{n} {plural_word if plural_word is not None else word + 's'}"
 
 
+def describe_size(size: int) -> str:
+    """5242880 → "5 MB", 100000 → "97.7 KB": a size worded for people."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
+
+
 def discord_timestamp(dt: datetime, style: str = "f") -> str:
     """``<t:unix:style>``, shown by Discord in each reader's own time zone.
 

@@ -21,8 +21,8 @@ from bot.fetch import (
     FetchError,
     FetchRefused,
     FetchTooLarge,
-    describe_size,
 )
+from bot.text import describe_size
 from tests.fetching import LoopbackOnlyConnections, OfflineResolver, local_fetcher
 
 DOCUMENT = b"openapi: 3.0.3\n" * 10
