@@ -7,6 +7,7 @@ announced through ``SandboxState.emit`` which the server wires to the gateway.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -928,14 +929,12 @@ class SandboxState:
         return channel
 
     def store_attachment(self, attachment: Attachment) -> Attachment:
-        """Give a copy of ``attachment`` an id and a URL on the sandbox that serves its bytes."""
-        stored = Attachment(
-            filename=attachment.filename,
-            data=attachment.data,
-            content_type=attachment.content_type,
-            description=attachment.description,
-            id=self.snowflakes.next(),
-        )
+        """Give a copy of ``attachment`` an id and a URL on the sandbox that serves its bytes.
+
+        The copy keeps the attachment's class, so a test can describe a file as a misbehaving
+        server would (a size that disagrees with its bytes).
+        """
+        stored = dataclasses.replace(attachment, id=self.snowflakes.next(), url="", ephemeral=False)
         stored.url = f"{self.attachment_base_url}/attachments/{stored.id}/{stored.filename}"
         self.attachments[stored.id] = stored
         return stored

@@ -185,13 +185,12 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         config = await self.bot.guild_settings.get(guild_id)
         destination = self._destination(interaction, config.channel_id(FEATURE))
         here = interaction.channel_id
-        as_response = (
-            here is not None
-            and getattr(destination, "id", None) == here
-            and not interaction.response.is_done()
-        )
         try:
-            if as_response and here is not None:
+            if (
+                here is not None
+                and getattr(destination, "id", None) == here
+                and not interaction.response.is_done()
+            ):
                 await self._post_as_reply(interaction, guild_id, here, record)
                 return
             message = await destination.send(**_post_arguments(record))

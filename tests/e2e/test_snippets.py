@@ -155,6 +155,14 @@ async def test_fences_and_mentions_in_code_are_kept_verbatim_and_ping_nobody(
     assert "@everyone" not in result.message.content
 
 
+class UnderstatedAttachment(Attachment):
+    """A file whose reported size is smaller than its bytes: the download itself must stop."""
+
+    @property
+    def size(self) -> int:
+        return 10
+
+
 BAD_SHARES: list[tuple[str, dict[str, Any], str]] = [
     ("whitespace code", {"code": "  \n\t "}, "code is empty"),
     ("long title", {"title": "t" * 101}, "keep it to 100"),
@@ -180,6 +188,11 @@ BAD_SHARES: list[tuple[str, dict[str, Any], str]] = [
         "oversized file",
         {"code": None, "file": Attachment("big.txt", b"x" * 100_001, "text/plain")},
         "at most 100 KB",
+    ),
+    (
+        "file larger than it says",
+        {"code": None, "file": UnderstatedAttachment("big.txt", b"x" * 100_001, "text/plain")},
+        "larger than the 100,000 bytes",
     ),
 ]
 
