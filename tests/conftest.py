@@ -93,6 +93,18 @@ def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str
 
 
 @pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it, not even a schema: where a copy or a restore goes."""
+    if BACKEND != "postgresql":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}"
+        return
+    name = f"nexus_restore_{uuid.uuid4().hex[:12]}"
+    run_in_own_loop(postgres_admin(f'CREATE DATABASE "{name}"'))
+    yield postgres_url(name)
+    run_in_own_loop(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
 def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Any:
     """Build Settings for a test: a database file under tmp_path, no web server, fast reconnects.
 

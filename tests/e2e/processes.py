@@ -1,4 +1,4 @@
-"""The bot as a separate process (`python -m bot run`) against a sandbox in the test process.
+"""The bot as a separate process (`python -m bot run`, `python -m bot db …`) beside the test.
 
 Shared by the tests that need a real process: one that can be SIGTERMed, SIGKILLed and started
 again on the same database.
@@ -19,6 +19,22 @@ from bot.sandbox import SandboxServer
 REPO = Path(__file__).resolve().parents[2]
 
 
+def process_environment(home: Path, database_url: str) -> dict[str, str]:
+    """What every `python -m bot …` a test starts gets: nothing leaks in from the developer's
+    shell, except a shifted clock (scripts/with-shifted-clock): a process on the real date would
+    find everything the test scheduled 400 days away."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "PYTHONPATH": str(REPO),
+        "DATABASE_URL": database_url,
+    }
+    env.update(
+        {k: v for k, v in os.environ.items() if k == "LD_PRELOAD" or k.startswith("FAKETIME")}
+    )
+    return env
+
+
 def bot_environment(
     sandbox: SandboxServer,
     home: Path,
@@ -27,28 +43,47 @@ def bot_environment(
     token: str | None = None,
     shard: tuple[int, int] | None = None,
 ) -> dict[str, str]:
-    """The whole environment of a bot process: nothing leaks in from the developer's shell."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "PYTHONPATH": str(REPO),
-        "DISCORD_TOKEN": sandbox.bot_token if token is None else token,
-        "DISCORD_API_URL": sandbox.api_url,
-        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
-        "DATABASE_URL": database_url,
-        "NEXUS_WEB__ENABLED": "false",
-        "NEXUS_DISCORD__GUILD_READY_TIMEOUT": "0.1",
-    }
-    # A run under a shifted clock (scripts/with-shifted-clock) shifts the bot processes too;
-    # a bot on the real date would find everything the test scheduled 400 days away.
+    """The whole environment of a bot process against `sandbox`."""
+    env = process_environment(home, database_url)
     env.update(
-        {k: v for k, v in os.environ.items() if k == "LD_PRELOAD" or k.startswith("FAKETIME")}
+        {
+            "DISCORD_TOKEN": sandbox.bot_token if token is None else token,
+            "DISCORD_API_URL": sandbox.api_url,
+            "DISCORD_GATEWAY_URL": sandbox.gateway_url,
+            "NEXUS_WEB__ENABLED": "false",
+            "NEXUS_DISCORD__GUILD_READY_TIMEOUT": "0.1",
+        }
     )
     if shard is not None:
         shard_id, shard_count = shard
         env["NEXUS_DISCORD__SHARD_COUNT"] = str(shard_count)
         env["NEXUS_DISCORD__SHARD_IDS"] = f"[{shard_id}]"
     return env
+
+
+async def run_nexus_db(
+    home: Path, database_url: str, *args: str, quiet: bool = False
+) -> tuple[int, str, str]:
+    """`python -m bot db <args>` run to its end in `home`: (exit code, stdout, stderr).
+
+    `quiet` logs only warnings and errors, so what is left on stderr is what a moderator reads.
+    """
+    env = process_environment(home, database_url)
+    if quiet:
+        env["NEXUS_LOG__LEVEL"] = "WARNING"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "db",
+        *args,
+        cwd=home,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode or 0, stdout.decode(), stderr.decode()
 
 
 async def start_bot_process(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:

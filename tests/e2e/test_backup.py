@@ -11,8 +11,6 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,25 +27,12 @@ from bot.restore import RestoreError, restore_database
 from cogs.snippets.drafts import build_draft
 from cogs.snippets.models import Snippet
 from cogs.snippets.service import SnippetService
-from tests.conftest import BACKEND, postgres_admin, postgres_url, run_in_own_loop
 from tests.e2e.conftest import StartBot
 
 GUILD = 1001
 START = datetime(2031, 3, 30, 9, 0, tzinfo=UTC)
 WRITERS = 24
 BEFORE_BACKUP = 300  # acknowledged shares before the backup starts
-
-
-@pytest.fixture
-def empty_database_url(tmp_path: Path) -> Iterator[str]:
-    """A database with nothing in it, not even a schema: where a restore goes."""
-    if BACKEND != "postgresql":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}"
-        return
-    name = f"nexus_restore_{uuid.uuid4().hex[:12]}"
-    run_in_own_loop(postgres_admin(f'CREATE DATABASE "{name}"'))
-    yield postgres_url(name)
-    run_in_own_loop(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def word_for(number: int) -> str:

@@ -3,58 +3,21 @@ with exit codes and one friendly line for every refusal."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import sqlite3
-import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.db import Database, sqlite_path
 from bot.sandbox import SandboxServer
-from tests.conftest import BACKEND, postgres_admin, postgres_url, run_in_own_loop
 from tests.e2e.conftest import StartBot, World
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def empty_database_url(tmp_path: Path) -> Iterator[str]:
-    if BACKEND != "postgresql":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}"
-        return
-    name = f"nexus_restore_{uuid.uuid4().hex[:12]}"
-    run_in_own_loop(postgres_admin(f'CREATE DATABASE "{name}"'))
-    yield postgres_url(name)
-    run_in_own_loop(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+from tests.e2e.processes import run_nexus_db
 
 
 async def nexus_db(home: Path, database_url: str, *args: str) -> tuple[int, str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "PYTHONPATH": str(REPO),
-        "DATABASE_URL": database_url,
-        # Only warnings and errors: what is left on stderr is what a moderator must read.
-        "NEXUS_LOG__LEVEL": "WARNING",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "db",
-        *args,
-        cwd=home,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode or 0, stdout.decode(), stderr.decode()
+    return await run_nexus_db(home, database_url, *args, quiet=True)
 
 
 def assert_one_line_refusal(code: int, stderr: str, *expected: str) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 import uuid
 from pathlib import Path
 
@@ -17,8 +14,8 @@ from bot.dbcopy import copied_tables
 from bot.sandbox import SandboxServer
 from tests.conftest import postgres_admin, postgres_url
 from tests.e2e.conftest import StartBot, World
+from tests.e2e.processes import run_nexus_db
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres
 
 
@@ -37,27 +34,7 @@ async def row_counts(url: str) -> dict[str, int]:
 
 
 async def run_copy(source_url: str, target_url: str, home: Path) -> tuple[int, str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "PYTHONPATH": str(REPO),
-        "DATABASE_URL": source_url,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "db",
-        "copy",
-        "--to",
-        target_url,
-        cwd=home,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode or 0, stdout.decode(), stderr.decode()
+    return await run_nexus_db(home, source_url, "copy", "--to", target_url)
 
 
 async def test_sqlite_data_moves_to_postgresql_and_stays_searchable(
