@@ -6,18 +6,21 @@ every address a fetch tries is recorded, and only loopback ones are really conne
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import socket
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 from aiohttp.abc import AbstractResolver
 
 from bot.fetch import Fetcher
 
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class OfflineResolver:
@@ -77,3 +80,18 @@ def local_fetcher(
         connector_factory=connections or LoopbackOnlyConnections(),
         user_agent="Nexus-tests",
     )
+
+
+@contextlib.asynccontextmanager
+async def serve_on_loopback(handler: Handler) -> AsyncIterator[int]:
+    """An HTTP server on 127.0.0.1 (a free port, yielded) answering GET /{kind} with `handler`."""
+    app = web.Application()
+    app.router.add_get("/{kind}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    finally:
+        await runner.cleanup()

@@ -29,7 +29,7 @@ from cogs.feedback.models import (
 )
 from cogs.feedback.service import STATUS_LABELS, FeedbackService, ItemView
 from tests.e2e.conftest import StartBot, World, stop_bot
-from tests.fetching import LoopbackOnlyConnections
+from tests.fetching import LoopbackOnlyConnections, serve_on_loopback
 
 SPEC_FILE = Path(__file__).parents[1] / "data" / "feedback_jobs_api.yaml"
 # The spec server listens on loopback, which the fetch guard refuses unless it is allowed.
@@ -782,18 +782,10 @@ class SpecServer:
 @pytest.fixture
 async def spec_server() -> AsyncIterator[SpecServer]:
     server = SpecServer()
-    app = web.Application()
-    app.router.add_get("/{kind}", server.serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    server.base = f"http://127.0.0.1:{server.port}"
-    try:
+    async with serve_on_loopback(server.serve) as port:
+        server.port = port
+        server.base = f"http://127.0.0.1:{port}"
         yield server
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture

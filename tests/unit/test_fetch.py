@@ -23,7 +23,12 @@ from bot.fetch import (
     FetchTooLarge,
 )
 from bot.text import describe_size
-from tests.fetching import LoopbackOnlyConnections, OfflineResolver, local_fetcher
+from tests.fetching import (
+    LoopbackOnlyConnections,
+    OfflineResolver,
+    local_fetcher,
+    serve_on_loopback,
+)
 
 DOCUMENT = b"openapi: 3.0.3\n" * 10
 
@@ -266,18 +271,10 @@ class Site:
 @pytest.fixture
 async def site() -> AsyncIterator[Site]:
     served = Site()
-    app = web.Application()
-    app.router.add_get("/{kind}", served.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    served.port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    served.base = f"http://127.0.0.1:{served.port}"
-    try:
+    async with serve_on_loopback(served.handle) as port:
+        served.port = port
+        served.base = f"http://127.0.0.1:{port}"
         yield served
-    finally:
-        await runner.cleanup()
 
 
 async def test_loopback_is_refused_until_allowed(site: Site) -> None:
