@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import NexusBot
 from bot.audit import AuditEntry
@@ -131,15 +132,19 @@ async def restart_and_wait(
 # ---- what the database and the channels hold ---------------------------------------------------
 
 
+async def guild_rows(session: AsyncSession, model: Any, guild_id: int, *where: Any) -> list[Any]:
+    """Every row of `model` stored for the guild, optionally narrowed further."""
+    query = select(model).where(model.guild_id == guild_id, *where)
+    return list((await session.scalars(query)).all())
+
+
 async def check_snippets(
     database: Database, sandbox: SandboxServer, place: Place, writes: dict[str, Write]
 ) -> list[str]:
     """Each stored snippet is found by its word through /snippet search; the index has no
     entry for a snippet that is not stored."""
     async with database.sessions() as session:
-        rows = list(
-            (await session.scalars(select(Snippet).where(Snippet.guild_id == place.guild.id))).all()
-        )
+        rows = await guild_rows(session, Snippet, place.guild.id)
         stray: list[str] = []
         if database.engine.dialect.name == "sqlite":
             indexed = set((await session.execute(text("SELECT rowid FROM snippets_fts"))).scalars())
@@ -189,18 +194,8 @@ async def check_feedback(database: Database, place: Place, writes: dict[str, Wri
     when acknowledged, its post and thread."""
     guild_id = place.guild.id
     async with database.sessions() as session:
-        items = list(
-            (
-                await session.scalars(select(FeedbackItem).where(FeedbackItem.guild_id == guild_id))
-            ).all()
-        )
-        history = list(
-            (
-                await session.scalars(
-                    select(FeedbackHistory).where(FeedbackHistory.guild_id == guild_id)
-                )
-            ).all()
-        )
+        items = await guild_rows(session, FeedbackItem, guild_id)
+        history = await guild_rows(session, FeedbackHistory, guild_id)
         counter = await session.get(FeedbackCounter, guild_id)
     created = Counter(h.item_id for h in history if h.action == "created")
     numbers = Counter(i.number for i in items)
@@ -231,13 +226,7 @@ async def check_feedback(database: Database, place: Place, writes: dict[str, Wri
 async def check_pairing(database: Database, place: Place, writes: dict[str, Write]) -> None:
     """Each profile holds what its member gave, and is active."""
     async with database.sessions() as session:
-        profiles = list(
-            (
-                await session.scalars(
-                    select(PairProfile).where(PairProfile.guild_id == place.guild.id)
-                )
-            ).all()
-        )
+        profiles = await guild_rows(session, PairProfile, place.guild.id)
     for profile in profiles:
         for key in keys_in(*profile.topics) & writes.keys():
             write = writes[key]
@@ -260,28 +249,10 @@ async def check_announcements(
     """Each announcement has its audit row and was posted once, by the restarted process."""
     guild_id = place.guild.id
     async with database.sessions() as session:
-        rows = list(
-            (
-                await session.scalars(select(Announcement).where(Announcement.guild_id == guild_id))
-            ).all()
-        )
-        occurrences = list(
-            (
-                await session.scalars(
-                    select(AnnouncementOccurrence).where(
-                        AnnouncementOccurrence.guild_id == guild_id
-                    )
-                )
-            ).all()
-        )
-        audits = list(
-            (
-                await session.scalars(
-                    select(AuditEntry).where(
-                        AuditEntry.guild_id == guild_id, AuditEntry.action == "announcement.create"
-                    )
-                )
-            ).all()
+        rows = await guild_rows(session, Announcement, guild_id)
+        occurrences = await guild_rows(session, AnnouncementOccurrence, guild_id)
+        audits = await guild_rows(
+            session, AuditEntry, guild_id, AuditEntry.action == "announcement.create"
         )
     audited = Counter(a.target for a in audits)
     runs: dict[int, list[AnnouncementOccurrence]] = defaultdict(list)
