@@ -152,7 +152,7 @@ async def backup_to(settings: Settings, path: str | None) -> int:
 
     from bot.backup import BackupError, backup_database, backup_file_name
     from bot.clock import SystemClock
-    from bot.text import describe_size
+    from bot.formatters import describe_size
 
     if path is None:
         target = settings.backup.directory / backup_file_name(SystemClock().now())

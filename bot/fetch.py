@@ -27,7 +27,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.addresses import AllowList, IPAddress, NotAnAddress, literal_address, refusal_for
 from bot.errors import UserFacingError
-from bot.text import describe_size
+from bot.formatters import describe_size
 
 MAX_REDIRECTS: Final = 5
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})

@@ -22,10 +22,13 @@ from discord.ext import commands
 
 from bot.audit import AuditRecord
 from bot.check import missing_channel_permissions
+from bot.code_blocks import truncate_code_block
 from bot.errors import TierRequired
+from bot.formatters import discord_timestamp, plural
 from bot.guild_settings import SPECS, SPECS_BY_KEY, Kind, parse_value
 from bot.guild_settings import unknown_key_error as unknown_setting
 from bot.hooks import ForgetRequest
+from bot.markdown import safe, safe_truncate
 from bot.permissions import FEATURES, Tier, guild_of, has_tier, require
 from bot.text import (
     AUTOCOMPLETE_CHOICES_MAX,
@@ -34,13 +37,8 @@ from bot.text import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_VALUE_LIMIT,
     MESSAGE_LIMIT,
-    discord_timestamp,
     one_line,
-    plural,
-    safe,
-    safe_truncate,
     truncate,
-    truncate_code_block,
 )
 from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import Page, confirm, send_paginated

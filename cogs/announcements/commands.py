@@ -18,13 +18,13 @@ from discord.http import handle_message_parameters
 from discord.utils import MISSING
 
 from bot.errors import UserFacingError
+from bot.formatters import discord_timestamp
 from bot.hooks import FeatureHooks
 from bot.permissions import FeatureCog, Tier, guild_of, require
 from bot.text import (
     AUTOCOMPLETE_CHOICES_MAX,
     AUTOCOMPLETE_NAME_LIMIT,
     EMBED_FIELD_VALUE_LIMIT,
-    discord_timestamp,
     one_line,
     truncate,
 )

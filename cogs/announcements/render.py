@@ -10,14 +10,9 @@ from datetime import datetime
 from typing import Final
 
 from bot.errors import UserFacingError
-from bot.text import (
-    EMBED_DESCRIPTION_LIMIT,
-    EMBED_TITLE_LIMIT,
-    EMBED_TOTAL_LIMIT,
-    MESSAGE_LIMIT,
-    discord_timestamp,
-    neutralise_mentions,
-)
+from bot.formatters import discord_timestamp
+from bot.markdown import neutralise_mentions
+from bot.text import EMBED_DESCRIPTION_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT, MESSAGE_LIMIT
 
 # The longest role mention plus its line break, and the longest "delayed" note: room kept free
 # so that a valid announcement still fits when it is posted late or with its ping.

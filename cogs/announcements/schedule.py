@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from bot.cron import CronError, crontab_trigger, validate_cron
 from bot.dates import parse_natural
 from bot.errors import UserFacingError
-from bot.text import discord_timestamp
+from bot.formatters import discord_timestamp
 from bot.timezones import UnknownTimezone
 from bot.timezones import parse_timezone as bot_parse_timezone
 

@@ -10,18 +10,11 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 
+from bot.formatters import discord_timestamp, plural
 from bot.hooks import FeatureHooks
+from bot.markdown import safe, safe_truncate
 from bot.permissions import FeatureCog, Tier, ensure_not_blocked, require
-from bot.text import (
-    EMBED_DESCRIPTION_LIMIT,
-    MESSAGE_LIMIT,
-    discord_timestamp,
-    one_line,
-    plural,
-    safe,
-    safe_truncate,
-    truncate,
-)
+from bot.text import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, one_line, truncate
 from bot.ui import Page, confirm, send_paginated
 from cogs.feedback import export as exports
 from cogs.feedback.endpoints import find_endpoint_in_text

@@ -14,13 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 
-from bot.text import (
-    EMBED_FIELD_VALUE_LIMIT,
-    EMBED_TITLE_LIMIT,
-    MESSAGE_LIMIT,
-    safe_truncate,
-    truncate,
-)
+from bot.markdown import safe_truncate
+from bot.text import EMBED_FIELD_VALUE_LIMIT, EMBED_TITLE_LIMIT, MESSAGE_LIMIT, truncate
 from cogs.feedback.service import STATUS_LABELS, Assignment, ItemView, PlusOne, StatusChange
 
 if TYPE_CHECKING:

@@ -14,16 +14,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cron import crontab_trigger, ever_fires, validate_cron
+from bot.formatters import discord_timestamp, plural
 from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
+from bot.markdown import safe
 from bot.permissions import FeatureCog, Tier, guild_of, require
-from bot.text import (
-    EMBED_DESCRIPTION_LIMIT,
-    discord_timestamp,
-    one_line,
-    plural,
-    safe,
-    truncate,
-)
+from bot.text import EMBED_DESCRIPTION_LIMIT, one_line, truncate
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
 from cogs.pairing.delivery import Deliverer, Delivery, mentions, summary_embed, when

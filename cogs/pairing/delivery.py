@@ -10,15 +10,9 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 
-from bot.text import (
-    EMBED_DESCRIPTION_LIMIT,
-    MESSAGE_LIMIT,
-    discord_timestamp,
-    one_line,
-    plural,
-    safe,
-    truncate,
-)
+from bot.formatters import discord_timestamp, plural
+from bot.markdown import safe
+from bot.text import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, one_line, truncate
 from cogs.pairing.views import outcome_view
 
 if TYPE_CHECKING:

@@ -17,8 +17,9 @@ from bot.db import sqlite_path
 from bot.errors import UserFacingError
 from bot.fetch import FetchError, FetchTooLarge
 from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
+from bot.markdown import safe_truncate
 from bot.permissions import FeatureCog, Tier, ensure_not_blocked, has_tier
-from bot.text import AUTOCOMPLETE_NAME_LIMIT, safe_truncate, truncate
+from bot.text import AUTOCOMPLETE_NAME_LIMIT, truncate
 from bot.ui import Page, confirm, send_paginated
 from cogs.snippets import languages
 from cogs.snippets.drafts import (

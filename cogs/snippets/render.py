@@ -14,18 +14,10 @@ from typing import TYPE_CHECKING, Final
 
 import discord
 
-from bot.text import (
-    EMBED_DESCRIPTION_LIMIT,
-    EMBED_FIELD_VALUE_LIMIT,
-    code_block,
-    discord_timestamp,
-    one_line,
-    plural,
-    preview_lines,
-    safe,
-    safe_truncate,
-    truncate_code_block,
-)
+from bot.code_blocks import code_block, preview_lines, truncate_code_block
+from bot.formatters import discord_timestamp, plural
+from bot.markdown import safe, safe_truncate
+from bot.text import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_VALUE_LIMIT, one_line
 from cogs.snippets import languages
 
 if TYPE_CHECKING:

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from bot.app import NexusBot
 from bot.clock import FrozenClock
+from bot.code_blocks import unescape_code_block
 from bot.hooks import ForgetRequest
 from bot.models import AuditEntry
 from bot.sandbox import SandboxServer
 from bot.sandbox.state import Attachment
-from bot.text import unescape_code_block
 from cogs.snippets.models import Snippet, SnippetStar
 from tests.e2e.conftest import StartBot, World
 

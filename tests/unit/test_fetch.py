@@ -22,7 +22,7 @@ from bot.fetch import (
     FetchRefused,
     FetchTooLarge,
 )
-from bot.text import describe_size
+from bot.formatters import describe_size
 from tests.fetching import (
     LoopbackOnlyConnections,
     OfflineResolver,

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.clock import FrozenClock
+from bot.code_blocks import unescape_code_block
 from bot.config import load_settings
 from bot.db import Database
-from bot.text import EMBED_DESCRIPTION_LIMIT, unescape_code_block
+from bot.text import EMBED_DESCRIPTION_LIMIT
 from cogs.snippets import languages
 from cogs.snippets.drafts import (
     SnippetInputError,

@@ -9,24 +9,16 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.text import (
-    MESSAGE_LIMIT,
-    ZWSP,
+from bot.code_blocks import (
     code_block,
-    discord_timestamp,
     escape_code_block,
-    escape_markdown,
-    neutralise_mentions,
-    one_line,
-    plural,
     preview_lines,
-    safe,
-    safe_truncate,
-    split_message,
-    truncate,
     truncate_code_block,
     unescape_code_block,
 )
+from bot.formatters import discord_timestamp, plural
+from bot.markdown import escape_markdown, neutralise_mentions, safe, safe_truncate
+from bot.text import MESSAGE_LIMIT, ZWSP, one_line, split_message, truncate
 
 # Any text without lone surrogates (which cannot be sent to Discord anyway).
 any_text = st.text(st.characters(codec="utf-8"))
