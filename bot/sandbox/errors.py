@@ -32,6 +32,25 @@ class ApiError(Exception):
         return body
 
 
+class FormErrors:
+    """Collects errors at nested paths and renders Discord's ``errors`` tree."""
+
+    def __init__(self) -> None:
+        self.tree: dict[str, Any] = {}
+
+    def add(self, path: tuple[str | int, ...], code: str, message: str) -> None:
+        node = self.tree
+        for key in path:
+            node = node.setdefault(str(key), {})
+        node.setdefault("_errors", []).append({"code": code, "message": message})
+
+    def __bool__(self) -> bool:
+        return bool(self.tree)
+
+    def body(self) -> dict[str, Any]:
+        return {"code": 50035, "message": "Invalid Form Body", "errors": self.tree}
+
+
 def unknown(what: str, code: int) -> ApiError:
     """Discord's 404s: ``Unknown Channel`` (10003), ``Unknown Message`` (10008)…"""
     return ApiError(404, code, f"Unknown {what}")

@@ -21,9 +21,9 @@ from bot.sandbox.errors import (
     SandboxError,
     invalid_form,
 )
+from bot.sandbox.message_validation import walk_components
 from bot.sandbox.render import button_label, clickable, render_message, render_modal
 from bot.sandbox.state import EPHEMERAL, LOADING, Attachment, Message, utcnow
-from bot.sandbox.validation import walk_components
 
 if TYPE_CHECKING:
     from bot.sandbox.messages import MessageService, Upload

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.errors import ApiError, invalid_form
+from bot.sandbox.message_validation import is_empty_message, validate_message
 from bot.sandbox.state import EPHEMERAL, LOADING, Attachment, Channel, Message, User, utcnow
-from bot.sandbox.validation import is_empty_message, validate_message
 
 if TYPE_CHECKING:
     from collections.abc import Callable

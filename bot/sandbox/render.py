@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.sandbox.validation import walk_components
+from bot.sandbox.message_validation import walk_components
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

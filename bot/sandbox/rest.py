@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.sandbox.command_validation import validate_command, validate_command_list
 from bot.sandbox.errors import (
     UNKNOWN_CHANNEL,
     UNKNOWN_COMMAND,
@@ -23,6 +24,7 @@ from bot.sandbox.errors import (
     UNKNOWN_MESSAGE,
     UNKNOWN_USER,
     ApiError,
+    FormErrors,
     invalid_form,
     missing_permissions,
 )
@@ -38,7 +40,6 @@ from bot.sandbox.state import (
     Perm,
     emoji_payload,
 )
-from bot.sandbox.validation import FormErrors, validate_command, validate_command_list
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

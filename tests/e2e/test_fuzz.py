@@ -47,7 +47,7 @@ from bot.sandbox import (
     SandboxError,
     SandboxServer,
 )
-from bot.sandbox.validation import walk_components
+from bot.sandbox.message_validation import walk_components
 from tests.e2e import hostile
 from tests.e2e.command_walk import (
     AnyCommand,

@@ -108,7 +108,7 @@ async def test_invalid_command_names_are_rejected(server: SandboxServer) -> None
 
 
 async def test_command_validation_rules(server: SandboxServer) -> None:
-    from bot.sandbox.validation import validate_command_list
+    from bot.sandbox.command_validation import validate_command_list
 
     ok = {
         "name": "snippet",
