@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "run":
         return run(settings)
     if command == "sandbox":
-        from bot.sandbox.cli import run_sandbox
+        from bot.sandbox_run import run_sandbox
 
         return asyncio.run(run_sandbox(settings, port=args.port, database_url=args.database))
     if command == "db" and args.db_command == "upgrade":

@@ -1,4 +1,8 @@
-"""`python -m bot sandbox`: the real bot against a local Discord, driven from a terminal prompt."""
+"""`python -m bot sandbox`: the real bot against a local Discord, driven from a terminal prompt.
+
+It lives beside `bot/sandbox/`, not in it: the sandbox is a server of its own that never starts
+the bot; this module starts both and makes the bot the sandbox's client.
+"""
 
 from __future__ import annotations
 
