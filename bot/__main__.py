@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(restore_from(settings, Path(args.path)))
     if command == "check":
-        from bot.check import run_check
+        from bot.preflight import run_check
 
         return asyncio.run(run_check(settings))
     build_parser().print_help()

@@ -21,7 +21,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.audit import AuditRecord
-from bot.check import missing_channel_permissions
 from bot.code_blocks import truncate_code_block
 from bot.errors import TierRequired
 from bot.formatters import discord_timestamp, plural
@@ -30,6 +29,7 @@ from bot.guild_settings import unknown_key_error as unknown_setting
 from bot.hooks import ForgetRequest
 from bot.markdown import safe, safe_truncate
 from bot.permissions import FEATURES, Tier, guild_of, has_tier, require
+from bot.preflight import missing_channel_permissions
 from bot.text import (
     AUTOCOMPLETE_CHOICES_MAX,
     AUTOCOMPLETE_NAME_LIMIT,

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import BigInteger, select
 
 from bot.app import NexusBot
-from bot.check import run_check
 from bot.clock import FrozenClock
 from bot.errors import UserFacingError
 from bot.guild_settings import SPECS, SPECS_BY_KEY, parse_value
 from bot.hooks import FeatureHooks, ForgetRequest
 from bot.models import AuditEntry, FeatureBlock, GuildSetting, OccurrenceClaim
 from bot.permissions import FEATURES, Tier, command_tier
+from bot.preflight import run_check
 from bot.sandbox import SandboxServer
 from cogs.admin.models import PendingForget
 from cogs.admin.service import EXPORT_SCHEMA, guild_tables, json_safe

@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from bot.check import REQUIRED_CHANNEL_PERMISSIONS, missing_channel_permissions, run_check
+from bot.preflight import REQUIRED_CHANNEL_PERMISSIONS, missing_channel_permissions, run_check
 
 
 async def test_check_without_a_token_explains_and_fails(make_settings: Any) -> None:
