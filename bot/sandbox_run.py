@@ -19,7 +19,8 @@ from bot.sandbox.server import SandboxServer
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
-    from bot.sandbox.state import Channel, Guild, User
+    from bot.sandbox.model import Channel, Guild
+    from bot.sandbox.users import User
 
 log = logging.getLogger(__name__)
 

@@ -6,20 +6,14 @@ with ``server.invoke(...)``, ``result.click(...)``, ``result.submit_modal(...)``
 
 from __future__ import annotations
 
+from bot.sandbox.attachments import Attachment
 from bot.sandbox.errors import ApiError, SandboxError
 from bot.sandbox.interactions import InteractionResult, LateAck, Modal
+from bot.sandbox.mentions import Pinged
+from bot.sandbox.model import Channel, Guild, Message
+from bot.sandbox.permissions import Perm, Role
 from bot.sandbox.server import SandboxServer
-from bot.sandbox.state import (
-    Attachment,
-    Channel,
-    Guild,
-    Member,
-    Message,
-    Perm,
-    Pinged,
-    Role,
-    User,
-)
+from bot.sandbox.users import Member, User
 
 __all__ = [
     "ApiError",

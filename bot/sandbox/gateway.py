@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from bot.sandbox.payloads import guild_create_payload
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -332,7 +334,7 @@ class Gateway:
         session.push("READY", self._ready_payload(session, data))
         for guild in self.state.guilds.values():
             if session.owns(guild.id):
-                session.push("GUILD_CREATE", guild.to_gateway_payload())
+                session.push("GUILD_CREATE", guild_create_payload(guild))
         self.changed()
 
     def _ready_payload(self, session: GatewaySession, data: JSON) -> JSON:

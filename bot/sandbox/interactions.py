@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.sandbox.attachments import Attachment
 from bot.sandbox.errors import (
     ALREADY_ACKNOWLEDGED,
     UNKNOWN_INTERACTION,
@@ -21,14 +22,18 @@ from bot.sandbox.errors import (
     SandboxError,
     invalid_form,
 )
+from bot.sandbox.kinds import EPHEMERAL, LOADING
 from bot.sandbox.message_validation import walk_components
+from bot.sandbox.model import Message
+from bot.sandbox.payloads import message_payload
 from bot.sandbox.render import button_label, clickable, render_message, render_modal
-from bot.sandbox.state import EPHEMERAL, LOADING, Attachment, Message, utcnow
+from bot.sandbox.snowflakes import utcnow
 
 if TYPE_CHECKING:
     from bot.sandbox.messages import MessageService, Upload
+    from bot.sandbox.model import Channel, Guild
     from bot.sandbox.server import SandboxServer
-    from bot.sandbox.state import Channel, Guild, User
+    from bot.sandbox.users import User
 
 JSON = dict[str, Any]
 
@@ -562,7 +567,7 @@ class InteractionHub:
         *,
         allow_empty: bool = False,
     ) -> Message:
-        from bot.sandbox.state import Message as MessageModel
+        from bot.sandbox.model import Message as MessageModel
 
         metadata = {
             "id": str(pending.id),
@@ -612,7 +617,7 @@ class InteractionHub:
         resource: JSON = {"type": kind}
         if message is not None and kind != DEFERRED_UPDATE:
             interaction["response_message_id"] = str(message.id)
-            resource["message"] = message.to_payload()
+            resource["message"] = message_payload(message)
         return {"interaction": interaction, "resource": resource}
 
     # -- webhooks: followups and the original response -----------------------------------------

@@ -9,11 +9,16 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from bot.sandbox.attachments import Attachment
 from bot.sandbox.errors import SandboxError
-from bot.sandbox.state import DM, THREAD_TYPES, Attachment, Channel, Member, Role, User
+from bot.sandbox.kinds import DM, THREAD_TYPES
+from bot.sandbox.model import Channel
+from bot.sandbox.permissions import Role
+from bot.sandbox.users import Member, User
 
 if TYPE_CHECKING:
-    from bot.sandbox.state import Guild, SandboxState
+    from bot.sandbox.model import Guild
+    from bot.sandbox.state import SandboxState
 
 JSON = dict[str, Any]
 

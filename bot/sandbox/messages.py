@@ -9,9 +9,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.sandbox.attachments import Attachment
 from bot.sandbox.errors import ApiError, invalid_form
+from bot.sandbox.kinds import EPHEMERAL, LOADING
 from bot.sandbox.message_validation import is_empty_message, validate_message
-from bot.sandbox.state import EPHEMERAL, LOADING, Attachment, Channel, Message, User, utcnow
+from bot.sandbox.model import Channel, Message
+from bot.sandbox.payloads import message_payload
+from bot.sandbox.snowflakes import utcnow
+from bot.sandbox.users import User
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -227,7 +232,7 @@ class MessageService:
         """MESSAGE_CREATE to the bot (never for ephemeral messages, which only the user sees)."""
         if message.ephemeral:
             return
-        payload = message.to_payload()
+        payload = message_payload(message)
         guild = message.channel.guild
         if guild is not None and message.author.id in guild.members:
             payload["member"] = guild.members[message.author.id].to_payload(with_user=False)
@@ -236,4 +241,4 @@ class MessageService:
     def announce_update(self, message: Message) -> None:
         if message.ephemeral:
             return
-        self.dispatch("MESSAGE_UPDATE", message.to_payload(), message.guild_id)
+        self.dispatch("MESSAGE_UPDATE", message_payload(message), message.guild_id)

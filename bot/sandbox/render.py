@@ -6,16 +6,33 @@ terminal REPL. The format is stable and deliberately simple: one block per messa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.sandbox.message_validation import walk_components
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from bot.sandbox.state import Message
+    from bot.sandbox.attachments import Attachment
 
 JSON = dict[str, Any]
+
+
+class Shown(Protocol):
+    """What a person sees of a message (``model.Message`` is one; it renders itself here)."""
+
+    @property
+    def content(self) -> str: ...
+
+    @property
+    def embeds(self) -> list[JSON]: ...
+
+    @property
+    def attachments(self) -> list[Attachment]: ...
+
+    @property
+    def components(self) -> list[JSON]: ...
+
 
 BUTTON, SELECT_TYPES, TEXT_DISPLAY, TEXT_INPUT = 2, frozenset({3, 5, 6, 7, 8}), 10, 4
 
@@ -83,7 +100,7 @@ def render_components(components: list[JSON], *, numbered_from: int | None = Non
     return lines
 
 
-def render_message(message: Message, *, numbered_from: int | None = None) -> str:
+def render_message(message: Shown, *, numbered_from: int | None = None) -> str:
     """Content, embeds, attachment names and components of one message."""
     lines: list[str] = []
     if message.content:
@@ -96,7 +113,7 @@ def render_message(message: Message, *, numbered_from: int | None = None) -> str
     return "\n".join(lines)
 
 
-def render_messages(messages: Iterable[Message]) -> str:
+def render_messages(messages: Iterable[Shown]) -> str:
     return "\n\n".join(render_message(m) for m in messages)
 
 

@@ -17,6 +17,7 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.sandbox.attachments import Attachment
 from bot.sandbox.errors import SandboxError
 from bot.sandbox.invoke import (
     ATTACHMENT,
@@ -31,14 +32,14 @@ from bot.sandbox.invoke import (
     USER,
 )
 from bot.sandbox.render import clickable, render_message
-from bot.sandbox.state import Attachment
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from bot.sandbox.interactions import InteractionResult
+    from bot.sandbox.model import Channel, Guild
     from bot.sandbox.server import SandboxServer
-    from bot.sandbox.state import Channel, Guild, User
+    from bot.sandbox.users import User
 
 JSON = dict[str, Any]
 OPTION_TYPE_NAMES = {

@@ -28,18 +28,16 @@ from bot.sandbox.errors import (
     invalid_form,
     missing_permissions,
 )
+from bot.sandbox.kinds import DM, GUILD_TEXT, PRIVATE_THREAD, PUBLIC_THREAD
 from bot.sandbox.messages import read_body
-from bot.sandbox.state import (
-    DM,
-    GUILD_TEXT,
-    PRIVATE_THREAD,
-    PUBLIC_THREAD,
-    Channel,
-    Guild,
-    Message,
-    Perm,
-    emoji_payload,
+from bot.sandbox.model import Channel, Guild, Message
+from bot.sandbox.payloads import (
+    guild_payload,
+    message_payload,
+    reaction_event,
+    thread_member_payload,
 )
+from bot.sandbox.permissions import Perm
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -458,7 +456,7 @@ class RestApi:
             _snowflake(request, "app_id"), request.match_info["token"], body, uploads
         )
         if request.query.get("wait", "false").lower() in ("true", "1"):
-            return json_response(message.to_payload())
+            return json_response(message_payload(message))
         return no_content()
 
     async def webhook_get_message(self, request: web.Request) -> web.Response:
@@ -467,7 +465,7 @@ class RestApi:
             request.match_info["token"],
             request.match_info["message_id"],
         )
-        return json_response(message.to_payload())
+        return json_response(message_payload(message))
 
     async def webhook_edit_message(self, request: web.Request) -> web.Response:
         body, uploads = await read_body(request)
@@ -478,7 +476,7 @@ class RestApi:
             body,
             uploads,
         )
-        return json_response(message.to_payload())
+        return json_response(message_payload(message))
 
     async def webhook_delete_message(self, request: web.Request) -> web.Response:
         self.server.hub.delete(
@@ -562,14 +560,14 @@ class RestApi:
             newer = [m for m in messages if m.id > pivot][: limit - len(older)]
             messages = older + newer
         newest_first = list(reversed(messages))[:limit]
-        return json_response([m.to_payload() for m in newest_first])
+        return json_response([message_payload(m) for m in newest_first])
 
     async def create_message(self, request: web.Request) -> web.Response:
         channel = self.channel(request)
         body, uploads = await read_body(request)
         self._check_can_post(channel, body, bool(uploads))
         message = self.server.messages.create(channel, self.state.bot_user, body, uploads)
-        return json_response(message.to_payload())
+        return json_response(message_payload(message))
 
     def _check_can_post(self, channel: Channel, body: JSON, has_files: bool) -> None:
         if channel.type == DM:
@@ -595,7 +593,7 @@ class RestApi:
 
     async def get_message(self, request: web.Request) -> web.Response:
         channel = self.channel(request, need=Perm.READ_MESSAGE_HISTORY)
-        return json_response(self.message(request, channel).to_payload())
+        return json_response(message_payload(self.message(request, channel)))
 
     async def edit_message(self, request: web.Request) -> web.Response:
         channel = self.channel(request)
@@ -606,7 +604,7 @@ class RestApi:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         body, uploads = await read_body(request)
         self.server.messages.edit(message, body, uploads)
-        return json_response(message.to_payload())
+        return json_response(message_payload(message))
 
     async def delete_message(self, request: web.Request) -> web.Response:
         channel = self.channel(request)
@@ -622,23 +620,6 @@ class RestApi:
 
     # -- reactions and pins --------------------------------------------------------------------
 
-    def _reaction_event(self, message: Message, user_id: int, emoji: str) -> JSON:
-        payload: JSON = {
-            "user_id": str(user_id),
-            "channel_id": str(message.channel.id),
-            "message_id": str(message.id),
-            "emoji": emoji_payload(emoji),
-            "burst": False,
-            "type": 0,
-            "message_author_id": str(message.author.id),
-        }
-        guild = message.channel.guild
-        if guild is not None:
-            payload["guild_id"] = str(guild.id)
-            if user_id in guild.members:
-                payload["member"] = guild.members[user_id].to_payload()
-        return payload
-
     async def add_reaction(self, request: web.Request) -> web.Response:
         channel = self.channel(request, need=Perm.READ_MESSAGE_HISTORY)
         message = self.message(request, channel)
@@ -651,7 +632,7 @@ class RestApi:
             users.add(bot_id)
             self.server.dispatch(
                 "MESSAGE_REACTION_ADD",
-                self._reaction_event(message, bot_id, emoji),
+                reaction_event(message, bot_id, emoji),
                 message.guild_id,
             )
         return no_content()
@@ -660,7 +641,7 @@ class RestApi:
         users = message.reactions.get(emoji, set())
         if user_id in users:
             users.discard(user_id)
-            event = self._reaction_event(message, user_id, emoji)
+            event = reaction_event(message, user_id, emoji)
             event.pop("member", None)
             self.server.dispatch("MESSAGE_REACTION_REMOVE", event, message.guild_id)
 
@@ -735,7 +716,7 @@ class RestApi:
         self.state.add_channel(thread)
         payload = thread.to_payload()
         payload["newly_created"] = True
-        payload["member"] = thread.thread_member_payload(bot_id)
+        payload["member"] = thread_member_payload(thread, bot_id)
         self.server.dispatch("THREAD_CREATE", payload, parent.guild.id)
         return thread
 
@@ -783,7 +764,7 @@ class RestApi:
         if added:
             payload["added_members"] = [
                 {
-                    **thread.thread_member_payload(u),
+                    **thread_member_payload(thread, u),
                     "member": guild.members[u].to_payload(),
                     "presence": None,
                 }
@@ -795,14 +776,14 @@ class RestApi:
 
     async def list_thread_members(self, request: web.Request) -> web.Response:
         thread = self._thread(request)
-        return json_response([thread.thread_member_payload(u) for u in thread.members])
+        return json_response([thread_member_payload(thread, u) for u in thread.members])
 
     async def get_thread_member(self, request: web.Request) -> web.Response:
         thread = self._thread(request)
         user_id = self._thread_user(request)
         if user_id not in thread.members:
             raise ApiError(404, UNKNOWN_MEMBER, "Unknown Member")
-        return json_response(thread.thread_member_payload(user_id))
+        return json_response(thread_member_payload(thread, user_id))
 
     async def add_thread_member(self, request: web.Request) -> web.Response:
         thread = self._thread(request)
@@ -838,7 +819,7 @@ class RestApi:
 
     async def get_guild(self, request: web.Request) -> web.Response:
         guild = self.guild(request)
-        payload = guild.to_payload()
+        payload = guild_payload(guild)
         payload.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
         return json_response(payload)
 
@@ -892,7 +873,7 @@ class RestApi:
             {
                 "threads": [t.to_payload() for t in threads],
                 "members": [
-                    t.thread_member_payload(bot_id) for t in threads if bot_id in t.members
+                    thread_member_payload(t, bot_id) for t in threads if bot_id in t.members
                 ],
             }
         )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.sandbox.attachments import Attachment
 from bot.sandbox.errors import SandboxError
 from bot.sandbox.gateway import Gateway
 from bot.sandbox.interactions import (
@@ -29,13 +30,17 @@ from bot.sandbox.interactions import (
 )
 from bot.sandbox.invoke import InteractionBuilder
 from bot.sandbox.messages import MessageService, Upload
+from bot.sandbox.model import Channel, Guild, Message
+from bot.sandbox.payloads import guild_create_payload, message_payload, reaction_event
+from bot.sandbox.permissions import Role
 from bot.sandbox.rest import API_PREFIX, RestApi
-from bot.sandbox.state import Attachment, Channel, Guild, Message, Role, SandboxState, User
+from bot.sandbox.state import SandboxState
+from bot.sandbox.users import User
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from bot.sandbox.state import Member
+    from bot.sandbox.users import Member
 
 JSON = dict[str, Any]
 
@@ -173,7 +178,7 @@ class SandboxServer:
             id=self.state.snowflakes.next(), type=0, name="general", state=self.state, guild=guild
         )
         self.state.add_channel(general)
-        self.dispatch("GUILD_CREATE", guild.to_gateway_payload(), guild.id)
+        self.dispatch("GUILD_CREATE", guild_create_payload(guild), guild.id)
         return guild
 
     def commands(self, guild: Guild | None = None) -> list[JSON]:
@@ -304,7 +309,7 @@ class SandboxServer:
             raise SandboxError(f"interaction type {kind} cannot be sent over the gateway")
         payload = self.builder.envelope(kind, data, user, guild, channel, locale=locale)
         if source is not None:
-            payload["message"] = source.to_payload()
+            payload["message"] = message_payload(source)
         pending = PendingInteraction(
             id=int(payload["id"]),
             token=payload["token"],
@@ -368,7 +373,7 @@ class SandboxServer:
         quiet: float = 0.05,
     ) -> InteractionResult:
         """Run a message context-menu command on ``message``."""
-        resolved: JSON = {"messages": {str(message.id): message.to_payload()}}
+        resolved: JSON = {"messages": {str(message.id): message_payload(message)}}
         return await self._invoke_context_menu(
             name,
             3,
@@ -568,7 +573,7 @@ class SandboxServer:
     def add_reaction(self, message: Message, user: User, emoji: str) -> None:
         """``user`` reacts to ``message`` (MESSAGE_REACTION_ADD is dispatched)."""
         message.reactions.setdefault(emoji, set()).add(user.id)
-        event = self.rest._reaction_event(message, user.id, emoji)
+        event = reaction_event(message, user.id, emoji)
         self.dispatch("MESSAGE_REACTION_ADD", event, message.guild_id)
 
     # -- gateway controls ----------------------------------------------------------------------

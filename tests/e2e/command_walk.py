@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import NexusBot
 from bot.db import Base
 from bot.sandbox import SandboxServer
-from bot.sandbox.state import Attachment
+from bot.sandbox.attachments import Attachment
 from tests.e2e.conftest import World
 
 AnyCommand = app_commands.Command[Any, Any, Any] | app_commands.ContextMenu

@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bot.sandbox.state import Attachment
+from bot.sandbox.attachments import Attachment
 
 JSON = dict[str, Any]
 

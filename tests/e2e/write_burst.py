@@ -23,7 +23,8 @@ from bot.guild_settings import GuildSettingsService
 from bot.sandbox import SandboxServer
 from bot.sandbox.errors import SandboxError
 from bot.sandbox.interactions import InteractionResult, PendingInteraction
-from bot.sandbox.state import Channel, Guild, User
+from bot.sandbox.model import Channel, Guild
+from bot.sandbox.users import User
 from tests.e2e.conftest import MODERATOR_PERMISSIONS
 
 MEMBERS = 50
