@@ -39,7 +39,7 @@ from cogs.feedback.service import (
     list_filters,
     parse_item_number,
 )
-from cogs.feedback.spec import fetch_spec_bytes, parse_spec
+from cogs.feedback.spec_parser import fetch_spec_bytes, parse_spec
 from cogs.feedback.views import (
     DetailsModal,
     DuplicateAddButton,

@@ -36,7 +36,7 @@ from cogs.feedback.models import (
     FeedbackSpec,
     FeedbackVote,
 )
-from cogs.feedback.spec import Operation, ParsedSpec
+from cogs.feedback.spec_parser import Operation, ParsedSpec
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

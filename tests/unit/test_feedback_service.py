@@ -16,7 +16,7 @@ from bot.hooks import ForgetRequest
 from bot.models import AuditEntry
 from cogs.feedback.models import FeedbackHistory, FeedbackItem, FeedbackOperation, FeedbackVote
 from cogs.feedback.service import FeedbackError, FeedbackService, ListFilters, list_filters
-from cogs.feedback.spec import parse_spec
+from cogs.feedback.spec_parser import parse_spec
 
 GUILD, OTHER_GUILD = 1001, 2002
 ALICE, BOB, TRIAGER = 11, 12, 13
