@@ -43,7 +43,9 @@ from bot.clock import SystemClock
 from bot.config import DatabaseSettings
 from bot.db import Database
 from cogs.feedback.models import FeedbackCounter, FeedbackItem
-from cogs.feedback.service import INDEX_SECONDS, FeedbackService, ListFilters
+from cogs.feedback.open_index import INDEX_SECONDS
+from cogs.feedback.records import ListFilters
+from cogs.feedback.service import FeedbackService
 
 GUILD = 424242
 METHODS = ["GET"] * 6 + ["POST"] * 2 + ["PUT", "PATCH", "DELETE"]

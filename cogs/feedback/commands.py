@@ -30,15 +30,9 @@ from cogs.feedback.publisher import (
     status_text,
     user_text,
 )
-from cogs.feedback.service import (
-    STATUS_LABELS,
-    FeedbackError,
-    FeedbackService,
-    HistoryEntry,
-    ItemView,
-    list_filters,
-    parse_item_number,
-)
+from cogs.feedback.queries import list_filters
+from cogs.feedback.rules import STATUS_LABELS, FeedbackError, parse_item_number
+from cogs.feedback.service import FeedbackService
 from cogs.feedback.spec_parser import fetch_spec_bytes, parse_spec
 from cogs.feedback.views import (
     DetailsModal,
@@ -52,7 +46,10 @@ from cogs.feedback.views import (
 if TYPE_CHECKING:
     from bot.app import NexusBot
     from cogs.feedback.duplicates import DuplicateCandidate
-    from cogs.feedback.service import Draft, ItemPage, SpecView
+    from cogs.feedback.records import Draft, ItemPage
+    from cogs.feedback.records import ItemHistoryEntry as HistoryEntry
+    from cogs.feedback.records import ItemRecord as ItemView
+    from cogs.feedback.records import SpecRecord as SpecView
 
 log = logging.getLogger(__name__)
 

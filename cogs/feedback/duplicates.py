@@ -8,7 +8,7 @@ Two passes, both in rapidfuzz's C code:
   when the index was built (that is `token_sort_ratio`, without re-tokenising 10,000 titles per
   check); the few that pass are re-scored with `token_set_ratio` too.
 A guild's open items are kept in memory and updated in place as this process changes them;
-the service reloads them every few minutes to pick up other processes' changes.
+`open_index.py` reloads them every few minutes to pick up other processes' changes.
 """
 
 from __future__ import annotations

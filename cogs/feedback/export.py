@@ -8,7 +8,8 @@ import json
 from datetime import datetime
 from typing import Any, Final
 
-from cogs.feedback.service import STATUS_LABELS, ExportItem, HistoryEntry, ItemView
+from cogs.feedback.records import ExportItem, ItemHistoryEntry, ItemRecord
+from cogs.feedback.rules import STATUS_LABELS
 
 FORMATS: Final = ("csv", "json", "markdown")
 # Column order of the CSV and key order of the JSON objects.
@@ -40,7 +41,7 @@ HISTORY_FIELDS: Final = ("at", "actor_id", "action", "from", "to", "note")
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
-def item_record(item: ItemView) -> dict[str, Any]:
+def item_fields(item: ItemRecord) -> dict[str, Any]:
     return {
         "id": item.ref,
         "number": item.number,
@@ -65,7 +66,7 @@ def item_record(item: ItemView) -> dict[str, Any]:
     }
 
 
-def history_record(entry: HistoryEntry) -> dict[str, Any]:
+def history_fields(entry: ItemHistoryEntry) -> dict[str, Any]:
     return {
         "at": _time(entry.created_at),
         "actor_id": _id(entry.actor_id),
@@ -98,7 +99,7 @@ def render(export_format: str, items: list[ExportItem]) -> tuple[str, bytes]:
 
 def to_json(items: list[ExportItem]) -> str:
     payload = [
-        {**item_record(entry.item), "history": [history_record(h) for h in entry.history]}
+        {**item_fields(entry.item), "history": [history_fields(h) for h in entry.history]}
         for entry in items
     ]
     return json.dumps({"items": payload}, ensure_ascii=False, indent=2)
@@ -119,8 +120,8 @@ def to_csv(items: list[ExportItem]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*FIELDS, "history"])
     for entry in items:
-        record = item_record(entry.item)
-        history = json.dumps([history_record(h) for h in entry.history], ensure_ascii=False)
+        record = item_fields(entry.item)
+        history = json.dumps([history_fields(h) for h in entry.history], ensure_ascii=False)
         writer.writerow([_cell(record[name]) for name in FIELDS] + [_cell(history)])
     return buffer.getvalue()
 
@@ -138,7 +139,7 @@ def _md(value: Any) -> str:
 def to_markdown(items: list[ExportItem]) -> str:
     lines = ["# API feedback export", "", f"{len(items)} item(s).", ""]
     for entry in items:
-        record = item_record(entry.item)
+        record = item_fields(entry.item)
         status = STATUS_LABELS.get(entry.item.status, entry.item.status)
         lines += [f"## {record['id']} — {_md(entry.item.title)}", "", f"*{status}*", ""]
         lines += ["| field | value |", "|---|---|"]
@@ -147,7 +148,7 @@ def to_markdown(items: list[ExportItem]) -> str:
         if not entry.history:
             lines.append("(none)")
         for h in entry.history:
-            record_h = history_record(h)
+            record_h = history_fields(h)
             line = (
                 f"- {record_h['at']} · actor {_md(record_h['actor_id'])} · {record_h['action']}"
                 f" · from {_md(record_h['from'])} · to {_md(record_h['to'])}"

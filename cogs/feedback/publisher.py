@@ -16,7 +16,8 @@ import discord
 
 from bot.markdown import safe_truncate
 from bot.text import EMBED_FIELD_VALUE_LIMIT, EMBED_TITLE_LIMIT, MESSAGE_LIMIT, truncate
-from cogs.feedback.service import STATUS_LABELS, Assignment, ItemView, PlusOne, StatusChange
+from cogs.feedback.records import Assignment, ItemRecord, PlusOne, StatusChange
+from cogs.feedback.rules import STATUS_LABELS
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -53,14 +54,14 @@ THREAD_NAME_LIMIT = 100
 ONE_WEEK_MINUTES: Literal[10080] = 10080
 
 
-def status_text(item: ItemView) -> str:
+def status_text(item: ItemRecord) -> str:
     label = f"{STATUS_EMOJI[item.status]} {STATUS_LABELS[item.status]}"
     if item.status == "duplicate" and item.duplicate_of_number is not None:
         label += f" of FB-{item.duplicate_of_number}"
     return label
 
 
-def endpoint_text(item: ItemView) -> str:
+def endpoint_text(item: ItemRecord) -> str:
     # Paths are validated to hold no backticks, so inline code can't be broken out of.
     text = f"`{item.endpoint}`"
     if item.in_spec is False:
@@ -72,7 +73,7 @@ def user_text(user_id: int | None, missing: str = "—") -> str:
     return f"<@{user_id}>" if user_id is not None else missing
 
 
-def item_embed(item: ItemView) -> discord.Embed:
+def item_embed(item: ItemRecord) -> discord.Embed:
     embed = discord.Embed(
         title=f"{item.ref} · " + safe_truncate(item.title, EMBED_TITLE_LIMIT - len(item.ref) - 3),
         description=safe_truncate(item.details, DESCRIPTION_LIMIT),
@@ -101,12 +102,12 @@ def item_embed(item: ItemView) -> discord.Embed:
     return embed
 
 
-def thread_name(item: ItemView) -> str:
+def thread_name(item: ItemRecord) -> str:
     # Thread names show no markdown and ping nobody; they only need to fit.
     return truncate(f"{item.ref} {' '.join(item.title.split())}", THREAD_NAME_LIMIT)
 
 
-def jump_url(item: ItemView) -> str | None:
+def jump_url(item: ItemRecord) -> str | None:
     if item.channel_id is None or item.message_id is None:
         return None
     return f"https://discord.com/channels/{item.guild_id}/{item.channel_id}/{item.message_id}"
@@ -122,7 +123,7 @@ def mentions_only(*user_ids: int | None) -> discord.AllowedMentions:
 class Outcome:
     """What happened in Discord: the item (with its current ids) and problems worth telling."""
 
-    item: ItemView
+    item: ItemRecord
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -142,7 +143,7 @@ class FeedbackPublisher:
         channel = self.bot.get_channel(channel_id)
         return channel if isinstance(channel, discord.TextChannel) else None
 
-    async def post(self, item: ItemView, *, reason: str | None = None) -> Outcome:
+    async def post(self, item: ItemRecord, *, reason: str | None = None) -> Outcome:
         """Post the item's embed and open its thread; store where they are."""
         outcome = Outcome(item)
         channel = await self._feedback_channel(item.guild_id)
@@ -170,7 +171,7 @@ class FeedbackPublisher:
         return outcome
 
     async def _open_thread(
-        self, message: discord.Message, item: ItemView, outcome: Outcome
+        self, message: discord.Message, item: ItemRecord, outcome: Outcome
     ) -> discord.Thread | None:
         try:
             thread = await message.create_thread(
@@ -215,7 +216,7 @@ class FeedbackPublisher:
 
     # ---- keeping the message and thread in step ------------------------------------------
 
-    async def _message(self, item: ItemView) -> discord.PartialMessage | None:
+    async def _message(self, item: ItemRecord) -> discord.PartialMessage | None:
         if item.channel_id is None or item.message_id is None:
             return None
         channel = self.bot.get_channel(item.channel_id)
@@ -223,7 +224,7 @@ class FeedbackPublisher:
             return None
         return channel.get_partial_message(item.message_id)
 
-    async def _thread(self, item: ItemView) -> discord.Thread | None:
+    async def _thread(self, item: ItemRecord) -> discord.Thread | None:
         if item.thread_id is None:
             return None
         guild = self.bot.get_guild(item.guild_id)
@@ -239,7 +240,7 @@ class FeedbackPublisher:
             return None
         return fetched if isinstance(fetched, discord.Thread) else None
 
-    async def refresh(self, item: ItemView, outcome: Outcome) -> discord.Thread | None:
+    async def refresh(self, item: ItemRecord, outcome: Outcome) -> discord.Thread | None:
         """Edit the embed in place and find the thread, re-creating what was deleted."""
         message = await self._message(item)
         if message is None:
@@ -282,7 +283,7 @@ class FeedbackPublisher:
             await _delete_quietly(fresh)
         return await self._repost(item, outcome, "its thread had been deleted")
 
-    async def _repost(self, item: ItemView, outcome: Outcome, why: str) -> discord.Thread | None:
+    async def _repost(self, item: ItemRecord, outcome: Outcome, why: str) -> discord.Thread | None:
         posted = await self.post(item, reason=f"posted again: {why}")
         outcome.problems.extend(posted.problems)
         outcome.item = posted.item

@@ -11,7 +11,7 @@ from bot.permissions import ensure_not_blocked
 from bot.text import BUTTON_LABEL_LIMIT, one_line, truncate
 from bot.ui import NexusModal, report_error, text_input
 from cogs.feedback.duplicates import DuplicateCandidate
-from cogs.feedback.service import (
+from cogs.feedback.rules import (
     BEHAVIOUR_MAX,
     DETAILS_MAX,
     SEVERITIES,
@@ -19,7 +19,7 @@ from cogs.feedback.service import (
 )
 
 if TYPE_CHECKING:
-    from cogs.feedback.service import Draft
+    from cogs.feedback.records import Draft
 
 FEATURE = "feedback"
 

@@ -16,7 +16,7 @@ from cogs.feedback.endpoints import (
     parse_endpoint_filter,
     path_matches,
 )
-from cogs.feedback.service import FeedbackError, parse_item_number
+from cogs.feedback.rules import FeedbackError, parse_item_number
 from cogs.feedback.spec_parser import SpecError, check_spec_url, parse_spec
 
 DATA = Path(__file__).parents[1] / "data"

@@ -15,7 +15,10 @@ from bot.errors import NotFoundError
 from bot.hooks import ForgetRequest
 from bot.models import AuditEntry
 from cogs.feedback.models import FeedbackHistory, FeedbackItem, FeedbackOperation, FeedbackVote
-from cogs.feedback.service import FeedbackError, FeedbackService, ListFilters, list_filters
+from cogs.feedback.queries import list_filters
+from cogs.feedback.records import ListFilters
+from cogs.feedback.rules import FeedbackError
+from cogs.feedback.service import FeedbackService
 from cogs.feedback.spec_parser import parse_spec
 
 GUILD, OTHER_GUILD = 1001, 2002

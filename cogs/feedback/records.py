@@ -1,0 +1,151 @@
+"""Feedback's frozen result types: what the store, intake, workflow, queries and the spec
+registry return. Plain values only; the Discord side turns them into messages and embeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cogs.feedback.rules import ACTIVE_STATUSES, CLOSED_STATUSES
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from cogs.feedback.endpoints import Endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A validated item that is not stored yet (waiting for the duplicate check)."""
+
+    guild_id: int
+    reporter_id: int
+    endpoint: Endpoint
+    severity: str
+    title: str
+    details: str
+    expected: str | None
+    actual: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    id: int
+    guild_id: int
+    number: int
+    reporter_id: int | None
+    method: str
+    path: str
+    in_spec: bool | None
+    severity: str
+    title: str
+    details: str
+    expected: str | None
+    actual: str | None
+    status: str
+    duplicate_of_number: int | None
+    assignee_id: int | None
+    plus_ones: int
+    channel_id: int | None
+    message_id: int | None
+    thread_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def ref(self) -> str:
+        return f"FB-{self.number}"
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class ItemHistoryEntry:
+    id: int
+    actor_id: int | None
+    action: str
+    from_value: str | None
+    to_value: str | None
+    note: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    item: ItemRecord
+    actor_id: int
+    old_status: str
+    new_status: str
+    note: str | None
+
+    @property
+    def closes(self) -> bool:
+        return self.new_status in CLOSED_STATUSES
+
+    @property
+    def reopens(self) -> bool:
+        return self.old_status in CLOSED_STATUSES and self.new_status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    item: ItemRecord
+    actor_id: int
+    old_assignee_id: int | None
+    new_assignee_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlusOne:
+    item: ItemRecord
+    user_id: int
+    counted: bool  # False when this member had already +1'd, or reported the item
+    details: str
+    expected: str | None
+    actual: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilters:
+    status: str | None = None  # a status, or "active" for every not-closed status
+    method: str | None = None
+    path: str | None = None
+    severity: str | None = None
+    reporter_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    items: tuple[ItemRecord, ...]
+    next_cursor: int | None  # the number to continue below; None on the last page
+
+
+@dataclass(frozen=True, slots=True)
+class ExportItem:
+    item: ItemRecord
+    history: tuple[ItemHistoryEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SpecRecord:
+    id: int
+    name: str
+    url: str
+    title: str | None
+    version: str | None
+    spec_format: str
+    operation_count: int
+    added_by: int | None
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AutocompleteChoice:
+    name: str
+    value: str

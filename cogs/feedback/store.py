@@ -1,0 +1,158 @@
+"""The item store: a guild's next number, one item read (or locked for a change), item numbers
+by id, history rows, and where an item lives in Discord. Intake, the workflow and the queries
+share it; plain ids in, rows and records out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.db import lock_rows
+from bot.errors import NotFoundError
+from cogs.feedback.models import FeedbackCounter, FeedbackHistory, FeedbackItem
+from cogs.feedback.records import ItemRecord
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.clock import Clock
+
+
+class ItemStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def next_number(self, session: AsyncSession, guild_id: int) -> int:
+        """Hand out the guild's next number atomically (an upsert on the counter row)."""
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(FeedbackCounter)
+            .values(guild_id=guild_id, last_number=1)
+            .on_conflict_do_update(
+                index_elements=[FeedbackCounter.guild_id],
+                set_={"last_number": FeedbackCounter.last_number + 1},
+            )
+            .returning(FeedbackCounter.last_number)
+        )
+        number = (await session.execute(statement)).scalar_one()
+        return int(number)
+
+    def add_history_row(
+        self,
+        session: AsyncSession,
+        item: FeedbackItem,
+        actor_id: int | None,
+        action: str,
+        *,
+        from_value: str | None = None,
+        to_value: str | None = None,
+        note: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        session.add(
+            FeedbackHistory(
+                guild_id=item.guild_id,
+                item_id=item.id,
+                actor_id=actor_id,
+                action=action,
+                from_value=from_value[:200] if from_value else None,
+                to_value=to_value[:200] if to_value else None,
+                note=note,
+                created_at=at or self._clock.now(),
+            )
+        )
+
+    async def item(self, session: AsyncSession, guild_id: int, number: int) -> FeedbackItem:
+        item = await session.scalar(
+            select(FeedbackItem).where(
+                FeedbackItem.guild_id == guild_id, FeedbackItem.number == number
+            )
+        )
+        if item is None:
+            raise NotFoundError(f"There is no feedback item FB-{number} in this server.")
+        return item
+
+    async def item_for_update(
+        self, session: AsyncSession, guild_id: int, number: int
+    ) -> FeedbackItem:
+        """The item, locked until the transaction ends: concurrent changes queue behind it.
+
+        Three status changes at the same moment each read Open before this lock was taken.
+        """
+        where = (FeedbackItem.guild_id == guild_id, FeedbackItem.number == number)
+        await lock_rows(session, FeedbackItem.updated_at, *where)
+        item = await session.scalar(select(FeedbackItem).where(*where))
+        if item is None:
+            raise NotFoundError(f"There is no feedback item FB-{number} in this server.")
+        return item
+
+    async def number_of(self, session: AsyncSession, item_id: int | None) -> int | None:
+        if item_id is None:
+            return None
+        number = await session.scalar(select(FeedbackItem.number).where(FeedbackItem.id == item_id))
+        return int(number) if number is not None else None
+
+    async def numbers_by_id(self, session: AsyncSession, ids: set[int]) -> dict[int, int]:
+        if not ids:
+            return {}
+        rows = await session.execute(
+            select(FeedbackItem.id, FeedbackItem.number).where(FeedbackItem.id.in_(ids))
+        )
+        return {int(item_id): int(number) for item_id, number in rows.all()}
+
+    async def record_posting(
+        self,
+        item_id: int,
+        *,
+        channel_id: int | None,
+        message_id: int | None,
+        thread_id: int | None,
+        note: str | None = None,
+    ) -> None:
+        """Remember where the item lives in Discord (after posting or re-creating it)."""
+        async with self._sessions.begin() as session:
+            item = await session.get(FeedbackItem, item_id)
+            if item is None:
+                return
+            item.channel_id = channel_id
+            item.message_id = message_id
+            item.thread_id = thread_id
+            if note is not None:
+                self.add_history_row(session, item, None, "reposted", note=note)
+
+
+def item_record(item: FeedbackItem | Row[Any], duplicate_of_number: int | None) -> ItemRecord:
+    return ItemRecord(
+        id=item.id,
+        guild_id=item.guild_id,
+        number=item.number,
+        reporter_id=item.reporter_id,
+        method=item.method,
+        path=item.path,
+        in_spec=item.in_spec,
+        severity=item.severity,
+        title=item.title,
+        details=item.details,
+        expected=item.expected,
+        actual=item.actual,
+        status=item.status,
+        duplicate_of_number=duplicate_of_number,
+        assignee_id=item.assignee_id,
+        plus_ones=item.plus_ones,
+        channel_id=item.channel_id,
+        message_id=item.message_id,
+        thread_id=item.thread_id,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def rowcount(result: Any) -> int:
+    count = getattr(result, "rowcount", 0)
+    return int(count) if isinstance(count, int) and count > 0 else 0

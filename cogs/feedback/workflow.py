@@ -1,0 +1,177 @@
+"""The workflow: a triager moves an item along its statuses or assigns it, and its reporter may
+withdraw it while it is open; every change writes its history (and audit) rows with it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bot.errors import NotFoundError
+from cogs.feedback.models import FeedbackItem
+from cogs.feedback.records import Assignment, StatusChange
+from cogs.feedback.rules import (
+    CLOSED_STATUSES,
+    NOTE_MAX,
+    STATUS_LABELS,
+    TRANSITIONS,
+    FeedbackError,
+    check_status,
+    clean_text,
+)
+from cogs.feedback.store import item_record
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.audit import AuditService
+    from bot.clock import Clock
+    from cogs.feedback.open_index import OpenItemIndexes
+    from cogs.feedback.store import ItemStore
+
+
+class FeedbackWorkflow:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        audit: AuditService,
+        *,
+        clock: Clock,
+        store: ItemStore,
+        open_items: OpenItemIndexes,
+    ) -> None:
+        self._sessions = sessions
+        self._audit = audit
+        self._clock = clock
+        self._store = store
+        self._open_items = open_items
+
+    async def change_status(
+        self,
+        guild_id: int,
+        number: int,
+        actor_id: int,
+        status: str,
+        *,
+        note: str | None = None,
+        duplicate_of: int | None = None,
+    ) -> StatusChange:
+        """A triager's move along TRANSITIONS, with a history row and an audit row."""
+        new_status = check_status(status)
+        note = clean_text(note, "note", NOTE_MAX, required=False)
+        if new_status == "withdrawn":
+            raise FeedbackError("Only the reporter can withdraw an item, from `/feedback show`.")
+        if duplicate_of is not None and new_status != "duplicate":
+            raise FeedbackError("`duplicate_of` only goes with the status `duplicate`.")
+        if new_status == "duplicate" and duplicate_of is None:
+            raise FeedbackError("Say which item this duplicates: set `duplicate_of` (like `FB-3`).")
+        if duplicate_of == number:
+            raise FeedbackError(f"FB-{number} can't be a duplicate of itself.")
+        async with self._sessions.begin() as session:
+            item = await self._store.item_for_update(session, guild_id, number)
+            old_status = item.status
+            if new_status == old_status:
+                raise FeedbackError(f"FB-{number} is already {STATUS_LABELS[old_status]}.")
+            allowed = TRANSITIONS[old_status]
+            if new_status not in allowed:
+                raise FeedbackError(
+                    f"FB-{number} is {STATUS_LABELS[old_status]}; from there it can go to: "
+                    + ", ".join(f"`{s}`" for s in allowed)
+                    + "."
+                )
+            target: FeedbackItem | None = None
+            if duplicate_of is not None:
+                target = await self._duplicate_target(session, guild_id, number, duplicate_of)
+            item.status = new_status
+            item.duplicate_of_id = target.id if target is not None else None
+            item.updated_at = self._clock.now()
+            action = "reopened" if old_status in CLOSED_STATUSES else "status"
+            shown_to = new_status if target is None else f"duplicate of FB-{target.number}"
+            self._store.add_history_row(
+                session, item, actor_id, action, from_value=old_status, to_value=shown_to, note=note
+            )
+            if target is not None:
+                self._store.add_history_row(
+                    session,
+                    target,
+                    actor_id,
+                    "duplicate_linked",
+                    to_value=f"FB-{number}",
+                    note=note,
+                )
+            await self._audit.record(
+                guild_id,
+                actor_id,
+                "feedback.status",
+                f"FB-{number}",
+                {"from": old_status, "to": new_status, "note": note, "duplicate_of": duplicate_of},
+                session=session,
+            )
+            record = item_record(item, target.number if target is not None else None)
+        self._open_items.track(record)
+        return StatusChange(record, actor_id, old_status, new_status, note)
+
+    async def _duplicate_target(
+        self, session: AsyncSession, guild_id: int, number: int, target_number: int
+    ) -> FeedbackItem:
+        target = await session.scalar(
+            select(FeedbackItem).where(
+                FeedbackItem.guild_id == guild_id, FeedbackItem.number == target_number
+            )
+        )
+        if target is None:
+            raise NotFoundError(f"There is no feedback item FB-{target_number} to point to.")
+        if target.status == "duplicate":
+            root = await self._store.number_of(session, target.duplicate_of_id)
+            hint = f" of FB-{root}; point to that one instead" if root else ""
+            raise FeedbackError(f"FB-{target_number} is itself a duplicate{hint}.")
+        return target
+
+    async def withdraw(self, guild_id: int, number: int, user_id: int) -> StatusChange:
+        """The reporter takes back their own item while it is still open."""
+        async with self._sessions.begin() as session:
+            item = await self._store.item_for_update(session, guild_id, number)
+            if item.reporter_id != user_id:
+                raise FeedbackError(f"Only the person who reported FB-{number} can withdraw it.")
+            if item.status != "open":
+                raise FeedbackError(
+                    f"FB-{number} is {STATUS_LABELS[item.status]}; only open items can be "
+                    "withdrawn. Ask a triager in its thread instead."
+                )
+            item.status = "withdrawn"
+            item.updated_at = self._clock.now()
+            self._store.add_history_row(
+                session, item, user_id, "withdrawn", from_value="open", to_value="withdrawn"
+            )
+            record = item_record(item, None)
+        self._open_items.track(record)
+        return StatusChange(record, user_id, "open", "withdrawn", None)
+
+    async def assign(
+        self, guild_id: int, number: int, actor_id: int, assignee_id: int
+    ) -> Assignment:
+        async with self._sessions.begin() as session:
+            item = await self._store.item_for_update(session, guild_id, number)
+            old = item.assignee_id
+            if old == assignee_id:
+                raise FeedbackError(f"FB-{number} is already assigned to them.")
+            item.assignee_id = assignee_id
+            item.updated_at = self._clock.now()
+            self._store.add_history_row(
+                session,
+                item,
+                actor_id,
+                "assigned",
+                from_value=str(old) if old is not None else None,
+                to_value=str(assignee_id),
+            )
+            await self._audit.record(
+                guild_id,
+                actor_id,
+                "feedback.assign",
+                f"FB-{number}",
+                {"from": old, "to": assignee_id},
+                session=session,
+            )
+            record = item_record(item, await self._store.number_of(session, item.duplicate_of_id))
+        return Assignment(record, actor_id, old, assignee_id)
