@@ -18,19 +18,18 @@ from bot.text import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, one_line, truncate
 from bot.ui import Page, confirm, send_paginated
 from cogs.feedback import export as exports
 from cogs.feedback.endpoints import find_endpoint_in_text
-from cogs.feedback.publisher import (
+from cogs.feedback.publisher import FeedbackPublisher, Outcome
+from cogs.feedback.queries import list_filters
+from cogs.feedback.render import (
     SEVERITY_EMOJI,
     STATUS_COLOURS,
     STATUS_EMOJI,
-    FeedbackPublisher,
-    Outcome,
     endpoint_text,
     item_embed,
     jump_url,
     status_text,
     user_text,
 )
-from cogs.feedback.queries import list_filters
 from cogs.feedback.rules import STATUS_LABELS, FeedbackError, parse_item_number
 from cogs.feedback.service import FeedbackService
 from cogs.feedback.spec_parser import fetch_spec_bytes, parse_spec
