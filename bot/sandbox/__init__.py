@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from bot.sandbox.attachments import Attachment
 from bot.sandbox.errors import ApiError, SandboxError
-from bot.sandbox.interactions import InteractionResult, LateAck, Modal
+from bot.sandbox.interactions.modals import Modal
+from bot.sandbox.interactions.pending import LateAck
+from bot.sandbox.interactions.result import InteractionResult
 from bot.sandbox.mentions import Pinged
 from bot.sandbox.model import Channel, Guild, Message
 from bot.sandbox.permissions import Perm, Role

@@ -1,9 +1,8 @@
-"""The sandbox's Discord objects and how they point at each other: guilds, channels, messages.
+"""The sandbox's linked Discord objects: guilds, their channels, the channels' messages.
 
-A guild holds its channels and members, a channel its messages, and each points back, so they
-live together. What they need of the whole state (ids, lookups, announcing a change on the
-gateway) they reach through ``World``, which ``SandboxState`` provides. Changes made from tests
-(``guild.add_member`` …) are announced through ``World.emit``.
+A guild holds its channels, a channel its messages, and each points back, so they live together.
+They reach the whole state (ids, lookups, the gateway) through ``World``, which ``SandboxState``
+provides; changes made from tests (``guild.add_member`` …) are announced by ``World.emit``.
 """
 
 from __future__ import annotations

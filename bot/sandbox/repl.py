@@ -36,7 +36,7 @@ from bot.sandbox.render import clickable, render_message
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from bot.sandbox.interactions import InteractionResult
+    from bot.sandbox.interactions.result import InteractionResult
     from bot.sandbox.model import Channel, Guild
     from bot.sandbox.server import SandboxServer
     from bot.sandbox.users import User

@@ -22,7 +22,8 @@ from bot.db import Database
 from bot.guild_settings import GuildSettingsService
 from bot.sandbox import SandboxServer
 from bot.sandbox.errors import SandboxError
-from bot.sandbox.interactions import InteractionResult, PendingInteraction
+from bot.sandbox.interactions.pending import PendingInteraction
+from bot.sandbox.interactions.result import InteractionResult
 from bot.sandbox.model import Channel, Guild
 from bot.sandbox.users import User
 from tests.e2e.conftest import MODERATOR_PERMISSIONS

@@ -1,0 +1,1 @@
+"""Interactions: what the server records of each, what the bot may answer, what tests see."""
