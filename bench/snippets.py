@@ -17,7 +17,7 @@ Corpus: realistic synthetic snippets in 12 languages (1 to 300 lines, median ~26
 descriptions and tags drawn from Zipf-distributed vocabularies, camelCase and snake_case
 identifiers, 10 guilds. Generated in a worker process and written with executemany in batches
 straight into a database migrated with the bot's own Alembic revisions; the index rows come from
-the same `search.index_row` the service uses. After the bulk build the FTS index is merged
+the same `fts5_query.index_row` the service uses. After the bulk build the FTS index is merged
 ('optimize'), as a maintained index would be.
 
 Reported:
@@ -53,14 +53,11 @@ import numpy as np
 
 from bot.clock import SystemClock
 from bot.db import sqlite_path
-from cogs.snippets import search
+from cogs.snippets import fts5_query
 from cogs.snippets.drafts import SnippetDraft
-from cogs.snippets.service import (
-    PAGE_SIZE,
-    SnippetService,
-    postgresql_filter_vector,
-    postgresql_text_vector,
-)
+from cogs.snippets.postgres_engine import postgresql_filter_vector, postgresql_text_vector
+from cogs.snippets.rules import PAGE_SIZE
+from cogs.snippets.service import SnippetService
 
 GUILDS = [100_000_000_000_000_000 + n for n in range(10)]
 AUTHORS_PER_GUILD = 4000
@@ -289,7 +286,7 @@ def generate_batch(args: tuple[int, int, int]) -> Generated:
                 created.strftime("%Y-%m-%d %H:%M:%S.%f"),
             )
         )
-        row = search.index_row(
+        row = fts5_query.index_row(
             guild_id=guild,
             title=title,
             description=description,
@@ -359,7 +356,7 @@ def build(path: Path, total: int) -> dict[str, float]:
 # ---- building the database on PostgreSQL -----------------------------------------------------
 
 # The service's `_index_postgresql` expression over the staging row (`description` is indexed
-# as '' when there is none, as `search.index_row` does): search sees what the bot would write.
+# as '' when there is none, as `fts5_query.index_row` does): search sees what the bot would write.
 SEARCH_VECTOR_SQL = (
     postgresql_text_vector("title", "coalesce(description, '')", "tags", "code || ' ' || parts")
     + " || "
@@ -606,12 +603,12 @@ def recall_samples(
             continue
         identifiers = [
             ident
-            for ident in sorted(set(search._IDENTIFIER.findall(row[1])))
-            if len(search.camel_parts(ident)) > 1
+            for ident in sorted(set(fts5_query._IDENTIFIER.findall(row[1])))
+            if len(fts5_query.camel_parts(ident)) > 1
         ]
         if not identifiers:
             continue
-        parts = [p for p in search.camel_parts(rng.choice(identifiers)) if len(p) >= 3]
+        parts = [p for p in fts5_query.camel_parts(rng.choice(identifiers)) if len(p) >= 3]
         if not parts:
             continue
         picked.append((snippet_id, row[0], rng.choice(parts)))
@@ -623,7 +620,7 @@ async def identifier_recall_postgres(url: str, total: int, samples: int) -> tupl
     vector of the plain text (what the 'simple' parser alone finds)."""
     import asyncpg
 
-    from cogs.snippets.service import postgresql_tsquery
+    from cogs.snippets.postgres_engine import postgresql_tsquery
 
     from .backends import asyncpg_dsn
 
@@ -639,7 +636,7 @@ async def identifier_recall_postgres(url: str, total: int, samples: int) -> tupl
     picked = recall_samples(rows.get, total, samples)
     found_with = found_without = 0
     for snippet_id, _, part in picked:
-        query = postgresql_tsquery(search.parse_query(part))
+        query = postgresql_tsquery(fts5_query.parse_query(part))
         hit_with, hit_without = await connection.fetchrow(
             "SELECT search_vector @@ to_tsquery('simple', $1), to_tsvector('simple', title || ' '"
             " || coalesce(description, '') || ' ' || tags || ' ' || code)"
@@ -668,9 +665,9 @@ def identifier_recall(path: Path, total: int, samples: int = 2000) -> tuple[floa
 
     for snippet_id, guild_id, part in recall_samples(fetch, total, samples):
         tried += 1
-        parsed = search.parse_query(part)
-        with_parts = search.match_expression(guild_id, parsed, search.Filters())
-        without = with_parts.replace(search.TEXT_COLUMNS, "{title description tags code}")
+        parsed = fts5_query.parse_query(part)
+        with_parts = fts5_query.match_expression(guild_id, parsed, fts5_query.Filters())
+        without = with_parts.replace(fts5_query.TEXT_COLUMNS, "{title description tags code}")
         for expression, hit in ((with_parts, "with"), (without, "without")):
             found = connection.execute(
                 "SELECT 1 FROM snippets_fts WHERE snippets_fts MATCH ? AND rowid = ?",

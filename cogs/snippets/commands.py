@@ -31,8 +31,9 @@ from cogs.snippets.drafts import (
     decode_attachment,
     extract_message_code,
 )
+from cogs.snippets.records import PageCursor, SnippetRecord, SnippetSummary
 from cogs.snippets.render import page_embed, raw_file, snippet_embed
-from cogs.snippets.service import PageCursor, SnippetRecord, SnippetService, SnippetSummary
+from cogs.snippets.service import SnippetService
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal, snippet_buttons
 
 if TYPE_CHECKING:

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from cogs.snippets.search import ParsedQuery, Term, tokens
+from cogs.snippets.fts5_query import ParsedQuery, Term, tokens
 
 K1: Final = 1.2
 B: Final = 0.75
 # Code is not tokenised here; its length in tokens is estimated from its characters.
 CHARACTERS_PER_CODE_TOKEN: Final = 5.0
-# Weights as in search.BM25_WEIGHTS: title, description, tags; code and parts weigh 1.
+# Weights as in fts5_query.BM25_WEIGHTS: title, description, tags; code and parts weigh 1.
 FIELD_WEIGHTS: Final = (10.0, 5.0, 2.0)
 CODE_WEIGHT: Final = 1.0
 

@@ -23,7 +23,7 @@ from cogs.snippets import languages
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from cogs.snippets.service import SnippetRecord, SnippetSummary
+    from cogs.snippets.records import SnippetRecord, SnippetSummary
 
 PREVIEW_LINES: Final = 15
 DESCRIPTION_SHOWN: Final = 600

@@ -14,14 +14,10 @@ from bot.clock import FrozenClock
 from bot.db import Database, sqlite_path
 from bot.errors import NotFoundError, UserFacingError
 from cogs.snippets.drafts import SnippetDraft, build_draft
+from cogs.snippets.fts5_query import SearchQueryError
 from cogs.snippets.models import Snippet, SnippetStar
-from cogs.snippets.search import SearchQueryError
-from cogs.snippets.service import (
-    PAGE_SIZE,
-    RateLimitedError,
-    SnippetPermissionError,
-    SnippetService,
-)
+from cogs.snippets.rules import PAGE_SIZE, RateLimitedError, SnippetPermissionError
+from cogs.snippets.service import SnippetService
 
 GUILD = 1001
 OTHER_GUILD = 2002
@@ -240,7 +236,7 @@ async def test_bounded_ranking_scores_only_the_newest_candidates(
     page = await bounded.search(GUILD, "socket")
     assert old_best not in [item.id for item in page.items]
     assert sorted(item.id for item in page.items) == sorted(newer)
-    bounded.rank_candidates = None  # exact bm25 over every match
+    bounded.search_engine.rank_candidates = None  # exact bm25 over every match
     exact = await bounded.search(GUILD, "socket")
     assert exact.items[0].id == old_best
 

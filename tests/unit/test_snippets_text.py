@@ -25,15 +25,16 @@ from cogs.snippets.drafts import (
     extract_message_code,
     parse_tags,
 )
-from cogs.snippets.render import page_embed, raw_file, snippet_embed
-from cogs.snippets.search import (
+from cogs.snippets.fts5_query import (
     Filters,
     SearchQueryError,
     identifier_parts_text,
     match_expression,
     parse_query,
 )
-from cogs.snippets.service import SnippetRecord, SnippetService, SnippetSummary
+from cogs.snippets.records import SnippetRecord, SnippetSummary
+from cogs.snippets.render import page_embed, raw_file, snippet_embed
+from cogs.snippets.service import SnippetService
 
 FENCE = "```"
 CREATED = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """Search text handling, with no database in sight: what goes into the index, and what a user's
 query becomes.
 
-The rules (measured, see ../shared/notes/fts5.md):
+The rules:
 - User text is always words. It is cut into tokens here and each one is handed to FTS5 as a
   double-quoted string, so operators (`OR`, `NEAR`, `-`, `:`, `^`, brackets, stray quotes) are
   just words and a query can never be an FTS syntax error. The only syntax a user gets is
@@ -19,9 +19,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from bot.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from cogs.snippets.models import Snippet
 
 MIN_PREFIX_LENGTH: Final = 3
 MAX_QUERY_WORDS: Final = 12
@@ -133,6 +136,18 @@ def index_row(
         code=code,
         parts=identifier_parts_text(title, description or "", code),
         filters=filter_tokens(guild_id, language, tags, author_id),
+    )
+
+
+def snippet_index_row(row: Snippet) -> IndexRow:
+    return index_row(
+        guild_id=row.guild_id,
+        title=row.title,
+        description=row.description,
+        tags=row.tags.split() if row.tags else (),
+        code=row.code,
+        language=row.language,
+        author_id=row.author_id,
     )
 
 

@@ -1,0 +1,78 @@
+"""A member's snippet data: forgotten on request (anonymised or deleted, stars removed) and
+counted for /admin stats."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, func, select, update
+
+from cogs.snippets.models import Snippet, SnippetStar
+from cogs.snippets.store import remove_snippet
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+    from cogs.snippets.search_engine import SearchEngine
+
+
+class SnippetMemberData:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, search: SearchEngine) -> None:
+        self._sessions = sessions
+        self._engine: AsyncEngine = sessions.kw["bind"]
+        self._search = search
+
+    async def forget(self, guild_id: int, user_id: int, mode: str) -> dict[str, int]:
+        """Anonymise (keep, author removed) or delete a member's snippets; remove their stars."""
+        report: dict[str, int] = {}
+        async with self._sessions.begin() as session:
+            rows = (
+                await session.scalars(
+                    select(Snippet).where(
+                        Snippet.guild_id == guild_id, Snippet.author_id == user_id
+                    )
+                )
+            ).all()
+            for row in rows:
+                if mode == "delete":
+                    await remove_snippet(session, self._search, row)
+                else:
+                    await self._search.index_delete(session, row)
+                    row.author_id = None
+                    await session.flush()
+                    await self._search.index_insert(session, row)
+            if rows:
+                key = "snippets deleted" if mode == "delete" else "snippets anonymised"
+                report[key] = len(rows)
+            starred = (
+                await session.scalars(
+                    select(SnippetStar.snippet_id).where(
+                        SnippetStar.guild_id == guild_id, SnippetStar.user_id == user_id
+                    )
+                )
+            ).all()
+            if starred:
+                await session.execute(
+                    update(Snippet)
+                    .where(Snippet.id.in_(list(starred)), Snippet.star_count > 0)
+                    .values(star_count=Snippet.star_count - 1)
+                )
+                await session.execute(
+                    delete(SnippetStar).where(
+                        SnippetStar.guild_id == guild_id, SnippetStar.user_id == user_id
+                    )
+                )
+                report["snippet stars removed"] = len(starred)
+        return report
+
+    async def stats(self, guild_id: int) -> dict[str, int]:
+        async with self._engine.connect() as session:
+            snippets = await session.scalar(
+                select(func.count()).select_from(Snippet).where(Snippet.guild_id == guild_id)
+            )
+            stars = await session.scalar(
+                select(func.count())
+                .select_from(SnippetStar)
+                .where(SnippetStar.guild_id == guild_id)
+            )
+        return {"snippets": int(snippets or 0), "stars": int(stars or 0)}

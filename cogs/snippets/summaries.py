@@ -1,0 +1,118 @@
+"""Pages of snippet summaries read with SQL: the columns, one row, keyset pages, newest first.
+
+Shared by every read path that lists snippets (the search engines, a member's own, the most
+starred), so a page looks and pages the same whichever path made it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import func, select, text
+
+from cogs.snippets.models import Snippet
+from cogs.snippets.records import PageCursor, SnippetPage, SnippetSummary
+from cogs.snippets.rules import PAGE_SIZE, PREVIEW_CHARS
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+    # Reads go through a bare connection: an ORM session costs about as much again as a
+    # primary-key query; writes use sessions.
+    Reader: TypeAlias = AsyncSession | AsyncConnection
+
+SUMMARY_COLUMNS: Final = (
+    "s.id, s.title, s.language, s.author_id, s.star_count, "
+    f"substr(s.code, 1, {PREVIEW_CHARS}) AS preview, s.created_at"
+)
+
+
+def summary_from_row(row: Any) -> SnippetSummary:
+    created = row.created_at
+    if isinstance(created, str):
+        # Raw SQL on SQLite returns the stored text; the ORM type would have parsed it.
+        created = datetime.fromisoformat(created)
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return SnippetSummary(
+        id=int(row.id),
+        title=row.title,
+        language=row.language,
+        author_id=int(row.author_id) if row.author_id is not None else None,
+        star_count=int(row.star_count),
+        preview=row.preview or "",
+        created_at=created,
+        score=float(row.score),
+    )
+
+
+def with_score(summary: SnippetSummary, score: float) -> SnippetSummary:
+    return SnippetSummary(
+        summary.id,
+        summary.title,
+        summary.language,
+        summary.author_id,
+        summary.star_count,
+        summary.preview,
+        summary.created_at,
+        score,
+    )
+
+
+def paged(items: list[SnippetSummary], *, order: str) -> SnippetPage:
+    more = len(items) > PAGE_SIZE
+    items = items[:PAGE_SIZE]
+    cursor = (items[-1].score, items[-1].id) if more and items else None
+    return SnippetPage(tuple(items), cursor, order)
+
+
+def escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def summaries_by_id(session: Reader, ids: Sequence[int]) -> dict[int, SnippetSummary]:
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(
+            Snippet.id,
+            Snippet.title,
+            Snippet.language,
+            Snippet.author_id,
+            Snippet.star_count,
+            func.substr(Snippet.code, 1, PREVIEW_CHARS),
+            Snippet.created_at,
+        ).where(Snippet.id.in_(list(ids)))
+    )
+    return {
+        int(r[0]): SnippetSummary(int(r[0]), r[1], r[2], r[3], int(r[4]), r[5] or "", r[6])
+        for r in result
+    }
+
+
+async def newest_from_table(
+    engine: AsyncEngine, conditions: str, params: dict[str, Any], cursor: PageCursor | None
+) -> SnippetPage:
+    params = {**params, "limit": PAGE_SIZE + 1}
+    if cursor is not None:
+        conditions += " AND s.id < :last"
+        params["last"] = cursor[1]
+    sql = (
+        f"SELECT {SUMMARY_COLUMNS}, 0.0 AS score FROM snippets s WHERE {conditions} "
+        "ORDER BY s.id DESC LIMIT :limit"
+    )
+    return await read_page(engine, sql, params, order="newest")
+
+
+async def read_page(
+    engine: AsyncEngine, sql: str, params: dict[str, Any], *, order: str
+) -> SnippetPage:
+    async with engine.connect() as session:
+        result = await session.execute(text(sql), params)
+        rows = result.all()
+    items = [summary_from_row(row) for row in rows]
+    return paged(items, order=order)
