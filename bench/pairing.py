@@ -35,7 +35,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import rustworkx as rx
 
-from cogs.pairing.matching import FALLBACK_SHIFT, MatchConfig, Person, Pool, match_round, pair_key
+from cogs.pairing.matching import match_round
+from cogs.pairing.solver import FALLBACK_SHIFT
+from cogs.pairing.weights import MatchConfig, Person, Pool, pair_key
 
 ROUNDS = 20
 ATTENDANCE = 0.7

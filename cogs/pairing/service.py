@@ -24,16 +24,11 @@ from bot.errors import NotFoundError, UserFacingError
 from bot.text import one_line
 from bot.timezones import resolve_timezone
 from cogs.pairing.matching import (
-    LEVELS,
-    TRACKS,
-    MatchConfig,
-    Person,
     PersonRow,
     RoundPlan,
     best_partner,
     explain_pair,
     match_round_rows,
-    pair_key,
 )
 from cogs.pairing.models import (
     PairGroup,
@@ -43,6 +38,7 @@ from cogs.pairing.models import (
     PairQueueEntry,
     PairRound,
 )
+from cogs.pairing.weights import LEVELS, TRACKS, MatchConfig, Person, pair_key
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

@@ -9,17 +9,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from cogs.pairing.matching import (
-    PENALTY_BY_AGE,
-    MatchConfig,
-    Person,
-    Pool,
-    RoundPlan,
-    _regions,
-    best_partner,
-    match_round,
-    pair_key,
-)
+from cogs.pairing.candidates import time_zone_regions
+from cogs.pairing.matching import RoundPlan, best_partner, match_round
+from cogs.pairing.weights import PENALTY_BY_AGE, MatchConfig, Person, Pool, pair_key
 
 TOPICS = ["python", "sql", "react", "go", "docker", "css", "testing"]
 
@@ -266,7 +258,7 @@ def test_time_zone_regions_are_cut_at_the_widest_gaps() -> None:
     offsets = [-6.0] * 30 + [1.0] * 40 + [9.0] * 30
     people = [person(i + 1, offset=offset) for i, offset in enumerate(offsets)]
     pool = Pool(tuple(people), {}, seed=0, config=MatchConfig(region_size=70))
-    regions = _regions(pool, np.arange(pool.n, dtype=np.int64))
+    regions = time_zone_regions(pool, np.arange(pool.n, dtype=np.int64))
     assert sorted(r.size for r in regions) == [30, 70]
     # Each time-zone cluster lies wholly inside one region: no cut runs through a cluster.
     region_of = {int(i): r for r, region in enumerate(regions) for i in region}
