@@ -22,22 +22,16 @@ from bot.text import EMBED_DESCRIPTION_LIMIT, one_line, truncate
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
 from cogs.pairing.delivery import Deliverer, Delivery, mentions, summary_embed, when
-from cogs.pairing.service import (
-    AnswerResult,
-    HistoryEntry,
-    PairingError,
-    PairingService,
-    PlannedGroup,
-    QueueMatch,
-    RoundSummary,
-)
+from cogs.pairing.records import AnswerResult, HistoryEntry, PlannedGroup, QueueMatch, RoundSummary
+from cogs.pairing.rules import PairingError
+from cogs.pairing.service import PairingService
 from cogs.pairing.views import OutcomeButton
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
 
     from bot.app import NexusBot
-    from cogs.pairing.service import IsEligible
+    from cogs.pairing.records import IsEligible
 
 log = logging.getLogger(__name__)
 

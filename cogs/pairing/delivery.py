@@ -17,7 +17,7 @@ from cogs.pairing.views import outcome_view
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
-    from cogs.pairing.service import GroupInfo, RoundSummary
+    from cogs.pairing.records import GroupInfo, RoundSummary
 
 log = logging.getLogger(__name__)
 

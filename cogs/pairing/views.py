@@ -14,7 +14,7 @@ from bot.ui.base import DelegatingErrorsView, report_error
 if TYPE_CHECKING:
     from discord.ext import commands
 
-    from cogs.pairing.service import AnswerResult
+    from cogs.pairing.records import AnswerResult
 
 LABELS = {"met": "We met", "not_met": "Couldn't meet"}
 STYLES = {"met": discord.ButtonStyle.success, "not_met": discord.ButtonStyle.secondary}

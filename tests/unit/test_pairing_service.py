@@ -12,17 +12,11 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.db import Database
 from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairRound
-from cogs.pairing.service import (
-    PairingError,
-    PairingService,
-    PlannedGroup,
-    QueueMatch,
-    QueueWait,
-    parse_topics,
-    parse_until,
-    reminder_time,
-    round_seed,
-)
+from cogs.pairing.records import PlannedGroup, QueueMatch, QueueWait
+from cogs.pairing.reminders import reminder_time
+from cogs.pairing.rules import PairingError, parse_until, round_seed
+from cogs.pairing.service import PairingService
+from cogs.pairing.topics import parse_topics
 
 GUILD = 42
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -1,0 +1,39 @@
+"""Guilds that use pairing, and the time zone each one's round schedule is read in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from cogs.pairing.models import PairGuildState, PairProfile
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+class GuildStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def schedule_timezone(self, guild_id: int) -> str | None:
+        async with self._sessions() as session:
+            state = await session.get(PairGuildState, guild_id)
+            return state.schedule_timezone if state is not None else None
+
+    async def set_schedule_timezone(self, guild_id: int, timezone: str | None) -> None:
+        async with self._sessions.begin() as session:
+            state = await session.get(PairGuildState, guild_id)
+            if state is None:
+                state = PairGuildState(guild_id=guild_id)
+                session.add(state)
+            state.schedule_timezone = timezone
+
+    async def scheduled_guilds(self) -> list[int]:
+        """Guilds with pairing in use: someone joined, or a moderator set the schedule."""
+        async with self._sessions() as session:
+            profiles = await session.scalars(
+                select(PairProfile.guild_id).where(PairProfile.active).distinct()
+            )
+            states = await session.scalars(select(PairGuildState.guild_id))
+            return sorted(set(profiles.all()) | set(states.all()))

@@ -1,0 +1,143 @@
+"""Partner history: how long ago each pair last met (for matching), partners met so far, and a
+member's own past pairings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from cogs.pairing.groups import read_group
+from cogs.pairing.models import PairGroup, PairMember, PairRound
+from cogs.pairing.records import HistoryEntry, HistoryPage
+from cogs.pairing.weights import pair_key
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+# How many past rounds count for "met before" (the penalty decays to a small constant).
+HISTORY_ROUNDS = 52
+HISTORY_GROUPS_PER_QUERY = 500
+
+
+async def next_round_number(session: AsyncSession, guild_id: int) -> int:
+    last = await session.scalar(
+        select(func.max(PairRound.number)).where(PairRound.guild_id == guild_id)
+    )
+    return int(last or 0) + 1
+
+
+async def partner_history(
+    session: AsyncSession, guild_id: int, next_number: int
+) -> dict[tuple[int, int], int]:
+    """How many rounds ago each pair last met, counting `/pair now` sessions too."""
+    rounds = (
+        await session.execute(
+            select(PairRound.id, PairRound.number, PairRound.ran_at)
+            .where(PairRound.guild_id == guild_id)
+            .order_by(PairRound.number.desc())
+            .limit(HISTORY_ROUNDS)
+        )
+    ).all()
+    oldest_time = rounds[-1].ran_at if rounds else None
+    number_of = {r.id: r.number for r in rounds}
+    ran = sorted((r.ran_at, r.number) for r in rounds)
+    query = select(PairGroup.id, PairGroup.round_id, PairGroup.created_at).where(
+        PairGroup.guild_id == guild_id
+    )
+    if oldest_time is not None:
+        query = query.where(PairGroup.created_at >= oldest_time)
+    groups = (await session.execute(query)).all()
+    age_of: dict[int, int] = {}
+    for group in groups:
+        if group.round_id is not None:
+            if group.round_id not in number_of:
+                continue
+            number = number_of[group.round_id]
+        else:
+            # A queue session counts as part of the round that ran last before it.
+            earlier = [n for t, n in ran if t <= group.created_at]
+            number = earlier[-1] if earlier else next_number - 1
+        age_of[group.id] = max(1, next_number - number)
+    members: dict[int, list[int]] = defaultdict(list)
+    group_ids = sorted(age_of)
+    # In slices, yielding between them: long histories of big guilds stay off the loop.
+    for start in range(0, len(group_ids), HISTORY_GROUPS_PER_QUERY):
+        chunk = group_ids[start : start + HISTORY_GROUPS_PER_QUERY]
+        rows = await session.execute(
+            select(PairMember.group_id, PairMember.user_id).where(PairMember.group_id.in_(chunk))
+        )
+        for group_id, user_id in rows.all():
+            members[group_id].append(user_id)
+        await asyncio.sleep(0)
+    history: dict[tuple[int, int], int] = {}
+    for group_id, users in members.items():
+        for i, a in enumerate(users):
+            for b in users[i + 1 :]:
+                key = pair_key(a, b)
+                history[key] = min(history.get(key, age_of[group_id]), age_of[group_id])
+    return history
+
+
+async def distinct_partners(
+    session: AsyncSession, guild_id: int, users: Sequence[int]
+) -> tuple[float, int]:
+    if not users:
+        return 0.0, 0
+    mine, theirs = aliased(PairMember), aliased(PairMember)
+    rows = await session.execute(
+        select(mine.user_id, func.count(theirs.user_id.distinct()))
+        .join(theirs, (mine.group_id == theirs.group_id) & (mine.user_id != theirs.user_id))
+        .where(mine.guild_id == guild_id, mine.user_id.in_(list(users)))
+        .group_by(mine.user_id)
+    )
+    counts = {user: int(count) for user, count in rows.all()}
+    values = [counts.get(user, 0) for user in users]
+    return round(sum(values) / len(values), 2), min(values)
+
+
+class HistoryStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def history(
+        self, guild_id: int, user_id: int, *, before_id: int | None = None, limit: int = 8
+    ) -> HistoryPage:
+        """The member's pairings, newest first, by keyset on the group id."""
+        query = select(PairMember.group_id).where(
+            PairMember.guild_id == guild_id, PairMember.user_id == user_id
+        )
+        if before_id is not None:
+            query = query.where(PairMember.group_id < before_id)
+        query = query.order_by(PairMember.group_id.desc()).limit(limit + 1)
+        async with self._sessions() as session:
+            ids = list((await session.scalars(query)).all())
+            more = len(ids) > limit
+            ids = ids[:limit]
+            entries = []
+            for group_id in ids:
+                info = await read_group(session, group_id)
+                if info is None:
+                    continue
+                number = (
+                    await session.scalar(
+                        select(PairRound.number).where(PairRound.id == info.round_id)
+                    )
+                    if info.round_id is not None
+                    else None
+                )
+                entries.append(
+                    HistoryEntry(
+                        group_id=info.id,
+                        round_number=number,
+                        created_at=info.created_at,
+                        partners=tuple(m for m in info.members if m != user_id),
+                        outcome=info.outcome,
+                        thread_id=info.thread_id,
+                    )
+                )
+        return HistoryPage(tuple(entries), ids[-1] if more and ids else None)

@@ -1,0 +1,61 @@
+"""A member's pairing data as the FeatureCog contract asks for it: erased on request, counted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select
+
+from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairQueueEntry, PairRound
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+class MemberData:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def forget(self, guild_id: int, user_id: int) -> dict[str, int]:
+        async with self._sessions.begin() as session:
+            profiles = await session.execute(
+                delete(PairProfile).where(
+                    PairProfile.guild_id == guild_id, PairProfile.user_id == user_id
+                )
+            )
+            memberships = await session.execute(
+                delete(PairMember).where(
+                    PairMember.guild_id == guild_id, PairMember.user_id == user_id
+                )
+            )
+            await session.execute(
+                delete(PairQueueEntry).where(
+                    PairQueueEntry.guild_id == guild_id, PairQueueEntry.user_id == user_id
+                )
+            )
+        return {
+            "pair profiles deleted": _rowcount(profiles),
+            "pairing history entries deleted": _rowcount(memberships),
+        }
+
+    async def stats(self, guild_id: int) -> dict[str, int]:
+        async with self._sessions() as session:
+            profiles = await session.scalar(
+                select(func.count()).where(PairProfile.guild_id == guild_id, PairProfile.active)
+            )
+            rounds = await session.scalar(
+                select(func.count()).where(PairRound.guild_id == guild_id)
+            )
+            groups = await session.scalar(
+                select(func.count()).where(PairGroup.guild_id == guild_id)
+            )
+        return {
+            "pairing members": int(profiles or 0),
+            "pairing rounds": int(rounds or 0),
+            "pairings": int(groups or 0),
+        }
+
+
+def _rowcount(result: Any) -> int:
+    count = getattr(result, "rowcount", 0)
+    return int(count) if isinstance(count, int) and count > 0 else 0
