@@ -21,8 +21,9 @@ from bot.permissions import FeatureCog, Tier, guild_of, require
 from bot.text import EMBED_DESCRIPTION_LIMIT, one_line, truncate
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
-from cogs.pairing.delivery import Deliverer, Delivery, mentions, summary_embed, when
+from cogs.pairing.introductions import Deliverer, Delivery
 from cogs.pairing.records import AnswerResult, HistoryEntry, PlannedGroup, QueueMatch, RoundSummary
+from cogs.pairing.render import mentions, summary_embed, when
 from cogs.pairing.rules import PairingError
 from cogs.pairing.service import PairingService
 from cogs.pairing.views import OutcomeButton
