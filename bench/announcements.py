@@ -192,7 +192,8 @@ async def measure_rebuild(database: Any, repeats: int = 3) -> tuple[float, float
     """Seconds and MB (Python allocations) for the dispatcher's start-up rebuild."""
     from bot.audit import AuditService
     from bot.clock import SystemClock
-    from cogs.announcements.dispatcher import Dispatcher, PostResult
+    from cogs.announcements.dispatcher import Dispatcher
+    from cogs.announcements.records import PostResult
 
     async def never(_: Any) -> PostResult:
         raise AssertionError("the rebuild benchmark posts nothing")

@@ -78,8 +78,9 @@ async def run(args: argparse.Namespace) -> None:
     from bot.clock import SystemClock
     from bot.config import load_settings
     from bot.db import Database
-    from cogs.announcements.dispatcher import Dispatcher, PostResult
+    from cogs.announcements.dispatcher import Dispatcher
     from cogs.announcements.models import Announcement
+    from cogs.announcements.records import PostResult
 
     if is_postgres(args.database_url):
         url = await fresh_postgres(args.database_url, "nexus_bench_refresh")

@@ -30,19 +30,14 @@ from bot.text import (
 )
 from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import Page, confirm, send_paginated
-from cogs.announcements.dispatcher import Delivery, Dispatcher, PostResult
+from cogs.announcements.dispatcher import Dispatcher
 from cogs.announcements.file_sync import sync_file
 from cogs.announcements.models import Status
-from cogs.announcements.render import Rendered, render
+from cogs.announcements.records import AnnouncementInfo, Delivery, Draft, Edit, PostResult
+from cogs.announcements.render import Rendered, local_when_text, render
+from cogs.announcements.rules import build_schedule
 from cogs.announcements.schedule import parse_timezone
-from cogs.announcements.service import (
-    AnnouncementInfo,
-    AnnouncementService,
-    Draft,
-    Edit,
-    build_schedule,
-    local_when_text,
-)
+from cogs.announcements.store import AnnouncementService
 from cogs.announcements.views import EditFields, EditModal, MessageFields, MessageModal
 
 if TYPE_CHECKING:

@@ -19,13 +19,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import UserFacingError
-from cogs.announcements.service import AnnouncementInfo, Draft
+from cogs.announcements.records import AnnouncementInfo, Draft
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from zoneinfo import ZoneInfo
 
-    from cogs.announcements.service import AnnouncementService
+    from cogs.announcements.store import AnnouncementService
 
 log = logging.getLogger(__name__)
 

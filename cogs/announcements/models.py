@@ -7,10 +7,11 @@ time), inserted *before* anything is posted; a unique violation means someone el
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import cast
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, clock_now
@@ -96,3 +97,13 @@ class AnnouncementOccurrence(Base):
     posted_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(300))
     details: Mapped[str | None] = mapped_column(Text)
+
+
+# The tables as Core objects: the dispatcher's batch statements run without ORM overhead.
+ANNOUNCEMENTS = cast(Table, Announcement.__table__)
+OCCURRENCES = cast(Table, AnnouncementOccurrence.__table__)
+
+
+def aware(value: datetime) -> datetime:
+    """A stored time as an aware datetime: the tables hold UTC, so a naive one is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

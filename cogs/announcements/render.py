@@ -1,18 +1,25 @@
-"""What a posted announcement looks like, as plain data (the cog turns it into a discord.Embed).
+"""What announcements look like in Discord: the post itself as plain data (the cog turns it
+into a discord.Embed), and the text the dispatcher and the cog show moderators.
 
 One function renders both the real post and `/announce show`'s preview, so the preview is exact.
+The dispatcher decides and records; its sentences for moderators are written here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
+from zoneinfo import ZoneInfo
 
 from bot.errors import UserFacingError
 from bot.formatters import discord_timestamp
 from bot.markdown import neutralise_mentions
 from bot.text import EMBED_DESCRIPTION_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT, MESSAGE_LIMIT
+from cogs.announcements.schedule import to_local_wall
+
+if TYPE_CHECKING:
+    from cogs.announcements.records import AnnouncementInfo, Delivery, PostResult
 
 # The longest role mention plus its line break, and the longest "delayed" note: room kept free
 # so that a valid announcement still fits when it is posted late or with its ping.
@@ -88,3 +95,42 @@ def check_limits(title: str | None, body: str) -> None:
         )
     if title_size + body_size > EMBED_TOTAL_LIMIT:  # pragma: no cover - 256 + 4096 < 6000
         raise UserFacingError("The title and message together are too long for one embed.")
+
+
+def local_when_text(info: AnnouncementInfo) -> str:
+    """The next run as the moderator would type it in the announcement's zone (edit prefill)."""
+    if info.next_run_at is not None:
+        wall = to_local_wall(info.next_run_at, ZoneInfo(info.timezone))
+    else:
+        wall = datetime.fromisoformat(info.anchor_local)
+    return wall.strftime("%Y-%m-%d %H:%M" if wall.second == 0 else "%Y-%m-%d %H:%M:%S")
+
+
+# Why a send posted nothing: its moment was claimed already (the unique occurrence row).
+SENT_THIS_MOMENT: Final = "it was just posted at this same moment, and is never posted twice"
+
+
+def failure_notice(delivery: Delivery, result: PostResult) -> str:
+    """For the moderators: an occurrence could not be posted, and whether its schedule goes on."""
+    if result.permanent:
+        return (
+            f"Announcement #{delivery.announcement_id} could not be posted in "
+            f"<#{delivery.channel_id}>: {result.error}. It is marked failed and will not "
+            "be retried; fix the channel, then "
+            f"`/announce resume {delivery.announcement_id}` (or `/announce edit` it to "
+            "another channel)."
+        )
+    return (
+        f"Announcement #{delivery.announcement_id} could not be posted in "
+        f"<#{delivery.channel_id}> this time ({result.error}). Its schedule goes on."
+    )
+
+
+def unknown_run_notice(announcement_id: int, scheduled_for: datetime) -> str:
+    """For the moderators: a run whose claim a stopped bot left behind, never reposted."""
+    stamp = int(scheduled_for.timestamp())
+    return (
+        f"Announcement #{announcement_id}'s run of <t:{stamp}:f> may not have been posted: "
+        "the bot stopped while posting it. It was not reposted, to avoid a duplicate; "
+        f"if it is missing, `/announce send {announcement_id}` posts it now."
+    )

@@ -27,7 +27,8 @@ from bot.guild_settings import GuildSettingsService
 from bot.models import OccurrenceClaim
 from bot.sandbox import SandboxServer
 from cogs.announcements.models import Announcement, AnnouncementOccurrence
-from cogs.announcements.service import AnnouncementService, Draft
+from cogs.announcements.records import Draft
+from cogs.announcements.store import AnnouncementService
 from cogs.pairing.models import PairProfile, PairRound
 from tests.conftest import TEMPLATE, postgres_admin, postgres_url, run_in_own_loop
 from tests.e2e.processes import (

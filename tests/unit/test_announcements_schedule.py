@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cogs.announcements.dispatcher import Action, plan_occurrence
+from cogs.announcements.occurrence_plan import Action, plan_occurrence
 from cogs.announcements.render import PLAIN_BODY_LIMIT, check_limits, render
 from cogs.announcements.schedule import (
     Recurrence,

@@ -16,10 +16,11 @@ from bot.clock import FrozenClock
 from bot.db import Database
 from bot.errors import NotFoundError, UserFacingError
 from bot.models import AuditEntry
-from cogs.announcements.dispatcher import Delivery, Dispatcher, PostResult
+from cogs.announcements.dispatcher import Dispatcher
 from cogs.announcements.file_sync import sync_file
 from cogs.announcements.models import Announcement, AnnouncementOccurrence
-from cogs.announcements.service import AnnouncementService, Draft, Edit
+from cogs.announcements.records import Delivery, Draft, Edit, PostResult
+from cogs.announcements.store import AnnouncementService
 
 GUILD = 111
 CHANNEL = 222
@@ -247,7 +248,7 @@ async def test_a_failed_claim_keeps_the_runs_scheduled_for_a_retry(
         raise OSError("disk I/O error")
 
     with monkeypatch.context() as patch:
-        patch.setattr(dispatcher, "_insert_claims", database_down)
+        patch.setattr(dispatcher.claims, "insert", database_down)
         await dispatcher.run_due()
     assert poster.posted == []
     assert dispatcher.next_due() == clock.now() + timedelta(seconds=5)

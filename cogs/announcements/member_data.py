@@ -1,0 +1,50 @@
+"""What the announcements keep about a server and its members: counts for the stats, and the
+one personal field a member may ask to have forgotten (who created an announcement)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select, update
+
+from cogs.announcements.models import Announcement, Status
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.hooks import ForgetReport, ForgetRequest
+
+
+class AnnouncementMemberData:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def count_by_status(self, guild_id: int) -> dict[str, int]:
+        query = (
+            select(Announcement.status, func.count())
+            .where(Announcement.guild_id == guild_id)
+            .group_by(Announcement.status)
+        )
+        async with self._sessions() as session:
+            return {str(status): int(n) for status, n in (await session.execute(query)).all()}
+
+    async def stats(self, guild_id: int) -> dict[str, int]:
+        counts = await self.count_by_status(guild_id)
+        return {
+            "active announcements": counts.get(Status.ACTIVE, 0),
+            "paused announcements": counts.get(Status.PAUSED, 0),
+        }
+
+    async def forget(self, request: ForgetRequest) -> ForgetReport:
+        """Announcements belong to the server; only who created them is personal."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Announcement)
+                .where(
+                    Announcement.guild_id == request.guild_id,
+                    Announcement.created_by == request.user_id,
+                )
+                .values(created_by=None)
+            )
+        changed = int(getattr(result, "rowcount", 0) or 0)
+        return {"announcements anonymised": changed} if changed else {}
