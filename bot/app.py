@@ -8,38 +8,33 @@ only when it changed since the last sync.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import importlib
-import json
 import logging
 import math
-import pkgutil
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 import yarl
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy import select
 
 from bot import __version__, dates
 from bot.audit import AuditService
 from bot.backup_schedule import ScheduledBackups
 from bot.clock import Clock, SystemClock
+from bot.command_sync import CommandSync
 from bot.db import Database
 from bot.errors import ShuttingDown, TierRequired, UserFacingError, handle_app_command_error
+from bot.extensions import discover_extensions
 from bot.fetch import Fetcher
 from bot.guild_settings import GuildSettingsService
+from bot.health import DatabaseHealth, DatabaseProbe
 from bot.hooks import HookRegistry
 from bot.metrics import Metrics
-from bot.models import BotState
 from bot.permissions import BlockService
 from bot.scheduler import OccurrenceLedger, Scheduler
-from bot.web import WebServer
+from bot.web import Readiness, WebServer
+from bot.worker_pool import WorkerPool
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -49,7 +44,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 
-EXTENSIONS_PACKAGE = "cogs"
 # Tasks discord.py creates for interactions; shutdown waits for them to finish. Dynamic items
 # (the persistent buttons on posts) get tasks of their own name, apart from a view's.
 INTERACTION_TASK_PREFIXES = (
@@ -65,35 +59,11 @@ SAFE_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=False,
 def point_discord_py_at(api_url: str, gateway_url: str) -> None:
     """Send discord.py's REST and gateway traffic to a Discord-compatible server.
 
-    These are class attributes in discord.py (see ../shared/notes/discord-wire.md), so they are
-    process-wide: every client in this process talks to the same server.
+    These are class attributes in discord.py, so they are process-wide: every client in this
+    process talks to the same server.
     """
     discord.http.Route.BASE = api_url
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-
-
-def discover_extensions(package: str = EXTENSIONS_PACKAGE) -> list[str]:
-    """Every subpackage of `cogs` that defines `setup`: adding a folder adds a feature."""
-    root = importlib.import_module(package)
-    found = []
-    for module in sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name):
-        if not module.ispkg or module.name.startswith("_"):
-            continue
-        name = f"{package}.{module.name}"
-        if hasattr(importlib.import_module(name), "setup"):
-            found.append(name)
-    return found
-
-
-DATABASE_PROBE_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class DatabaseHealth:
-    """The latest database round trip (None: unreachable), and when it was measured."""
-
-    seconds: float | None = None
-    measured_at: datetime | None = None
 
 
 class NexusTree(app_commands.CommandTree["NexusBot"]):
@@ -151,10 +121,11 @@ class NexusBot(commands.Bot):
         self.web: WebServer | None = None
         self.started_at = self.clock.now()
         self.shutting_down = False
-        self.synced_this_run = False
-        self.database_health = DatabaseHealth()
-        self._process_pool: ProcessPoolExecutor | None = None
-        self._probe_task: asyncio.Task[None] | None = None
+        self.command_sync = CommandSync(
+            self.tree, self.db.sessions, settings.discord.sync_guild_ids
+        )
+        self.database_probe = DatabaseProbe(self.db.ping, self.clock)
+        self.workers = WorkerPool(use_processes=settings.pairing.use_process_pool)
         self._warm_up_task: asyncio.Task[None] | None = None
 
     @staticmethod
@@ -170,6 +141,11 @@ class NexusBot(commands.Bot):
     def uptime_seconds(self) -> float:
         return (self.clock.now() - self.started_at).total_seconds()
 
+    @property
+    def database_health(self) -> DatabaseHealth:
+        """The latest database probe: what /nexus ping shows."""
+        return self.database_probe.latest
+
     # ---- start-up -------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
@@ -182,12 +158,13 @@ class NexusBot(commands.Bot):
         self._warm_up_task = asyncio.create_task(
             asyncio.to_thread(dates.warm_up), name="nexus-warm-up"
         )
-        await self.probe_database()
-        self._probe_task = asyncio.create_task(
-            self._probe_database_forever(), name="nexus-db-probe"
-        )
+        await self.database_probe.probe()
+        self.database_probe.start()
         if self.settings.web.enabled:
-            self.web = WebServer(self, self.settings.web.host, self.settings.web.port)
+            readiness = Readiness(gateway_ready=self._gateway_ready, ping_database=self.db.ping)
+            self.web = WebServer(
+                readiness, self.metrics, self.settings.web.host, self.settings.web.port
+            )
             await self.web.start()
         self.metrics.watch_gateway_latency(self._finite_latency)
         for extension in discover_extensions():
@@ -208,75 +185,20 @@ class NexusBot(commands.Bot):
             len(self.guilds),
         )
 
-    # ---- database health ------------------------------------------------------------------
-
-    async def probe_database(self) -> None:
-        """Measure the database round trip now; /nexus ping shows the latest measurement."""
-        try:
-            seconds = await self.db.ping()
-        except Exception:  # the database being down is exactly what the probe reports
-            log.warning("database probe failed", exc_info=True)
-            self.database_health = DatabaseHealth(None, self.clock.now())
-        else:
-            self.database_health = DatabaseHealth(seconds, self.clock.now())
-
-    async def _probe_database_forever(self) -> None:
-        # Measured in the background so that answering /nexus ping costs no query.
-        while True:
-            await asyncio.sleep(DATABASE_PROBE_SECONDS)
-            await self.probe_database()
-
     # ---- command sync ---------------------------------------------------------------------
-
-    def _sync_scopes(self) -> list[discord.Object | None]:
-        ids = self.settings.discord.sync_guild_ids
-        return [discord.Object(id=guild_id) for guild_id in ids] if ids else [None]
-
-    def command_tree_hash(self, guild: discord.Object | None) -> str:
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
-        encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-        return hashlib.sha256(encoded).hexdigest()
 
     async def sync_commands(self, *, force: bool = False) -> int:
         """Sync each scope whose command tree changed since its last sync; return how many."""
-        synced = 0
-        for guild in self._sync_scopes():
-            if guild is not None:
-                self.tree.copy_global_to(guild=guild)
-            scope = f"{self.application_id}:{guild.id if guild else 'global'}"
-            key = f"command_hash:{scope}"
-            digest = self.command_tree_hash(guild)
-            if not force and await self._state(key) == digest:
-                log.info("commands unchanged for %s; not syncing", scope)
-                continue
-            await self.tree.sync(guild=guild)
-            await self._set_state(key, digest)
-            synced += 1
-            log.info("synced commands for %s", scope)
-        self.synced_this_run = self.synced_this_run or synced > 0
-        return synced
-
-    async def _state(self, key: str) -> str | None:
-        async with self.db.sessions() as session:
-            return await session.scalar(select(BotState.value).where(BotState.key == key))
-
-    async def _set_state(self, key: str, value: str) -> None:
-        async with self.db.sessions.begin() as session:
-            await session.merge(BotState(key=key, value=value))
+        return await self.command_sync.sync(self.application_id, force=force)
 
     # ---- services features share ----------------------------------------------------------
 
     async def run_cpu_bound(self, func: Callable[..., R], *args: Any) -> R:
-        """Run a CPU-heavy, picklable function in a worker process so the bot stays responsive.
+        """Run a CPU-heavy, picklable function in the worker process, off the event loop."""
+        return await self.workers.run(func, *args)
 
-        Compiled libraries such as rustworkx hold the GIL for the whole call, so a thread would
-        freeze the event loop; a process does not.
-        """
-        if not self.settings.pairing.use_process_pool:
-            return func(*args)
-        if self._process_pool is None:
-            self._process_pool = ProcessPoolExecutor(max_workers=1)
-        return await asyncio.get_running_loop().run_in_executor(self._process_pool, func, *args)
+    def _gateway_ready(self) -> bool:
+        return self.is_ready() and not self.is_closed()
 
     def _finite_latency(self) -> float:
         latency = self.latency
@@ -334,9 +256,9 @@ class NexusBot(commands.Bot):
 
     async def close(self) -> None:
         await self.drain()
-        for task in (self._probe_task, self._warm_up_task):
-            if task is not None:
-                task.cancel()
+        self.database_probe.stop()
+        if self._warm_up_task is not None:
+            self._warm_up_task.cancel()
         # discord.py leaves its "wait for guilds, then dispatch ready" task running on close; a
         # SIGTERM during start-up then made it dispatch into a closed client (a traceback).
         ready_task: asyncio.Task[None] | None = getattr(self._connection, "_ready_task", None)
@@ -348,8 +270,7 @@ class NexusBot(commands.Bot):
             self.backups.stop()
         if self.web is not None:
             await self.web.stop()
-        if self._process_pool is not None:
-            self._process_pool.shutdown(wait=False, cancel_futures=True)
+        self.workers.shutdown()
         await self.db.close()
         log.info("closed")
 

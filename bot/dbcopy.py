@@ -12,10 +12,7 @@ a `cogs/<feature>/derived.py` module with `async def rebuild_derived(connection)
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
-import pkgutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,10 +20,10 @@ from sqlalchemy import func, select, text
 
 from bot.config import DatabaseSettings
 from bot.db import Base, Database
+from bot.extensions import feature_modules
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
-    from types import ModuleType
 
     from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -54,26 +51,10 @@ class CopyReport:
         return sum(self.rows_by_table.values())
 
 
-def feature_modules(part: str) -> list[ModuleType]:
-    """Every feature's `part` module (`models`, `derived`) that exists, imported by name.
-
-    bot/ never imports a cog in code; the copy needs every table registered on Base.
-    """
-    try:
-        cogs = importlib.import_module("cogs")
-    except ImportError:
-        return []
-    found = []
-    for module in pkgutil.iter_modules(cogs.__path__):
-        name = f"cogs.{module.name}.{part}"
-        if importlib.util.find_spec(name) is not None:
-            found.append(importlib.import_module(name))
-    return found
-
-
 def copied_tables() -> list[Table]:
     import bot.models  # noqa: F401  (the core's own tables)
 
+    # bot/ never imports a cog in code; the copy needs every table registered on Base.
     feature_modules("models")
     return list(Base.metadata.sorted_tables)
 

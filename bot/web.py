@@ -1,17 +1,35 @@
-"""The bot's small HTTP server: /healthz (alive), /readyz (ready to serve), /metrics."""
+"""The bot's small HTTP server: /healthz (alive), /readyz (ready to serve), /metrics.
+
+It serves what it is given (a readiness check and the metrics), never the bot itself, so the
+runtime depends on the web server and not the other way round.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from bot.app import NexusBot
+    from collections.abc import Awaitable, Callable
+
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
-BOT_KEY: web.AppKey[NexusBot] = web.AppKey("bot")
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What /readyz asks: is the gateway connected, and does the database answer a ping."""
+
+    gateway_ready: Callable[[], bool]
+    ping_database: Callable[[], Awaitable[float]]
+
+
+READINESS_KEY: web.AppKey[Readiness] = web.AppKey("readiness")
+METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics")
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -19,10 +37,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    bot = request.app[BOT_KEY]
-    checks = {"gateway": bot.is_ready() and not bot.is_closed(), "database": False}
+    readiness = request.app[READINESS_KEY]
+    checks = {"gateway": readiness.gateway_ready(), "database": False}
     try:
-        await bot.db.ping()
+        await readiness.ping_database()
         checks["database"] = True
     except Exception:  # any failure means "not ready"; the reason is logged, not shown
         log.warning("readiness: database ping failed", exc_info=True)
@@ -33,19 +51,24 @@ async def readyz(request: web.Request) -> web.Response:
     )
 
 
-async def metrics(request: web.Request) -> web.Response:
-    bot = request.app[BOT_KEY]
-    response = web.Response(body=bot.metrics.render())
-    response.headers["Content-Type"] = bot.metrics.content_type
+async def metrics_text(request: web.Request) -> web.Response:
+    served = request.app[METRICS_KEY]
+    response = web.Response(body=served.render())
+    response.headers["Content-Type"] = served.content_type
     return response
 
 
 class WebServer:
-    def __init__(self, bot: NexusBot, host: str, port: int) -> None:
+    def __init__(self, readiness: Readiness, metrics: Metrics, host: str, port: int) -> None:
         self._app = web.Application()
-        self._app[BOT_KEY] = bot
+        self._app[READINESS_KEY] = readiness
+        self._app[METRICS_KEY] = metrics
         self._app.add_routes(
-            [web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics)]
+            [
+                web.get("/healthz", healthz),
+                web.get("/readyz", readyz),
+                web.get("/metrics", metrics_text),
+            ]
         )
         self._host = host
         self._port = port

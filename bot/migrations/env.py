@@ -4,8 +4,6 @@ line (for writing new revisions with --autogenerate) connects with the configure
 from __future__ import annotations
 
 import asyncio
-import importlib
-import pkgutil
 
 from alembic import context
 from sqlalchemy import pool
@@ -14,22 +12,10 @@ from sqlalchemy.ext.asyncio import async_engine_from_config
 
 import bot.models  # noqa: F401  (registers the core tables)
 from bot.db import Base
+from bot.extensions import feature_modules
 
-
-def _import_feature_models() -> None:
-    # Found by name so that bot/ never imports a cog in code; only autogenerate needs them.
-    try:
-        cogs = importlib.import_module("cogs")
-    except ImportError:
-        return
-    for module in pkgutil.iter_modules(cogs.__path__):
-        try:
-            importlib.import_module(f"cogs.{module.name}.models")
-        except ModuleNotFoundError:
-            continue
-
-
-_import_feature_models()
+# Found by name so that bot/ never imports a cog in code; only autogenerate needs them.
+feature_modules("models")
 target_metadata = Base.metadata
 
 

@@ -63,10 +63,10 @@ async def test_unchanged_commands_are_not_synced_again_on_restart(
     start_nexus: StartBot, sandbox: SandboxServer
 ) -> None:
     first = await start_nexus()
-    assert first.synced_this_run
+    assert first.command_sync.synced_this_run
     await first.close()
     second = await start_nexus()
-    assert not second.synced_this_run
+    assert not second.command_sync.synced_this_run
 
 
 async def test_bot_resumes_after_the_gateway_drops(

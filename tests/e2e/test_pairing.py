@@ -701,7 +701,7 @@ async def test_rounds_are_computed_in_a_worker_process(
         await join(sandbox, world, user, topics="sql")
     reply = await run_round(sandbox, world)
     assert "0 pairs, 1 trio" in reply.text
-    assert bot._process_pool is not None
+    assert bot.workers.pool is not None
     [round_row] = await rows(bot, PairRound)
     assert round_row.trios == 1
 

@@ -1,0 +1,71 @@
+"""Command sync: each scope's command tree goes to Discord only when it changed since its last
+sync (a hash per scope, kept in bot_state), so restarts do not spend Discord's sync limits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from sqlalchemy import select
+
+from bot.models import BotState
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from discord import app_commands
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+class CommandSync:
+    def __init__(
+        self,
+        tree: app_commands.CommandTree[Any],
+        sessions: async_sessionmaker[AsyncSession],
+        guild_ids: Sequence[int],
+    ) -> None:
+        self._tree = tree
+        self._sessions = sessions
+        self._guild_ids = guild_ids
+        self.synced_this_run = False
+
+    def _sync_scopes(self) -> list[discord.Object | None]:
+        ids = self._guild_ids
+        return [discord.Object(id=guild_id) for guild_id in ids] if ids else [None]
+
+    def command_tree_hash(self, guild: discord.Object | None) -> str:
+        payload = [command.to_dict(self._tree) for command in self._tree.get_commands(guild=guild)]
+        encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+    async def sync(self, application_id: int | None, *, force: bool = False) -> int:
+        """Sync each scope whose command tree changed since its last sync; return how many."""
+        synced = 0
+        for guild in self._sync_scopes():
+            if guild is not None:
+                self._tree.copy_global_to(guild=guild)
+            scope = f"{application_id}:{guild.id if guild else 'global'}"
+            key = f"command_hash:{scope}"
+            digest = self.command_tree_hash(guild)
+            if not force and await self._state(key) == digest:
+                log.info("commands unchanged for %s; not syncing", scope)
+                continue
+            await self._tree.sync(guild=guild)
+            await self._set_state(key, digest)
+            synced += 1
+            log.info("synced commands for %s", scope)
+        self.synced_this_run = self.synced_this_run or synced > 0
+        return synced
+
+    async def _state(self, key: str) -> str | None:
+        async with self._sessions() as session:
+            return await session.scalar(select(BotState.value).where(BotState.key == key))
+
+    async def _set_state(self, key: str, value: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.merge(BotState(key=key, value=value))

@@ -1,0 +1,51 @@
+"""The feature packages under `cogs/`, found by name: adding a folder adds a feature.
+
+bot/ never imports a cog in code. The bot loads each package as an extension; the migrations
+environment and `db copy` import one part of each (`models`, `derived`) to see every table.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+EXTENSIONS_PACKAGE = "cogs"
+
+
+def feature_packages(package: str = EXTENSIONS_PACKAGE) -> list[str]:
+    """Every subpackage of `cogs` (`cogs.snippets` …), sorted; none when `cogs` is not there.
+
+    The `alembic` command line may run where `cogs` cannot be imported; it then sees the core's
+    tables only.
+    """
+    try:
+        root = importlib.import_module(package)
+    except ModuleNotFoundError as error:
+        if error.name != package:
+            raise
+        return []
+    return [
+        f"{package}.{module.name}"
+        for module in sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name)
+        if module.ispkg and not module.name.startswith("_")
+    ]
+
+
+def feature_modules(part: str) -> list[ModuleType]:
+    """Every feature's `part` module (`models`, `derived`) that exists, imported by name."""
+    found = []
+    for package in feature_packages():
+        name = f"{package}.{part}"
+        if importlib.util.find_spec(name) is not None:
+            found.append(importlib.import_module(name))
+    return found
+
+
+def discover_extensions() -> list[str]:
+    """Every feature package that defines `setup`: the discord.py extensions the bot loads."""
+    return [name for name in feature_packages() if hasattr(importlib.import_module(name), "setup")]
