@@ -36,7 +36,6 @@ from bot.audit import AuditService
 from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.db import Database
-from bot.hooks import ForgetRequest
 from bot.models import AuditEntry, FeatureBlock
 from bot.scheduler import Scheduler
 from cogs.admin.models import PendingForget
@@ -111,10 +110,11 @@ async def rebuild_jobs(admin: AdminService) -> tuple[float, int]:
     async def noop(guild_id: int, user_id: int) -> None:
         return None
 
+    scheduler.handle("admin.forget", noop)
     started = time.perf_counter()
     plans = await admin.pending_forgets()
     for plan in plans:
-        scheduler.schedule_at(plan.job_id, plan.due_at, noop, plan.guild_id, plan.user_id)
+        scheduler.schedule_at(plan.job_id, plan.due_at, "admin.forget", plan.guild_id, plan.user_id)
     seconds = time.perf_counter() - started
     scheduler.shutdown()
     return seconds, len(plans)
@@ -165,7 +165,7 @@ async def main(rows: int, pending: int, repeats: int) -> None:
 
         forget_user = 3_000_000 + 5
         started = time.perf_counter()
-        outcome = await admin.forget_member(ForgetRequest(GUILD, forget_user), [])
+        outcome = await admin.forget_member(GUILD, forget_user, [])
         forget_ms = (time.perf_counter() - started) * 1000
         print(f"{'forget: one member (core rows)':<34} {forget_ms:>9.2f}  ({outcome.removed})")
 

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 BACKUP_KIND = "backup"
 BACKUP_ITEM = "database"
 JOB_ID = "core:backup"
+JOB_HANDLER = "core.backup"
 SCHEDULED_PREFIX = "nexus-scheduled-"
 # How often each process looks for a due backup; an interval shorter than this is used as is.
 CHECK_EVERY = timedelta(minutes=5)
@@ -76,7 +77,8 @@ class ScheduledBackups:
         self._cancel = threading.Event()
 
     def start(self, scheduler: Scheduler) -> None:
-        scheduler.schedule_every(JOB_ID, min(self._every, CHECK_EVERY), self.run_due)
+        scheduler.handle(JOB_HANDLER, self.run_due)
+        scheduler.schedule_every(JOB_ID, min(self._every, CHECK_EVERY), JOB_HANDLER)
 
     def stop(self) -> None:
         """Abandon a SQLite backup in progress (the bot is closing); its partial file goes."""
@@ -88,30 +90,25 @@ class ScheduledBackups:
         # A read first: a claim that fails is a unique violation PostgreSQL writes to its log.
         if await self._ledger.is_claimed(BACKUP_KIND, BACKUP_ITEM, scheduled_for):
             return None
-        if not await self._ledger.claim(BACKUP_KIND, BACKUP_ITEM, scheduled_for):
-            return None
-        path = self._directory / backup_file_name(scheduled_for, SCHEDULED_PREFIX)
-        try:
-            report = await backup_database(self._database, path, cancel=self._cancel)
-        except Exception as error:
-            await self._ledger.finish(
-                BACKUP_KIND, BACKUP_ITEM, scheduled_for, status="failed", result=str(error)[:200]
+        async with self._ledger.occurrence(BACKUP_KIND, BACKUP_ITEM, scheduled_for) as run:
+            if not run.claimed:
+                return None
+            path = self._directory / backup_file_name(scheduled_for, SCHEDULED_PREFIX)
+            try:
+                report = await backup_database(self._database, path, cancel=self._cancel)
+            except Exception as error:
+                run.result = str(error)[:200]
+                raise
+            pruned = prune(self._directory, self._keep)
+            contents = report.contents
+            log.info(
+                "scheduled backup %s: %d bytes, %d rows in %.2f s; %d old backup(s) deleted",
+                path,
+                contents.size_bytes,
+                contents.total_rows,
+                report.seconds,
+                len(pruned),
             )
-            raise
-        pruned = prune(self._directory, self._keep)
-        contents = report.contents
-        log.info(
-            "scheduled backup %s: %d bytes, %d rows in %.2f s; %d old backup(s) deleted",
-            path,
-            contents.size_bytes,
-            contents.total_rows,
-            report.seconds,
-            len(pruned),
-        )
-        await self._ledger.finish(
-            BACKUP_KIND,
-            BACKUP_ITEM,
-            scheduled_for,
-            result=f"{path.name}: {contents.size_bytes} bytes, {contents.total_rows} rows"[:200],
-        )
+            summary = f"{path.name}: {contents.size_bytes} bytes, {contents.total_rows} rows"
+            run.result = summary[:200]
         return report

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.replies import reply
+
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
@@ -122,10 +124,7 @@ def describe_unusable_option(error: app_commands.TransformerError) -> str:
 async def reply_ephemeral(interaction: discord.Interaction, text: str) -> None:
     """Answer with an ephemeral message whether or not the interaction was answered already."""
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
+        await reply(interaction, text)
     except discord.HTTPException:
         # The token may have expired (15 min) or the interaction vanished; the log has it.
         log.warning("could not deliver an error message for interaction %s", interaction.id)

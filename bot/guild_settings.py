@@ -8,9 +8,10 @@ config show` reports which. Values are kept as JSON in the table and typed on th
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 class Kind(StrEnum):
@@ -58,39 +61,11 @@ class SettingSpec:
     maximum: int | None = None
 
 
-SPECS: tuple[SettingSpec, ...] = (
+# The core's own settings; each feature registers its own (`FeatureCog.setting_specs`).
+CORE_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("timezone", Kind.TIMEZONE, "the guild's time zone", "UTC", lambda s: s.timezone),
-    SettingSpec("channels.snippets", Kind.TEXT_CHANNEL, "where shared snippets are posted"),
-    SettingSpec("channels.pairing", Kind.TEXT_CHANNEL, "where pairing threads and summaries go"),
-    SettingSpec("channels.feedback", Kind.TEXT_CHANNEL, "where API feedback is posted"),
-    SettingSpec(
-        "channels.announcements", Kind.TEXT_CHANNEL, "where moderators hear about failed posts"
-    ),
     SettingSpec("roles.moderator", Kind.ROLE, "members with this role are moderators"),
     SettingSpec("roles.triager", Kind.ROLE, "members with this role triage API feedback"),
-    SettingSpec(
-        "snippets.shares_per_minute",
-        Kind.INT,
-        "how many snippets one member may share per minute",
-        5,
-        lambda s: s.snippets.shares_per_minute,
-        minimum=1,
-        maximum=100,
-    ),
-    SettingSpec(
-        "snippets.on_forget",
-        Kind.CHOICE,
-        "what /admin forget does to a member's snippets",
-        "anonymise",
-        choices=("anonymise", "delete"),
-    ),
-    SettingSpec(
-        "pairing.schedule",
-        Kind.CRON,
-        "when pairing rounds run (5-field cron, in the guild's time zone)",
-        "0 9 * * 1",
-        lambda s: s.pairing.default_schedule,
-    ),
     SettingSpec(
         "privacy.forget_on_leave",
         Kind.BOOL,
@@ -106,7 +81,11 @@ SPECS: tuple[SettingSpec, ...] = (
         maximum=365,
     ),
 )
-SPECS_BY_KEY: dict[str, SettingSpec] = {spec.key: spec for spec in SPECS}
+
+
+def channel_spec(feature: str, description: str) -> SettingSpec:
+    """The `channels.<feature>` setting a feature posts in (`GuildConfig.channel_id` reads it)."""
+    return SettingSpec(f"channels.{feature}", Kind.TEXT_CHANNEL, description)
 
 
 @dataclass(frozen=True)
@@ -189,16 +168,16 @@ def parse_value(spec: SettingSpec, raw: str) -> Any:
     raise AssertionError(f"unhandled kind {spec.kind}")
 
 
-def unknown_key_error(key: str) -> UserFacingError:
-    known = ", ".join(f"`{k}`" for k in SPECS_BY_KEY)
-    return UserFacingError(f"There is no setting called `{key[:64]}`. Settings: {known}.")
+# Called after a guild's settings changed: (guild id, the keys that changed).
+ChangeCallback = Callable[[int, frozenset[str]], Awaitable[None]]
 
 
 class GuildSettingsService:
     """Reads and writes per-guild settings, with a small in-process cache.
 
+    The registry starts with the core's keys; features add theirs (`register`) when they load.
     The cache is per process; a value changed by another process sharing the database is seen
-    after at most `ttl_seconds`.
+    after at most `ttl_seconds`. `on_change` callbacks hear changes made through this process.
     """
 
     def __init__(
@@ -211,6 +190,55 @@ class GuildSettingsService:
         self._settings = settings
         self._ttl = ttl_seconds
         self._cache: dict[int, tuple[float, GuildConfig]] = {}
+        self._specs: dict[str, SettingSpec] = {spec.key: spec for spec in CORE_SPECS}
+        self._listeners: list[ChangeCallback] = []
+
+    # ---- the registry ------------------------------------------------------------------------
+
+    def register(self, specs: Iterable[SettingSpec]) -> None:
+        """Add (or replace, on a reload) settings a feature owns."""
+        for spec in specs:
+            self._specs[spec.key] = spec
+        self._cache.clear()
+
+    def unregister(self, specs: Iterable[SettingSpec]) -> None:
+        for spec in specs:
+            self._specs.pop(spec.key, None)
+        self._cache.clear()
+
+    def specs(self) -> list[SettingSpec]:
+        """Every registered setting, by key (so a guild's list reads the same whatever order the
+        features loaded in)."""
+        return [self._specs[key] for key in sorted(self._specs)]
+
+    def spec(self, key: str) -> SettingSpec:
+        """The setting called `key`, or a friendly error naming the ones there are."""
+        found = self._specs.get(key.strip())
+        if found is None:
+            known = ", ".join(f"`{k}`" for k in sorted(self._specs))
+            raise UserFacingError(f"There is no setting called `{key[:64]}`. Settings: {known}.")
+        return found
+
+    def on_change(self, callback: ChangeCallback) -> Callable[[], None]:
+        """Call `callback` after every change; returns the function that stops it."""
+        self._listeners.append(callback)
+
+        def stop() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return stop
+
+    async def _changed(self, guild_id: int, keys: Iterable[str]) -> None:
+        changed = frozenset(keys)
+        for listener in list(self._listeners):
+            try:
+                await listener(guild_id, changed)
+            except Exception:
+                # The change is stored; a listener that fails must not make it look refused.
+                log.exception("a settings listener failed for guild %s, keys %s", guild_id, changed)
+
+    # ---- values ------------------------------------------------------------------------------
 
     def _default(self, spec: SettingSpec) -> SettingValue:
         if spec.from_file is not None:
@@ -232,7 +260,7 @@ class GuildSettingsService:
             spec.key: SettingValue(spec, stored[spec.key], Source.DISCORD)
             if spec.key in stored
             else self._default(spec)
-            for spec in SPECS
+            for spec in self.specs()
         }
         config = GuildConfig(guild_id, values)
         self._cache[guild_id] = (time.monotonic(), config)
@@ -240,19 +268,15 @@ class GuildSettingsService:
 
     async def set(self, guild_id: int, key: str, value: Any, actor_id: int | None) -> None:
         """Store an already-parsed value (see `parse_value`); None removes the override."""
-        if key not in SPECS_BY_KEY:
-            raise unknown_key_error(key)
-        async with self._sessions.begin() as session:
-            await self._write(session, guild_id, key, value, actor_id)
-        self._cache.pop(guild_id, None)
+        await self.set_many(guild_id, {key: value}, actor_id)
 
     async def set_many(self, guild_id: int, values: dict[str, Any], actor_id: int | None) -> None:
+        by_key = {self.spec(key).key: value for key, value in values.items()}
         async with self._sessions.begin() as session:
-            for key, value in values.items():
-                if key not in SPECS_BY_KEY:
-                    raise unknown_key_error(key)
+            for key, value in by_key.items():
                 await self._write(session, guild_id, key, value, actor_id)
         self._cache.pop(guild_id, None)
+        await self._changed(guild_id, by_key)
 
     async def _write(
         self, session: AsyncSession, guild_id: int, key: str, value: Any, actor_id: int | None

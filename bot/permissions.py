@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 from sqlalchemy import delete, select
 
 from bot.errors import FeatureBlocked, GuildOnly, TierRequired
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 
     from bot.guild_settings import GuildConfig, GuildSettingsService
 
-FEATURES = ("snippets", "pairing", "feedback", "announcements")
 T = TypeVar("T")
 
 
@@ -174,21 +172,6 @@ class BlockService:
             async with self._sessions.begin() as own:
                 await own.execute(statement)
         self._blocked.pop(guild_id, None)
-        return True
-
-
-class FeatureCog(commands.Cog):
-    """Base for a feature's cog: refuses members a moderator blocked from the feature.
-
-    Set `feature` to one of FEATURES. discord.py runs this check for the cog's slash commands;
-    context menus (created in `__init__`, since they cannot be cog methods) and views call
-    `ensure_not_blocked` themselves.
-    """
-
-    feature: ClassVar[str]
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        await ensure_not_blocked(interaction, self.feature)
         return True
 
 

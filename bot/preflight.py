@@ -17,8 +17,10 @@ import discord
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.app import discover_extensions
 from bot.db import Database
-from bot.guild_settings import SPECS, GuildConfig, GuildSettingsService, Kind
+from bot.feature import guild_settings_without_a_bot
+from bot.guild_settings import GuildConfig, Kind
 from bot.models import GuildSetting
 
 if TYPE_CHECKING:
@@ -54,9 +56,9 @@ class GuildReport:
 
 def _configured(config: GuildConfig, kind: Kind) -> list[tuple[str, int]]:
     return [
-        (spec.key, int(config.get(spec.key)))
-        for spec in SPECS
-        if spec.kind is kind and config.get(spec.key) is not None
+        (key, int(value.value))
+        for key, value in config.values.items()
+        if value.spec.kind is kind and value.value is not None
     ]
 
 
@@ -89,7 +91,7 @@ async def check_guild(client: discord.Client, config: GuildConfig) -> GuildRepor
 
 
 async def configured_guilds(database: Database, settings: Settings) -> list[GuildConfig]:
-    service = GuildSettingsService(database.sessions, settings)
+    service = guild_settings_without_a_bot(database.sessions, settings, discover_extensions())
     async with database.sessions() as session:
         ids = (await session.scalars(select(GuildSetting.guild_id).distinct())).all()
     return [await service.get(int(guild_id)) for guild_id in sorted(ids)]

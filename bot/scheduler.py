@@ -2,9 +2,14 @@
 each run happen once.
 
 Our tables are the truth. Features rebuild their jobs from them at start and after each change
-(`schedule_at`, `schedule_every`, `cancel`), and each firing calls `claim_occurrence` before
-acting: the unique (kind, item, scheduled time) row lets exactly one firing through, across
-restarts and processes.
+(`schedule_at`, `schedule_every`, `cancel`), and each firing claims its occurrence before acting
+(`async with ledger.occurrence(...)`): the unique (kind, item, scheduled time) row lets exactly
+one firing through, across restarts and processes.
+
+A job names its handler ("pairing.round") and carries plain ids; the feature registers the
+handler when it loads (`handle`) and removes it when it unloads. A job that fires while its
+handler is away (an extension mid-reload) does nothing: the feature's table still says the work
+is pending, and the reloaded feature schedules it again.
 
 Why not APScheduler's own scheduler loop: it reads the wall clock (`datetime.now`) in a dozen
 places, so a job computed from the bot's clock was due, late or never due depending on the day
@@ -19,12 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import heapq
 import itertools
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -47,13 +53,14 @@ PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
 # The sleeper re-reads the clock at least this often.
 MAX_SLEEP_SECONDS = 30.0
 
-JobFunction = Callable[..., Awaitable[Any]]
+# A job's handler: called with the job's arguments (plain ids and ISO strings).
+Handler = Callable[..., Awaitable[Any]]
 
 
 @dataclass
 class _Job:
     id: str
-    function: JobFunction
+    handler: str
     args: tuple[Any, ...]
     next_run: datetime
     # A firing later than this (the scheduler's own lateness: a busy loop, a clock jump) is
@@ -71,6 +78,7 @@ class Scheduler:
         # APScheduler's default grace (1 s) silently drops runs on a busy host; ours is explicit.
         self._misfire_grace = misfire_grace
         self._jobs: dict[str, _Job] = {}
+        self._handlers: dict[str, Handler] = {}
         self._queue: list[tuple[datetime, int, str, int]] = []  # (next run, tie, id, generation)
         self._tie = itertools.count()
         self._generation = itertools.count()
@@ -101,21 +109,30 @@ class Scheduler:
         """Re-read the clock now (after a test moved it, say) instead of at the next wake-up."""
         self._wake.set()
 
+    # ---- handlers ----------------------------------------------------------------------------
+
+    def handle(self, name: str, handler: Handler) -> None:
+        """Let jobs naming `name` run `handler` (a reloaded feature replaces its old one)."""
+        self._handlers[name] = handler
+
+    def unhandle(self, name: str) -> None:
+        self._handlers.pop(name, None)
+
     # ---- jobs --------------------------------------------------------------------------------
 
-    def schedule_at(self, job_id: str, when: datetime, function: JobFunction, *args: Any) -> None:
-        """Run `function(*args)` once at `when` (a job with the same id is replaced)."""
+    def schedule_at(self, job_id: str, when: datetime, handler: str, *args: Any) -> None:
+        """Run handler `handler` with `args` once at `when` (a job with the same id is
+        replaced)."""
         now = self._clock.now()
-        self._put(_Job(job_id, function, args, when, max(when, now), None, next(self._generation)))
+        self._put(_Job(job_id, handler, args, when, max(when, now), None, next(self._generation)))
 
-    def schedule_every(
-        self, job_id: str, interval: timedelta, function: JobFunction, *args: Any
-    ) -> None:
-        """Run `function(*args)` every `interval`, the first time one interval from now."""
+    def schedule_every(self, job_id: str, interval: timedelta, handler: str, *args: Any) -> None:
+        """Run handler `handler` with `args` every `interval`, the first time one interval from
+        now."""
         if interval <= timedelta(0):
             raise ValueError("a repeating job needs a positive interval")
         first = self._clock.now() + interval
-        self._put(_Job(job_id, function, args, first, first, interval, next(self._generation)))
+        self._put(_Job(job_id, handler, args, first, first, interval, next(self._generation)))
 
     def cancel(self, job_id: str) -> None:
         # Its queue entry stays behind and is ignored when popped (its job is gone).
@@ -183,10 +200,15 @@ class Scheduler:
         task.add_done_callback(self._running.discard)
         return task
 
-    @staticmethod
-    async def _call(job: _Job) -> None:
+    async def _call(self, job: _Job) -> None:
+        handler = self._handlers.get(job.handler)
+        if handler is None:
+            log.info(
+                "job %s: no %s handler is loaded; its feature reschedules it", job.id, job.handler
+            )
+            return
         try:
-            await job.function(*job.args)
+            await handler(*job.args)
         except Exception:
             log.exception("job %s failed", job.id)
 
@@ -263,6 +285,57 @@ class OccurrenceLedger:
                 .values(status=status, result=result, finished_at=self._clock.now())
             )
 
+    @contextlib.asynccontextmanager
+    async def occurrence(
+        self, kind: str, item_key: str, scheduled_for: datetime
+    ) -> AsyncIterator[Occurrence]:
+        """Claim an occurrence for the body, and record how it ended when the body leaves.
+
+        The body checks `claimed` first and does nothing when another firing owns the
+        occurrence. It leaves with the status it set (`skip`, `release`), else "done"; an
+        exception it did not answer for records "failed" (with `result` as set so far) and
+        goes on up.
+        """
+        run = Occurrence(claimed=await self.claim(kind, item_key, scheduled_for))
+        try:
+            yield run
+        except BaseException:
+            if run.claimed:
+                await self._settle(kind, item_key, scheduled_for, run, failed=True)
+            raise
+        if run.claimed:
+            await self._settle(kind, item_key, scheduled_for, run, failed=False)
+
+    async def _settle(
+        self, kind: str, item_key: str, scheduled_for: datetime, run: Occurrence, *, failed: bool
+    ) -> None:
+        if run.released:
+            await self.release(kind, item_key, scheduled_for)
+            return
+        status = run.status or ("failed" if failed else "done")
+        await self.finish(kind, item_key, scheduled_for, status=status, result=run.result)
+
+
+@dataclasses.dataclass
+class Occurrence:
+    """One claimed (or not) occurrence, as the body of `OccurrenceLedger.occurrence` sees it."""
+
+    claimed: bool
+    # What the claims table says of the run; kept on failure too ("round 4 stored; posting
+    # failed" tells an operator more than a bare "failed").
+    result: str | None = None
+    status: str | None = None
+    released: bool = False
+
+    def skip(self, reason: str) -> None:
+        """The occurrence was consumed without acting (a round with too few members)."""
+        self.status, self.result = "skipped", reason[:200]
+
+    def release(self) -> None:
+        """Give the claim back: the request was refused before acting, so asking again in the
+        same second must work."""
+        self.released = True
+
 
 def _occurrence(kind: str, item_key: str, scheduled_for: datetime) -> tuple[Any, ...]:
     return (
@@ -270,7 +343,3 @@ def _occurrence(kind: str, item_key: str, scheduled_for: datetime) -> tuple[Any,
         OccurrenceClaim.item_key == item_key,
         OccurrenceClaim.scheduled_for == scheduled_for,
     )
-
-
-def within_grace(scheduled_for: datetime, now: datetime, grace: timedelta) -> bool:
-    return now - scheduled_for <= grace

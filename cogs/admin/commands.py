@@ -24,11 +24,9 @@ from bot.audit import AuditRecord
 from bot.code_blocks import truncate_code_block
 from bot.errors import TierRequired
 from bot.formatters import discord_timestamp, plural
-from bot.guild_settings import SPECS, SPECS_BY_KEY, Kind, parse_value
-from bot.guild_settings import unknown_key_error as unknown_setting
-from bot.hooks import ForgetRequest
+from bot.guild_settings import Kind, parse_value
 from bot.markdown import safe, safe_truncate
-from bot.permissions import FEATURES, Tier, guild_of, has_tier, require
+from bot.permissions import Tier, guild_of, has_tier, require
 from bot.preflight import missing_channel_permissions
 from bot.text import (
     AUTOCOMPLETE_CHOICES_MAX,
@@ -42,7 +40,6 @@ from bot.text import (
 )
 from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import Page, confirm, send_paginated
-from cogs.admin import jobs
 from cogs.admin.service import (
     FORGET_KIND,
     PENDING_REMOVED,
@@ -57,7 +54,7 @@ from cogs.admin.service import (
     format_duration,
     settings_report,
 )
-from cogs.admin.views import CHANNEL_FEATURES, ROLE_TIERS, SetupChoices, SetupView
+from cogs.admin.views import ROLE_TIERS, SetupChoices, SetupView
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -67,7 +64,7 @@ log = logging.getLogger(__name__)
 ADMIN_COLOUR = discord.Colour.dark_teal()
 AUDIT_PAGE_SIZE = 10
 FORGET_RETRY = timedelta(hours=1)
-FEATURE_CHOICES = [app_commands.Choice(name=feature, value=feature) for feature in FEATURES]
+FORGET_HANDLER = "admin.forget"
 
 
 def _choice(name: str, value: str) -> app_commands.Choice[str]:
@@ -105,14 +102,37 @@ class AdminCog(commands.Cog):
         self.exports = ExportService(bot.db.sessions)
 
     async def cog_load(self) -> None:
-        jobs.attach(self)
+        self.bot.scheduler.handle(FORGET_HANDLER, self._forget_job)
         for plan in await self.service.pending_forgets():
             self.schedule(plan)
 
     async def cog_unload(self) -> None:
         for plan in await self.service.pending_forgets():
             self.bot.scheduler.cancel(plan.job_id)
-        jobs.detach(self)
+        self.bot.scheduler.unhandle(FORGET_HANDLER)
+
+    def _feature_names(self) -> list[str]:
+        return [feature.feature for feature in self.bot.features]
+
+    def _channel_features(self) -> list[str]:
+        """Features with a `channels.<feature>` setting, which /admin setup asks for."""
+        keys = {spec.key for spec in self.bot.guild_settings.specs()}
+        return [name for name in self._feature_names() if f"channels.{name}" in keys]
+
+    def _known_feature(self, feature: str) -> None:
+        names = self._feature_names()
+        if feature not in names:
+            raise AdminError(
+                f"{safe_truncate(one_line(feature, 50), 80)} is not a feature. Pick one of: "
+                f"{', '.join(names)}. Nothing changed."
+            )
+
+    async def _feature_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if not await has_tier(interaction, Tier.MODERATOR):
+            return []
+        return [_choice(name, name) for name in _matching(self._feature_names(), current)]
 
     # ---- /admin setup ---------------------------------------------------------------------
 
@@ -129,10 +149,12 @@ class AdminCog(commands.Cog):
         guild = guild_of(interaction)
         config = await self.bot.guild_settings.get(guild.id)
         chosen_zone = (
-            parse_value(SPECS_BY_KEY["timezone"], timezone) if timezone else config.get("timezone")
+            parse_value(self.bot.guild_settings.spec("timezone"), timezone)
+            if timezone
+            else config.get("timezone")
         )
         choices = SetupChoices(
-            channels={feature: config.channel_id(feature) for feature in CHANNEL_FEATURES},
+            channels={feature: config.channel_id(feature) for feature in self._channel_features()},
             roles={tier: config.get(f"roles.{tier}") for tier in ROLE_TIERS},
             timezone=chosen_zone,
         )
@@ -167,7 +189,6 @@ class AdminCog(commands.Cog):
         await self.bot.audit.record(
             guild.id, interaction.user.id, "admin.setup", None, dict(values)
         )
-        self.bot.dispatch("nexus_settings_changed", guild.id, tuple(values))
         return _setup_embed(guild, channels, choices)
 
     # ---- /admin config --------------------------------------------------------------------
@@ -202,9 +223,7 @@ class AdminCog(commands.Cog):
         value: app_commands.Range[str, 1, 100],
     ) -> None:
         guild = guild_of(interaction)
-        spec = SPECS_BY_KEY.get(key.strip())
-        if spec is None:
-            raise unknown_setting(key)
+        spec = self.bot.guild_settings.spec(key)
         parsed = parse_value(spec, value)
         if spec.kind is Kind.TEXT_CHANNEL:
             _text_channel(guild, spec.key, parsed)
@@ -220,7 +239,6 @@ class AdminCog(commands.Cog):
             spec.key,
             {"old": old.value, "new": parsed},
         )
-        self.bot.dispatch("nexus_settings_changed", guild.id, (spec.key,))
         after = (await self.bot.guild_settings.get(guild.id)).values[spec.key]
         await interaction.response.send_message(
             f"`{spec.key}` is now {describe_value(spec.kind, after.value)} "
@@ -237,7 +255,7 @@ class AdminCog(commands.Cog):
         needle = current.strip().lower()
         return [
             _choice(f"{spec.key} — {spec.description}", spec.key)
-            for spec in SPECS
+            for spec in self.bot.guild_settings.specs()
             if needle in spec.key or needle in spec.description.lower()
         ][:AUTOCOMPLETE_CHOICES_MAX]
 
@@ -245,7 +263,8 @@ class AdminCog(commands.Cog):
     async def _config_value(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        spec = SPECS_BY_KEY.get(str(getattr(interaction.namespace, "key", "") or ""))
+        key = str(getattr(interaction.namespace, "key", "") or "")
+        spec = next((s for s in self.bot.guild_settings.specs() if s.key == key), None)
         if spec is None or interaction.guild is None:
             return []
         if not await has_tier(interaction, Tier.MODERATOR):
@@ -258,7 +277,7 @@ class AdminCog(commands.Cog):
     @require(Tier.MODERATOR)
     async def stats(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
-        report = await self.service.stats(guild.id, self.bot.hooks.all())
+        report = await self.service.stats(guild.id, self.bot.features)
         embed = discord.Embed(title="Nexus statistics", colour=ADMIN_COLOUR)
         for feature, counters in sorted(report.features.items()):
             body = "\n".join(f"{name}: **{count}**" for name, count in counters.items())
@@ -370,27 +389,28 @@ class AdminCog(commands.Cog):
     @require(Tier.MODERATOR)
     async def forget(self, interaction: discord.Interaction, user: discord.User) -> None:
         guild = guild_of(interaction)
-        config = await self.bot.guild_settings.get(guild.id)
-        mode = str(config.get("snippets.on_forget"))
-        snippets = "deleted" if mode == "delete" else "kept without their name"
+        previews = [
+            preview
+            for feature in self.bot.features
+            if (preview := await feature.forget_preview(guild.id))
+        ]
+        effects = f" {_clauses(previews)}." if previews else ""
         prompt = (
-            f"Forget everything Nexus holds about {user.mention} in this server? Their pairing "
-            f"profile and history are removed, their snippets are {snippets}, and their API "
-            "feedback is kept without their name. This cannot be undone."
+            f"Forget everything Nexus holds about {user.mention} in this server?{effects} "
+            "This cannot be undone."
         )
         if not await confirm(interaction, prompt, confirm_label="Forget"):
             if not interaction.is_expired():
                 await interaction.followup.send("Nothing was changed.", ephemeral=True)
             return
-        request = ForgetRequest(guild.id, user.id, snippets_mode=mode)
-        outcome = await self.service.forget_member(request, self.bot.hooks.all())
+        outcome = await self.service.forget_member(guild.id, user.id, self.bot.features)
         self.bot.scheduler.cancel(PendingForgetPlan(guild.id, user.id, _EPOCH).job_id)
         await self.bot.audit.record(
             guild.id,
             interaction.user.id,
             "admin.forget",
             str(user.id),
-            {"removed": outcome.removed, "failed": list(outcome.failed), "snippets": mode},
+            {"removed": outcome.removed, "failed": list(outcome.failed)},
         )
         await interaction.followup.send(embed=_forget_embed(user.mention, outcome), ephemeral=True)
 
@@ -398,7 +418,7 @@ class AdminCog(commands.Cog):
 
     @admin.command(name="block", description="Bar a member from one feature")
     @app_commands.describe(user="who to block", feature="which feature", reason="why (optional)")
-    @app_commands.choices(feature=FEATURE_CHOICES)
+    @app_commands.autocomplete(feature=_feature_choices)
     @require(Tier.MODERATOR)
     async def block(
         self,
@@ -408,7 +428,7 @@ class AdminCog(commands.Cog):
         reason: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         guild = guild_of(interaction)
-        _known_feature(feature)
+        self._known_feature(feature)
         if user.bot:
             raise AdminError("Bots don't use Nexus features; there is nothing to block.")
         blocked = await self.bot.blocks.block(
@@ -429,13 +449,13 @@ class AdminCog(commands.Cog):
 
     @admin.command(name="unblock", description="Let a blocked member use a feature again")
     @app_commands.describe(user="who to unblock", feature="which feature")
-    @app_commands.choices(feature=FEATURE_CHOICES)
+    @app_commands.autocomplete(feature=_feature_choices)
     @require(Tier.MODERATOR)
     async def unblock(
         self, interaction: discord.Interaction, user: discord.User, feature: str
     ) -> None:
         guild = guild_of(interaction)
-        _known_feature(feature)
+        self._known_feature(feature)
         if not await self.bot.blocks.unblock(guild.id, user.id, feature):
             raise AdminError(f"{user.mention} is not blocked from {feature}. Nothing changed.")
         await self.bot.audit.record(
@@ -532,8 +552,14 @@ class AdminCog(commands.Cog):
     def schedule(self, plan: PendingForgetPlan) -> None:
         """Queue the job; a forget already due (it came due while the bot was down) runs now."""
         self.bot.scheduler.schedule_at(
-            plan.job_id, plan.due_at, jobs.run_pending_forget, plan.guild_id, plan.user_id
+            plan.job_id, plan.due_at, FORGET_HANDLER, plan.guild_id, plan.user_id
         )
+
+    async def _forget_job(self, guild_id: int, user_id: int) -> None:
+        try:
+            await self.forget_if_due(guild_id, user_id)
+        except Exception:
+            log.exception("automatic forget of %s in guild %s failed", user_id, guild_id)
 
     async def forget_if_due(self, guild_id: int, user_id: int) -> ForgetOutcome | None:
         """Run one pending forget: once (claimed), only when due, and only if the guild still
@@ -552,28 +578,24 @@ class AdminCog(commands.Cog):
         if back or not config.get("privacy.forget_on_leave"):
             await self.service.cancel_forget(guild_id, user_id)
             return None
-        if not await self.bot.occurrences.claim(FORGET_KIND, plan.item_key, plan.due_at):
-            return None
-        try:
-            outcome = await self._forget_left_member(plan, str(config.get("snippets.on_forget")))
-        except Exception:
-            await self.bot.occurrences.finish(
-                FORGET_KIND, plan.item_key, plan.due_at, status="failed"
-            )
-            await self._retry_later(plan)
-            raise
-        summary = json.dumps(outcome.removed)[:200]
-        await self.bot.occurrences.finish(FORGET_KIND, plan.item_key, plan.due_at, result=summary)
+        async with self.bot.occurrences.occurrence(FORGET_KIND, plan.item_key, plan.due_at) as run:
+            if not run.claimed:
+                return None
+            try:
+                outcome = await self._forget_left_member(plan)
+            except Exception:
+                await self._retry_later(plan)
+                raise
+            run.result = json.dumps(outcome.removed)[:200]
         if outcome.failed:
             await self._retry_later(plan)
         return outcome
 
-    async def _forget_left_member(
-        self, plan: PendingForgetPlan, snippets_mode: str
-    ) -> ForgetOutcome:
-        request = ForgetRequest(plan.guild_id, plan.user_id, snippets_mode)
+    async def _forget_left_member(self, plan: PendingForgetPlan) -> ForgetOutcome:
         try:
-            outcome = await self.service.forget_member(request, self.bot.hooks.all())
+            outcome = await self.service.forget_member(
+                plan.guild_id, plan.user_id, self.bot.features
+            )
         except NothingToForget:
             outcome = ForgetOutcome({})
         # The pending row itself is the plan being carried out, not the member's data.
@@ -592,6 +614,12 @@ class AdminCog(commands.Cog):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _clauses(clauses: list[str]) -> str:
+    """["their x is kept", "their y is removed"] → "Their x is kept and their y is removed"."""
+    listed = clauses[0] if len(clauses) == 1 else ", ".join(clauses[:-1]) + " and " + clauses[-1]
+    return listed[:1].upper() + listed[1:]
 
 
 # ---- Discord-side validation ----------------------------------------------------------------
@@ -633,14 +661,6 @@ def _assignable_role(guild: discord.Guild, key: str, role_id: int | None) -> dis
             "Nothing changed."
         )
     return role
-
-
-def _known_feature(feature: str) -> None:
-    if feature not in FEATURES:
-        raise AdminError(
-            f"{safe_truncate(one_line(feature, 50), 80)} is not a feature. Pick one of: "
-            f"{', '.join(FEATURES)}. Nothing changed."
-        )
 
 
 def value_choices(

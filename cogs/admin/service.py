@@ -37,13 +37,14 @@ from sqlalchemy import Enum as SAEnum
 import bot.models  # noqa: F401  (the core tables must be in the metadata the export walks)
 from bot.db import Base
 from bot.errors import UserFacingError
-from bot.guild_settings import SPECS, GuildConfig, Kind, Source
-from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
+from bot.guild_settings import GuildConfig, Kind, Source
 from bot.models import AuditEntry, FeatureBlock, GuildSetting
 from cogs.admin.models import PendingForget
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.feature import MemberDataOwner
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ FORGET_KIND = "admin.forget"
 EXPORT_CHUNK_ROWS = 1_000
 ACTIONS_TTL_SECONDS = 60.0
 # A feature's hook that hangs must not hang /admin forget or /admin stats with it.
-HOOK_TIMEOUT_SECONDS = 30.0
+FEATURE_TIMEOUT_SECONDS = 30.0
 PENDING_KEY = "pending automatic forget removed"
 PENDING_REMOVED = f"core: {PENDING_KEY}"
 
@@ -101,7 +102,7 @@ def describe_value(kind: Kind, value: Any) -> str:
     if kind is Kind.BOOL:
         return "on" if value else "off"
     if hasattr(value, "get_secret_value"):
-        # Defensive: a secret must never be shown, even if someone adds one to SPECS.
+        # Defensive: a secret must never be shown, even if a feature registers one.
         return "(secret, hidden)"
     return f"`{value}`"
 
@@ -109,8 +110,8 @@ def describe_value(kind: Kind, value: Any) -> str:
 def settings_report(config: GuildConfig) -> list[SettingLine]:
     """Every registered setting, in registry order, with its value and where it came from."""
     lines = []
-    for spec in SPECS:
-        resolved = config.values[spec.key]
+    for resolved in config.values.values():
+        spec = resolved.spec
         lines.append(
             SettingLine(
                 spec.key,
@@ -293,18 +294,18 @@ class AdminService:
         sessions: async_sessionmaker[AsyncSession],
         *,
         actions_ttl_seconds: float = ACTIONS_TTL_SECONDS,
-        hook_timeout_seconds: float = HOOK_TIMEOUT_SECONDS,
+        feature_timeout_seconds: float = FEATURE_TIMEOUT_SECONDS,
     ) -> None:
         self._sessions = sessions
         self._actions_ttl = actions_ttl_seconds
-        self._hook_timeout = hook_timeout_seconds
+        self._feature_timeout = feature_timeout_seconds
         # guild → (read at, every distinct audit action): autocomplete asks once per keystroke.
         self._actions: dict[int, tuple[float, list[str]]] = {}
 
     # -- forget --
 
     async def forget_member(
-        self, request: ForgetRequest, hooks: Sequence[FeatureHooks]
+        self, guild_id: int, user_id: int, features: Sequence[MemberDataOwner]
     ) -> ForgetOutcome:
         """Ask every feature to forget the member, then remove the core's rows about them.
 
@@ -314,20 +315,20 @@ class AdminService:
         """
         removed: dict[str, int] = {}
         failed: list[str] = []
-        for hook in hooks:
-            if hook.forget is None:
-                continue
+        for feature in features:
             try:
-                async with asyncio.timeout(self._hook_timeout):
-                    report: ForgetReport = await hook.forget(request)
+                async with asyncio.timeout(self._feature_timeout):
+                    report = await feature.forget_member(guild_id, user_id)
             except Exception:
-                log.exception("forget hook of %s failed for %s", hook.feature, request)
-                failed.append(hook.feature)
+                log.exception(
+                    "%s failed to forget member %s of guild %s", feature.feature, user_id, guild_id
+                )
+                failed.append(feature.feature)
                 continue
             for what, count in report.items():
                 if count:
-                    removed[f"{hook.feature}: {what}"] = int(count)
-        core = await self._forget_core_rows(request.guild_id, request.user_id)
+                    removed[f"{feature.feature}: {what}"] = int(count)
+        core = await self._forget_core_rows(guild_id, user_id)
         for what, count in core.items():
             if count:
                 removed[f"core: {what}"] = count
@@ -361,19 +362,17 @@ class AdminService:
 
     # -- stats --
 
-    async def stats(self, guild_id: int, hooks: Iterable[FeatureHooks]) -> StatsReport:
-        features: dict[str, dict[str, int]] = {}
+    async def stats(self, guild_id: int, features: Iterable[MemberDataOwner]) -> StatsReport:
+        counts: dict[str, dict[str, int]] = {}
         failed: list[str] = []
-        for hook in hooks:
-            if hook.stats is None:
-                continue
+        for feature in features:
             try:
-                async with asyncio.timeout(self._hook_timeout):
-                    features[hook.feature] = dict(await hook.stats(guild_id))
+                async with asyncio.timeout(self._feature_timeout):
+                    counts[feature.feature] = dict(await feature.stats(guild_id))
             except Exception:
-                log.exception("stats hook of %s failed", hook.feature)
-                failed.append(hook.feature)
-        return StatsReport(features, await self._core_counts(guild_id), tuple(failed))
+                log.exception("%s failed to count its rows", feature.feature)
+                failed.append(feature.feature)
+        return StatsReport(counts, await self._core_counts(guild_id), tuple(failed))
 
     async def _core_counts(self, guild_id: int) -> dict[str, int]:
         async with self._sessions() as session:

@@ -9,8 +9,8 @@ import discord
 
 from bot.ui import OwnerOnlyView
 
-CHANNEL_FEATURES = ("snippets", "pairing", "feedback", "announcements")
 ROLE_TIERS = ("moderator", "triager")
+CHANNEL_ROWS = 4
 
 
 @dataclass
@@ -109,7 +109,9 @@ class SetupView(OwnerOnlyView):
 
     def show_channels(self) -> None:
         self.clear_items()
-        for row, feature in enumerate(CHANNEL_FEATURES):
+        # One row per feature's channel: Discord allows five rows and the last holds the button,
+        # so a fifth feature with a channel is set with /admin config set instead.
+        for row, feature in enumerate(list(self.choices.channels)[:CHANNEL_ROWS]):
             self.add_item(_ChannelPicker(self, feature, self.choices.channels.get(feature), row))
         self.add_item(_Button("Next", discord.ButtonStyle.primary, self._next))
 

@@ -18,9 +18,10 @@ from discord.http import handle_message_parameters
 from discord.utils import MISSING
 
 from bot.errors import UserFacingError
+from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import discord_timestamp
-from bot.hooks import FeatureHooks
-from bot.permissions import FeatureCog, Tier, guild_of, require
+from bot.hooks import ForgetRequest
+from bot.permissions import Tier, guild_of, require
 from bot.text import (
     AUTOCOMPLETE_CHOICES_MAX,
     AUTOCOMPLETE_NAME_LIMIT,
@@ -37,6 +38,7 @@ from cogs.announcements.records import AnnouncementInfo, Delivery, Draft, Edit, 
 from cogs.announcements.render import Rendered, local_when_text, render
 from cogs.announcements.rules import build_schedule
 from cogs.announcements.schedule import parse_timezone
+from cogs.announcements.settings import SETTING_SPECS
 from cogs.announcements.store import AnnouncementService
 from cogs.announcements.views import EditFields, EditModal, MessageFields, MessageModal
 
@@ -105,6 +107,7 @@ def runs_text(info: AnnouncementInfo, count: int) -> str:
 
 class AnnouncementsCog(FeatureCog):
     feature = "announcements"
+    setting_specs = SETTING_SPECS
 
     announce = app_commands.Group(
         name="announce",
@@ -130,18 +133,22 @@ class AnnouncementsCog(FeatureCog):
         self.ready = asyncio.Event()
 
     async def cog_load(self) -> None:
-        self.bot.hooks.register(
-            FeatureHooks("announcements", forget=self.service.forget, stats=self.service.stats)
-        )
         self._startup = asyncio.create_task(self._start(), name="announcements-start")
 
     async def cog_unload(self) -> None:
-        self.bot.hooks.unregister("announcements")
         if self._startup is not None:
             self._startup.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._startup
         await self.dispatcher.stop()
+
+    # ---- the feature contract ---------------------------------------------------------------
+
+    async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
+        return await self.service.forget(ForgetRequest(guild_id, user_id))
+
+    async def stats(self, guild_id: int) -> FeatureStats:
+        return await self.service.stats(guild_id)
 
     async def _start(self) -> None:
         """Apply the announcements file, then — once Discord's channels are known — dispatch."""

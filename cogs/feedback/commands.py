@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 
+from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import discord_timestamp, plural
-from bot.hooks import FeatureHooks
+from bot.hooks import ForgetRequest
 from bot.markdown import safe, safe_truncate
-from bot.permissions import FeatureCog, Tier, ensure_not_blocked, require
+from bot.permissions import Tier, ensure_not_blocked, require
 from bot.text import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, one_line, truncate
 from bot.ui import Page, confirm, send_paginated
 from cogs.feedback import export as exports
@@ -32,6 +33,7 @@ from cogs.feedback.render import (
 )
 from cogs.feedback.rules import STATUS_LABELS, FeedbackError, parse_item_number
 from cogs.feedback.service import FeedbackService
+from cogs.feedback.settings import SETTING_SPECS
 from cogs.feedback.spec_parser import fetch_spec_bytes, parse_spec
 from cogs.feedback.views import (
     DetailsModal,
@@ -77,6 +79,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     """API feedback from frontend learners, triaged by backend learners."""
 
     feature = "feedback"
+    setting_specs = SETTING_SPECS
     feedback = app_commands.Group(
         name="feedback", description="Report and triage problems with the APIs you use"
     )
@@ -95,19 +98,24 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.message_menu)
         self.bot.add_dynamic_items(WithdrawButton, DuplicateAddButton, DuplicateCreateButton)
-        self.bot.hooks.register(
-            FeatureHooks(
-                "feedback",
-                forget=self.service.forget,
-                stats=self.service.stats,
-                open_topics=self.service.open_topics,
-            )
-        )
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.message_menu.name, type=self.message_menu.type)
         self.bot.remove_dynamic_items(WithdrawButton, DuplicateAddButton, DuplicateCreateButton)
-        self.bot.hooks.unregister("feedback")
+
+    # ---- the feature contract ---------------------------------------------------------------
+
+    async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
+        return await self.service.forget(ForgetRequest(guild_id, user_id))
+
+    async def forget_preview(self, guild_id: int) -> str:
+        return "their API feedback is kept without their name"
+
+    async def stats(self, guild_id: int) -> FeatureStats:
+        return await self.service.stats(guild_id)
+
+    async def open_topics(self, guild_id: int, limit: int) -> list[str]:
+        return await self.service.open_topics(guild_id, limit)
 
     # ---- logging -------------------------------------------------------------------------
 

@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 from apscheduler.triggers.base import BaseTrigger
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cron import crontab_trigger, ever_fires, validate_cron
+from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import discord_timestamp, plural
-from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
 from bot.markdown import safe
-from bot.permissions import FeatureCog, Tier, guild_of, require
+from bot.permissions import Tier, guild_of, require
 from bot.text import EMBED_DESCRIPTION_LIMIT, one_line, truncate
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
@@ -26,10 +25,11 @@ from cogs.pairing.records import AnswerResult, HistoryEntry, PlannedGroup, Queue
 from cogs.pairing.render import mentions, summary_embed, when
 from cogs.pairing.rules import PairingError
 from cogs.pairing.service import PairingService
+from cogs.pairing.settings import SCHEDULE, SETTING_SPECS
 from cogs.pairing.views import OutcomeButton
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Awaitable, Callable, Coroutine
 
     from bot.app import NexusBot
     from cogs.pairing.records import IsEligible
@@ -59,33 +59,11 @@ FALLBACK_TOPICS = (
 Level = Literal["beginner", "intermediate", "advanced"]
 Track = Literal["backend", "frontend", "fullstack"]
 
-# Job functions must be module-level and take plain ids (bot/scheduler.py); they reach the
-# loaded cog through this slot, set in cog_load.
-_loaded: dict[str, PairingCog] = {}
-
-
-async def run_scheduled_round(guild_id: int, scheduled_for: str) -> None:
-    cog = _loaded.get("cog")
-    if cog is not None:
-        await cog.scheduled_round(guild_id, datetime.fromisoformat(scheduled_for))
-
-
-async def run_reminders(guild_id: int, round_id: int, due: str) -> None:
-    cog = _loaded.get("cog")
-    if cog is not None:
-        await cog.send_reminders(guild_id, round_id, datetime.fromisoformat(due))
-
-
-async def run_queue_sweep() -> None:
-    cog = _loaded.get("cog")
-    if cog is not None:
-        await cog.sweep_queue()
-
-
-async def run_resync() -> None:
-    cog = _loaded.get("cog")
-    if cog is not None:
-        await cog.resync_schedules()
+# Scheduler handlers (bot/scheduler.py): jobs name one and carry plain ids and ISO times.
+ROUND_HANDLER = "pairing.round"
+REMINDER_HANDLER = "pairing.reminders"
+QUEUE_SWEEP_HANDLER = "pairing.queue_sweep"
+RESYNC_HANDLER = "pairing.resync"
 
 
 def round_job_id(guild_id: int) -> str:
@@ -98,6 +76,7 @@ def reminder_job_id(guild_id: int) -> str:
 
 class PairingCog(FeatureCog, name="PairingCog"):
     feature = "pairing"
+    setting_specs = SETTING_SPECS
 
     pair = app_commands.Group(name="pair", description="Pair programming with other learners")
     round = app_commands.Group(name="round", description="Pairing rounds", parent=pair)
@@ -116,47 +95,65 @@ class PairingCog(FeatureCog, name="PairingCog"):
     # ---- lifecycle ---------------------------------------------------------------------------
 
     async def cog_load(self) -> None:
-        _loaded["cog"] = self
         self.bot.add_dynamic_items(OutcomeButton)
-        self.bot.hooks.register(
-            FeatureHooks("pairing", forget=self._forget_hook, stats=self.service.stats)
-        )
+        for name, handler in self._job_handlers().items():
+            self.bot.scheduler.handle(name, handler)
         for guild_id in await self.service.scheduled_guilds():
             await self.schedule_guild(guild_id, catch_up=True)
         for guild_id, round_id, due in await self.service.pending_reminders():
             self._schedule_reminder(guild_id, round_id, due)
         self.bot.scheduler.schedule_every(
-            "pairing:queue-sweep", timedelta(seconds=QUEUE_SWEEP_SECONDS), run_queue_sweep
+            "pairing:queue-sweep", timedelta(seconds=QUEUE_SWEEP_SECONDS), QUEUE_SWEEP_HANDLER
         )
         self.bot.scheduler.schedule_every(
-            "pairing:resync", timedelta(seconds=RESYNC_SECONDS), run_resync
+            "pairing:resync", timedelta(seconds=RESYNC_SECONDS), RESYNC_HANDLER
         )
 
+    def _job_handlers(self) -> dict[str, Callable[..., Awaitable[object]]]:
+        return {
+            ROUND_HANDLER: self._round_job,
+            REMINDER_HANDLER: self._reminders_job,
+            QUEUE_SWEEP_HANDLER: self.sweep_queue,
+            RESYNC_HANDLER: self.resync_schedules,
+        }
+
+    async def _round_job(self, guild_id: int, scheduled_for: str) -> None:
+        await self.scheduled_round(guild_id, datetime.fromisoformat(scheduled_for))
+
+    async def _reminders_job(self, guild_id: int, round_id: int, due: str) -> None:
+        await self.send_reminders(guild_id, round_id, datetime.fromisoformat(due))
+
     async def cog_unload(self) -> None:
-        if _loaded.get("cog") is self:
-            _loaded.pop("cog")
         self.bot.remove_dynamic_items(OutcomeButton)
-        self.bot.hooks.unregister("pairing")
+        for name in self._job_handlers():
+            self.bot.scheduler.unhandle(name)
         for job_id in self.bot.scheduler.job_ids():
             if job_id.startswith("pairing:"):
                 self.bot.scheduler.cancel(job_id)
         for task in list(self._tasks):
             task.cancel()
 
-    async def _forget_hook(self, request: ForgetRequest) -> ForgetReport:
-        return await self.service.forget(request.guild_id, request.user_id)
+    # ---- the feature contract ---------------------------------------------------------------
 
-    @commands.Cog.listener()
-    async def on_nexus_settings_changed(self, guild_id: int, keys: tuple[str, ...]) -> None:
+    async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
+        return await self.service.forget(guild_id, user_id)
+
+    async def forget_preview(self, guild_id: int) -> str:
+        return "their pairing profile and history are removed"
+
+    async def stats(self, guild_id: int) -> FeatureStats:
+        return await self.service.stats(guild_id)
+
+    async def settings_changed(self, guild_id: int, keys: frozenset[str]) -> None:
         """`/admin config set pairing.schedule` (or the time zone): reschedule the round now."""
-        if "pairing.schedule" in keys or "timezone" in keys:
+        if SCHEDULE in keys or "timezone" in keys:
             await self.schedule_guild(guild_id)
 
     # ---- scheduling --------------------------------------------------------------------------
 
     async def round_trigger(self, guild_id: int) -> tuple[BaseTrigger, str, str]:
         config = await self.bot.guild_settings.get(guild_id)
-        cron = str(config.get("pairing.schedule"))
+        cron = str(config.get(SCHEDULE))
         zone = await self.service.schedule_timezone(guild_id) or str(config.get("timezone"))
         return crontab_trigger(cron, zone), cron, zone
 
@@ -186,7 +183,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             self.bot.scheduler.cancel(round_job_id(guild_id))
             return None
         self.bot.scheduler.schedule_at(
-            round_job_id(guild_id), upcoming, run_scheduled_round, guild_id, upcoming.isoformat()
+            round_job_id(guild_id), upcoming, ROUND_HANDLER, guild_id, upcoming.isoformat()
         )
         return upcoming
 
@@ -227,7 +224,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             self._background(self._late_reminders(guild_id, round_id, due), "pairing-reminder")
             return
         self.bot.scheduler.schedule_at(
-            reminder_job_id(guild_id), due, run_reminders, guild_id, round_id, due.isoformat()
+            reminder_job_id(guild_id), due, REMINDER_HANDLER, guild_id, round_id, due.isoformat()
         )
 
     async def _late_reminders(self, guild_id: int, round_id: int, due: datetime) -> None:
@@ -284,52 +281,33 @@ class PairingCog(FeatureCog, name="PairingCog"):
         self, guild: discord.Guild, scheduled_for: datetime, *, trigger: str, actor: int | None
     ) -> RoundSummary | None:
         """Claim, match, store, then post. None when another process owns this occurrence."""
-        key = str(guild.id)
-        if not await self.bot.occurrences.claim(ROUND_KIND, key, scheduled_for):
-            return None
-        try:
-            summary = await self.service.run_round(
-                guild.id,
-                self.eligibility(guild),
-                scheduled_for=scheduled_for,
-                trigger=trigger,
-                started_by=actor,
-                next_round_at=await self.next_round_at(
-                    guild.id, max(scheduled_for, self.bot.clock.now())
-                ),
-                topic_for=lambda group: self.suggest_topic(guild.id, group),
-            )
-        except PairingError as error:
-            if trigger == "manual":
-                # A moderator's refused request consumed no scheduled occurrence: nothing of it
-                # stays, and asking again in the same second works.
-                await self.bot.occurrences.release(ROUND_KIND, key, scheduled_for)
-            else:
-                await self.bot.occurrences.finish(
-                    ROUND_KIND, key, scheduled_for, status="skipped", result=error.message[:200]
+        async with self.bot.occurrences.occurrence(ROUND_KIND, str(guild.id), scheduled_for) as run:
+            if not run.claimed:
+                return None
+            try:
+                summary = await self.service.run_round(
+                    guild.id,
+                    self.eligibility(guild),
+                    scheduled_for=scheduled_for,
+                    trigger=trigger,
+                    started_by=actor,
+                    next_round_at=await self.next_round_at(
+                        guild.id, max(scheduled_for, self.bot.clock.now())
+                    ),
+                    topic_for=lambda group: self.suggest_topic(guild.id, group),
                 )
-            raise
-        except Exception:
-            await self.bot.occurrences.finish(ROUND_KIND, key, scheduled_for, status="failed")
-            raise
-        try:
+            except PairingError as error:
+                if trigger == "manual":
+                    # A moderator's refused request consumed no scheduled occurrence: nothing
+                    # of it stays, and asking again in the same second works.
+                    run.release()
+                else:
+                    run.skip(error.message)
+                raise
+            # Stored but maybe not fully posted: should posting fail, the claim says so.
+            run.result = f"round {summary.number} stored; posting failed"
             summary = await self.publish_round(guild, summary)
-        except Exception:
-            # Stored but not fully posted: the claim says so, and the log has the traceback.
-            await self.bot.occurrences.finish(
-                ROUND_KIND,
-                key,
-                scheduled_for,
-                status="failed",
-                result=f"round {summary.number} stored; posting failed",
-            )
-            raise
-        await self.bot.occurrences.finish(
-            ROUND_KIND,
-            key,
-            scheduled_for,
-            result=f"round {summary.number}: {len(summary.groups)} groups",
-        )
+            run.result = f"round {summary.number}: {len(summary.groups)} groups"
         if summary.reminder_due is not None:
             self._schedule_reminder(guild.id, summary.id, summary.reminder_due)
         return summary
@@ -404,16 +382,15 @@ class PairingCog(FeatureCog, name="PairingCog"):
             log.warning("guild %s: pairing threads failed and the channel is unusable", guild.id)
 
     async def send_reminders(self, guild_id: int, round_id: int, due: datetime) -> int:
-        if not await self.bot.occurrences.claim(REMINDER_KIND, str(round_id), due):
-            return 0
-        groups = await self.service.due_reminders(round_id)
-        upcoming = await self.next_round_at(guild_id)
-        next_text = discord_timestamp(upcoming, "R") if upcoming else "soon"
-        reminded = [g.id for g in groups if await self.deliverer.remind(g, next_text)]
-        await self.service.mark_reminded(reminded)
-        await self.bot.occurrences.finish(
-            REMINDER_KIND, str(round_id), due, result=f"{len(reminded)}"
-        )
+        async with self.bot.occurrences.occurrence(REMINDER_KIND, str(round_id), due) as run:
+            if not run.claimed:
+                return 0
+            groups = await self.service.due_reminders(round_id)
+            upcoming = await self.next_round_at(guild_id)
+            next_text = discord_timestamp(upcoming, "R") if upcoming else "soon"
+            reminded = [g.id for g in groups if await self.deliverer.remind(g, next_text)]
+            await self.service.mark_reminded(reminded)
+            run.result = f"{len(reminded)}"
         return len(reminded)
 
     async def sweep_queue(self) -> int:
@@ -464,13 +441,13 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def suggest_topic(self, guild_id: int, group: PlannedGroup) -> str:
         if group.shared_topics:
             return group.shared_topics[0]
-        for hooks in self.bot.hooks.all():
-            if hooks.feature == "pairing" or hooks.open_topics is None:
+        for feature in self.bot.features:
+            if feature is self:
                 continue
             try:
-                topics = await hooks.open_topics(guild_id, 5)
+                topics = await feature.open_topics(guild_id, 5)
             except Exception:
-                log.exception("open_topics of %s failed", hooks.feature)
+                log.exception("open_topics of %s failed", feature.feature)
                 continue
             if topics:
                 return topics[sum(group.members) % len(topics)]
@@ -738,15 +715,13 @@ class PairingCog(FeatureCog, name="PairingCog"):
         guild = guild_of(interaction)
         expression = validate_cron(cron)
         zone = resolve_timezone(timezone) if timezone is not None else None
-        await self.bot.guild_settings.set(
-            guild.id, "pairing.schedule", expression, interaction.user.id
-        )
+        await self.bot.guild_settings.set(guild.id, SCHEDULE, expression, interaction.user.id)
         if zone is not None:
             await self.service.set_schedule_timezone(guild.id, zone)
         await self.bot.audit.record(
             guild.id,
             interaction.user.id,
-            "pairing.schedule",
+            "pairing.schedule",  # the audit action
             expression,
             {"cron": expression, "timezone": zone},
         )

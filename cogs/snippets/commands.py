@@ -15,10 +15,10 @@ from discord import app_commands
 
 from bot.db import sqlite_path
 from bot.errors import UserFacingError
+from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.fetch import FetchError, FetchTooLarge
-from bot.hooks import FeatureHooks, ForgetReport, ForgetRequest
 from bot.markdown import safe_truncate
-from bot.permissions import FeatureCog, Tier, ensure_not_blocked, has_tier
+from bot.permissions import Tier, ensure_not_blocked, has_tier
 from bot.text import AUTOCOMPLETE_NAME_LIMIT, truncate
 from bot.ui import Page, confirm, send_paginated
 from cogs.snippets import languages
@@ -34,6 +34,7 @@ from cogs.snippets.drafts import (
 from cogs.snippets.records import PageCursor, SnippetRecord, SnippetSummary
 from cogs.snippets.render import page_embed, raw_file, snippet_embed
 from cogs.snippets.service import SnippetService
+from cogs.snippets.settings import ON_FORGET, SETTING_SPECS, SHARES_PER_MINUTE
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal, snippet_buttons
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ def _post_arguments(record: SnippetRecord) -> dict[str, Any]:
 
 class SnippetsCog(FeatureCog, name="SnippetsCog"):
     feature = FEATURE
+    setting_specs = SETTING_SPECS
     snippet = app_commands.Group(
         name="snippet", description="Share, find and reuse code", guild_only=True
     )
@@ -96,18 +98,27 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.save_menu)
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
-        self.bot.hooks.register(
-            FeatureHooks(FEATURE, forget=self._forget, stats=self.service.stats)
-        )
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
-        self.bot.hooks.unregister(FEATURE)
         self.service.close()
 
-    async def _forget(self, request: ForgetRequest) -> ForgetReport:
-        return await self.service.forget(request.guild_id, request.user_id, request.snippets_mode)
+    # ---- the feature contract ---------------------------------------------------------------
+
+    async def _forget_mode(self, guild_id: int) -> str:
+        return str((await self.bot.guild_settings.get(guild_id)).get(ON_FORGET))
+
+    async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
+        return await self.service.forget(guild_id, user_id, await self._forget_mode(guild_id))
+
+    async def forget_preview(self, guild_id: int) -> str:
+        if await self._forget_mode(guild_id) == "delete":
+            return "their snippets are deleted"
+        return "their snippets are kept without their name"
+
+    async def stats(self, guild_id: int) -> FeatureStats:
+        return await self.service.stats(guild_id)
 
     # ---- helpers ------------------------------------------------------------------------
 
@@ -117,7 +128,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
     async def _shares_per_minute(self, guild_id: int) -> int:
         config = await self.bot.guild_settings.get(guild_id)
-        return int(config.get("snippets.shares_per_minute"))
+        return int(config.get(SHARES_PER_MINUTE))
 
     async def _download(self, attachment: discord.Attachment) -> str:
         check_attachment_size(attachment.size, self.max_bytes, attachment.filename)

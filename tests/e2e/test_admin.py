@@ -17,10 +17,9 @@ from sqlalchemy import BigInteger, select
 from bot.app import NexusBot
 from bot.clock import FrozenClock
 from bot.errors import UserFacingError
-from bot.guild_settings import SPECS, SPECS_BY_KEY, parse_value
-from bot.hooks import FeatureHooks, ForgetRequest
+from bot.guild_settings import parse_value
 from bot.models import AuditEntry, FeatureBlock, GuildSetting, OccurrenceClaim
-from bot.permissions import FEATURES, Tier, command_tier
+from bot.permissions import Tier, command_tier
 from bot.preflight import run_check
 from bot.sandbox import SandboxServer
 from cogs.admin.models import PendingForget
@@ -33,6 +32,7 @@ from tests.e2e.test_permissions_walk import (
     open_every_command_to_everyone,
     slash_commands,
 )
+from tests.probe_feature import probe_feature
 
 SEND_MESSAGES = 1 << 11
 ATTACH_FILES = 1 << 15
@@ -105,8 +105,11 @@ async def test_config_show_lists_every_setting_with_its_source(
     reply = await as_admin(sandbox, world, "/admin config show")
     assert reply.ephemeral
     description = reply.embed["description"]
-    for spec in SPECS:
-        assert f"**{spec.key}**" in description
+    keys = [spec.key for spec in nexus.guild_settings.specs()]
+    # The core's settings and each feature's own, registered when the feature loaded.
+    assert {"timezone", "channels.snippets", "pairing.schedule", "snippets.on_forget"} <= set(keys)
+    for key in keys:
+        assert f"**{key}**" in description
     assert f"<#{world.snippets.id}> · *set in Discord*" in description
     assert "`UTC` · *default*" in description
     assert "token" not in description.lower()
@@ -207,8 +210,8 @@ async def test_config_keys_and_values_are_autocompleted(
         channel=world.general,
     )  # fmt: skip
     assert [choice["value"] for choice in keys] == [
-        "privacy.forget_on_leave",
         "privacy.forget_delay_days",
+        "privacy.forget_on_leave",
     ]
     channels = await sandbox.autocomplete(
         "/admin config set", "value", "snip", user=world.admin, guild=world.guild,
@@ -255,7 +258,7 @@ async def test_admin_suggestions_are_for_moderators_only(
             assert (path, name, member) == (path, name, [])
             assert moderator, (path, name)
             asked.append(f"{path} {name}")
-    assert len(asked) == 5, asked
+    assert len(asked) == 7, asked  # block and unblock suggest the loaded features
 
 
 # ---- /admin setup ----------------------------------------------------------------------------
@@ -381,7 +384,7 @@ async def test_a_time_zone_value_of_thousands_of_characters_is_refused_kindly(
     reply = await as_admin(sandbox, world, "/admin setup", timezone="Europe/" + "x" * 57)
     assert reply.ephemeral and "is not a time zone I know" in reply.text
     with pytest.raises(UserFacingError, match="not a time zone I know"):
-        parse_value(SPECS_BY_KEY["timezone"], "Europe/" + "x" * 6000)
+        parse_value(nexus.guild_settings.spec("timezone"), "Europe/" + "x" * 6000)
     assert await dump_database(nexus) == before
 
 
@@ -394,7 +397,7 @@ async def test_stats_shows_feature_counts_uptime_latency_and_database_size(
     async def probe_stats(guild_id: int) -> dict[str, int]:
         return {"probes": 3 if guild_id == world.guild.id else 0}
 
-    nexus.hooks.register(FeatureHooks("probe", stats=probe_stats))
+    await nexus.add_cog(probe_feature("probe", stats=probe_stats))
     await nexus.blocks.block(world.guild.id, world.alice.id, "snippets", world.admin.id)
     reply = await as_admin(sandbox, world, "/admin stats")
     fields = {field["name"]: field["value"] for field in reply.embed["fields"]}
@@ -501,21 +504,20 @@ async def test_export_is_one_json_file_of_this_guilds_rows(
 
 
 @pytest.fixture
-def forget_requests(nexus: NexusBot) -> Iterator[list[ForgetRequest]]:
-    """A probe feature whose forget hook records what it was asked (and removes one row)."""
-    seen: list[ForgetRequest] = []
+async def forget_requests(nexus: NexusBot) -> list[tuple[int, int]]:
+    """A probe feature whose forget records what it was asked (and removes one row)."""
+    seen: list[tuple[int, int]] = []
 
-    async def forget(request: ForgetRequest) -> dict[str, int]:
-        seen.append(request)
-        return {"probe rows deleted": 1 if request.user_id != 0 else 0}
+    async def forget(guild_id: int, user_id: int) -> dict[str, int]:
+        seen.append((guild_id, user_id))
+        return {"probe rows deleted": 1 if user_id != 0 else 0}
 
-    nexus.hooks.register(FeatureHooks("zz_probe", forget=forget))
-    yield seen
-    nexus.hooks.unregister("zz_probe")
+    await nexus.add_cog(probe_feature("zz_probe", forget=forget))
+    return seen
 
 
 async def test_forget_removes_the_members_rows_and_reports_them(
-    nexus: NexusBot, sandbox: SandboxServer, world: World, forget_requests: list[ForgetRequest]
+    nexus: NexusBot, sandbox: SandboxServer, world: World, forget_requests: list[tuple[int, int]]
 ) -> None:
     guild = world.guild.id
     await nexus.blocks.block(guild, world.alice.id, "snippets", world.admin.id)
@@ -534,7 +536,7 @@ async def test_forget_removes_the_members_rows_and_reports_them(
     assert "core: feature blocks removed: **2**" in report
     assert "core: settings changes anonymised: **1**" in report
     assert "zz_probe: probe rows deleted: **1**" in report
-    assert forget_requests == [ForgetRequest(guild, world.alice.id, snippets_mode="delete")]
+    assert forget_requests == [(guild, world.alice.id)]
     # Row by row: exactly Alice's blocks in this guild went; her settings edit lost her id.
     after = await dump_database(nexus)
     assert await block_rows(nexus) == sorted(
@@ -547,7 +549,6 @@ async def test_forget_removes_the_members_rows_and_reports_them(
     [entry] = await audit_rows(nexus, "admin.forget")
     assert (entry.actor_id, entry.target) == (world.admin.id, str(world.alice.id))
     assert entry.details["removed"]["core: feature blocks removed"] == 2
-    assert entry.details["snippets"] == "delete"
 
 
 def binary_index_segment(table: str) -> bool:
@@ -742,13 +743,13 @@ async def test_a_feature_that_fails_to_forget_is_retried_an_hour_later(
     bot.scheduler.shutdown()
     attempts: list[int] = []
 
-    async def flaky(request: ForgetRequest) -> dict[str, int]:
-        attempts.append(request.user_id)
+    async def flaky(guild_id: int, user_id: int) -> dict[str, int]:
+        attempts.append(user_id)
         if len(attempts) == 1:
             raise RuntimeError("database busy")
         return {"probe rows deleted": 1}
 
-    bot.hooks.register(FeatureHooks("zz_flaky", forget=flaky))
+    await bot.add_cog(probe_feature("zz_flaky", forget=flaky))
     await enable_forget_on_leave(bot, world, days=1)
     world.guild.remove_member(world.alice)
 
@@ -840,7 +841,7 @@ def feature_of(bot: NexusBot, command: Any) -> str | None:
             (c for c in bot.cogs.values() if type(c).__module__.startswith(package + ".")), None
         )
     feature = getattr(cog, "feature", None)
-    return feature if feature in FEATURES else None
+    return feature if feature in {f.feature for f in bot.features} else None
 
 
 async def test_a_blocked_member_is_told_so_by_every_command_of_that_feature_only(

@@ -17,7 +17,6 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import NexusBot
-from bot.hooks import ForgetRequest
 from bot.models import AuditEntry
 from bot.sandbox import SandboxServer
 from cogs.feedback.models import (
@@ -32,6 +31,7 @@ from cogs.feedback.rules import STATUS_LABELS
 from cogs.feedback.service import FeedbackService
 from tests.e2e.conftest import StartBot, World, stop_bot
 from tests.fetching import LoopbackOnlyConnections, serve_on_loopback
+from tests.probe_feature import loaded_feature
 
 SPEC_FILE = Path(__file__).parents[1] / "data" / "feedback_jobs_api.yaml"
 # The spec server listens on loopback, which the fetch guard refuses unless it is allowed.
@@ -993,17 +993,16 @@ async def test_id_autocomplete_offers_matching_items(
     assert choices[0]["name"] == "FB-2 · Open · Login needs CORS"
 
 
-async def test_hooks_forget_count_and_offer_open_topics(
+async def test_the_feature_forgets_counts_and_offers_open_topics(
     sandbox: SandboxServer, world: World, nexus: NexusBot
 ) -> None:
     await log(sandbox, world)
-    hooks = nexus.hooks.get("feedback")
-    assert hooks is not None and hooks.forget and hooks.stats and hooks.open_topics
-    assert await hooks.open_topics(world.guild.id, 3) == [
+    feature = loaded_feature(nexus.features, "feedback")
+    assert await feature.open_topics(world.guild.id, 3) == [
         "FB-1 GET /api/jobs — Jobs list returns 500"
     ]
-    assert (await hooks.stats(world.guild.id))["feedback open"] == 1
-    report = await hooks.forget(ForgetRequest(world.guild.id, world.alice.id))
+    assert (await feature.stats(world.guild.id))["feedback open"] == 1
+    report = await feature.forget_member(world.guild.id, world.alice.id)
     assert report["feedback items anonymised"] == 1
     row = await item(nexus, 1)
     assert row.reporter_id is None

@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.app import discover_extensions
 from bot.audit import AuditService
 from bot.config import load_settings
 from bot.db import Database
-from bot.guild_settings import GuildSettingsService
+from bot.feature import guild_settings_without_a_bot
 from bot.models import OccurrenceClaim
 from bot.sandbox import SandboxServer
 from cogs.announcements.models import Announcement, AnnouncementOccurrence
@@ -94,7 +95,9 @@ async def configure(
     database: Database, shards: list[Shard], pairing_guild: Shard, sandbox: SandboxServer
 ) -> None:
     """What /admin setup and /pair join would store, before the processes start."""
-    settings = GuildSettingsService(database.sessions, load_settings(None))
+    settings = guild_settings_without_a_bot(
+        database.sessions, load_settings(None), discover_extensions()
+    )
     for shard in shards:
         await settings.set_many(
             shard.guild.id,

@@ -17,6 +17,7 @@ from bot.sandbox import SandboxServer
 from cogs.pairing.commands import round_job_id
 from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairQueueEntry, PairRound
 from tests.e2e.conftest import StartBot, World
+from tests.probe_feature import loaded_feature, probe_feature
 
 # A Thursday noon: far from the default Monday 09:00 round, so no round fires on its own.
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -646,21 +647,18 @@ async def test_leave_keeps_history_and_stops_matching(
     assert "/pair join" in status.text
 
 
-async def test_forget_hook_removes_profile_and_history(
+async def test_forgetting_a_member_removes_profile_and_history(
     bot: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:
-    from bot.hooks import ForgetRequest
-
     for user in (world.alice, world.bob):
         await join(sandbox, world, user)
     await run_round(sandbox, world)
-    hooks = bot.hooks.get("pairing")
-    assert hooks is not None and hooks.forget is not None and hooks.stats is not None
-    report = await hooks.forget(ForgetRequest(world.guild.id, world.alice.id))
+    pairing = loaded_feature(bot.features, "pairing")
+    report = await pairing.forget_member(world.guild.id, world.alice.id)
     assert report == {"pair profiles deleted": 1, "pairing history entries deleted": 1}
     assert {p.user_id for p in await rows(bot, PairProfile)} == {world.bob.id}
     assert {m.user_id for m in await rows(bot, PairMember)} == {world.bob.id}
-    assert await hooks.stats(world.guild.id) == {
+    assert await pairing.stats(world.guild.id) == {
         "pairing members": 1,
         "pairing rounds": 1,
         "pairings": 1,
@@ -726,14 +724,12 @@ async def test_buttons_keep_working_after_a_restart(
 async def test_without_shared_topics_the_suggested_topic_comes_from_other_features(
     bot: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:
-    from bot.hooks import FeatureHooks
-
     async def open_topics(guild_id: int, limit: int) -> list[str]:
         assert guild_id == world.guild.id and limit > 0
         return ["FB-7 GET /api/jobs returns 500 on page 2"]
 
-    # Sorted first, so it is asked before any real feature's hook.
-    bot.hooks.register(FeatureHooks("aaa-topics", open_topics=open_topics))
+    # Sorted first, so it is asked before any real feature.
+    await bot.add_cog(probe_feature("aaa-topics", open_topics=open_topics))
     await join(sandbox, world, world.alice, topics="go")
     await join(sandbox, world, world.bob, topics="css")
     await run_round(sandbox, world)

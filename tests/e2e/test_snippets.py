@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from bot.app import NexusBot
 from bot.clock import FrozenClock
 from bot.code_blocks import unescape_code_block
-from bot.hooks import ForgetRequest
 from bot.models import AuditEntry
 from bot.sandbox import SandboxServer
 from bot.sandbox.attachments import Attachment
 from cogs.snippets.models import Snippet, SnippetStar
 from tests.e2e.conftest import StartBot, World
+from tests.probe_feature import loaded_feature
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 FENCE = "```"
@@ -701,18 +701,21 @@ async def test_a_blocked_member_cannot_share_or_use_buttons(
     assert await count(nexus, SnippetStar) == 0
 
 
-async def test_forget_and_stats_hooks_cover_snippets_and_stars(
+async def test_forget_and_stats_cover_snippets_and_stars(
     sandbox: SandboxServer, world: World, nexus: NexusBot
 ) -> None:
     posted = await share(sandbox, world)
     await share(sandbox, world, user=world.bob, title="Bob's")
     await posted.click("Star", user=world.bob)
-    hooks = nexus.hooks.get("snippets")
-    assert hooks is not None and hooks.forget is not None and hooks.stats is not None
-    assert await hooks.stats(world.guild.id) == {"snippets": 2, "stars": 1}
-    report = await hooks.forget(ForgetRequest(world.guild.id, world.bob.id, "delete"))
+    feature = loaded_feature(nexus.features, "snippets")
+    assert await feature.stats(world.guild.id) == {"snippets": 2, "stars": 1}
+    # What forgetting does to snippets is the guild's choice (snippets.on_forget).
+    await nexus.guild_settings.set(world.guild.id, "snippets.on_forget", "delete", actor_id=None)
+    assert await feature.forget_preview(world.guild.id) == "their snippets are deleted"
+    report = await feature.forget_member(world.guild.id, world.bob.id)
     assert report == {"snippets deleted": 1, "snippet stars removed": 1}
-    report = await hooks.forget(ForgetRequest(world.guild.id, world.alice.id, "anonymise"))
+    await nexus.guild_settings.set(world.guild.id, "snippets.on_forget", None, actor_id=None)
+    report = await feature.forget_member(world.guild.id, world.alice.id)
     assert report == {"snippets anonymised": 1}
     [kept] = await snippets(nexus)
     assert (kept.author_id, kept.star_count) == (None, 0)

@@ -17,9 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.app import discover_extensions
 from bot.config import Settings
 from bot.db import Database
-from bot.guild_settings import GuildSettingsService
+from bot.feature import guild_settings_without_a_bot
 from bot.sandbox import SandboxServer
 from bot.sandbox.errors import SandboxError
 from bot.sandbox.interactions.pending import PendingInteraction
@@ -103,7 +104,10 @@ def build_place(sandbox: SandboxServer) -> Place:
 
 async def configure(database: Database, settings: Settings, place: Place) -> None:
     """What /admin setup would have stored before the bot starts."""
-    await GuildSettingsService(database.sessions, settings).set_many(
+    guild_settings = guild_settings_without_a_bot(
+        database.sessions, settings, discover_extensions()
+    )
+    await guild_settings.set_many(
         place.guild.id,
         {
             "channels.snippets": place.snippets.id,

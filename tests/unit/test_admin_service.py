@@ -12,8 +12,7 @@ from sqlalchemy import Table, select
 from bot.audit import AuditService
 from bot.config import Settings
 from bot.db import Database
-from bot.guild_settings import SPECS, GuildSettingsService, Source
-from bot.hooks import FeatureHooks, ForgetRequest
+from bot.guild_settings import GuildSettingsService, Source, channel_spec
 from bot.models import FeatureBlock, GuildSetting
 from bot.permissions import BlockService
 from cogs.admin.models import PendingForget
@@ -29,6 +28,7 @@ from cogs.admin.service import (
     json_safe,
     settings_report,
 )
+from tests.probe_feature import probe_feature
 
 GUILD = 900_000_000_000_000_001
 OTHER_GUILD = 900_000_000_000_000_002
@@ -41,6 +41,7 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 async def seed(database: Database, settings: Settings) -> None:
     """A little of everything the core stores, in two guilds, about two members."""
     guild_settings = GuildSettingsService(database.sessions, settings)
+    guild_settings.register([channel_spec("snippets", "where shared snippets are posted")])
     await guild_settings.set_many(GUILD, {"timezone": "Europe/Berlin"}, actor_id=ALICE)
     await guild_settings.set_many(GUILD, {"channels.snippets": 123456789012345678}, actor_id=MOD)
     await guild_settings.set_many(OTHER_GUILD, {"timezone": "Asia/Tokyo"}, actor_id=ALICE)
@@ -60,12 +61,13 @@ async def rows_of(database: Database, table: Table, guild_id: int) -> list[dict[
 
 
 def test_settings_report_lists_every_setting_with_its_source(settings: Settings) -> None:
-    from bot.guild_settings import GuildConfig, SettingValue
+    from bot.guild_settings import CORE_SPECS, GuildConfig, SettingValue
 
-    values = {spec.key: SettingValue(spec, spec.default, Source.DEFAULT) for spec in SPECS}
+    specs = [*CORE_SPECS, channel_spec("snippets", "where shared snippets are posted")]
+    values = {spec.key: SettingValue(spec, spec.default, Source.DEFAULT) for spec in specs}
     values["channels.snippets"] = SettingValue(values["channels.snippets"].spec, 42, Source.DISCORD)
     lines = settings_report(GuildConfig(GUILD, values))
-    assert [line.key for line in lines] == [spec.key for spec in SPECS]
+    assert [line.key for line in lines] == [spec.key for spec in specs]
     snippets = next(line for line in lines if line.key == "channels.snippets")
     assert snippets.shown_value == "<#42>"
     assert snippets.source is Source.DISCORD
@@ -140,17 +142,15 @@ async def test_forget_runs_every_feature_hook_and_removes_core_rows(
     await seed(database, settings)
     service = AdminService(database.sessions)
     await service.schedule_forget(GUILD, ALICE, NOW, timedelta(days=1))
-    seen: list[ForgetRequest] = []
+    seen: list[tuple[int, int]] = []
 
-    async def snippets_forget(request: ForgetRequest) -> dict[str, int]:
-        seen.append(request)
+    async def snippets_forget(guild_id: int, user_id: int) -> dict[str, int]:
+        seen.append((guild_id, user_id))
         return {"snippets anonymised": 3, "stars removed": 0}
 
-    hooks = [FeatureHooks("snippets", forget=snippets_forget), FeatureHooks("feedback")]
-    outcome = await service.forget_member(
-        ForgetRequest(GUILD, ALICE, snippets_mode="delete"), hooks
-    )
-    assert seen == [ForgetRequest(GUILD, ALICE, "delete")]
+    features = [probe_feature("snippets", forget=snippets_forget), probe_feature("feedback")]
+    outcome = await service.forget_member(GUILD, ALICE, features)
+    assert seen == [(GUILD, ALICE)]
     assert outcome.removed == {
         "snippets: snippets anonymised": 3,
         "core: feature blocks removed": 1,
@@ -183,26 +183,27 @@ async def test_forgetting_someone_without_data_changes_nothing(
 ) -> None:
     await seed(database, settings)
 
-    async def nothing(request: ForgetRequest) -> dict[str, int]:
+    async def nothing(guild_id: int, user_id: int) -> dict[str, int]:
         return {"pair profiles deleted": 0}
 
     with pytest.raises(NothingToForget, match="nothing to forget"):
         await AdminService(database.sessions).forget_member(
-            ForgetRequest(GUILD, 123), [FeatureHooks("pairing", forget=nothing)]
+            GUILD, 123, [probe_feature("pairing", forget=nothing)]
         )
     assert len(await rows_of(database, FeatureBlock.__table__, GUILD)) == 2  # type: ignore[arg-type]
 
 
 async def test_a_failing_feature_does_not_stop_the_others(database: Database) -> None:
-    async def broken(request: ForgetRequest) -> dict[str, int]:
+    async def broken(guild_id: int, user_id: int) -> dict[str, int]:
         raise RuntimeError("database on fire")
 
-    async def works(request: ForgetRequest) -> dict[str, int]:
+    async def works(guild_id: int, user_id: int) -> dict[str, int]:
         return {"pair profiles deleted": 1}
 
     outcome = await AdminService(database.sessions).forget_member(
-        ForgetRequest(GUILD, ALICE),
-        [FeatureHooks("feedback", forget=broken), FeatureHooks("pairing", forget=works)],
+        GUILD,
+        ALICE,
+        [probe_feature("feedback", forget=broken), probe_feature("pairing", forget=works)],
     )
     assert outcome.failed == ("feedback",)
     assert outcome.removed == {"pairing: pair profiles deleted": 1}
@@ -221,7 +222,7 @@ async def test_stats_gathers_every_feature_and_core_counts(
 
     report = await AdminService(database.sessions).stats(
         GUILD,
-        [FeatureHooks("snippets", stats=snippet_stats), FeatureHooks("pairing", stats=broken)],
+        [probe_feature("snippets", stats=snippet_stats), probe_feature("pairing", stats=broken)],
     )
     assert report.features == {"snippets": {"snippets": 12, "stars": 30}}
     assert report.failed == ("pairing",)
@@ -266,7 +267,7 @@ def test_durations_and_sizes_read_well() -> None:
 async def test_a_hanging_feature_is_reported_not_waited_for(database: Database) -> None:
     import asyncio
 
-    async def hangs(request: ForgetRequest) -> dict[str, int]:
+    async def hangs(guild_id: int, user_id: int) -> dict[str, int]:
         await asyncio.sleep(60)
         return {}
 
@@ -276,10 +277,8 @@ async def test_a_hanging_feature_is_reported_not_waited_for(database: Database) 
 
     # The timeout is injected: patching the module global would miss when an e2e test has
     # reloaded the extension (a new cogs.admin.service module) and cost 2 × 30 s.
-    service = AdminService(database.sessions, hook_timeout_seconds=0.05)
-    outcome = await service.forget_member(
-        ForgetRequest(GUILD, ALICE), [FeatureHooks("pairing", forget=hangs)]
-    )
+    service = AdminService(database.sessions, feature_timeout_seconds=0.05)
+    outcome = await service.forget_member(GUILD, ALICE, [probe_feature("pairing", forget=hangs)])
     assert outcome.failed == ("pairing",)
-    report = await service.stats(GUILD, [FeatureHooks("pairing", stats=hangs_too)])
+    report = await service.stats(GUILD, [probe_feature("pairing", stats=hangs_too)])
     assert report.failed == ("pairing",)

@@ -15,12 +15,15 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database, alembic_config, id_from_text
 from bot.errors import UserFacingError
-from bot.guild_settings import SPECS_BY_KEY, GuildSettingsService, Source, parse_value
+from bot.feature import feature_setting_specs
+from bot.guild_settings import CORE_SPECS, GuildSettingsService, Source, parse_value
 from bot.models import AuditEntry, GuildSetting, OccurrenceClaim
 from bot.permissions import BlockService
 from bot.scheduler import OccurrenceLedger
 
 GUILD = 111_222_333_444_555_666
+FEATURE_SPECS = feature_setting_specs(["cogs.snippets", "cogs.pairing"])
+SPECS_BY_KEY = {spec.key: spec for spec in (*CORE_SPECS, *FEATURE_SPECS)}
 
 
 @pytest.mark.sqlite_only
@@ -52,6 +55,7 @@ async def test_timestamps_come_back_aware_utc(database: Database, settings: Sett
 async def test_guild_settings_report_their_source(database: Database, make_settings: Any) -> None:
     settings = make_settings(snippets={"shares_per_minute": 9})
     service = GuildSettingsService(database.sessions, settings)
+    service.register(FEATURE_SPECS)
     config = await service.get(GUILD)
     assert config.values["timezone"].source is Source.DEFAULT
     assert config.values["snippets.shares_per_minute"].source is Source.FILE
@@ -148,6 +152,40 @@ async def test_an_occurrence_is_claimed_exactly_once(database: Database) -> None
     assert not await ledger.is_claimed("test", "42", when + timedelta(days=2))
 
 
+async def _claims(database: Database) -> list[tuple[str, str | None]]:
+    async with database.sessions() as session:
+        rows = (await session.scalars(select(OccurrenceClaim).order_by(OccurrenceClaim.id))).all()
+    return [(row.status, row.result) for row in rows]
+
+
+async def test_an_occurrence_body_records_how_it_ended(database: Database) -> None:
+    """`async with ledger.occurrence(...)`: done, skipped, failed with what was known, released,
+    and a second firing that is not let in."""
+    when = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    ledger = OccurrenceLedger(database.sessions, FrozenClock(when))
+    async with ledger.occurrence("test", "done", when) as run:
+        assert run.claimed
+        run.result = "posted message 9"
+    async with ledger.occurrence("test", "done", when) as again:
+        assert not again.claimed
+    async with ledger.occurrence("test", "skipped", when) as run:
+        run.skip("too few members")
+    with pytest.raises(RuntimeError):
+        async with ledger.occurrence("test", "failed", when) as run:
+            run.result = "round 4 stored; posting failed"
+            raise RuntimeError("Discord is down")
+    with pytest.raises(ValueError):
+        async with ledger.occurrence("test", "refused", when) as run:
+            run.release()
+            raise ValueError("not a member")
+    assert await _claims(database) == [
+        ("done", "posted message 9"),
+        ("skipped", "too few members"),
+        ("failed", "round 4 stored; posting failed"),
+    ]
+    assert not await ledger.is_claimed("test", "refused", when)
+
+
 async def test_timestamps_columns_fill_in_come_from_the_database_clock(settings: Settings) -> None:
     clock = FrozenClock(datetime(2033, 1, 2, 3, 4, 5, tzinfo=UTC))
     database = Database(settings.database, clock)
@@ -183,3 +221,44 @@ async def test_timestamps_columns_fill_in_come_from_the_database_clock(settings:
 )
 def test_an_id_from_text_is_one_the_database_can_hold(typed: str, expected: int | None) -> None:
     assert id_from_text(typed) == expected
+
+
+async def test_settings_listeners_hear_each_change_and_a_failing_one_refuses_nothing(
+    database: Database, settings: Settings
+) -> None:
+    service = GuildSettingsService(database.sessions, settings)
+    heard: list[tuple[int, frozenset[str]]] = []
+
+    async def listener(guild_id: int, keys: frozenset[str]) -> None:
+        heard.append((guild_id, keys))
+
+    async def broken(guild_id: int, keys: frozenset[str]) -> None:
+        raise RuntimeError("listener bug")
+
+    stop = service.on_change(listener)
+    service.on_change(broken)
+    await service.set_many(GUILD, {"timezone": "Asia/Tokyo", "roles.moderator": 5}, actor_id=1)
+    await service.set(GUILD, " privacy.forget_on_leave ", True, actor_id=1)
+    assert heard == [
+        (GUILD, frozenset({"timezone", "roles.moderator"})),
+        (GUILD, frozenset({"privacy.forget_on_leave"})),
+    ]
+    assert (await service.get(GUILD)).get("privacy.forget_on_leave") is True
+    stop()
+    await service.set(GUILD, "timezone", None, actor_id=1)
+    assert len(heard) == 2
+
+
+async def test_a_features_settings_exist_while_it_is_registered(
+    database: Database, settings: Settings
+) -> None:
+    service = GuildSettingsService(database.sessions, settings)
+    with pytest.raises(UserFacingError, match=r"no setting called `pairing\.schedule`"):
+        await service.set(GUILD, "pairing.schedule", "0 9 * * 1", actor_id=1)
+    service.register(FEATURE_SPECS)
+    await service.set(GUILD, "pairing.schedule", "0 9 * * 1", actor_id=1)
+    assert (await service.get(GUILD)).get("pairing.schedule") == "0 9 * * 1"
+    keys = [spec.key for spec in service.specs()]
+    assert keys == sorted(keys)
+    service.unregister(FEATURE_SPECS)
+    assert "pairing.schedule" not in (await service.get(GUILD)).values

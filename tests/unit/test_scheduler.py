@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -41,7 +42,9 @@ async def test_a_job_fires_when_the_clock_reaches_it_not_before(
     async def job(value: int) -> None:
         fired.append(value)
 
-    scheduler.schedule_at("job", START + timedelta(hours=3), job, 7)
+    scheduler.handle("test.job", job)
+
+    scheduler.schedule_at("job", START + timedelta(hours=3), "test.job", 7)
     assert scheduler.next_run("job") == START + timedelta(hours=3)
     await settle()
     assert fired == []
@@ -61,7 +64,9 @@ async def test_a_job_for_a_time_already_past_runs_at_once(scheduler: Scheduler) 
     async def job() -> None:
         fired.append("ran")
 
-    scheduler.schedule_at("late", START - timedelta(days=400), job)
+    scheduler.handle("test.job", job)
+
+    scheduler.schedule_at("late", START - timedelta(days=400), "test.job")
     assert await scheduler.run_due() == 1
     assert fired == ["ran"]
 
@@ -74,7 +79,9 @@ async def test_a_firing_later_than_the_grace_is_skipped(
     async def job() -> None:
         fired.append("ran")
 
-    scheduler.schedule_at("job", START + timedelta(minutes=1), job)
+    scheduler.handle("test.job", job)
+
+    scheduler.schedule_at("job", START + timedelta(minutes=1), "test.job")
     clock.advance(timedelta(minutes=1, seconds=61))  # the host slept through it
     assert await scheduler.run_due() == 0
     assert fired == []
@@ -87,9 +94,11 @@ async def test_replacing_and_cancelling_a_job(scheduler: Scheduler, clock: Froze
     async def job(value: int) -> None:
         fired.append(value)
 
-    scheduler.schedule_at("job", START + timedelta(minutes=1), job, 1)
-    scheduler.schedule_at("job", START + timedelta(minutes=2), job, 2)
-    scheduler.schedule_at("gone", START + timedelta(minutes=1), job, 3)
+    scheduler.handle("test.job", job)
+
+    scheduler.schedule_at("job", START + timedelta(minutes=1), "test.job", 1)
+    scheduler.schedule_at("job", START + timedelta(minutes=2), "test.job", 2)
+    scheduler.schedule_at("gone", START + timedelta(minutes=1), "test.job", 3)
     scheduler.cancel("gone")
     clock.advance(timedelta(minutes=1))
     assert await scheduler.run_due() == 0
@@ -106,7 +115,9 @@ async def test_a_repeating_job_collapses_missed_intervals_into_one_run(
     async def job() -> None:
         fired.append(clock.now())
 
-    scheduler.schedule_every("sweep", timedelta(seconds=30), job)
+    scheduler.handle("test.job", job)
+
+    scheduler.schedule_every("sweep", timedelta(seconds=30), "test.job")
     assert scheduler.next_run("sweep") == START + timedelta(seconds=30)
     clock.advance(timedelta(seconds=30))
     assert await scheduler.run_due() == 1
@@ -127,16 +138,42 @@ async def test_a_failing_job_is_logged_and_the_others_still_run(
     async def fine() -> None:
         fired.append("fine")
 
-    scheduler.schedule_at("broken", START, broken)
-    scheduler.schedule_at("fine", START, fine)
+    scheduler.handle("test.broken", broken)
+    scheduler.handle("test.fine", fine)
+
+    scheduler.schedule_at("broken", START, "test.broken")
+    scheduler.schedule_at("fine", START, "test.fine")
     assert await scheduler.run_due() == 2
     assert fired == ["fine"]
     assert "job broken failed" in caplog.text
 
 
 def test_a_repeating_job_needs_a_positive_interval(clock: FrozenClock) -> None:
-    async def job() -> None:
-        return None
-
     with pytest.raises(ValueError, match="positive"):
-        Scheduler(clock).schedule_every("never", timedelta(0), job)
+        Scheduler(clock).schedule_every("never", timedelta(0), "test.job")
+
+
+async def test_a_job_whose_handler_is_unloaded_does_nothing_and_a_reload_takes_over(
+    scheduler: Scheduler, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An extension mid-reload: the job finds no handler, and the reloaded one is called next."""
+    caplog.set_level(logging.INFO, logger="bot.scheduler")
+    fired: list[str] = []
+
+    async def old() -> None:
+        fired.append("old")
+
+    async def new() -> None:
+        fired.append("new")
+
+    scheduler.handle("feature.work", old)
+    scheduler.unhandle("feature.work")
+    scheduler.schedule_at("work", START, "feature.work")
+    assert await scheduler.run_due() == 1
+    assert fired == []
+    assert "no feature.work handler" in caplog.text
+    scheduler.handle("feature.work", old)
+    scheduler.handle("feature.work", new)
+    scheduler.schedule_at("work", START, "feature.work")
+    assert await scheduler.run_due() == 1
+    assert fired == ["new"]

@@ -1,0 +1,144 @@
+"""The FeatureCog contract: what every feature gives the bot, so the core never names one.
+
+A feature's cog subclasses `FeatureCog`, names itself (`feature = "snippets"`) and implements
+`forget_member` and `stats`; a subclass without them is refused when its class is made, so no
+feature can be added that /admin forget would skip. The bot collects the contract from the
+loaded cogs (`NexusBot.features`): their setting specs join the settings registry and their
+`settings_changed` hears every change, for as long as the cog is loaded.
+
+The spirit is Red-DiscordBot's `red_delete_data_for_user`, made impossible to forget.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, cast
+
+import discord
+from discord.ext import commands
+
+from bot.errors import UserFacingError
+from bot.guild_settings import GuildSettingsService
+from bot.permissions import ensure_not_blocked
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+    from bot.config import Settings
+    from bot.guild_settings import SettingSpec
+
+# What forgetting removed or anonymised, as human-readable counts: {"pair profiles deleted": 1}.
+ForgetReport = dict[str, int]
+# Row counts shown by /admin stats: {"snippets": 12, "stars": 30}.
+FeatureStats = dict[str, int]
+
+_REQUIRED = ("forget_member", "stats")
+T = TypeVar("T")
+
+
+class MemberDataOwner(Protocol):
+    """The part of the contract /admin forget and /admin stats use (services take this, not
+    the cog, so they stay free of Discord)."""
+
+    feature: str
+
+    async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport: ...
+
+    async def stats(self, guild_id: int) -> FeatureStats: ...
+
+
+class FeatureCog(commands.Cog):
+    """Base for a feature's cog.
+
+    Also refuses members a moderator blocked from the feature: discord.py runs
+    `interaction_check` for the cog's slash commands; context menus (made in `__init__`, since
+    they cannot be cog methods) and views call `ensure_not_blocked` themselves.
+    """
+
+    feature: ClassVar[str]
+    # Per-guild settings the feature owns (`/admin config`), registered while it is loaded.
+    setting_specs: ClassVar[tuple[SettingSpec, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not isinstance(cls.__dict__.get("feature", getattr(cls, "feature", None)), str):
+            raise TypeError(f"{cls.__name__} must name its feature: feature = '...'")
+        missing = [name for name in _REQUIRED if getattr(cls, name) is getattr(FeatureCog, name)]
+        if missing:
+            raise TypeError(f"{cls.__name__} must implement {', '.join(missing)}")
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        await ensure_not_blocked(interaction, self.feature)
+        return True
+
+    async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
+        """Remove or anonymise everything the feature holds about one member in one guild."""
+        raise NotImplementedError
+
+    async def stats(self, guild_id: int) -> FeatureStats:
+        """The feature's row counts for one guild."""
+        raise NotImplementedError
+
+    async def forget_preview(self, guild_id: int) -> str | None:
+        """What forgetting does here, as a clause for /admin forget's question ("their snippets
+        are deleted"); None when the feature keeps nothing worth mentioning."""
+        return None
+
+    async def open_topics(self, guild_id: int, limit: int) -> list[str]:
+        """Short, current things worth pairing on ("FB-12 GET /api/jobs"); most features have
+        none."""
+        return []
+
+    async def settings_changed(self, guild_id: int, keys: frozenset[str]) -> None:
+        """Called after any of the guild's settings changed, whoever changed them."""
+        return None
+
+    @staticmethod
+    async def rebuild_derived(connection: AsyncConnection) -> None:
+        """Rebuild data derived from the feature's rows (a search index) after `db copy` wrote
+        them without it. Runs without a bot: only the database is at hand."""
+        return None
+
+
+def feature_classes(extensions: Iterable[str]) -> list[type[FeatureCog]]:
+    """The FeatureCog classes the given extensions define, by feature name: the contract for
+    commands that run without a bot (`check` reads the features' settings, `db copy` rebuilds
+    their derived data)."""
+    for name in extensions:
+        importlib.import_module(name)
+    found: dict[str, type[FeatureCog]] = {}
+    pending = list(FeatureCog.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if any(cls.__module__.startswith(f"{name}.") for name in extensions):
+            found[cls.feature] = cls
+    return [found[name] for name in sorted(found)]
+
+
+def feature_setting_specs(extensions: Iterable[str]) -> list[SettingSpec]:
+    return [spec for cls in feature_classes(extensions) for spec in cls.setting_specs]
+
+
+def feature_for(interaction: discord.Interaction, name: str, actions: type[T]) -> T:
+    """The loaded feature `name`, seen as the Protocol its views need (`actions`).
+
+    How a persistent button reaches its feature: the button outlives the cog that made it (a
+    restart, a reload), so it looks the feature up when clicked rather than holding it.
+    """
+    for cog in getattr(interaction.client, "cogs", {}).values():
+        if isinstance(cog, FeatureCog) and cog.feature == name:
+            return cast("T", cog)
+    raise UserFacingError(f"Nexus's {name} feature is restarting; try again in a moment.")
+
+
+def guild_settings_without_a_bot(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, extensions: Iterable[str]
+) -> GuildSettingsService:
+    """The settings service with the core's keys and those of the given extensions' features,
+    for code that runs without a bot (`check`, tools that prepare a database)."""
+    service = GuildSettingsService(sessions, settings)
+    service.register(feature_setting_specs(extensions))
+    return service
