@@ -11,6 +11,7 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -26,10 +27,10 @@ from bot.command_sync import CommandSync
 from bot.db import Database
 from bot.errors import ShuttingDown, TierRequired, UserFacingError, handle_app_command_error
 from bot.extensions import discover_extensions
+from bot.feature import FeatureCog
 from bot.fetch import Fetcher
 from bot.guild_settings import GuildSettingsService
 from bot.health import DatabaseHealth, DatabaseProbe
-from bot.hooks import HookRegistry
 from bot.metrics import Metrics
 from bot.permissions import BlockService
 from bot.scheduler import OccurrenceLedger, Scheduler
@@ -104,7 +105,7 @@ class NexusBot(commands.Bot):
         self.guild_settings = GuildSettingsService(self.db.sessions, settings)
         self.audit = AuditService(self.db.sessions)
         self.blocks = BlockService(self.db.sessions)
-        self.hooks = HookRegistry()
+        self._stop_listening: dict[str, Callable[[], None]] = {}
         self.scheduler = Scheduler(self.clock)
         self.occurrences = OccurrenceLedger(self.db.sessions, self.clock)
         self.backups: ScheduledBackups | None = None
@@ -145,6 +146,38 @@ class NexusBot(commands.Bot):
     def database_health(self) -> DatabaseHealth:
         """The latest database probe: what /nexus ping shows."""
         return self.database_probe.latest
+
+    # ---- features ----------------------------------------------------------------------------
+
+    @property
+    def features(self) -> list[FeatureCog]:
+        """The loaded features, by name: what /admin forget, stats and pairing's topics ask."""
+        found = [cog for cog in self.cogs.values() if isinstance(cog, FeatureCog)]
+        return sorted(found, key=lambda cog: cog.feature)
+
+    async def add_cog(self, cog: commands.Cog, /, **options: Any) -> None:
+        # A feature's settings exist before its cog_load runs, which may read them.
+        if isinstance(cog, FeatureCog):
+            self.guild_settings.register(cog.setting_specs)
+            self._stop_listening[cog.feature] = self.guild_settings.on_change(cog.settings_changed)
+        try:
+            await super().add_cog(cog, **options)
+        except BaseException:
+            if isinstance(cog, FeatureCog):
+                self._forget_feature(cog)
+            raise
+
+    async def remove_cog(self, name: str, /, **options: Any) -> commands.Cog | None:
+        cog = await super().remove_cog(name, **options)
+        if isinstance(cog, FeatureCog):
+            self._forget_feature(cog)
+        return cog
+
+    def _forget_feature(self, cog: FeatureCog) -> None:
+        self.guild_settings.unregister(cog.setting_specs)
+        stop = self._stop_listening.pop(cog.feature, None)
+        if stop is not None:
+            stop()
 
     # ---- start-up -------------------------------------------------------------------------
 

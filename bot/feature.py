@@ -42,7 +42,8 @@ class MemberDataOwner(Protocol):
     """The part of the contract /admin forget and /admin stats use (services take this, not
     the cog, so they stay free of Discord)."""
 
-    feature: str
+    @property
+    def feature(self) -> str: ...
 
     async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport: ...
 

@@ -17,8 +17,8 @@ import discord
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import discover_extensions
 from bot.db import Database
+from bot.extensions import discover_extensions
 from bot.feature import guild_settings_without_a_bot
 from bot.guild_settings import GuildConfig, Kind
 from bot.models import GuildSetting

@@ -20,7 +20,6 @@ from discord.utils import MISSING
 from bot.errors import UserFacingError
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import discord_timestamp
-from bot.hooks import ForgetRequest
 from bot.permissions import Tier, guild_of, require
 from bot.text import (
     AUTOCOMPLETE_CHOICES_MAX,
@@ -145,10 +144,10 @@ class AnnouncementsCog(FeatureCog):
     # ---- the feature contract ---------------------------------------------------------------
 
     async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
-        return await self.service.forget(ForgetRequest(guild_id, user_id))
+        return await self.service.member_data.forget(guild_id, user_id)
 
     async def stats(self, guild_id: int) -> FeatureStats:
-        return await self.service.stats(guild_id)
+        return await self.service.member_data.stats(guild_id)
 
     async def _start(self) -> None:
         """Apply the announcements file, then — once Discord's channels are known — dispatch."""

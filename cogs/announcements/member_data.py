@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 
+from bot.sql import affected_rows
 from cogs.announcements.models import Announcement, Status
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from bot.hooks import ForgetReport, ForgetRequest
+    from bot.feature import ForgetReport
 
 
 class AnnouncementMemberData:
@@ -35,16 +36,16 @@ class AnnouncementMemberData:
             "paused announcements": counts.get(Status.PAUSED, 0),
         }
 
-    async def forget(self, request: ForgetRequest) -> ForgetReport:
+    async def forget(self, guild_id: int, user_id: int) -> ForgetReport:
         """Announcements belong to the server; only who created them is personal."""
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(Announcement)
                 .where(
-                    Announcement.guild_id == request.guild_id,
-                    Announcement.created_by == request.user_id,
+                    Announcement.guild_id == guild_id,
+                    Announcement.created_by == user_id,
                 )
                 .values(created_by=None)
             )
-        changed = int(getattr(result, "rowcount", 0) or 0)
+        changed = affected_rows(result)
         return {"announcements anonymised": changed} if changed else {}

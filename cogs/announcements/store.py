@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.audit import AuditService
-    from bot.hooks import ForgetReport, ForgetRequest
 
 LIST_PAGE_SIZE = 8
 
@@ -98,14 +97,6 @@ class AnnouncementService:
         query = query.order_by(Announcement.id.desc()).limit(limit)
         async with self._sessions() as session:
             return [info_of(r) for r in (await session.scalars(query)).all()]
-
-    # ---- what a member leaves behind: the FeatureHooks side, its own job ---------------------
-
-    async def forget(self, request: ForgetRequest) -> ForgetReport:
-        return await self.member_data.forget(request)
-
-    async def stats(self, guild_id: int) -> dict[str, int]:
-        return await self.member_data.stats(guild_id)
 
     # ---- changing -------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from discord import app_commands
 
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import discord_timestamp, plural
-from bot.hooks import ForgetRequest
 from bot.markdown import safe, safe_truncate
 from bot.permissions import Tier, ensure_not_blocked, require
 from bot.text import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, one_line, truncate
@@ -106,7 +105,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     # ---- the feature contract ---------------------------------------------------------------
 
     async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
-        return await self.service.forget(ForgetRequest(guild_id, user_id))
+        return await self.service.forget(guild_id, user_id)
 
     async def forget_preview(self, guild_id: int) -> str:
         return "their API feedback is kept without their name"

@@ -20,16 +20,15 @@ from cogs.feedback.store import rowcount
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from bot.hooks import ForgetReport, ForgetRequest
+    from bot.feature import ForgetReport
 
 
 class FeedbackMemberData:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def forget(self, request: ForgetRequest) -> ForgetReport:
+    async def forget(self, guild_id: int, user_id: int) -> ForgetReport:
         """Anonymise a member: reporter, assignee, history actor and votes lose their id."""
-        guild_id, user_id = request.guild_id, request.user_id
         async with self._sessions.begin() as session:
             reported = await session.execute(
                 update(FeedbackItem)

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.app import discover_extensions
 from bot.audit import AuditService
 from bot.config import load_settings
 from bot.db import Database
+from bot.extensions import discover_extensions
 from bot.feature import guild_settings_without_a_bot
 from bot.models import OccurrenceClaim
 from bot.sandbox import SandboxServer

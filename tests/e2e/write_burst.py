@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.app import discover_extensions
 from bot.config import Settings
 from bot.db import Database
+from bot.extensions import discover_extensions
 from bot.feature import guild_settings_without_a_bot
 from bot.sandbox import SandboxServer
 from bot.sandbox.errors import SandboxError

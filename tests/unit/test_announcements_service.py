@@ -225,14 +225,15 @@ async def test_a_past_one_off_in_the_file_is_reported_not_created(
 async def test_forget_anonymises_the_creator(
     service: AnnouncementService, database: Database
 ) -> None:
-    from bot.hooks import ForgetRequest
-
     await service.create(GUILD, 7, draft(), UTC_ZONE, NOW)
-    report = await service.forget(ForgetRequest(GUILD, 7))
+    report = await service.member_data.forget(GUILD, 7)
     assert report == {"announcements anonymised": 1}
     [row] = await rows(database, Announcement)
     assert row.created_by is None
-    assert await service.stats(GUILD) == {"active announcements": 1, "paused announcements": 0}
+    assert await service.member_data.stats(GUILD) == {
+        "active announcements": 1,
+        "paused announcements": 0,
+    }
 
 
 async def test_a_failed_claim_keeps_the_runs_scheduled_for_a_retry(

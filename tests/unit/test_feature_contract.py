@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import discover_extensions
+from bot.extensions import discover_extensions
 from bot.feature import FeatureCog, FeatureStats, ForgetReport, feature_classes
 
 # Extensions that hold nothing about members: meta answers /nexus, admin asks the others.

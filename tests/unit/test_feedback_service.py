@@ -12,7 +12,6 @@ from bot.audit import AuditService
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.errors import NotFoundError
-from bot.hooks import ForgetRequest
 from bot.models import AuditEntry
 from cogs.feedback.models import FeedbackHistory, FeedbackItem, FeedbackOperation, FeedbackVote
 from cogs.feedback.queries import list_filters
@@ -289,7 +288,7 @@ async def test_forget_anonymises_reporter_assignee_and_history(
 ) -> None:
     number = await log(service, reporter=ALICE)
     await service.assign(GUILD, number, TRIAGER, ALICE)
-    report = await service.forget(ForgetRequest(GUILD, ALICE))
+    report = await service.forget(GUILD, ALICE)
     assert report["feedback items anonymised"] == 1
     item = await service.get(GUILD, number)
     assert (item.reporter_id, item.assignee_id) == (None, None)
