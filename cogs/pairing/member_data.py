@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
+from bot.sql import affected_rows
 from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairQueueEntry, PairRound
 
 if TYPE_CHECKING:
@@ -34,8 +35,8 @@ class MemberData:
                 )
             )
         return {
-            "pair profiles deleted": _rowcount(profiles),
-            "pairing history entries deleted": _rowcount(memberships),
+            "pair profiles deleted": affected_rows(profiles),
+            "pairing history entries deleted": affected_rows(memberships),
         }
 
     async def stats(self, guild_id: int) -> dict[str, int]:
@@ -54,8 +55,3 @@ class MemberData:
             "pairing rounds": int(rounds or 0),
             "pairings": int(groups or 0),
         }
-
-
-def _rowcount(result: Any) -> int:
-    count = getattr(result, "rowcount", 0)
-    return int(count) if isinstance(count, int) and count > 0 else 0

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 from discord.ui import DynamicItem
 
+from bot.feature import feature_for
 from bot.permissions import ensure_not_blocked
 from bot.ui.base import DelegatingErrorsView, report_error
 
 if TYPE_CHECKING:
-    from discord.ext import commands
-
     from cogs.pairing.records import AnswerResult
 
 LABELS = {"met": "We met", "not_met": "Couldn't meet"}
@@ -57,10 +56,13 @@ class OutcomeButton(
         # discord.py only logs errors from dynamic items: hand them to the one error handler.
         try:
             await ensure_not_blocked(interaction, "pairing")
-            client = cast("commands.Bot", interaction.client)
-            recorder = cast("AnswerRecorder | None", client.get_cog("PairingCog"))
-            if recorder is None:
-                raise RuntimeError("the pairing cog is not loaded")
+            # feature_for only types its answer with the Protocol; mypy still wants a concrete
+            # class there (type-abstract).
+            recorder = feature_for(
+                interaction,
+                "pairing",
+                AnswerRecorder,  # type: ignore[type-abstract]
+            )
             result = await recorder.record_answer(self.group_id, interaction.user.id, self.outcome)
             text = (
                 f"{interaction.user.mention} {ANSWERED[self.outcome]}"
