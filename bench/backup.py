@@ -25,7 +25,7 @@ from bot.db import Database
 from bot.restore import restore_database
 from cogs.snippets.drafts import build_draft
 from cogs.snippets.models import Snippet
-from cogs.snippets.service import SnippetService
+from cogs.snippets.parts import SnippetParts, build_parts
 
 from .backends import add_database_url, fresh_postgres, is_postgres
 from .snippets import build, build_postgres, percentile
@@ -35,7 +35,7 @@ BASELINE_SECONDS = 3.0
 
 
 async def share_forever(
-    service: SnippetService, latencies: list[tuple[float, float]], acknowledged: list[int]
+    snippets: SnippetParts, latencies: list[tuple[float, float]], acknowledged: list[int]
 ) -> None:
     """One member after another sharing a snippet, as fast as the database answers."""
     number = 0
@@ -50,7 +50,7 @@ async def share_forever(
             max_bytes=100_000,
         )
         started = time.perf_counter()
-        record = await service.share(GUILD, number % 500, draft, shares_per_minute=10**9)
+        record = await snippets.store.share(GUILD, number % 500, draft, shares_per_minute=10**9)
         latencies.append((started, time.perf_counter() - started))
         acknowledged.append(record.id)
         await asyncio.sleep(0)
@@ -64,10 +64,10 @@ async def measure(url: str, restore_url: str, out: Path) -> None:
     settings = DatabaseSettings(url=url)
     database = Database(settings)
     clock = FrozenClock(datetime(2031, 3, 30, 9, 0, tzinfo=UTC))
-    service = SnippetService(database.sessions, dialect=database.dialect, clock=clock)
+    snippets = build_parts(database.sessions, dialect=database.dialect, clock=clock)
     latencies: list[tuple[float, float]] = []
     acknowledged: list[int] = []
-    writer = asyncio.create_task(share_forever(service, latencies, acknowledged))
+    writer = asyncio.create_task(share_forever(snippets, latencies, acknowledged))
     await asyncio.sleep(BASELINE_SECONDS)
     remove_database_file(out)
     before = set(acknowledged)
@@ -76,7 +76,7 @@ async def measure(url: str, restore_url: str, out: Path) -> None:
     finished = time.perf_counter()
     writer.cancel()
     await asyncio.gather(writer, return_exceptions=True)
-    service.close()
+    snippets.store.close()
     await database.close()
 
     baseline = [seconds for when, seconds in latencies if when < started]

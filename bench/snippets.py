@@ -21,7 +21,7 @@ the same `fts5_query.index_row` the service uses. After the bulk build the FTS i
 ('optimize'), as a maintained index would be.
 
 Reported:
-- search latency p50/p99/max over 200 mixed queries through SnippetService.search (one word,
+- search latency p50/p99/max over 200 mixed queries through SnippetSearch.search (one word,
   two words, a language filter, a tag filter, page 5 by cursor), warm cache;
 - ranking quality: overlap of the top 10 with the exact ranking's top 10 (no candidate bound:
   bm25 on SQLite, ts_rank over every match on PostgreSQL), by class; and with the other
@@ -55,9 +55,9 @@ from bot.clock import SystemClock
 from bot.db import sqlite_path
 from cogs.snippets import fts5_query
 from cogs.snippets.drafts import SnippetDraft
+from cogs.snippets.parts import SnippetParts, build_parts
 from cogs.snippets.postgres_engine import postgresql_filter_vector, postgresql_text_vector
 from cogs.snippets.rules import PAGE_SIZE
-from cogs.snippets.service import SnippetService
 
 GUILDS = [100_000_000_000_000_000 + n for n in range(10)]
 AUTHORS_PER_GUILD = 4000
@@ -504,18 +504,18 @@ def make_queries(count: int, seed: int = 3) -> list[Query]:
     return queries
 
 
-async def run_query(service: SnippetService, query: Query) -> tuple[float, list[int]]:
+async def run_query(snippets: SnippetParts, query: Query) -> tuple[float, list[int]]:
     """Seconds to fetch the query's page (earlier pages fetched first, untimed), and its ids."""
     cursor = None
     for _ in range(query.page - 1):
-        page = await service.search(
+        page = await snippets.snippet_search.search(
             query.guild, query.text, language=query.language, tag=query.tag, cursor=cursor
         )
         cursor = page.next_cursor
         if cursor is None:
             break
     started = time.perf_counter()
-    page = await service.search(
+    page = await snippets.snippet_search.search(
         query.guild, query.text, language=query.language, tag=query.tag, cursor=cursor
     )
     return time.perf_counter() - started, [item.id for item in page.items]
@@ -533,8 +533,8 @@ async def search_benchmark(url: str, queries: list[Query]) -> dict[str, Any]:
     settings = load_settings(None, database={"url": url})
     database = Database(settings.database)
     dialect = database.dialect
-    bounded = SnippetService(database.sessions, dialect=dialect, clock=SystemClock())
-    exact = SnippetService(
+    bounded = build_parts(database.sessions, dialect=dialect, clock=SystemClock())
+    exact = build_parts(
         database.sessions,
         dialect=dialect,
         clock=SystemClock(),
@@ -574,14 +574,14 @@ async def search_benchmark(url: str, queries: list[Query]) -> dict[str, Any]:
     }
 
 
-async def insert_benchmark(service: SnippetService, count: int) -> list[float]:
+async def insert_benchmark(snippets: SnippetParts, count: int) -> list[float]:
     maker = LineMaker(99)
     seconds: list[float] = []
     for n in range(count):
         code = "\n".join(maker.line("python") for _ in range(26))
         draft = SnippetDraft(f"Bench insert {n}", code, "python", ("bench",), None)
         started = time.perf_counter()
-        await service.share(GUILDS[0], 42, draft, shares_per_minute=1_000_000)
+        await snippets.store.share(GUILDS[0], 42, draft, shares_per_minute=1_000_000)
         seconds.append(time.perf_counter() - started)
     return seconds
 

@@ -1,6 +1,6 @@
 """/snippet commands, the "Save as snippet" message menu and the snippet buttons' actions.
 
-Thin: parse what Discord gives, call SnippetService, reply. Errors are raised, never answered
+Thin: parse what Discord gives, call the snippets' parts, reply. Errors are raised, never answered
 here: the bot's one handler turns a UserFacingError into an ephemeral message.
 """
 
@@ -31,9 +31,9 @@ from cogs.snippets.drafts import (
     decode_attachment,
     extract_message_code,
 )
+from cogs.snippets.parts import build_parts
 from cogs.snippets.records import PageCursor, SnippetRecord, SnippetSummary
 from cogs.snippets.render import page_embed, raw_file, snippet_embed
-from cogs.snippets.service import SnippetService
 from cogs.snippets.settings import ON_FORGET, SETTING_SPECS, SHARES_PER_MINUTE
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal, snippet_buttons
 
@@ -83,7 +83,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
-        self.service = SnippetService(
+        self.parts = build_parts(
             bot.db.sessions,
             dialect=bot.db.dialect,
             clock=bot.clock,
@@ -102,7 +102,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
-        self.service.close()
+        self.parts.store.close()
 
     # ---- the feature contract ---------------------------------------------------------------
 
@@ -110,7 +110,9 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         return str((await self.bot.guild_settings.get(guild_id)).get(ON_FORGET))
 
     async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
-        return await self.service.forget(guild_id, user_id, await self._forget_mode(guild_id))
+        return await self.parts.member_data.forget(
+            guild_id, user_id, await self._forget_mode(guild_id)
+        )
 
     async def forget_preview(self, guild_id: int) -> str:
         if await self._forget_mode(guild_id) == "delete":
@@ -118,7 +120,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         return "their snippets are kept without their name"
 
     async def stats(self, guild_id: int) -> FeatureStats:
-        return await self.service.stats(guild_id)
+        return await self.parts.member_data.stats(guild_id)
 
     # ---- helpers ------------------------------------------------------------------------
 
@@ -192,7 +194,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         none is configured), else in the snippets channel with a private link back."""
         guild_id = _guild_id(interaction)
         limit = await self._shares_per_minute(guild_id)
-        record = await self.service.share(
+        record = await self.parts.store.share(
             guild_id, interaction.user.id, draft, shares_per_minute=limit
         )
         config = await self.bot.guild_settings.get(guild_id)
@@ -209,9 +211,11 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
             message = await destination.send(**_post_arguments(record))
         except discord.HTTPException:
             # Not posted means not shared: take the stored copy back before reporting.
-            await self.service.delete(guild_id, record.id, interaction.user.id, is_moderator=True)
+            await self.parts.store.delete(
+                guild_id, record.id, interaction.user.id, is_moderator=True
+            )
             raise
-        await self.service.record_post(guild_id, record.id, message.channel.id, message.id)
+        await self.parts.store.record_post(guild_id, record.id, message.channel.id, message.id)
         await _reply(interaction, f"Shared as snippet **#{record.id}**: {message.jump_url}")
 
     async def _post_as_reply(
@@ -228,7 +232,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         message_id = callback.message_id if callback is not None else None
         if message_id is None:
             message_id = (await interaction.original_response()).id
-        await self.service.record_post(guild_id, record.id, channel_id, message_id)
+        await self.parts.store.record_post(guild_id, record.id, channel_id, message_id)
         # The first followup after a "thinking" deferral fills the deferred message.
         await interaction.followup.send(**_post_arguments(record))
 
@@ -245,7 +249,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         await self._publish(interaction, draft)
 
     async def _changeable(self, interaction: discord.Interaction, snippet_id: int) -> SnippetRecord:
-        record = await self.service.get(_guild_id(interaction), snippet_id)
+        record = await self.parts.store.get(_guild_id(interaction), snippet_id)
         if record.author_id != interaction.user.id and not await has_tier(
             interaction, Tier.MODERATOR
         ):
@@ -290,7 +294,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         ):
             await interaction.followup.send("Nothing was deleted.", ephemeral=True)
             return None
-        deleted = await self.service.delete(
+        deleted = await self.parts.store.delete(
             _guild_id(interaction),
             snippet_id,
             interaction.user.id,
@@ -313,7 +317,9 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         author = None
         if own_only and not await has_tier(interaction, Tier.MODERATOR):
             author = interaction.user.id
-        found = await self.service.autocomplete(interaction.guild_id, current, author_id=author)
+        found = await self.parts.choices.autocomplete(
+            interaction.guild_id, current, author_id=author
+        )
         return [
             app_commands.Choice(
                 name=truncate(f"#{c.id} · {c.title}", AUTOCOMPLETE_NAME_LIMIT), value=c.id
@@ -350,7 +356,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        tags = await self.service.tags_in_use(interaction.guild_id, current)
+        tags = await self.parts.choices.tags_in_use(interaction.guild_id, current)
         return [app_commands.Choice(name=f"#{tag}", value=tag) for tag in tags]
 
     # ---- commands -----------------------------------------------------------------------
@@ -377,7 +383,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         guild_id = _guild_id(interaction)
         if code is not None and file is not None:
             raise SnippetInputError("Give the code or a file, not both.")
-        await self.service.check_rate(
+        await self.parts.store.check_rate(
             guild_id, interaction.user.id, await self._shares_per_minute(guild_id)
         )
         if code is None and file is None:
@@ -418,7 +424,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     @app_commands.describe(id="the snippet's number (type to search by title)")
     @app_commands.autocomplete(id=any_id_autocomplete)
     async def get(self, interaction: discord.Interaction, id: int) -> None:
-        record = await self.service.get(_guild_id(interaction), id)
+        record = await self.parts.store.get(_guild_id(interaction), id)
         await interaction.response.send_message(**_post_arguments(record))
 
     @snippet.command(name="search", description="Find snippets by words, language, tag or author")
@@ -449,7 +455,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         author_id = author.id if author is not None else None
 
         async def fetch(cursor: Any) -> Page[SnippetSummary]:
-            page = await self.service.search(
+            page = await self.parts.snippet_search.search(
                 guild_id,
                 query,
                 language=language_key,
@@ -489,7 +495,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
                 tags=values["tags"],
                 description=values["description"],
             )
-            updated = await self.service.edit(
+            updated = await self.parts.store.edit(
                 _guild_id(submitted),
                 record.id,
                 submitted.user.id,
@@ -521,7 +527,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     @app_commands.describe(id="the snippet's number (type to search by title)")
     @app_commands.autocomplete(id=any_id_autocomplete)
     async def star(self, interaction: discord.Interaction, id: int) -> None:
-        result = await self.service.toggle_star(_guild_id(interaction), id, interaction.user.id)
+        result = await self.parts.store.toggle_star(_guild_id(interaction), id, interaction.user.id)
         if result.starred:
             text = f"⭐ Starred snippet #{id}; it has {result.star_count} now."
         else:
@@ -537,7 +543,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         zone = (await self.bot.guild_settings.get(guild_id)).timezone
 
         async def fetch(cursor: Any) -> Page[SnippetSummary]:
-            page = await self.service.top(guild_id, period, _cursor(cursor), zone=zone)
+            page = await self.parts.listings.top(guild_id, period, _cursor(cursor), zone=zone)
             return Page(page.items, page.next_cursor)
 
         heading = "Most-starred snippets" + (" this month" if period == "month" else "")
@@ -555,7 +561,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         user_id = interaction.user.id
 
         async def fetch(cursor: Any) -> Page[SnippetSummary]:
-            page = await self.service.mine(guild_id, user_id, _cursor(cursor))
+            page = await self.parts.listings.mine(guild_id, user_id, _cursor(cursor))
             return Page(page.items, page.next_cursor)
 
         await send_paginated(
@@ -572,7 +578,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     ) -> None:
         await ensure_not_blocked(interaction, FEATURE)
         guild_id = _guild_id(interaction)
-        await self.service.check_rate(
+        await self.parts.store.check_rate(
             guild_id, interaction.user.id, await self._shares_per_minute(guild_id)
         )
         found = extract_message_code(message.content)
@@ -608,8 +614,8 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
     async def star_from_button(self, interaction: discord.Interaction, snippet_id: int) -> None:
         guild_id = _guild_id(interaction)
-        await self.service.toggle_star(guild_id, snippet_id, interaction.user.id)
-        record = await self.service.get(guild_id, snippet_id)
+        await self.parts.store.toggle_star(guild_id, snippet_id, interaction.user.id)
+        record = await self.parts.store.get(guild_id, snippet_id)
         rendered = snippet_embed(record)
         # Attachments are left as they are: the code did not change.
         await interaction.response.edit_message(
@@ -617,7 +623,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         )
 
     async def send_raw(self, interaction: discord.Interaction, snippet_id: int) -> None:
-        record = await self.service.get(_guild_id(interaction), snippet_id)
+        record = await self.parts.store.get(_guild_id(interaction), snippet_id)
         await interaction.response.send_message(
             f"Snippet #{record.id}, exactly as stored:", file=raw_file(record), ephemeral=True
         )

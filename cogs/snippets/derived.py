@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
-from cogs.snippets.service import SnippetService
+from cogs.snippets.parts import build_parts
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 async def rebuild_derived(connection: AsyncConnection) -> None:
     sessions = async_sessionmaker(bind=connection, expire_on_commit=False)
-    service = SnippetService(sessions, dialect=connection.dialect.name, clock=SystemClock())
+    parts = build_parts(sessions, dialect=connection.dialect.name, clock=SystemClock())
     async with AsyncSession(bind=connection) as session:
-        await service.rebuild_index(session)
+        await parts.snippet_search.rebuild_index(session)
         await session.flush()

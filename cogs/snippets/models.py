@@ -1,8 +1,8 @@
 """The snippets feature's tables.
 
 The full-text index (`snippets_fts`, SQLite FTS5, contentless) and, on PostgreSQL, the
-`search_vector` column are created by the migration and maintained by `SnippetService`; they are
-not ORM-mapped because their shape is dialect-specific.
+`search_vector` column are created by the migration and maintained by the snippet store; they
+are not ORM-mapped because their shape is dialect-specific.
 """
 
 from __future__ import annotations

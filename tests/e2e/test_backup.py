@@ -26,7 +26,7 @@ from bot.db import Database, sqlite_path
 from bot.restore import RestoreError, restore_database
 from cogs.snippets.drafts import build_draft
 from cogs.snippets.models import Snippet
-from cogs.snippets.service import SnippetService
+from cogs.snippets.parts import SnippetParts, build_parts
 from tests.e2e.conftest import StartBot
 
 GUILD = 1001
@@ -40,8 +40,8 @@ def word_for(number: int) -> str:
     return "kw" + "".join(chr(ord("a") + int(digit)) for digit in f"{number:06d}")
 
 
-def snippet_service(database: Database, clock: FrozenClock) -> SnippetService:
-    return SnippetService(database.sessions, dialect=database.dialect, clock=clock)
+def snippet_parts(database: Database, clock: FrozenClock) -> SnippetParts:
+    return build_parts(database.sessions, dialect=database.dialect, clock=clock)
 
 
 class SlowSteps(threading.Event):
@@ -61,7 +61,7 @@ async def test_a_backup_during_a_write_burst_restores_every_acknowledged_write(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = FrozenClock(START)
-    service = snippet_service(database, clock)
+    snippets = snippet_parts(database, clock)
     acknowledged: list[tuple[int, float]] = []  # (snippet id, when its share returned)
     stop, enough = asyncio.Event(), asyncio.Event()
     numbers = iter(range(1_000_000))
@@ -77,7 +77,7 @@ async def test_a_backup_during_a_write_burst_restores_every_acknowledged_write(
                 description=None,
                 max_bytes=100_000,
             )
-            record = await service.share(GUILD, author, draft, shares_per_minute=10**9)
+            record = await snippets.store.share(GUILD, author, draft, shares_per_minute=10**9)
             acknowledged.append((record.id, time.perf_counter()))
             if len(acknowledged) >= BEFORE_BACKUP:
                 enough.set()
@@ -95,7 +95,7 @@ async def test_a_backup_during_a_write_burst_restores_every_acknowledged_write(
     finished = time.perf_counter()
     stop.set()
     await asyncio.gather(*writers)
-    service.close()
+    snippets.store.close()
 
     during = [i for i, when in acknowledged if started < when < finished]
     assert during, "the burst did not overlap the backup"
@@ -127,12 +127,12 @@ async def test_a_backup_during_a_write_burst_restores_every_acknowledged_write(
                 assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
                 assert check.execute("PRAGMA foreign_key_check").fetchall() == []
 
-        works = snippet_service(database_after, clock)
+        works = snippet_parts(database_after, clock)
         probe = min(before)
         async with database_after.sessions() as session:
             title = await session.scalar(select(Snippet.title).where(Snippet.id == probe))
         assert title is not None
-        found = await works.search(GUILD, title.split()[-1])
+        found = await works.snippet_search.search(GUILD, title.split()[-1])
         assert [item.id for item in found.items] == [probe]
         draft = build_draft(
             title="Written after the restore",
@@ -142,9 +142,9 @@ async def test_a_backup_during_a_write_burst_restores_every_acknowledged_write(
             description=None,
             max_bytes=100_000,
         )
-        after = await works.share(GUILD, 1, draft, shares_per_minute=10**9)
+        after = await works.store.share(GUILD, 1, draft, shares_per_minute=10**9)
         assert after.id > max(ids)
-        works.close()
+        works.store.close()
     finally:
         await database_after.close()
 

@@ -1,5 +1,6 @@
-"""SnippetService against a real, migrated SQLite file: storage, limits, ranking, filters,
-cursor pagination, stars, permissions, forget and stats."""
+"""Snippets' parts (store, search, listings, choices, member data) against a real, migrated
+SQLite file: storage, limits, ranking, filters, cursor pagination, stars, permissions, forget
+and stats."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from bot.errors import NotFoundError, UserFacingError
 from cogs.snippets.drafts import SnippetDraft, build_draft
 from cogs.snippets.fts5_query import SearchQueryError
 from cogs.snippets.models import Snippet, SnippetStar
+from cogs.snippets.parts import SnippetParts, build_parts
 from cogs.snippets.rules import PAGE_SIZE, RateLimitedError, SnippetPermissionError
-from cogs.snippets.service import SnippetService
 
 GUILD = 1001
 OTHER_GUILD = 2002
@@ -31,8 +32,8 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def service(database: Database, clock: FrozenClock) -> SnippetService:
-    return SnippetService(
+def snippets(database: Database, clock: FrozenClock) -> SnippetParts:
+    return build_parts(
         database.sessions,
         dialect=database.dialect,
         clock=clock,
@@ -58,7 +59,7 @@ def draft(
 
 
 async def share(
-    service: SnippetService,
+    snippets: SnippetParts,
     clock: FrozenClock,
     author: int = ALICE,
     guild: int = GUILD,
@@ -66,7 +67,7 @@ async def share(
 ) -> int:
     # Each share a little later than the last: ids and times both grow, as in real use.
     clock.advance(timedelta(seconds=61))
-    record = await service.share(guild, author, draft(**fields), shares_per_minute=100)
+    record = await snippets.store.share(guild, author, draft(**fields), shares_per_minute=100)
     return record.id
 
 
@@ -76,144 +77,160 @@ async def count(database: Database, model: Any) -> int:
 
 
 async def test_share_stores_the_code_verbatim_and_indexes_it(
-    service: SnippetService, database: Database, clock: FrozenClock
+    snippets: SnippetParts, database: Database, clock: FrozenClock
 ) -> None:
     code = "x = '```'\n# @everyone <@&123> <@456>\r\n\ttrailing   \n"
-    snippet_id = await share(service, clock, code=code, tags="API, Async api")
-    stored = await service.get(GUILD, snippet_id)
+    snippet_id = await share(snippets, clock, code=code, tags="API, Async api")
+    stored = await snippets.store.get(GUILD, snippet_id)
     assert stored.code == code
     assert stored.tags == ("api", "async")
     assert stored.author_id == ALICE
-    page = await service.search(GUILD, "backoff")
+    page = await snippets.snippet_search.search(GUILD, "backoff")
     assert [item.id for item in page.items] == [snippet_id]
 
 
 async def test_rate_limit_refuses_the_extra_share_and_says_how_long_to_wait(
-    service: SnippetService, database: Database, clock: FrozenClock
+    snippets: SnippetParts, database: Database, clock: FrozenClock
 ) -> None:
     for _ in range(3):
-        await service.share(GUILD, ALICE, draft(), shares_per_minute=3)
+        await snippets.store.share(GUILD, ALICE, draft(), shares_per_minute=3)
         clock.advance(timedelta(seconds=10))
     with pytest.raises(RateLimitedError) as refused:
-        await service.share(GUILD, ALICE, draft(), shares_per_minute=3)
+        await snippets.store.share(GUILD, ALICE, draft(), shares_per_minute=3)
     assert refused.value.wait_seconds == 30
     assert "30 s" in refused.value.message
     assert await count(database, Snippet) == 3
     # Another member is not limited by Alice's shares.
-    await service.share(GUILD, BOB, draft(), shares_per_minute=3)
+    await snippets.store.share(GUILD, BOB, draft(), shares_per_minute=3)
     clock.advance(timedelta(seconds=31))
-    await service.share(GUILD, ALICE, draft(), shares_per_minute=3)
+    await snippets.store.share(GUILD, ALICE, draft(), shares_per_minute=3)
     assert await count(database, Snippet) == 5
 
 
 async def test_unknown_id_and_other_guilds_snippet_are_not_found(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    snippet_id = await share(service, clock, guild=OTHER_GUILD)
+    snippet_id = await share(snippets, clock, guild=OTHER_GUILD)
     with pytest.raises(NotFoundError):
-        await service.get(GUILD, snippet_id)
+        await snippets.store.get(GUILD, snippet_id)
     with pytest.raises(NotFoundError):
-        await service.get(GUILD, 424242)
+        await snippets.store.get(GUILD, 424242)
 
 
 async def test_ranking_prefers_a_title_match_over_a_code_match(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    in_title = await share(service, clock, title="Pagination helper", code="x = 1\n")
-    in_code = await share(service, clock, title="Misc", code="# pagination here\nx = 2\n")
-    page = await service.search(GUILD, "pagination")
+    in_title = await share(snippets, clock, title="Pagination helper", code="x = 1\n")
+    in_code = await share(snippets, clock, title="Misc", code="# pagination here\nx = 2\n")
+    page = await snippets.snippet_search.search(GUILD, "pagination")
     assert [item.id for item in page.items] == [in_title, in_code]
     assert page.order == "ranked"
 
 
 async def test_filters_combine_inside_the_search(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    wanted = await share(service, clock, title="Cache decorator", tags="cache, perf")
-    await share(service, clock, title="Cache in Go", language="go", code="func main() {}")
-    await share(service, clock, author=BOB, title="Cache decorator too", tags="cache")
-    await share(service, clock, title="Cache notes", tags="other")
-    await share(service, clock, guild=OTHER_GUILD, title="Cache decorator", tags="cache")
-    page = await service.search(GUILD, "cache", language="python", tag="Cache", author_id=ALICE)
+    wanted = await share(snippets, clock, title="Cache decorator", tags="cache, perf")
+    await share(snippets, clock, title="Cache in Go", language="go", code="func main() {}")
+    await share(snippets, clock, author=BOB, title="Cache decorator too", tags="cache")
+    await share(snippets, clock, title="Cache notes", tags="other")
+    await share(snippets, clock, guild=OTHER_GUILD, title="Cache decorator", tags="cache")
+    page = await snippets.snippet_search.search(
+        GUILD, "cache", language="python", tag="Cache", author_id=ALICE
+    )
     assert [item.id for item in page.items] == [wanted]
-    only_filters = await service.search(GUILD, None, tag="cache")
+    only_filters = await snippets.snippet_search.search(GUILD, None, tag="cache")
     assert len(only_filters.items) == 2
     assert only_filters.order == "newest"
 
 
 async def test_words_spelling_a_filter_token_never_reach_another_guilds_search(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
     # The filter tokens live in the index next to the text (FTS5 column / tsvector lexemes).
     await share(
-        service, clock, guild=OTHER_GUILD, title="Cache", code=f"g {GUILD} xg{GUILD} l python"
+        snippets, clock, guild=OTHER_GUILD, title="Cache", code=f"g {GUILD} xg{GUILD} l python"
     )
-    mine = await share(service, clock, title="Cache")
-    page = await service.search(GUILD, "cache", language="python")
+    mine = await share(snippets, clock, title="Cache")
+    page = await snippets.snippet_search.search(GUILD, "cache", language="python")
     assert [item.id for item in page.items] == [mine]
 
 
 async def test_a_tag_with_quotes_and_backslashes_filters_search(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    tagged = await share(service, clock, title="Cache", tags="it's\\odd, c++")
-    await share(service, clock, title="Cache", tags="c")
-    page = await service.search(GUILD, "cache", tag="it's\\odd")
+    tagged = await share(snippets, clock, title="Cache", tags="it's\\odd, c++")
+    await share(snippets, clock, title="Cache", tags="c")
+    page = await snippets.snippet_search.search(GUILD, "cache", tag="it's\\odd")
     assert [item.id for item in page.items] == [tagged]
-    assert [item.id for item in (await service.search(GUILD, "cache", tag="c++")).items] == [tagged]
+    assert [
+        item.id for item in (await snippets.snippet_search.search(GUILD, "cache", tag="c++")).items
+    ] == [tagged]
 
 
 async def test_words_and_tags_longer_than_any_stored_one_find_nothing_on_every_backend(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    await share(service, clock, title="Cache", tags="c")
+    await share(snippets, clock, title="Cache", tags="c")
     # PostgreSQL refuses a tsquery lexeme over 2,047 bytes; no stored tag or word is that long.
-    assert not (await service.search(GUILD, "cache", tag="0" * 6000)).items
-    assert not (await service.search(GUILD, "a" * 6000)).items
-    assert not (await service.search(GUILD, "cache " + "ß" * 3000)).items
+    assert not (await snippets.snippet_search.search(GUILD, "cache", tag="0" * 6000)).items
+    assert not (await snippets.snippet_search.search(GUILD, "a" * 6000)).items
+    assert not (await snippets.snippet_search.search(GUILD, "cache " + "ß" * 3000)).items
 
 
 async def test_operators_and_quotes_are_searched_as_words_never_as_syntax(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    snippet_id = await share(service, clock, title="NEAR OR AND NOT helper", code="a(b)")
+    snippet_id = await share(snippets, clock, title="NEAR OR AND NOT helper", code="a(b)")
     for query in ['"', "NEAR(", "OR", "a:b", "-x", "^title", "(((", "*", "' OR 1=1 --", "{x}:y"]:
-        await service.search(GUILD, query)  # never raises
-    page = await service.search(GUILD, 'helper OR "near')
+        await snippets.snippet_search.search(GUILD, query)  # never raises
+    page = await snippets.snippet_search.search(GUILD, 'helper OR "near')
     assert [item.id for item in page.items] == [snippet_id]
 
 
 async def test_prefix_search_needs_three_characters(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    snippet_id = await share(service, clock, title="Retrying requests")
-    assert [item.id for item in (await service.search(GUILD, "retr*")).items] == [snippet_id]
+    snippet_id = await share(snippets, clock, title="Retrying requests")
+    assert [item.id for item in (await snippets.snippet_search.search(GUILD, "retr*")).items] == [
+        snippet_id
+    ]
     with pytest.raises(SearchQueryError):
-        await service.search(GUILD, "re*")
+        await snippets.snippet_search.search(GUILD, "re*")
 
 
 async def test_identifiers_are_found_by_their_camel_and_snake_case_parts(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    camel = await share(service, clock, title="Lookup", code="user = getUserById(7)\n")
-    snake = await share(service, clock, title="Lookup 2", code="user = fetch_account_row(7)\n")
-    assert [item.id for item in (await service.search(GUILD, "byid")).items] == []
-    assert [item.id for item in (await service.search(GUILD, "ById")).items] == [camel]
-    assert [item.id for item in (await service.search(GUILD, "getUserById")).items] == [camel]
-    assert [item.id for item in (await service.search(GUILD, "getUser")).items] == [camel]
-    assert [item.id for item in (await service.search(GUILD, "account")).items] == [snake]
-    assert [item.id for item in (await service.search(GUILD, "fetch_account")).items] == [snake]
+    camel = await share(snippets, clock, title="Lookup", code="user = getUserById(7)\n")
+    snake = await share(snippets, clock, title="Lookup 2", code="user = fetch_account_row(7)\n")
+    assert [item.id for item in (await snippets.snippet_search.search(GUILD, "byid")).items] == []
+    assert [item.id for item in (await snippets.snippet_search.search(GUILD, "ById")).items] == [
+        camel
+    ]
+    assert [
+        item.id for item in (await snippets.snippet_search.search(GUILD, "getUserById")).items
+    ] == [camel]
+    assert [item.id for item in (await snippets.snippet_search.search(GUILD, "getUser")).items] == [
+        camel
+    ]
+    assert [item.id for item in (await snippets.snippet_search.search(GUILD, "account")).items] == [
+        snake
+    ]
+    assert [
+        item.id for item in (await snippets.snippet_search.search(GUILD, "fetch_account")).items
+    ] == [snake]
 
 
 async def test_search_pages_by_cursor_without_repeats_or_gaps(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    ids = {await share(service, clock, title=f"Queue worker {n}") for n in range(25)}
+    ids = {await share(snippets, clock, title=f"Queue worker {n}") for n in range(25)}
     seen: list[int] = []
     cursor = None
     pages = 0
     while True:
-        page = await service.search(GUILD, "queue", cursor=cursor)
+        page = await snippets.snippet_search.search(GUILD, "queue", cursor=cursor)
         pages += 1
         assert len(page.items) <= PAGE_SIZE
         seen.extend(item.id for item in page.items)
@@ -228,16 +245,16 @@ async def test_search_pages_by_cursor_without_repeats_or_gaps(
 async def test_bounded_ranking_scores_only_the_newest_candidates(
     database: Database, clock: FrozenClock
 ) -> None:
-    bounded = SnippetService(
+    bounded = build_parts(
         database.sessions, dialect=database.dialect, clock=clock, rank_candidates=3
     )
     old_best = await share(bounded, clock, title="Socket socket socket")
     newer = [await share(bounded, clock, title="Misc", code=f"socket {n}") for n in range(3)]
-    page = await bounded.search(GUILD, "socket")
+    page = await bounded.snippet_search.search(GUILD, "socket")
     assert old_best not in [item.id for item in page.items]
     assert sorted(item.id for item in page.items) == sorted(newer)
     bounded.search_engine.rank_candidates = None  # exact bm25 over every match
-    exact = await bounded.search(GUILD, "socket")
+    exact = await bounded.snippet_search.search(GUILD, "socket")
     assert exact.items[0].id == old_best
 
 
@@ -245,90 +262,96 @@ async def test_bounded_ranking_scores_only_the_newest_candidates(
 async def test_past_the_count_budget_the_newest_matches_are_ranked_title_first(
     database: Database, clock: FrozenClock
 ) -> None:
-    approximate = SnippetService(database.sessions, dialect="sqlite", clock=clock, idf_budget=2)
+    approximate = build_parts(database.sessions, dialect="sqlite", clock=clock, idf_budget=2)
     in_title = await share(approximate, clock, title="Socket pool", code="x = 1")
     in_code = [await share(approximate, clock, title="Misc", code=f"socket({n})") for n in range(3)]
     other_guild = await share(approximate, clock, guild=OTHER_GUILD, title="Socket", code="y")
-    first = await approximate.search(GUILD, "socket")
+    first = await approximate.snippet_search.search(GUILD, "socket")
     assert first.order == "ranked"
     assert first.items[0].id == in_title
     assert sorted(item.id for item in first.items[1:]) == sorted(in_code)
     assert other_guild not in [item.id for item in first.items]
-    paged = await approximate.search(
+    paged = await approximate.snippet_search.search(
         GUILD, "socket", cursor=(first.items[1].score, first.items[1].id)
     )
     assert [item.id for item in paged.items] == [item.id for item in first.items[2:]]
 
 
-async def test_star_toggles_and_counts(service: SnippetService, clock: FrozenClock) -> None:
-    snippet_id = await share(service, clock)
-    result = await service.toggle_star(GUILD, snippet_id, BOB)
+async def test_star_toggles_and_counts(snippets: SnippetParts, clock: FrozenClock) -> None:
+    snippet_id = await share(snippets, clock)
+    result = await snippets.store.toggle_star(GUILD, snippet_id, BOB)
     assert (result.starred, result.star_count) == (True, 1)
-    result = await service.toggle_star(GUILD, snippet_id, CAROL)
+    result = await snippets.store.toggle_star(GUILD, snippet_id, CAROL)
     assert (result.starred, result.star_count) == (True, 2)
-    result = await service.toggle_star(GUILD, snippet_id, BOB)
+    result = await snippets.store.toggle_star(GUILD, snippet_id, BOB)
     assert (result.starred, result.star_count) == (False, 1)
-    assert (await service.get(GUILD, snippet_id)).star_count == 1
+    assert (await snippets.store.get(GUILD, snippet_id)).star_count == 1
     with pytest.raises(UserFacingError, match="your own"):
-        await service.toggle_star(GUILD, snippet_id, ALICE)
+        await snippets.store.toggle_star(GUILD, snippet_id, ALICE)
 
 
 async def test_top_orders_by_stars_all_time_and_this_month(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    old = await share(service, clock, title="Old favourite")
+    old = await share(snippets, clock, title="Old favourite")
     for user in (BOB, CAROL, MOD):
-        await service.toggle_star(GUILD, old, user)
+        await snippets.store.toggle_star(GUILD, old, user)
     clock.set(datetime(2026, 12, 3, tzinfo=UTC))
-    new = await share(service, clock, title="New hit")
+    new = await share(snippets, clock, title="New hit")
     for user in (BOB, CAROL):
-        await service.toggle_star(GUILD, new, user)
-    await share(service, clock, title="Nobody starred me")
-    all_time = await service.top(GUILD, "all")
+        await snippets.store.toggle_star(GUILD, new, user)
+    await share(snippets, clock, title="Nobody starred me")
+    all_time = await snippets.listings.top(GUILD, "all")
     assert [(item.id, item.star_count) for item in all_time.items] == [(old, 3), (new, 2)]
-    month = await service.top(GUILD, "month")
+    month = await snippets.listings.top(GUILD, "month")
     assert [(item.id, item.score) for item in month.items] == [(new, 2.0)]
 
 
-async def test_top_and_mine_page_by_cursor(service: SnippetService, clock: FrozenClock) -> None:
-    ids = [await share(service, clock, title=f"Snippet {n}") for n in range(12)]
+async def test_top_and_mine_page_by_cursor(snippets: SnippetParts, clock: FrozenClock) -> None:
+    ids = [await share(snippets, clock, title=f"Snippet {n}") for n in range(12)]
     for snippet_id in ids:
-        await service.toggle_star(GUILD, snippet_id, BOB)
-    first = await service.top(GUILD)
-    second = await service.top(GUILD, cursor=first.next_cursor)
+        await snippets.store.toggle_star(GUILD, snippet_id, BOB)
+    first = await snippets.listings.top(GUILD)
+    second = await snippets.listings.top(GUILD, cursor=first.next_cursor)
     assert len(first.items) == PAGE_SIZE
     assert [item.id for item in first.items + second.items] == list(reversed(ids))
     assert second.next_cursor is None
-    mine_first = await service.mine(GUILD, ALICE)
-    mine_second = await service.mine(GUILD, ALICE, mine_first.next_cursor)
+    mine_first = await snippets.listings.mine(GUILD, ALICE)
+    mine_second = await snippets.listings.mine(GUILD, ALICE, mine_first.next_cursor)
     assert [item.id for item in mine_first.items + mine_second.items] == list(reversed(ids))
-    assert (await service.mine(GUILD, BOB)).items == ()
+    assert (await snippets.listings.mine(GUILD, BOB)).items == ()
 
 
 async def test_edit_reindexes_and_refuses_someone_elses_snippet(
-    service: SnippetService, database: Database, clock: FrozenClock
+    snippets: SnippetParts, database: Database, clock: FrozenClock
 ) -> None:
-    snippet_id = await share(service, clock, title="Before title")
+    snippet_id = await share(snippets, clock, title="Before title")
     with pytest.raises(SnippetPermissionError):
-        await service.edit(GUILD, snippet_id, BOB, draft(title="Hijacked"), is_moderator=False)
-    await service.edit(GUILD, snippet_id, ALICE, draft(title="After title"), is_moderator=False)
-    assert (await service.get(GUILD, snippet_id)).title == "After title"
-    assert (await service.search(GUILD, "before")).items == ()
-    assert [i.id for i in (await service.search(GUILD, "after")).items] == [snippet_id]
+        await snippets.store.edit(
+            GUILD, snippet_id, BOB, draft(title="Hijacked"), is_moderator=False
+        )
+    await snippets.store.edit(
+        GUILD, snippet_id, ALICE, draft(title="After title"), is_moderator=False
+    )
+    assert (await snippets.store.get(GUILD, snippet_id)).title == "After title"
+    assert (await snippets.snippet_search.search(GUILD, "before")).items == ()
+    assert [i.id for i in (await snippets.snippet_search.search(GUILD, "after")).items] == [
+        snippet_id
+    ]
 
 
 async def test_moderator_deletion_is_audited_and_removes_stars_and_index(
-    service: SnippetService, database: Database, clock: FrozenClock
+    snippets: SnippetParts, database: Database, clock: FrozenClock
 ) -> None:
-    snippet_id = await share(service, clock, title="Doomed snippet")
-    await service.toggle_star(GUILD, snippet_id, BOB)
+    snippet_id = await share(snippets, clock, title="Doomed snippet")
+    await snippets.store.toggle_star(GUILD, snippet_id, BOB)
     with pytest.raises(SnippetPermissionError):
-        await service.delete(GUILD, snippet_id, BOB, is_moderator=False)
-    deleted = await service.delete(GUILD, snippet_id, MOD, is_moderator=True)
+        await snippets.store.delete(GUILD, snippet_id, BOB, is_moderator=False)
+    deleted = await snippets.store.delete(GUILD, snippet_id, MOD, is_moderator=True)
     assert deleted.by_moderator
     assert await count(database, Snippet) == 0
     assert await count(database, SnippetStar) == 0
-    assert (await service.search(GUILD, "doomed")).items == ()
+    assert (await snippets.snippet_search.search(GUILD, "doomed")).items == ()
     audit = await AuditService(database.sessions).list(GUILD)
     assert [(r.action, r.actor_id, r.target) for r in audit.records] == [
         ("snippet.delete", MOD, f"snippet #{snippet_id}")
@@ -336,51 +359,51 @@ async def test_moderator_deletion_is_audited_and_removes_stars_and_index(
 
 
 async def test_author_deletion_is_not_audited(
-    service: SnippetService, database: Database, clock: FrozenClock
+    snippets: SnippetParts, database: Database, clock: FrozenClock
 ) -> None:
-    snippet_id = await share(service, clock)
-    await service.delete(GUILD, snippet_id, ALICE, is_moderator=False)
+    snippet_id = await share(snippets, clock)
+    await snippets.store.delete(GUILD, snippet_id, ALICE, is_moderator=False)
     assert (await AuditService(database.sessions).list(GUILD)).records == []
     assert await count(database, Snippet) == 0
 
 
 async def test_forget_anonymises_snippets_and_removes_stars(
-    service: SnippetService, database: Database, clock: FrozenClock
+    snippets: SnippetParts, database: Database, clock: FrozenClock
 ) -> None:
-    mine = await share(service, clock, title="Alice's helper")
-    bobs = await share(service, clock, author=BOB, title="Bob's helper")
-    await service.toggle_star(GUILD, bobs, ALICE)
-    report = await service.forget(GUILD, ALICE, "anonymise")
+    mine = await share(snippets, clock, title="Alice's helper")
+    bobs = await share(snippets, clock, author=BOB, title="Bob's helper")
+    await snippets.store.toggle_star(GUILD, bobs, ALICE)
+    report = await snippets.member_data.forget(GUILD, ALICE, "anonymise")
     assert report == {"snippets anonymised": 1, "snippet stars removed": 1}
-    assert (await service.get(GUILD, mine)).author_id is None
-    assert (await service.get(GUILD, bobs)).star_count == 0
-    assert (await service.search(GUILD, "helper", author_id=ALICE)).items == ()
-    assert [i.id for i in (await service.search(GUILD, "alice")).items] == [mine]
-    assert await service.stats(GUILD) == {"snippets": 2, "stars": 0}
+    assert (await snippets.store.get(GUILD, mine)).author_id is None
+    assert (await snippets.store.get(GUILD, bobs)).star_count == 0
+    assert (await snippets.snippet_search.search(GUILD, "helper", author_id=ALICE)).items == ()
+    assert [i.id for i in (await snippets.snippet_search.search(GUILD, "alice")).items] == [mine]
+    assert await snippets.member_data.stats(GUILD) == {"snippets": 2, "stars": 0}
 
 
 async def test_forget_with_delete_removes_the_members_snippets(
-    service: SnippetService, database: Database, clock: FrozenClock
+    snippets: SnippetParts, database: Database, clock: FrozenClock
 ) -> None:
-    await share(service, clock, title="Alice's helper")
-    kept = await share(service, clock, author=BOB, title="Bob's helper")
-    report = await service.forget(GUILD, ALICE, "delete")
+    await share(snippets, clock, title="Alice's helper")
+    kept = await share(snippets, clock, author=BOB, title="Bob's helper")
+    report = await snippets.member_data.forget(GUILD, ALICE, "delete")
     assert report == {"snippets deleted": 1}
-    assert [i.id for i in (await service.search(GUILD, "helper")).items] == [kept]
+    assert [i.id for i in (await snippets.snippet_search.search(GUILD, "helper")).items] == [kept]
     assert await count(database, Snippet) == 1
 
 
 async def test_autocomplete_finds_by_title_and_by_id(
-    service: SnippetService, clock: FrozenClock
+    snippets: SnippetParts, clock: FrozenClock
 ) -> None:
-    retry = await share(service, clock, title="Retry with backoff")
-    other = await share(service, clock, author=BOB, title="Parse JSON safely")
-    by_title = await service.autocomplete(GUILD, "backo")
+    retry = await share(snippets, clock, title="Retry with backoff")
+    other = await share(snippets, clock, author=BOB, title="Parse JSON safely")
+    by_title = await snippets.choices.autocomplete(GUILD, "backo")
     assert [(c.id, c.title) for c in by_title] == [(retry, "Retry with backoff")]
-    by_id = await service.autocomplete(GUILD, str(other))
+    by_id = await snippets.choices.autocomplete(GUILD, str(other))
     assert by_id[0].id == other
-    assert [c.id for c in await service.autocomplete(GUILD, "", author_id=BOB)] == [other]
-    assert await service.tags_in_use(GUILD, "") == []
+    assert [c.id for c in await snippets.choices.autocomplete(GUILD, "", author_id=BOB)] == [other]
+    assert await snippets.choices.tags_in_use(GUILD, "") == []
 
 
 @pytest.mark.sqlite_only
@@ -389,14 +412,16 @@ async def test_point_reads_see_every_committed_change(
 ) -> None:
     path = sqlite_path(settings.database.url)
     assert path is not None
-    pooled = SnippetService(database.sessions, dialect="sqlite", clock=clock)
-    direct = SnippetService(database.sessions, dialect="sqlite", clock=clock, sqlite_file=path)
+    pooled = build_parts(database.sessions, dialect="sqlite", clock=clock)
+    direct = build_parts(database.sessions, dialect="sqlite", clock=clock, sqlite_file=path)
     snippet_id = await share(pooled, clock, title="First title")
-    assert await direct.get(GUILD, snippet_id) == await pooled.get(GUILD, snippet_id)
-    await pooled.edit(GUILD, snippet_id, ALICE, draft(title="Second title"), is_moderator=False)
-    assert (await direct.get(GUILD, snippet_id)).title == "Second title"
-    assert (await direct.get(GUILD, snippet_id)).updated_at == clock.now()
+    assert await direct.store.get(GUILD, snippet_id) == await pooled.store.get(GUILD, snippet_id)
+    await pooled.store.edit(
+        GUILD, snippet_id, ALICE, draft(title="Second title"), is_moderator=False
+    )
+    assert (await direct.store.get(GUILD, snippet_id)).title == "Second title"
+    assert (await direct.store.get(GUILD, snippet_id)).updated_at == clock.now()
     with pytest.raises(NotFoundError):
-        await direct.get(OTHER_GUILD, snippet_id)
+        await direct.store.get(OTHER_GUILD, snippet_id)
     assert "point read" not in caplog.text  # answered in place, not by the fallback
-    direct.close()
+    direct.store.close()

@@ -32,9 +32,9 @@ from cogs.snippets.fts5_query import (
     match_expression,
     parse_query,
 )
+from cogs.snippets.parts import build_parts
 from cogs.snippets.records import SnippetRecord, SnippetSummary
 from cogs.snippets.render import page_embed, raw_file, snippet_embed
-from cogs.snippets.service import SnippetService
 
 FENCE = "```"
 CREATED = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -269,7 +269,7 @@ def test_any_code_round_trips_through_storage_display_and_raw_file(tmp_path: Pat
     with asyncio.Runner() as runner:
         database = Database(app_settings.database)
         runner.run(database.upgrade())
-        service = SnippetService(database.sessions, dialect="sqlite", clock=FrozenClock(CREATED))
+        snippets = build_parts(database.sessions, dialect="sqlite", clock=FrozenClock(CREATED))
 
         @given(code=CODE)
         @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -282,8 +282,8 @@ def test_any_code_round_trips_through_storage_display_and_raw_file(tmp_path: Pat
                 description=None,
                 max_bytes=100_000,
             )
-            shared = runner.run(service.share(1, 2, draft, shares_per_minute=10**9))
-            stored = runner.run(service.get(1, shared.id))
+            shared = runner.run(snippets.store.share(1, 2, draft, shares_per_minute=10**9))
+            stored = runner.run(snippets.store.get(1, shared.id))
             assert stored.code == code
             rendered = snippet_embed(stored)
             _, inner = code_in(rendered.embed.description or "")
