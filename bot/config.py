@@ -16,7 +16,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -308,8 +308,3 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
             _merge(base[key], value)
         else:
             base[key] = value
-
-
-def timezone_names() -> list[str]:
-    """Every IANA zone name this machine knows, sorted (for autocomplete and suggestions)."""
-    return sorted(available_timezones())

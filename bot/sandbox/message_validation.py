@@ -20,7 +20,7 @@ MAX_CUSTOM_ID = 100
 MAX_ROWS = 5
 
 
-def validate_message(payload: JSON, *, files: int = 0, editing: bool = False) -> FormErrors:
+def validate_message(payload: JSON, *, files: int = 0) -> FormErrors:
     """Content, embed and component limits; an empty new message is rejected elsewhere."""
     errors = FormErrors()
     content = payload.get("content")

@@ -188,7 +188,7 @@ class MessageService:
 
     def edit(self, message: Message, payload: JSON, uploads: list[Upload] | None = None) -> Message:
         uploads = uploads or []
-        errors = validate_message(payload, files=len(uploads), editing=True)
+        errors = validate_message(payload, files=len(uploads))
         if errors:
             raise ApiError(400, 50035, "Invalid Form Body", errors.tree)
         for key in ("content", "embeds", "components"):

@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.sandbox.message_validation import walk_components
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from bot.sandbox.attachments import Attachment
 
 JSON = dict[str, Any]
@@ -111,10 +109,6 @@ def render_message(message: Shown, *, numbered_from: int | None = None) -> str:
         lines.append(f"📎 {attachment.filename} ({attachment.size} bytes)")
     lines.extend(render_components(message.components, numbered_from=numbered_from))
     return "\n".join(lines)
-
-
-def render_messages(messages: Iterable[Shown]) -> str:
-    return "\n\n".join(render_message(m) for m in messages)
 
 
 def render_modal(title: str, fields: dict[str, JSON]) -> str:

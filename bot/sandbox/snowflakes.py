@@ -41,7 +41,3 @@ class SnowflakeGenerator:
             self._increment = 0
         self._last_ms = ms
         return (ms << 22) | (1 << 17) | self._increment
-
-
-def snowflake_time(snowflake: int) -> datetime:
-    return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)
