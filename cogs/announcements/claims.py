@@ -17,17 +17,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.scheduler import PROCESS_ID
+from bot.sql import as_utc, dialect_insert
 from cogs.announcements.models import (
     ANNOUNCEMENTS,
     OCCURRENCES,
     AnnouncementOccurrence,
     OccurrenceStatus,
     Status,
-    aware,
 )
 from cogs.announcements.occurrence_plan import Action, Plan
 
@@ -41,14 +40,6 @@ if TYPE_CHECKING:
 STALE_CLAIM_AFTER: Final = timedelta(minutes=2)
 # Rows per statement: well under SQLite's bound-parameter limit.
 CHUNK: Final = 400
-
-
-def _insert_ignoring_duplicates(dialect: str) -> Any:
-    # Dialect-specific: both SQLite and PostgreSQL have INSERT … ON CONFLICT DO NOTHING.
-    table = OCCURRENCES
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 class OccurrenceClaims:
@@ -100,7 +91,7 @@ class OccurrenceClaims:
         # One statement, many parameter sets: SQLAlchemy batches them into multi-row INSERTs
         # ("insertmanyvalues") compiled once, and RETURNING names the rows that were inserted.
         statement = (
-            _insert_ignoring_duplicates(self._dialect)
+            dialect_insert(self._dialect, table)
             .on_conflict_do_nothing(index_elements=["announcement_id", "scheduled_for"])
             .returning(table.c.announcement_id, table.c.id)
         )
@@ -231,10 +222,10 @@ class OccurrenceClaims:
                     None,
                     "announcement.unknown",
                     f"announcement #{announcement_id}",
-                    {"scheduled_for": aware(scheduled_for).isoformat()},
+                    {"scheduled_for": as_utc(scheduled_for).isoformat()},
                     session=session,
                 )
-        return [(int(g), int(a), aware(s)) for g, a, s in stale]
+        return [(int(g), int(a), as_utc(s)) for g, a, s in stale]
 
     async def claim_manual(self, info: AnnouncementInfo, now: datetime) -> int | None:
         """`/announce send`'s claim, at `now`; None when this moment was claimed already."""

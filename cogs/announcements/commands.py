@@ -1,4 +1,4 @@
-"""/announce: scheduled announcements, for moderators. Thin: parse, call the service, reply.
+"""/announce: scheduled announcements, for moderators. Thin: parse, call the store, reply.
 
 The cog also owns the dispatcher (dispatcher.py) and gives it the two Discord-facing pieces it
 needs: a poster (renders and sends one occurrence) and a notifier (tells moderators).
@@ -32,13 +32,14 @@ from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import Page, confirm, send_paginated
 from cogs.announcements.dispatcher import Dispatcher
 from cogs.announcements.file_sync import sync_file
+from cogs.announcements.member_data import AnnouncementMemberData
 from cogs.announcements.models import Status
 from cogs.announcements.records import AnnouncementInfo, Delivery, Draft, Edit, PostResult
 from cogs.announcements.render import Rendered, local_when_text, render
 from cogs.announcements.rules import build_schedule
 from cogs.announcements.schedule import parse_timezone
 from cogs.announcements.settings import SETTING_SPECS
-from cogs.announcements.store import AnnouncementService
+from cogs.announcements.store import AnnouncementStore
 from cogs.announcements.views import EditFields, EditModal, MessageFields, MessageModal
 
 if TYPE_CHECKING:
@@ -117,7 +118,8 @@ class AnnouncementsCog(FeatureCog):
 
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
-        self.service = AnnouncementService(bot.db.sessions, bot.audit)
+        self.store = AnnouncementStore(bot.db.sessions, bot.audit)
+        self.member_data = AnnouncementMemberData(bot.db.sessions)
         self.dispatcher = Dispatcher(
             bot.db.sessions,
             bot.audit,
@@ -144,16 +146,16 @@ class AnnouncementsCog(FeatureCog):
     # ---- the feature contract ---------------------------------------------------------------
 
     async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
-        return await self.service.member_data.forget(guild_id, user_id)
+        return await self.member_data.forget(guild_id, user_id)
 
     async def stats(self, guild_id: int) -> FeatureStats:
-        return await self.service.member_data.stats(guild_id)
+        return await self.member_data.stats(guild_id)
 
     async def _start(self) -> None:
         """Apply the announcements file, then — once Discord's channels are known — dispatch."""
         try:
             report = await sync_file(
-                self.service,
+                self.store,
                 self.bot.settings.announcements.file,
                 self._guild_timezone,
                 self.bot.clock.now(),
@@ -347,7 +349,7 @@ class AnnouncementsCog(FeatureCog):
 
         async def save(submitted: discord.Interaction, fields: MessageFields) -> None:
             self._check_channel(channel, embed=fields.title is not None)
-            info = await self.service.create(
+            info = await self.store.create(
                 guild.id, submitted.user.id, draft(fields), guild_tz, self.bot.clock.now()
             )
             await self._reply_scheduled(submitted, info, "scheduled")
@@ -386,7 +388,7 @@ class AnnouncementsCog(FeatureCog):
         guild = guild_of(interaction)
 
         async def fetch(cursor: Any) -> Page[AnnouncementInfo]:
-            page = await self.service.list_page(guild.id, cursor)
+            page = await self.store.list_page(guild.id, cursor)
             return Page(page.items, page.next_after_id)
 
         def draw(page: Page[AnnouncementInfo], number: int) -> discord.Embed:
@@ -407,7 +409,7 @@ class AnnouncementsCog(FeatureCog):
     @app_commands.describe(id="the announcement")
     @require(Tier.MODERATOR)
     async def show(self, interaction: discord.Interaction, id: int) -> None:
-        info = await self.service.get(guild_of(interaction).id, id)
+        info = await self.store.get(guild_of(interaction).id, id)
         rendered = render(info.title, info.body, info.ping_role_id)
         details = discord.Embed(title=f"Announcement #{info.id}", colour=discord.Colour.dark_grey())
         details.add_field(name="Channel", value=f"<#{info.channel_id}>")
@@ -459,7 +461,7 @@ class AnnouncementsCog(FeatureCog):
         missed: app_commands.Choice[str] | None = None,
     ) -> None:
         guild = guild_of(interaction)
-        info = await self.service.get(guild.id, id)
+        info = await self.store.get(guild.id, id)
         if info.status == Status.CANCELLED:
             raise UserFacingError(f"Announcement #{id} was cancelled; create a new one.")
         ping_role_id = self._check_role(ping)
@@ -491,7 +493,7 @@ class AnnouncementsCog(FeatureCog):
                 repeat=fields.repeat if schedule_changed else None,
                 timezone=fields.timezone if schedule_changed else None,
             )
-            updated = await self.service.edit(
+            updated = await self.store.edit(
                 guild.id, submitted.user.id, id, change, self.bot.clock.now()
             )
             await self._reply_scheduled(submitted, updated, "updated")
@@ -504,7 +506,7 @@ class AnnouncementsCog(FeatureCog):
     @app_commands.describe(id="the announcement")
     @require(Tier.MODERATOR)
     async def pause(self, interaction: discord.Interaction, id: int) -> None:
-        info = await self.service.pause(
+        info = await self.store.pause(
             guild_of(interaction).id, interaction.user.id, id, self.bot.clock.now()
         )
         self.dispatcher.track(info)
@@ -518,12 +520,12 @@ class AnnouncementsCog(FeatureCog):
     @require(Tier.MODERATOR)
     async def resume(self, interaction: discord.Interaction, id: int) -> None:
         guild = guild_of(interaction)
-        current = await self.service.get(guild.id, id)
+        current = await self.store.get(guild.id, id)
         if current.status == Status.FAILED:
             self._check_channel(
                 self.bot.get_channel(current.channel_id), embed=current.title is not None
             )
-        info = await self.service.resume(guild.id, interaction.user.id, id, self.bot.clock.now())
+        info = await self.store.resume(guild.id, interaction.user.id, id, self.bot.clock.now())
         await self._reply_scheduled(interaction, info, "resumed")
 
     @announce.command(name="cancel", description="Cancel an announcement for good")
@@ -531,7 +533,7 @@ class AnnouncementsCog(FeatureCog):
     @require(Tier.MODERATOR)
     async def cancel(self, interaction: discord.Interaction, id: int) -> None:
         guild = guild_of(interaction)
-        info = await self.service.get(guild.id, id)
+        info = await self.store.get(guild.id, id)
         if info.status == Status.CANCELLED:
             raise UserFacingError(f"Announcement #{id} is already cancelled.")
         note = (
@@ -546,9 +548,7 @@ class AnnouncementsCog(FeatureCog):
         ):
             await interaction.followup.send("Kept; nothing changed.", ephemeral=True)
             return
-        cancelled = await self.service.cancel(
-            guild.id, interaction.user.id, id, self.bot.clock.now()
-        )
+        cancelled = await self.store.cancel(guild.id, interaction.user.id, id, self.bot.clock.now())
         self.dispatcher.track(cancelled)
         await interaction.followup.send(f"Announcement **#{id}** is cancelled.", ephemeral=True)
 
@@ -557,7 +557,7 @@ class AnnouncementsCog(FeatureCog):
     @require(Tier.MODERATOR)
     async def send(self, interaction: discord.Interaction, id: int) -> None:
         guild = guild_of(interaction)
-        info = await self.service.get(guild.id, id)
+        info = await self.store.get(guild.id, id)
         if info.status == Status.CANCELLED:
             raise UserFacingError(f"Announcement #{id} was cancelled.")
         self._check_channel(self.bot.get_channel(info.channel_id), embed=info.title is not None)
@@ -588,7 +588,7 @@ class AnnouncementsCog(FeatureCog):
     ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []
-        found = await self.service.search(interaction.guild_id, current)
+        found = await self.store.search(interaction.guild_id, current)
         return [
             app_commands.Choice(name=truncate(info.label, AUTOCOMPLETE_NAME_LIMIT), value=info.id)
             for info in found[:AUTOCOMPLETE_CHOICES_MAX]

@@ -38,9 +38,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from bot.sql import as_utc
 from cogs.announcements.claims import OccurrenceClaims
 from cogs.announcements.due_heap import DueHeap
-from cogs.announcements.models import Status, aware
+from cogs.announcements.models import Status
 from cogs.announcements.occurrence_plan import Action, Plan, plan_occurrence
 from cogs.announcements.pacing import Poster, PostPacer
 from cogs.announcements.records import BatchReport, Delivery, PostResult
@@ -274,7 +275,7 @@ class Dispatcher:
         claimed = await self.claims.insert(plans, by_id, now)
         deliveries: list[Delivery] = []
         for plan in plans:
-            due_stamp = aware(by_id[plan.announcement_id].next_run_at).timestamp()
+            due_stamp = as_utc(by_id[plan.announcement_id].next_run_at).timestamp()
             self._due.settled[plan.announcement_id] = due_stamp
             if plan.next_run_at is not None:
                 self._due.schedule(plan.announcement_id, plan.next_run_at)

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import select
 
-from cogs.announcements.models import ANNOUNCEMENTS, Status, aware
+from bot.sql import as_utc
+from cogs.announcements.models import ANNOUNCEMENTS, Status
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -99,7 +100,7 @@ class DueHeap:
         async with self._sessions() as session:
             connection = await session.connection()
             rows = (await connection.execute(query)).all()
-        self._due = {int(i): aware(when).timestamp() for i, when in rows if when is not None}
+        self._due = {int(i): as_utc(when).timestamp() for i, when in rows if when is not None}
         self._heap = [(stamp, i) for i, stamp in self._due.items()]
         heapq.heapify(self._heap)
         self.wake.set()
@@ -123,12 +124,12 @@ class DueHeap:
             rows = (await connection.execute(query)).all()
         changed = 0
         for row_id, when in rows:
-            announcement_id, stamp = int(row_id), aware(when).timestamp()
+            announcement_id, stamp = int(row_id), as_utc(when).timestamp()
             if announcement_id in self.claiming or stamp <= self.settled.get(announcement_id, 0):
                 continue
             known = self._due.get(announcement_id)
             if known is None or stamp < known:
-                self.schedule(announcement_id, aware(when))
+                self.schedule(announcement_id, as_utc(when))
                 changed += 1
         # A settled run older than the horizon can no longer come back from a stale read.
         oldest = (now - REFRESH_HORIZON).timestamp()

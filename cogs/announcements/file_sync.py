@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from zoneinfo import ZoneInfo
 
-    from cogs.announcements.store import AnnouncementService
+    from cogs.announcements.store import AnnouncementStore
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def read_file(path: Path) -> AnnouncementsFile | None:
 
 
 async def sync_file(
-    service: AnnouncementService,
+    store: AnnouncementStore,
     path: Path,
     guild_timezone: Callable[[int], Awaitable[ZoneInfo]],
     now: datetime,
@@ -129,7 +129,7 @@ async def sync_file(
     for entry in parsed.announcements:
         try:
             tz = await guild_timezone(entry.guild_id)
-            outcome, info = await service.upsert_managed(
+            outcome, info = await store.upsert_managed(
                 entry.guild_id, entry.key, entry.draft(), tz, now
             )
         except UserFacingError as error:
@@ -143,10 +143,10 @@ async def sync_file(
             report.updated.append(info)
         else:
             report.unchanged += 1
-    for (guild_id, key), info in (await service.managed()).items():
+    for (guild_id, key), info in (await store.managed()).items():
         if (guild_id, key) in wanted or info.status == "cancelled":
             continue
-        removed = await service.remove_managed(guild_id, key, now)
+        removed = await store.remove_managed(guild_id, key, now)
         if removed is not None:
             report.removed.append(removed)
     log.info(

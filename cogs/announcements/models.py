@@ -7,7 +7,7 @@ time), inserted *before* anything is posted; a unique violation means someone el
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
@@ -102,8 +102,3 @@ class AnnouncementOccurrence(Base):
 # The tables as Core objects: the dispatcher's batch statements run without ORM overhead.
 ANNOUNCEMENTS = cast(Table, Announcement.__table__)
 OCCURRENCES = cast(Table, AnnouncementOccurrence.__table__)
-
-
-def aware(value: datetime) -> datetime:
-    """A stored time as an aware datetime: the tables hold UTC, so a naive one is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

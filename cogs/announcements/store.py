@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 
 from bot.db import id_from_text
 from bot.errors import NotFoundError
-from cogs.announcements.member_data import AnnouncementMemberData
+from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.announcements.models import Announcement, Status
 from cogs.announcements.records import AnnouncementInfo, Draft, Edit, ListPage, Schedule, info_of
 from cogs.announcements.render import check_limits
@@ -41,11 +41,10 @@ if TYPE_CHECKING:
 LIST_PAGE_SIZE = 8
 
 
-class AnnouncementService:
+class AnnouncementStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], audit: AuditService) -> None:
         self._sessions = sessions
         self._audit = audit
-        self.member_data = AnnouncementMemberData(sessions)
 
     # ---- reading --------------------------------------------------------------------------
 
@@ -85,10 +84,10 @@ class AnnouncementService:
         )
         needle = typed.strip().lstrip("#")
         if needle:
-            pattern = f"%{needle.replace('%', '').replace('_', '')}%"
+            pattern = contains_pattern(needle)
             conditions: list[Any] = [
-                Announcement.title.ilike(pattern),
-                Announcement.body.ilike(pattern),
+                Announcement.title.ilike(pattern, escape=LIKE_ESCAPE),
+                Announcement.body.ilike(pattern, escape=LIKE_ESCAPE),
             ]
             typed_id = id_from_text(needle)
             if typed_id is not None:

@@ -29,7 +29,7 @@ from bot.models import OccurrenceClaim
 from bot.sandbox import SandboxServer
 from cogs.announcements.models import Announcement, AnnouncementOccurrence
 from cogs.announcements.records import Draft
-from cogs.announcements.store import AnnouncementService
+from cogs.announcements.store import AnnouncementStore
 from cogs.pairing.models import PairProfile, PairRound
 from tests.conftest import TEMPLATE, postgres_admin, postgres_url, run_in_own_loop
 from tests.e2e.processes import (
@@ -82,13 +82,13 @@ async def create_due(
     database: Database, shards: list[Shard], prefix: str, count: int, seconds: float
 ) -> None:
     """`count` one-off announcements over the shards' guilds, due `seconds` from now."""
-    service = AnnouncementService(database.sessions, AuditService(database.sessions))
+    store = AnnouncementStore(database.sessions, AuditService(database.sessions))
     now = datetime.now(UTC)
     when = (now + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
     for n in range(count):
         shard = shards[n % len(shards)]
         draft = Draft(channel_id=shard.announcements.id, when=when, body=f"{prefix}-{n}")
-        await service.create(shard.guild.id, None, draft, UTC_ZONE, now)
+        await store.create(shard.guild.id, None, draft, UTC_ZONE, now)
 
 
 async def configure(

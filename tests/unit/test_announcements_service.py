@@ -1,4 +1,4 @@
-"""The announcements service and dispatcher on a real SQLite file (no Discord)."""
+"""The announcements store and dispatcher on a real SQLite file (no Discord)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from bot.errors import NotFoundError, UserFacingError
 from bot.models import AuditEntry
 from cogs.announcements.dispatcher import Dispatcher
 from cogs.announcements.file_sync import sync_file
+from cogs.announcements.member_data import AnnouncementMemberData
 from cogs.announcements.models import Announcement, AnnouncementOccurrence
 from cogs.announcements.records import Delivery, Draft, Edit, PostResult
-from cogs.announcements.store import AnnouncementService
+from cogs.announcements.store import AnnouncementStore
 
 GUILD = 111
 CHANNEL = 222
@@ -62,8 +63,8 @@ def make_dispatcher(database: Database, clock: FrozenClock, poster: RecordingPos
 
 
 @pytest.fixture
-def service(database: Database) -> AnnouncementService:
-    return AnnouncementService(database.sessions, AuditService(database.sessions))
+def store(database: Database) -> AnnouncementStore:
+    return AnnouncementStore(database.sessions, AuditService(database.sessions))
 
 
 async def rows(database: Database, model: Any) -> list[Any]:
@@ -78,16 +79,16 @@ def draft(**overrides: Any) -> Draft:
 
 
 async def test_create_stores_next_run_and_audits(
-    service: AnnouncementService, database: Database
+    store: AnnouncementStore, database: Database
 ) -> None:
-    info = await service.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
+    info = await store.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
     assert info.next_run_at == NOW + timedelta(hours=1)
     assert info.next_runs(3)[-1] == NOW + timedelta(days=2, hours=1)
     [entry] = await rows(database, AuditEntry)
     assert (entry.action, entry.actor_id) == ("announcement.create", 7)
 
 
-async def test_bad_draft_stores_nothing(service: AnnouncementService, database: Database) -> None:
+async def test_bad_draft_stores_nothing(store: AnnouncementStore, database: Database) -> None:
     for bad in (
         draft(when="yesterday"),
         draft(repeat="0 99 * * *"),
@@ -96,22 +97,31 @@ async def test_bad_draft_stores_nothing(service: AnnouncementService, database: 
         draft(missed="later"),
     ):
         with pytest.raises(UserFacingError):
-            await service.create(GUILD, 7, bad, UTC_ZONE, NOW)
+            await store.create(GUILD, 7, bad, UTC_ZONE, NOW)
     assert await rows(database, Announcement) == []
     assert await rows(database, AuditEntry) == []
 
 
-async def test_other_guilds_ids_are_not_found(service: AnnouncementService) -> None:
-    info = await service.create(GUILD, 7, draft(), UTC_ZONE, NOW)
+async def test_other_guilds_ids_are_not_found(store: AnnouncementStore) -> None:
+    info = await store.create(GUILD, 7, draft(), UTC_ZONE, NOW)
     with pytest.raises(NotFoundError):
-        await service.get(GUILD + 1, info.id)
+        await store.get(GUILD + 1, info.id)
+
+
+async def test_search_takes_percent_and_underscore_literally(store: AnnouncementStore) -> None:
+    sale = await store.create(GUILD, 7, draft(title="50% off"), UTC_ZONE, NOW)
+    snake = await store.create(GUILD, 7, draft(body="use snake_case"), UTC_ZONE, NOW)
+    await store.create(GUILD, 7, draft(title="500 members", body="snakeXcase"), UTC_ZONE, NOW)
+
+    assert [info.id for info in await store.search(GUILD, "50%")] == [sale.id]
+    assert [info.id for info in await store.search(GUILD, "snake_case")] == [snake.id]
 
 
 async def test_edit_of_the_schedule_recomputes_and_audits_the_change(
-    service: AnnouncementService, database: Database
+    store: AnnouncementStore, database: Database
 ) -> None:
-    info = await service.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
-    edited = await service.edit(
+    info = await store.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
+    edited = await store.edit(
         GUILD, 7, info.id, Edit(body="new", when="2026-12-24 18:00", repeat="weekly"), NOW
     )
     assert (edited.body, edited.repeat) == ("new", "weekly")
@@ -122,19 +132,19 @@ async def test_edit_of_the_schedule_recomputes_and_audits_the_change(
 
 
 async def test_resume_of_a_one_off_whose_time_passed_is_refused(
-    service: AnnouncementService,
+    store: AnnouncementStore,
 ) -> None:
-    info = await service.create(GUILD, 7, draft(), UTC_ZONE, NOW)
-    await service.pause(GUILD, 7, info.id, NOW)
+    info = await store.create(GUILD, 7, draft(), UTC_ZONE, NOW)
+    await store.pause(GUILD, 7, info.id, NOW)
     with pytest.raises(UserFacingError, match="one-off"):
-        await service.resume(GUILD, 7, info.id, NOW + timedelta(hours=2))
+        await store.resume(GUILD, 7, info.id, NOW + timedelta(hours=2))
 
 
 async def test_two_dispatchers_on_one_database_post_each_occurrence_once(
-    service: AnnouncementService, database: Database
+    store: AnnouncementStore, database: Database
 ) -> None:
     for n in range(50):
-        await service.create(GUILD, 7, draft(body=f"n{n}", repeat="daily"), UTC_ZONE, NOW)
+        await store.create(GUILD, 7, draft(body=f"n{n}", repeat="daily"), UTC_ZONE, NOW)
     clock = FrozenClock(NOW + timedelta(hours=1))
     first, second = RecordingPoster(delay=0.001), RecordingPoster(delay=0.001)
     one, two = make_dispatcher(database, clock, first), make_dispatcher(database, clock, second)
@@ -151,9 +161,9 @@ async def test_two_dispatchers_on_one_database_post_each_occurrence_once(
 
 
 async def test_a_transient_error_fails_that_run_only(
-    service: AnnouncementService, database: Database
+    store: AnnouncementStore, database: Database
 ) -> None:
-    await service.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
+    await store.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
     clock = FrozenClock(NOW + timedelta(hours=1))
     poster = RecordingPoster(fail_with=PostResult(None, "Discord answered 503"))
     dispatcher = make_dispatcher(database, clock, poster)
@@ -178,7 +188,7 @@ announcements:
 
 
 async def test_file_sync_is_idempotent_and_follows_the_file(
-    service: AnnouncementService, database: Database, tmp_path: Path
+    store: AnnouncementStore, database: Database, tmp_path: Path
 ) -> None:
     path = tmp_path / "a.yaml"
 
@@ -186,28 +196,28 @@ async def test_file_sync_is_idempotent_and_follows_the_file(
         return UTC_ZONE
 
     path.write_text(FILE.format(guild=GUILD, channel=CHANNEL, message="one"))
-    first = await sync_file(service, path, utc_zone, NOW)
-    again = await sync_file(service, path, utc_zone, NOW)
+    first = await sync_file(store, path, utc_zone, NOW)
+    again = await sync_file(store, path, utc_zone, NOW)
     assert (len(first.created), again.unchanged, again.changed) == (1, 1, [])
 
     later = NOW + timedelta(days=30)  # the series started in the past: next run after now
     path.write_text(FILE.format(guild=GUILD, channel=CHANNEL, message="two"))
-    changed = await sync_file(service, path, utc_zone, later)
+    changed = await sync_file(store, path, utc_zone, later)
     [info] = changed.updated
     assert info.body == "two"
     assert info.next_run_at == datetime(2027, 1, 1, 16, tzinfo=UTC)
 
     path.write_text("announcements:\n  - key: broken\n    guild_id: 1\n")
-    broken = await sync_file(service, path, utc_zone, later)
+    broken = await sync_file(store, path, utc_zone, later)
     assert broken.errors and broken.removed == []  # a broken file changes nothing
 
     path.write_text("announcements: []\n")
-    removed = await sync_file(service, path, utc_zone, later)
+    removed = await sync_file(store, path, utc_zone, later)
     assert [r.status for r in removed.removed] == ["cancelled"]
 
 
 async def test_a_past_one_off_in_the_file_is_reported_not_created(
-    service: AnnouncementService, database: Database, tmp_path: Path
+    store: AnnouncementStore, database: Database, tmp_path: Path
 ) -> None:
     path = tmp_path / "a.yaml"
     path.write_text(
@@ -217,29 +227,28 @@ async def test_a_past_one_off_in_the_file_is_reported_not_created(
     async def utc_zone(guild_id: int) -> ZoneInfo:
         return UTC_ZONE
 
-    report = await sync_file(service, path, utc_zone, NOW + timedelta(days=30))
+    report = await sync_file(store, path, utc_zone, NOW + timedelta(days=30))
     assert "in the past" in report.errors[0]
     assert await rows(database, Announcement) == []
 
 
-async def test_forget_anonymises_the_creator(
-    service: AnnouncementService, database: Database
-) -> None:
-    await service.create(GUILD, 7, draft(), UTC_ZONE, NOW)
-    report = await service.member_data.forget(GUILD, 7)
+async def test_forget_anonymises_the_creator(store: AnnouncementStore, database: Database) -> None:
+    await store.create(GUILD, 7, draft(), UTC_ZONE, NOW)
+    member_data = AnnouncementMemberData(database.sessions)
+    report = await member_data.forget(GUILD, 7)
     assert report == {"announcements anonymised": 1}
     [row] = await rows(database, Announcement)
     assert row.created_by is None
-    assert await service.member_data.stats(GUILD) == {
+    assert await member_data.stats(GUILD) == {
         "active announcements": 1,
         "paused announcements": 0,
     }
 
 
 async def test_a_failed_claim_keeps_the_runs_scheduled_for_a_retry(
-    service: AnnouncementService, database: Database, monkeypatch: pytest.MonkeyPatch
+    store: AnnouncementStore, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await service.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
+    await store.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
     clock = FrozenClock(NOW + timedelta(hours=1))
     poster = RecordingPoster()
     dispatcher = make_dispatcher(database, clock, poster)
@@ -263,12 +272,12 @@ async def test_a_failed_claim_keeps_the_runs_scheduled_for_a_retry(
 
 
 async def test_two_processes_post_every_guild_and_each_occurrence_once(
-    service: AnnouncementService, database: Database
+    store: AnnouncementStore, database: Database
 ) -> None:
     # Two dispatchers (two sharded processes) race for the same due runs of two guilds: each
     # can post any guild (REST needs no gateway cache), the claim lets one of them win.
     for n in range(10):
-        await service.create(GUILD + n % 2, 7, draft(body=f"n{n}"), UTC_ZONE, NOW)
+        await store.create(GUILD + n % 2, 7, draft(body=f"n{n}"), UTC_ZONE, NOW)
     clock = FrozenClock(NOW + timedelta(hours=1))
     first, second = RecordingPoster(), RecordingPoster()
     dispatchers = [make_dispatcher(database, clock, p) for p in (first, second)]
@@ -283,15 +292,15 @@ async def test_two_processes_post_every_guild_and_each_occurrence_once(
 
 
 async def test_the_refresh_learns_of_rows_another_process_created_or_moved_earlier(
-    service: AnnouncementService, database: Database
+    store: AnnouncementStore, database: Database
 ) -> None:
     clock = FrozenClock(NOW)
     poster = RecordingPoster()
     dispatcher = make_dispatcher(database, clock, poster)
     await dispatcher.rebuild()
     # "Another process" writes: one row due soon, one due far beyond the refresh horizon.
-    soon = await service.create(GUILD, 7, draft(when="in 1 minute"), UTC_ZONE, NOW)
-    later = await service.create(GUILD, 7, draft(when="in 3h"), UTC_ZONE, NOW)
+    soon = await store.create(GUILD, 7, draft(when="in 1 minute"), UTC_ZONE, NOW)
+    later = await store.create(GUILD, 7, draft(when="in 3h"), UTC_ZONE, NOW)
     assert await dispatcher.refresh(NOW) == 1
     assert dispatcher.next_due() == soon.next_run_at
     assert len(dispatcher) == 1
@@ -323,10 +332,10 @@ class RateLimitedPoster(RecordingPoster):
 
 
 async def test_rate_limited_posts_are_retried_and_posted_once(
-    service: AnnouncementService, database: Database
+    store: AnnouncementStore, database: Database
 ) -> None:
     for n in range(5):
-        await service.create(GUILD, 7, draft(body=f"n{n}"), UTC_ZONE, NOW)
+        await store.create(GUILD, 7, draft(body=f"n{n}"), UTC_ZONE, NOW)
     clock = FrozenClock(NOW + timedelta(hours=1))
     poster = RateLimitedPoster(refusals=8)
     dispatcher = make_dispatcher(database, clock, poster)
