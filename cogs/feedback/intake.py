@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
+from bot.sql import affected_rows
 from cogs.feedback.endpoints import Endpoint, parse_endpoint
 from cogs.feedback.models import FeedbackDraft, FeedbackItem, FeedbackVote
 from cogs.feedback.records import Draft, ItemRecord, PlusOne
@@ -21,7 +22,7 @@ from cogs.feedback.rules import (
     clean_text,
     clean_title,
 )
-from cogs.feedback.store import item_record, rowcount
+from cogs.feedback.store import item_record
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -175,7 +176,7 @@ class FeedbackIntake:
                 FeedbackDraft.id == draft_id, FeedbackDraft.guild_id == guild_id
             )
         )
-        if rowcount(result) == 0:
+        if affected_rows(result) == 0:
             raise FeedbackError(DRAFT_GONE)
 
     async def add_details(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, update
 
+from bot.sql import affected_rows
 from cogs.feedback.models import (
     FeedbackDraft,
     FeedbackHistory,
@@ -15,7 +16,6 @@ from cogs.feedback.models import (
     FeedbackVote,
 )
 from cogs.feedback.rules import ACTIVE_STATUSES, SEVERITIES, STATUS_LABELS
-from cogs.feedback.store import rowcount
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -75,11 +75,11 @@ class FeedbackMemberData:
                 )
             )
         return {
-            "feedback items anonymised": rowcount(reported),
-            "feedback assignments removed": rowcount(assigned),
-            "feedback history entries anonymised": rowcount(history),
-            "feedback +1s anonymised": rowcount(votes),
-            "feedback drafts deleted": rowcount(drafts),
+            "feedback items anonymised": affected_rows(reported),
+            "feedback assignments removed": affected_rows(assigned),
+            "feedback history entries anonymised": affected_rows(history),
+            "feedback +1s anonymised": affected_rows(votes),
+            "feedback drafts deleted": affected_rows(drafts),
         }
 
     async def stats(self, guild_id: int) -> dict[str, int]:

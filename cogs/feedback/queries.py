@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
 
+from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.feedback.endpoints import parse_endpoint_filter
 from cogs.feedback.models import FeedbackHistory, FeedbackItem
 from cogs.feedback.records import (
@@ -134,11 +135,10 @@ class FeedbackQueries:
                 rows = await self._numbers_starting_with(session, query, match.group(1), newest)
             else:
                 if typed:
-                    escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                     # Title search looks at the newest items only, so a rare word costs a
                     # bounded scan; older items are still reachable by number.
                     query = query.where(
-                        FeedbackItem.title.ilike(f"%{escaped}%", escape="\\"),
+                        FeedbackItem.title.ilike(contains_pattern(typed), escape=LIKE_ESCAPE),
                         FeedbackItem.number > newest - TITLE_SEARCH_WINDOW,
                     )
                 query = query.order_by(FeedbackItem.number.desc()).limit(AUTOCOMPLETE_LIMIT)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db import lock_rows
 from bot.errors import NotFoundError
+from bot.sql import dialect_insert
 from cogs.feedback.models import FeedbackCounter, FeedbackHistory, FeedbackItem
 from cogs.feedback.records import ItemRecord
 
@@ -30,9 +30,8 @@ class ItemStore:
     async def next_number(self, session: AsyncSession, guild_id: int) -> int:
         """Hand out the guild's next number atomically (an upsert on the counter row)."""
         dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(FeedbackCounter)
+            dialect_insert(dialect, FeedbackCounter)
             .values(guild_id=guild_id, last_number=1)
             .on_conflict_do_update(
                 index_elements=[FeedbackCounter.guild_id],
@@ -151,8 +150,3 @@ def item_record(item: FeedbackItem | Row[Any], duplicate_of_number: int | None) 
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
-
-
-def rowcount(result: Any) -> int:
-    count = getattr(result, "rowcount", 0)
-    return int(count) if isinstance(count, int) and count > 0 else 0
