@@ -3,8 +3,8 @@
 The usual use is leaving SQLite for PostgreSQL. The target is migrated to the newest schema
 first and must hold no rows; tables are copied parent-first in batches, then PostgreSQL's id
 sequences are moved past the copied ids. Derived data that lives outside the ORM tables (SQLite's
-FTS5 index, PostgreSQL's search vectors) is rebuilt afterwards by each feature that has some:
-a `cogs/<feature>/derived.py` module with `async def rebuild_derived(connection) -> None`.
+FTS5 index, PostgreSQL's search vectors) is rebuilt afterwards by each feature that has some,
+through the feature contract's `rebuild_derived(connection)` (bot/feature.py).
 
 `python -m bot db restore` (bot/restore.py) and, on PostgreSQL, `python -m bot db backup`
 (bot/backup.py) are this same copy with a backup file at one end.
@@ -20,11 +20,10 @@ from sqlalchemy import func, select, text
 
 from bot.config import DatabaseSettings
 from bot.db import Base, Database
-from bot.extensions import feature_modules
+from bot.extensions import discover_extensions, feature_modules
+from bot.feature import feature_classes
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -60,9 +59,8 @@ def copied_tables() -> list[Table]:
 
 
 async def rebuild_derived(target: AsyncConnection) -> None:
-    for module in feature_modules("derived"):
-        rebuild: Callable[[AsyncConnection], Awaitable[None]] = module.rebuild_derived
-        await rebuild(target)
+    for feature in feature_classes(discover_extensions()):
+        await feature.rebuild_derived(target)
 
 
 async def _count(connection: AsyncConnection, table: Table) -> int:

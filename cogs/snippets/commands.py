@@ -34,10 +34,13 @@ from cogs.snippets.drafts import (
 from cogs.snippets.parts import build_parts
 from cogs.snippets.records import PageCursor, SnippetRecord, SnippetSummary
 from cogs.snippets.render import page_embed, raw_file, snippet_embed
+from cogs.snippets.search_index import rebuild_search_index
 from cogs.snippets.settings import ON_FORGET, SETTING_SPECS, SHARES_PER_MINUTE
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal, snippet_buttons
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from bot.app import NexusBot
 
 FEATURE: Final = "snippets"
@@ -121,6 +124,10 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return await self.parts.member_data.stats(guild_id)
+
+    @staticmethod
+    async def rebuild_derived(connection: AsyncConnection) -> None:
+        await rebuild_search_index(connection)
 
     # ---- helpers ------------------------------------------------------------------------
 

@@ -96,8 +96,8 @@ class SnippetSearch:
         """Index every stored snippet again (after `python -m bot db copy`); returns how many.
 
         The search index is derived data outside the ORM tables, so a copy moves the rows and
-        leaves the index to be rebuilt from them here, REBUILD_BATCH rows per statement (one
-        statement a row made a restore of 100,000 snippets take minutes).
+        leaves the index to be rebuilt from them here, REBUILD_BATCH rows per statement:
+        a round trip per row would be most of the rebuild's time on a large index.
         """
         indexed = 0
         batch: list[dict[str, Any]] = []

@@ -1,4 +1,9 @@
-"""Derived data `python -m bot db copy` must rebuild: the snippet search index."""
+"""Rebuilding the snippet search index from the stored snippets.
+
+The index (SQLite's FTS5 table, PostgreSQL's search vectors) lives outside the ORM tables, so
+`python -m bot db copy` and a restore move the rows without it; the feature contract's
+`rebuild_derived` calls this afterwards. Runs without a bot: only the connection is at hand.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-async def rebuild_derived(connection: AsyncConnection) -> None:
+async def rebuild_search_index(connection: AsyncConnection) -> None:
     sessions = async_sessionmaker(bind=connection, expire_on_commit=False)
     parts = build_parts(sessions, dialect=connection.dialect.name, clock=SystemClock())
     async with AsyncSession(bind=connection) as session:
