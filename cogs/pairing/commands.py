@@ -20,7 +20,7 @@ from bot.permissions import Tier, guild_of, require
 from bot.text import EMBED_DESCRIPTION_LIMIT, one_line, truncate
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
-from cogs.pairing.introductions import Deliverer, Delivery
+from cogs.pairing.introductions import Introducer, IntroductionRoute
 from cogs.pairing.records import AnswerResult, HistoryEntry, PlannedGroup, QueueMatch, RoundSummary
 from cogs.pairing.render import mentions, summary_embed, when
 from cogs.pairing.rules import PairingError
@@ -89,7 +89,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             bot.run_cpu_bound,
             queue_wait=timedelta(minutes=bot.settings.pairing.queue_wait_minutes),
         )
-        self.deliverer = Deliverer(bot)
+        self.introducer = Introducer(bot)
         self._tasks: set[asyncio.Task[object]] = set()
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -262,7 +262,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             log.exception("scheduled pairing round for guild %s failed", guild_id)
             return None
         finally:
-            self.deliverer.forget_names(guild_id)
+            self.introducer.forget_names(guild_id)
             if reschedule:
                 await self.schedule_guild(guild_id)
 
@@ -330,22 +330,20 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def publish_round(self, guild: discord.Guild, summary: RoundSummary) -> RoundSummary:
         channel = await self.pairing_channel(guild)
         heading = f"welcome to pairing round {summary.number}."
-        deliveries: list[Delivery] = []
+        routes: list[IntroductionRoute] = []
         for group in summary.groups:
-            delivery = await self.deliverer.introduce(
-                guild, channel, group, heading, summary.number
-            )
-            await self.service.set_delivery(group.id, delivery.via, delivery.thread_id)
-            deliveries.append(delivery)
-        delivered = {d.group_id: d for d in deliveries}
+            route = await self.introducer.introduce(guild, channel, group, heading, summary.number)
+            await self.service.set_delivery(group.id, route.via, route.thread_id)
+            routes.append(route)
+        by_group = {r.group_id: r for r in routes}
         groups = tuple(
-            dataclasses.replace(g, thread_id=delivered[g.id].thread_id) for g in summary.groups
+            dataclasses.replace(g, thread_id=by_group[g.id].thread_id) for g in summary.groups
         )
         summary = dataclasses.replace(summary, groups=groups)
-        failures = [d for d in deliveries if d.via != "thread"]
+        failures = [r for r in routes if r.via != "thread"]
         if failures:
             await self.tell_moderators_threads_failed(guild, channel, summary.number, failures)
-        await self.deliverer.post(
+        await self.introducer.post(
             channel,
             embed=summary_embed(summary, len(failures)),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -357,7 +355,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
         guild: discord.Guild,
         channel: discord.abc.GuildChannel | None,
         round_number: int | None,
-        failures: list[Delivery],
+        failures: list[IntroductionRoute],
     ) -> None:
         reason = failures[0].error or "unknown error"
         await self.bot.audit.record(
@@ -375,7 +373,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             "their introductions by direct message. Please give me **Create Private Threads** "
             "and **Manage Threads** in the pairing channel."
         )
-        posted = await self.deliverer.post(
+        posted = await self.introducer.post(
             channel, content=text, allowed_mentions=discord.AllowedMentions.none()
         )
         if not posted:
@@ -388,7 +386,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             groups = await self.service.due_reminders(round_id)
             upcoming = await self.next_round_at(guild_id)
             next_text = discord_timestamp(upcoming, "R") if upcoming else "soon"
-            reminded = [g.id for g in groups if await self.deliverer.remind(g, next_text)]
+            reminded = [g.id for g in groups if await self.introducer.remind(g, next_text)]
             await self.service.mark_reminded(reminded)
             run.result = f"{len(reminded)}"
         return len(reminded)
@@ -431,7 +429,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
                     member = await guild.fetch_member(user_id)
                 except discord.NotFound:
                     return False
-                self.deliverer.remember(guild.id, member)
+                self.introducer.remember(guild.id, member)
             if member is None or member.bot:
                 return False
             return not await self.bot.blocks.is_blocked(guild.id, user_id, "pairing")
@@ -635,16 +633,16 @@ class PairingCog(FeatureCog, name="PairingCog"):
         config = await self.bot.guild_settings.get(guild.id)
         channel_id = config.channel_id("pairing")
         channel = guild.get_channel(channel_id) if channel_id is not None else None
-        delivery = await self.deliverer.introduce(
+        route = await self.introducer.introduce(
             guild, channel, result.group, "you both asked to pair right now.", None
         )
-        await self.service.set_delivery(result.group.id, delivery.via, delivery.thread_id)
-        if delivery.via != "thread":
-            await self.tell_moderators_threads_failed(guild, channel, None, [delivery])
+        await self.service.set_delivery(result.group.id, route.via, route.thread_id)
+        if route.via != "thread":
+            await self.tell_moderators_threads_failed(guild, channel, None, [route])
         partner = mentions(tuple(m for m in result.group.members if m != interaction.user.id))
         where = (
-            f"Your thread: <#{delivery.thread_id}>."
-            if delivery.thread_id
+            f"Your thread: <#{route.thread_id}>."
+            if route.thread_id
             else "I sent the details by direct message."
         )
         await interaction.followup.send(f"Matched with {partner}! {where}", ephemeral=True)

@@ -27,7 +27,7 @@ THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: a pair has until the n
 
 
 @dataclass(frozen=True)
-class Delivery:
+class IntroductionRoute:
     """Where one group's introduction went: its thread, its members' DMs, or nowhere."""
 
     group_id: int
@@ -36,7 +36,7 @@ class Delivery:
     error: str | None = None
 
 
-class Deliverer:
+class Introducer:
     """Sends a group's introduction: a private thread, or DMs when the thread cannot be made."""
 
     def __init__(self, bot: NexusBot) -> None:
@@ -58,7 +58,7 @@ class Deliverer:
         group: GroupInfo,
         heading: str,
         round_number: int | None,
-    ) -> Delivery:
+    ) -> IntroductionRoute:
         text = intro_text(group, heading)
         names = [self._name(guild, user_id) for user_id in group.members]
         thread: discord.Thread | None = None
@@ -76,7 +76,7 @@ class Deliverer:
             for user_id in group.members:
                 await thread.add_user(discord.Object(id=user_id))
             await thread.send(text, view=outcome_view(group.id))
-            return Delivery(group.id, "thread", thread.id)
+            return IntroductionRoute(group.id, "thread", thread.id)
         except (discord.HTTPException, discord.ClientException) as error:
             reason = getattr(error, "text", None) or str(error) or type(error).__name__
             log.warning("thread for pairing %s failed (%s); sending DMs", group.id, reason)
@@ -85,7 +85,9 @@ class Deliverer:
                 with contextlib.suppress(discord.HTTPException):
                     await thread.delete()
             sent = await self._direct_messages(group, text)
-            return Delivery(group.id, "dm" if sent else "failed", None, one_line(reason, 150))
+            return IntroductionRoute(
+                group.id, "dm" if sent else "failed", None, one_line(reason, 150)
+            )
 
     async def _direct_messages(self, group: GroupInfo, text: str) -> bool:
         sent = False
