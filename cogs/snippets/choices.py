@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, text
 
 from bot.db import id_from_text
+from bot.sql import LIKE_ESCAPE, contains_pattern
+from bot.text import AUTOCOMPLETE_CHOICES_MAX
 from cogs.snippets.models import Snippet
 from cogs.snippets.records import IdChoice
-from cogs.snippets.rules import AUTOCOMPLETE_MAX, AUTOCOMPLETE_SCAN
-from cogs.snippets.summaries import escape_like
+from cogs.snippets.rules import AUTOCOMPLETE_SCAN
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -42,19 +43,19 @@ class SnippetChoices:
                 choices.extend(IdChoice(int(r[0]), r[1]) for r in exact)
             # The newest few thousand titles are scanned: autocomplete wants recent things and
             # must answer within Discord's 3 s whatever the size of the guild.
-            params["like"] = "%" + escape_like(typed.lower()) + "%"
+            params["like"] = contains_pattern(typed.lower())
             rows = await session.execute(
                 text(
                     f"SELECT id, title FROM (SELECT id, title FROM snippets WHERE {conditions} "
                     "ORDER BY id DESC LIMIT :scan) AS recent "
-                    "WHERE lower(title) LIKE :like ESCAPE '\\' "
+                    f"WHERE lower(title) LIKE :like ESCAPE '{LIKE_ESCAPE}' "
                     "ORDER BY id DESC LIMIT 25"
                 ),
                 params,
             )
             seen = {choice.id for choice in choices}
             choices.extend(IdChoice(int(r[0]), r[1]) for r in rows if int(r[0]) not in seen)
-        return choices[:AUTOCOMPLETE_MAX]
+        return choices[:AUTOCOMPLETE_CHOICES_MAX]
 
     async def tags_in_use(self, guild_id: int, typed: str, limit: int = 25) -> list[str]:
         """Tags of recent snippets that contain what was typed (for the tag filter)."""

@@ -10,10 +10,12 @@ wait for a checkpoint; any error makes the caller fall back to the ordinary asyn
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.request import pathname2url
+
+from bot.sql import as_utc
 
 BUSY_TIMEOUT_MS: Final = 50
 SNIPPET_COLUMNS: Final = (
@@ -61,5 +63,4 @@ class PointReader:
 def _utc(value: str | None) -> datetime | None:
     if value is None:
         return None
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return as_utc(datetime.fromisoformat(value))

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import TextClause, text
 
+from bot.sql import contains_pattern
 from cogs.snippets import fts5_query as fts
 from cogs.snippets.rules import PAGE_SIZE
-from cogs.snippets.summaries import SUMMARY_COLUMNS, escape_like, newest_from_table, read_page
+from cogs.snippets.summaries import SUMMARY_COLUMNS, newest_from_table, read_page
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -43,7 +44,8 @@ class PostgresSearchEngine:
             params["language"] = filters.language
         if filters.tag is not None:
             conditions.append("(' ' || s.tags || ' ') LIKE :tag_pattern")
-            params["tag_pattern"] = "% " + escape_like(filters.tag) + " %"
+            # Padded with spaces: the tag must match a whole word of the space-separated list.
+            params["tag_pattern"] = contains_pattern(f" {filters.tag} ")
         if filters.author_id is not None:
             conditions.append("s.author_id = :author")
             params["author"] = filters.author_id

@@ -7,11 +7,12 @@ starred), so a page looks and pages the same whichever path made it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import func, select, text
 
+from bot.sql import as_utc
 from cogs.snippets.models import Snippet
 from cogs.snippets.records import PageCursor, SnippetPage, SnippetSummary
 from cogs.snippets.rules import PAGE_SIZE, PREVIEW_CHARS
@@ -36,8 +37,6 @@ def summary_from_row(row: Any) -> SnippetSummary:
     if isinstance(created, str):
         # Raw SQL on SQLite returns the stored text; the ORM type would have parsed it.
         created = datetime.fromisoformat(created)
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=UTC)
     return SnippetSummary(
         id=int(row.id),
         title=row.title,
@@ -45,7 +44,7 @@ def summary_from_row(row: Any) -> SnippetSummary:
         author_id=int(row.author_id) if row.author_id is not None else None,
         star_count=int(row.star_count),
         preview=row.preview or "",
-        created_at=created,
+        created_at=as_utc(created),
         score=float(row.score),
     )
 
@@ -68,10 +67,6 @@ def paged(items: list[SnippetSummary], *, order: str) -> SnippetPage:
     items = items[:PAGE_SIZE]
     cursor = (items[-1].score, items[-1].id) if more and items else None
     return SnippetPage(tuple(items), cursor, order)
-
-
-def escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def summaries_by_id(session: Reader, ids: Sequence[int]) -> dict[int, SnippetSummary]:
