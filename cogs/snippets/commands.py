@@ -1,14 +1,14 @@
 """/snippet commands, the "Save as snippet" message menu and the snippet buttons' actions.
 
-Thin: parse what Discord gives, call the snippets' parts, reply. Errors are raised, never answered
-here: the bot's one handler turns a UserFacingError into an ephemeral message.
+Thin: parse what Discord gives, call the snippets' parts or flows, reply. Errors are raised,
+never answered here: the bot's one handler turns a UserFacingError into an ephemeral message.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any, Final, Literal
+import functools
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -16,65 +16,34 @@ from discord import app_commands
 from bot.db import sqlite_path
 from bot.errors import UserFacingError
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
-from bot.fetch import FetchError, FetchTooLarge
-from bot.markdown import safe_truncate
-from bot.permissions import Tier, ensure_not_blocked, has_tier
-from bot.text import AUTOCOMPLETE_NAME_LIMIT, truncate
-from bot.ui import Page, confirm, send_paginated
+from bot.permissions import Tier, ensure_not_blocked, guild_of, has_tier
+from bot.replies import reply
+from bot.ui import Page, send_paginated
 from cogs.snippets import languages
-from cogs.snippets.drafts import (
-    TITLE_MAX,
-    SnippetDraft,
-    SnippetInputError,
-    build_draft,
-    check_attachment_size,
-    decode_attachment,
-    extract_message_code,
-)
+from cogs.snippets.drafts import TITLE_MAX, SnippetInputError
+from cogs.snippets.flows import SnippetFlows
 from cogs.snippets.parts import build_parts
-from cogs.snippets.records import PageCursor, SnippetRecord, SnippetSummary
-from cogs.snippets.render import page_embed, raw_file, snippet_embed
+from cogs.snippets.posts import post_arguments
+from cogs.snippets.records import PageCursor, SnippetSummary
+from cogs.snippets.render import (
+    id_choices,
+    language_choices,
+    page_embed,
+    raw_file,
+    search_heading,
+    snippet_embed,
+    star_reply,
+    tag_choices,
+)
+from cogs.snippets.rules import FEATURE
 from cogs.snippets.search_index import rebuild_search_index
-from cogs.snippets.settings import ON_FORGET, SETTING_SPECS, SHARES_PER_MINUTE
+from cogs.snippets.settings import ON_FORGET, SETTING_SPECS
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal, snippet_buttons
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.app import NexusBot
-
-FEATURE: Final = "snippets"
-ATTACHMENT_TIMEOUT_SECONDS: Final = 30.0
-# A modal must be the first answer to the menu (within 3 s), so the download can't be deferred.
-MENU_DOWNLOAD_TIMEOUT: Final = 2.0
-NO_MENTIONS: Final = discord.AllowedMentions.none()
-
-
-def _guild_id(interaction: discord.Interaction) -> int:
-    if interaction.guild_id is None:
-        raise UserFacingError("Snippets live in a server; use this there.")
-    return interaction.guild_id
-
-
-async def _reply(interaction: discord.Interaction, text: str, **extra: Any) -> None:
-    """Ephemeral answer, whether or not the interaction was answered or deferred already."""
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, **extra)
-    else:
-        await interaction.response.send_message(text, ephemeral=True, **extra)
-
-
-def _post_arguments(record: SnippetRecord) -> dict[str, Any]:
-    rendered = snippet_embed(record)
-    arguments: dict[str, Any] = {
-        "embed": rendered.embed,
-        "view": snippet_buttons(record.id, record.star_count),
-        "allowed_mentions": NO_MENTIONS,
-    }
-    file = rendered.file()
-    if file is not None:
-        arguments["file"] = file
-    return arguments
 
 
 class SnippetsCog(FeatureCog, name="SnippetsCog"):
@@ -93,6 +62,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
             audit=bot.audit,
             sqlite_file=sqlite_path(bot.db.url),
         )
+        self.flows = SnippetFlows(bot, self.parts.store)
         self.save_menu = app_commands.ContextMenu(
             name="Save as snippet", callback=self.save_as_snippet
         )
@@ -129,191 +99,6 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     async def rebuild_derived(connection: AsyncConnection) -> None:
         await rebuild_search_index(connection)
 
-    # ---- helpers ------------------------------------------------------------------------
-
-    @property
-    def max_bytes(self) -> int:
-        return self.bot.settings.snippets.max_file_bytes
-
-    async def _shares_per_minute(self, guild_id: int) -> int:
-        config = await self.bot.guild_settings.get(guild_id)
-        return int(config.get(SHARES_PER_MINUTE))
-
-    async def _download(self, attachment: discord.Attachment) -> str:
-        check_attachment_size(attachment.size, self.max_bytes, attachment.filename)
-        try:
-            fetched = await self.bot.fetcher.fetch(
-                attachment.url,
-                max_bytes=self.max_bytes,
-                timeout_seconds=ATTACHMENT_TIMEOUT_SECONDS,
-                # Attachments live on the Discord-compatible server the bot is configured to
-                # talk to (the sandbox serves them from 127.0.0.1).
-                trusted_origin=self.bot.settings.discord.api_url,
-            )
-        except FetchTooLarge:
-            # The size Discord reports is trusted only as far as the bytes agree.
-            raise SnippetInputError(
-                f"`{attachment.filename[:64]}` is larger than the {self.max_bytes:,} bytes "
-                "attachments can be."
-            ) from None
-        except FetchError as error:
-            raise UserFacingError(
-                f"I couldn't download `{attachment.filename[:64]}`: {error.message} Try again."
-            ) from None
-        return decode_attachment(fetched.body, self.max_bytes, attachment.filename)
-
-    async def _draft(
-        self,
-        *,
-        title: str,
-        code: str | None,
-        language: str | None,
-        tags: str | None,
-        description: str | None,
-        filename: str | None = None,
-    ) -> SnippetDraft:
-        # Language detection can take a few milliseconds on big files: keep the loop free.
-        return await asyncio.to_thread(
-            lambda: build_draft(
-                title=title,
-                code=code or "",
-                language=language,
-                tags=tags,
-                description=description,
-                max_bytes=self.max_bytes,
-                filename=filename,
-            )
-        )
-
-    def _destination(
-        self, interaction: discord.Interaction, channel_id: int | None
-    ) -> discord.abc.Messageable:
-        if channel_id is not None:
-            channel = self.bot.get_channel(channel_id)
-            if isinstance(channel, discord.TextChannel | discord.Thread):
-                return channel
-        if isinstance(interaction.channel, discord.abc.Messageable):
-            return interaction.channel
-        raise UserFacingError("I can't post in this channel.")
-
-    async def _publish(self, interaction: discord.Interaction, draft: SnippetDraft) -> None:
-        """Store the snippet and post it: in place when run in the snippets channel (or when
-        none is configured), else in the snippets channel with a private link back."""
-        guild_id = _guild_id(interaction)
-        limit = await self._shares_per_minute(guild_id)
-        record = await self.parts.store.share(
-            guild_id, interaction.user.id, draft, shares_per_minute=limit
-        )
-        config = await self.bot.guild_settings.get(guild_id)
-        destination = self._destination(interaction, config.channel_id(FEATURE))
-        here = interaction.channel_id
-        try:
-            if (
-                here is not None
-                and getattr(destination, "id", None) == here
-                and not interaction.response.is_done()
-            ):
-                await self._post_as_reply(interaction, guild_id, here, record)
-                return
-            message = await destination.send(**_post_arguments(record))
-        except discord.HTTPException:
-            # Not posted means not shared: take the stored copy back before reporting.
-            await self.parts.store.delete(
-                guild_id, record.id, interaction.user.id, is_moderator=True
-            )
-            raise
-        await self.parts.store.record_post(guild_id, record.id, message.channel.id, message.id)
-        await _reply(interaction, f"Shared as snippet **#{record.id}**: {message.jump_url}")
-
-    async def _post_as_reply(
-        self,
-        interaction: discord.Interaction,
-        guild_id: int,
-        channel_id: int,
-        record: SnippetRecord,
-    ) -> None:
-        """The post is the reply itself. Deferring creates its message first, so where it is
-        gets stored before the post shows: a crash in between can't leave a shown post that
-        the snippet doesn't know (deleting the snippet would leave it behind)."""
-        callback = await interaction.response.defer(thinking=True)
-        message_id = callback.message_id if callback is not None else None
-        if message_id is None:
-            message_id = (await interaction.original_response()).id
-        await self.parts.store.record_post(guild_id, record.id, channel_id, message_id)
-        # The first followup after a "thinking" deferral fills the deferred message.
-        await interaction.followup.send(**_post_arguments(record))
-
-    async def _share_from_modal(
-        self, interaction: discord.Interaction, values: dict[str, str | None]
-    ) -> None:
-        draft = await self._draft(
-            title=values["title"] or "",
-            code=values["code"],
-            language=values["language"],
-            tags=values["tags"],
-            description=values["description"],
-        )
-        await self._publish(interaction, draft)
-
-    async def _changeable(self, interaction: discord.Interaction, snippet_id: int) -> SnippetRecord:
-        record = await self.parts.store.get(_guild_id(interaction), snippet_id)
-        if record.author_id != interaction.user.id and not await has_tier(
-            interaction, Tier.MODERATOR
-        ):
-            raise UserFacingError(
-                f"Only the author or a moderator can change snippet #{snippet_id}."
-            )
-        return record
-
-    async def _update_post(self, record: SnippetRecord) -> None:
-        """Redraw the original share post after an edit (best effort: it may be gone)."""
-        if record.channel_id is None or record.message_id is None:
-            return
-        channel = self.bot.get_channel(record.channel_id)
-        if not isinstance(channel, discord.TextChannel | discord.Thread):
-            return
-        arguments = _post_arguments(record)
-        file = arguments.pop("file", None)
-        arguments["attachments"] = [file] if file is not None else []
-        with contextlib.suppress(discord.HTTPException):
-            await channel.get_partial_message(record.message_id).edit(**arguments)
-
-    async def _remove_post(
-        self, channel_id: int | None, message_id: int | None, *, skip: int | None = None
-    ) -> None:
-        if channel_id is None or message_id is None or message_id == skip:
-            return
-        channel = self.bot.get_channel(channel_id)
-        if isinstance(channel, discord.TextChannel | discord.Thread):
-            with contextlib.suppress(discord.HTTPException):
-                await channel.get_partial_message(message_id).delete()
-
-    async def _confirm_and_delete(
-        self, interaction: discord.Interaction, snippet_id: int
-    ) -> discord.Message | None:
-        """Ask, delete, tidy the share post; returns the clicked message to remove, if any."""
-        record = await self._changeable(interaction, snippet_id)
-        title = safe_truncate(record.title, 80)
-        if not await confirm(
-            interaction,
-            f"Delete snippet **#{record.id}** “{title}”? This can't be undone.",
-            confirm_label="Delete",
-        ):
-            await interaction.followup.send("Nothing was deleted.", ephemeral=True)
-            return None
-        deleted = await self.parts.store.delete(
-            _guild_id(interaction),
-            snippet_id,
-            interaction.user.id,
-            is_moderator=await has_tier(interaction, Tier.MODERATOR),
-        )
-        clicked = interaction.message
-        await self._remove_post(
-            deleted.channel_id, deleted.message_id, skip=clicked.id if clicked else None
-        )
-        await interaction.followup.send(f"Deleted snippet #{deleted.id}.", ephemeral=True)
-        return clicked
-
     # ---- autocomplete -------------------------------------------------------------------
 
     async def _id_choices(
@@ -327,12 +112,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         found = await self.parts.choices.autocomplete(
             interaction.guild_id, current, author_id=author
         )
-        return [
-            app_commands.Choice(
-                name=truncate(f"#{c.id} · {c.title}", AUTOCOMPLETE_NAME_LIMIT), value=c.id
-            )
-            for c in found
-        ]
+        return id_choices(found)
 
     async def any_id_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -347,16 +127,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     async def language_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = []
-        for language in languages.autocomplete(current):
-            aliases = f" ({', '.join(language.aliases[:3])})" if language.aliases else ""
-            choices.append(
-                app_commands.Choice(
-                    name=truncate(language.name + aliases, AUTOCOMPLETE_NAME_LIMIT),
-                    value=language.key,
-                )
-            )
-        return choices
+        return language_choices(current)
 
     async def tag_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -364,7 +135,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         if interaction.guild_id is None:
             return []
         tags = await self.parts.choices.tags_in_use(interaction.guild_id, current)
-        return [app_commands.Choice(name=f"#{tag}", value=tag) for tag in tags]
+        return tag_choices(tags)
 
     # ---- commands -----------------------------------------------------------------------
 
@@ -387,17 +158,15 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         tags: str | None = None,
         description: str | None = None,
     ) -> None:
-        guild_id = _guild_id(interaction)
+        guild_id = guild_of(interaction).id
         if code is not None and file is not None:
             raise SnippetInputError("Give the code or a file, not both.")
-        await self.parts.store.check_rate(
-            guild_id, interaction.user.id, await self._shares_per_minute(guild_id)
-        )
+        await self.flows.check_rate(guild_id, interaction.user.id)
         if code is None and file is None:
             await interaction.response.send_modal(
                 SnippetModal(
                     heading="Share a snippet",
-                    on_done=self._share_from_modal,
+                    on_done=self.flows.share_from_modal,
                     title=title[:TITLE_MAX],
                     language=language,
                     tags=tags,
@@ -409,9 +178,9 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         if file is not None:
             # Downloading may outlast Discord's 3 s; the post then goes out as a new message.
             await interaction.response.defer(ephemeral=True, thinking=True)
-            code = await self._download(file)
+            code = await self.flows.download(file)
             filename = file.filename
-        draft = await self._draft(
+        draft = await self.flows.draft(
             title=title,
             code=code,
             language=language,
@@ -419,7 +188,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
             description=description,
             filename=filename,
         )
-        await self._publish(interaction, draft)
+        await self.flows.publish(interaction, draft)
 
     @share.autocomplete("language")
     async def _share_language(
@@ -431,8 +200,8 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     @app_commands.describe(id="the snippet's number (type to search by title)")
     @app_commands.autocomplete(id=any_id_autocomplete)
     async def get(self, interaction: discord.Interaction, id: int) -> None:
-        record = await self.parts.store.get(_guild_id(interaction), id)
-        await interaction.response.send_message(**_post_arguments(record))
+        record = await self.parts.store.get(guild_of(interaction).id, id)
+        await interaction.response.send_message(**post_arguments(record))
 
     @snippet.command(name="search", description="Find snippets by words, language, tag or author")
     @app_commands.describe(
@@ -450,7 +219,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         tag: str | None = None,
         author: discord.Member | discord.User | None = None,
     ) -> None:
-        guild_id = _guild_id(interaction)
+        guild_id = guild_of(interaction).id
         language_key = None
         if language is not None and language.strip():
             found = languages.resolve(language)
@@ -472,7 +241,8 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
             )
             return Page(page.items, page.next_cursor)
 
-        heading = _search_heading(query, language_key, tag, author)
+        author_name = author.display_name if author is not None else None
+        heading = search_heading(query, language_key, tag, author_name)
 
         def render(page: Page[SnippetSummary], number: int) -> discord.Embed:
             return page_embed(heading, page.items, number)
@@ -491,31 +261,11 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     @app_commands.describe(id="the snippet's number (type to search by title)")
     @app_commands.autocomplete(id=own_id_autocomplete)
     async def edit(self, interaction: discord.Interaction, id: int) -> None:
-        record = await self._changeable(interaction, id)
-
-        async def done(submitted: discord.Interaction, values: dict[str, str | None]) -> None:
-            await submitted.response.defer(ephemeral=True, thinking=True)
-            draft = await self._draft(
-                title=values["title"] or "",
-                code=values["code"],
-                language=values["language"],
-                tags=values["tags"],
-                description=values["description"],
-            )
-            updated = await self.parts.store.edit(
-                _guild_id(submitted),
-                record.id,
-                submitted.user.id,
-                draft,
-                is_moderator=await has_tier(submitted, Tier.MODERATOR),
-            )
-            await self._update_post(updated)
-            await _reply(submitted, f"Updated snippet **#{updated.id}**.")
-
+        record = await self.flows.changeable(interaction, id)
         await interaction.response.send_modal(
             SnippetModal(
                 heading=f"Edit snippet #{record.id}",
-                on_done=done,
+                on_done=functools.partial(self.flows.edit_from_modal, record.id),
                 title=record.title,
                 language=record.language,
                 code=record.code,
@@ -528,25 +278,23 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     @app_commands.describe(id="the snippet's number (type to search by title)")
     @app_commands.autocomplete(id=own_id_autocomplete)
     async def delete(self, interaction: discord.Interaction, id: int) -> None:
-        await self._confirm_and_delete(interaction, id)
+        await self.flows.confirm_and_delete(interaction, id)
 
     @snippet.command(name="star", description="Star a snippet, or take your star back")
     @app_commands.describe(id="the snippet's number (type to search by title)")
     @app_commands.autocomplete(id=any_id_autocomplete)
     async def star(self, interaction: discord.Interaction, id: int) -> None:
-        result = await self.parts.store.toggle_star(_guild_id(interaction), id, interaction.user.id)
-        if result.starred:
-            text = f"⭐ Starred snippet #{id}; it has {result.star_count} now."
-        else:
-            text = f"Took your star back from snippet #{id}; it has {result.star_count} now."
-        await _reply(interaction, text)
+        result = await self.parts.store.toggle_star(
+            guild_of(interaction).id, id, interaction.user.id
+        )
+        await reply(interaction, star_reply(id, result))
 
     @snippet.command(name="top", description="The most-starred snippets")
     @app_commands.describe(period="all: every star ever (default); month: stars given this month")
     async def top(
         self, interaction: discord.Interaction, period: Literal["all", "month"] = "all"
     ) -> None:
-        guild_id = _guild_id(interaction)
+        guild_id = guild_of(interaction).id
         zone = (await self.bot.guild_settings.get(guild_id)).timezone
 
         async def fetch(cursor: Any) -> Page[SnippetSummary]:
@@ -564,7 +312,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
     @snippet.command(name="mine", description="Your snippets, newest first")
     async def mine(self, interaction: discord.Interaction) -> None:
-        guild_id = _guild_id(interaction)
+        guild_id = guild_of(interaction).id
         user_id = interaction.user.id
 
         async def fetch(cursor: Any) -> Page[SnippetSummary]:
@@ -584,43 +332,23 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
         await ensure_not_blocked(interaction, FEATURE)
-        guild_id = _guild_id(interaction)
-        await self.parts.store.check_rate(
-            guild_id, interaction.user.id, await self._shares_per_minute(guild_id)
-        )
-        found = extract_message_code(message.content)
-        title = f"Code from {message.author.display_name}"
-        if found is not None:
-            code, language = found.code, found.language
-        else:
-            attachment = _first_text_attachment(message)
-            if attachment is None:
-                raise SnippetInputError(
-                    "That message has no code to save: I look for ``` code blocks or a text "
-                    "file attachment."
-                )
-            try:
-                code = await asyncio.wait_for(self._download(attachment), MENU_DOWNLOAD_TIMEOUT)
-            except TimeoutError:
-                raise UserFacingError(
-                    "The file took too long to download; try `/snippet share` with it instead."
-                ) from None
-            language = languages.detect(code, attachment.filename).key
-            title = attachment.filename
+        guild_id = guild_of(interaction).id
+        await self.flows.check_rate(guild_id, interaction.user.id)
+        title, found = await self.flows.message_code(message)
         await interaction.response.send_modal(
             SnippetModal(
                 heading="Save as snippet",
-                on_done=self._share_from_modal,
+                on_done=self.flows.share_from_modal,
                 title=title[:TITLE_MAX],
-                language=language,
-                code=code,
+                language=found.language,
+                code=found.code,
             )
         )
 
-    # ---- button actions (called by the dynamic items in views.py) -----------------------
+    # ---- button actions (SnippetButtonActions: the dynamic items in views.py call them) ---
 
     async def star_from_button(self, interaction: discord.Interaction, snippet_id: int) -> None:
-        guild_id = _guild_id(interaction)
+        guild_id = guild_of(interaction).id
         await self.parts.store.toggle_star(guild_id, snippet_id, interaction.user.id)
         record = await self.parts.store.get(guild_id, snippet_id)
         rendered = snippet_embed(record)
@@ -630,13 +358,13 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         )
 
     async def send_raw(self, interaction: discord.Interaction, snippet_id: int) -> None:
-        record = await self.parts.store.get(_guild_id(interaction), snippet_id)
+        record = await self.parts.store.get(guild_of(interaction).id, snippet_id)
         await interaction.response.send_message(
             f"Snippet #{record.id}, exactly as stored:", file=raw_file(record), ephemeral=True
         )
 
     async def delete_from_button(self, interaction: discord.Interaction, snippet_id: int) -> None:
-        clicked = await self._confirm_and_delete(interaction, snippet_id)
+        clicked = await self.flows.confirm_and_delete(interaction, snippet_id)
         if clicked is not None:
             with contextlib.suppress(discord.HTTPException):
                 await clicked.delete()
@@ -644,30 +372,3 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
 def _cursor(value: Any) -> PageCursor | None:
     return value if isinstance(value, tuple) else None
-
-
-def _first_text_attachment(message: discord.Message) -> discord.Attachment | None:
-    for attachment in message.attachments:
-        kind = (attachment.content_type or "").split(";")[0]
-        if kind.startswith(("image/", "video/", "audio/")):
-            continue
-        return attachment
-    return None
-
-
-def _search_heading(
-    query: str | None,
-    language: str | None,
-    tag: str | None,
-    author: discord.Member | discord.User | None,
-) -> str:
-    parts = []
-    if query:
-        parts.append(f"“{safe_truncate(' '.join(query.split()), 60)}”")
-    if language:
-        parts.append(languages.get(language).name)
-    if tag:
-        parts.append(f"#{safe_truncate(tag, 30)}")
-    if author is not None:
-        parts.append(f"by {safe_truncate(author.display_name, 40)}")
-    return "Snippets: " + (" · ".join(parts) if parts else "newest")

@@ -1,4 +1,5 @@
-"""How a snippet looks in Discord: the embed, the attachment for long code, list lines.
+"""How a snippet looks in Discord: the embed, the attachment for long code, list lines, a
+search's heading, the answer to a star and the autocomplete choices.
 
 Code is only ever shown through bot.text's code-block helpers, so backticks in it can't close
 the fence, and only inside embeds, where mentions never ping. What a reader sees, after the
@@ -13,17 +14,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import discord
+from discord import app_commands
 
 from bot.code_blocks import code_block, preview_lines, truncate_code_block
 from bot.formatters import discord_timestamp, plural
 from bot.markdown import safe, safe_truncate
-from bot.text import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_VALUE_LIMIT, one_line
+from bot.text import (
+    AUTOCOMPLETE_NAME_LIMIT,
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_FIELD_VALUE_LIMIT,
+    one_line,
+    truncate,
+)
 from cogs.snippets import languages
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from cogs.snippets.records import SnippetRecord, SnippetSummary
+    from cogs.snippets.records import IdChoice, SnippetRecord, SnippetSummary, StarResult
 
 PREVIEW_LINES: Final = 15
 DESCRIPTION_SHOWN: Final = 600
@@ -136,3 +144,50 @@ def page_embed(
         text=f"Page {number} · {plural(len(items), 'snippet')} · /snippet get id:<id> to open"
     )
     return embed
+
+
+def star_reply(snippet_id: int, result: StarResult) -> str:
+    if result.starred:
+        return f"⭐ Starred snippet #{snippet_id}; it has {result.star_count} now."
+    return f"Took your star back from snippet #{snippet_id}; it has {result.star_count} now."
+
+
+def search_heading(
+    query: str | None, language: str | None, tag: str | None, author_name: str | None
+) -> str:
+    parts = []
+    if query:
+        parts.append(f"“{safe_truncate(' '.join(query.split()), 60)}”")
+    if language:
+        parts.append(languages.get(language).name)
+    if tag:
+        parts.append(f"#{safe_truncate(tag, 30)}")
+    if author_name is not None:
+        parts.append(f"by {safe_truncate(author_name, 40)}")
+    return "Snippets: " + (" · ".join(parts) if parts else "newest")
+
+
+def id_choices(found: Sequence[IdChoice]) -> list[app_commands.Choice[int]]:
+    return [
+        app_commands.Choice(
+            name=truncate(f"#{c.id} · {c.title}", AUTOCOMPLETE_NAME_LIMIT), value=c.id
+        )
+        for c in found
+    ]
+
+
+def language_choices(current: str) -> list[app_commands.Choice[str]]:
+    choices = []
+    for language in languages.autocomplete(current):
+        aliases = f" ({', '.join(language.aliases[:3])})" if language.aliases else ""
+        choices.append(
+            app_commands.Choice(
+                name=truncate(language.name + aliases, AUTOCOMPLETE_NAME_LIMIT),
+                value=language.key,
+            )
+        )
+    return choices
+
+
+def tag_choices(tags: Sequence[str]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=f"#{tag}", value=tag) for tag in tags]

@@ -1,4 +1,5 @@
-"""Snippets' limits and the errors that explain them: page size, share rate, search budgets."""
+"""Snippets' name, limits and the errors that explain them: page size, share rate, search
+budgets."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import UserFacingError
 
+FEATURE: Final = "snippets"
 PAGE_SIZE: Final = 10
 # Rank only the newest matches: bounds the cost of very common words.
 RANK_CANDIDATES: Final = 2000

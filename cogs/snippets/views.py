@@ -3,44 +3,56 @@
 The buttons are `DynamicItem`s: their custom ids carry the snippet id (`snippet:star:12`), so
 they keep working on messages posted before a restart. discord.py runs a dynamic item's
 callback outside any view of ours, so each callback hands its errors to the bot's one error
-handler itself (`report_error`), as a `DelegatingErrorsView` would.
+handler itself (`report_error`), as a `DelegatingErrorsView` would. They reach the feature
+through the `SnippetButtonActions` Protocol, looked up when clicked (`feature_for`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 import discord
 
+from bot.feature import feature_for
 from bot.permissions import ensure_not_blocked
 from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
 from bot.ui import NexusModal, report_error, text_input
 from cogs.snippets.drafts import DESCRIPTION_MAX, TITLE_MAX
+from cogs.snippets.rules import FEATURE
 
-if TYPE_CHECKING:
-    from cogs.snippets.commands import SnippetsCog
-
-FEATURE: Final = "snippets"
 Button = discord.ui.Button[Any]
 DynamicButton = discord.ui.DynamicItem[Button]
 
 
-def _cog(interaction: discord.Interaction) -> SnippetsCog:
-    cog = getattr(interaction.client, "get_cog", lambda _: None)("SnippetsCog")
-    if cog is None:
-        raise RuntimeError("the snippets cog is not loaded")
-    return cog  # type: ignore[no-any-return]
+class SnippetButtonActions(Protocol):
+    """What the buttons under a posted snippet ask of the feature."""
+
+    async def star_from_button(self, interaction: discord.Interaction, snippet_id: int) -> None: ...
+
+    async def send_raw(self, interaction: discord.Interaction, snippet_id: int) -> None: ...
+
+    async def delete_from_button(
+        self, interaction: discord.Interaction, snippet_id: int
+    ) -> None: ...
 
 
 async def _act_safely(
-    interaction: discord.Interaction, action: Callable[[SnippetsCog], Awaitable[None]]
+    interaction: discord.Interaction,
+    action: Callable[[SnippetButtonActions], Awaitable[None]],
 ) -> None:
     """Run a button's action after the feature-block check, errors to the one handler."""
     try:
         await ensure_not_blocked(interaction, FEATURE)
-        await action(_cog(interaction))
+        # feature_for only types its answer with the Protocol; mypy still wants a concrete
+        # class there (type-abstract).
+        actions = feature_for(
+            interaction,
+            FEATURE,
+            SnippetButtonActions,  # type: ignore[type-abstract]
+        )
+        await action(actions)
     except Exception as error:
         await report_error(interaction, error)
 
@@ -66,7 +78,7 @@ class StarButton(DynamicButton, template=r"snippet:star:(?P<id>\d+)"):
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await _act_safely(
-            interaction, lambda cog: cog.star_from_button(interaction, self.snippet_id)
+            interaction, lambda actions: actions.star_from_button(interaction, self.snippet_id)
         )
 
 
@@ -84,7 +96,9 @@ class RawButton(DynamicButton, template=r"snippet:raw:(?P<id>\d+)"):
         return cls(int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _act_safely(interaction, lambda cog: cog.send_raw(interaction, self.snippet_id))
+        await _act_safely(
+            interaction, lambda actions: actions.send_raw(interaction, self.snippet_id)
+        )
 
 
 class DeleteButton(DynamicButton, template=r"snippet:delete:(?P<id>\d+)"):
@@ -102,7 +116,7 @@ class DeleteButton(DynamicButton, template=r"snippet:delete:(?P<id>\d+)"):
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await _act_safely(
-            interaction, lambda cog: cog.delete_from_button(interaction, self.snippet_id)
+            interaction, lambda actions: actions.delete_from_button(interaction, self.snippet_id)
         )
 
 

@@ -1,0 +1,72 @@
+"""A snippet's post in a channel: what is sent, where it goes, redrawn after an edit and removed
+with the snippet. Redrawing and removing are best effort: the post may be gone already."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any, Final
+
+import discord
+
+from bot.errors import UserFacingError
+from cogs.snippets.render import snippet_embed
+from cogs.snippets.views import snippet_buttons
+
+if TYPE_CHECKING:
+    from cogs.snippets.records import SnippetRecord
+
+NO_MENTIONS: Final = discord.AllowedMentions.none()
+
+
+def post_arguments(record: SnippetRecord) -> dict[str, Any]:
+    rendered = snippet_embed(record)
+    arguments: dict[str, Any] = {
+        "embed": rendered.embed,
+        "view": snippet_buttons(record.id, record.star_count),
+        "allowed_mentions": NO_MENTIONS,
+    }
+    file = rendered.file()
+    if file is not None:
+        arguments["file"] = file
+    return arguments
+
+
+def post_destination(
+    client: discord.Client, interaction: discord.Interaction, channel_id: int | None
+) -> discord.abc.Messageable:
+    if channel_id is not None:
+        channel = client.get_channel(channel_id)
+        if isinstance(channel, discord.TextChannel | discord.Thread):
+            return channel
+    if isinstance(interaction.channel, discord.abc.Messageable):
+        return interaction.channel
+    raise UserFacingError("I can't post in this channel.")
+
+
+async def update_post(client: discord.Client, record: SnippetRecord) -> None:
+    """Redraw the original share post after an edit (best effort: it may be gone)."""
+    if record.channel_id is None or record.message_id is None:
+        return
+    channel = client.get_channel(record.channel_id)
+    if not isinstance(channel, discord.TextChannel | discord.Thread):
+        return
+    arguments = post_arguments(record)
+    file = arguments.pop("file", None)
+    arguments["attachments"] = [file] if file is not None else []
+    with contextlib.suppress(discord.HTTPException):
+        await channel.get_partial_message(record.message_id).edit(**arguments)
+
+
+async def remove_post(
+    client: discord.Client,
+    channel_id: int | None,
+    message_id: int | None,
+    *,
+    skip: int | None = None,
+) -> None:
+    if channel_id is None or message_id is None or message_id == skip:
+        return
+    channel = client.get_channel(channel_id)
+    if isinstance(channel, discord.TextChannel | discord.Thread):
+        with contextlib.suppress(discord.HTTPException):
+            await channel.get_partial_message(message_id).delete()
