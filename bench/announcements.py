@@ -279,7 +279,7 @@ async def run(args: argparse.Namespace) -> int:
     await asyncio.wait_for(bot.wait_until_ready(), 30)
     cog: Any = bot.get_cog("AnnouncementsCog")
     await asyncio.wait_for(cog.ready.wait(), 30)
-    original_post = cog.post
+    original_post = cog.dispatcher._poster
 
     cpu_marks: list[tuple[float, float]] = []
 

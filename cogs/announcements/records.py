@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.text import one_line
 from cogs.announcements.models import Announcement, MissedPolicy, Status
 from cogs.announcements.schedule import Recurrence, Repeat, recurrence_of
 
@@ -51,12 +50,6 @@ class AnnouncementInfo:
         if self.status != Status.ACTIVE or self.next_run_at is None:
             return []
         return self.recurrence.upcoming(self.next_run_at, count)
-
-    @property
-    def label(self) -> str:
-        """`#12 · weekly · Standup` — short, for autocomplete and lists."""
-        name = self.title or self.body
-        return one_line(f"#{self.id} · {self.repeat_label} · {self.status} · {name}", 100)
 
 
 def info_of(row: Announcement) -> AnnouncementInfo:

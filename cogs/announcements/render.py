@@ -1,8 +1,9 @@
-"""What announcements look like in Discord: the post itself as plain data (the cog turns it
+"""What announcements look like in Discord: the post itself as plain data (embeds.py turns it
 into a discord.Embed), and the text the dispatcher and the cog show moderators.
 
 One function renders both the real post and `/announce show`'s preview, so the preview is exact.
-The dispatcher decides and records; its sentences for moderators are written here.
+The dispatcher decides and records; its sentences for moderators are written here, and so are
+the cog's status, list and autocomplete lines.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from zoneinfo import ZoneInfo
 from bot.errors import UserFacingError
 from bot.formatters import discord_timestamp
 from bot.markdown import neutralise_mentions
-from bot.text import EMBED_DESCRIPTION_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT, MESSAGE_LIMIT
+from bot.text import (
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_TITLE_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    MESSAGE_LIMIT,
+    one_line,
+    truncate,
+)
+from cogs.announcements.models import Status
 from cogs.announcements.schedule import to_local_wall
 
 if TYPE_CHECKING:
@@ -134,3 +143,82 @@ def unknown_run_notice(announcement_id: int, scheduled_for: datetime) -> str:
         "the bot stopped while posting it. It was not reposted, to avoid a duplicate; "
         f"if it is missing, `/announce send {announcement_id}` posts it now."
     )
+
+
+# ---- what the cog shows moderators ---------------------------------------------------------
+
+STATUS_MARKS: Final = {
+    Status.ACTIVE: "🟢",
+    Status.PAUSED: "⏸️",
+    Status.FAILED: "⚠️",
+    Status.DONE: "✅",
+    Status.CANCELLED: "✖️",
+}
+
+
+def runs_text(info: AnnouncementInfo, count: int) -> str:
+    runs = info.next_runs(count)
+    if not runs:
+        return "no upcoming run"
+    return "\n".join(f"{discord_timestamp(r, 'F')} ({discord_timestamp(r, 'R')})" for r in runs)
+
+
+def status_text(info: AnnouncementInfo) -> str:
+    mark = STATUS_MARKS.get(Status(info.status), "")
+    return f"{mark} {info.status}".strip()
+
+
+def list_heading(info: AnnouncementInfo) -> str:
+    managed = " 📄" if info.managed_key else ""
+    name = info.title or one_line(info.body, 60)
+    return truncate(f"#{info.id} · {name}{managed}", 256)
+
+
+def list_line(info: AnnouncementInfo) -> str:
+    next_run = "no upcoming run"
+    if info.status == Status.ACTIVE and info.next_run_at is not None:
+        when = info.next_run_at
+        next_run = f"next {discord_timestamp(when, 'f')} ({discord_timestamp(when, 'R')})"
+    return f"{status_text(info)} · <#{info.channel_id}> · {info.repeat_label} · {next_run}"
+
+
+def choice_label(info: AnnouncementInfo) -> str:
+    """`#12 · weekly · Standup` — short, for autocomplete and lists."""
+    name = info.title or info.body
+    return one_line(f"#{info.id} · {info.repeat_label} · {info.status} · {name}", 100)
+
+
+def silent_ping_note(role_mention: str) -> str:
+    """Discord drops a ping of a role that is not mentionable unless the bot may @everyone."""
+    return (
+        f"Note: {role_mention} is not mentionable and I lack *Mention @everyone, @here and "
+        "All Roles* there, so Discord will show the mention without notifying anyone. "
+        "Make the role mentionable or grant me that permission."
+    )
+
+
+def scheduled_reply(info: AnnouncementInfo, verb: str, ping_note: str | None) -> str:
+    """The answer to create, edit and resume: where, how often, and the next runs."""
+    count = 3 if info.repeat != "none" else 1
+    text = (
+        f"Announcement **#{info.id}** {verb} for <#{info.channel_id}> "
+        f"({info.repeat_label}, {info.timezone}).\n"
+        f"Next {'runs' if count > 1 else 'run'}:\n{runs_text(info, count)}"
+    )
+    notes = [ping_note]
+    if info.managed_key and verb == "updated":
+        notes.append(
+            f"-# Declared in the announcements file (key `{info.managed_key}`): the next "
+            "change to that entry there replaces this edit."
+        )
+    return "\n".join([text, *(n for n in notes if n)])
+
+
+def cancel_question(info: AnnouncementInfo) -> str:
+    note = (
+        " It is declared in the announcements file: remove it there too, or the next "
+        "start re-creates it."
+        if info.managed_key
+        else ""
+    )
+    return f"Cancel announcement **#{info.id}** ({one_line(info.title or info.body, 80)})?{note}"
