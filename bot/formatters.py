@@ -1,4 +1,5 @@
-"""Small formatters: counted words, sizes and Discord timestamps, worded the same everywhere."""
+"""Small formatters: counted words, sizes, durations, latency and Discord timestamps, worded the
+same everywhere."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from datetime import datetime
 
-__all__ = ["describe_size", "discord_timestamp", "plural"]
+__all__ = ["describe_size", "discord_timestamp", "format_duration", "format_latency", "plural"]
 
 _TIMESTAMP_STYLES: Final = frozenset("tTdDfFR")
 
@@ -26,6 +27,22 @@ def describe_size(size: int) -> str:
         if size >= scale:
             return f"{size / scale:.3g} {unit}"
     return f"{size} bytes"
+
+
+def format_duration(seconds: float) -> str:
+    """`3d 4h 5m`: the largest three units of a duration."""
+    remaining = max(0, int(seconds))
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        value, remaining = divmod(remaining, size)
+        if value:
+            parts.append(f"{value}{unit}")
+    return " ".join(parts[:3]) or "0s"
+
+
+def format_latency(seconds: float) -> str:
+    """`42 ms`; discord.py reports NaN or infinity until a heartbeat has been answered."""
+    return f"{seconds * 1000:.0f} ms" if math.isfinite(seconds) else "not measured yet"
 
 
 def discord_timestamp(dt: datetime, style: str = "f") -> str:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.formatters import format_duration, format_latency
 from bot.text import EMBED_FIELD_VALUE_LIMIT, truncate
-from cogs.meta.service import CommandLine, build_help, format_uptime
+from cogs.meta.service import CommandLine, build_help
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -44,8 +44,7 @@ class MetaCog(commands.Cog):
     async def ping(self, interaction: discord.Interaction) -> None:
         # Both figures are the latest background measurements (heartbeats, the database probe),
         # so answering costs nothing that would distort them.
-        gateway = self.bot.latency
-        gateway_text = f"{gateway * 1000:.0f} ms" if math.isfinite(gateway) else "not measured yet"
+        gateway_text = format_latency(self.bot.latency)
         health = self.bot.database_health
         if health.seconds is None:
             database_text = "unreachable"
@@ -84,7 +83,7 @@ class MetaCog(commands.Cog):
             colour=NEXUS_COLOUR,
         )
         embed.add_field(name="Version", value=self.bot.version)
-        embed.add_field(name="Uptime", value=format_uptime(self.bot.uptime_seconds))
+        embed.add_field(name="Uptime", value=format_duration(self.bot.uptime_seconds))
         embed.add_field(name="discord.py", value=discord.__version__)
         embed.add_field(name="Source", value=PROJECT_URL, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)

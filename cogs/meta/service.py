@@ -53,13 +53,3 @@ def build_help(commands: list[CommandLine], menus: list[CommandLine]) -> list[He
             )
         )
     return sections
-
-
-def format_uptime(seconds: float) -> str:
-    seconds = int(seconds)
-    days, seconds = divmod(seconds, 86_400)
-    hours, seconds = divmod(seconds, 3_600)
-    minutes, seconds = divmod(seconds, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")]
-    shown = [f"{value}{unit}" for value, unit in parts if value] or ["0s"]
-    return " ".join(shown[:3])
