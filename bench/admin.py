@@ -38,8 +38,11 @@ from bot.config import load_settings
 from bot.db import Database
 from bot.models import AuditEntry, FeatureBlock
 from bot.scheduler import Scheduler
+from cogs.admin.audit_actions import AuditActions
+from cogs.admin.export import ExportService
+from cogs.admin.forget import ForgetService
 from cogs.admin.models import PendingForget
-from cogs.admin.service import AdminService, ExportService
+from cogs.admin.pending_forgets import PendingForgets
 
 GUILD = 1_000_000_000_000_000_001
 OTHER_GUILD = 1_000_000_000_000_000_002
@@ -102,7 +105,7 @@ async def timed(action: Callable[[], Awaitable[Any]], repeats: int) -> tuple[flo
     return statistics.median(ordered), p99, ordered[-1]
 
 
-async def rebuild_jobs(admin: AdminService) -> tuple[float, int]:
+async def rebuild_jobs(pending: PendingForgets) -> tuple[float, int]:
     """What the cog does at start: read every pending forget, add one in-memory job each."""
     scheduler = Scheduler(SystemClock())
     scheduler.start()
@@ -112,7 +115,7 @@ async def rebuild_jobs(admin: AdminService) -> tuple[float, int]:
 
     scheduler.handle("admin.forget", noop)
     started = time.perf_counter()
-    plans = await admin.pending_forgets()
+    plans = await pending.plans()
     for plan in plans:
         scheduler.schedule_at(plan.job_id, plan.due_at, "admin.forget", plan.guild_id, plan.user_id)
     seconds = time.perf_counter() - started
@@ -133,8 +136,8 @@ async def main(rows: int, pending: int, repeats: int) -> None:
             f"seeded {2 * rows:,} audit rows, {2 * (rows // 100):,} blocks, {pending:,} pending "
             f"forgets in {seeded:.1f} s; database {size / 1e6:.1f} MB; {os.cpu_count()} CPUs"
         )
-        admin = AdminService(database.sessions)
-        cold = AdminService(database.sessions, actions_ttl_seconds=0)
+        actions = AuditActions(database.sessions)
+        cold = AuditActions(database.sessions, ttl_seconds=0)
         audit = AuditService(database.sessions)
         exports = ExportService(database.sessions)
 
@@ -154,8 +157,8 @@ async def main(rows: int, pending: int, repeats: int) -> None:
             ("audit: common action", lambda: audit.list(GUILD, action="admin.block")),
             ("audit: rare action (1 in 1000)", lambda: audit.list(GUILD, action=RARE_ACTION)),
             ("audit: rare actor (1 in 5000)", lambda: audit.list(GUILD, actor_id=RARE_ACTOR)),
-            ("autocomplete: action, cold", lambda: cold.audit_actions(GUILD, "adm")),
-            ("autocomplete: action, cached", lambda: admin.audit_actions(GUILD, "adm")),
+            ("autocomplete: action, cold", lambda: cold.matching(GUILD, "adm")),
+            ("autocomplete: action, cached", lambda: actions.matching(GUILD, "adm")),
         ]
         print()
         print(f"{'operation':<34} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
@@ -165,13 +168,14 @@ async def main(rows: int, pending: int, repeats: int) -> None:
 
         forget_user = 3_000_000 + 5
         started = time.perf_counter()
-        outcome = await admin.forget_member(GUILD, forget_user, [])
+        outcome = await ForgetService(database.sessions).forget_member(GUILD, forget_user, [])
         forget_ms = (time.perf_counter() - started) * 1000
         print(f"{'forget: one member (core rows)':<34} {forget_ms:>9.2f}  ({outcome.removed})")
 
-        rebuild, jobs = await rebuild_jobs(admin)
+        pending_forgets = PendingForgets(database.sessions)
+        rebuild, jobs = await rebuild_jobs(pending_forgets)
         tracemalloc.start()
-        await rebuild_jobs(admin)
+        await rebuild_jobs(pending_forgets)
         _, rebuild_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
 

@@ -22,8 +22,8 @@ from bot.models import AuditEntry, FeatureBlock, GuildSetting, OccurrenceClaim
 from bot.permissions import Tier, command_tier
 from bot.preflight import run_check
 from bot.sandbox import SandboxServer
+from cogs.admin.export import EXPORT_SCHEMA, guild_tables, json_safe
 from cogs.admin.models import PendingForget
-from cogs.admin.service import EXPORT_SCHEMA, guild_tables, json_safe
 from tests.e2e.conftest import StartBot, World
 from tests.e2e.test_permissions_walk import (
     context_menus,
@@ -707,7 +707,8 @@ async def test_forget_waits_the_delay_survives_a_restart_and_runs_once(
     assert await pending_rows(restarted) == []
     # A stray second firing finds nothing to do: the occurrence is claimed and the row gone.
     cog: Any = restarted.get_cog("AdminCog")
-    assert await cog.forget_if_due(world.guild.id, world.alice.id) is None
+    flow = cog.forget_on_leave
+    assert await flow.forget_if_due(world.guild.id, world.alice.id) is None
     assert len(await audit_rows(restarted, "admin.forget.auto")) == 1
 
 
@@ -727,7 +728,8 @@ async def test_turning_the_setting_off_cancels_forgets_not_yet_done(
     await bot.guild_settings.set(world.guild.id, "privacy.forget_on_leave", False, actor_id=None)
     clock.advance(timedelta(days=2))
     cog: Any = bot.get_cog("AdminCog")
-    assert await cog.forget_if_due(world.guild.id, world.alice.id) is None
+    flow = cog.forget_on_leave
+    assert await flow.forget_if_due(world.guild.id, world.alice.id) is None
     assert await pending_rows(bot) == []
     assert len(await block_rows(bot)) == 1
     assert await audit_rows(bot, "admin.forget.auto") == []
@@ -759,11 +761,12 @@ async def test_a_feature_that_fails_to_forget_is_retried_an_hour_later(
     await wait_for(pending)
     clock.advance(timedelta(days=1))
     cog: Any = bot.get_cog("AdminCog")
-    first = await cog.forget_if_due(world.guild.id, world.alice.id)
+    flow = cog.forget_on_leave
+    first = await flow.forget_if_due(world.guild.id, world.alice.id)
     assert first.failed == ("zz_flaky",)
     retry_at = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
     assert await pending_rows(bot) == [(world.guild.id, world.alice.id, retry_at)]
-    assert await cog.forget_if_due(world.guild.id, world.alice.id) is None  # not due yet
+    assert await flow.forget_if_due(world.guild.id, world.alice.id) is None  # not due yet
     assert bot.scheduler.next_run(f"admin.forget:{world.guild.id}:{world.alice.id}") == retry_at
     clock.advance(timedelta(hours=1))
     await bot.scheduler.run_due()  # the retry job, and whatever else is due by now

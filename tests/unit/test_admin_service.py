@@ -1,4 +1,4 @@
-"""The admin service on a real, migrated SQLite file: export, forget, stats, pending forgets."""
+"""The admin services on a real, migrated SQLite file: export, forget, stats, pending forgets."""
 
 from __future__ import annotations
 
@@ -12,22 +12,19 @@ from sqlalchemy import Table, select
 from bot.audit import AuditService
 from bot.config import Settings
 from bot.db import Database
+from bot.formatters import format_duration
 from bot.guild_settings import GuildSettingsService, Source, channel_spec
 from bot.models import FeatureBlock, GuildSetting
 from bot.permissions import BlockService
+from cogs.admin.audit_actions import AuditActions
+from cogs.admin.export import EXPORT_SCHEMA, EXPORT_VERSION, ExportService, guild_tables, json_safe
+from cogs.admin.forget import ForgetService
 from cogs.admin.models import PendingForget
-from cogs.admin.service import (
-    EXPORT_SCHEMA,
-    EXPORT_VERSION,
-    AdminService,
-    ExportService,
-    NothingToForget,
-    format_bytes,
-    format_duration,
-    guild_tables,
-    json_safe,
-    settings_report,
-)
+from cogs.admin.pending_forgets import PendingForgets
+from cogs.admin.render import format_bytes
+from cogs.admin.rules import NothingToForget
+from cogs.admin.settings_report import settings_report
+from cogs.admin.stats import StatsService
 from tests.probe_feature import probe_feature
 
 GUILD = 900_000_000_000_000_001
@@ -81,7 +78,7 @@ async def test_export_holds_exactly_this_guilds_rows_of_every_table(
     database: Database, settings: Settings
 ) -> None:
     await seed(database, settings)
-    await AdminService(database.sessions).schedule_forget(GUILD, BOB, NOW, timedelta(days=3))
+    await PendingForgets(database.sessions).schedule(GUILD, BOB, NOW, timedelta(days=3))
     export = await ExportService(database.sessions).export_guild(GUILD, NOW, "1.2.3")
     document = json.loads(export.data)
     assert document["schema"] == EXPORT_SCHEMA
@@ -140,8 +137,7 @@ async def test_forget_runs_every_feature_hook_and_removes_core_rows(
     database: Database, settings: Settings
 ) -> None:
     await seed(database, settings)
-    service = AdminService(database.sessions)
-    await service.schedule_forget(GUILD, ALICE, NOW, timedelta(days=1))
+    await PendingForgets(database.sessions).schedule(GUILD, ALICE, NOW, timedelta(days=1))
     seen: list[tuple[int, int]] = []
 
     async def snippets_forget(guild_id: int, user_id: int) -> dict[str, int]:
@@ -149,7 +145,7 @@ async def test_forget_runs_every_feature_hook_and_removes_core_rows(
         return {"snippets anonymised": 3, "stars removed": 0}
 
     features = [probe_feature("snippets", forget=snippets_forget), probe_feature("feedback")]
-    outcome = await service.forget_member(GUILD, ALICE, features)
+    outcome = await ForgetService(database.sessions).forget_member(GUILD, ALICE, features)
     assert seen == [(GUILD, ALICE)]
     assert outcome.removed == {
         "snippets: snippets anonymised": 3,
@@ -187,7 +183,7 @@ async def test_forgetting_someone_without_data_changes_nothing(
         return {"pair profiles deleted": 0}
 
     with pytest.raises(NothingToForget, match="nothing to forget"):
-        await AdminService(database.sessions).forget_member(
+        await ForgetService(database.sessions).forget_member(
             GUILD, 123, [probe_feature("pairing", forget=nothing)]
         )
     assert len(await rows_of(database, FeatureBlock.__table__, GUILD)) == 2  # type: ignore[arg-type]
@@ -200,7 +196,7 @@ async def test_a_failing_feature_does_not_stop_the_others(database: Database) ->
     async def works(guild_id: int, user_id: int) -> dict[str, int]:
         return {"pair profiles deleted": 1}
 
-    outcome = await AdminService(database.sessions).forget_member(
+    outcome = await ForgetService(database.sessions).forget_member(
         GUILD,
         ALICE,
         [probe_feature("feedback", forget=broken), probe_feature("pairing", forget=works)],
@@ -220,7 +216,7 @@ async def test_stats_gathers_every_feature_and_core_counts(
     async def broken(guild_id: int) -> dict[str, int]:
         raise RuntimeError("no")
 
-    report = await AdminService(database.sessions).stats(
+    report = await StatsService(database.sessions).stats(
         GUILD,
         [probe_feature("snippets", stats=snippet_stats), probe_feature("pairing", stats=broken)],
     )
@@ -230,15 +226,15 @@ async def test_stats_gathers_every_feature_and_core_counts(
 
 
 async def test_pending_forget_is_replaced_then_cancelled(database: Database) -> None:
-    service = AdminService(database.sessions)
-    await service.schedule_forget(GUILD, ALICE, NOW, timedelta(days=30))
-    due = await service.schedule_forget(GUILD, ALICE, NOW + timedelta(days=1), timedelta(days=30))
+    pending = PendingForgets(database.sessions)
+    await pending.schedule(GUILD, ALICE, NOW, timedelta(days=30))
+    due = await pending.schedule(GUILD, ALICE, NOW + timedelta(days=1), timedelta(days=30))
     assert due == NOW + timedelta(days=31)
-    plans = await service.pending_forgets()
+    plans = await pending.plans()
     assert [(p.guild_id, p.user_id, p.due_at) for p in plans] == [(GUILD, ALICE, due)]
-    assert await service.cancel_forget(GUILD, ALICE) is True
-    assert await service.cancel_forget(GUILD, ALICE) is False
-    assert await service.pending_forgets() == []
+    assert await pending.cancel(GUILD, ALICE) is True
+    assert await pending.cancel(GUILD, ALICE) is False
+    assert await pending.plans() == []
 
 
 async def test_audit_actions_are_distinct_and_filtered(database: Database) -> None:
@@ -246,14 +242,14 @@ async def test_audit_actions_are_distinct_and_filtered(database: Database) -> No
     for action in ("admin.block", "admin.block", "admin.unblock", "feedback.status"):
         await audit.record(GUILD, MOD, action)
     await audit.record(OTHER_GUILD, MOD, "announce.create")
-    service = AdminService(database.sessions)
-    assert await service.audit_actions(GUILD, "") == [
+    actions = AuditActions(database.sessions)
+    assert await actions.matching(GUILD, "") == [
         "admin.block",
         "admin.unblock",
         "feedback.status",
     ]
-    assert await service.audit_actions(GUILD, "BLOCK") == ["admin.block", "admin.unblock"]
-    assert await service.audit_actions(GUILD, "%") == []
+    assert await actions.matching(GUILD, "BLOCK") == ["admin.block", "admin.unblock"]
+    assert await actions.matching(GUILD, "%") == []
 
 
 def test_durations_and_sizes_read_well() -> None:
@@ -276,9 +272,10 @@ async def test_a_hanging_feature_is_reported_not_waited_for(database: Database) 
         return {}
 
     # The timeout is injected: patching the module global would miss when an e2e test has
-    # reloaded the extension (a new cogs.admin.service module) and cost 2 × 30 s.
-    service = AdminService(database.sessions, feature_timeout_seconds=0.05)
-    outcome = await service.forget_member(GUILD, ALICE, [probe_feature("pairing", forget=hangs)])
+    # reloaded the extension (new cogs.admin modules) and cost 2 × 30 s.
+    forgetter = ForgetService(database.sessions, feature_timeout_seconds=0.05)
+    outcome = await forgetter.forget_member(GUILD, ALICE, [probe_feature("pairing", forget=hangs)])
     assert outcome.failed == ("pairing",)
-    report = await service.stats(GUILD, [probe_feature("pairing", stats=hangs_too)])
+    counter = StatsService(database.sessions, feature_timeout_seconds=0.05)
+    report = await counter.stats(GUILD, [probe_feature("pairing", stats=hangs_too)])
     assert report.failed == ("pairing",)
