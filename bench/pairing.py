@@ -422,7 +422,7 @@ async def responsiveness(n: int, process_pool: bool) -> tuple[list[float], float
             for _ in range(3):
                 await sandbox.invoke("/nexus ping", user=user, guild=guild, channel=channel)
             started = time.perf_counter()
-            round_task = asyncio.create_task(service.preview_round(guild.id, everyone))
+            round_task = asyncio.create_task(service.rounds.preview_round(guild.id, everyone))
             stalls: list[float] = []
 
             async def tick() -> None:

@@ -15,7 +15,7 @@ from cogs.pairing.matching import best_partner, explain_pair
 from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairQueueEntry
 from cogs.pairing.profiles import as_person, own_profile
 from cogs.pairing.records import ExpiredWait, IsEligible, QueueMatch, QueueWait
-from cogs.pairing.rules import PairingError
+from cogs.pairing.rules import AlreadyWaiting, PairingError
 from cogs.pairing.topics import QUEUE_TOPIC_MAX_CHARS
 
 if TYPE_CHECKING:
@@ -54,11 +54,7 @@ class PairNowQueue:
                 raise PairingError("You're paused. Use `/pair resume` first, then try again.")
             mine = await session.get(PairQueueEntry, (guild_id, user_id))
             if mine is not None and mine.expires_at > now:
-                raise PairingError(
-                    "You're already waiting for a partner (until "
-                    f"<t:{int(mine.expires_at.timestamp())}:t>). I'll tell you when someone "
-                    "joins."
-                )
+                raise AlreadyWaiting(mine.expires_at)
             if mine is not None:
                 await session.delete(mine)
             partner = await self._find_waiting_partner(session, guild_id, me, now, is_eligible)

@@ -1,7 +1,9 @@
-"""How pairing looks in Discord: introductions, reminders, the round summary, mentions, times."""
+"""How pairing looks in Discord: introductions, reminders, the round summary and its preview,
+a member's profile, status and history, the /pair now notices, the moderators' notice, times."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -12,7 +14,14 @@ from bot.markdown import safe
 from bot.text import EMBED_DESCRIPTION_LIMIT, MESSAGE_LIMIT, one_line, truncate
 
 if TYPE_CHECKING:
-    from cogs.pairing.records import GroupInfo, RoundSummary
+    from cogs.pairing.records import (
+        GroupInfo,
+        HistoryEntry,
+        Profile,
+        RoundPreview,
+        RoundSummary,
+        Status,
+    )
 
 
 def mentions(user_ids: tuple[int, ...]) -> str:
@@ -85,3 +94,118 @@ def when(moment: datetime | None) -> str:
     if moment is None:
         return "not scheduled"
     return f"{discord_timestamp(moment, 'F')} ({discord_timestamp(moment, 'R')})"
+
+
+def profile_text(
+    profile: Profile, created: bool, now: datetime, next_round: datetime | None
+) -> str:
+    first = "Welcome to pairing!" if created else "Your pairing profile is updated."
+    topics_text = ", ".join(safe(t) for t in profile.topics) or "none"
+    paused = (
+        f"\nYou're paused until {discord_timestamp(profile.paused_until, 'D')}."
+        if profile.paused_until and profile.paused_until > now
+        else ""
+    )
+    return (
+        f"{first} Level **{profile.level}** · time zone **{profile.timezone}** · track "
+        f"**{profile.track or 'not set'}** · topics: {topics_text}.\n"
+        f"Next round: {when(next_round)}.{paused}"
+    )
+
+
+def status_embed(
+    status: Status, user_id: int, now: datetime, next_round: datetime | None
+) -> discord.Embed:
+    profile = status.profile
+    embed = discord.Embed(title="Your pairing status", colour=discord.Colour.teal())
+    embed.add_field(name="Level", value=profile.level)
+    embed.add_field(name="Time zone", value=profile.timezone)
+    embed.add_field(name="Track", value=profile.track or "not set")
+    embed.add_field(
+        name="Topics", value=", ".join(safe(t) for t in profile.topics) or "none", inline=False
+    )
+    if profile.paused_until is not None and profile.paused_until > now:
+        embed.add_field(name="Paused until", value=when(profile.paused_until), inline=False)
+    embed.add_field(name="Next round", value=when(next_round), inline=False)
+    if status.current is not None:
+        partners = [m for m in status.current.members if m != user_id]
+        where = f" in <#{status.current.thread_id}>" if status.current.thread_id else ""
+        outcome = {"met": " · met ✅", "not_met": " · couldn't meet"}.get(
+            status.current.outcome or "", ""
+        )
+        embed.add_field(
+            name="Current partner" if len(partners) == 1 else "Current partners",
+            value=f"{mentions(tuple(partners))}{where}{outcome}",
+            inline=False,
+        )
+    if status.waiting_until is not None:
+        embed.add_field(
+            name="Pair now", value=f"waiting until {when(status.waiting_until)}", inline=False
+        )
+    embed.set_footer(text=f"Trios so far: {profile.trios}")
+    return embed
+
+
+def history_embed(entries: Sequence[HistoryEntry], number: int) -> discord.Embed:
+    lines = []
+    for entry in entries:
+        label = f"Round {entry.round_number}" if entry.round_number else "Pair now"
+        outcome = {"met": "met ✅", "not_met": "couldn't meet"}.get(
+            entry.outcome or "", "no answer"
+        )
+        partners = mentions(entry.partners) or "(partner's data erased)"
+        lines.append(
+            f"**{label}** · {discord_timestamp(entry.created_at, 'D')} · with "
+            f"{partners} · {outcome}"
+        )
+    return discord.Embed(
+        title="Your pairing history",
+        description=truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+        colour=discord.Colour.teal(),
+    ).set_footer(text=f"Page {number}")
+
+
+def preview_embed(preview: RoundPreview) -> discord.Embed:
+    lines = []
+    for group in preview.groups:
+        reasons = "; ".join(group.reasons[:3])
+        repeat = " ⚠️ met recently" if group.repeats else ""
+        members = " + ".join(f"<@{m}>" for m in group.members)
+        lines.append(f"• {members}{repeat}: {safe(reasons)}")
+    embed = discord.Embed(
+        title=f"Preview of round {preview.number} (nothing posted)",
+        description=truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+        colour=discord.Colour.light_grey(),
+    )
+    embed.add_field(name="Participants", value=str(preview.participants))
+    embed.add_field(name="Pairs", value=str(preview.pairs))
+    embed.add_field(name="Trios", value=str(preview.trios))
+    embed.add_field(name="Repeats within 4 rounds", value=str(preview.repeats))
+    embed.set_footer(text=f"Seed {preview.seed}")
+    return embed
+
+
+def already_waiting_text(until: datetime) -> str:
+    return (
+        "You're already waiting for a partner (until "
+        f"<t:{int(until.timestamp())}:t>). I'll tell you when someone "
+        "joins."
+    )
+
+
+def queue_expiry_text(user_id: int, wait_minutes: int) -> str:
+    return (
+        f"<@{user_id}> nobody compatible asked to pair in the last "
+        f"{wait_minutes} minutes, so your wait has "
+        "ended. Try `/pair now` again later, or meet someone in the next round."
+    )
+
+
+def threads_failed_text(moderator_role_id: int | None, failures: int, reason: str) -> str:
+    role = f"<@&{moderator_role_id}> " if moderator_role_id else ""
+    return (
+        f"⚠️ {role}Moderators: I couldn't create private threads for "
+        f"{plural(failures, 'pairing')} ({safe(one_line(reason, 150))}), so I sent "
+        "their introductions by direct message. Please give me **Create Private Threads** "
+        "and **Manage Threads** in the pairing channel."
+    )

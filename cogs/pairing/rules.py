@@ -1,4 +1,4 @@
-"""Pairing's rules: the error a member sees, what an answer can be, pause ends and round seeds."""
+"""Pairing's rules: the errors a member sees, what an answer can be, pause ends and round seeds."""
 
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ OUTCOMES = ("met", "not_met")
 
 class PairingError(UserFacingError):
     """Anything the member did wrong in /pair; shown as is."""
+
+
+class AlreadyWaiting(PairingError):
+    """A /pair now request from a member already waiting; the Discord side words it with the
+    time the wait ends."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("You're already waiting for a partner.")
+        self.until = until
 
 
 def parse_until(text: str, timezone: str, now: datetime) -> datetime:

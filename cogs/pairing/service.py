@@ -50,24 +50,3 @@ class PairingService:
         self.queue = PairNowQueue(sessions, clock, locks, queue_wait)
         self.partner_history = HistoryStore(sessions)
         self.member_data = MemberData(sessions)
-        # The calls the cog makes, each answered by its store.
-        self.join = self.profiles.join
-        self.leave = self.profiles.leave
-        self.pause = self.profiles.pause
-        self.resume = self.profiles.resume
-        self.status = self.profiles.status
-        self.schedule_timezone = self.guilds.schedule_timezone
-        self.set_schedule_timezone = self.guilds.set_schedule_timezone
-        self.scheduled_guilds = self.guilds.scheduled_guilds
-        self.preview_round = self.rounds.preview_round
-        self.run_round = self.rounds.run_round
-        self.set_delivery = self.groups.set_delivery
-        self.answer = self.groups.answer
-        self.due_reminders = self.reminders.due_reminders
-        self.mark_reminded = self.reminders.mark_reminded
-        self.pending_reminders = self.reminders.pending_reminders
-        self.queue_join = self.queue.queue_join
-        self.expire_queue = self.queue.expire_queue
-        self.history = self.partner_history.history
-        self.forget = self.member_data.forget
-        self.stats = self.member_data.stats

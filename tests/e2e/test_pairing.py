@@ -14,8 +14,8 @@ from bot.app import NexusBot
 from bot.clock import FrozenClock
 from bot.models import AuditEntry, GuildSetting, OccurrenceClaim
 from bot.sandbox import SandboxServer
-from cogs.pairing.commands import round_job_id
 from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairQueueEntry, PairRound
+from cogs.pairing.schedule_flow import round_job_id
 from tests.e2e.conftest import StartBot, World
 from tests.probe_feature import loaded_feature, probe_feature
 
@@ -287,16 +287,17 @@ async def test_a_scheduled_round_runs_once_even_when_fired_twice(
         await join(sandbox, world, user)
     when = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     clock.set(when)
-    first = await cog(bot).scheduled_round(world.guild.id, when)
-    second = await cog(bot).scheduled_round(world.guild.id, when)
+    first = await cog(bot).rounds.scheduled_round(world.guild.id, when)
+    second = await cog(bot).rounds.scheduled_round(world.guild.id, when)
     assert first is not None and second is None
     [round_row] = await rows(bot, PairRound)
     assert (round_row.trigger, round_row.scheduled_for) == ("schedule", when)
     assert len(world.pairing.threads) == 1
     # Two days before the next Monday round, the unanswered pair is reminded once.
     assert round_row.reminder_due == datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
-    assert await cog(bot).send_reminders(world.guild.id, round_row.id, round_row.reminder_due) == 1
-    assert await cog(bot).send_reminders(world.guild.id, round_row.id, round_row.reminder_due) == 0
+    rounds = cog(bot).rounds
+    assert await rounds.send_reminders(world.guild.id, round_row.id, round_row.reminder_due) == 1
+    assert await rounds.send_reminders(world.guild.id, round_row.id, round_row.reminder_due) == 0
     [thread] = world.pairing.threads
     assert "friendly reminder" in thread.messages[-1].text
 
@@ -368,7 +369,7 @@ async def test_a_never_firing_schedule_stored_earlier_means_no_next_round(
         session.add(
             GuildSetting(guild_id=world.guild.id, key="pairing.schedule", value='"0 0 31 2 *"')
         )
-    await cog(bot).schedule_guild(world.guild.id)
+    await cog(bot).schedule.schedule_guild(world.guild.id)
     assert round_job_id(world.guild.id) not in bot.scheduler.job_ids()
     status = await join(sandbox, world, world.alice)
     assert "Welcome to pairing!" in status.text
@@ -411,7 +412,7 @@ async def test_a_job_left_on_an_old_schedule_runs_no_round(
     await bot.guild_settings.set(world.guild.id, "pairing.schedule", "0 9 * * 2", world.mod.id)
     when = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     clock.set(when)
-    assert await cog(bot).scheduled_round(world.guild.id, when) is None
+    assert await cog(bot).rounds.scheduled_round(world.guild.id, when) is None
     assert await rows(bot, PairRound) == []
     assert await rows(bot, OccurrenceClaim) == []
     assert world.pairing.threads == []
@@ -432,12 +433,12 @@ async def test_a_round_of_a_guild_not_in_this_process_runs_over_rest(
     # for the guild, so members, channel and threads go through REST.
     for user in (world.alice, world.bob):
         await join(sandbox, world, user)
-    loaded = sys.modules[type(cog(bot)).__module__]  # the module the bot really loaded
+    loaded = sys.modules[type(cog(bot).rounds).__module__]  # the module the bot really loaded
     monkeypatch.setattr(loaded, "FAILOVER_DELAY", timedelta(0))
     monkeypatch.setattr(bot, "get_guild", lambda guild_id: None)
     when = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     clock.set(when)
-    summary = await cog(bot).scheduled_round(world.guild.id, when)
+    summary = await cog(bot).rounds.scheduled_round(world.guild.id, when)
     assert summary is not None and summary.pairs == 1
     [round_row] = await rows(bot, PairRound)
     assert (round_row.trigger, round_row.scheduled_for) == ("schedule", when)
@@ -446,7 +447,7 @@ async def test_a_round_of_a_guild_not_in_this_process_runs_over_rest(
     assert "alice" in thread.name and "bob" in thread.name
     assert any(m.embeds for m in world.pairing.messages)
     # The guild's own process, firing late, finds the round claimed.
-    assert await cog(bot).scheduled_round(world.guild.id, when) is None
+    assert await cog(bot).rounds.scheduled_round(world.guild.id, when) is None
     assert len(world.pairing.threads) == 1
 
 
@@ -492,7 +493,11 @@ async def test_pair_now_matches_two_people_at_once(
     again = await sandbox.invoke(
         "/pair now", user=world.alice, guild=world.guild, channel=world.general
     )
-    assert "already waiting" in again.text
+    until = int((START + timedelta(minutes=15)).timestamp())
+    assert again.text == (
+        f"You're already waiting for a partner (until <t:{until}:t>). I'll tell you when "
+        "someone joins."
+    )
 
     matched = await sandbox.invoke(
         "/pair now", user=world.bob, guild=world.guild, channel=world.general
@@ -514,9 +519,9 @@ async def test_a_pair_now_wait_expires_after_15_minutes_with_a_message(
     await join(sandbox, world, world.alice)
     await sandbox.invoke("/pair now", user=world.alice, guild=world.guild, channel=world.general)
     clock.advance(timedelta(minutes=14))
-    assert await cog(bot).sweep_queue() == 0
+    assert await cog(bot).queue_sweep.sweep_queue() == 0
     clock.advance(timedelta(minutes=2))
-    assert await cog(bot).sweep_queue() == 1
+    assert await cog(bot).queue_sweep.sweep_queue() == 1
     message = world.general.messages[-1]
     assert "your wait has ended" in message.text
     assert world.alice.id in message.pinged
@@ -686,7 +691,7 @@ async def test_a_round_missed_while_down_runs_once_after_restart(
     clock.advance(timedelta(minutes=30))
     third = await start_nexus(clock=clock)
     # The restart tried the 09:00 round again (a late-run task) and its claim refused it.
-    await asyncio.gather(*cog(third)._tasks)
+    await asyncio.gather(*cog(third).rounds._tasks)
     assert len(await rows(third, PairRound)) == 1
     assert len(world.pairing.threads) == 1
 

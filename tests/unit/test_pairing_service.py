@@ -14,9 +14,9 @@ from bot.db import Database
 from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairRound
 from cogs.pairing.records import PlannedGroup, QueueMatch, QueueWait
 from cogs.pairing.reminders import reminder_time
-from cogs.pairing.rules import PairingError, parse_until, round_seed
+from cogs.pairing.rules import AlreadyWaiting, PairingError, parse_until, round_seed
 from cogs.pairing.service import PairingService
-from cogs.pairing.topics import parse_topics
+from cogs.pairing.topics import FALLBACK_TOPICS, parse_topics, suggest_topic
 
 GUILD = 42
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -49,12 +49,12 @@ async def join(service: PairingService, user_id: int, **options: Any) -> None:
     options.setdefault("timezone", "Europe/Berlin")
     options.setdefault("track", None)
     options.setdefault("topics", None)
-    await service.join(GUILD, user_id, **options)
+    await service.profiles.join(GUILD, user_id, **options)
 
 
 async def run(service: PairingService, clock: FrozenClock) -> Any:
     clock.advance(timedelta(days=7))
-    return await service.run_round(
+    return await service.rounds.run_round(
         GUILD,
         everyone,
         scheduled_for=clock.now(),
@@ -78,6 +78,25 @@ def test_topics_are_normalised_deduplicated_and_bounded() -> None:
         parse_topics("a,b,c,d,e,f")
     with pytest.raises(PairingError, match="32 characters"):
         parse_topics("x" * 33)
+
+
+async def test_a_group_is_given_its_shared_topic_else_an_open_one_else_a_fallback() -> None:
+    asked: list[int] = []
+
+    async def open_topics() -> list[str]:
+        asked.append(1)
+        return ["FB-7 GET /api/jobs", "FB-9 POST /api/users"]
+
+    async def none_open() -> list[str]:
+        return []
+
+    def group(*shared: str) -> PlannedGroup:
+        return PlannedGroup((1, 2), (), shared, 0, 0)
+
+    assert await suggest_topic(group("sql", "go"), open_topics) == "sql"
+    assert asked == []  # other features are asked only when the group shares nothing
+    assert await suggest_topic(group(), open_topics) == "FB-9 POST /api/users"
+    assert await suggest_topic(group(), none_open) == FALLBACK_TOPICS[3 % len(FALLBACK_TOPICS)]
 
 
 def test_pause_dates_accept_phrases_and_refuse_the_past() -> None:
@@ -119,11 +138,11 @@ async def test_join_twice_updates_the_profile_and_keeps_topics_unless_given(
 
 async def test_leave_then_commands_ask_to_join_again(service: PairingService) -> None:
     await join(service, 1)
-    await service.leave(GUILD, 1)
+    await service.profiles.leave(GUILD, 1)
     with pytest.raises(PairingError, match="/pair join"):
-        await service.status(GUILD, 1)
+        await service.profiles.status(GUILD, 1)
     with pytest.raises(PairingError, match="/pair join"):
-        await service.pause(GUILD, 1, "in 2 weeks")
+        await service.profiles.pause(GUILD, 1, "in 2 weeks")
 
 
 # ---- rounds ----------------------------------------------------------------------------------
@@ -156,7 +175,7 @@ async def test_met_rate_of_the_previous_round_is_stored(
     for user_id in range(1, 5):
         await join(service, user_id)
     first = await run(service, clock)
-    await service.answer(first.groups[0].id, first.groups[0].members[0], "met")
+    await service.groups.answer(first.groups[0].id, first.groups[0].members[0], "met")
     second = await run(service, clock)
     assert first.previous_met_rate is None
     assert second.previous_met_rate == 0.5
@@ -167,8 +186,8 @@ async def test_preview_is_what_the_run_then_does(
 ) -> None:
     for user_id in range(1, 10):
         await join(service, user_id, topics="rust" if user_id % 2 else "css")
-    preview = await service.preview_round(GUILD, everyone)
-    summary = await service.run_round(
+    preview = await service.rounds.preview_round(GUILD, everyone)
+    summary = await service.rounds.run_round(
         GUILD,
         everyone,
         scheduled_for=clock.now(),
@@ -186,19 +205,19 @@ async def test_paused_and_ineligible_members_are_left_out(
 ) -> None:
     for user_id in range(1, 6):
         await join(service, user_id)
-    await service.pause(GUILD, 5, "in 2 weeks")
+    await service.profiles.pause(GUILD, 5, "in 2 weeks")
 
     async def not_four(user_id: int) -> bool:
         return user_id != 4
 
-    preview = await service.preview_round(GUILD, not_four)
+    preview = await service.rounds.preview_round(GUILD, not_four)
     assert sorted(m for g in preview.groups for m in g.members) == [1, 2, 3]
 
 
 async def test_a_round_needs_two_people(service: PairingService, database: Database) -> None:
     await join(service, 1)
     with pytest.raises(PairingError, match="needs at least two"):
-        await service.preview_round(GUILD, everyone)
+        await service.rounds.preview_round(GUILD, everyone)
 
 
 async def test_answers_only_from_members(service: PairingService, clock: FrozenClock) -> None:
@@ -207,9 +226,9 @@ async def test_answers_only_from_members(service: PairingService, clock: FrozenC
     summary = await run(service, clock)
     group_id = summary.groups[0].id
     with pytest.raises(PairingError, match="Only the members"):
-        await service.answer(group_id, 99, "met")
-    assert (await service.answer(group_id, 1, "met")).changed
-    assert not (await service.answer(group_id, 2, "met")).changed
+        await service.groups.answer(group_id, 99, "met")
+    assert (await service.groups.answer(group_id, 1, "met")).changed
+    assert not (await service.groups.answer(group_id, 2, "met")).changed
 
 
 async def test_history_pages_newest_first_by_keyset(
@@ -219,11 +238,12 @@ async def test_history_pages_newest_first_by_keyset(
         await join(service, user_id)
     for _ in range(5):
         await run(service, clock)
-    first = await service.history(GUILD, 1, limit=2)
+    history = service.partner_history
+    first = await history.history(GUILD, 1, limit=2)
     assert [e.round_number for e in first.entries] == [5, 4]
-    second = await service.history(GUILD, 1, before_id=first.next_before_id, limit=2)
+    second = await history.history(GUILD, 1, before_id=first.next_before_id, limit=2)
     assert [e.round_number for e in second.entries] == [3, 2]
-    last = await service.history(GUILD, 1, before_id=second.next_before_id, limit=2)
+    last = await history.history(GUILD, 1, before_id=second.next_before_id, limit=2)
     assert [e.round_number for e in last.entries] == [1]
     assert last.next_before_id is None
     assert all(e.partners == (2,) for e in first.entries + second.entries + last.entries)
@@ -238,15 +258,18 @@ async def test_queue_matches_compatible_people_and_skips_distant_levels(
     await join(service, 1, level="beginner")
     await join(service, 2, level="advanced")
     await join(service, 3, level="intermediate")
-    assert isinstance(await service.queue_join(GUILD, 1, None, 7, everyone), QueueWait)
-    assert isinstance(await service.queue_join(GUILD, 2, None, 7, everyone), QueueWait)
-    matched = await service.queue_join(GUILD, 3, "sql", 7, everyone)
+    assert isinstance(await service.queue.queue_join(GUILD, 1, None, 7, everyone), QueueWait)
+    assert isinstance(await service.queue.queue_join(GUILD, 2, None, 7, everyone), QueueWait)
+    with pytest.raises(AlreadyWaiting) as waiting:
+        await service.queue.queue_join(GUILD, 2, None, 7, everyone)
+    assert waiting.value.until == clock.now() + timedelta(minutes=15)
+    matched = await service.queue.queue_join(GUILD, 3, "sql", 7, everyone)
     assert isinstance(matched, QueueMatch)
     # 3 is adjacent to both; 1 arrived first.
     assert matched.group.members == (1, 3)
     assert matched.group.topic == "sql"
     clock.advance(timedelta(minutes=16))
-    expired = await service.expire_queue()
+    expired = await service.queue.expire_queue()
     assert [(e.user_id, e.channel_id) for e in expired] == [(2, 7)]
     async with database.sessions() as session:
         groups = (await session.scalars(select(PairGroup))).all()
@@ -259,16 +282,16 @@ async def test_forget_and_stats(service: PairingService, clock: FrozenClock) -> 
     for user_id in (1, 2, 3):
         await join(service, user_id)
     await run(service, clock)
-    assert await service.forget(GUILD, 3) == {
+    assert await service.member_data.forget(GUILD, 3) == {
         "pair profiles deleted": 1,
         "pairing history entries deleted": 1,
     }
-    assert await service.stats(GUILD) == {
+    assert await service.member_data.stats(GUILD) == {
         "pairing members": 2,
         "pairing rounds": 1,
         "pairings": 1,
     }
-    assert await service.forget(GUILD, 3) == {
+    assert await service.member_data.forget(GUILD, 3) == {
         "pair profiles deleted": 0,
         "pairing history entries deleted": 0,
     }
