@@ -396,14 +396,14 @@ async def test_a_share_posted_as_its_reply_is_linked_to_its_post_before_the_post
     """Found by the kill above: the post was shown first and its place stored after, so a
     crash in between left a post that deleting the snippet could no longer take down."""
     cog: Any = nexus.get_cog("SnippetsCog")
-    record_post = cog.service.record_post
+    record_post = cog.parts.store.record_post
     shown_when_recorded: list[list[str]] = []
 
     async def recording(guild_id: int, snippet_id: int, channel_id: int, message_id: int) -> None:
         shown_when_recorded.append([m.text for m in world.snippets.messages if m.text])
         await record_post(guild_id, snippet_id, channel_id, message_id)
 
-    monkeypatch.setattr(cog.service, "record_post", recording)
+    monkeypatch.setattr(cog.parts.store, "record_post", recording)
     result = await sandbox.invoke(
         "/snippet share", user=world.alice, guild=world.guild, channel=world.snippets,
         title="Linked before shown", code="print('linked')", language="python",
