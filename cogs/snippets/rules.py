@@ -13,8 +13,9 @@ FEATURE: Final = "snippets"
 PAGE_SIZE: Final = 10
 # Rank only the newest matches: bounds the cost of very common words.
 RANK_CANDIDATES: Final = 2000
-# bm25() first counts the rows of every phrase in the MATCH, over the whole index; past this
-# many rows (about 6 ms at 1M snippets) the approximate ranking is used instead.
+# bm25() first counts the rows of every phrase in the MATCH, over the whole index, and nothing
+# interrupts that count; past this many rows the approximate ranking is used instead
+# (docs/facts/snippet-search.md).
 IDF_SCAN_BUDGET: Final = 20_000
 RATE_WINDOW: Final = timedelta(minutes=1)
 PREVIEW_CHARS: Final = 400
