@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFoundError, UserFacingError
+from bot.sql import affected_rows
 from cogs.snippets.models import Snippet, SnippetStar
 from cogs.snippets.point_reads import PointReader
 from cogs.snippets.records import DeletedSnippet, SnippetRecord, StarResult
@@ -230,7 +231,7 @@ class SnippetStore:
                     SnippetStar.snippet_id == snippet_id, SnippetStar.user_id == user_id
                 )
             )
-            starred = getattr(removed, "rowcount", 0) == 0
+            starred = affected_rows(removed) == 0
             if starred:
                 session.add(
                     SnippetStar(
