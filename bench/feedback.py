@@ -5,7 +5,7 @@ duplicate check at intake against 10,000 open items.
     .venv/bin/python -m bench.feedback --quick    # a small smoke run (5,000 items)
     .venv/bin/python -m bench.feedback --database-url postgresql+asyncpg://…  # on PostgreSQL
 
-Everything runs through the real service (`cogs.feedback.service.FeedbackService`) on a
+Everything runs through feedback's real parts (`cogs.feedback.parts.build_parts`) on a
 migrated SQLite file, exactly as the bot opens it, or with `--database-url` on a fresh database
 (`nexus_bench_feedback`) created on that PostgreSQL server and loaded with executemany in
 batches of 10,000 rows. Items are spread over 300 endpoints, 2,000
@@ -44,8 +44,8 @@ from bot.config import DatabaseSettings
 from bot.db import Database
 from cogs.feedback.models import FeedbackCounter, FeedbackItem
 from cogs.feedback.open_index import INDEX_SECONDS
+from cogs.feedback.parts import FeedbackParts, build_parts
 from cogs.feedback.records import ListFilters
-from cogs.feedback.service import FeedbackService
 
 GUILD = 424242
 METHODS = ["GET"] * 6 + ["POST"] * 2 + ["PUT", "PATCH", "DELETE"]
@@ -188,7 +188,7 @@ async def timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
 
 
 async def bench_list(
-    service: FeedbackService, rng: random.Random, endpoints: list[tuple[str, str]], rounds: int
+    parts: FeedbackParts, rng: random.Random, endpoints: list[tuple[str, str]], rounds: int
 ) -> dict[str, tuple[list[float], list[float]]]:
     results: dict[str, tuple[list[float], list[float]]] = {}
     for name, make in list_mixes(rng, endpoints).items():
@@ -196,14 +196,14 @@ async def bench_list(
         CPU_SAMPLES.clear()
         for _ in range(rounds):
             filters = make()
-            elapsed, page = await timed(lambda f=filters: service.list_page(GUILD, f))
+            elapsed, page = await timed(lambda f=filters: parts.queries.list_page(GUILD, f))
             samples.append(elapsed)
             # Follow the cursor a few pages, as a member pressing Next would.
             for _ in range(rng.randrange(0, 4)):
                 if page.next_cursor is None:
                     break
                 elapsed, page = await timed(
-                    lambda f=filters, c=page.next_cursor: service.list_page(GUILD, f, c)
+                    lambda f=filters, c=page.next_cursor: parts.queries.list_page(GUILD, f, c)
                 )
                 samples.append(elapsed)
         results[name] = (samples, list(CPU_SAMPLES))
@@ -211,9 +211,9 @@ async def bench_list(
 
 
 async def bench_duplicates(
-    service: FeedbackService, rng: random.Random, endpoints: list[tuple[str, str]], rounds: int
+    parts: FeedbackParts, rng: random.Random, endpoints: list[tuple[str, str]], rounds: int
 ) -> tuple[float, int, list[float], float, float]:
-    cold, index = await timed(lambda: service.open_index(GUILD))
+    cold, index = await timed(lambda: parts.open_items.for_guild(GUILD))
     open_items = index.items
     samples: list[float] = []
     CPU_SAMPLES.clear()
@@ -228,10 +228,10 @@ async def bench_duplicates(
         else:
             method, path = rng.choice(endpoints)
             title = rng.choice(FRESH).format(field=rng.choice(FIELDS))
-        draft = service.draft(
+        draft = parts.intake.draft(
             GUILD, 1, endpoint=f"{method} {path}", severity="bug", title=title, details="x"
         )
-        elapsed, candidates = await timed(lambda d=draft: service.find_duplicates(d))
+        elapsed, candidates = await timed(lambda d=draft: parts.intake.find_duplicates(d))
         samples.append(elapsed)
         found[turn % 2] += bool(candidates)
     half = rounds / 2
@@ -239,15 +239,15 @@ async def bench_duplicates(
 
 
 async def bench_autocomplete(
-    service: FeedbackService, rng: random.Random, rounds: int
+    parts: FeedbackParts, rng: random.Random, rounds: int
 ) -> dict[str, tuple[list[float], list[float]]]:
     """Autocomplete answers inside Discord's 3 s; measured warm, as members type."""
     typed_endpoints = ["get jobs", "delet", "/api/comp", "POST /api/u", "salaries", "v2 teams"]
     typed_ids = ["FB-1", "12", "FB-9876", "cors", "salary", "500"]
     results: dict[str, tuple[list[float], list[float]]] = {}
     calls: dict[str, Callable[[], Awaitable[Any]]] = {
-        "endpoint": lambda: service.endpoint_choices(GUILD, rng.choice(typed_endpoints)),
-        "id": lambda: service.item_choices(GUILD, rng.choice(typed_ids)),
+        "endpoint": lambda: parts.specs.endpoint_choices(GUILD, rng.choice(typed_endpoints)),
+        "id": lambda: parts.queries.item_choices(GUILD, rng.choice(typed_ids)),
     }
     for name, call in calls.items():
         CPU_SAMPLES.clear()
@@ -294,12 +294,10 @@ async def main(quick: bool, database_url: str | None = None) -> None:
         size = await database.size_bytes()
         if size is not None:
             print(f"database size: {size / 1e6:.1f} MB")
-        service = FeedbackService(
-            database.sessions, AuditService(database.sessions), clock=SystemClock()
-        )
-        await service.list_page(GUILD, ListFilters())  # warm the connection and caches
+        parts = build_parts(database.sessions, AuditService(database.sessions), clock=SystemClock())
+        await parts.queries.list_page(GUILD, ListFilters())  # warm the connection and caches
 
-        results = await bench_list(service, rng, endpoints, rounds)
+        results = await bench_list(parts, rng, endpoints, rounds)
         print(f"\n/feedback list over {count:,} items (goal p99 ≤ 10 ms)")
         print(HEADER.format("filters"))
         everything: list[float] = []
@@ -311,16 +309,16 @@ async def main(quick: bool, database_url: str | None = None) -> None:
         print(row("all", everything, all_cpu))
 
         started = time.perf_counter()
-        await service.endpoint_choices(GUILD, "jobs")
+        await parts.specs.endpoint_choices(GUILD, "jobs")
         cold_choices = (time.perf_counter() - started) * 1000
-        typed = await bench_autocomplete(service, rng, rounds)
+        typed = await bench_autocomplete(parts, rng, rounds)
         print(f"\nautocomplete (warm; the endpoint cache builds in {cold_choices:.1f} ms)")
         print(HEADER.format("option"))
         for name, (samples, cpu) in typed.items():
             print(row(name, samples, cpu))
 
         cold, open_count, samples, copies_hit, fresh_hit = await bench_duplicates(
-            service, rng, endpoints, rounds * 5
+            parts, rng, endpoints, rounds * 5
         )
         print(f"\nduplicate check against {open_count:,} open items (goal ≤ 20 ms)")
         print(HEADER.format("check"))

@@ -16,8 +16,8 @@ from cogs.feedback.rules import (
     ACTIVE_STATUSES,
     BEHAVIOUR_MAX,
     DETAILS_MAX,
-    STATUS_LABELS,
     FeedbackError,
+    ItemClosedMeanwhile,
     check_severity,
     clean_text,
     clean_title,
@@ -186,10 +186,7 @@ class FeedbackIntake:
         async with self._sessions.begin() as session:
             item = await self._store.item_for_update(session, guild_id, number)
             if item.status not in ACTIVE_STATUSES:
-                raise FeedbackError(
-                    f"FB-{number} was closed ({STATUS_LABELS[item.status]}) in the meantime; "
-                    "use **Create anyway** to log yours."
-                )
+                raise ItemClosedMeanwhile(number, item.status)
             if draft_id is not None:
                 await self._use_draft(session, guild_id, draft_id)
             counted = False

@@ -22,7 +22,8 @@ from cogs.feedback.rules import STATUS_LABELS
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
-    from cogs.feedback.service import FeedbackService
+    from cogs.feedback.queries import FeedbackQueries
+    from cogs.feedback.store import ItemStore
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,10 @@ class Outcome:
 
 
 class FeedbackPublisher:
-    def __init__(self, bot: NexusBot, service: FeedbackService) -> None:
+    def __init__(self, bot: NexusBot, *, store: ItemStore, queries: FeedbackQueries) -> None:
         self.bot = bot
-        self.service = service
+        self.store = store
+        self.queries = queries
 
     # ---- posting -------------------------------------------------------------------------
 
@@ -76,14 +78,14 @@ class FeedbackPublisher:
             outcome.problems.append(f"I couldn't post it in {channel.mention} ({_why(error)}).")
             return outcome
         thread = await self._open_thread(message, item, outcome)
-        await self.service.record_posting(
+        await self.store.record_posting(
             item.id,
             channel_id=channel.id,
             message_id=message.id,
             thread_id=thread.id if thread is not None else None,
             note=reason,
         )
-        outcome.item = await self.service.get(item.guild_id, item.number)
+        outcome.item = await self.queries.get(item.guild_id, item.number)
         return outcome
 
     async def _open_thread(
@@ -185,7 +187,7 @@ class FeedbackPublisher:
                 thread = None
             if thread is not None:
                 await self._add_member(thread, item.reporter_id)
-                await self.service.record_posting(
+                await self.store.record_posting(
                     item.id,
                     channel_id=item.channel_id,
                     message_id=item.message_id,
@@ -193,7 +195,7 @@ class FeedbackPublisher:
                     note="the thread had been deleted; opened a new one",
                 )
                 outcome.notes.append("Its thread had been deleted, so I opened a new one.")
-                outcome.item = await self.service.get(item.guild_id, item.number)
+                outcome.item = await self.queries.get(item.guild_id, item.number)
                 return thread
             # A message keeps its (deleted) thread's id on Discord: post the item again.
             await _delete_quietly(fresh)

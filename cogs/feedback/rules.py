@@ -48,6 +48,18 @@ class FeedbackError(UserFacingError):
     """Anything the user asked that the feedback rules refuse; the message says why."""
 
 
+class ItemClosedMeanwhile(FeedbackError):
+    """The item a member chose on the duplicate prompt was closed after the prompt was shown.
+
+    Typed, so the Discord side can word it with what the prompt still offers.
+    """
+
+    def __init__(self, number: int, status: str) -> None:
+        super().__init__(f"FB-{number} was closed ({STATUS_LABELS[status]}) in the meantime.")
+        self.number = number
+        self.status = status
+
+
 def item_number_match(text: str) -> re.Match[str] | None:
     cleaned = text.strip()
     return _ID_TEXT.fullmatch(cleaned) if len(cleaned) <= ID_TEXT_MAX else None

@@ -26,9 +26,9 @@ from cogs.feedback.models import (
     FeedbackSpec,
     FeedbackVote,
 )
+from cogs.feedback.parts import FeedbackParts
 from cogs.feedback.records import ItemRecord
 from cogs.feedback.rules import STATUS_LABELS
-from cogs.feedback.service import FeedbackService
 from tests.e2e.conftest import StartBot, World, stop_bot
 from tests.fetching import LoopbackOnlyConnections, serve_on_loopback
 from tests.probe_feature import loaded_feature
@@ -125,8 +125,8 @@ def field(embed: dict[str, Any], name: str) -> str:
 
 
 async def seed(bot: NexusBot, world: World, **overrides: Any) -> ItemRecord:
-    """An item stored straight through the service (no Discord post): fast list fixtures."""
-    service = feedback_service(bot)
+    """An item stored straight through intake (no Discord post): fast list fixtures."""
+    parts = feedback_parts(bot)
     values: dict[str, Any] = {
         "endpoint": "GET /api/jobs",
         "severity": "bug",
@@ -135,15 +135,15 @@ async def seed(bot: NexusBot, world: World, **overrides: Any) -> ItemRecord:
         **overrides,
     }
     reporter = values.pop("reporter", world.bob)
-    draft = service.draft(world.guild.id, reporter.id, **values)
-    return await service.create(draft)
+    draft = parts.intake.draft(world.guild.id, reporter.id, **values)
+    return await parts.intake.create(draft)
 
 
-def feedback_service(bot: NexusBot) -> FeedbackService:
+def feedback_parts(bot: NexusBot) -> FeedbackParts:
     # The extension loader imports the cog module afresh, so its class is not ours to isinstance.
     cog: Any = bot.get_cog("FeedbackCog")
-    service: FeedbackService = cog.service
-    return service
+    parts: FeedbackParts = cog.parts
+    return parts
 
 
 # ---- logging ------------------------------------------------------------------------------
@@ -590,7 +590,9 @@ async def test_list_filters_by_status_endpoint_severity_and_mine(
     await seed(nexus, world, title="Alpha blocker", severity="blocker", reporter=world.alice)
     await seed(nexus, world, title="Bravo on companies", endpoint="GET /api/companies")
     await seed(nexus, world, title="Charlie post", endpoint="POST /api/jobs")
-    await feedback_service(nexus).change_status(world.guild.id, 3, world.triager.id, "resolved")
+    await feedback_parts(nexus).workflow.change_status(
+        world.guild.id, 3, world.triager.id, "resolved"
+    )
 
     async def listing(**options: Any) -> str:
         result = await sandbox.invoke("/feedback list", user=world.alice, **options)

@@ -1,4 +1,4 @@
-"""FeedbackService against a real, migrated SQLite file."""
+"""Feedback's stores and services (its parts) against a real, migrated SQLite file."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from bot.db import Database
 from bot.errors import NotFoundError
 from bot.models import AuditEntry
 from cogs.feedback.models import FeedbackHistory, FeedbackItem, FeedbackOperation, FeedbackVote
+from cogs.feedback.parts import FeedbackParts, build_parts
 from cogs.feedback.queries import list_filters
 from cogs.feedback.records import ListFilters
 from cogs.feedback.rules import FeedbackError
-from cogs.feedback.service import FeedbackService
 from cogs.feedback.spec_parser import parse_spec
 
 GUILD, OTHER_GUILD = 1001, 2002
@@ -31,12 +31,12 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def service(database: Database, clock: FrozenClock) -> FeedbackService:
-    return FeedbackService(database.sessions, AuditService(database.sessions), clock=clock)
+def feedback(database: Database, clock: FrozenClock) -> FeedbackParts:
+    return build_parts(database.sessions, AuditService(database.sessions), clock=clock)
 
 
 async def log(
-    service: FeedbackService,
+    feedback: FeedbackParts,
     title: str = "Jobs list returns 500",
     endpoint: str = "GET /api/jobs",
     *,
@@ -44,7 +44,7 @@ async def log(
     reporter: int = ALICE,
     severity: str = "bug",
 ) -> int:
-    draft = service.draft(
+    draft = feedback.intake.draft(
         guild,
         reporter,
         endpoint=endpoint,
@@ -54,7 +54,7 @@ async def log(
         expected="200 with a list",
         actual="500",
     )
-    return (await service.create(draft)).number
+    return (await feedback.intake.create(draft)).number
 
 
 async def count(database: Database, model: type, **where: object) -> int:
@@ -65,10 +65,10 @@ async def count(database: Database, model: type, **where: object) -> int:
         return int(await session.scalar(query) or 0)
 
 
-async def test_numbers_count_up_per_guild(service: FeedbackService) -> None:
-    assert [await log(service), await log(service, "Second one")] == [1, 2]
-    assert await log(service, guild=OTHER_GUILD) == 1
-    item = await service.get(GUILD, 2)
+async def test_numbers_count_up_per_guild(feedback: FeedbackParts) -> None:
+    assert [await log(feedback), await log(feedback, "Second one")] == [1, 2]
+    assert await log(feedback, guild=OTHER_GUILD) == 1
+    item = await feedback.queries.get(GUILD, 2)
     assert (item.ref, item.endpoint, item.status, item.in_spec) == (
         "FB-2",
         "GET /api/jobs",
@@ -77,33 +77,43 @@ async def test_numbers_count_up_per_guild(service: FeedbackService) -> None:
     )
 
 
-async def test_creation_writes_a_history_row(service: FeedbackService) -> None:
-    number = await log(service)
-    history = await service.history(GUILD, number)
+async def test_creation_writes_a_history_row(feedback: FeedbackParts) -> None:
+    number = await log(feedback)
+    history = await feedback.queries.history(GUILD, number)
     assert [(h.action, h.actor_id, h.to_value) for h in history] == [("created", ALICE, "open")]
 
 
-async def test_bad_drafts_are_refused(service: FeedbackService) -> None:
+async def test_bad_drafts_are_refused(feedback: FeedbackParts) -> None:
     with pytest.raises(FeedbackError, match="Severity"):
-        service.draft(GUILD, ALICE, endpoint="GET /x", severity="urgent", title="abc", details="d")
+        feedback.intake.draft(
+            GUILD, ALICE, endpoint="GET /x", severity="urgent", title="abc", details="d"
+        )
     with pytest.raises(FeedbackError, match="title"):
-        service.draft(GUILD, ALICE, endpoint="GET /x", severity="bug", title="a", details="d")
+        feedback.intake.draft(
+            GUILD, ALICE, endpoint="GET /x", severity="bug", title="a", details="d"
+        )
     with pytest.raises(FeedbackError, match="details"):
-        service.draft(GUILD, ALICE, endpoint="GET /x", severity="bug", title="abc", details=" ")
+        feedback.intake.draft(
+            GUILD, ALICE, endpoint="GET /x", severity="bug", title="abc", details=" "
+        )
 
 
 async def test_status_walks_the_transition_table(
-    service: FeedbackService, database: Database
+    feedback: FeedbackParts, database: Database
 ) -> None:
-    number = await log(service)
-    change = await service.change_status(GUILD, number, TRIAGER, "acknowledged", note="on it")
+    number = await log(feedback)
+    change = await feedback.workflow.change_status(
+        GUILD, number, TRIAGER, "acknowledged", note="on it"
+    )
     assert (change.old_status, change.new_status, change.closes) == ("open", "acknowledged", False)
-    await service.change_status(GUILD, number, TRIAGER, "in_progress")
-    done = await service.change_status(GUILD, number, TRIAGER, "resolved")
+    await feedback.workflow.change_status(GUILD, number, TRIAGER, "in_progress")
+    done = await feedback.workflow.change_status(GUILD, number, TRIAGER, "resolved")
     assert done.closes
-    reopened = await service.change_status(GUILD, number, TRIAGER, "open", note="regressed")
+    reopened = await feedback.workflow.change_status(
+        GUILD, number, TRIAGER, "open", note="regressed"
+    )
     assert reopened.reopens
-    history = await service.history(GUILD, number)
+    history = await feedback.queries.history(GUILD, number)
     assert [(h.action, h.from_value, h.to_value) for h in history][1:] == [
         ("status", "open", "acknowledged"),
         ("status", "acknowledged", "in_progress"),
@@ -115,99 +125,107 @@ async def test_status_walks_the_transition_table(
 
 
 async def test_senseless_transitions_change_nothing(
-    service: FeedbackService, database: Database
+    feedback: FeedbackParts, database: Database
 ) -> None:
-    number = await log(service)
-    await service.change_status(GUILD, number, TRIAGER, "resolved")
+    number = await log(feedback)
+    await feedback.workflow.change_status(GUILD, number, TRIAGER, "resolved")
     with pytest.raises(FeedbackError, match="can go to: `open`"):
-        await service.change_status(GUILD, number, TRIAGER, "in_progress")
+        await feedback.workflow.change_status(GUILD, number, TRIAGER, "in_progress")
     with pytest.raises(FeedbackError, match="already"):
-        await service.change_status(GUILD, number, TRIAGER, "resolved")
+        await feedback.workflow.change_status(GUILD, number, TRIAGER, "resolved")
     with pytest.raises(FeedbackError, match="Status is one of"):
-        await service.change_status(GUILD, number, TRIAGER, "done")
+        await feedback.workflow.change_status(GUILD, number, TRIAGER, "done")
     with pytest.raises(NotFoundError):
-        await service.change_status(GUILD, 99, TRIAGER, "open")
-    assert (await service.get(GUILD, number)).status == "resolved"
+        await feedback.workflow.change_status(GUILD, 99, TRIAGER, "open")
+    assert (await feedback.queries.get(GUILD, number)).status == "resolved"
     assert await count(database, FeedbackHistory) == 2
 
 
-async def test_duplicates_need_a_real_other_target(service: FeedbackService) -> None:
-    first = await log(service)
-    second = await log(service, "Jobs list 500s")
+async def test_duplicates_need_a_real_other_target(feedback: FeedbackParts) -> None:
+    first = await log(feedback)
+    second = await log(feedback, "Jobs list 500s")
     with pytest.raises(FeedbackError, match="Say which item"):
-        await service.change_status(GUILD, second, TRIAGER, "duplicate")
+        await feedback.workflow.change_status(GUILD, second, TRIAGER, "duplicate")
     with pytest.raises(FeedbackError, match="itself"):
-        await service.change_status(GUILD, second, TRIAGER, "duplicate", duplicate_of=second)
+        await feedback.workflow.change_status(
+            GUILD, second, TRIAGER, "duplicate", duplicate_of=second
+        )
     with pytest.raises(NotFoundError):
-        await service.change_status(GUILD, second, TRIAGER, "duplicate", duplicate_of=40)
+        await feedback.workflow.change_status(GUILD, second, TRIAGER, "duplicate", duplicate_of=40)
     with pytest.raises(FeedbackError, match="only goes with"):
-        await service.change_status(GUILD, second, TRIAGER, "resolved", duplicate_of=first)
-    change = await service.change_status(GUILD, second, TRIAGER, "duplicate", duplicate_of=first)
+        await feedback.workflow.change_status(
+            GUILD, second, TRIAGER, "resolved", duplicate_of=first
+        )
+    change = await feedback.workflow.change_status(
+        GUILD, second, TRIAGER, "duplicate", duplicate_of=first
+    )
     assert change.item.duplicate_of_number == first
-    assert [h.action for h in await service.history(GUILD, first)] == [
+    assert [h.action for h in await feedback.queries.history(GUILD, first)] == [
         "created",
         "duplicate_linked",
     ]
-    third = await log(service, "Third")
+    third = await log(feedback, "Third")
     with pytest.raises(FeedbackError, match="itself a duplicate of FB-1"):
-        await service.change_status(GUILD, third, TRIAGER, "duplicate", duplicate_of=second)
-    reopened = await service.change_status(GUILD, second, TRIAGER, "open")
+        await feedback.workflow.change_status(
+            GUILD, third, TRIAGER, "duplicate", duplicate_of=second
+        )
+    reopened = await feedback.workflow.change_status(GUILD, second, TRIAGER, "open")
     assert reopened.item.duplicate_of_number is None
 
 
-async def test_only_the_reporter_withdraws_and_only_while_open(service: FeedbackService) -> None:
-    number = await log(service)
+async def test_only_the_reporter_withdraws_and_only_while_open(feedback: FeedbackParts) -> None:
+    number = await log(feedback)
     with pytest.raises(FeedbackError, match="Only the person"):
-        await service.withdraw(GUILD, number, BOB)
-    change = await service.withdraw(GUILD, number, ALICE)
+        await feedback.workflow.withdraw(GUILD, number, BOB)
+    change = await feedback.workflow.withdraw(GUILD, number, ALICE)
     assert (change.new_status, change.closes) == ("withdrawn", True)
-    other = await log(service, "Other")
-    await service.change_status(GUILD, other, TRIAGER, "acknowledged")
+    other = await log(feedback, "Other")
+    await feedback.workflow.change_status(GUILD, other, TRIAGER, "acknowledged")
     with pytest.raises(FeedbackError, match="only open items"):
-        await service.withdraw(GUILD, other, ALICE)
+        await feedback.workflow.withdraw(GUILD, other, ALICE)
     with pytest.raises(FeedbackError, match="Only the reporter"):
-        await service.change_status(GUILD, other, TRIAGER, "withdrawn")
+        await feedback.workflow.change_status(GUILD, other, TRIAGER, "withdrawn")
 
 
 async def test_assign_records_history_and_audit(
-    service: FeedbackService, database: Database
+    feedback: FeedbackParts, database: Database
 ) -> None:
-    number = await log(service)
-    assignment = await service.assign(GUILD, number, TRIAGER, BOB)
+    number = await log(feedback)
+    assignment = await feedback.workflow.assign(GUILD, number, TRIAGER, BOB)
     assert assignment.item.assignee_id == BOB
     with pytest.raises(FeedbackError, match="already assigned"):
-        await service.assign(GUILD, number, TRIAGER, BOB)
-    history = await service.history(GUILD, number)
+        await feedback.workflow.assign(GUILD, number, TRIAGER, BOB)
+    history = await feedback.queries.history(GUILD, number)
     assert (history[-1].action, history[-1].to_value) == ("assigned", str(BOB))
     assert await count(database, AuditEntry, action="feedback.assign") == 1
 
 
 async def test_add_details_counts_one_plus_one_per_member(
-    service: FeedbackService, database: Database
+    feedback: FeedbackParts, database: Database
 ) -> None:
-    number = await log(service)
-    draft = service.draft(
+    number = await log(feedback)
+    draft = feedback.intake.draft(
         GUILD, BOB, endpoint="GET /api/jobs", severity="bug", title="Same", details="Me too"
     )
-    first = await service.add_details(GUILD, number, draft)
-    again = await service.add_details(GUILD, number, draft)
-    own = await service.add_details(
+    first = await feedback.intake.add_details(GUILD, number, draft)
+    again = await feedback.intake.add_details(GUILD, number, draft)
+    own = await feedback.intake.add_details(
         GUILD,
         number,
-        service.draft(
+        feedback.intake.draft(
             GUILD, ALICE, endpoint="GET /api/jobs", severity="bug", title="Same", details="More"
         ),
     )
     assert (first.counted, again.counted, own.counted) == (True, False, False)
-    assert (await service.get(GUILD, number)).plus_ones == 1
+    assert (await feedback.queries.get(GUILD, number)).plus_ones == 1
     assert await count(database, FeedbackVote) == 1
-    actions = [h.action for h in await service.history(GUILD, number)]
+    actions = [h.action for h in await feedback.queries.history(GUILD, number)]
     assert actions == ["created", "plus_one", "details_added", "details_added"]
 
 
-async def test_duplicate_check_sees_only_open_items(service: FeedbackService) -> None:
-    number = await log(service, "Jobs list returns 500")
-    draft = service.draft(
+async def test_duplicate_check_sees_only_open_items(feedback: FeedbackParts) -> None:
+    number = await log(feedback, "Jobs list returns 500")
+    draft = feedback.intake.draft(
         GUILD,
         BOB,
         endpoint="get /api/jobs/",
@@ -215,130 +233,140 @@ async def test_duplicate_check_sees_only_open_items(service: FeedbackService) ->
         title="500 when listing jobs",
         details="x",
     )
-    assert [c.number for c in await service.find_duplicates(draft)] == [number]
-    await service.change_status(GUILD, number, TRIAGER, "resolved")
-    assert await service.find_duplicates(draft) == []
+    assert [c.number for c in await feedback.intake.find_duplicates(draft)] == [number]
+    await feedback.workflow.change_status(GUILD, number, TRIAGER, "resolved")
+    assert await feedback.intake.find_duplicates(draft) == []
     # The cached index follows changes in place: a reopened item and a new one are found.
-    await service.change_status(GUILD, number, TRIAGER, "open")
-    newer = await log(service, "Listing jobs gives a 500")
-    found = {c.number for c in await service.find_duplicates(draft)}
+    await feedback.workflow.change_status(GUILD, number, TRIAGER, "open")
+    newer = await log(feedback, "Listing jobs gives a 500")
+    found = {c.number for c in await feedback.intake.find_duplicates(draft)}
     assert found == {number, newer}
 
 
-async def test_list_filters_and_keyset_pages(service: FeedbackService, clock: FrozenClock) -> None:
+async def test_list_filters_and_keyset_pages(feedback: FeedbackParts, clock: FrozenClock) -> None:
     for index in range(25):
         clock.advance(timedelta(minutes=1))
         await log(
-            service,
+            feedback,
             f"Item {index}",
             "GET /api/jobs" if index % 2 == 0 else "POST /api/jobs",
             reporter=ALICE if index % 5 == 0 else BOB,
             severity="blocker" if index % 3 == 0 else "bug",
         )
-    page = await service.list_page(GUILD, ListFilters())
+    page = await feedback.queries.list_page(GUILD, ListFilters())
     assert [i.number for i in page.items] == list(range(25, 15, -1))
-    second = await service.list_page(GUILD, ListFilters(), page.next_cursor)
-    third = await service.list_page(GUILD, ListFilters(), second.next_cursor)
+    second = await feedback.queries.list_page(GUILD, ListFilters(), page.next_cursor)
+    third = await feedback.queries.list_page(GUILD, ListFilters(), second.next_cursor)
     assert [i.number for i in third.items] == [5, 4, 3, 2, 1]
     assert third.next_cursor is None
-    posts = await service.list_page(GUILD, list_filters(None, "POST /api/jobs/", None, None))
+    posts = await feedback.queries.list_page(
+        GUILD, list_filters(None, "POST /api/jobs/", None, None)
+    )
     assert {i.method for i in posts.items} == {"POST"}
-    every_method = await service.list_page(
+    every_method = await feedback.queries.list_page(
         GUILD, list_filters(None, "/api/jobs", None, None), limit=30
     )
     assert len(every_method.items) == 25
-    mine = await service.list_page(GUILD, list_filters(None, None, "blocker", ALICE), limit=30)
+    mine = await feedback.queries.list_page(
+        GUILD, list_filters(None, None, "blocker", ALICE), limit=30
+    )
     assert [i.number for i in mine.items] == [16, 1]
-    await service.change_status(GUILD, 3, TRIAGER, "resolved")
-    resolved = await service.list_page(GUILD, list_filters("resolved", None, None, None))
+    await feedback.workflow.change_status(GUILD, 3, TRIAGER, "resolved")
+    resolved = await feedback.queries.list_page(GUILD, list_filters("resolved", None, None, None))
     assert [i.number for i in resolved.items] == [3]
-    active = await service.list_page(GUILD, list_filters("active", None, None, None), limit=30)
+    active = await feedback.queries.list_page(
+        GUILD, list_filters("active", None, None, None), limit=30
+    )
     assert len(active.items) == 24
 
 
 async def test_specs_mark_endpoints_and_feed_autocomplete(
-    service: FeedbackService, database: Database
+    feedback: FeedbackParts, database: Database
 ) -> None:
     parsed = parse_spec((DATA / "feedback_jobs_api.yaml").read_bytes())
-    spec = await service.add_spec(GUILD, "Jobs", "https://jobs.test/openapi.yaml", parsed, TRIAGER)
+    spec = await feedback.specs.add_spec(
+        GUILD, "Jobs", "https://jobs.test/openapi.yaml", parsed, TRIAGER
+    )
     assert (spec.name, spec.operation_count) == ("jobs", 8)
     with pytest.raises(FeedbackError, match="already registered"):
-        await service.add_spec(GUILD, "jobs", "https://jobs.test/openapi.yaml", parsed, TRIAGER)
-    in_spec = await log(service, "One job 404s", "GET /api/jobs/42")
-    off_spec = await log(service, "Salaries missing", "GET /api/salaries")
-    assert (await service.get(GUILD, in_spec)).in_spec is True
-    assert (await service.get(GUILD, off_spec)).in_spec is False
-    choices = await service.endpoint_choices(GUILD, "delet job")
+        await feedback.specs.add_spec(
+            GUILD, "jobs", "https://jobs.test/openapi.yaml", parsed, TRIAGER
+        )
+    in_spec = await log(feedback, "One job 404s", "GET /api/jobs/42")
+    off_spec = await log(feedback, "Salaries missing", "GET /api/salaries")
+    assert (await feedback.queries.get(GUILD, in_spec)).in_spec is True
+    assert (await feedback.queries.get(GUILD, off_spec)).in_spec is False
+    choices = await feedback.specs.endpoint_choices(GUILD, "delet job")
     assert choices[0].value == "DELETE /api/jobs/{jobId}"
-    assert len(await service.endpoint_choices(GUILD, "")) <= 25
-    removed = await service.remove_spec(GUILD, "jobs", TRIAGER)
+    assert len(await feedback.specs.endpoint_choices(GUILD, "")) <= 25
+    removed = await feedback.specs.remove_spec(GUILD, "jobs", TRIAGER)
     assert removed.operation_count == 8
     # Without a spec nothing is "not in spec" any more; adding it back marks them again.
-    assert (await service.get(GUILD, off_spec)).in_spec is None
-    await service.add_spec(GUILD, "jobs", "https://jobs.test/openapi.yaml", parsed, TRIAGER)
-    assert (await service.get(GUILD, off_spec)).in_spec is False
-    assert (await service.get(GUILD, in_spec)).in_spec is True
-    await service.remove_spec(GUILD, "jobs", TRIAGER)
+    assert (await feedback.queries.get(GUILD, off_spec)).in_spec is None
+    await feedback.specs.add_spec(GUILD, "jobs", "https://jobs.test/openapi.yaml", parsed, TRIAGER)
+    assert (await feedback.queries.get(GUILD, off_spec)).in_spec is False
+    assert (await feedback.queries.get(GUILD, in_spec)).in_spec is True
+    await feedback.specs.remove_spec(GUILD, "jobs", TRIAGER)
     assert await count(database, FeedbackOperation) == 0
     assert await count(database, AuditEntry, action="feedback.api_remove") == 2
 
 
 async def test_forget_anonymises_reporter_assignee_and_history(
-    service: FeedbackService, database: Database
+    feedback: FeedbackParts, database: Database
 ) -> None:
-    number = await log(service, reporter=ALICE)
-    await service.assign(GUILD, number, TRIAGER, ALICE)
-    report = await service.forget(GUILD, ALICE)
+    number = await log(feedback, reporter=ALICE)
+    await feedback.workflow.assign(GUILD, number, TRIAGER, ALICE)
+    report = await feedback.member_data.forget(GUILD, ALICE)
     assert report["feedback items anonymised"] == 1
-    item = await service.get(GUILD, number)
+    item = await feedback.queries.get(GUILD, number)
     assert (item.reporter_id, item.assignee_id) == (None, None)
     assert await count(database, FeedbackHistory, actor_id=ALICE) == 0
     assert await count(database, FeedbackItem, reporter_id=ALICE) == 0
-    history = await service.history(GUILD, number)
+    history = await feedback.queries.history(GUILD, number)
     assert history[-1].to_value == "(forgotten member)"
 
 
-async def test_stats_and_open_topics(service: FeedbackService) -> None:
-    await log(service, "Minor thing", severity="suggestion")
-    await log(service, "Everything is down", severity="blocker")
-    closed = await log(service, "Closed one")
-    await service.change_status(GUILD, closed, TRIAGER, "wont_fix")
-    stats = await service.stats(GUILD)
+async def test_stats_and_open_topics(feedback: FeedbackParts) -> None:
+    await log(feedback, "Minor thing", severity="suggestion")
+    await log(feedback, "Everything is down", severity="blocker")
+    closed = await log(feedback, "Closed one")
+    await feedback.workflow.change_status(GUILD, closed, TRIAGER, "wont_fix")
+    stats = await feedback.member_data.stats(GUILD)
     assert stats["feedback open"] == 2
     assert stats["feedback won't fix"] == 1
     assert stats["feedback items"] == 3
-    assert await service.open_topics(GUILD, 5) == [
+    assert await feedback.member_data.open_topics(GUILD, 5) == [
         "FB-2 GET /api/jobs — Everything is down",
         "FB-1 GET /api/jobs — Minor thing",
     ]
 
 
-async def test_item_autocomplete_by_number_and_title(service: FeedbackService) -> None:
+async def test_item_autocomplete_by_number_and_title(feedback: FeedbackParts) -> None:
     for index in range(12):
-        await log(service, f"Issue number {index}")
-    by_number = await service.item_choices(GUILD, "FB-1")
+        await log(feedback, f"Issue number {index}")
+    by_number = await feedback.queries.item_choices(GUILD, "FB-1")
     assert [c.value for c in by_number] == ["FB-12", "FB-11", "FB-10", "FB-1"]
-    by_title = await service.item_choices(GUILD, "number 7")
+    by_title = await feedback.queries.item_choices(GUILD, "number 7")
     assert [c.value for c in by_title] == ["FB-8"]
 
 
 async def test_a_saved_draft_is_used_once_and_only_by_its_reporter(
-    service: FeedbackService, clock: FrozenClock
+    feedback: FeedbackParts, clock: FrozenClock
 ) -> None:
-    draft = service.draft(
+    draft = feedback.intake.draft(
         GUILD, BOB, endpoint="GET /api/jobs", severity="bug", title="Jobs 500", details="Same"
     )
-    draft_id = await service.save_draft(draft)
+    draft_id = await feedback.intake.save_draft(draft)
     with pytest.raises(FeedbackError, match="Only the person"):
-        await service.load_draft(GUILD, draft_id, ALICE)
-    loaded = await service.load_draft(GUILD, draft_id, BOB)
+        await feedback.intake.load_draft(GUILD, draft_id, ALICE)
+    loaded = await feedback.intake.load_draft(GUILD, draft_id, BOB)
     assert loaded == draft
-    created = await service.create(loaded, draft_id=draft_id)
+    created = await feedback.intake.create(loaded, draft_id=draft_id)
     assert created.number == 1
     with pytest.raises(FeedbackError, match="already answered or has expired"):
-        await service.create(loaded, draft_id=draft_id)
-    assert len((await service.list_page(GUILD, ListFilters())).items) == 1
-    stale = await service.save_draft(draft)
+        await feedback.intake.create(loaded, draft_id=draft_id)
+    assert len((await feedback.queries.list_page(GUILD, ListFilters())).items) == 1
+    stale = await feedback.intake.save_draft(draft)
     clock.advance(timedelta(days=2))
     with pytest.raises(FeedbackError, match="expired"):
-        await service.load_draft(GUILD, stale, BOB)
+        await feedback.intake.load_draft(GUILD, stale, BOB)

@@ -1,0 +1,46 @@
+"""What feedback's modals and buttons ask of the feature, kept abstract: they reach the feature
+through these Protocols, so they never import the cog or the flows that answer them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import discord
+
+    from cogs.feedback.records import Draft
+
+FEATURE = "feedback"
+
+
+class FeedbackActions(Protocol):
+    """Logging a report (through the duplicate prompt when it looks already reported) and
+    withdrawing one."""
+
+    async def intake(self, interaction: discord.Interaction, draft: Draft) -> None: ...
+
+    async def resolve_duplicate(
+        self, interaction: discord.Interaction, draft_id: int, number: int | None
+    ) -> None: ...
+
+    async def withdraw(self, interaction: discord.Interaction, number: int) -> None: ...
+
+    def draft_from(
+        self,
+        interaction: discord.Interaction,
+        *,
+        endpoint: str,
+        severity: str,
+        title: str,
+        details: str | None,
+        expected: str | None,
+        actual: str | None,
+    ) -> Draft: ...
+
+
+class FeedbackFeature(Protocol):
+    """The loaded feature as a persistent button finds it (`bot.feature.feature_for`): a button
+    outlives the cog that drew it, so it asks for the feature's actions when clicked."""
+
+    @property
+    def flows(self) -> FeedbackActions: ...

@@ -1,0 +1,125 @@
+"""Feedback's persistent buttons: the duplicate prompt's choices and the reporter's Withdraw.
+
+Every button is a dynamic item whose custom id names what it acts on, so it works after a
+restart and in any bot process; when clicked it finds the loaded feature's actions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.feature import feature_for
+from bot.permissions import ensure_not_blocked
+from bot.text import BUTTON_LABEL_LIMIT, truncate
+from bot.ui import report_error
+from cogs.feedback.actions import FEATURE, FeedbackFeature
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from cogs.feedback.actions import FeedbackActions
+    from cogs.feedback.duplicates import DuplicateCandidate
+
+
+def duplicate_prompt(draft_id: int, candidates: list[DuplicateCandidate]) -> discord.ui.View:
+    """The prompt's buttons: add to one of the likely duplicates, or create anyway.
+
+    Each button names the saved draft; the draft is used up by the first answer.
+    """
+    view = discord.ui.View(timeout=None)
+    for candidate in candidates:
+        view.add_item(DuplicateChoiceButton(draft_id, candidate.number))
+    view.add_item(DuplicateChoiceButton(draft_id, None))
+    return view
+
+
+async def _act(
+    interaction: discord.Interaction, act: Callable[[FeedbackActions], Awaitable[None]]
+) -> None:
+    # A dynamic item has no view of ours to route errors, so it hands them over itself.
+    try:
+        await ensure_not_blocked(interaction, FEATURE)
+        # feature_for only types its answer with the Protocol; mypy still wants a concrete
+        # class there (type-abstract).
+        feature = feature_for(
+            interaction,
+            FEATURE,
+            FeedbackFeature,  # type: ignore[type-abstract]
+        )
+        await act(feature.flows)
+    except Exception as error:
+        await report_error(interaction, error)
+
+
+class DuplicateChoiceButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"feedback:dup:(?P<draft>\d{1,18}):(?:add:(?P<number>\d{1,9})|create)",
+):
+    """ "Add my details to FB-N" (a +1 on that item and the draft's details in its thread), or
+    with no number "Create anyway" (log the draft as a new item)."""
+
+    def __init__(self, draft_id: int, number: int | None) -> None:
+        if number is None:
+            button: discord.ui.Button[Any] = discord.ui.Button(
+                label="Create anyway",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"feedback:dup:{draft_id}:create",
+            )
+        else:
+            button = discord.ui.Button(
+                label=truncate(f"Add my details to FB-{number}", BUTTON_LABEL_LIMIT),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"feedback:dup:{draft_id}:add:{number}",
+            )
+        super().__init__(button)
+        self.draft_id, self.number = draft_id, number
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> DuplicateChoiceButton:
+        number = match["number"]
+        return cls(int(match["draft"]), int(number) if number is not None else None)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _act(
+            interaction,
+            lambda actions: actions.resolve_duplicate(interaction, self.draft_id, self.number),
+        )
+
+
+class WithdrawButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"feedback:withdraw:(?P<number>\d{1,9})",
+):
+    """On `/feedback show` for the reporter of an open item; works after a restart too."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Withdraw FB-{number}",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"feedback:withdraw:{number}",
+            )
+        )
+        self.number = number
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> WithdrawButton:
+        return cls(int(match["number"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _act(interaction, lambda actions: actions.withdraw(interaction, self.number))

@@ -1,0 +1,67 @@
+"""What the member who acted is told, privately: a new item's place, a +1 added, a status moved,
+what Discord refused along the way, and a duplicate prompt's item closed in the meantime."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.text import MESSAGE_LIMIT, truncate
+from cogs.feedback.render import jump_url, status_text
+from cogs.feedback.rules import STATUS_LABELS
+
+if TYPE_CHECKING:
+    from cogs.feedback.publisher import Outcome
+    from cogs.feedback.records import PlusOne, StatusChange
+    from cogs.feedback.rules import ItemClosedMeanwhile
+
+
+def with_outcome(text: str, outcome: Outcome) -> str:
+    return truncate("\n".join([text, *outcome.notes, *outcome.problems]), MESSAGE_LIMIT)
+
+
+def new_item_reply(outcome: Outcome) -> str:
+    """Where a new item was posted (or why it was not), for its reporter."""
+    item = outcome.item
+    lines = [f"Logged **{item.ref}** · `{item.endpoint}` · {item.severity}."]
+    link = jump_url(item)
+    if link is not None:
+        lines[0] += f" It's posted here: {link}"
+        lines.append(
+            "Discuss it in its thread; you'll be mentioned when its status changes. "
+            f"While it is open you can withdraw it from `/feedback show {item.ref}`."
+        )
+    if item.in_spec is False:
+        lines.append(
+            f'⚠️ `{item.endpoint}` is not in any registered API spec, so it is marked "not in spec".'
+        )
+    lines += outcome.problems
+    return "\n".join(lines)
+
+
+def plus_one_reply(plus: PlusOne, outcome: Outcome) -> str:
+    if plus.counted:
+        text = f"Added your details to **{plus.item.ref}** — that's +{plus.item.plus_ones}."
+    elif plus.item.reporter_id == plus.user_id:
+        text = f"Added your details to **{plus.item.ref}**, your own report."
+    else:
+        text = f"Added your details to **{plus.item.ref}** (your +1 was already counted)."
+    link = jump_url(outcome.item)
+    if link is not None:
+        text += f" {link}"
+    return with_outcome(text, outcome)
+
+
+def status_reply(change: StatusChange, outcome: Outcome) -> str:
+    text = (
+        f"**{change.item.ref}**: {STATUS_LABELS[change.old_status]} → "
+        f"**{status_text(outcome.item)}**. The reporter was told in the thread."
+    )
+    return with_outcome(text, outcome)
+
+
+def closed_meanwhile(error: ItemClosedMeanwhile) -> str:
+    # The prompt's other button still works, so say so.
+    return (
+        f"FB-{error.number} was closed ({STATUS_LABELS[error.status]}) in the meantime; "
+        "use **Create anyway** to log yours."
+    )
