@@ -69,7 +69,7 @@ class FeedbackQueries:
         """Newest first, keyset on the per-guild number (never OFFSET)."""
         async with self._sessions() as session:
             dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-            # Plain rows, not ORM objects: a list page needs no identity map (saves ~30 % CPU).
+            # Plain rows, not ORM objects: a list page only reads, so it skips the identity map.
             columns = select(*FeedbackItem.__table__.columns)
             query = _filtered(columns, guild_id, filters, dialect)
             if before_number is not None:
@@ -178,7 +178,7 @@ def _filtered(query: Select[Any], guild_id: int, filters: ListFilters, dialect: 
 
     Each filter has an index ending in `number`, so a page is a short range scan. SQLite (with
     no ANALYZE statistics) can't tell which filter is selective and may walk a whole status
-    (60,000 resolved items) to find a member's 3 items. In its dialect, the filters not chosen
+    (every resolved item) to find a member's few items. In its dialect, the filters not chosen
     are written as `column || ''` / `column + 0`, which SQLite cannot use an index for — the
     documented way to steer its planner. Most selective first: path, reporter, status, severity.
     PostgreSQL keeps plain columns: its planner has statistics.
