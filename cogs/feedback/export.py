@@ -11,7 +11,6 @@ from typing import Any, Final
 from cogs.feedback.records import ExportItem, ItemHistoryEntry, ItemRecord
 from cogs.feedback.rules import STATUS_LABELS
 
-FORMATS: Final = ("csv", "json", "markdown")
 # Column order of the CSV and key order of the JSON objects.
 FIELDS: Final = (
     "id",
@@ -35,7 +34,6 @@ FIELDS: Final = (
     "created_at",
     "updated_at",
 )
-HISTORY_FIELDS: Final = ("at", "actor_id", "action", "from", "to", "note")
 # A cell starting with one of these is a formula to spreadsheet programs; a leading apostrophe
 # keeps it text (the OWASP advice for CSV injection).
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")

@@ -60,10 +60,6 @@ class ItemRecord:
     def endpoint(self) -> str:
         return f"{self.method} {self.path}"
 
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
 
 @dataclass(frozen=True, slots=True)
 class ItemHistoryEntry:
@@ -97,7 +93,6 @@ class StatusChange:
 class Assignment:
     item: ItemRecord
     actor_id: int
-    old_assignee_id: int | None
     new_assignee_id: int
 
 

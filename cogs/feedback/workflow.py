@@ -174,4 +174,4 @@ class FeedbackWorkflow:
                 session=session,
             )
             record = item_record(item, await self._store.number_of(session, item.duplicate_of_id))
-        return Assignment(record, actor_id, old, assignee_id)
+        return Assignment(record, actor_id, assignee_id)
