@@ -12,7 +12,7 @@ The spirit is Red-DiscordBot's `red_delete_data_for_user`, made impossible to fo
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import discord
 from discord.ext import commands
@@ -35,7 +35,6 @@ ForgetReport = dict[str, int]
 FeatureStats = dict[str, int]
 
 _REQUIRED = ("forget_member", "stats")
-T = TypeVar("T")
 
 
 class MemberDataOwner(Protocol):
@@ -123,15 +122,15 @@ def feature_setting_specs(extensions: Iterable[str]) -> list[SettingSpec]:
     return [spec for cls in feature_classes(extensions) for spec in cls.setting_specs]
 
 
-def feature_for(interaction: discord.Interaction, name: str, actions: type[T]) -> T:
-    """The loaded feature `name`, seen as the Protocol its views need (`actions`).
+def feature_for(interaction: discord.Interaction, name: str) -> FeatureCog:
+    """The loaded feature `name`, which a view then sees as the Protocol it needs (`cast`).
 
     How a persistent button reaches its feature: the button outlives the cog that made it (a
     restart, a reload), so it looks the feature up when clicked rather than holding it.
     """
     for cog in getattr(interaction.client, "cogs", {}).values():
         if isinstance(cog, FeatureCog) and cog.feature == name:
-            return cast("T", cog)
+            return cog
     raise UserFacingError(f"Nexus's {name} feature is restarting; try again in a moment.")
 
 

@@ -7,7 +7,7 @@ restart and in any bot process; when clicked it finds the loaded feature's actio
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
@@ -42,13 +42,7 @@ async def _act(
     # A dynamic item has no view of ours to route errors, so it hands them over itself.
     try:
         await ensure_not_blocked(interaction, FEATURE)
-        # feature_for only types its answer with the Protocol; mypy still wants a concrete
-        # class there (type-abstract).
-        feature = feature_for(
-            interaction,
-            FEATURE,
-            FeedbackFeature,  # type: ignore[type-abstract]
-        )
+        feature = cast("FeedbackFeature", feature_for(interaction, FEATURE))
         await act(feature.flows)
     except Exception as error:
         await report_error(interaction, error)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import discord
 from discord.ui import DynamicItem
@@ -56,13 +56,7 @@ class OutcomeButton(
         # discord.py only logs errors from dynamic items: hand them to the one error handler.
         try:
             await ensure_not_blocked(interaction, "pairing")
-            # feature_for only types its answer with the Protocol; mypy still wants a concrete
-            # class there (type-abstract).
-            recorder = feature_for(
-                interaction,
-                "pairing",
-                AnswerRecorder,  # type: ignore[type-abstract]
-            )
+            recorder = cast("AnswerRecorder", feature_for(interaction, "pairing"))
             result = await recorder.record_answer(self.group_id, interaction.user.id, self.outcome)
             text = (
                 f"{interaction.user.mention} {ANSWERED[self.outcome]}"

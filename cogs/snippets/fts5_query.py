@@ -31,8 +31,8 @@ MAX_QUERY_WORDS: Final = 12
 # PostgreSQL indexes no word over 2,047 bytes (and refuses one in a tsquery); the same bound on
 # SQLite keeps both backends' answers alike.
 MAX_WORD_BYTES: Final = 2047
-# The columns of the FTS index, in order, with their bm25 weights.
-FTS_COLUMNS: Final = ("title", "description", "tags", "code", "parts", "filters")
+# bm25 weights of the FTS index's columns, in order: title, description, tags, code, parts
+# (camelCase pieces) and filters (guild, language and tag tokens, weight 0: they only filter).
 BM25_WEIGHTS: Final = (10.0, 5.0, 2.0, 1.0, 1.0, 0.0)
 TEXT_COLUMNS: Final = "{title description tags code parts}"
 
@@ -104,7 +104,7 @@ def filter_tokens(guild_id: int, language: str, tags: Sequence[str], author_id: 
 
 @dataclass(frozen=True)
 class IndexRow:
-    """The values of one snippet's row in the full-text index (order of FTS_COLUMNS)."""
+    """The values of one snippet's row in the full-text index, in the index's column order."""
 
     title: str
     description: str
@@ -181,15 +181,6 @@ class Term:
         """Each alternative as an FTS5 phrase (what bm25 counts, one by one, over the index)."""
         star = " *" if self.prefix else ""
         return [_quote(tokens_) + star for tokens_ in self.alternatives]
-
-    @property
-    def is_phrase(self) -> bool:
-        """Several tokens in a row in every alternative (what makes bm25 scan the index)."""
-        return all(len(tokens_) > 1 for tokens_ in self.alternatives)
-
-    @property
-    def shortest_phrase(self) -> tuple[str, ...]:
-        return min(self.alternatives, key=len)
 
 
 @dataclass(frozen=True)

@@ -279,15 +279,6 @@ class SnippetStore:
             raise NotFoundError(f"There is no snippet #{snippet_id} in this server.")
         return record_from_row(row)
 
-    async def has_starred(self, snippet_id: int, user_id: int) -> bool:
-        async with self._read() as session:
-            found = await session.scalar(
-                select(SnippetStar.user_id).where(
-                    SnippetStar.snippet_id == snippet_id, SnippetStar.user_id == user_id
-                )
-            )
-        return found is not None
-
     @staticmethod
     async def _load(session: AsyncSession, guild_id: int, snippet_id: int) -> Snippet:
         row = await session.scalar(

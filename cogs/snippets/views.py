@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, cast
 
 import discord
 
@@ -45,13 +45,7 @@ async def _act_safely(
     """Run a button's action after the feature-block check, errors to the one handler."""
     try:
         await ensure_not_blocked(interaction, FEATURE)
-        # feature_for only types its answer with the Protocol; mypy still wants a concrete
-        # class there (type-abstract).
-        actions = feature_for(
-            interaction,
-            FEATURE,
-            SnippetButtonActions,  # type: ignore[type-abstract]
-        )
+        actions = cast("SnippetButtonActions", feature_for(interaction, FEATURE))
         await action(actions)
     except Exception as error:
         await report_error(interaction, error)
