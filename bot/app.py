@@ -126,7 +126,7 @@ class NexusBot(commands.Bot):
             self.tree, self.db.sessions, settings.discord.sync_guild_ids
         )
         self.database_probe = DatabaseProbe(self.db.ping, self.clock)
-        self.workers = WorkerPool(use_processes=settings.pairing.use_process_pool)
+        self.workers = WorkerPool()
         self._warm_up_task: asyncio.Task[None] | None = None
 
     @staticmethod

@@ -11,11 +11,12 @@ an error message or `/admin config show`.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -25,6 +26,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    create_model,
     field_validator,
 )
 from pydantic_settings import (
@@ -34,6 +36,7 @@ from pydantic_settings import (
 )
 
 from bot.addresses import AllowList
+from bot.extensions import feature_modules
 
 DEFAULT_CONFIG_PATH = Path("data/config.yaml")
 DISCORD_API_URL = "https://discord.com/api/v10"
@@ -52,8 +55,15 @@ class ConfigError(Exception):
     """A configuration problem, worded for the person running the bot (one line, no traceback)."""
 
 
-class _Section(BaseModel):
+class ConfigSection(BaseModel):
+    """A section of the file: the core's (`database:`, `web:` …) and each feature's own
+    (`cogs/<feature>/settings.py` defines `FileSettings`; its section is named after the
+    feature)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+SectionT = TypeVar("SectionT", bound=ConfigSection)
 
 
 def _check_timezone(value: str) -> str:
@@ -73,7 +83,7 @@ def _check_url(value: str, schemes: tuple[str, ...]) -> str:
     return value.rstrip("/") if scheme.startswith("http") else value
 
 
-class DatabaseSettings(_Section):
+class DatabaseSettings(ConfigSection):
     url: str = "sqlite+aiosqlite:///data/nexus.db"
     echo: bool = False
     # Seconds SQLite waits for a lock before failing a write.
@@ -85,7 +95,7 @@ class DatabaseSettings(_Section):
         return _check_url(value, ("sqlite+aiosqlite", "postgresql+asyncpg"))
 
 
-class DiscordSettings(_Section):
+class DiscordSettings(ConfigSection):
     api_url: str = DISCORD_API_URL
     gateway_url: str = DISCORD_GATEWAY_URL
     # Guilds to sync commands to instantly; empty means global commands.
@@ -109,7 +119,7 @@ class DiscordSettings(_Section):
         return _check_url(value, ("ws", "wss"))
 
 
-class LogSettings(_Section):
+class LogSettings(ConfigSection):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
 
@@ -119,30 +129,13 @@ class LogSettings(_Section):
         return value.upper() if isinstance(value, str) else value
 
 
-class WebSettings(_Section):
+class WebSettings(ConfigSection):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
 
 
-class SnippetSettings(_Section):
-    shares_per_minute: int = Field(default=5, ge=1)
-    max_file_bytes: int = Field(default=100_000, ge=1)
-
-
-class PairingSettings(_Section):
-    default_schedule: str = "0 9 * * 1"
-    queue_wait_minutes: int = Field(default=15, ge=1)
-    # Matching runs in a worker process so the bot keeps answering while a round is computed.
-    use_process_pool: bool = True
-
-
-class FeedbackSettings(_Section):
-    spec_timeout_seconds: float = Field(default=10.0, gt=0)
-    spec_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
-
-
-class FetchSettings(_Section):
+class FetchSettings(ConfigSection):
     # Hosts ("specs.internal") and addresses or ranges ("127.0.0.1/32") the URL fetcher may
     # reach although they are not public internet addresses; empty refuses them all.
     allow: list[str] = Field(default_factory=list)
@@ -152,11 +145,6 @@ class FetchSettings(_Section):
     def _allow(cls, value: list[str]) -> list[str]:
         AllowList.parse(value)
         return value
-
-
-class AnnouncementSettings(_Section):
-    file: Path = Path("data/announcements.yaml")
-    missed_grace_hours: float = Field(default=6.0, ge=0)
 
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -172,7 +160,7 @@ def parse_duration(value: str) -> timedelta:
     return timedelta(seconds=sum(int(amount) * DURATION_UNITS[unit] for amount, unit in parts))
 
 
-class BackupSettings(_Section):
+class BackupSettings(ConfigSection):
     # Scheduled backups: how often (e.g. 6h, 1d); unset means only `python -m bot db backup`.
     every: timedelta | None = None
     # Scheduled backups kept in `directory`; older ones are deleted. Manual ones are never.
@@ -208,17 +196,23 @@ class Settings(BaseSettings):
     discord: DiscordSettings = DiscordSettings()
     log: LogSettings = LogSettings()
     web: WebSettings = WebSettings()
-    snippets: SnippetSettings = SnippetSettings()
-    pairing: PairingSettings = PairingSettings()
-    feedback: FeedbackSettings = FeedbackSettings()
     fetch: FetchSettings = FetchSettings()
-    announcements: AnnouncementSettings = AnnouncementSettings()
     backup: BackupSettings = BackupSettings()
 
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
         return _check_timezone(value)
+
+    def section(self, name: str, model: type[SectionT]) -> SectionT:
+        """A feature's own section, as its model (`FileSettings`) validated it at load."""
+        value = getattr(self, name, None)
+        if isinstance(value, model):
+            return value
+        if isinstance(value, BaseModel):
+            # The feature was reloaded (/admin reload): same fields, a new class object.
+            return model.model_validate(value.model_dump())
+        return model()
 
     @classmethod
     def settings_customise_sources(
@@ -296,7 +290,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     _apply_well_known_env(data, os.environ)
     _merge(data, overrides)
     try:
-        return Settings(**data)
+        return _settings_model(_feature_sections())(**data)
     except ValidationError as error:
         source = str(path) if path is not None else "environment"
         raise ConfigError(_describe(error, source)) from None
@@ -308,3 +302,26 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
             _merge(base[key], value)
         else:
             base[key] = value
+
+
+def _feature_sections() -> tuple[tuple[str, type[ConfigSection]], ...]:
+    """Each feature's section of the file: `FileSettings` in `cogs/<feature>/settings.py`."""
+    sections = []
+    for module in feature_modules("settings"):
+        model = getattr(module, "FileSettings", None)
+        if isinstance(model, type) and issubclass(model, ConfigSection):
+            sections.append((module.__name__.split(".")[-2], model))
+    return tuple(sections)
+
+
+@functools.cache
+def _settings_model(sections: tuple[tuple[str, type[ConfigSection]], ...]) -> type[Settings]:
+    """Settings with the features' sections as fields, so the file and NEXUS_<FEATURE>__<KEY>
+    variables are validated (and a misspelt key refused) before the bot starts."""
+    if not sections:
+        return Settings
+    fields: dict[str, Any] = {
+        name: (model, Field(default_factory=model)) for name, model in sections
+    }
+    built: type[Settings] = create_model("Settings", __base__=Settings, **fields)
+    return built

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.config import Settings
+from bot.extensions import discover_extensions
+from bot.feature import feature_setting_specs
+from bot.guild_settings import Kind
 from bot.sandbox.repl import run_repl
 from bot.sandbox.server import SandboxServer
 
@@ -24,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEMO_CHANNELS = ("general", "snippets", "pairing", "feedback", "announcements")
 DEMO_MEMBERS = ("ada", "grace", "linus")
 
 
@@ -43,13 +45,20 @@ def sandbox_settings(settings: Settings, server: SandboxServer, database_url: st
         reidentify_delay=0.1,
     )
     data["web"]["enabled"] = False
-    return Settings(**data)
+    # The same model as `settings`: it carries the features' sections of the file.
+    return type(settings)(**data)
+
+
+def feature_channels() -> list[str]:
+    """The features that post somewhere (a `channels.<feature>` setting), by name."""
+    specs = feature_setting_specs(discover_extensions())
+    return [s.key.removeprefix("channels.") for s in specs if s.kind is Kind.TEXT_CHANNEL]
 
 
 def build_demo_guild(server: SandboxServer) -> tuple[Guild, dict[str, Channel], User]:
     """A guild with the feature channels, a moderator (you) and a few members to pair with."""
     guild = server.create_guild("Nexus Demo")
-    channels = {name: guild.create_channel(name) for name in DEMO_CHANNELS}
+    channels = {name: guild.create_channel(name) for name in ["general", *feature_channels()]}
     moderators = guild.create_role(
         "Moderators", permissions=discord.Permissions(manage_guild=True).value
     )
@@ -63,7 +72,7 @@ def build_demo_guild(server: SandboxServer) -> tuple[Guild, dict[str, Channel], 
 async def configure_demo_guild(bot: NexusBot, guild: Guild, channels: dict[str, Channel]) -> None:
     await bot.guild_settings.set_many(
         guild.id,
-        {f"channels.{name}": channels[name].id for name in DEMO_CHANNELS if name != "general"},
+        {f"channels.{name}": channels[name].id for name in feature_channels()},
         actor_id=None,
     )
 

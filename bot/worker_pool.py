@@ -17,16 +17,13 @@ R = TypeVar("R")
 
 
 class WorkerPool:
-    """One worker process, started on first use; `use_processes=False` runs calls inline."""
+    """One worker process, started on first use."""
 
-    def __init__(self, *, use_processes: bool) -> None:
-        self._use_processes = use_processes
+    def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
 
     async def run(self, func: Callable[..., R], *args: Any) -> R:
         """Run `func(*args)` in the worker process and wait for its result."""
-        if not self._use_processes:
-            return func(*args)
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=1)
         return await asyncio.get_running_loop().run_in_executor(self.pool, func, *args)

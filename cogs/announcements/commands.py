@@ -38,7 +38,7 @@ from cogs.announcements.render import (
 )
 from cogs.announcements.rules import build_schedule
 from cogs.announcements.schedule import parse_timezone
-from cogs.announcements.settings import SETTING_SPECS
+from cogs.announcements.settings import SETTING_SPECS, file_settings
 from cogs.announcements.startup import apply_file_then_dispatch
 from cogs.announcements.store import AnnouncementStore
 from cogs.announcements.views import EditFields, EditModal, MessageFields, MessageModal
@@ -71,7 +71,7 @@ class AnnouncementsCog(FeatureCog):
             bot.clock,
             self.poster.post,
             self.poster.notify_moderators,
-            grace=timedelta(hours=bot.settings.announcements.missed_grace_hours),
+            grace=timedelta(hours=file_settings(bot.settings).missed_grace_hours),
             dialect=bot.db.dialect,
             count_runs=self._count_runs,
         )
@@ -101,7 +101,7 @@ class AnnouncementsCog(FeatureCog):
             await apply_file_then_dispatch(
                 self.store,
                 self.dispatcher,
-                self.bot.settings.announcements.file,
+                file_settings(self.bot.settings).file,
                 self._guild_timezone,
                 now=self.bot.clock.now(),
                 wait_until_ready=self.bot.wait_until_ready,

@@ -1,4 +1,4 @@
-"""Announcements declared in a YAML file (`settings.announcements.file`), applied at start.
+"""Announcements declared in a YAML file (`announcements.file` in the config), applied at start.
 
 Each entry has a `key`, unique per guild. At every start the file is compared with the
 database by key: new keys are created, changed entries updated (their next run recomputed),

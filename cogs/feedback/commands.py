@@ -31,7 +31,7 @@ from cogs.feedback.render_lists import (
 )
 from cogs.feedback.render_replies import status_reply, with_outcome
 from cogs.feedback.rules import FeedbackError, parse_item_number
-from cogs.feedback.settings import SETTING_SPECS
+from cogs.feedback.settings import SETTING_SPECS, file_settings
 from cogs.feedback.spec_flow import SpecFlow
 from cogs.feedback.views import DetailsModal, MessageLogModal
 
@@ -66,7 +66,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         self.publisher = FeedbackPublisher(bot, store=self.parts.store, queries=self.parts.queries)
         # What the modals and buttons ask of the feature (actions.py's FeedbackActions).
         self.flows = FeedbackFlows(self.parts, self.publisher)
-        self.spec_flow = SpecFlow(self.parts.specs, bot.fetcher, bot.settings.feedback)
+        self.spec_flow = SpecFlow(self.parts.specs, bot.fetcher, file_settings(bot.settings))
         self.message_menu = app_commands.ContextMenu(
             name="Log API feedback", callback=self.log_from_message
         )

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING
 from cogs.feedback.spec_parser import fetch_spec_bytes, parse_spec
 
 if TYPE_CHECKING:
-    from bot.config import FeedbackSettings
     from bot.fetch import Fetcher
     from cogs.feedback.records import SpecRecord
+    from cogs.feedback.settings import FileSettings
     from cogs.feedback.spec_parser import ParsedSpec
     from cogs.feedback.spec_registry import SpecRegistry
 
 
 class SpecFlow:
-    def __init__(self, specs: SpecRegistry, fetcher: Fetcher, settings: FeedbackSettings) -> None:
+    def __init__(self, specs: SpecRegistry, fetcher: Fetcher, settings: FileSettings) -> None:
         self.specs = specs
         self.fetcher = fetcher
         self.settings = settings

@@ -28,6 +28,7 @@ from cogs.pairing.render import (
     when,
 )
 from cogs.pairing.round_flow import RoundFlow
+from cogs.pairing.rounds import run_inline
 from cogs.pairing.rules import AlreadyWaiting, PairingError
 from cogs.pairing.schedule_flow import (
     QUEUE_SWEEP_HANDLER,
@@ -38,7 +39,7 @@ from cogs.pairing.schedule_flow import (
     RoundSchedule,
 )
 from cogs.pairing.service import PairingService
-from cogs.pairing.settings import SCHEDULE, SETTING_SPECS
+from cogs.pairing.settings import SCHEDULE, SETTING_SPECS, file_settings
 from cogs.pairing.views import OutcomeButton
 
 if TYPE_CHECKING:
@@ -59,11 +60,12 @@ class PairingCog(FeatureCog, name="PairingCog"):
 
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
+        options = file_settings(bot.settings)
         self.service = PairingService(
             bot.db.sessions,
             bot.clock,
-            bot.run_cpu_bound,
-            queue_wait=timedelta(minutes=bot.settings.pairing.queue_wait_minutes),
+            bot.run_cpu_bound if options.use_process_pool else run_inline,
+            queue_wait=timedelta(minutes=options.queue_wait_minutes),
         )
         self.introducer = Introducer(bot)
         self.schedule = RoundSchedule(

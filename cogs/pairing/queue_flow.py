@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from cogs.pairing.render import queue_expiry_text
+from cogs.pairing.settings import file_settings
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -27,7 +28,8 @@ class QueueSweep:
         """End waits older than the queue window, telling each person where they asked."""
         expired = await self.queue.expire_queue()
         for wait in expired:
-            text = queue_expiry_text(wait.user_id, self.bot.settings.pairing.queue_wait_minutes)
+            minutes = file_settings(self.bot.settings).queue_wait_minutes
+            text = queue_expiry_text(wait.user_id, minutes)
             channel = self.bot.get_channel(wait.channel_id) if wait.channel_id else None
             if isinstance(channel, discord.TextChannel | discord.Thread):
                 try:

@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from bot.clock import Clock
 
 RunCpuBound = Callable[..., Awaitable[Any]]
+
+
+async def run_inline(function: Callable[..., Any], *args: Any) -> Any:
+    """Matching on the event loop, for `pairing.use_process_pool: false` (tests, tiny guilds)."""
+    return function(*args)
+
+
 # Profiles read per query when preparing a round (the event loop breathes between pages).
 ELIGIBLE_PAGE = 500
 

@@ -1,10 +1,28 @@
-"""The per-guild settings the pairing feature owns (`/admin config`)."""
+"""The pairing feature's settings: per guild (`/admin config`) and in the file (`pairing:`)."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
+from bot.config import ConfigSection, Settings
 from bot.guild_settings import Kind, SettingSpec, channel_spec
 
 SCHEDULE = "pairing.schedule"
+
+
+class FileSettings(ConfigSection):
+    """The `pairing:` section of the configuration file."""
+
+    # The default of the per-guild `pairing.schedule`.
+    default_schedule: str = "0 9 * * 1"
+    queue_wait_minutes: int = Field(default=15, ge=1)
+    # Matching runs in a worker process so the bot keeps answering while a round is computed.
+    use_process_pool: bool = True
+
+
+def file_settings(settings: Settings) -> FileSettings:
+    return settings.section("pairing", FileSettings)
+
 
 SETTING_SPECS: tuple[SettingSpec, ...] = (
     channel_spec("pairing", "where pairing threads and summaries go"),
@@ -13,6 +31,6 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         Kind.CRON,
         "when pairing rounds run (5-field cron, in the guild's time zone)",
         "0 9 * * 1",
-        lambda s: s.pairing.default_schedule,
+        lambda s: file_settings(s).default_schedule,
     ),
 )

@@ -29,7 +29,7 @@ from cogs.snippets.drafts import (
 )
 from cogs.snippets.posts import post_arguments, post_destination, remove_post, update_post
 from cogs.snippets.rules import FEATURE
-from cogs.snippets.settings import SHARES_PER_MINUTE
+from cogs.snippets.settings import SHARES_PER_MINUTE, file_settings
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -47,7 +47,7 @@ class SnippetFlows:
 
     @property
     def max_bytes(self) -> int:
-        return self.bot.settings.snippets.max_file_bytes
+        return file_settings(self.bot.settings).max_file_bytes
 
     async def shares_per_minute(self, guild_id: int) -> int:
         config = await self.bot.guild_settings.get(guild_id)

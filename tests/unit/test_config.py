@@ -143,3 +143,31 @@ def test_run_without_token_explains_what_to_do(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "DISCORD_TOKEN" in done.stderr
     assert "python -m bot sandbox" in done.stderr
+
+
+def test_each_feature_brings_its_own_section_and_the_core_names_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`snippets:` and the like are declared by the features (cogs/<feature>/settings.py), yet a
+    misspelt key in them is refused before the bot starts, as in the core's own sections."""
+    from bot.config import ConfigSection, Settings
+    from cogs.snippets.settings import FileSettings, file_settings
+
+    assert not {"snippets", "pairing", "feedback", "announcements"} & set(Settings.model_fields)
+    monkeypatch.setenv("NEXUS_SNIPPETS__MAX_FILE_BYTES", "2048")
+    settings = load_settings(None, pairing={"queue_wait_minutes": 30})
+    assert file_settings(settings).max_file_bytes == 2048
+    assert settings.pairing.queue_wait_minutes == 30  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match=r"snippets\.max_file_byte: unknown setting"):
+        load_settings(None, snippets={"max_file_byte": 1})
+    with pytest.raises(ConfigError, match=r"pairing\.queue_wait_minutes"):
+        load_settings(None, pairing={"queue_wait_minutes": 0})
+
+    # /admin reload imports the feature again: a new class with the same fields still reads
+    # what the file said.
+    class Reloaded(ConfigSection):
+        shares_per_minute: int = 5
+        max_file_bytes: int = 100_000
+
+    assert settings.section("snippets", Reloaded).max_file_bytes == 2048
+    assert isinstance(file_settings(settings), FileSettings)
