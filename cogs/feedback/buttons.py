@@ -42,7 +42,7 @@ async def _act(
     # A dynamic item has no view of ours to route errors, so it hands them over itself.
     try:
         await ensure_not_blocked(interaction, FEATURE)
-        feature = cast("FeedbackFeature", feature_for(interaction, FEATURE))
+        feature = cast(FeedbackFeature, feature_for(interaction, FEATURE))
         await act(feature.flows)
     except Exception as error:
         await report_error(interaction, error)

@@ -56,7 +56,7 @@ class OutcomeButton(
         # discord.py only logs errors from dynamic items: hand them to the one error handler.
         try:
             await ensure_not_blocked(interaction, "pairing")
-            recorder = cast("AnswerRecorder", feature_for(interaction, "pairing"))
+            recorder = cast(AnswerRecorder, feature_for(interaction, "pairing"))
             result = await recorder.record_answer(self.group_id, interaction.user.id, self.outcome)
             text = (
                 f"{interaction.user.mention} {ANSWERED[self.outcome]}"

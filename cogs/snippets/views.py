@@ -45,7 +45,7 @@ async def _act_safely(
     """Run a button's action after the feature-block check, errors to the one handler."""
     try:
         await ensure_not_blocked(interaction, FEATURE)
-        actions = cast("SnippetButtonActions", feature_for(interaction, FEATURE))
+        actions = cast(SnippetButtonActions, feature_for(interaction, FEATURE))
         await action(actions)
     except Exception as error:
         await report_error(interaction, error)
