@@ -119,20 +119,23 @@ class Base(DeclarativeBase):
         # fails loudly.
         name = cls.__dict__.get("__tablename__")
         existing = cls.metadata.tables.get(name) if isinstance(name, str) else None
-        if existing is not None and _defined_by_same_class(cls, existing):
+        if existing is not None and existing.info.get(_DEFINED_BY) == _class_path(cls):
             cls.metadata.remove(existing)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "This declarative base already contains", SAWarning)
             super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("__table__")
+        if table is not None:
+            # Recorded on the table itself: the registry holds old classes only weakly, so
+            # asking it which class made a table depends on when the garbage collector ran.
+            table.info[_DEFINED_BY] = _class_path(cls)
 
 
-def _defined_by_same_class(cls: type, table: Any) -> bool:
-    return any(
-        mapper.local_table is table
-        and mapper.class_.__module__ == cls.__module__
-        and mapper.class_.__qualname__ == cls.__qualname__
-        for mapper in Base.registry.mappers
-    )
+_DEFINED_BY = "nexus_defined_by"
+
+
+def _class_path(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def is_sqlite(url: str) -> bool:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.audit import AuditService
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.db import Database, alembic_config, id_from_text
+from bot.db import Base, Database, alembic_config, id_from_text
 from bot.errors import UserFacingError
 from bot.feature import feature_setting_specs
 from bot.guild_settings import CORE_SPECS, GuildSettingsService, Source, parse_value
@@ -262,3 +265,31 @@ async def test_a_features_settings_exist_while_it_is_registered(
     assert keys == sorted(keys)
     service.unregister(FEATURE_SPECS)
     assert "pairing.schedule" not in (await service.get(GUILD)).values
+
+
+def test_a_table_class_defined_again_replaces_itself_whenever_the_old_one_was_collected() -> None:
+    """discord.py re-executes an extension's models on reload (and on every bot start in one
+    process); the same class defined again must take over its table even after the garbage
+    collector took the old class, while another class reusing the name still fails."""
+
+    def define() -> type:
+        class ReloadProbe(Base):
+            __tablename__ = "test_reload_probe"
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+        return ReloadProbe
+
+    try:
+        first = define()
+        del first
+        gc.collect()
+        second = define()
+        assert Base.metadata.tables["test_reload_probe"] is second.__table__  # type: ignore[attr-defined]
+        with pytest.raises(InvalidRequestError, match="already defined"):
+
+            class Impostor(Base):
+                __tablename__ = "test_reload_probe"
+                id: Mapped[int] = mapped_column(primary_key=True)
+
+    finally:
+        Base.metadata.remove(Base.metadata.tables["test_reload_probe"])
