@@ -5,6 +5,9 @@ The YAML file is `$NEXUS_CONFIG`, else `data/config.yaml` when it exists. Enviro
 are `NEXUS_<SECTION>__<KEY>` (e.g. `NEXUS_WEB__PORT=9000`) plus the well-known names
 `DISCORD_TOKEN`, `DATABASE_URL`, `DISCORD_API_URL` and `DISCORD_GATEWAY_URL`.
 
+The core declares its own sections here; each feature declares its own (`FileSettings` in
+`cogs/<feature>/settings.py`, the section named after the feature), validated with the rest.
+
 Secrets (the token) live only in the environment and are `SecretStr`, so they never reach a log,
 an error message or `/admin config show`.
 """
@@ -314,7 +317,8 @@ def _feature_sections() -> tuple[tuple[str, type[ConfigSection]], ...]:
     return tuple(sections)
 
 
-@functools.cache
+# A few entries: the features' classes are new each time discord.py re-imports them.
+@functools.lru_cache(maxsize=8)
 def _settings_model(sections: tuple[tuple[str, type[ConfigSection]], ...]) -> type[Settings]:
     """Settings with the features' sections as fields, so the file and NEXUS_<FEATURE>__<KEY>
     variables are validated (and a misspelt key refused) before the bot starts."""
