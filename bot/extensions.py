@@ -1,7 +1,8 @@
 """The feature packages under `cogs/`, found by name: adding a folder adds a feature.
 
 bot/ never imports a cog in code. The bot loads each package as an extension; the migrations
-environment and `db copy` import one part of each (`models`, `derived`) to see every table.
+environment imports each one's `models` to see every table, and the configuration each one's
+`settings` to validate its section of the file.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def feature_packages(package: str = EXTENSIONS_PACKAGE) -> list[str]:
 
 
 def feature_modules(part: str) -> list[ModuleType]:
-    """Every feature's `part` module (`models`, `derived`) that exists, imported by name."""
+    """Every feature's `part` module (`models`, `settings`) that exists, imported by name."""
     found = []
     for package in feature_packages():
         name = f"{package}.{part}"

@@ -1,1 +1,1 @@
-"""Feature packages. Each subpackage is a discord.py extension found and loaded by bot.app."""
+"""Feature packages. Each subpackage is a discord.py extension, found by bot/extensions.py."""

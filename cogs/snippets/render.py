@@ -1,7 +1,7 @@
 """How a snippet looks in Discord: the embed, the attachment for long code, list lines, a
 search's heading, the answer to a star and the autocomplete choices.
 
-Code is only ever shown through bot.text's code-block helpers, so backticks in it can't close
+Code is only ever shown through bot.code_blocks' helpers, so backticks in it can't close
 the fence, and only inside embeds, where mentions never ping. What a reader sees, after the
 invisible escapes are removed, is exactly the stored code (or its first lines, for long code
 that is attached whole).
