@@ -33,13 +33,14 @@ from cogs.admin.leave_flow import ForgetOnLeave
 from cogs.admin.pending_forgets import PendingForgets
 from cogs.admin.render import (
     audit_embed,
+    describe_value,
     forget_embed,
     forget_prompt,
     settings_embed,
+    settings_report,
     stats_embed,
 )
 from cogs.admin.rules import AdminError
-from cogs.admin.settings_report import describe_value, settings_report
 from cogs.admin.stats import StatsService
 from cogs.admin.views import ROLE_TIERS, SetupChoices, SetupView
 

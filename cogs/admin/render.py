@@ -1,24 +1,65 @@
 """How /admin's answers look: the setup summary, the settings, statistics, the audit log's
-pages, the forget prompt and its report, sizes and latency in words."""
+pages, the forget prompt and its report, every setting's value, sizes and latency in words."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.formatters import discord_timestamp, format_duration, format_latency
+from bot.guild_settings import GuildConfig, Kind, Source
 from bot.markdown import safe
 from bot.preflight import missing_channel_permissions
 from bot.text import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_VALUE_LIMIT, one_line, truncate
 
 if TYPE_CHECKING:
     from cogs.admin.forget import ForgetOutcome
-    from cogs.admin.settings_report import SettingLine
     from cogs.admin.stats import StatsReport
 
 ADMIN_COLOUR = discord.Colour.dark_teal()
+
+
+@dataclass(frozen=True)
+class SettingLine:
+    key: str
+    description: str
+    shown_value: str
+    source: Source
+
+
+def describe_value(kind: Kind, value: Any) -> str:
+    """A setting's value as a moderator reads it; mentions render as names in embeds, never ping."""
+    if value is None:
+        return "not set"
+    if kind is Kind.TEXT_CHANNEL:
+        return f"<#{int(value)}>"
+    if kind is Kind.ROLE:
+        return f"<@&{int(value)}>"
+    if kind is Kind.BOOL:
+        return "on" if value else "off"
+    if hasattr(value, "get_secret_value"):
+        # Defensive: a secret must never be shown, even if a feature registers one.
+        return "(secret, hidden)"
+    return f"`{value}`"
+
+
+def settings_report(config: GuildConfig) -> list[SettingLine]:
+    """Every registered setting, in registry order, with its value and where it came from."""
+    lines = []
+    for resolved in config.values.values():
+        spec = resolved.spec
+        lines.append(
+            SettingLine(
+                spec.key,
+                spec.description,
+                describe_value(spec.kind, resolved.value),
+                resolved.source,
+            )
+        )
+    return lines
 
 
 def format_bytes(size: int | None) -> str:

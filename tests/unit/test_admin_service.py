@@ -21,9 +21,8 @@ from cogs.admin.export import EXPORT_SCHEMA, EXPORT_VERSION, ExportService, guil
 from cogs.admin.forget import ForgetService
 from cogs.admin.models import PendingForget
 from cogs.admin.pending_forgets import PendingForgets
-from cogs.admin.render import format_bytes
+from cogs.admin.render import format_bytes, settings_report
 from cogs.admin.rules import NothingToForget
-from cogs.admin.settings_report import settings_report
 from cogs.admin.stats import StatsService
 from tests.probe_feature import probe_feature
 
