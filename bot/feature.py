@@ -20,9 +20,10 @@ from discord.ext import commands
 from bot.errors import UserFacingError
 from bot.guild_settings import GuildSettingsService
 from bot.permissions import ensure_not_blocked
+from bot.ui.base import report_error
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Awaitable, Callable, Iterable
 
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
@@ -132,6 +133,19 @@ def feature_for(interaction: discord.Interaction, name: str) -> FeatureCog:
         if isinstance(cog, FeatureCog) and cog.feature == name:
             return cog
     raise UserFacingError(f"Nexus's {name} feature is restarting; try again in a moment.")
+
+
+async def act_for_feature(
+    interaction: discord.Interaction, name: str, action: Callable[[FeatureCog], Awaitable[None]]
+) -> None:
+    """What a persistent button of feature `name` does when clicked: refuse a member blocked
+    from the feature, find the feature, act. Errors go to the one error handler, since
+    discord.py only logs those of a dynamic item."""
+    try:
+        await ensure_not_blocked(interaction, name)
+        await action(feature_for(interaction, name))
+    except Exception as error:
+        await report_error(interaction, error)
 
 
 def guild_settings_without_a_bot(

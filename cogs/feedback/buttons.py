@@ -11,10 +11,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.feature import feature_for
-from bot.permissions import ensure_not_blocked
+from bot.feature import act_for_feature
 from bot.text import BUTTON_LABEL_LIMIT, truncate
-from bot.ui import report_error
 from cogs.feedback.actions import FEATURE, FeedbackFeature
 
 if TYPE_CHECKING:
@@ -39,13 +37,9 @@ def duplicate_prompt(draft_id: int, candidates: list[DuplicateCandidate]) -> dis
 async def _act(
     interaction: discord.Interaction, act: Callable[[FeedbackActions], Awaitable[None]]
 ) -> None:
-    # A dynamic item has no view of ours to route errors, so it hands them over itself.
-    try:
-        await ensure_not_blocked(interaction, FEATURE)
-        feature = cast(FeedbackFeature, feature_for(interaction, FEATURE))
-        await act(feature.flows)
-    except Exception as error:
-        await report_error(interaction, error)
+    await act_for_feature(
+        interaction, FEATURE, lambda feature: act(cast(FeedbackFeature, feature).flows)
+    )
 
 
 class DuplicateChoiceButton(

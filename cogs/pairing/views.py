@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import discord
 from discord.ui import DynamicItem
 
-from bot.feature import feature_for
-from bot.permissions import ensure_not_blocked
-from bot.ui.base import DelegatingErrorsView, report_error
+from bot.feature import act_for_feature
+from bot.ui.base import DelegatingErrorsView
 
 if TYPE_CHECKING:
     from cogs.pairing.records import AnswerResult
@@ -53,23 +52,23 @@ class OutcomeButton(
         return cls(match["outcome"], int(match["group"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        # discord.py only logs errors from dynamic items: hand them to the one error handler.
-        try:
-            await ensure_not_blocked(interaction, "pairing")
-            recorder = cast(AnswerRecorder, feature_for(interaction, "pairing"))
-            result = await recorder.record_answer(self.group_id, interaction.user.id, self.outcome)
-            text = (
-                f"{interaction.user.mention} {ANSWERED[self.outcome]}"
-                if result.changed
-                else f"{interaction.user.mention}: that answer was already recorded."
-            )
-            await interaction.response.send_message(
-                text,
-                ephemeral=not result.changed,
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
-        except Exception as error:
-            await report_error(interaction, error)
+        await act_for_feature(
+            interaction, "pairing", lambda feature: self._answer(interaction, feature)
+        )
+
+    async def _answer(self, interaction: discord.Interaction, feature: object) -> None:
+        recorder = cast(AnswerRecorder, feature)
+        result = await recorder.record_answer(self.group_id, interaction.user.id, self.outcome)
+        text = (
+            f"{interaction.user.mention} {ANSWERED[self.outcome]}"
+            if result.changed
+            else f"{interaction.user.mention}: that answer was already recorded."
+        )
+        await interaction.response.send_message(
+            text,
+            ephemeral=not result.changed,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
 
 def outcome_view(group_id: int) -> discord.ui.View:

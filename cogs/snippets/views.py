@@ -1,10 +1,10 @@
 """The buttons under a posted snippet and the share/edit modal.
 
 The buttons are `DynamicItem`s: their custom ids carry the snippet id (`snippet:star:12`), so
-they keep working on messages posted before a restart. discord.py runs a dynamic item's
-callback outside any view of ours, so each callback hands its errors to the bot's one error
-handler itself (`report_error`), as a `DelegatingErrorsView` would. They reach the feature
-through the `SnippetButtonActions` Protocol, looked up when clicked (`feature_for`).
+they keep working on messages posted before a restart. Each click goes through
+`bot.feature.act_for_feature`: a blocked member is refused, the feature is looked up and seen
+through the `SnippetButtonActions` Protocol, and errors reach the bot's one error handler
+(discord.py runs a dynamic item's callback outside any view of ours).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from typing import Any, Final, Protocol, cast
 
 import discord
 
-from bot.feature import feature_for
-from bot.permissions import ensure_not_blocked
+from bot.feature import act_for_feature
 from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
-from bot.ui import NexusModal, report_error, text_input
+from bot.ui import NexusModal, text_input
 from cogs.snippets.drafts import DESCRIPTION_MAX, TITLE_MAX
 from cogs.snippets.rules import FEATURE
 
@@ -43,12 +42,9 @@ async def _act_safely(
     action: Callable[[SnippetButtonActions], Awaitable[None]],
 ) -> None:
     """Run a button's action after the feature-block check, errors to the one handler."""
-    try:
-        await ensure_not_blocked(interaction, FEATURE)
-        actions = cast(SnippetButtonActions, feature_for(interaction, FEATURE))
-        await action(actions)
-    except Exception as error:
-        await report_error(interaction, error)
+    await act_for_feature(
+        interaction, FEATURE, lambda feature: action(cast(SnippetButtonActions, feature))
+    )
 
 
 def _button(label: str, emoji: str, style: discord.ButtonStyle, custom_id: str) -> Button:
