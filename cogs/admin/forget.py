@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,6 +10,7 @@ from sqlalchemy import delete, update
 
 from bot.models import FeatureBlock, GuildSetting
 from bot.sql import affected_rows
+from cogs.admin.asking import ask_every_feature
 from cogs.admin.models import PendingForget
 from cogs.admin.rules import FEATURE_TIMEOUT_SECONDS, NothingToForget
 
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
 
     from bot.feature import MemberDataOwner
 
-log = logging.getLogger(__name__)
 
 PENDING_KEY = "pending automatic forget removed"
 PENDING_REMOVED = f"core: {PENDING_KEY}"
@@ -53,28 +51,25 @@ class ForgetService:
         Raises NothingToForget when no feature held anything about the member.
         The audit log is kept: it is the record of moderators' actions, not the member's data.
         """
-        removed: dict[str, int] = {}
-        failed: list[str] = []
-        for feature in features:
-            try:
-                async with asyncio.timeout(self._feature_timeout):
-                    report = await feature.forget_member(guild_id, user_id)
-            except Exception:
-                log.exception(
-                    "%s failed to forget member %s of guild %s", feature.feature, user_id, guild_id
-                )
-                failed.append(feature.feature)
-                continue
-            for what, count in report.items():
-                if count:
-                    removed[f"{feature.feature}: {what}"] = int(count)
+        reports, failed = await ask_every_feature(
+            features,
+            lambda feature: feature.forget_member(guild_id, user_id),
+            timeout_seconds=self._feature_timeout,
+            doing=f"forget member {user_id} of guild {guild_id}",
+        )
+        removed = {
+            f"{name}: {what}": int(count)
+            for name, report in reports.items()
+            for what, count in report.items()
+            if count
+        }
         core = await self._forget_core_rows(guild_id, user_id)
         for what, count in core.items():
             if count:
                 removed[f"core: {what}"] = count
         if not removed and not failed:
             raise NothingToForget()
-        return ForgetOutcome(removed, tuple(failed))
+        return ForgetOutcome(removed, failed)
 
     async def _forget_core_rows(self, guild_id: int, user_id: int) -> dict[str, int]:
         async with self._sessions.begin() as session:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -11,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from bot.models import AuditEntry, FeatureBlock
+from cogs.admin.asking import ask_every_feature
 from cogs.admin.models import PendingForget
 from cogs.admin.rules import FEATURE_TIMEOUT_SECONDS
 
@@ -18,8 +17,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.feature import MemberDataOwner
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,16 +38,13 @@ class StatsService:
         self._feature_timeout = feature_timeout_seconds
 
     async def stats(self, guild_id: int, features: Iterable[MemberDataOwner]) -> StatsReport:
-        counts: dict[str, dict[str, int]] = {}
-        failed: list[str] = []
-        for feature in features:
-            try:
-                async with asyncio.timeout(self._feature_timeout):
-                    counts[feature.feature] = dict(await feature.stats(guild_id))
-            except Exception:
-                log.exception("%s failed to count its rows", feature.feature)
-                failed.append(feature.feature)
-        return StatsReport(counts, await self._core_counts(guild_id), tuple(failed))
+        counts, failed = await ask_every_feature(
+            features,
+            lambda feature: feature.stats(guild_id),
+            timeout_seconds=self._feature_timeout,
+            doing="count its rows",
+        )
+        return StatsReport(counts, await self._core_counts(guild_id), failed)
 
     async def _core_counts(self, guild_id: int) -> dict[str, int]:
         async with self._sessions() as session:
