@@ -31,6 +31,7 @@ from pydantic import (
     ValidationError,
     create_model,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -183,6 +184,39 @@ class BackupSettings(ConfigSection):
         return value
 
 
+class RunnerSettings(ConfigSection):
+    # Where members' code runs: `local` (a bubblewrap jail on this machine), `piston` or
+    # `judge0` (an existing engine at `url`), or `off`.
+    backend: Literal["local", "piston", "judge0", "off"] = "local"
+    url: str | None = None
+    # Judge0's X-Auth-Token or Piston's Authorization header, when the server wants one.
+    token: SecretStr | None = None
+    # Runs at the same time; 0 means one per CPU core.
+    pool_size: int = Field(default=0, ge=0, le=64)
+    # Runs that may wait for a free runner before new ones are refused.
+    queue_limit: int = Field(default=50, ge=0)
+    cpu_seconds: float = Field(default=2.0, gt=0, le=60)
+    wall_seconds: float = Field(default=5.0, gt=0, le=120)
+    memory_mb: int = Field(default=256, ge=16, le=8192)
+    processes: int = Field(default=32, ge=1, le=4096)
+    file_size_mb: int = Field(default=16, ge=1, le=1024)
+    output_bytes: int = Field(default=1_000_000, ge=1024, le=64_000_000)
+    tmp_size_mb: int = Field(default=64, ge=1, le=4096)
+    # The host user id jail runs use when the bot itself runs as root (never root inside).
+    uid: int = Field(default=65534, ge=1)
+
+    @field_validator("url")
+    @classmethod
+    def _engine_url(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value, ("http", "https"))
+
+    @model_validator(mode="after")
+    def _url_for_remote(self) -> RunnerSettings:
+        if self.backend in ("piston", "judge0") and not self.url:
+            raise ValueError(f"runner.backend {self.backend} needs runner.url")
+        return self
+
+
 class Settings(BaseSettings):
     """Everything the bot reads from outside, validated once at start."""
 
@@ -201,6 +235,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     fetch: FetchSettings = FetchSettings()
     backup: BackupSettings = BackupSettings()
+    runner: RunnerSettings = RunnerSettings()
 
     @field_validator("timezone")
     @classmethod
