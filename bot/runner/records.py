@@ -94,6 +94,22 @@ class RunnerBusy(UserFacingError):
     """Too many runs are waiting already."""
 
 
+class RunEngine(Protocol):
+    """One way to execute a run, with no queue of its own: the local jail or a remote server.
+    `bot/runner/pool.py` puts the bounded queue in front of it and makes it a CodeRunner."""
+
+    @property
+    def unavailable_reason(self) -> str | None: ...
+
+    def languages(self) -> list[LanguageStatus]: ...
+
+    async def execute(self, request: RunRequest, limits: RunLimits) -> RunResult:
+        """Run one request to its end within `limits`; the program's failure is a result."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class CodeRunner(Protocol):
     """An engine behind a bounded queue: the local jail pool or a remote Piston/Judge0 server."""
 
