@@ -1,15 +1,19 @@
-"""User code in a fenced block that its backticks can never close, cut to a limit when asked."""
+"""User code in a fenced block that its backticks can never close, cut to a limit when asked;
+and the fenced blocks a member's message holds, read back out of it."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
 from bot.text import ZWSP, longest_fitting
 
 __all__ = [
+    "FencedBlock",
     "code_block",
     "escape_code_block",
+    "fenced_blocks",
     "preview_lines",
     "truncate_code_block",
     "unescape_code_block",
@@ -37,6 +41,15 @@ _FENCE: Final = "```"
 _ESCAPE_CODE = re.compile(r"`(?=[`\u200b]|\Z)")
 _UNESCAPE_CODE = re.compile(r"`\u200b")
 _LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{0,32}")
+# ```tag\nbody``` or ```body``` (one line). The tag is the fence's first word, only when the
+# fence line has nothing else on it: "```py x = 1```" is all body, as Discord shows it.
+_FENCED: Final = re.compile(r"```(?:([\w+#.-]{1,32})?[ \t]*\n)?(.*?)```", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class FencedBlock:
+    tag: str | None  # the fence's language word as typed ("py", "ts"), not resolved
+    body: str  # the text inside, without the line break before the closing fence
 
 
 def escape_code_block(code: str) -> str:
@@ -107,3 +120,12 @@ def preview_lines(code: str, n: int) -> str:
     if n < 0:
         raise ValueError("n must not be negative")
     return "\n".join(code.split("\n")[:n])
+
+
+def fenced_blocks(content: str) -> list[FencedBlock]:
+    """The ``` blocks of a message, in order, blank ones included (the caller decides)."""
+    blocks = []
+    for match in _FENCED.finditer(content):
+        body = match.group(2)
+        blocks.append(FencedBlock(match.group(1), body[:-1] if body.endswith("\n") else body))
+    return blocks

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from bot.code_blocks import fenced_blocks
 from bot.errors import UserFacingError
 from cogs.snippets import languages
 
@@ -17,10 +18,6 @@ TITLE_MAX: Final = 100
 DESCRIPTION_MAX: Final = 1000
 TAGS_MAX: Final = 5
 TAG_LENGTH_MAX: Final = 30
-
-# ```lang\ncode``` or ```code``` (one line). The language is the fence's first word, when the
-# fence line has nothing else on it.
-_FENCE: Final = re.compile(r"```(?:([\w+#.-]{1,32})?[ \t]*\n)?(.*?)```", re.DOTALL)
 
 
 class SnippetInputError(UserFacingError):
@@ -160,12 +157,11 @@ def extract_message_code(content: str) -> MessageCode | None:
     """The fenced code blocks of a message (joined by a blank line), or None when it has none."""
     blocks: list[str] = []
     language: str | None = None
-    for match in _FENCE.finditer(content):
-        body = match.group(2)
-        if not body.strip():
+    for block in fenced_blocks(content):
+        if not block.body.strip():
             continue
-        blocks.append(body[:-1] if body.endswith("\n") else body)
-        named = languages.resolve(match.group(1)) if match.group(1) else None
+        blocks.append(block.body)
+        named = languages.resolve(block.tag) if block.tag else None
         if language is None and named is not None:
             language = named.key
     if not blocks:

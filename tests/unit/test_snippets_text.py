@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.clock import FrozenClock
-from bot.code_blocks import unescape_code_block
+from bot.code_blocks import FencedBlock, fenced_blocks, unescape_code_block
 from bot.config import load_settings
 from bot.db import Database
 from bot.text import EMBED_DESCRIPTION_LIMIT
@@ -135,6 +135,21 @@ def test_message_code_comes_from_fences_with_their_language() -> None:
     unknown = extract_message_code("```ansi\nred\n```")
     assert unknown is not None and unknown.language is None
     assert extract_message_code("no code at all") is None
+
+
+def test_fenced_blocks_read_tag_and_body_as_discord_shows_them() -> None:
+    content = (
+        "see\n```py\nx = 1\n```\nthen ```y = 2``` and ```\n```"
+        "\n```c++ \nint a;\n\n```\n```py x = 3```\n```sql\nSELECT 1;"
+    )
+    assert fenced_blocks(content) == [
+        FencedBlock("py", "x = 1"),
+        FencedBlock(None, "y = 2"),
+        FencedBlock(None, ""),  # blank blocks are kept: each caller decides what they mean
+        FencedBlock("c++", "int a;\n"),  # only the one line break before the fence is dropped
+        FencedBlock(None, "py x = 3"),  # a word followed by code on the fence line is code
+    ]  # the unclosed ```sql block is not a block: Discord shows it as plain text
+    assert fenced_blocks("no code at all") == []
 
 
 # ---- languages ----------------------------------------------------------------------------------
