@@ -53,9 +53,13 @@ RARE_ACTION = "admin.forget"
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-async def seed(database: Database, rows: int, pending: int) -> None:
+async def seed(
+    database: Database, rows: int, pending: int, *, guilds: tuple[int, int] = (GUILD, OTHER_GUILD)
+) -> None:
+    """`rows` audit entries in each of two guilds, and `pending` forgets due in ten years in the
+    first."""
     rng = random.Random(7)
-    for guild in (GUILD, OTHER_GUILD):
+    for guild in guilds:
         batch: list[dict[str, Any]] = []
         for n in range(rows):
             rare = n % 1000 == 0
@@ -81,7 +85,7 @@ async def seed(database: Database, rows: int, pending: int) -> None:
         ]  # fmt: skip
         await _insert(database, FeatureBlock, blocks)
     plans = [
-        {"guild_id": GUILD, "user_id": 4_000_000 + n, "left_at": START,
+        {"guild_id": guilds[0], "user_id": 4_000_000 + n, "left_at": START,
          "due_at": START + timedelta(days=3650, minutes=n), "created_at": START}
         for n in range(pending)
     ]  # fmt: skip

@@ -102,7 +102,10 @@ def make_title(rng: random.Random, method: str, path: str) -> str:
     return f"{method} {resource} {problem}"[:100]
 
 
-async def build(database: Database, count: int, rng: random.Random) -> list[tuple[str, str]]:
+async def build(
+    database: Database, count: int, rng: random.Random, *, guild: int = GUILD
+) -> list[tuple[str, str]]:
+    """`count` items in `guild` over 300 endpoints (returned), in every status."""
     endpoints = make_endpoints(rng, 300)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     rows: list[dict[str, Any]] = []
@@ -111,7 +114,7 @@ async def build(database: Database, count: int, rng: random.Random) -> list[tupl
         created = start + timedelta(minutes=number * 3)
         rows.append(
             {
-                "guild_id": GUILD,
+                "guild_id": guild,
                 "number": number,
                 "reporter_id": 10_000 + rng.randrange(2000),
                 "method": method,
@@ -135,7 +138,7 @@ async def build(database: Database, count: int, rng: random.Random) -> list[tupl
     async with database.sessions.begin() as session:
         for chunk in range(0, len(rows), 10_000):
             await session.execute(insert(FeedbackItem), rows[chunk : chunk + 10_000])
-        await session.execute(insert(FeedbackCounter), [{"guild_id": GUILD, "last_number": count}])
+        await session.execute(insert(FeedbackCounter), [{"guild_id": guild, "last_number": count}])
     return endpoints
 
 

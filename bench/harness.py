@@ -10,7 +10,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +62,21 @@ def summarise(latencies: list[float], elapsed: float) -> Summary:
     )
 
 
+def guild_with_id(server: SandboxServer, name: str, guild_id: int) -> Any:
+    """A sandbox guild whose id is `guild_id` rather than a fresh snowflake (the sandbox picks
+    every id itself): the next id the sandbox hands out, the guild's, is swapped once."""
+    generator = server.state.snowflakes
+    fresh = generator.next
+
+    def once(*, shard: tuple[int, int] | None = None) -> int:
+        del generator.next  # back to the class's method for every later id
+        fresh(shard=shard)
+        return guild_id
+
+    generator.next = once  # type: ignore[method-assign]
+    return server.create_guild(name)
+
+
 def bot_command(kind: str) -> list[str]:
     if kind == "nexus":
         return [sys.executable, "-m", "bot", "run"]
@@ -72,16 +87,31 @@ def bot_command(kind: str) -> list[str]:
 
 @asynccontextmanager
 async def stage(
-    kind: str, *, database_url: str | None = None, members: int = 4
+    kind: str,
+    *,
+    database_url: str | None = None,
+    members: int = 4,
+    guild_id: int | None = None,
+    member_ids: Sequence[int] = (),
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Stage]:
-    """Start a sandbox and a bot process (`nexus` or `donothing`) against it."""
+    """Start a sandbox and a bot process (`nexus` or `donothing`) against it.
+
+    `guild_id` and `member_ids` give the guild and some members the ids a seeded database
+    already uses (they follow the `members` numbered ones in `Stage.users`); `env` adds to
+    the bot's environment (configuration such as NEXUS_SNIPPETS__SHARES_PER_MINUTE).
+    """
     server = SandboxServer()
     await server.start()
-    guild = server.create_guild("Bench")
+    guild = guild_with_id(server, "Bench", guild_id) if guild_id else server.create_guild("Bench")
     channel = guild.create_channel("general")
     users = []
     for number in range(members):
         user = server.create_user(f"member{number}")
+        guild.add_member(user)
+        users.append(user)
+    for ident in member_ids:
+        user = server.state.create_user(f"seeded{ident}", ident=ident)
         guild.add_member(user)
         users.append(user)
     with tempfile.TemporaryDirectory(prefix="nexus-bench-") as home:
@@ -96,6 +126,7 @@ async def stage(
             "NEXUS_WEB__ENABLED": "false",
             "NEXUS_LOG__LEVEL": "WARNING",
             "NEXUS_DISCORD__GUILD_READY_TIMEOUT": "0.1",
+            **(env or {}),
         }
         process = await asyncio.create_subprocess_exec(
             *bot_command(kind), cwd=REPO, env=env, stderr=asyncio.subprocess.DEVNULL

@@ -397,19 +397,7 @@ async def responsiveness(n: int, process_pool: bool) -> tuple[list[float], float
             rng = random.Random(3)
             people = make_people(n, rng)
             async with bot.db.sessions.begin() as session:
-                await session.execute(
-                    insert(PairProfile),
-                    [
-                        {
-                            "guild_id": guild.id, "user_id": p.user_id,
-                            "level": ["beginner", "intermediate", "advanced"][p.level],
-                            "timezone": _zone_near(p.utc_offset_hours),
-                            "track": p.track, "topics": sorted(p.topics), "active": True,
-                            "trios": 0, "waiting": 0,
-                        }
-                        for p in people
-                    ],
-                )  # fmt: skip
+                await session.execute(insert(PairProfile), profile_rows(people, guild.id))
             cog = bot.get_cog("PairingCog")
             assert cog is not None
             service = cog.service  # type: ignore[attr-defined]
@@ -469,6 +457,20 @@ def full_attendance_timing(n: int, repeats: int = 3) -> list[tuple[float, float]
         match_round(people, history, rng.randrange(2**31))
         timings.append((time.perf_counter() - started, time.process_time() - cpu_started))
     return timings
+
+
+def profile_rows(people: list[Person], guild_id: int) -> list[dict[str, object]]:
+    """The `pair_profiles` rows of `people`, active, in `guild_id`."""
+    return [
+        {
+            "guild_id": guild_id, "user_id": p.user_id,
+            "level": ["beginner", "intermediate", "advanced"][p.level],
+            "timezone": _zone_near(p.utc_offset_hours),
+            "track": p.track, "topics": sorted(p.topics), "active": True,
+            "trios": 0, "waiting": 0,
+        }
+        for p in people
+    ]  # fmt: skip
 
 
 def _zone_near(offset: float) -> str:
