@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 class Kind(StrEnum):
     TEXT_CHANNEL = "text channel"
+    # Several text channels (stored as a list of ids); empty means "anywhere".
+    TEXT_CHANNELS = "text channels"
     ROLE = "role"
     TIMEZONE = "time zone"
     BOOL = "true/false"
@@ -131,6 +133,8 @@ def parse_value(spec: SettingSpec, raw: str) -> Any:
     the caller's job, since it needs Discord.
     """
     text = raw.strip()
+    if spec.kind is Kind.TEXT_CHANNELS:
+        return parse_channel_list(spec.key, text)
     if spec.kind in (Kind.TEXT_CHANNEL, Kind.ROLE):
         if text.lower() in ("", "none", "unset"):
             return None
@@ -166,6 +170,31 @@ def parse_value(spec: SettingSpec, raw: str) -> Any:
     if spec.kind is Kind.CRON:
         return validate_cron(text)
     raise AssertionError(f"unhandled kind {spec.kind}")
+
+
+# More would not fit a readable setting line; a guild that wants that many wants "anywhere".
+CHANNEL_LIST_MAX = 25
+_CHANNEL_ITEM = re.compile(r"<#(\d{15,21})>|(\d{15,21})")
+
+
+def parse_channel_list(key: str, text: str) -> list[int]:
+    """`#a #b`, mentions or ids separated by spaces or commas; `anywhere` (or none) is []."""
+    if text.lower() in ("", "none", "unset", "anywhere", "all"):
+        return []
+    items = [item for item in re.split(r"[\s,]+", text) if item]
+    found: list[int] = []
+    for item in items:
+        match = _CHANNEL_ITEM.fullmatch(item)
+        if match is None:
+            raise UserFacingError(
+                f"`{key}` takes channel mentions or ids separated by spaces, or `anywhere`."
+            )
+        channel_id = int(match.group(1) or match.group(2))
+        if channel_id not in found:
+            found.append(channel_id)
+    if len(found) > CHANNEL_LIST_MAX:
+        raise UserFacingError(f"`{key}` takes at most {CHANNEL_LIST_MAX} channels.")
+    return found
 
 
 # Called after a guild's settings changed: (guild id, the keys that changed).

@@ -27,6 +27,8 @@ def value_choices(
 ) -> list[app_commands.Choice[str]]:
     """Suggestions for `/admin config set value`, by the chosen key's kind."""
     needle = current.strip().lower()
+    if kind is Kind.TEXT_CHANNELS:
+        return channel_list_choices(guild, current)
     if kind is Kind.TEXT_CHANNEL:
         return [
             choice(f"#{c.name}", str(c.id)) for c in guild.text_channels if needle in c.name.lower()
@@ -45,3 +47,17 @@ def value_choices(
     if kind is Kind.CHOICE:
         return [choice(v, v) for v in choices if needle in v]
     return []
+
+
+def channel_list_choices(guild: discord.Guild, current: str) -> list[app_commands.Choice[str]]:
+    """Completes the last channel of a list (`123 45` → `123 456`), keeping the ones before."""
+    head, _, last = current.strip().rpartition(" ")
+    prefix = f"{head} " if head else ""
+    needle = last.lower().lstrip("#")
+    found = [
+        choice(f"{'… ' if head else ''}#{c.name}", f"{prefix}{c.id}")
+        for c in guild.text_channels
+        if needle in c.name.lower() and len(prefix) + 21 <= CHOICE_VALUE_LIMIT
+    ]
+    anywhere = [choice("anywhere", "anywhere")] if not head else []
+    return (anywhere + found)[:AUTOCOMPLETE_CHOICES_MAX]

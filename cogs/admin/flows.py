@@ -95,6 +95,9 @@ class ModeratorActions:
         parsed = parse_value(spec, value)
         if spec.kind is Kind.TEXT_CHANNEL:
             text_channel(guild, spec.key, parsed)
+        elif spec.kind is Kind.TEXT_CHANNELS:
+            for channel_id in parsed:
+                text_channel(guild, spec.key, channel_id)
         elif spec.kind is Kind.ROLE:
             assignable_role(guild, spec.key, parsed)
         before = await self.bot.guild_settings.get(guild.id)

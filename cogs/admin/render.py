@@ -34,6 +34,8 @@ def describe_value(kind: Kind, value: Any) -> str:
     """A setting's value as a moderator reads it; mentions render as names in embeds, never ping."""
     if value is None:
         return "not set"
+    if kind is Kind.TEXT_CHANNELS:
+        return " ".join(f"<#{int(channel_id)}>" for channel_id in value) or "anywhere"
     if kind is Kind.TEXT_CHANNEL:
         return f"<#{int(value)}>"
     if kind is Kind.ROLE:
