@@ -127,6 +127,11 @@ class CodeRunner(Protocol):
         ...
 
     @property
+    def limits(self) -> RunLimits:
+        """The budget every run gets (shown with a result that hit one)."""
+        ...
+
+    @property
     def waiting(self) -> int:
         """Runs queued and not yet started."""
         ...
