@@ -161,10 +161,12 @@ class Judge0Engine:
         if code != 201:
             raise self._server.refused(_refusal(answer))
         try:
-            while answer["status"]["id"] in (_IN_QUEUE, _PROCESSING):
+            # Without wait the answer is only {"token": …}; with it, a run still queued when
+            # Judge0 stopped waiting comes back In Queue or Processing.
+            while _unfinished(answer):
                 answer = await self._poll(str(answer["token"]), deadline, limits)
             return _result(request.language, answer, limits, body, time.monotonic() - started)
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, KeyError, ValueError, AttributeError):
             raise self._server.unreadable() from None
 
     async def close(self) -> None:
@@ -191,14 +193,17 @@ class Judge0Engine:
                 raise self._server.down()
             await asyncio.sleep(pause)
             pause = min(pause * 2, _POLL_MAX_SECONDS)
-            _, answer = await self._server.call(
+            code, answer = await self._server.call(
                 "GET",
                 f"submissions/{token}",
                 query={"base64_encoded": "true", "fields": _FIELDS},
                 timeout=max(0.1, deadline - time.monotonic()),
                 max_bytes=answer_cap(limits.output_bytes),
             )
-            if answer["status"]["id"] not in (_IN_QUEUE, _PROCESSING):
+            if code != 200:
+                # The submission is gone (deleted, or the server's database was reset).
+                raise self._server.refused(_refusal(answer))
+            if not _unfinished(answer):
                 return answer
 
 
@@ -216,6 +221,11 @@ def _pick_languages(languages: Any) -> dict[str, tuple[int, str]]:
             _, language_id, name = max(matches)
             found[canonical] = (language_id, name)
     return found
+
+
+def _unfinished(answer: Any) -> bool:
+    status = answer.get("status")
+    return status is None or status["id"] in (_IN_QUEUE, _PROCESSING)
 
 
 def _encode(text: str) -> str:

@@ -53,12 +53,13 @@ def display_url(url: str) -> str:
 
 
 def version_key(version: str) -> tuple[int, ...]:
-    """Sorts "3.12.0" after "3.9.4"; anything after the numbers ("-alpha.7") sorts lower."""
+    """Sorts "3.12.0" after "3.9.4", and any release after any pre-release ("3.13.0-alpha.1"):
+    members get the newest finished version, a pre-release only when nothing else is there."""
     numbers = re.match(r"\d+(?:\.\d+)*", version)
     if numbers is None:
         return ()
-    stable = 0 if re.fullmatch(r"\d+(?:\.\d+)*", version) is None else 1
-    return (*(int(part) for part in numbers.group().split(".")), stable)
+    released = 1 if re.fullmatch(r"\d+(?:\.\d+)*", version) else 0
+    return (released, *(int(part) for part in numbers.group().split(".")))
 
 
 def statuses(found: dict[str, str], label_of: dict[str, str], missing: str) -> list[LanguageStatus]:
@@ -152,7 +153,8 @@ class RemoteServer:
     ) -> tuple[int, Any]:
         """The status and decoded JSON of one request. A status outside `accept` is returned only
         when it is a 4xx with a JSON body (the engine's own refusal, for the caller to read);
-        anything else — no answer, too slow, too large, 5xx, not JSON — is RunnerUnavailable."""
+        anything else — no answer, too slow, too large, 3xx, 5xx, not JSON, another 2xx — is
+        RunnerUnavailable."""
         target = self.base.join(yarl.URL(path))
         if query:
             target = target.with_query(query)
@@ -193,7 +195,7 @@ class RemoteServer:
                 f"The code runner at {self.shown} refused Nexus's credentials; "
                 "an admin needs to check runner.token."
             )
-        if status >= 500 or (status not in accept and not 400 <= status < 500):
+        if status >= 500 or (status not in accept and not 200 <= status < 500):
             log.warning("%s at %s answered %s with HTTP %d", self.engine, self.shown, path, status)
             raise self.down()
         try:
@@ -203,6 +205,9 @@ class RemoteServer:
                 "%s at %s answered %s with something not JSON", self.engine, self.shown, path
             )
             raise self.unreadable() from None
+        if 200 <= status < 300 and status not in accept:
+            log.warning("%s at %s answered %s with HTTP %d", self.engine, self.shown, path, status)
+            raise self.unreadable()
         return status, decoded
 
     def refused(self, reason: str) -> RunnerUnavailable:
