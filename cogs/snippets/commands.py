@@ -1,4 +1,5 @@
-"""/snippet commands, the "Save as snippet" message menu and the snippet buttons' actions.
+"""/snippet commands, the "Save as snippet" message menu, and what the library offers other
+features (KeepsSnippets, through offers.py); the buttons' actions are button_actions.py.
 
 Thin: parse what Discord gives, call the snippets' parts or flows, reply. Errors are raised,
 never answered here: the bot's one handler turns a UserFacingError into an ephemeral message.
@@ -6,22 +7,25 @@ never answered here: the bot's one handler turns a UserFacingError into an ephem
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
 
+from bot.capabilities import SnippetOffer
 from bot.db import sqlite_path
 from bot.errors import UserFacingError
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
-from bot.permissions import Tier, ensure_not_blocked, guild_of, has_tier
+from bot.permissions import Tier, guild_of, has_tier
 from bot.replies import reply
+from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
 from bot.ui import Page, send_paginated
 from cogs.snippets import languages
+from cogs.snippets.button_actions import SnippetButtons
 from cogs.snippets.drafts import TITLE_MAX, SnippetInputError
 from cogs.snippets.flows import SnippetFlows
+from cogs.snippets.offers import SnippetKeeper
 from cogs.snippets.parts import build_parts
 from cogs.snippets.posts import post_arguments
 from cogs.snippets.records import PageCursor, SnippetSummary
@@ -29,16 +33,15 @@ from cogs.snippets.render import (
     id_choices,
     language_choices,
     page_embed,
-    raw_file,
     search_heading,
-    snippet_embed,
     star_reply,
     tag_choices,
 )
 from cogs.snippets.rules import FEATURE
+from cogs.snippets.running import run_snippet
 from cogs.snippets.search_index import rebuild_search_index
 from cogs.snippets.settings import ON_FORGET, SETTING_SPECS
-from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal, snippet_buttons
+from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -63,6 +66,9 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
             sqlite_file=sqlite_path(bot.db.url),
         )
         self.flows = SnippetFlows(bot, self.parts.store)
+        self.keeper = SnippetKeeper(self.flows, self.parts.store, self.parts.snippet_search)
+        # What the buttons under a post do (views.py finds them here).
+        self.buttons = SnippetButtons(bot, self.parts.store, self.flows)
         self.save_menu = app_commands.ContextMenu(
             name="Save as snippet", callback=self.save_as_snippet
         )
@@ -201,7 +207,22 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     @app_commands.autocomplete(id=any_id_autocomplete)
     async def get(self, interaction: discord.Interaction, id: int) -> None:
         record = await self.parts.store.get(guild_of(interaction).id, id)
-        await interaction.response.send_message(**post_arguments(record))
+        await interaction.response.send_message(**post_arguments(self.bot, record))
+
+    @snippet.command(name="run", description="Run a snippet and see its output")
+    @app_commands.describe(
+        id="the snippet's number (type to search by title)",
+        input="what the program reads from standard input",
+    )
+    @app_commands.autocomplete(id=any_id_autocomplete)
+    async def run(
+        self,
+        interaction: discord.Interaction,
+        id: int,
+        input: app_commands.Range[str, None, TEXT_INPUT_PARAGRAPH_LIMIT] | None = None,
+    ) -> None:
+        record = await self.parts.store.get(guild_of(interaction).id, id)
+        await run_snippet(interaction, record, input or "")
 
     @snippet.command(name="search", description="Find snippets by words, language, tag or author")
     @app_commands.describe(
@@ -331,43 +352,21 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     async def save_as_snippet(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        await ensure_not_blocked(interaction, FEATURE)
-        guild_id = guild_of(interaction).id
-        await self.flows.check_rate(guild_id, interaction.user.id)
+        await self.keeper.check_can_save(interaction)
         title, found = await self.flows.message_code(message)
-        await interaction.response.send_modal(
-            SnippetModal(
-                heading="Save as snippet",
-                on_done=self.flows.share_from_modal,
-                title=title[:TITLE_MAX],
-                language=found.language,
-                code=found.code,
-            )
-        )
+        offer = SnippetOffer(code=found.code, language=found.language, title=title)
+        await self.keeper.open_modal(interaction, offer, heading="Save as snippet")
 
-    # ---- button actions (SnippetButtonActions: the dynamic items in views.py call them) ---
+    # ---- what other features may ask (bot.capabilities.KeepsSnippets) ---------------------
 
-    async def star_from_button(self, interaction: discord.Interaction, snippet_id: int) -> None:
-        guild_id = guild_of(interaction).id
-        await self.parts.store.toggle_star(guild_id, snippet_id, interaction.user.id)
-        record = await self.parts.store.get(guild_id, snippet_id)
-        rendered = snippet_embed(record)
-        # Attachments are left as they are: the code did not change.
-        await interaction.response.edit_message(
-            embed=rendered.embed, view=snippet_buttons(record.id, record.star_count)
-        )
+    async def offer_snippet(self, interaction: discord.Interaction, offer: SnippetOffer) -> None:
+        await self.keeper.offer_snippet(interaction, offer)
 
-    async def send_raw(self, interaction: discord.Interaction, snippet_id: int) -> None:
-        record = await self.parts.store.get(guild_of(interaction).id, snippet_id)
-        await interaction.response.send_message(
-            f"Snippet #{record.id}, exactly as stored:", file=raw_file(record), ephemeral=True
-        )
+    def detect_language(self, code: str) -> str | None:
+        return self.keeper.detect_language(code)
 
-    async def delete_from_button(self, interaction: discord.Interaction, snippet_id: int) -> None:
-        clicked = await self.flows.confirm_and_delete(interaction, snippet_id)
-        if clicked is not None:
-            with contextlib.suppress(discord.HTTPException):
-                await clicked.delete()
+    async def sql_fixture(self, guild_id: int) -> str | None:
+        return await self.keeper.sql_fixture(guild_id)
 
 
 def _cursor(value: Any) -> PageCursor | None:

@@ -130,7 +130,7 @@ class SnippetFlows:
             ):
                 await self._post_as_reply(interaction, guild_id, here, record)
                 return
-            message = await destination.send(**post_arguments(record))
+            message = await destination.send(**post_arguments(self.bot, record))
         except discord.HTTPException:
             # Not posted means not shared: take the stored copy back before reporting.
             await self.store.delete(guild_id, record.id, interaction.user.id, is_moderator=True)
@@ -154,7 +154,7 @@ class SnippetFlows:
             message_id = (await interaction.original_response()).id
         await self.store.record_post(guild_id, record.id, channel_id, message_id)
         # The first followup after a "thinking" deferral fills the deferred message.
-        await interaction.followup.send(**post_arguments(record))
+        await interaction.followup.send(**post_arguments(self.bot, record))
 
     async def share_from_modal(
         self, interaction: discord.Interaction, values: dict[str, str | None]

@@ -10,6 +10,7 @@ import discord
 
 from bot.errors import UserFacingError
 from cogs.snippets.render import snippet_embed
+from cogs.snippets.running import can_run
 from cogs.snippets.views import snippet_buttons
 
 if TYPE_CHECKING:
@@ -18,11 +19,15 @@ if TYPE_CHECKING:
 NO_MENTIONS: Final = discord.AllowedMentions.none()
 
 
-def post_arguments(record: SnippetRecord) -> dict[str, Any]:
+def post_buttons(client: object, record: SnippetRecord) -> discord.ui.View:
+    return snippet_buttons(record.id, record.star_count, runnable=can_run(client, record.language))
+
+
+def post_arguments(client: object, record: SnippetRecord) -> dict[str, Any]:
     rendered = snippet_embed(record)
     arguments: dict[str, Any] = {
         "embed": rendered.embed,
-        "view": snippet_buttons(record.id, record.star_count),
+        "view": post_buttons(client, record),
         "allowed_mentions": NO_MENTIONS,
     }
     file = rendered.file()
@@ -50,7 +55,7 @@ async def update_post(client: discord.Client, record: SnippetRecord) -> None:
     channel = client.get_channel(record.channel_id)
     if not isinstance(channel, discord.TextChannel | discord.Thread):
         return
-    arguments = post_arguments(record)
+    arguments = post_arguments(client, record)
     file = arguments.pop("file", None)
     arguments["attachments"] = [file] if file is not None else []
     with contextlib.suppress(discord.HTTPException):

@@ -32,9 +32,18 @@ class SnippetButtonActions(Protocol):
 
     async def send_raw(self, interaction: discord.Interaction, snippet_id: int) -> None: ...
 
+    async def run_from_button(self, interaction: discord.Interaction, snippet_id: int) -> None: ...
+
     async def delete_from_button(
         self, interaction: discord.Interaction, snippet_id: int
     ) -> None: ...
+
+
+class HasSnippetButtons(Protocol):
+    """The snippets feature, as its buttons find it."""
+
+    @property
+    def buttons(self) -> SnippetButtonActions: ...
 
 
 async def _act_safely(
@@ -43,7 +52,7 @@ async def _act_safely(
 ) -> None:
     """Run a button's action after the feature-block check, errors to the one handler."""
     await act_for_feature(
-        interaction, FEATURE, lambda feature: action(cast(SnippetButtonActions, feature))
+        interaction, FEATURE, lambda feature: action(cast(HasSnippetButtons, feature).buttons)
     )
 
 
@@ -91,6 +100,25 @@ class RawButton(DynamicButton, template=r"snippet:raw:(?P<id>\d+)"):
         )
 
 
+class RunButton(DynamicButton, template=r"snippet:run:(?P<id>\d+)"):
+    def __init__(self, snippet_id: int) -> None:
+        super().__init__(
+            _button("Run", "▶️", discord.ButtonStyle.success, f"snippet:run:{snippet_id}")
+        )
+        self.snippet_id = snippet_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RunButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _act_safely(
+            interaction, lambda actions: actions.run_from_button(interaction, self.snippet_id)
+        )
+
+
 class DeleteButton(DynamicButton, template=r"snippet:delete:(?P<id>\d+)"):
     def __init__(self, snippet_id: int) -> None:
         super().__init__(
@@ -110,13 +138,16 @@ class DeleteButton(DynamicButton, template=r"snippet:delete:(?P<id>\d+)"):
         )
 
 
-DYNAMIC_ITEMS: Final = (StarButton, RawButton, DeleteButton)
+DYNAMIC_ITEMS: Final = (StarButton, RawButton, RunButton, DeleteButton)
 
 
-def snippet_buttons(snippet_id: int, stars: int) -> discord.ui.View:
-    """The row under a posted snippet. No timeout: the dynamic items outlive this object."""
+def snippet_buttons(snippet_id: int, stars: int, *, runnable: bool = False) -> discord.ui.View:
+    """The row under a posted snippet. No timeout: the dynamic items outlive this object.
+    `runnable`: the snippet's language runs and a feature that runs code is loaded."""
     view = discord.ui.View(timeout=None)
     view.add_item(StarButton(snippet_id, stars))
+    if runnable:
+        view.add_item(RunButton(snippet_id))
     view.add_item(RawButton(snippet_id))
     view.add_item(DeleteButton(snippet_id))
     return view

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import NexusBot
+from bot.capabilities import RunsCode, offered
 from bot.clock import FrozenClock
 from bot.code_blocks import unescape_code_block
 from bot.models import AuditEntry
@@ -61,6 +62,12 @@ def shown_code(embed: dict[str, Any]) -> str:
     return unescape_code_block(description[body_start:end])
 
 
+def run_button(bot: NexusBot) -> list[str]:
+    """A Python snippet's post has a Run button while a feature that runs code is loaded
+    (tests/e2e/test_snippet_run_button.py tests it with and without one)."""
+    return ["Run"] if offered(bot, RunsCode) is not None else []  # type: ignore[type-abstract]
+
+
 def field(embed: dict[str, Any], name: str) -> str:
     return next(f["value"] for f in embed.get("fields", []) if f["name"] == name)
 
@@ -80,7 +87,7 @@ async def test_share_in_the_snippets_channel_posts_it_with_buttons(
     assert field(embed, "Tags") == "#retry #http"
     assert field(embed, "Author") == f"<@{world.alice.id}>"
     labels = [b["label"] for row in result.components for b in row["components"]]
-    assert labels == ["Star (0)", "Raw", "Delete"]
+    assert labels == ["Star (0)", *run_button(nexus), "Raw", "Delete"]
     [stored] = await snippets(nexus)
     assert (stored.author_id, stored.language) == (world.alice.id, "python")
     assert stored.tags == "retry http"
@@ -323,6 +330,7 @@ async def test_get_posts_the_snippet_publicly_and_unknown_ids_are_refused(
     assert not got.ephemeral
     assert "Parse JSON safely" in got.embed["title"]
     assert shown_code(got.embed) == 'json.loads("{}")'
+    # Detected as plain text, which has no Run button whatever features are loaded.
     assert [b["label"] for b in got.buttons] == ["Star (0)", "Raw", "Delete"]
     missing = await sandbox.invoke(
         "/snippet get", user=world.bob, guild=world.guild, channel=world.general, id=99999
