@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from cogs.pairing.groups import read_group
 from cogs.pairing.models import PairGroup, PairMember, PairRound
 from cogs.pairing.records import HistoryEntry, HistoryPage
 from cogs.pairing.weights import pair_key
@@ -118,26 +117,37 @@ class HistoryStore:
             ids = list((await session.scalars(query)).all())
             more = len(ids) > limit
             ids = ids[:limit]
-            entries = []
-            for group_id in ids:
-                info = await read_group(session, group_id)
-                if info is None:
-                    continue
-                number = (
-                    await session.scalar(
-                        select(PairRound.number).where(PairRound.id == info.round_id)
+            # A page is three queries, whatever its length: groups with their round, members.
+            groups = (
+                await session.execute(
+                    select(
+                        PairGroup.id,
+                        PairGroup.created_at,
+                        PairGroup.outcome,
+                        PairGroup.thread_id,
+                        PairRound.number,
                     )
-                    if info.round_id is not None
-                    else None
+                    .outerjoin(PairRound, PairRound.id == PairGroup.round_id)
+                    .where(PairGroup.id.in_(ids))
                 )
-                entries.append(
-                    HistoryEntry(
-                        group_id=info.id,
-                        round_number=number,
-                        created_at=info.created_at,
-                        partners=tuple(m for m in info.members if m != user_id),
-                        outcome=info.outcome,
-                        thread_id=info.thread_id,
-                    )
-                )
+            ).all()
+            members: dict[int, list[int]] = defaultdict(list)
+            rows = await session.execute(
+                select(PairMember.group_id, PairMember.user_id)
+                .where(PairMember.group_id.in_(ids))
+                .order_by(PairMember.group_id, PairMember.user_id)
+            )
+            for group_id, member_id in rows.all():
+                members[group_id].append(member_id)
+        entries = [
+            HistoryEntry(
+                group_id=group.id,
+                round_number=group.number,
+                created_at=group.created_at,
+                partners=tuple(m for m in members[group.id] if m != user_id),
+                outcome=group.outcome,
+                thread_id=group.thread_id,
+            )
+            for group in sorted(groups, key=lambda g: g.id, reverse=True)
+        ]
         return HistoryPage(tuple(entries), ids[-1] if more and ids else None)
