@@ -7,6 +7,7 @@ interpreter installed under /root or /opt (pyenv, nvm) could not start there any
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +20,12 @@ CODE_DIR = "/code"
 SQL_DRIVER = Path(__file__).with_name("sql_driver.py")
 # Debian's interpreter: the bot's own Python may live in a virtualenv or under /root.
 SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+@functools.cache
+def sql_driver() -> str:
+    """The SQL driver's source, read once: it is passed to Python with -c on every SQL run."""
+    return SQL_DRIVER.read_text(encoding="utf-8")
 
 
 class MemoryLimit(StrEnum):
@@ -63,8 +70,7 @@ class Language:
             # -I: no environment variables, no user site, no script directory on sys.path.
             return [program, "-I", main]
         if self.name == "sql":
-            driver = SQL_DRIVER.read_text(encoding="utf-8")
-            return [program, "-I", "-c", driver, f"{CODE_DIR}/fixture.sql", main]
+            return [program, "-I", "-c", sql_driver(), f"{CODE_DIR}/fixture.sql", main]
         if self.name == "javascript":
             # The heap limit makes V8 fail with its own message before RLIMIT_DATA does.
             return [program, f"--max-old-space-size={limits.memory_mb}", main]
