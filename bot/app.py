@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -33,6 +34,7 @@ from bot.guild_settings import GuildSettingsService
 from bot.health import DatabaseHealth, DatabaseProbe
 from bot.metrics import Metrics
 from bot.permissions import BlockService
+from bot.runner.factory import DisabledRunner, build_runner, limits_from
 from bot.scheduler import OccurrenceLedger, Scheduler
 from bot.web import Readiness, WebServer
 from bot.worker_pool import WorkerPool
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from bot.config import Settings
+    from bot.runner.records import CodeRunner
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -128,6 +131,13 @@ class NexusBot(commands.Bot):
         self.database_probe = DatabaseProbe(self.db.ping, self.clock)
         self.workers = WorkerPool()
         self._warm_up_task: asyncio.Task[None] | None = None
+        # Members' code runs here (bot/runner); built in setup_hook, where a remote engine's
+        # HTTP session can be made inside the event loop.
+        self.runner: CodeRunner = DisabledRunner(
+            "Nexus is still starting", limits_from(settings.runner)
+        )
+        self._runner_http: aiohttp.ClientSession | None = None
+        self._runner_start: asyncio.Task[None] | None = None
 
     @staticmethod
     def _shard_options(settings: Settings) -> dict[str, Any]:
@@ -200,6 +210,9 @@ class NexusBot(commands.Bot):
             )
             await self.web.start()
         self.metrics.watch_gateway_latency(self._finite_latency)
+        self.runner = build_runner(self.settings.runner, self._runner_session)
+        # The jail's trial run (or a remote engine's hello) must not delay ready.
+        self._runner_start = asyncio.create_task(self.runner.start(), name="nexus-runner-start")
         for extension in discover_extensions():
             await self.load_extension(extension)
             log.info("loaded %s", extension)
@@ -229,6 +242,11 @@ class NexusBot(commands.Bot):
     async def run_cpu_bound(self, func: Callable[..., R], *args: Any) -> R:
         """Run a CPU-heavy, picklable function in the worker process, off the event loop."""
         return await self.workers.run(func, *args)
+
+    def _runner_session(self) -> aiohttp.ClientSession:
+        if self._runner_http is None:
+            self._runner_http = aiohttp.ClientSession()
+        return self._runner_http
 
     def _gateway_ready(self) -> bool:
         return self.is_ready() and not self.is_closed()
@@ -304,6 +322,11 @@ class NexusBot(commands.Bot):
         if self.web is not None:
             await self.web.stop()
         self.workers.shutdown()
+        if self._runner_start is not None:
+            self._runner_start.cancel()
+        await self.runner.close()
+        if self._runner_http is not None:
+            await self._runner_http.close()
         await self.db.close()
         log.info("closed")
 

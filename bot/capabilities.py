@@ -10,11 +10,13 @@ gets a friendly error instead of a crash.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast, runtime_checkable
 
 from bot.errors import UserFacingError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import discord
 
 T = TypeVar("T")
@@ -67,15 +69,17 @@ class KeepsSnippets(Protocol):
         ...
 
 
-def offered(client: object, protocol: type[T]) -> T | None:
+# The Protocol classes are taken as `Callable[..., T]`: mypy refuses a Protocol where `type[T]`
+# is asked for (it cannot be instantiated), yet it is exactly what isinstance needs here.
+def offered(client: object, protocol: Callable[..., T]) -> T | None:
     """The loaded feature offering `protocol`, or None (to decide whether to show a button)."""
     for cog in getattr(client, "cogs", {}).values():
-        if isinstance(cog, protocol):
-            return cog
+        if isinstance(cog, cast("type", protocol)):
+            return cast("T", cog)
     return None
 
 
-def capability(interaction: discord.Interaction, protocol: type[T], missing: str) -> T:
+def capability(interaction: discord.Interaction, protocol: Callable[..., T], missing: str) -> T:
     """The loaded feature offering `protocol`; `missing` is the member's error when none does."""
     found = offered(interaction.client, protocol)
     if found is None:

@@ -51,6 +51,9 @@ class DisabledRunner:
     def unavailable_reason(self) -> str | None:
         return self._reason
 
+    async def start(self) -> None:
+        return None
+
     @property
     def limits(self) -> RunLimits:
         return self._limits

@@ -126,6 +126,11 @@ class CodeRunner(Protocol):
         """The language a member's name or a fence tag means ("py" → python), or None."""
         ...
 
+    async def start(self) -> None:
+        """Let the engine check itself so `unavailable_reason` and `languages()` are known;
+        cheap once done (a remote engine that was down is asked again at most once a minute)."""
+        ...
+
     @property
     def limits(self) -> RunLimits:
         """The budget every run gets (shown with a result that hit one)."""

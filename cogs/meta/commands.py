@@ -86,4 +86,16 @@ class MetaCog(commands.Cog):
         embed.add_field(name="Uptime", value=format_duration(self.bot.uptime_seconds))
         embed.add_field(name="discord.py", value=discord.__version__)
         embed.add_field(name="Source", value=PROJECT_URL, inline=False)
+        embed.add_field(name="Code that can run", value=self._languages(), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    def _languages(self) -> str:
+        """Which languages /run takes here, and why the others are off (said once)."""
+        runner = self.bot.runner
+        if runner.unavailable_reason is not None:
+            return truncate(f"none: {runner.unavailable_reason}", EMBED_FIELD_VALUE_LIMIT)
+        lines = [
+            f"✅ {status.label}" if status.available else f"❌ {status.label}: {status.reason}"
+            for status in runner.languages()
+        ]
+        return truncate("\n".join(lines) or "none", EMBED_FIELD_VALUE_LIMIT)

@@ -25,7 +25,7 @@ from bot.permissions import BlockService
 from bot.scheduler import OccurrenceLedger
 
 GUILD = 111_222_333_444_555_666
-FEATURE_SPECS = feature_setting_specs(["cogs.snippets", "cogs.pairing"])
+FEATURE_SPECS = feature_setting_specs(["cogs.snippets", "cogs.pairing", "cogs.run"])
 SPECS_BY_KEY = {spec.key: spec for spec in (*CORE_SPECS, *FEATURE_SPECS)}
 
 
@@ -82,6 +82,13 @@ async def test_guild_settings_report_their_source(database: Database, make_setti
         ("privacy.forget_delay_days", "7", 7),
         ("snippets.on_forget", "Delete", "delete"),
         ("pairing.schedule", "0  9 * * 1", "0 9 * * 1"),
+        (
+            "run.channels",
+            "<#123456789012345678>, 223456789012345678",
+            [123456789012345678, 223456789012345678],
+        ),
+        ("run.channels", "<#123456789012345678> <#123456789012345678>", [123456789012345678]),
+        ("run.channels", "anywhere", []),
     ],
 )
 def test_parse_value_accepts(key: str, raw: str, expected: object) -> None:
@@ -99,6 +106,8 @@ def test_parse_value_accepts(key: str, raw: str, expected: object) -> None:
         ("snippets.on_forget", "shred", "one of"),
         ("pairing.schedule", "every monday", "5 fields"),
         ("pairing.schedule", "61 9 * * 1", "not valid"),
+        ("run.channels", "#general", "channel mentions or ids"),
+        ("run.channels", " ".join(str(10**17 + n) for n in range(26)), "at most 25"),
     ],
 )
 def test_parse_value_refuses_clearly(key: str, raw: str, says: str) -> None:

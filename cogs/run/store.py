@@ -1,0 +1,157 @@
+"""Runs in the database: accepted (counted against the member's rate), finished, found again
+by the buttons on their result, forgotten and pruned. No Discord here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final
+
+from sqlalchemy import delete, func, select, update
+
+from bot.errors import UserFacingError
+from bot.formatters import discord_timestamp, plural
+from bot.sql import affected_rows, as_utc
+from cogs.run.models import CodeRun
+from cogs.run.records import StoredRun
+from cogs.run.rules import OUTPUT_EXCERPT_CHARS
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.clock import Clock
+    from bot.runner.records import RunResult
+
+RATE_WINDOW: Final = timedelta(minutes=1)
+
+
+class RunRateLimited(UserFacingError):
+    pass
+
+
+class RunStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def accept(
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        language: str,
+        code: str,
+        stdin: str,
+        snippet_id: int | None,
+        title: str | None,
+        runs_per_minute: int,
+    ) -> int:
+        """Record a run about to start, or refuse it (and record nothing) over the rate.
+
+        The row goes in before the count, in one transaction: on SQLite, writers queue, so two
+        runs of one member at the same instant cannot both squeeze under the limit.
+        """
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            row = CodeRun(
+                guild_id=guild_id,
+                user_id=user_id,
+                language=language,
+                code=code,
+                stdin=stdin,
+                snippet_id=snippet_id,
+                title=title,
+                limits_hit="",
+                output_excerpt="",
+            )
+            session.add(row)
+            await session.flush()
+            recent = (
+                await session.scalars(
+                    select(CodeRun.created_at)
+                    .where(
+                        CodeRun.guild_id == guild_id,
+                        CodeRun.user_id == user_id,
+                        CodeRun.created_at > now - RATE_WINDOW,
+                        CodeRun.id < row.id,
+                    )
+                    .order_by(CodeRun.created_at.desc())
+                    .limit(runs_per_minute)
+                )
+            ).all()
+            if len(recent) >= runs_per_minute:
+                again = as_utc(recent[-1]) + RATE_WINDOW
+                raise RunRateLimited(
+                    f"You can start {plural(runs_per_minute, 'run')} a minute; "
+                    f"try again {discord_timestamp(again, 'R')}."
+                )
+            return row.id
+
+    async def withdraw(self, run_id: int) -> None:
+        """Remove a run that never happened (the queue was full, the runner went away)."""
+        async with self._sessions.begin() as session:
+            await session.execute(delete(CodeRun).where(CodeRun.id == run_id))
+
+    async def finish(self, run_id: int, result: RunResult) -> None:
+        excerpt = (result.stdout or result.stderr)[:OUTPUT_EXCERPT_CHARS]
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(CodeRun)
+                .where(CodeRun.id == run_id)
+                .values(
+                    exit_code=result.exit_code,
+                    signal=result.signal,
+                    duration_ms=round(result.duration_seconds * 1000),
+                    limits_hit=",".join(sorted(result.limits_hit)),
+                    output_excerpt=excerpt,
+                    finished_at=self._clock.now(),
+                )
+            )
+
+    async def attach_message(self, run_id: int, channel_id: int, message_id: int) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(CodeRun)
+                .where(CodeRun.id == run_id)
+                .values(channel_id=channel_id, message_id=message_id)
+            )
+
+    async def get(self, guild_id: int, run_id: int) -> StoredRun | None:
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(CodeRun).where(CodeRun.guild_id == guild_id, CodeRun.id == run_id)
+            )
+        if row is None:
+            return None
+        return StoredRun(
+            id=row.id,
+            guild_id=row.guild_id,
+            user_id=row.user_id,
+            language=row.language,
+            code=row.code,
+            stdin=row.stdin,
+            snippet_id=row.snippet_id,
+            title=row.title,
+            output_excerpt=row.output_excerpt,
+        )
+
+    async def forget_member(self, guild_id: int, user_id: int) -> int:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(CodeRun).where(CodeRun.guild_id == guild_id, CodeRun.user_id == user_id)
+            )
+        return affected_rows(result)
+
+    async def count(self, guild_id: int, since: datetime | None = None) -> int:
+        query = select(func.count()).select_from(CodeRun).where(CodeRun.guild_id == guild_id)
+        if since is not None:
+            query = query.where(CodeRun.created_at >= since)
+        async with self._sessions() as session:
+            return int(await session.scalar(query) or 0)
+
+    async def prune(self, keep: timedelta) -> int:
+        """Delete runs older than `keep` (their buttons then say the run is gone)."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(CodeRun).where(CodeRun.created_at < self._clock.now() - keep)
+            )
+        return affected_rows(result)
