@@ -171,8 +171,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     async def show(self, interaction: discord.Interaction, id: str) -> None:
         guild_id = guild_of(interaction).id
         number = parse_item_number(id)
-        item = await self.parts.queries.get(guild_id, number)
-        history = await self.parts.queries.history(guild_id, number)
+        item, history = await self.parts.queries.with_history(guild_id, number)
         link = jump_url(item)
         view = discord.ui.View(timeout=None)
         if item.reporter_id == interaction.user.id and item.status == "open":

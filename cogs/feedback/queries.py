@@ -50,14 +50,16 @@ class FeedbackQueries:
     async def history(self, guild_id: int, number: int) -> list[ItemHistoryEntry]:
         async with self._sessions() as session:
             item = await self._store.item(session, guild_id, number)
-            rows = (
-                await session.scalars(
-                    select(FeedbackHistory)
-                    .where(FeedbackHistory.item_id == item.id)
-                    .order_by(FeedbackHistory.id)
-                )
-            ).all()
-        return [history_entry(row) for row in rows]
+            return await _history_of(session, item.id)
+
+    async def with_history(
+        self, guild_id: int, number: int
+    ) -> tuple[ItemRecord, list[ItemHistoryEntry]]:
+        """The item and its history, read together (`/feedback show` needs both)."""
+        async with self._sessions() as session:
+            item = await self._store.item(session, guild_id, number)
+            duplicate_of = await self._store.number_of(session, item.duplicate_of_id)
+            return item_record(item, duplicate_of), await _history_of(session, item.id)
 
     async def list_page(
         self,
@@ -241,3 +243,9 @@ def list_filters(
         severity=check_severity(severity) if severity is not None else None,
         reporter_id=reporter_id,
     )
+
+
+async def _history_of(session: AsyncSession, item_id: int) -> list[ItemHistoryEntry]:
+    query = select(FeedbackHistory).where(FeedbackHistory.item_id == item_id)
+    rows = await session.scalars(query.order_by(FeedbackHistory.id))
+    return [history_entry(row) for row in rows.all()]
