@@ -5,6 +5,7 @@
                                                     # rows, 5,000 pairing profiles × 20 rounds
     .venv/bin/python -m bench.commands --quick      # 20,000 / 5,000 / 1,000 / 2 × 5,000 / 200
     .venv/bin/python -m bench.commands --snippets 200000 --n 300
+    .venv/bin/python -m bench.commands --only "/pair status,/admin stats"
     .venv/bin/python -m bench.commands --database-url postgresql+asyncpg://…
 
 One database holds every feature's data, seeded by the feature benchmarks' own code (snippets
@@ -379,7 +380,17 @@ async def configure(world: World) -> None:
         )  # fmt: skip
 
 
-async def measure_nexus(url: str, sizes: Sizes, n: int, author: int) -> list[Row]:
+# A write that needs another's rows: with --only, the other runs (and is timed) first.
+NEEDS = {"/feedback status": "/feedback log", "/announce cancel": "/announce create"}
+
+
+def chosen(only: set[str] | None) -> set[str] | None:
+    return None if only is None else only | {NEEDS[c] for c in only if c in NEEDS}
+
+
+async def measure_nexus(
+    url: str, sizes: Sizes, n: int, author: int, only: set[str] | None
+) -> list[Row]:
     async with stage(
         "nexus", database_url=url, guild_id=GUILD, member_ids=(author, PAIRER), env=BOT_ENV
     ) as running:
@@ -392,6 +403,8 @@ async def measure_nexus(url: str, sizes: Sizes, n: int, author: int) -> list[Row
         rows = []
         for kind, cases in (("read", READS), ("write", WRITES)):
             for command, case in cases:
+                if only is not None and command not in only:
+                    continue
                 timings = []
                 for index in range(WARMUP + n):
                     timing = await case(world, index)
@@ -434,9 +447,9 @@ def table(rows: list[Row], floors: tuple[float, float]) -> str:
     return "\n".join(lines)
 
 
-async def run(url: str, sizes: Sizes, n: int, author: int) -> str:
+async def run(url: str, sizes: Sizes, n: int, author: int, only: set[str] | None) -> str:
     before = await floor(FLOOR_RUNS)
-    rows = await measure_nexus(url, sizes, n, author)
+    rows = await measure_nexus(url, sizes, n, author, chosen(only))
     after = await floor(FLOOR_RUNS)
     return table(rows, (before, after))
 
@@ -447,8 +460,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=None, help="timed calls per command (300)")
     for name in ("snippets", "feedback", "announcements", "audit", "people"):
         parser.add_argument(f"--{name}", type=int, default=None)
+    parser.add_argument(
+        "--only", default=None, help='some commands, comma-separated: "/pair status,/admin stats"'
+    )
     add_database_url(parser)
     args = parser.parse_args()
+    only = {c.strip() for c in args.only.split(",")} if args.only else None
     sizes = QUICK if args.quick else FULL
     sizes = Sizes(
         args.snippets or sizes.snippets, args.feedback or sizes.feedback,
@@ -469,7 +486,7 @@ def main() -> None:
         backend, author = f"SQLite {sqlite3.sqlite_version}", some_author(work / "nexus.db")
     print(f"seeded in {time.perf_counter() - started:.0f} s; timing {n} calls per command …")
     try:
-        result = asyncio.run(run(url, sizes, n, author))
+        result = asyncio.run(run(url, sizes, n, author, only))
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
