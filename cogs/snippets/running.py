@@ -26,13 +26,12 @@ def can_run(client: object, language: str) -> bool:
     feature that runs code."""
     if language not in RUNNABLE_LANGUAGES:
         return False
-    # type-abstract: mypy refuses a Protocol for type[T]; capabilities are looked up by one.
-    return offered(client, RunsCode) is not None  # type: ignore[type-abstract]
+    return offered(client, RunsCode) is not None
 
 
 async def run_snippet(interaction: discord.Interaction, record: SnippetRecord, stdin: str) -> None:
     """Hand the snippet to the code runner, which answers the interaction."""
-    runner = capability(interaction, RunsCode, NO_RUNNER)  # type: ignore[type-abstract]
+    runner = capability(interaction, RunsCode, NO_RUNNER)
     await runner.run_for_member(
         interaction,
         CodeToRun(

@@ -5,6 +5,7 @@ The runner here is a stand-in feature offering `RunsCode` that records what it w
 answers: what is under test is the snippets' side of the hand-off (which posts get the button,
 what reaches the runner, what a member sees when no runner is loaded). A real code runner that
 is loaded is taken out first, so these tests say the same whichever features the tree holds.
+The last test runs a snippet in the real jail, through the real run feature.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.capabilities import (
 from bot.sandbox import SandboxServer
 from cogs.snippets.models import Snippet
 from tests.e2e.conftest import StartBot, World
+from tests.e2e.test_run import RUNNER, need_jail, stream
 
 NO_RUNNER = "Running code isn't available right now."
 
@@ -55,7 +57,7 @@ class OfferingFeature(commands.Cog):
 
     @app_commands.command(name="offer-code", description="test-only")
     async def offer_code(self, interaction: discord.Interaction) -> None:
-        keeper = capability(interaction, KeepsSnippets, "no snippets")  # type: ignore[type-abstract]
+        keeper = capability(interaction, KeepsSnippets, "no snippets")
         await keeper.offer_snippet(interaction, self.offer)
 
 
@@ -254,7 +256,7 @@ async def test_an_offer_over_the_share_rate_is_refused_before_the_modal(
 async def test_sql_fixture_is_the_newest_sql_snippet_tagged_fixture(
     sandbox: SandboxServer, world: World, nexus: NexusBot
 ) -> None:
-    keeper = offered(nexus, KeepsSnippets)  # type: ignore[type-abstract]
+    keeper = offered(nexus, KeepsSnippets)
     assert keeper is not None
     assert await keeper.sql_fixture(world.guild.id) is None
     await share(sandbox, world, "Old seed", "CREATE TABLE a (x);", "sql", tags="fixture")
@@ -266,8 +268,33 @@ async def test_sql_fixture_is_the_newest_sql_snippet_tagged_fixture(
 
 
 async def test_detect_language_names_the_snippet_language_key(nexus: NexusBot) -> None:
-    keeper = offered(nexus, KeepsSnippets)  # type: ignore[type-abstract]
+    keeper = offered(nexus, KeepsSnippets)
     assert keeper is not None
     assert keeper.detect_language("def add(a, b):\n    return a + b\n") == "python"
     assert keeper.detect_language("SELECT id FROM users WHERE id = 1;") == "sql"
     assert keeper.detect_language("just a few words") is None
+
+
+# ---- with the real code runner ------------------------------------------------------------------
+
+
+async def test_snippet_run_and_the_run_button_show_the_programs_output(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    nexus = await start_nexus(runner=RUNNER)
+    need_jail(nexus)
+    code = "import sys\nprint(sys.stdin.read()[::-1] or 'nothing')"
+    posted = await share(sandbox, world, "Reverse", code, "py")
+    [snippet] = await stored(nexus)
+    ran = await sandbox.invoke(
+        "/snippet run",
+        user=world.bob,
+        guild=world.guild,
+        channel=world.general,
+        id=snippet.id,
+        input="olleh",
+    )
+    assert not ran.ephemeral
+    assert stream(ran.embed, "stdout") == "hello"
+    clicked = await posted.click("Run", user=world.bob)
+    assert stream(clicked.embed, "stdout") == "nothing"

@@ -65,7 +65,7 @@ def shown_code(embed: dict[str, Any]) -> str:
 def run_button(bot: NexusBot) -> list[str]:
     """A Python snippet's post has a Run button while a feature that runs code is loaded
     (tests/e2e/test_snippet_run_button.py tests it with and without one)."""
-    return ["Run"] if offered(bot, RunsCode) is not None else []  # type: ignore[type-abstract]
+    return ["Run"] if offered(bot, RunsCode) is not None else []
 
 
 def field(embed: dict[str, Any], name: str) -> str:
