@@ -169,8 +169,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             track=track,
             topics=topics,
         )
-        await self.schedule.schedule_guild(guild.id)
-        next_round = await self.schedule.next_round_at(guild.id)
+        next_round = await self.schedule.schedule_guild(guild.id)
         await interaction.response.send_message(
             profile_text(result.profile, result.created, self.bot.clock.now(), next_round),
             ephemeral=True,
