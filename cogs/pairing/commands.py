@@ -222,7 +222,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             status,
             interaction.user.id,
             self.bot.clock.now(),
-            await self.schedule.next_round_at(guild.id),
+            await self.schedule.next_round_in(guild.id, status.schedule_timezone),
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

@@ -58,13 +58,29 @@ class RoundSchedule:
         self._reminders = reminders
 
     async def round_trigger(self, guild_id: int) -> tuple[BaseTrigger, str, str]:
+        return await self._trigger(guild_id, await self._guilds.schedule_timezone(guild_id))
+
+    async def _trigger(
+        self, guild_id: int, schedule_timezone: str | None
+    ) -> tuple[BaseTrigger, str, str]:
         config = await self._guild_settings.get(guild_id)
         cron = str(config.get(SCHEDULE))
-        zone = await self._guilds.schedule_timezone(guild_id) or str(config.get("timezone"))
+        zone = schedule_timezone or str(config.get("timezone"))
         return crontab_trigger(cron, zone), cron, zone
 
     async def next_round_at(self, guild_id: int, after: datetime | None = None) -> datetime | None:
         trigger, cron, _ = await self.round_trigger(guild_id)
+        return self._next_fire(trigger, cron, after)
+
+    async def next_round_in(self, guild_id: int, schedule_timezone: str | None) -> datetime | None:
+        """As `next_round_at` from now, when the caller has already read the schedule's own
+        time zone (None: the guild's), as `/pair status` has."""
+        trigger, cron, _ = await self._trigger(guild_id, schedule_timezone)
+        return self._next_fire(trigger, cron, None)
+
+    def _next_fire(
+        self, trigger: BaseTrigger, cron: str, after: datetime | None
+    ) -> datetime | None:
         if not ever_fires(cron):
             return None  # stored before such schedules were refused; the search would not end
         now = after or self._clock.now()
