@@ -8,6 +8,7 @@ completed when it ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING
 
 import discord
@@ -213,7 +214,9 @@ class RunFlow:
         if interaction.user.id != run.user_id and not await has_tier(interaction, Tier.MODERATOR):
             raise UserFacingError("Only the member who ran this code or a moderator can delete it.")
         if interaction.message is not None:
-            await interaction.message.delete()
+            # Someone else may have deleted it a moment ago; either way it is gone.
+            with contextlib.suppress(discord.NotFound):
+                await interaction.message.delete()
         await interaction.response.send_message("Deleted the run's result.", ephemeral=True)
 
     def _label(self, language: str) -> str:

@@ -37,6 +37,9 @@ INTERNAL_WORDING = re.compile(
     r"Something went wrong|logged as `|Traceback \(most recent call last\)|object at 0x"
     r"|<(?:User|Member|Role|Object|TextChannel|Interaction|Guild|Message)\b[^>]*\bid=",
 )
+# What a member's program printed (a run's stdout and stderr) sits in code blocks and may well
+# say "Traceback": that is their program's error, shown on purpose, not one of the bot's.
+CODE_BLOCK = re.compile(r"```.*?```", re.DOTALL)
 BOT_FAILURES = ("acknowledged after", "no response within")
 OUTCOMES_REFUSED = frozenset({"denied", "user_error", "refused", "error"})
 # The bot serves every member from one event loop: a call that holds it this long stalls them all.
@@ -267,7 +270,7 @@ class Referee:
                 self.note(what, inputs, f"Discord refuses the choice {choice!r}")
         outcome = self.outcomes.get(result.interaction_id)
         shown = result.text
-        found = INTERNAL_WORDING.search(shown)
+        found = INTERNAL_WORDING.search(CODE_BLOCK.sub("", shown))
         if outcome == "error" or found:
             self.note(what, inputs, f"internal error shown: {shown[:300]!r}")
             return
