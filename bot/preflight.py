@@ -22,6 +22,7 @@ from bot.extensions import discover_extensions
 from bot.feature import guild_settings_without_a_bot
 from bot.guild_settings import GuildConfig, Kind
 from bot.models import GuildSetting
+from bot.runner.report import describe_runner
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -110,6 +111,8 @@ def print_report(reports: list[GuildReport], out: TextIO) -> None:
 
 async def run_check(settings: Settings, *, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    for line in await describe_runner(settings.runner):
+        print(line, file=out)
     if settings.discord_token is None:
         print(
             "nexus check: DISCORD_TOKEN is not set, so there is nothing to log in with. "

@@ -59,6 +59,26 @@ async def test_about_shows_version_and_uptime(
     assert "Uptime" in reply.text
 
 
+async def test_about_lists_the_languages_that_can_run_and_why_others_cannot(
+    start_nexus: StartBot, sandbox: SandboxServer, world: World
+) -> None:
+    bot = await start_nexus()
+    await bot.runner.start()
+    reply = await sandbox.invoke(
+        "/nexus about", user=world.alice, guild=world.guild, channel=world.general
+    )
+    for status in bot.runner.languages():
+        marker = "✅" if status.available else "❌"
+        assert f"{marker} {status.label}" in reply.text
+    await bot.close()
+    off = await start_nexus(runner={"backend": "off"})
+    reply = await sandbox.invoke(
+        "/nexus about", user=world.alice, guild=world.guild, channel=world.general
+    )
+    assert "none: running code is turned off" in reply.text
+    assert off.runner.languages() == []
+
+
 async def test_unchanged_commands_are_not_synced_again_on_restart(
     start_nexus: StartBot, sandbox: SandboxServer
 ) -> None:

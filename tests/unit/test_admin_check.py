@@ -32,3 +32,27 @@ def test_missing_permissions_are_named_as_discord_shows_them() -> None:
     no_threads.send_messages_in_threads = False
     assert missing_channel_permissions(no_threads) == ["Manage Threads", "Send Messages in Threads"]
     assert len(missing_channel_permissions(discord.Permissions.none())) == 8
+
+
+async def test_check_reports_which_languages_can_run_and_why_not(make_settings: Any) -> None:
+    out = io.StringIO()
+    await run_check(make_settings(), out=out)
+    report = out.getvalue()
+    assert "code runner: the local jail (bubblewrap)" in report
+    # Each language is named with its verdict, whatever this machine has installed.
+    for label in ("Python", "SQL", "JavaScript", "Bash"):
+        assert f"- {label}" in report
+
+
+async def test_check_says_when_running_code_is_off(make_settings: Any) -> None:
+    out = io.StringIO()
+    await run_check(make_settings(runner={"backend": "off"}), out=out)
+    assert "nothing can run: running code is turned off" in out.getvalue()
+
+
+async def test_check_names_a_remote_engine_that_does_not_answer(make_settings: Any) -> None:
+    out = io.StringIO()
+    settings = make_settings(runner={"backend": "piston", "url": "http://127.0.0.1:9"})
+    await run_check(settings, out=out)
+    assert "code runner: a Piston server" in out.getvalue()
+    assert "nothing can run" in out.getvalue()
