@@ -171,6 +171,17 @@ async def seeded_postgres(server_url: str, sizes: Sizes) -> str:
     print(f"generating {sizes.snippets:,} snippets into PostgreSQL …", flush=True)
     await snippets_bench.build_postgres(url, sizes.snippets)
     await seed_features(url, sizes)
+    # Statistics, as autovacuum would have gathered them on a server that has run a while: a
+    # freshly loaded table has none, and the first minutes' plans would be timed instead.
+    import asyncpg
+
+    from bench.backends import asyncpg_dsn
+
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
     return url
 
 
