@@ -16,6 +16,8 @@ from bot.runner.languages import MemoryLimit
 from bot.runner.records import RunLimits
 
 PRLIMIT = "/usr/bin/prlimit"
+NICE = "/usr/bin/nice"
+SETPRIV = "/usr/bin/setpriv"
 # The user and group a program sees inside; bwrap maps them onto the unprivileged host user.
 INSIDE_ID = 65534
 HOME = "/tmp"

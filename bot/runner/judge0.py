@@ -27,6 +27,7 @@ from bot.runner.remote import (
     RemoteServer,
     answer_cap,
     cut_output,
+    ensure_runnable,
     signal_name,
     source_of,
     statuses,
@@ -123,15 +124,7 @@ class Judge0Engine:
         )
 
     async def execute(self, request: RunRequest, limits: RunLimits) -> RunResult:
-        if self._reason is not None:
-            raise RunnerUnavailable(self._reason)
-        status = next((s for s in self.languages() if s.name == request.language), None)
-        if status is None or not status.available:
-            raise RunnerUnavailable(
-                status.reason
-                if status and status.reason
-                else f"Nexus does not run {request.language!r} code."
-            )
+        ensure_runnable(self._reason, self.languages(), request)
         body = {
             "source_code": _encode(source_of(request)),
             "language_id": self._found[request.language][0],

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from bot.runner.records import LanguageStatus, RunLimits, RunRequest
+from bot.runner.records import (
+    BASH,
+    JAVASCRIPT,
+    PYTHON,
+    SQL,
+    KnownLanguage,
+    LanguageStatus,
+    RunLimits,
+    RunRequest,
+)
 
 # Where the member's files appear inside the jail (read-only).
 CODE_DIR = "/code"
@@ -39,14 +48,20 @@ class MemoryLimit(StrEnum):
 
 @dataclass(frozen=True)
 class Language:
-    name: str
-    label: str
-    aliases: tuple[str, ...]
+    known: KnownLanguage
     # The interpreter's candidate paths, first found wins; its package's name for the reason.
     programs: tuple[str, ...]
     package: str
     extension: str
     memory_limit: MemoryLimit = MemoryLimit.ADDRESS_SPACE
+
+    @property
+    def name(self) -> str:
+        return self.known.name
+
+    @property
+    def label(self) -> str:
+        return self.known.label
 
     def program(self) -> str | None:
         return next((path for path in self.programs if os.access(path, os.X_OK)), None)
@@ -54,7 +69,7 @@ class Language:
     def status(self) -> LanguageStatus:
         found = self.program() is not None
         reason = None if found else f"{self.package} is not installed"
-        return LanguageStatus(self.name, self.label, found, reason, self.aliases)
+        return LanguageStatus(self.name, self.label, found, reason, self.known.aliases)
 
     def files(self, request: RunRequest) -> dict[str, bytes]:
         """The files the run needs inside the jail, by their path there."""
@@ -79,34 +94,26 @@ class Language:
 
 LANGUAGES = (
     Language(
-        "python",
-        "Python 3",
-        ("py", "python3"),
+        PYTHON,
         (SYSTEM_PYTHON,),
         "python3",
         "py",
     ),
     Language(
-        "sql",
-        "SQL (SQLite)",
-        ("sqlite", "sqlite3"),
+        SQL,
         (SYSTEM_PYTHON,),
         "python3 (for SQLite)",
         "sql",
     ),
     Language(
-        "javascript",
-        "JavaScript (Node.js)",
-        ("js", "node", "nodejs"),
+        JAVASCRIPT,
         ("/usr/bin/node", "/usr/bin/nodejs", "/usr/local/bin/node"),
         "node",
         "js",
         MemoryLimit.DATA,
     ),
     Language(
-        "bash",
-        "Bash",
-        ("sh", "shell"),
+        BASH,
         ("/usr/bin/bash", "/bin/bash"),
         "bash",
         "sh",
@@ -116,5 +123,4 @@ LANGUAGES = (
 
 def find_language(name: str) -> Language | None:
     """The language a name or alias means, in any case."""
-    wanted = name.strip().lower()
-    return next((lang for lang in LANGUAGES if wanted in (lang.name, *lang.aliases)), None)
+    return next((lang for lang in LANGUAGES if lang.known.means(name)), None)

@@ -25,6 +25,7 @@ from bot.runner.remote import (
     RemoteServer,
     answer_cap,
     cut_output,
+    ensure_runnable,
     source_of,
     statuses,
     version_key,
@@ -93,15 +94,7 @@ class PistonEngine:
         )
 
     async def execute(self, request: RunRequest, limits: RunLimits) -> RunResult:
-        if self._reason is not None:
-            raise RunnerUnavailable(self._reason)
-        status = next((s for s in self.languages() if s.name == request.language), None)
-        if status is None or not status.available:
-            raise RunnerUnavailable(
-                status.reason
-                if status and status.reason
-                else f"Nexus does not run {request.language!r} code."
-            )
+        ensure_runnable(self._reason, self.languages(), request)
         language, version = self._found[request.language]
         body: dict[str, Any] = {
             "language": language,

@@ -86,6 +86,29 @@ class LanguageStatus:
     aliases: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class KnownLanguage:
+    """A language Nexus knows how to run, whichever engine runs it."""
+
+    name: str
+    label: str
+    # Other names members type or fences use.
+    aliases: tuple[str, ...]
+
+    def means(self, name: str) -> bool:
+        """Whether `name` (any case) is this language's name or one of its aliases."""
+        wanted = name.strip().lower()
+        return wanted == self.name or wanted in self.aliases
+
+
+# Every engine runs these four; the order is the order members see.
+PYTHON = KnownLanguage("python", "Python 3", ("py", "python3"))
+SQL = KnownLanguage("sql", "SQL (SQLite)", ("sqlite", "sqlite3"))
+JAVASCRIPT = KnownLanguage("javascript", "JavaScript (Node.js)", ("js", "node", "nodejs"))
+BASH = KnownLanguage("bash", "Bash", ("sh", "shell"))
+KNOWN_LANGUAGES: tuple[KnownLanguage, ...] = (PYTHON, SQL, JAVASCRIPT, BASH)
+
+
 class RunnerUnavailable(UserFacingError):
     """Running is off, or this language cannot run here; the message says why."""
 

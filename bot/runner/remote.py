@@ -13,13 +13,12 @@ import json
 import logging
 import re
 import signal
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import yarl
 
-from bot.runner.records import LanguageStatus, RunnerUnavailable, RunRequest
+from bot.runner.records import KNOWN_LANGUAGES, LanguageStatus, RunnerUnavailable, RunRequest
 
 log = logging.getLogger(__name__)
 
@@ -28,22 +27,6 @@ log = logging.getLogger(__name__)
 _ANSWER_SLACK_BYTES = 64 * 1024
 _ANSWER_OUTPUT_FACTOR = 4
 _CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class CanonicalLanguage:
-    name: str
-    label: str
-    aliases: tuple[str, ...]
-
-
-# The order is the order members see.
-LANGUAGES: tuple[CanonicalLanguage, ...] = (
-    CanonicalLanguage("python", "Python 3", ("py", "python3")),
-    CanonicalLanguage("sql", "SQL (SQLite)", ("sqlite", "sqlite3")),
-    CanonicalLanguage("javascript", "JavaScript (Node.js)", ("js", "node", "nodejs")),
-    CanonicalLanguage("bash", "Bash", ("sh", "shell")),
-)
 
 
 def display_url(url: str) -> str:
@@ -73,8 +56,23 @@ def statuses(found: dict[str, str], label_of: dict[str, str], missing: str) -> l
             reason=None if language.name in found else missing.format(language=language.label),
             aliases=language.aliases,
         )
-        for language in LANGUAGES
+        for language in KNOWN_LANGUAGES
     ]
+
+
+def ensure_runnable(
+    reason: str | None, languages: list[LanguageStatus], request: RunRequest
+) -> None:
+    """Refuse a run the server cannot take: it is unreachable, or lacks the language."""
+    if reason is not None:
+        raise RunnerUnavailable(reason)
+    status = next((s for s in languages if s.name == request.language), None)
+    if status is None or not status.available:
+        raise RunnerUnavailable(
+            status.reason
+            if status and status.reason
+            else f"Nexus does not run {request.language!r} code."
+        )
 
 
 def source_of(request: RunRequest) -> str:

@@ -135,7 +135,6 @@ class RunFlow:
         except BaseException:
             await self.store.withdraw(run_id)
             raise
-        await self.store.finish(run_id, result)
         rendered = result_message(
             run_id=run_id,
             language_label=language.label,
@@ -155,8 +154,10 @@ class RunFlow:
             view=view,
             allowed_mentions=NO_MENTIONS,
         )
-        if not ephemeral:
-            await self.store.attach_message(run_id, message.channel.id, message.id)
+        # One write for the result and where it is shown (Delete finds it there).
+        await self.store.finish(
+            run_id, result, None if ephemeral else (message.channel.id, message.id)
+        )
 
     async def _fixture(
         self, interaction: discord.Interaction, guild_id: int, language: LanguageStatus

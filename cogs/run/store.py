@@ -91,8 +91,12 @@ class RunStore:
         async with self._sessions.begin() as session:
             await session.execute(delete(CodeRun).where(CodeRun.id == run_id))
 
-    async def finish(self, run_id: int, result: RunResult) -> None:
+    async def finish(
+        self, run_id: int, result: RunResult, shown_at: tuple[int, int] | None
+    ) -> None:
+        """Complete the run with its result and the (channel, message) showing it, if public."""
         excerpt = (result.stdout or result.stderr)[:OUTPUT_EXCERPT_CHARS]
+        channel_id, message_id = shown_at or (None, None)
         async with self._sessions.begin() as session:
             await session.execute(
                 update(CodeRun)
@@ -104,15 +108,9 @@ class RunStore:
                     limits_hit=",".join(sorted(result.limits_hit)),
                     output_excerpt=excerpt,
                     finished_at=self._clock.now(),
+                    channel_id=channel_id,
+                    message_id=message_id,
                 )
-            )
-
-    async def attach_message(self, run_id: int, channel_id: int, message_id: int) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(CodeRun)
-                .where(CodeRun.id == run_id)
-                .values(channel_id=channel_id, message_id=message_id)
             )
 
     async def get(self, guild_id: int, run_id: int) -> StoredRun | None:
