@@ -173,7 +173,7 @@ async def seeded_postgres(server_url: str, sizes: Sizes) -> str:
     await seed_features(url, sizes)
     # Statistics, as autovacuum would have gathered them on a server that has run a while: a
     # freshly loaded table has none, and the first minutes' plans would be timed instead.
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     from bench.backends import asyncpg_dsn
 
@@ -201,6 +201,10 @@ class World:
     rng: random.Random
     logged: list[int]  # feedback numbers /feedback log made in this run
     announced: list[int]  # announcements /announce create made in this run
+
+    def actor(self, role: str) -> Any:
+        roles = {"author": self.author, "pairer": self.pairer, "member": self.member}
+        return roles.get(role, self.owner)
 
 
 @dataclass(frozen=True)
@@ -306,7 +310,7 @@ async def announce_cancel(world: World, n: int) -> Timing:
 
 def simple(path: str, who: str, **fixed: Any) -> Callable[[World, int], Awaitable[Timing]]:
     async def run(world: World, n: int) -> Timing:
-        timing, _ = await invoke(world, path, getattr(world, who), **fixed)
+        timing, _ = await invoke(world, path, world.actor(who), **fixed)
         return timing
 
     return run
@@ -316,7 +320,7 @@ def varied(
     path: str, who: str, options: Callable[[World, int], dict[str, Any]]
 ) -> Callable[[World, int], Awaitable[Timing]]:
     async def run(world: World, n: int) -> Timing:
-        timing, _ = await invoke(world, path, getattr(world, who), **options(world, n))
+        timing, _ = await invoke(world, path, world.actor(who), **options(world, n))
         return timing
 
     return run
