@@ -17,6 +17,7 @@ from bot.runner.records import RunLimits
 
 PRLIMIT = "/usr/bin/prlimit"
 NICE = "/usr/bin/nice"
+
 SETPRIV = "/usr/bin/setpriv"
 # The user and group a program sees inside; bwrap maps them onto the unprivileged host user.
 INSIDE_ID = 65534
@@ -84,7 +85,12 @@ def bwrap_argv(
         # a loopback interface no other namespace shares.
         "--unshare-all",
         "--die-with-parent",
-        "--new-session",
+        # No --new-session: a session of its own would put the run in a scheduling autogroup
+        # of its own, and the kernel shares the CPU fairly between autogroups whatever the
+        # nice value, so a saturated pool would take half the machine from the bot. What
+        # --new-session guards against, a program typing into the bot's terminal with
+        # TIOCSTI, the seccomp filter refuses instead; and the bot starts each jail in a
+        # process group of its own.
         "--uid",
         str(INSIDE_ID),
         "--gid",

@@ -178,7 +178,7 @@ class LocalJail:
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.PIPE,
                     pass_fds=(seccomp_fd, *fds.values()),
-                    start_new_session=True,
+                    process_group=0,
                     close_fds=True,
                     env={},
                 )
@@ -268,8 +268,8 @@ def _as_host_user(uid: int | None) -> list[str]:
 
 
 def _kill(process: asyncio.subprocess.Process) -> None:
-    # bwrap leads its own process group; --die-with-parent then kills the jail's init, and
-    # with it the whole PID namespace, background processes included.
+    # bwrap leads its own process group (process_group=0); --die-with-parent then kills the
+    # jail's init, and with it the whole PID namespace, background processes included.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
 

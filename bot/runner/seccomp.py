@@ -82,6 +82,11 @@ NAMESPACE_FLAGS = (
     0x40000000,  # CLONE_NEWNET
 )
 
+# ioctl requests that push input into a terminal (the jail shares the bot's session, so it
+# could otherwise type commands into the terminal the bot was started from).
+TIOCSTI = 0x5412
+TIOCLINUX = 0x541C
+
 # personality() may only read the current persona: setting one can turn off address
 # randomisation or change what the kernel reports.
 PERSONALITY_QUERY = 0xFFFFFFFF
@@ -102,6 +107,8 @@ def compile_filter() -> bytes:
     # network namespace would let them exist.
     rules.add_rule(deny, "socket", pyseccomp.Arg(0, pyseccomp.NE, socket.AF_UNIX))
     rules.add_rule(deny, "personality", pyseccomp.Arg(0, pyseccomp.NE, PERSONALITY_QUERY))
+    for request in (TIOCSTI, TIOCLINUX):
+        rules.add_rule(deny, "ioctl", pyseccomp.Arg(1, pyseccomp.MASKED_EQ, 0xFFFFFFFF, request))
     # A memory file, not a pipe: export writes everything before anything reads it.
     with os.fdopen(os.memfd_create("nexus-seccomp"), "w+b") as compiled:
         rules.export_bpf(compiled)

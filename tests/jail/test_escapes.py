@@ -349,3 +349,20 @@ console.log(execSync('id -u').toString().trim());
     assert "ALLOWED" not in result.stdout, result.stdout
     assert result.stdout.count("refused") == 4
     assert result.stdout.splitlines()[-1] == "65534"
+
+
+async def test_typing_into_the_bots_terminal_is_refused(jail: LocalJail) -> None:
+    # The jail shares the bot's session (so its CPU share stays the bot's to give); TIOCSTI
+    # would push keystrokes into that terminal. On a pipe the kernel says ENOTTY; the filter
+    # must answer first, with EPERM.
+    result = await run(
+        jail,
+        "python",
+        "import errno, fcntl, termios\n"
+        "for request in (termios.TIOCSTI, 0x541C):\n"
+        "    try:\n"
+        "        fcntl.ioctl(0, request, b'x')\n"
+        "    except OSError as error:\n"
+        "        print(errno.errorcode[error.errno])\n",
+    )
+    assert result.stdout.split() == ["EPERM", "EPERM"]
