@@ -27,6 +27,7 @@ from bot.sandbox.kinds import (
 from bot.sandbox.mentions import Pinged, compute_pinged
 from bot.sandbox.permissions import Overwrite, Perm, Role, apply_overwrites
 from bot.sandbox.render import render_message
+from bot.sandbox.scheduled_events import ScheduledEvent
 from bot.sandbox.snowflakes import SnowflakeGenerator, iso, utcnow
 from bot.sandbox.users import Member, User
 
@@ -239,6 +240,7 @@ class Guild:
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     locale: str = "en-US"
+    scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
 
     @property
     def default_role(self) -> Role:

@@ -21,6 +21,7 @@ from bot.sandbox.routes.messages import MessageRoutes
 from bot.sandbox.routes.rate_limit import RateLimiter
 from bot.sandbox.routes.reactions import ReactionRoutes
 from bot.sandbox.routes.responses import json_response
+from bot.sandbox.routes.scheduled_events import ScheduledEventRoutes
 from bot.sandbox.routes.threads import ThreadRoutes
 from bot.sandbox.routes.users import UserRoutes
 from bot.sandbox.routes.webhooks import WebhookRoutes
@@ -41,6 +42,7 @@ ROUTE_GROUPS = (
     ReactionRoutes,
     ThreadRoutes,
     GuildRoutes,
+    ScheduledEventRoutes,
 )
 
 
