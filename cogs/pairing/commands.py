@@ -15,6 +15,9 @@ from bot.permissions import Tier, guild_of, require
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
 from cogs.pairing.introductions import Introducer
+from cogs.pairing.member_notices import MemberNotices
+from cogs.pairing.notice_flow import NoticeFlow
+from cogs.pairing.notice_views import NOTICE_ITEMS
 from cogs.pairing.publish_flow import Publisher
 from cogs.pairing.queue_flow import QUEUE_SWEEP_SECONDS, QueueSweep
 from cogs.pairing.records import AnswerResult, HistoryEntry, QueueMatch
@@ -22,8 +25,10 @@ from cogs.pairing.render import (
     already_waiting_text,
     history_embed,
     mentions,
+    paused_text,
     preview_embed,
     profile_text,
+    skipped_text,
     status_embed,
     when,
 )
@@ -31,6 +36,7 @@ from cogs.pairing.round_flow import RoundFlow
 from cogs.pairing.rounds import run_inline
 from cogs.pairing.rules import AlreadyWaiting, PairingError
 from cogs.pairing.schedule_flow import (
+    NOTICE_HANDLER,
     QUEUE_SWEEP_HANDLER,
     REMINDER_HANDLER,
     RESYNC_HANDLER,
@@ -39,7 +45,7 @@ from cogs.pairing.schedule_flow import (
     RoundSchedule,
 )
 from cogs.pairing.service import PairingService
-from cogs.pairing.settings import SCHEDULE, SETTING_SPECS, file_settings
+from cogs.pairing.settings import NOTICE_HOURS, SCHEDULE, SETTING_SPECS, file_settings
 from cogs.pairing.views import OutcomeButton
 
 if TYPE_CHECKING:
@@ -76,6 +82,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             self.service.reminders,
         )
         self.publisher = Publisher(bot, self.introducer, self.service.groups)
+        self.notice_flow = NoticeFlow(bot, self.schedule, self.service.guilds, self.publisher)
         self.rounds = RoundFlow(
             bot,
             rounds=self.service.rounds,
@@ -84,13 +91,14 @@ class PairingCog(FeatureCog, name="PairingCog"):
             schedule=self.schedule,
             publisher=self.publisher,
             introducer=self.introducer,
+            notices=MemberNotices(bot, self.publisher),
         )
         self.queue_sweep = QueueSweep(bot, self.service.queue)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(OutcomeButton)
+        self.bot.add_dynamic_items(OutcomeButton, *NOTICE_ITEMS)
         for name, handler in self._job_handlers().items():
             self.bot.scheduler.handle(name, handler)
         await self.rounds.catch_up()
@@ -104,6 +112,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
     def _job_handlers(self) -> dict[str, Callable[..., Awaitable[object]]]:
         return {
             ROUND_HANDLER: self._round_job,
+            NOTICE_HANDLER: self._notice_job,
             REMINDER_HANDLER: self._reminders_job,
             QUEUE_SWEEP_HANDLER: self.queue_sweep.sweep_queue,
             RESYNC_HANDLER: self.schedule.resync_schedules,
@@ -112,11 +121,14 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def _round_job(self, guild_id: int, scheduled_for: str) -> None:
         await self.rounds.scheduled_round(guild_id, datetime.fromisoformat(scheduled_for))
 
+    async def _notice_job(self, guild_id: int, round_at: str) -> None:
+        await self.notice_flow.post_notice(guild_id, datetime.fromisoformat(round_at))
+
     async def _reminders_job(self, guild_id: int, round_id: int, due: str) -> None:
         await self.rounds.send_reminders(guild_id, round_id, datetime.fromisoformat(due))
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(OutcomeButton)
+        self.bot.remove_dynamic_items(OutcomeButton, *NOTICE_ITEMS)
         for name in self._job_handlers():
             self.bot.scheduler.unhandle(name)
         for job_id in self.bot.scheduler.job_ids():
@@ -136,12 +148,24 @@ class PairingCog(FeatureCog, name="PairingCog"):
         return await self.service.member_data.stats(guild_id)
 
     async def settings_changed(self, guild_id: int, keys: frozenset[str]) -> None:
-        """`/admin config set pairing.schedule` (or the time zone): reschedule the round now."""
-        if SCHEDULE in keys or "timezone" in keys:
+        """`/admin config set pairing.schedule` (the time zone, the notice's lead): reschedule."""
+        if keys & {SCHEDULE, "timezone", NOTICE_HOURS}:
             await self.schedule.schedule_guild(guild_id)
 
     async def record_answer(self, group_id: int, user_id: int, outcome: str) -> AnswerResult:
         return await self.service.groups.answer(group_id, user_id, outcome)
+
+    # The round notice's and the automatic pause's buttons (notice_views.NoticeActions).
+    async def skip_round(self, guild_id: int, user_id: int, round_at: datetime) -> str:
+        await self.service.profiles.skip_round(guild_id, user_id, round_at)
+        return skipped_text(round_at)
+
+    async def pause_until(self, guild_id: int, user_id: int, until: str) -> str:
+        return paused_text(await self.service.profiles.pause(guild_id, user_id, until))
+
+    async def come_back(self, guild_id: int, user_id: int) -> str:
+        await self.service.profiles.resume(guild_id, user_id)
+        return f"Welcome back! Next round: {when(await self.schedule.next_round_at(guild_id))}."
 
     # ---- member commands -----------------------------------------------------------------------
 
@@ -197,22 +221,13 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def pause(
         self, interaction: discord.Interaction, until: app_commands.Range[str, 1, 64]
     ) -> None:
-        guild = guild_of(interaction)
-        moment = await self.service.profiles.pause(guild.id, interaction.user.id, until)
-        await interaction.response.send_message(
-            f"Paused until {discord_timestamp(moment, 'F')} ({discord_timestamp(moment, 'R')}). "
-            "Use `/pair resume` to come back earlier.",
-            ephemeral=True,
-        )
+        reply = await self.pause_until(guild_of(interaction).id, interaction.user.id, until)
+        await interaction.response.send_message(reply, ephemeral=True)
 
     @pair.command(name="resume", description="End your pause")
     async def resume(self, interaction: discord.Interaction) -> None:
-        guild = guild_of(interaction)
-        await self.service.profiles.resume(guild.id, interaction.user.id)
-        await interaction.response.send_message(
-            f"Welcome back! Next round: {when(await self.schedule.next_round_at(guild.id))}.",
-            ephemeral=True,
-        )
+        reply = await self.come_back(guild_of(interaction).id, interaction.user.id)
+        await interaction.response.send_message(reply, ephemeral=True)
 
     @pair.command(name="status", description="Your profile, the next round and your partner")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -314,7 +329,9 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def round_preview(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        preview = await self.service.rounds.preview_round(guild.id, self.rounds.eligibility(guild))
+        preview = await self.service.rounds.preview_round(
+            guild.id, self.rounds.eligibility(guild), mode=await self.rounds.mode(guild.id)
+        )
         embed = preview_embed(preview)
         await interaction.followup.send(embed=embed, ephemeral=True)
 

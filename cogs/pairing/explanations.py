@@ -1,9 +1,11 @@
-"""Why a group was matched, in words the group reads in its introduction."""
+"""Why a group was matched, in words the group reads in its introduction; why someone was not."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+
+import numpy as np
 
 from cogs.pairing.weights import LEVELS, WORKDAY_HOURS, Pool, pair_key
 
@@ -62,3 +64,23 @@ def explain(pool: Pool, members: Sequence[int]) -> tuple[tuple[str, ...], tuple[
     if not any(pair_key(a, b) in pool.history for a, b in itertools.combinations(ids, 2)):
         reasons.append("you have not been paired before")
     return tuple(reasons), shared
+
+
+# Why someone was left unmatched, as a code the Discord side words (render.py).
+ALONE = "alone"  # nobody else could be paired this round
+RECENT = "recent"  # everyone else available was a recent partner
+TIME_ZONE = "time_zone"  # nobody else available shares any working hour
+ODD = "odd"  # an odd number of people and no trio to join
+
+
+def sat_out_reason(pool: Pool, index: int) -> str:
+    """The most specific true reason person `index` of `pool` was left out."""
+    others = np.array([j for j in range(pool.n) if j != index], dtype=np.int64)
+    if others.size == 0:
+        return ALONE
+    me = np.full(others.size, index, dtype=np.int64)
+    if bool(pool.is_recent(me, others).all()):
+        return RECENT
+    if all(_shared_window(pool, [index, int(j)]) is None for j in others):
+        return TIME_ZONE
+    return ODD

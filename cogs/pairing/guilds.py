@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cogs.pairing.models import PairGuildState, PairProfile
 
@@ -37,3 +37,10 @@ class GuildStore:
             )
             states = await session.scalars(select(PairGuildState.guild_id))
             return sorted(set(profiles.all()) | set(states.all()))
+
+    async def active_members(self, guild_id: int) -> int:
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count()).where(PairProfile.guild_id == guild_id, PairProfile.active)
+            )
+            return int(count or 0)

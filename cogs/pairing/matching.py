@@ -11,7 +11,7 @@ How a round is built:
 3. Everyone else is matched with rustworkx's blossom algorithm (`solver.py`) over each person's
    short list of best partners (`candidates.py`), recent partners left off.
 4. Anyone left unmatched by that (rare) is paired on a complete graph with graded penalties.
-5. Each group is explained in words (`explanations.py`).
+5. Each group is explained in words, and anyone left out is given the reason (`explanations.py`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cogs.pairing.explanations import explain
+from cogs.pairing.explanations import ALONE, explain, sat_out_reason
 from cogs.pairing.trios import solve
 from cogs.pairing.weights import MatchConfig, Person, Pool, pair_key
 
@@ -35,6 +35,8 @@ class Group:
     shared_topics: tuple[str, ...]
     # Pairs inside the group that met within the last `recent_rounds` rounds.
     repeats: int
+    # Members on two different tracks (the share `pairing.mode: cross-track` raises).
+    cross_track: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,12 @@ class RoundPlan:
     total_weight: int
     repeats: int
     trio_member: int | None = None
+    # Why each of `sat_out` was left out (explanations.sat_out_reason), in the same order.
+    sat_out_reasons: tuple[str, ...] = ()
+
+    @property
+    def cross_track(self) -> int:
+        return sum(1 for group in self.groups if group.cross_track)
 
     @property
     def pairs(self) -> int:
@@ -70,7 +78,8 @@ def match_round(
     if len({p.user_id for p in pool.people}) != pool.n:
         raise ValueError("a person appears twice")
     if pool.n < 2:
-        return RoundPlan((), tuple(p.user_id for p in pool.people), seed, 0, 0)
+        alone = tuple(p.user_id for p in pool.people)
+        return RoundPlan((), alone, seed, 0, 0, sat_out_reasons=(ALONE,) * len(alone))
     draft = solve(pool)
     groups = [(a, b) for a, b in draft.pairs]
     trio_member: int | None = None
@@ -85,6 +94,7 @@ def match_round(
         total_weight=sum(group.weight for group in built),
         repeats=sum(group.repeats for group in built),
         trio_member=trio_member,
+        sat_out_reasons=tuple(sat_out_reason(pool, i) for i in draft.sat_out),
     )
 
 
@@ -131,6 +141,7 @@ def _groups(pool: Pool, groups: Sequence[Sequence[int]]) -> list[Group]:
                 reasons=reasons,
                 shared_topics=shared,
                 repeats=int(repeats[index]),
+                cross_track=pool.cross_track(members),
             )
         )
     return built

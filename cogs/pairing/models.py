@@ -22,6 +22,13 @@ class PairProfile(Base):
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     paused_until: Mapped[datetime | None]
+    # Why the bot paused them (attendance.py: "no_show", "no_answer"); None for a pause they chose.
+    pause_reason: Mapped[str | None] = mapped_column(String(16))
+    # Answers to groups created before this time no longer count towards an automatic pause (set
+    # when one happens, so coming back starts with a clean slate).
+    attendance_since: Mapped[datetime | None]
+    # "Skip this round" on a round's notice: left out of every round up to this scheduled time.
+    skip_until: Mapped[datetime | None]
     # Fairness counters: trios had so far, and rounds sat out or waited since the last match.
     trios: Mapped[int] = mapped_column(default=0)
     waiting: Mapped[int] = mapped_column(default=0)
@@ -63,6 +70,9 @@ class PairRound(Base):
     distinct_partners_min: Mapped[int]
     # Share of the previous round's groups that said they met (None: no answers to count).
     previous_met_rate: Mapped[float | None]
+    # The guild's `pairing.mode` when the round ran, and its groups spanning two tracks.
+    mode: Mapped[str] = mapped_column(String(16), default="mixed", server_default="mixed")
+    cross_track: Mapped[int] = mapped_column(default=0, server_default="0")
     reminder_due: Mapped[datetime | None]
 
 

@@ -116,7 +116,16 @@ class ProfileStore:
             row = await own_profile(session, guild_id, user_id)
             until = parse_until(until_text, row.timezone, self._clock.now())
             row.paused_until = until
+            row.pause_reason = None
             return until
+
+    async def skip_round(self, guild_id: int, user_id: int, round_at: datetime) -> None:
+        """Leave the member out of the round at `round_at` (and any run before it), only."""
+        async with self._sessions.begin() as session:
+            row = await own_profile(session, guild_id, user_id)
+            if round_at <= self._clock.now():
+                raise PairingError("That round has already started; the next one has a notice.")
+            row.skip_until = round_at
 
     async def resume(self, guild_id: int, user_id: int) -> None:
         async with self._sessions.begin() as session:
@@ -124,6 +133,7 @@ class ProfileStore:
             if row.paused_until is None or row.paused_until <= self._clock.now():
                 raise PairingError("You're not paused: you're in the next round already.")
             row.paused_until = None
+            row.pause_reason = None
 
     async def status(self, guild_id: int, user_id: int) -> Status:
         async with self._sessions() as session:

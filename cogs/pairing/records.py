@@ -38,6 +38,23 @@ class PlannedGroup:
     shared_topics: tuple[str, ...]
     weight: int
     repeats: int
+    cross_track: bool = False
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Someone a round could not match, and why (explanations.py's codes)."""
+
+    user_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class AutoPause:
+    """A member the round paused for their attendance (attendance.py says when, and why)."""
+
+    user_id: int
+    reason: str  # no_show, no_answer
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,14 @@ class RoundPreview:
     groups: tuple[PlannedGroup, ...]
     repeats: int
     sat_out: tuple[int, ...]
+    mode: str = "mixed"
+    left_out: tuple[LeftOut, ...] = ()
+    # Members this round pauses before matching (not in `participants`).
+    paused: tuple[AutoPause, ...] = ()
+
+    @property
+    def cross_track(self) -> int:
+        return sum(1 for g in self.groups if g.cross_track)
 
     @property
     def pairs(self) -> int:
@@ -89,6 +114,10 @@ class RoundSummary:
     previous_met_rate: float | None
     reminder_due: datetime | None
     groups: tuple[GroupInfo, ...]
+    mode: str = "mixed"
+    cross_track: int = 0
+    left_out: tuple[LeftOut, ...] = ()
+    paused: tuple[AutoPause, ...] = ()
 
 
 @dataclass(frozen=True)

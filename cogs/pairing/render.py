@@ -81,13 +81,26 @@ def summary_embed(summary: RoundSummary, failures: int) -> discord.Embed:
         else "no previous round"
     )
     embed.add_field(name="Previous round met", value=met)
+    embed.add_field(name="Mode", value=summary.mode)
+    embed.add_field(name="Cross-track", value=share(summary.cross_track, len(summary.groups)))
     if summary.sat_out:
         embed.add_field(name="Sat out", value=plural(len(summary.sat_out), "person", "people"))
+    if summary.paused:
+        embed.add_field(
+            name="Paused for attendance", value=plural(len(summary.paused), "person", "people")
+        )
     if failures:
         embed.add_field(name="Sent by DM", value=plural(failures, "group"))
     footer = f"Seed {summary.seed} · {summary.participants} participants"
     embed.set_footer(text=footer)
     return embed
+
+
+def share(part: int, whole: int) -> str:
+    """`3 of 4 groups (75%)`, the way the summary and the preview count cross-track groups."""
+    if whole == 0:
+        return "no groups"
+    return f"{part} of {plural(whole, 'group')} ({part / whole:.0%})"
 
 
 def when(moment: datetime | None) -> str:
@@ -181,6 +194,14 @@ def preview_embed(preview: RoundPreview) -> discord.Embed:
     embed.add_field(name="Pairs", value=str(preview.pairs))
     embed.add_field(name="Trios", value=str(preview.trios))
     embed.add_field(name="Repeats within 4 rounds", value=str(preview.repeats))
+    embed.add_field(name="Mode", value=preview.mode)
+    embed.add_field(name="Cross-track", value=share(preview.cross_track, len(preview.groups)))
+    if preview.paused:
+        embed.add_field(
+            name="Would be paused for attendance",
+            value=" ".join(f"<@{p.user_id}>" for p in preview.paused)[:1024],
+            inline=False,
+        )
     embed.set_footer(text=f"Seed {preview.seed}")
     return embed
 
@@ -208,4 +229,64 @@ def threads_failed_text(moderator_role_id: int | None, failures: int, reason: st
         f"{plural(failures, 'pairing')} ({safe(one_line(reason, 150))}), so I sent "
         "their introductions by direct message. Please give me **Create Private Threads** "
         "and **Manage Threads** in the pairing channel."
+    )
+
+
+# ---- the round's notice, and what members are told after it ------------------------------------
+
+LEFT_OUT_REASONS = {
+    "alone": "nobody else was available for this round",
+    "recent": "everyone available was someone you paired with in the last few rounds",
+    "time_zone": "nobody available shares any of your working hours",
+    "odd": "there was an odd number of people and no pair to join",
+}
+PAUSE_REASONS = {
+    "no_show": "your partners said they couldn't meet you in your last two rounds",
+    "no_answer": "nobody in your pairings answered *We met* or *Couldn't meet* in your last "
+    "three rounds",
+}
+
+
+def notice_text(round_at: datetime, mode: str) -> str:
+    preference = {
+        "cross-track": " This round prefers pairing backend with frontend learners.",
+        "same-track": " This round prefers pairing people on the same track.",
+    }.get(mode, "")
+    return (
+        f"📅 **The next pairing round is {when(round_at)}.** Everyone who joined is in it."
+        f"{preference} Can't make it this time? **Skip this round** leaves you out of this one "
+        "only; **Pause until…** takes a break until a date you choose."
+    )
+
+
+def skipped_text(round_at: datetime) -> str:
+    return (
+        f"Done: you'll sit out the round of {discord_timestamp(round_at, 'F')}. You're back in "
+        "the one after it; `/pair now` finds you a partner any day."
+    )
+
+
+def paused_text(until: datetime) -> str:
+    return (
+        f"Paused until {discord_timestamp(until, 'F')} ({discord_timestamp(until, 'R')}). "
+        "Use `/pair resume` to come back earlier."
+    )
+
+
+def left_out_text(guild_name: str, round_number: int | None, reason: str) -> str:
+    which = f"pairing round {round_number}" if round_number is not None else "this pairing round"
+    because = LEFT_OUT_REASONS.get(reason, "no partner could be found")
+    return (
+        f"😕 I couldn't find you a partner in {which} of **{safe(one_line(guild_name, 100))}**: "
+        f"{because}. Want to pair today? Use `/pair now` in the server and I'll match you with "
+        "the next person who asks."
+    )
+
+
+def auto_paused_text(guild_name: str, reason: str) -> str:
+    because = PAUSE_REASONS.get(reason, "your last pairings didn't happen")
+    return (
+        f"👋 I've paused your pairing in **{safe(one_line(guild_name, 100))}** for now: "
+        f"{because}. No hard feelings, life gets busy! Whenever you're ready, press "
+        "**Come back** and you're in the next round."
     )

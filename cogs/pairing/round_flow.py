@@ -1,6 +1,6 @@
 """A pairing round: claimed first, so it runs once across processes; then matched, stored and
-published. A round or reminder missed while the bot was down runs late, and a round's
-reminders are sent once when they are due."""
+published, and whoever it could not match or paused is told. A round or reminder missed while
+the bot was down runs late, and a round's reminders are sent once when they are due."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.formatters import discord_timestamp
-from cogs.pairing.rules import PairingError
+from cogs.pairing.explanations import ALONE
+from cogs.pairing.records import LeftOut
+from cogs.pairing.rules import PairingError, TooFewToPair
+from cogs.pairing.settings import MODE
 from cogs.pairing.topics import suggest_topic
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from bot.app import NexusBot
     from cogs.pairing.guilds import GuildStore
     from cogs.pairing.introductions import Introducer
+    from cogs.pairing.member_notices import MemberNotices
     from cogs.pairing.publish_flow import Publisher
     from cogs.pairing.records import IsEligible, RoundSummary
     from cogs.pairing.reminders import ReminderStore
@@ -49,6 +53,7 @@ class RoundFlow:
         schedule: RoundSchedule,
         publisher: Publisher,
         introducer: Introducer,
+        notices: MemberNotices,
     ) -> None:
         self.bot = bot
         self.rounds = rounds
@@ -57,6 +62,7 @@ class RoundFlow:
         self.schedule = schedule
         self.publisher = publisher
         self.introducer = introducer
+        self.notices = notices
         self._tasks: set[asyncio.Task[object]] = set()
 
     # ---- at start, and late runs -------------------------------------------------------------
@@ -142,6 +148,10 @@ class RoundFlow:
     async def _already_claimed(self, guild_id: int, scheduled_for: datetime) -> bool:
         return await self.bot.occurrences.is_claimed(ROUND_KIND, str(guild_id), scheduled_for)
 
+    async def mode(self, guild_id: int) -> str:
+        """The guild's `pairing.mode`: who its rounds prefer to pair."""
+        return str((await self.bot.guild_settings.get(guild_id)).get(MODE))
+
     async def execute_round(
         self, guild: discord.Guild, scheduled_for: datetime, *, trigger: str, actor: int | None
     ) -> RoundSummary | None:
@@ -162,6 +172,7 @@ class RoundFlow:
                     topic_for=lambda group: suggest_topic(
                         group, lambda: self._open_topics(guild.id)
                     ),
+                    mode=await self.mode(guild.id),
                 )
             except PairingError as error:
                 if trigger == "manual":
@@ -170,10 +181,15 @@ class RoundFlow:
                     run.release()
                 else:
                     run.skip(error.message)
+                    if isinstance(error, TooFewToPair):
+                        alone = [LeftOut(user_id, ALONE) for user_id in error.available]
+                        await self.notices.left_out(guild, None, alone)
                 raise
             # Stored but maybe not fully posted: should posting fail, the claim says so.
             run.result = f"round {summary.number} stored; posting failed"
             summary = await self.publisher.publish_round(guild, summary)
+            await self.notices.left_out(guild, summary.number, summary.left_out)
+            await self.notices.paused(guild, summary.paused)
             run.result = f"round {summary.number}: {len(summary.groups)} groups"
         if summary.reminder_due is not None:
             self.schedule_reminder(guild.id, summary.id, summary.reminder_due)

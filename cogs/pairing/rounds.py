@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -10,14 +11,22 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 
+from cogs.pairing.attendance import absentees, apply_pauses
 from cogs.pairing.groups import group_record
 from cogs.pairing.history import distinct_partners, next_round_number, partner_history
 from cogs.pairing.matching import PersonRow, RoundPlan, match_round_rows
 from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairRound
 from cogs.pairing.profiles import utc_offset_hours
-from cogs.pairing.records import GroupInfo, IsEligible, PlannedGroup, RoundPreview, RoundSummary
+from cogs.pairing.records import (
+    GroupInfo,
+    IsEligible,
+    LeftOut,
+    PlannedGroup,
+    RoundPreview,
+    RoundSummary,
+)
 from cogs.pairing.reminders import reminder_time
-from cogs.pairing.rules import PairingError, round_seed
+from cogs.pairing.rules import TooFewToPair, round_seed
 from cogs.pairing.weights import LEVELS, MatchConfig
 
 if TYPE_CHECKING:
@@ -53,12 +62,19 @@ class RoundStore:
         self._locks = locks
 
     async def _eligible(
-        self, session: AsyncSession, guild_id: int, now: datetime, is_eligible: IsEligible
-    ) -> list[PersonRow]:
-        """Who can be matched now, as plain rows for the worker process.
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        now: datetime,
+        round_at: datetime,
+        is_eligible: IsEligible,
+    ) -> tuple[list[PersonRow], dict[int, datetime | None]]:
+        """Who can be matched in the round at `round_at`, as plain rows for the worker process,
+        with each one's `attendance_since` (attendance.py).
 
         Read as columns (not ORM objects) in keyset pages, yielding to the event loop between
-        pages: a large guild must not freeze the bot while its round is being prepared.
+        pages: a large guild must not freeze the bot while its round is being prepared. A
+        member who pressed Skip this round is left out of every round up to the one skipped.
         """
         columns = select(
             PairProfile.user_id,
@@ -69,8 +85,11 @@ class RoundStore:
             PairProfile.trios,
             PairProfile.waiting,
             PairProfile.paused_until,
+            PairProfile.skip_until,
+            PairProfile.attendance_since,
         ).where(PairProfile.guild_id == guild_id, PairProfile.active)
         eligible: list[PersonRow] = []
+        since: dict[int, datetime | None] = {}
         after = -1
         while True:
             page = (
@@ -83,7 +102,10 @@ class RoundStore:
             for row in page:
                 if row.paused_until is not None and row.paused_until > now:
                     continue
+                if row.skip_until is not None and round_at <= row.skip_until:
+                    continue
                 if await is_eligible(row.user_id):
+                    since[row.user_id] = row.attendance_since
                     eligible.append(
                         (
                             row.user_id,
@@ -96,32 +118,59 @@ class RoundStore:
                         )
                     )
             if len(page) < ELIGIBLE_PAGE:
-                return eligible
+                return eligible, since
             after = page[-1].user_id
             await asyncio.sleep(0)
 
-    async def preview_round(self, guild_id: int, is_eligible: IsEligible) -> RoundPreview:
-        """The round that would run now, computed but not stored."""
+    async def preview_round(
+        self,
+        guild_id: int,
+        is_eligible: IsEligible,
+        *,
+        mode: str = "mixed",
+        round_at: datetime | None = None,
+    ) -> RoundPreview:
+        """The round that would run at `round_at` (default now), computed but not stored.
+
+        Members whose attendance pauses them (attendance.py) are listed in `paused`, not
+        matched; the round that runs stores those pauses.
+        """
         now = self._clock.now()
         async with self._sessions() as session:
-            eligible = await self._eligible(session, guild_id, now, is_eligible)
+            people, since = await self._eligible(
+                session, guild_id, now, round_at or now, is_eligible
+            )
+            paused = await absentees(session, guild_id, since, now)
+            gone = {p.user_id for p in paused}
+            eligible = [row for row in people if row[0] not in gone]
             if len(eligible) < 2:
-                raise PairingError(
-                    f"Only {len(eligible)} member{'s' if len(eligible) != 1 else ''} can be "
-                    "paired right now (joined, not paused, still here, not blocked); a round "
-                    "needs at least two. Nothing was posted."
-                )
+                raise TooFewToPair(tuple(row[0] for row in eligible))
             number = await next_round_number(session, guild_id)
             history = await partner_history(session, guild_id, number)
         seed = round_seed(guild_id, number)
+        config = dataclasses.replace(self._config, mode=mode)
         plan: RoundPlan = await self._run_cpu_bound(
-            match_round_rows, eligible, history, seed, self._config
+            match_round_rows, eligible, history, seed, config
         )
         groups = tuple(
-            PlannedGroup(g.members, g.reasons, g.shared_topics, g.weight, g.repeats)
+            PlannedGroup(g.members, g.reasons, g.shared_topics, g.weight, g.repeats, g.cross_track)
             for g in plan.groups
         )
-        return RoundPreview(number, seed, len(eligible), groups, plan.repeats, plan.sat_out)
+        left_out = tuple(
+            LeftOut(user, reason)
+            for user, reason in zip(plan.sat_out, plan.sat_out_reasons, strict=True)
+        )
+        return RoundPreview(
+            number,
+            seed,
+            len(eligible),
+            groups,
+            plan.repeats,
+            plan.sat_out,
+            mode,
+            left_out,
+            tuple(paused),
+        )
 
     async def run_round(
         self,
@@ -133,10 +182,13 @@ class RoundStore:
         started_by: int | None,
         next_round_at: datetime | None,
         topic_for: Callable[[PlannedGroup], Awaitable[str]],
+        mode: str = "mixed",
     ) -> RoundSummary:
         """Match and store a round (the caller has claimed its occurrence)."""
         async with self._locks[guild_id]:
-            preview = await self.preview_round(guild_id, is_eligible)
+            preview = await self.preview_round(
+                guild_id, is_eligible, mode=mode, round_at=scheduled_for
+            )
             topics = [await topic_for(group) for group in preview.groups]
             return await self._store_round(
                 guild_id,
@@ -180,6 +232,8 @@ class RoundStore:
                 distinct_partners_min=0,
                 previous_met_rate=previous_met_rate,
                 reminder_due=reminder_time(now, next_round_at),
+                mode=preview.mode,
+                cross_track=preview.cross_track,
             )
             session.add(round_row)
             await session.flush()
@@ -203,6 +257,7 @@ class RoundStore:
                         PairMember(group_id=group_row.id, user_id=user_id, guild_id=guild_id)
                     )
             await self._update_fairness(session, guild_id, preview)
+            await apply_pauses(session, guild_id, preview.paused, now)
             await session.flush()
             mean, minimum = await distinct_partners(
                 session, guild_id, [u for g in preview.groups for u in g.members]
@@ -210,7 +265,7 @@ class RoundStore:
             round_row.distinct_partners_mean = mean
             round_row.distinct_partners_min = minimum
             infos = [group_record(group_row, planned.members) for group_row, planned in group_rows]
-            return self._summary(round_row, preview.sat_out, infos)
+            return self._summary(round_row, preview, infos)
 
     async def _update_fairness(
         self, session: AsyncSession, guild_id: int, preview: RoundPreview
@@ -253,7 +308,7 @@ class RoundStore:
         return round((met or 0) / total, 4) if total else None
 
     def _summary(
-        self, row: PairRound, sat_out: Sequence[int], groups: Sequence[GroupInfo]
+        self, row: PairRound, preview: RoundPreview, groups: Sequence[GroupInfo]
     ) -> RoundSummary:
         return RoundSummary(
             id=row.id,
@@ -265,10 +320,14 @@ class RoundStore:
             pairs=row.pairs,
             trios=row.trios,
             repeats=row.repeats,
-            sat_out=tuple(sat_out),
+            sat_out=preview.sat_out,
             distinct_partners_mean=row.distinct_partners_mean,
             distinct_partners_min=row.distinct_partners_min,
             previous_met_rate=row.previous_met_rate,
             reminder_due=row.reminder_due,
             groups=tuple(groups),
+            mode=row.mode,
+            cross_track=row.cross_track,
+            left_out=preview.left_out,
+            paused=preview.paused,
         )

@@ -27,6 +27,18 @@ class AlreadyWaiting(PairingError):
         self.until = until
 
 
+class TooFewToPair(PairingError):
+    """A round with fewer than two people to match; `available` says who could have been."""
+
+    def __init__(self, available: tuple[int, ...]) -> None:
+        count = len(available)
+        super().__init__(
+            f"Only {count} member{'s' if count != 1 else ''} can be paired right now (joined, "
+            "not paused, still here, not blocked); a round needs at least two. Nothing was posted."
+        )
+        self.available = available
+
+
 def parse_until(text: str, timezone: str, now: datetime) -> datetime:
     """A pause end from a date ("2026-12-24") or a phrase ("in 2 weeks"), in the future."""
     zone = ZoneInfo(timezone)

@@ -1,4 +1,5 @@
-"""When pairing rounds run: each guild's round job and its reminders' jobs, from the settings.
+"""When pairing rounds run: each guild's round job, the round's notice job and its reminders'
+jobs, from the settings.
 
 Jobs name a scheduler handler (bot/scheduler.py) and carry plain ids and ISO times; the cog
 registers the handlers, the round flow says what a firing does.
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.cron import crontab_trigger, ever_fires
-from cogs.pairing.settings import SCHEDULE
+from cogs.pairing.settings import NOTICE_HOURS, SCHEDULE
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 # Scheduler handlers: jobs name one and carry plain ids and ISO times.
 ROUND_HANDLER = "pairing.round"
+NOTICE_HANDLER = "pairing.notice"
 REMINDER_HANDLER = "pairing.reminders"
 QUEUE_SWEEP_HANDLER = "pairing.queue_sweep"
 RESYNC_HANDLER = "pairing.resync"
@@ -36,6 +38,10 @@ RESYNC_SECONDS = 60
 
 def round_job_id(guild_id: int) -> str:
     return f"pairing:round:{guild_id}"
+
+
+def notice_job_id(guild_id: int) -> str:
+    return f"pairing:notice:{guild_id}"
 
 
 def reminder_job_id(guild_id: int) -> str:
@@ -98,15 +104,36 @@ class RoundSchedule:
         return missed if missed is not None and missed <= now else None
 
     async def schedule_guild(self, guild_id: int) -> datetime | None:
-        """(Re)build the guild's round job from its settings; when it fires next, if ever."""
+        """(Re)build the guild's round job and its notice's from the settings; when the round
+        fires next, if ever."""
         upcoming = await self.next_round_at(guild_id, self._clock.now())
         if upcoming is None:
             self._scheduler.cancel(round_job_id(guild_id))
+            self._scheduler.cancel(notice_job_id(guild_id))
             return None
         self._scheduler.schedule_at(
             round_job_id(guild_id), upcoming, ROUND_HANDLER, guild_id, upcoming.isoformat()
         )
+        await self._schedule_notice(guild_id, upcoming)
         return upcoming
+
+    async def _schedule_notice(self, guild_id: int, round_at: datetime) -> None:
+        """The notice of the round at `round_at`, `pairing.notice_hours` ahead (0: none).
+
+        When that time has passed (a member joined, or the bot started, inside the window) the
+        job fires at once; the notice's claim keeps it to one post per round either way.
+        """
+        hours = int((await self._guild_settings.get(guild_id)).get(NOTICE_HOURS))
+        if hours <= 0:
+            self._scheduler.cancel(notice_job_id(guild_id))
+            return
+        self._scheduler.schedule_at(
+            notice_job_id(guild_id),
+            round_at - timedelta(hours=hours),
+            NOTICE_HANDLER,
+            guild_id,
+            round_at.isoformat(),
+        )
 
     async def still_scheduled(self, guild_id: int, scheduled_for: datetime) -> bool:
         """Whether the guild's current schedule fires at `scheduled_for` (read fresh: another

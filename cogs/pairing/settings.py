@@ -6,8 +6,13 @@ from pydantic import Field
 
 from bot.config import ConfigSection, Settings
 from bot.guild_settings import Kind, SettingSpec, channel_spec
+from cogs.pairing.weights import MODES
 
 SCHEDULE = "pairing.schedule"
+NOTICE_HOURS = "pairing.notice_hours"
+MODE = "pairing.mode"
+# A round's notice goes out at most a week ahead (rounds are usually weekly).
+NOTICE_HOURS_MAX = 168
 
 
 class FileSettings(ConfigSection):
@@ -32,5 +37,20 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "when pairing rounds run (5-field cron, in the guild's time zone)",
         "0 9 * * 1",
         lambda s: file_settings(s).default_schedule,
+    ),
+    SettingSpec(
+        NOTICE_HOURS,
+        Kind.INT,
+        "hours before a round its notice (Skip this round, Pause until…) is posted; 0 = none",
+        24,
+        minimum=0,
+        maximum=NOTICE_HOURS_MAX,
+    ),
+    SettingSpec(
+        MODE,
+        Kind.CHOICE,
+        "who rounds prefer to pair: mixed, cross-track (backend with frontend) or same-track",
+        "mixed",
+        choices=MODES,
     ),
 )

@@ -2,15 +2,15 @@
 
 Pure, no database and no Discord. Weights are integers because rustworkx's matching takes int
 weights only: a base (being paired beats sitting out), shared working hours, level (adjacent
-levels best), a frontend↔backend complement bonus, shared topics, a bonus for people who waited
-or sat out, a tiny seeded tie-breaker, minus a penalty for having met before that decays with
-age.
+levels best), a track bonus that follows the guild's `pairing.mode`, shared topics, a bonus for
+people who waited or sat out, a tiny seeded tie-breaker, minus a penalty for having met before
+that decays with age.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,16 +34,24 @@ WAIT_POINTS = 10
 WAIT_ROUNDS_COUNTED = 6
 JITTER_RANGE = 4
 JITTER_MASK = JITTER_RANGE - 1  # a power of two, so a mask replaces a slow modulo
-# Track codes: 0 unknown, 1 backend, 2 frontend, 3 fullstack.
-TRACK_POINTS = np.array(
-    [
-        [0, 0, 0, 0],
-        [0, 0, 40, 20],
-        [0, 40, 0, 20],
-        [0, 20, 20, 10],
-    ],
-    dtype=np.int64,
-)
+# Track codes: 0 unknown, 1 backend, 2 frontend, 3 fullstack. Points per pair of tracks, by the
+# guild's `pairing.mode`. "mixed" is a mild frontend↔backend complement bonus. "cross-track"
+# and "same-track" are strong preferences, not filters: their bonus (100) outweighs shared
+# topics (60 at most) plus the best level fit (40), so a compatible cross (or same) track pair
+# wins over a better-matched other one, yet people still pair across (or within) tracks when
+# no such partner is free. Fullstack counts as half of either side.
+MODES: tuple[str, ...] = ("mixed", "cross-track", "same-track")
+TRACK_POINTS_BY_MODE: dict[str, IntArray] = {
+    "mixed": np.array(
+        [[0, 0, 0, 0], [0, 0, 40, 20], [0, 40, 0, 20], [0, 20, 20, 10]], dtype=np.int64
+    ),
+    "cross-track": np.array(
+        [[0, 0, 0, 0], [0, 0, 100, 50], [0, 100, 0, 50], [0, 50, 50, 10]], dtype=np.int64
+    ),
+    "same-track": np.array(
+        [[0, 0, 0, 0], [0, 100, 0, 50], [0, 0, 100, 50], [0, 50, 50, 100]], dtype=np.int64
+    ),
+}
 # Penalty by how many rounds ago two people last met (index 0: never). The first four are
 # heavier than any edge can gain, so an avoidable recent repeat never pays; then it decays,
 # staying large enough that someone new usually beats a slightly better old partner
@@ -77,6 +85,8 @@ class MatchConfig:
     # Up to this many people, a trio that forces a repeat is searched exhaustively.
     exhaustive_trio_max: int = 16
     trio_attempts: int = 3
+    # The guild's `pairing.mode` (one of MODES): which track pairs earn the track bonus.
+    mode: str = "mixed"
 
 
 def pair_key(a: int, b: int) -> tuple[int, int]:
@@ -160,7 +170,8 @@ class Pool:
         level_points = np.asarray(LEVEL_POINTS, dtype=np.int64)[
             np.abs(level[:, None] - level[None, :])
         ]
-        self.class_points: IntArray = BASE + tz + level_points + TRACK_POINTS[track[:, None], track]
+        track_points = TRACK_POINTS_BY_MODE[self.config.mode]
+        self.class_points: IntArray = BASE + tz + level_points + track_points[track[:, None], track]
 
     def _load_history(self) -> None:
         rows: list[int] = []
@@ -184,6 +195,10 @@ class Pool:
         shared = np.bitwise_count(self.topic_bits[a] & self.topic_bits[b])
         counts: IntArray = shared.sum(axis=-1, dtype=np.int64)
         return counts
+
+    def cross_track(self, members: Sequence[int]) -> bool:
+        """Whether a group spans two tracks (backend, frontend, fullstack; unknown not counted)."""
+        return len({int(self.track[i]) for i in members} - {0}) > 1
 
     def jitter(self, a: IntArray, b: IntArray) -> IntArray:
         """A per-pair tie-breaker from the seed, symmetric in a and b (0 … JITTER_RANGE-1)."""

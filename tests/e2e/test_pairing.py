@@ -414,7 +414,8 @@ async def test_a_job_left_on_an_old_schedule_runs_no_round(
     clock.set(when)
     assert await cog(bot).rounds.scheduled_round(world.guild.id, when) is None
     assert await rows(bot, PairRound) == []
-    assert await rows(bot, OccurrenceClaim) == []
+    # (The new Tuesday round's notice falls due at this very time; only rounds count here.)
+    assert [c for c in await rows(bot, OccurrenceClaim) if c.kind == "pair_round"] == []
     assert world.pairing.threads == []
     # … and the job follows the new schedule: Tuesday 09:00.
     assert bot.scheduler.next_run(round_job_id(world.guild.id)) == datetime(

@@ -237,7 +237,9 @@ async def test_history_pages_newest_first_by_keyset(
     for user_id in (1, 2):
         await join(service, user_id)
     for _ in range(5):
-        await run(service, clock)
+        summary = await run(service, clock)
+        # They answer, so no round pauses them for silence (attendance.py).
+        await service.groups.answer(summary.groups[0].id, 1, "met")
     history = service.partner_history
     first = await history.history(GUILD, 1, limit=2)
     assert [e.round_number for e in first.entries] == [5, 4]
