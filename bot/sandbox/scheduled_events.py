@@ -46,10 +46,6 @@ class ScheduledEvent:
     # Interested users, in the order they clicked (Discord lists them by id).
     interested: dict[int, User] = field(default_factory=dict)
 
-    @property
-    def url(self) -> str:
-        return f"https://discord.com/events/{self.guild_id}/{self.id}"
-
     def to_payload(self, *, with_user_count: bool = False) -> JSON:
         payload: JSON = {
             "id": str(self.id),

@@ -26,11 +26,13 @@ from cogs.announcements.channels import check_channel, check_role, silently_ping
 from cogs.announcements.discord_poster import DiscordPoster
 from cogs.announcements.dispatcher import Dispatcher
 from cogs.announcements.embeds import NOTHING_PINGS, details_embed, list_page_embed, to_embed
+from cogs.announcements.event_sync import EventSync
 from cogs.announcements.member_data import AnnouncementMemberData
 from cogs.announcements.models import Status
 from cogs.announcements.records import AnnouncementInfo, Draft, Edit
 from cogs.announcements.render import (
     cancel_question,
+    event_text,
     local_when_text,
     render,
     scheduled_reply,
@@ -65,11 +67,12 @@ class AnnouncementsCog(FeatureCog):
         self.store = AnnouncementStore(bot.db.sessions, bot.audit)
         self.member_data = AnnouncementMemberData(bot.db.sessions)
         self.poster = DiscordPoster(bot)
+        self.events = EventSync(bot, timedelta(minutes=file_settings(bot.settings).event_minutes))
         self.dispatcher = Dispatcher(
             bot.db.sessions,
             bot.audit,
             bot.clock,
-            self.poster.post,
+            self.events.after_posting(self.poster.post),
             self.poster.notify_moderators,
             grace=timedelta(hours=file_settings(bot.settings).missed_grace_hours),
             dialect=bot.db.dialect,
@@ -105,6 +108,7 @@ class AnnouncementsCog(FeatureCog):
                 self._guild_timezone,
                 now=self.bot.clock.now(),
                 wait_until_ready=self.bot.wait_until_ready,
+                sync_events=self.events.sync_managed,
             )
         finally:
             self.ready.set()
@@ -122,7 +126,8 @@ class AnnouncementsCog(FeatureCog):
     ) -> None:
         self.dispatcher.track(info)
         role = silently_pinged_role(self.bot, info)
-        text = scheduled_reply(info, verb, silent_ping_note(role.mention) if role else None)
+        notes = [silent_ping_note(role.mention) if role else "", await self.events.note(info.id)]
+        text = scheduled_reply(info, verb, "\n".join(n for n in notes if n) or None)
         await reply(interaction, text, allowed_mentions=NOTHING_PINGS)
 
     # ---- /announce create -------------------------------------------------------------------
@@ -137,6 +142,8 @@ class AnnouncementsCog(FeatureCog):
         timezone="the time zone `when` and `repeat` are read in (default: the server's)",
         ping="a role to ping with every post",
         missed="when the bot was down at the time: post late (within the grace window) or skip",
+        event="also a Discord scheduled event members can mark Interested",
+        ping_interested="each post pings the event's Interested members (up to 100)",
     )
     @app_commands.choices(missed=MISSED_CHOICES)
     @require(Tier.MODERATOR)
@@ -151,6 +158,8 @@ class AnnouncementsCog(FeatureCog):
         timezone: app_commands.Range[str, 1, TIMEZONE_OPTION_MAX] | None = None,
         ping: discord.Role | None = None,
         missed: app_commands.Choice[str] | None = None,
+        event: bool = False,
+        ping_interested: bool = False,
     ) -> None:
         guild = guild_of(interaction)
         check_channel(self.bot, channel, embed=title is not None)
@@ -170,6 +179,8 @@ class AnnouncementsCog(FeatureCog):
                 timezone=timezone,
                 ping_role_id=ping_role_id,
                 missed=missed.value if missed else "post_late",
+                event=event,
+                ping_interested=ping_interested,
             )
 
         async def save(submitted: discord.Interaction, fields: MessageFields) -> None:
@@ -224,7 +235,9 @@ class AnnouncementsCog(FeatureCog):
     async def show(self, interaction: discord.Interaction, id: int) -> None:
         info = await self.store.get(guild_of(interaction).id, id)
         rendered = render(info.title, info.body, info.ping_role_id)
-        embeds = [e for e in (to_embed(rendered), details_embed(info)) if e is not None]
+        view = await self.events.view(info)
+        event = event_text(view.link, view.interested, view.error) if view else None
+        embeds = [e for e in (to_embed(rendered), details_embed(info, event)) if e is not None]
         await interaction.response.send_message(
             content=rendered.content, embeds=embeds, ephemeral=True, allowed_mentions=NOTHING_PINGS
         )
@@ -300,9 +313,11 @@ class AnnouncementsCog(FeatureCog):
             guild_of(interaction).id, interaction.user.id, id, self.bot.clock.now()
         )
         self.dispatcher.track(info)
+        note = await self.events.note(id)
         await reply(
             interaction,
-            f"Announcement **#{id}** is paused; nothing is posted until `/announce resume {id}`.",
+            f"Announcement **#{id}** is paused; nothing is posted until `/announce resume {id}`."
+            + (f"\n{note}" if note else ""),
             allowed_mentions=NOTHING_PINGS,
         )
 
@@ -337,7 +352,9 @@ class AnnouncementsCog(FeatureCog):
             return
         cancelled = await self.store.cancel(guild.id, interaction.user.id, id, self.bot.clock.now())
         self.dispatcher.track(cancelled)
-        await interaction.followup.send(f"Announcement **#{id}** is cancelled.", ephemeral=True)
+        note = await self.events.note(id)
+        text = f"Announcement **#{id}** is cancelled.\n{note}".strip()
+        await interaction.followup.send(text, ephemeral=True)
 
     @announce.command(name="send", description="Post it now; the schedule stays as it is")
     @app_commands.describe(id="the announcement")

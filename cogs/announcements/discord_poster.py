@@ -13,9 +13,10 @@ from discord.utils import MISSING
 
 from bot.text import truncate
 from cogs.announcements.channels import PostableChannel, missing_permissions
+from cogs.announcements.discord_events import DiscordEvents, EventFailure, EventGone
 from cogs.announcements.embeds import NOTHING_PINGS, mentions_for, to_embed
 from cogs.announcements.records import Delivery, PostResult
-from cogs.announcements.render import render
+from cogs.announcements.render import render, with_interested
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 class DiscordPoster:
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
+        self.events = DiscordEvents(bot.http)
 
     async def post(self, delivery: Delivery) -> PostResult:
         """Post one occurrence by REST, in any guild, whichever shard's process this is.
@@ -48,12 +50,13 @@ class DiscordPoster:
             delayed_from=delivery.scheduled_for if delivery.delayed else None,
         )
         embed = to_embed(rendered)
+        content, pinged = with_interested(rendered.content, await self._interested(delivery))
         # discord.py's HTTP client directly (same rate limiting as channel.send), without
         # building a Message object from the reply: 1,000 posts due at once are CPU-bound.
         params = handle_message_parameters(
-            content=rendered.content,
+            content=content,
             embed=embed if embed is not None else MISSING,
-            allowed_mentions=mentions_for(rendered),
+            allowed_mentions=mentions_for(rendered, pinged),
         )
         try:
             with params:
@@ -67,6 +70,21 @@ class DiscordPoster:
                 return PostResult(None, "rate limited by Discord", retry_after=_retry_after(error))
             return PostResult(None, f"Discord answered {error.status}")
         return PostResult(int(payload["id"]))
+
+    async def _interested(self, delivery: Delivery) -> list[int]:
+        """The event's interested members when the announcement opted in; none when Discord
+        will not say (the post goes out regardless)."""
+        if not delivery.ping_interested or delivery.event_id is None:
+            return []
+        try:
+            return await self.events.interested(delivery.guild_id, delivery.event_id)
+        except (EventFailure, EventGone) as error:
+            log.warning(
+                "announcements: #%s: interested members unknown (%r); posting without them",
+                delivery.announcement_id,
+                error,
+            )
+            return []
 
     async def notify_moderators(self, guild_id: int, text: str) -> None:
         config = await self.bot.guild_settings.get(guild_id)

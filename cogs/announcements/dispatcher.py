@@ -297,6 +297,9 @@ class Dispatcher:
                         row.body,
                         row.ping_role_id,
                         delayed=plan.delayed,
+                        event=row.event,
+                        event_id=row.event_id,
+                        ping_interested=row.ping_interested,
                     )
                 )
         return deliveries, report
@@ -370,6 +373,8 @@ class Dispatcher:
             info.body,
             info.ping_role_id,
             manual=True,
+            event_id=info.event_id,
+            ping_interested=info.ping_interested,
         )
         result = await self._post_one(delivery)
         await self._record([(delivery, result)])

@@ -28,10 +28,12 @@ def to_embed(rendered: Rendered) -> discord.Embed | None:
     )
 
 
-def mentions_for(rendered: Rendered) -> discord.AllowedMentions:
-    """Only the configured role, for this one message; nothing else ever pings."""
+def mentions_for(rendered: Rendered, user_ids: Sequence[int] = ()) -> discord.AllowedMentions:
+    """Only the configured role and the event's interested members (when the announcement
+    opted in), for this one message; nothing else ever pings."""
     roles: Any = [discord.Object(id=rendered.ping_role_id)] if rendered.ping_role_id else False
-    return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
+    users: Any = [discord.Object(id=u) for u in user_ids] or False
+    return discord.AllowedMentions(everyone=False, users=users, roles=roles, replied_user=False)
 
 
 def list_page_embed(items: Sequence[AnnouncementInfo], number: int) -> discord.Embed:
@@ -42,7 +44,7 @@ def list_page_embed(items: Sequence[AnnouncementInfo], number: int) -> discord.E
     return embed
 
 
-def details_embed(info: AnnouncementInfo) -> discord.Embed:
+def details_embed(info: AnnouncementInfo, event: str | None = None) -> discord.Embed:
     """/announce show's facts about an announcement, shown under the post's exact preview."""
     details = discord.Embed(title=f"Announcement #{info.id}", colour=discord.Colour.dark_grey())
     details.add_field(name="Channel", value=f"<#{info.channel_id}>")
@@ -58,6 +60,8 @@ def details_embed(info: AnnouncementInfo) -> discord.Embed:
         value=truncate(runs_text(info, 5), EMBED_FIELD_VALUE_LIMIT),
         inline=False,
     )
+    if event is not None:
+        details.add_field(name="Discord event", value=event, inline=False)
     if info.failure:
         details.add_field(name="Failure", value=truncate(info.failure, 1024), inline=False)
     if info.managed_key:

@@ -43,6 +43,9 @@ class FileEntry(BaseModel):
     timezone: str | None = None
     ping_role_id: int | None = None
     missed: Literal["post_late", "skip"] = "post_late"
+    # Also a Discord scheduled event; its post pings the event's interested members.
+    event: bool = False
+    ping_interested: bool = False
 
     @field_validator("when", mode="before")
     @classmethod
@@ -62,6 +65,8 @@ class FileEntry(BaseModel):
             timezone=self.timezone,
             ping_role_id=self.ping_role_id,
             missed=self.missed,
+            event=self.event,
+            ping_interested=self.ping_interested,
         )
 
 

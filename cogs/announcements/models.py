@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, clock_now
@@ -73,6 +73,14 @@ class Announcement(Base):
     last_posted_at: Mapped[datetime | None]
     last_message_id: Mapped[int | None]
     failure: Mapped[str | None] = mapped_column(String(300))
+    # The Discord scheduled event kept in step with the announcement (event_sync.py): wanted or
+    # not, its id, the start it was made for, a hash of what it says, and its last failure.
+    event: Mapped[bool] = mapped_column(default=False, server_default=false())
+    ping_interested: Mapped[bool] = mapped_column(default=False, server_default=false())
+    event_id: Mapped[int | None]
+    event_start: Mapped[datetime | None]
+    event_hash: Mapped[str | None] = mapped_column(String(64))
+    event_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class AnnouncementOccurrence(Base):

@@ -37,6 +37,12 @@ class AnnouncementInfo:
     last_message_id: int | None
     failure: str | None
     created_by: int | None
+    event: bool = False
+    ping_interested: bool = False
+    event_id: int | None = None
+    event_start: datetime | None = None
+    event_hash: str | None = None
+    event_error: str | None = None
 
     @property
     def recurrence(self) -> Recurrence:
@@ -73,6 +79,12 @@ def info_of(row: Announcement) -> AnnouncementInfo:
         last_message_id=row.last_message_id,
         failure=row.failure,
         created_by=row.created_by,
+        event=bool(row.event),
+        ping_interested=bool(row.ping_interested),
+        event_id=row.event_id,
+        event_start=row.event_start,
+        event_hash=row.event_hash,
+        event_error=row.event_error,
     )
 
 
@@ -88,6 +100,9 @@ class Draft:
     timezone: str | None = None
     ping_role_id: int | None = None
     missed: str = MissedPolicy.POST_LATE.value
+    # Also a Discord scheduled event; its post pings the event's interested members.
+    event: bool = False
+    ping_interested: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,9 @@ class Delivery:
     ping_role_id: int | None
     delayed: bool = False
     manual: bool = False
+    event: bool = False
+    event_id: int | None = None
+    ping_interested: bool = False
 
 
 @dataclass(frozen=True)

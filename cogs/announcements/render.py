@@ -222,3 +222,41 @@ def cancel_question(info: AnnouncementInfo) -> str:
         else ""
     )
     return f"Cancel announcement **#{info.id}** ({one_line(info.title or info.body, 80)})?{note}"
+
+
+# ---- the announcement's Discord event ------------------------------------------------------
+
+
+def with_interested(content: str | None, user_ids: list[int]) -> tuple[str | None, list[int]]:
+    """The post's content with a line pinging the event's interested members: as many as fit
+    in one message (in the order Discord listed them); returns who is pinged."""
+    pinged: list[int] = []
+    text = content or ""
+    line = ""
+    for user_id in user_ids:
+        mention = f"<@{user_id}>"
+        candidate = f"{line} {mention}" if line else mention
+        if len(text) + 1 + len(candidate) > MESSAGE_LIMIT:
+            break
+        line = candidate
+        pinged.append(user_id)
+    if not pinged:
+        return content, []
+    return (f"{text}\n{line}" if text else line), pinged
+
+
+def event_failure_note(error: str) -> str:
+    return (
+        f"⚠️ The announcement itself is saved, but its Discord event is not in step: {error}. "
+        "Posts go on as scheduled."
+    )
+
+
+def event_text(link: str | None, interested: int | None, error: str | None) -> str:
+    """/announce show's line about the event: its link and how many are interested."""
+    parts = [link or "not created yet"]
+    if link is not None:
+        parts.append(f"{interested} interested" if interested is not None else "count unknown")
+    if error:
+        parts.append(f"last problem: {error}")
+    return truncate(" · ".join(parts), 1024)

@@ -64,7 +64,9 @@ def _schedule_from(parsed: ParsedWhen, repeat: Repeat, tz: ZoneInfo, now: dateti
 
 
 def draft_hash(draft: Draft) -> str:
-    encoded = json.dumps(draft.__dict__, sort_keys=True, default=str).encode()
+    # Fields left at False are left out, so entries written before they existed keep their hash.
+    fields = {k: v for k, v in draft.__dict__.items() if v is not False}
+    encoded = json.dumps(fields, sort_keys=True, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()
 
 
@@ -127,4 +129,6 @@ def audit_details(row: Announcement) -> dict[str, Any]:
         "next_run_at": row.next_run_at.isoformat() if row.next_run_at else None,
         "ping_role_id": row.ping_role_id,
         "missed": row.missed,
+        "event": bool(row.event),
+        "ping_interested": bool(row.ping_interested),
     }

@@ -17,6 +17,8 @@ class FileSettings(ConfigSection):
     # Announcements declared in YAML, applied at start (cogs/announcements/file_sync.py).
     file: Path = Path("data/announcements.yaml")
     missed_grace_hours: float = Field(default=6.0, ge=0)
+    # How long an announcement's Discord event lasts (Discord needs an end for external events).
+    event_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
 
 def file_settings(settings: Settings) -> FileSettings:

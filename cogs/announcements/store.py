@@ -131,6 +131,8 @@ class AnnouncementStore:
             updated_at=now,
             managed_key=managed_key,
             managed_hash=managed_hash,
+            event=draft.event,
+            ping_interested=draft.ping_interested,
         )
         apply_schedule(row, schedule)
         async with self._sessions.begin() as session:
@@ -307,6 +309,7 @@ class AnnouncementStore:
             row.body = draft.body
             row.ping_role_id = draft.ping_role_id
             row.missed = check_missed(draft.missed)
+            row.event, row.ping_interested = draft.event, draft.ping_interested
             row.managed_hash = digest
             row.status = Status.ACTIVE.value
             row.failure = None
