@@ -28,7 +28,7 @@ from bot.command_sync import CommandSync
 from bot.db import Database
 from bot.errors import ShuttingDown, TierRequired, UserFacingError, handle_app_command_error
 from bot.extensions import discover_extensions
-from bot.feature import FeatureCog
+from bot.feature import FeatureCog, feature_intents
 from bot.fetch import Fetcher
 from bot.guild_settings import GuildSettingsService
 from bot.health import DatabaseHealth, DatabaseProbe
@@ -58,6 +58,12 @@ INTERACTION_TASK_PREFIXES = (
 )
 # Users only: @everyone, @here and roles are pinged only where a message widens this on purpose.
 SAFE_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=False, replied_user=True)
+MESSAGE_CONTENT_REFUSED = (
+    "Discord refused the privileged Message Content intent (gateway close 4014), which a "
+    "feature asked for in the configuration; Nexus starts without it, so features that read "
+    "members' messages see no text. To turn it on: Developer Portal → your application → Bot → "
+    "Privileged Gateway Intents → MESSAGE CONTENT INTENT."
+)
 
 
 def point_discord_py_at(api_url: str, gateway_url: str) -> None:
@@ -92,6 +98,9 @@ class NexusBot(commands.Bot):
         intents = discord.Intents.default()
         # Needed to know who left the guild (pairing skips them, data can be forgotten).
         intents.members = True
+        # What a feature's configuration asks for (a privileged intent only when turned on).
+        for wanted in feature_intents(settings, discover_extensions()).values():
+            intents |= wanted
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -217,6 +226,20 @@ class NexusBot(commands.Bot):
             await self.load_extension(extension)
             log.info("loaded %s", extension)
         await self.sync_commands()
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        try:
+            await super().connect(reconnect=reconnect)
+        except discord.PrivilegedIntentsRequired:
+            # The intent the core asks for (members) is documented as required; the message
+            # content one is a feature's option, so its refusal must not stop everything else.
+            # discord.py keeps the intents it identifies with on the connection state.
+            requested = self._connection._intents
+            if not requested.message_content or self.is_closed():
+                raise
+            log.warning(MESSAGE_CONTENT_REFUSED)
+            requested.message_content = False
+            await super().connect(reconnect=reconnect)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # discord.py waits 5 s before every re-IDENTIFY; the delay is a setting (tests shorten it).

@@ -96,6 +96,13 @@ class FeatureCog(commands.Cog):
         """Called after any of the guild's settings changed, whoever changed them."""
         return None
 
+    @classmethod
+    def gateway_intents(cls, settings: Settings) -> discord.Intents:
+        """Gateway intents the feature needs beyond the core's, given the configuration (a
+        privileged one only when its setting is on). Asked before the bot connects, which is
+        before any cog is loaded, so it is a class method reading the settings alone."""
+        return discord.Intents.none()
+
     @staticmethod
     async def rebuild_derived(connection: AsyncConnection) -> None:
         """Rebuild data derived from the feature's rows (a search index) after `db copy` wrote
@@ -117,6 +124,13 @@ def feature_classes(extensions: Iterable[str]) -> list[type[FeatureCog]]:
         if any(cls.__module__.startswith(f"{name}.") for name in extensions):
             found[cls.feature] = cls
     return [found[name] for name in sorted(found)]
+
+
+def feature_intents(settings: Settings, extensions: Iterable[str]) -> dict[str, discord.Intents]:
+    """The gateway intents each feature asks for under `settings`, by feature name (only those
+    asking for any): the bot adds them to its own, `check` sees whether Discord grants them."""
+    wanted = {cls.feature: cls.gateway_intents(settings) for cls in feature_classes(extensions)}
+    return {name: intents for name, intents in wanted.items() if intents.value}
 
 
 def feature_setting_specs(extensions: Iterable[str]) -> list[SettingSpec]:

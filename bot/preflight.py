@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import Database
 from bot.extensions import discover_extensions
-from bot.feature import guild_settings_without_a_bot
+from bot.feature import feature_intents, guild_settings_without_a_bot
 from bot.guild_settings import GuildConfig, Kind
 from bot.models import GuildSetting
 from bot.runner.report import describe_runner
@@ -91,6 +91,29 @@ async def check_guild(client: discord.Client, config: GuildConfig) -> GuildRepor
     return report
 
 
+async def message_content_problem(client: discord.Client, settings: Settings, out: TextIO) -> bool:
+    """Whether a feature's configuration asks for the privileged Message Content intent that the
+    application's Developer Portal switch does not grant (said on `out` either way)."""
+    askers = sorted(
+        name
+        for name, intents in feature_intents(settings, discover_extensions()).items()
+        if intents.message_content
+    )
+    if not askers:
+        return False
+    flags = (await client.application_info()).flags
+    if flags.gateway_message_content or flags.gateway_message_content_limited:
+        print(f"OK    Message Content intent enabled (asked for by {', '.join(askers)})", file=out)
+        return False
+    print(
+        f"FAIL  Message Content intent not enabled, yet {', '.join(askers)} asks for it: the bot "
+        "starts without it and reads no member's message text. Turn it on in the Developer "
+        "Portal → your application → Bot → Privileged Gateway Intents → MESSAGE CONTENT INTENT.",
+        file=out,
+    )
+    return True
+
+
 async def configured_guilds(database: Database, settings: Settings) -> list[GuildConfig]:
     service = guild_settings_without_a_bot(database.sessions, settings, discover_extensions())
     async with database.sessions() as session:
@@ -128,6 +151,7 @@ async def run_check(settings: Settings, *, out: TextIO | None = None) -> int:
     try:
         if not await _log_in(client, settings.discord_token.get_secret_value(), out):
             return EXIT_PROBLEMS
+        intents_missing = await message_content_problem(client, settings, out)
         configs = await _stored_configs(settings, out)
         if configs is None:
             return EXIT_PROBLEMS
@@ -136,14 +160,14 @@ async def run_check(settings: Settings, *, out: TextIO | None = None) -> int:
                 "nexus check: logged in; no server has Nexus settings yet (run /admin setup).",
                 file=out,
             )
-            return EXIT_OK
+            return EXIT_PROBLEMS if intents_missing else EXIT_OK
         reports = [await check_guild(client, config) for config in configs]
     finally:
         await client.close()
     print_report(reports, out)
     failing = sum(1 for report in reports if report.problems)
     print(f"{len(reports) - failing} of {len(reports)} configured server(s) in order.", file=out)
-    return EXIT_PROBLEMS if failing else EXIT_OK
+    return EXIT_PROBLEMS if failing or intents_missing else EXIT_OK
 
 
 async def _log_in(client: discord.Client, token: str, out: TextIO) -> bool:

@@ -31,12 +31,21 @@ log = logging.getLogger(__name__)
 HEARTBEAT, IDENTIFY, PRESENCE, VOICE_STATE, RESUME = 1, 2, 3, 4, 6
 RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 7, 8, 9, 10, 11
 CLOSE_AUTH_FAILED, CLOSE_INVALID_SHARD, CLOSE_DECODE_ERROR = 4004, 4010, 4002
+CLOSE_DISALLOWED_INTENTS = 4014
 
 # Gateway intents needed to receive an event: (in a guild, in a DM).
 INTENT_GUILDS, INTENT_MEMBERS = 1 << 0, 1 << 1
 INTENT_GUILD_MESSAGES, INTENT_GUILD_REACTIONS = 1 << 9, 1 << 10
 INTENT_DM_MESSAGES, INTENT_DM_REACTIONS = 1 << 12, 1 << 13
 INTENT_MESSAGE_CONTENT = 1 << 15
+INTENT_PRESENCES = 1 << 8
+# The privileged intents by the names discord.py gives them, and the application flag that
+# says the Developer Portal's switch for each is on (what GET /applications/@me reports).
+PRIVILEGED_INTENTS: dict[str, tuple[int, int]] = {
+    "members": (INTENT_MEMBERS, 1 << 15),
+    "presences": (INTENT_PRESENCES, 1 << 13),
+    "message_content": (INTENT_MESSAGE_CONTENT, 1 << 19),
+}
 EVENT_INTENTS: dict[str, tuple[int, int]] = {
     "MESSAGE_CREATE": (INTENT_GUILD_MESSAGES, INTENT_DM_MESSAGES),
     "MESSAGE_UPDATE": (INTENT_GUILD_MESSAGES, INTENT_DM_MESSAGES),
@@ -67,8 +76,14 @@ class Gateway:
         token: Callable[[], str],
         resume_url: Callable[[], str],
         heartbeat_interval: int = 41250,
+        privileged_intents: frozenset[str] | None = None,
     ) -> None:
         self.state = state
+        # The privileged intents the application may use; IDENTIFY asking for another is closed
+        # with 4014, as Discord does when the Developer Portal's switch is off. None: all.
+        self.privileged_intents = (
+            frozenset(PRIVILEGED_INTENTS) if privileged_intents is None else privileged_intents
+        )
         self._token = token
         self._resume_url = resume_url
         self.heartbeat_interval = heartbeat_interval
@@ -79,6 +94,17 @@ class Gateway:
         self.compressed_connections = 0
         self.plain_connections = 0
         self.changed: Callable[[], None] = lambda: None
+
+    def application_flags(self) -> int:
+        """The application's flags for the privileged intents it may use (the "limited" ones,
+        as for a bot in fewer than 100 servers)."""
+        return sum(PRIVILEGED_INTENTS[name][1] for name in self.privileged_intents)
+
+    def _refused_intents(self, intents: int) -> bool:
+        return any(
+            intents & bit and name not in self.privileged_intents
+            for name, (bit, _) in PRIVILEGED_INTENTS.items()
+        )
 
     # -- routing -----------------------------------------------------------------------------
 
@@ -224,6 +250,10 @@ class Gateway:
         if not 0 <= shard_id < shard_count:
             connection.close(CLOSE_INVALID_SHARD)
             return
+        intents = int(data.get("intents", (1 << 17) - 1))
+        if self._refused_intents(intents):
+            connection.close(CLOSE_DISALLOWED_INTENTS)
+            return
         for old in self.live_sessions():
             # A client identifying again for the same shard replaces its own dead session.
             if (old.shard_id, old.shard_count) == (
@@ -235,7 +265,7 @@ class Gateway:
             session_id=secrets.token_hex(16),
             shard_id=shard_id,
             shard_count=shard_count,
-            intents=int(data.get("intents", (1 << 17) - 1)),
+            intents=intents,
             connection=connection,
         )
         connection.session = session
@@ -259,7 +289,10 @@ class Gateway:
             "guilds": [
                 {"id": str(g), "unavailable": True} for g in self.state.guilds if session.owns(g)
             ],
-            "application": {"id": str(self.state.application_id), "flags": 0},
+            "application": {
+                "id": str(self.state.application_id),
+                "flags": self.application_flags(),
+            },
             "private_channels": [],
             "relationships": [],
             "presences": [],

@@ -47,7 +47,10 @@ class SandboxServer(ActingAsUsers):
         port: int = 0,
         bot_name: str = "Nexus",
         heartbeat_interval: int = 41250,
+        privileged_intents: frozenset[str] | None = None,
     ) -> None:
+        """``privileged_intents``: the ones the application may use ("members", "presences",
+        "message_content"); asking for another closes the gateway with 4014. None: all."""
         self.host = host
         self.port = port
         self.state = SandboxState(bot_name=bot_name)
@@ -60,6 +63,7 @@ class SandboxServer(ActingAsUsers):
             token=lambda: self.bot_token,
             resume_url=lambda: self.resume_gateway_url,
             heartbeat_interval=heartbeat_interval,
+            privileged_intents=privileged_intents,
         )
         self.gateway.changed = self._notify
         self.context = RouteContext(

@@ -20,6 +20,9 @@ from bot.sandbox.routes.lookups import ResourceRoutes
 from bot.sandbox.routes.responses import json_response, no_content
 
 JSON = dict[str, Any]
+SUPPRESS_EMBEDS = 1 << 2
+# What discord.py sends to hide a message's embeds (`tts` is part of all its edits).
+FLAGS_ONLY_EDIT = frozenset({"flags", "allowed_mentions", "tts"})
 
 
 class MessageRoutes(ResourceRoutes):
@@ -97,11 +100,18 @@ class MessageRoutes(ResourceRoutes):
     async def edit_message(self, request: web.Request) -> web.Response:
         channel = self.channel(request)
         message = self.message(request, channel)
+        body, uploads = await read_body(request)
+        if message.author.id != self.state.bot_user.id and set(body) <= FLAGS_ONLY_EDIT:
+            # Anyone with Manage Messages may hide (or show again) the embeds of any message.
+            self.require(channel, Perm.MANAGE_MESSAGES)
+            wanted = int(body.get("flags") or 0) & SUPPRESS_EMBEDS
+            message.flags = (message.flags & ~SUPPRESS_EMBEDS) | wanted
+            self.ctx.messages.announce_update(message)
+            return json_response(message_payload(message))
         if message.author.id != self.state.bot_user.id or (
             message.webhook_id is not None and message.interaction_metadata is None
         ):
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        body, uploads = await read_body(request)
         self.ctx.messages.edit(message, body, uploads)
         return json_response(message_payload(message))
 

@@ -61,7 +61,7 @@ class UserRoutes(ResourceRoutes):
                 "verify_key": "0" * 64,
                 "team": None,
                 "guild_id": None,
-                "flags": 0,
+                "flags": self.ctx.gateway.application_flags(),
                 "tags": [],
                 "install_params": None,
                 "custom_install_url": None,
