@@ -14,8 +14,8 @@ FEATURE = "feedback"
 
 
 class FeedbackActions(Protocol):
-    """Logging a report (through the duplicate prompt when it looks already reported) and
-    withdrawing one."""
+    """Logging a report (through the duplicate prompt when it looks already reported),
+    withdrawing one, a +1 from an item's post, and choosing DMs for its status changes."""
 
     async def intake(self, interaction: discord.Interaction, draft: Draft) -> None: ...
 
@@ -24,6 +24,10 @@ class FeedbackActions(Protocol):
     ) -> None: ...
 
     async def withdraw(self, interaction: discord.Interaction, number: int) -> None: ...
+
+    async def plus_one(self, interaction: discord.Interaction, number: int) -> None: ...
+
+    async def toggle_dm(self, interaction: discord.Interaction, number: int) -> None: ...
 
     def draft_from(
         self,

@@ -1,4 +1,5 @@
-"""Feedback's persistent buttons: the duplicate prompt's choices and the reporter's Withdraw.
+"""Feedback's persistent buttons: the duplicate prompt's choices, the reporter's Withdraw, and
+on every item's post "+1 · me too" and the watcher's DM toggle.
 
 Every button is a dynamic item whose custom id names what it acts on, so it works after a
 restart and in any bot process; when clicked it finds the loaded feature's actions.
@@ -14,12 +15,14 @@ import discord
 from bot.feature import act_for_feature
 from bot.text import BUTTON_LABEL_LIMIT, truncate
 from cogs.feedback.actions import FEATURE, FeedbackFeature
+from cogs.feedback.rules import ACTIVE_STATUSES
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from cogs.feedback.actions import FeedbackActions
     from cogs.feedback.duplicates import DuplicateCandidate
+    from cogs.feedback.records import ItemRecord
 
 
 def duplicate_prompt(draft_id: int, candidates: list[DuplicateCandidate]) -> discord.ui.View:
@@ -31,6 +34,17 @@ def duplicate_prompt(draft_id: int, candidates: list[DuplicateCandidate]) -> dis
     for candidate in candidates:
         view.add_item(DuplicateChoiceButton(draft_id, candidate.number))
     view.add_item(DuplicateChoiceButton(draft_id, None))
+    return view
+
+
+def item_view(item: ItemRecord) -> discord.ui.View:
+    """The buttons under an item's post: its +1 count (closed items take no more), and the
+    switch between a mention in the thread and a DM when its status changes."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        PlusOneButton(item.number, item.plus_ones, closed=item.status not in ACTIVE_STATUSES)
+    )
+    view.add_item(DirectMessageButton(item.number))
     return view
 
 
@@ -111,3 +125,70 @@ class WithdrawButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await _act(interaction, lambda actions: actions.withdraw(interaction, self.number))
+
+
+class PlusOneButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"feedback:plus:(?P<number>\d{1,9})",
+):
+    """ "+1 · me too": counts once per member, who then watches the item."""
+
+    def __init__(self, number: int, count: int = 0, *, closed: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"+1 · me too ({count})",
+                emoji="👍",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"feedback:plus:{number}",
+                disabled=closed,
+            )
+        )
+        self.number = number
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> PlusOneButton:
+        return cls(int(match["number"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _act(interaction, lambda actions: actions.plus_one(interaction, self.number))
+
+
+class DirectMessageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"feedback:dm:(?P<number>\d{1,9})",
+):
+    """Switch between hearing of status changes by DM and by a mention in the thread."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="DM me updates",
+                emoji="🔔",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"feedback:dm:{number}",
+            )
+        )
+        self.number = number
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> DirectMessageButton:
+        return cls(int(match["number"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _act(interaction, lambda actions: actions.toggle_dm(interaction, self.number))
+
+
+# Registered while the cog is loaded, so clicks find them after a restart.
+PERSISTENT_BUTTONS = (WithdrawButton, DuplicateChoiceButton, PlusOneButton, DirectMessageButton)

@@ -16,7 +16,7 @@ from bot.replies import reply
 from bot.text import truncate
 from bot.ui import Page, confirm, send_paginated
 from cogs.feedback import export as exports
-from cogs.feedback.buttons import DuplicateChoiceButton, WithdrawButton
+from cogs.feedback.buttons import PERSISTENT_BUTTONS, WithdrawButton
 from cogs.feedback.flows import FeedbackFlows
 from cogs.feedback.parts import build_parts
 from cogs.feedback.publisher import FeedbackPublisher
@@ -46,6 +46,7 @@ StatusFilterOption = Literal[
     "withdrawn",
 ]  # fmt: skip
 FormatOption = Literal["csv", "json", "markdown"]
+SortOption = Literal["newest", "plus_ones"]
 
 
 class FeedbackCog(FeatureCog, name="FeedbackCog"):
@@ -73,11 +74,11 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.message_menu)
-        self.bot.add_dynamic_items(WithdrawButton, DuplicateChoiceButton)
+        self.bot.add_dynamic_items(*PERSISTENT_BUTTONS)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.message_menu.name, type=self.message_menu.type)
-        self.bot.remove_dynamic_items(WithdrawButton, DuplicateChoiceButton)
+        self.bot.remove_dynamic_items(*PERSISTENT_BUTTONS)
 
     # ---- the feature contract ---------------------------------------------------------------
 
@@ -188,25 +189,35 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         endpoint="only this endpoint (GET /api/jobs) or path (/api/jobs)",
         severity="only this severity",
         mine="only the items you reported",
+        sort="newest first (the default), or most +1s first",
     )
-    async def list_items(
+    async def list_items(  # noqa: PLR0917 (one parameter per command option)
         self,
         interaction: discord.Interaction,
         status: StatusFilterOption | None = None,
         endpoint: str | None = None,
         severity: SeverityOption | None = None,
         mine: bool = False,
+        sort: SortOption = "newest",
     ) -> None:
         guild_id = guild_of(interaction).id
         filters = list_filters(status, endpoint, severity, interaction.user.id if mine else None)
 
+        by_plus_ones = sort == "plus_ones"
+
         async def fetch(cursor: object) -> Page[ItemRecord]:
-            before = cursor if isinstance(cursor, int) else None
-            page: ItemPage = await self.parts.queries.list_page(guild_id, filters, before)
+            before = cursor if isinstance(cursor, int | tuple) else None
+            page: ItemPage = await self.parts.queries.list_page(
+                guild_id, filters, before, by_plus_ones=by_plus_ones
+            )
             return Page(page.items, page.next_cursor)
 
+        shown = describe_filters(status, endpoint, severity, mine)
+        if by_plus_ones:
+            shown += " · most +1s first"
+
         def render(page: Page[ItemRecord], number: int) -> discord.Embed:
-            return list_embed(page, number, describe_filters(status, endpoint, severity, mine))
+            return list_embed(page, number, shown)
 
         await send_paginated(
             interaction, fetch, render, empty_message="No feedback matches those filters."

@@ -1,6 +1,7 @@
 """A member's report on its way in, and back out: checked, held at the duplicate prompt when it
-looks already reported, created and posted, or added to an existing item as a +1; and withdrawn
-by its reporter. Each step answers the interaction it was given.
+looks already reported, created and posted, or added to an existing item as a +1; withdrawn by
+its reporter; +1'd from its post, and watched by DM. Each step answers the interaction it was
+given.
 
 These are the feature's `FeedbackActions` (actions.py): the cog's commands start them, and its
 modals and buttons reach them through that Protocol.
@@ -13,11 +14,14 @@ from typing import TYPE_CHECKING
 from bot.permissions import guild_of
 from bot.replies import reply
 from cogs.feedback.buttons import duplicate_prompt
+from cogs.feedback.outcomes import Outcome
 from cogs.feedback.render_lists import duplicates_embed
 from cogs.feedback.render_replies import (
     closed_meanwhile,
+    direct_message_reply,
     new_item_reply,
     plus_one_reply,
+    vote_reply,
     with_outcome,
 )
 from cogs.feedback.rules import FeedbackError, ItemClosedMeanwhile
@@ -106,6 +110,24 @@ class FeedbackFlows:
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.publisher.apply_status(change)
         await reply(interaction, with_outcome(f"You withdrew **{change.item.ref}**.", outcome))
+
+    async def plus_one(self, interaction: discord.Interaction, number: int) -> None:
+        """The "+1 · me too" button under an item's post."""
+        vote = await self.parts.votes.plus_one(
+            guild_of(interaction).id, number, interaction.user.id
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = Outcome(vote.item)
+        if vote.counted:
+            await self.publisher.refresh(vote.item, outcome)
+        await reply(interaction, vote_reply(vote, outcome))
+
+    async def toggle_dm(self, interaction: discord.Interaction, number: int) -> None:
+        """The "DM me updates" button: DMs instead of mentions, or back."""
+        by_dm = await self.parts.watchers.toggle_dm(
+            guild_of(interaction).id, number, interaction.user.id
+        )
+        await reply(interaction, direct_message_reply(number, by_dm))
 
 
 async def _close_prompt(interaction: discord.Interaction) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from bot.sql import affected_rows
 from cogs.feedback.endpoints import Endpoint, parse_endpoint
-from cogs.feedback.models import FeedbackDraft, FeedbackItem, FeedbackVote
+from cogs.feedback.models import FeedbackDraft, FeedbackItem
 from cogs.feedback.records import Draft, ItemRecord, PlusOne
 from cogs.feedback.rules import (
     ACTIVE_STATUSES,
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from cogs.feedback.open_index import OpenItemIndexes
     from cogs.feedback.spec_registry import SpecRegistry
     from cogs.feedback.store import ItemStore
+    from cogs.feedback.votes import VoteStore
+    from cogs.feedback.watchers import WatcherStore
 
 DRAFT_LIFETIME = timedelta(days=1)
 DRAFT_GONE = (
@@ -49,8 +51,12 @@ class FeedbackIntake:
         store: ItemStore,
         open_items: OpenItemIndexes,
         specs: SpecRegistry,
+        votes: VoteStore,
+        watchers: WatcherStore,
     ) -> None:
         self._sessions = sessions
+        self._votes = votes
+        self._watchers = watchers
         self._clock = clock
         self._store = store
         self._open_items = open_items
@@ -116,6 +122,7 @@ class FeedbackIntake:
             self._store.add_history_row(
                 session, item, draft.reporter_id, "created", to_value="open", at=now
             )
+            await self._watchers.watch(session, item, draft.reporter_id)
         record = item_record(item, None)
         self._open_items.track(record)
         self._specs.note_logged_endpoint(draft.guild_id, draft.endpoint)
@@ -189,24 +196,7 @@ class FeedbackIntake:
                 raise ItemClosedMeanwhile(number, item.status)
             if draft_id is not None:
                 await self._use_draft(session, guild_id, draft_id)
-            counted = False
-            if item.reporter_id != draft.reporter_id:
-                already = await session.scalar(
-                    select(FeedbackVote.id).where(
-                        FeedbackVote.item_id == item.id, FeedbackVote.user_id == draft.reporter_id
-                    )
-                )
-                if already is None:
-                    session.add(
-                        FeedbackVote(
-                            guild_id=guild_id,
-                            item_id=item.id,
-                            user_id=draft.reporter_id,
-                            created_at=self._clock.now(),
-                        )
-                    )
-                    item.plus_ones += 1
-                    counted = True
+            counted = await self._votes.add(session, item, draft.reporter_id)
             item.updated_at = self._clock.now()
             self._store.add_history_row(
                 session,

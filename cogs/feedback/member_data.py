@@ -14,6 +14,7 @@ from cogs.feedback.models import (
     FeedbackItem,
     FeedbackSpec,
     FeedbackVote,
+    FeedbackWatcher,
 )
 from cogs.feedback.rules import ACTIVE_STATUSES, SEVERITIES, STATUS_LABELS
 
@@ -28,7 +29,8 @@ class FeedbackMemberData:
         self._sessions = sessions
 
     async def forget(self, guild_id: int, user_id: int) -> ForgetReport:
-        """Anonymise a member: reporter, assignee, history actor and votes lose their id."""
+        """Anonymise a member: reporter, assignee, history actor and votes lose their id; what they
+        watched and their drafts are deleted."""
         async with self._sessions.begin() as session:
             reported = await session.execute(
                 update(FeedbackItem)
@@ -69,6 +71,12 @@ class FeedbackMemberData:
                 .where(FeedbackVote.guild_id == guild_id, FeedbackVote.user_id == user_id)
                 .values(user_id=None)
             )
+            # A forgotten member is told nothing more: they stop watching every item.
+            watching = await session.execute(
+                delete(FeedbackWatcher).where(
+                    FeedbackWatcher.guild_id == guild_id, FeedbackWatcher.user_id == user_id
+                )
+            )
             drafts = await session.execute(
                 delete(FeedbackDraft).where(
                     FeedbackDraft.guild_id == guild_id, FeedbackDraft.reporter_id == user_id
@@ -80,6 +88,7 @@ class FeedbackMemberData:
             "feedback history entries anonymised": affected_rows(history),
             "feedback +1s anonymised": affected_rows(votes),
             "feedback drafts deleted": affected_rows(drafts),
+            "feedback items no longer watched": affected_rows(watching),
         }
 
     async def stats(self, guild_id: int) -> dict[str, int]:

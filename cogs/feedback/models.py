@@ -1,4 +1,5 @@
-"""The feedback tables: items, their history, +1 votes, per-guild numbering and API specs."""
+"""The feedback tables: items, their history, +1 votes, watchers, per-guild numbering and API
+specs."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ class FeedbackItem(Base):
         Index(
             "ix_feedback_items_guild_severity_number", "guild_id", "severity", "number", "status"
         ),
+        # `/feedback list sort:+1s`: most +1s first, then newest, as a keyset range.
+        Index("ix_feedback_items_guild_plus_ones_number", "guild_id", "plus_ones", "number"),
         Index(
             "ix_feedback_items_guild_reporter_number",
             "guild_id",
@@ -106,6 +109,22 @@ class FeedbackVote(Base):
     guild_id: Mapped[int] = mapped_column(index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"))
     user_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
+
+
+class FeedbackWatcher(Base):
+    """A member told when an item's status changes: its reporter, everyone who +1'd it, the
+    reporters of its duplicates, and anyone who asked. `dm` says they asked for a direct
+    message instead of a mention in the item's thread."""
+
+    __tablename__ = "feedback_watchers"
+    __table_args__ = (UniqueConstraint("item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int] = mapped_column(index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"))
+    user_id: Mapped[int]
+    dm: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock_now)
 
 

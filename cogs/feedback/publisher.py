@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import discord
 
 from bot.markdown import safe_truncate
 from bot.text import MESSAGE_LIMIT, truncate
-from cogs.feedback.records import Assignment, ItemRecord, PlusOne, StatusChange
-from cogs.feedback.render import item_embed, status_text, thread_name, user_text
-from cogs.feedback.rules import STATUS_LABELS
+from cogs.feedback.buttons import item_view
+from cogs.feedback.notices import StatusNotices
+from cogs.feedback.outcomes import Outcome, mentions_only, why
+from cogs.feedback.render import item_embed, jump_url, thread_name, user_text
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
     from cogs.feedback.queries import FeedbackQueries
+    from cogs.feedback.records import Assignment, ItemRecord, Merge, PlusOne, StatusChange
     from cogs.feedback.store import ItemStore
 
 log = logging.getLogger(__name__)
@@ -30,26 +31,12 @@ log = logging.getLogger(__name__)
 ONE_WEEK_MINUTES: Literal[10080] = 10080
 
 
-def mentions_only(*user_ids: int | None) -> discord.AllowedMentions:
-    """Ping exactly these members (and never roles or @everyone)."""
-    users = [discord.Object(id=user_id) for user_id in user_ids if user_id is not None]
-    return discord.AllowedMentions(everyone=False, roles=False, users=users, replied_user=False)
-
-
-@dataclass
-class Outcome:
-    """What happened in Discord: the item (with its current ids) and problems worth telling."""
-
-    item: ItemRecord
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
 class FeedbackPublisher:
     def __init__(self, bot: NexusBot, *, store: ItemStore, queries: FeedbackQueries) -> None:
         self.bot = bot
         self.store = store
         self.queries = queries
+        self.notices = StatusNotices(bot)
 
     # ---- posting -------------------------------------------------------------------------
 
@@ -72,10 +59,10 @@ class FeedbackPublisher:
             )
             return outcome
         try:
-            message = await channel.send(embed=item_embed(item))
+            message = await channel.send(embed=item_embed(item), view=item_view(item))
         except discord.HTTPException as error:
             log.warning("could not post %s in %s: %s", item.ref, channel.id, error)
-            outcome.problems.append(f"I couldn't post it in {channel.mention} ({_why(error)}).")
+            outcome.problems.append(f"I couldn't post it in {channel.mention} ({why(error)}).")
             return outcome
         thread = await self._open_thread(message, item, outcome)
         await self.store.record_posting(
@@ -96,7 +83,7 @@ class FeedbackPublisher:
                 name=thread_name(item), auto_archive_duration=ONE_WEEK_MINUTES
             )
         except discord.HTTPException as error:
-            outcome.problems.append(f"I couldn't open a discussion thread ({_why(error)}).")
+            outcome.problems.append(f"I couldn't open a discussion thread ({why(error)}).")
             return None
         await self._add_member(thread, item.reporter_id)
         reporter = user_text(item.reporter_id, "The reporter")
@@ -128,7 +115,7 @@ class FeedbackPublisher:
         try:
             await thread.send(truncate(text, MESSAGE_LIMIT), allowed_mentions=mentions)
         except discord.HTTPException as error:
-            outcome.problems.append(f"I couldn't post in the thread ({_why(error)}).")
+            outcome.problems.append(f"I couldn't post in the thread ({why(error)}).")
             return False
         return True
 
@@ -164,11 +151,11 @@ class FeedbackPublisher:
         if message is None:
             return await self._repost(item, outcome, "its message was missing")
         try:
-            await message.edit(embed=item_embed(item))
+            await message.edit(embed=item_embed(item), view=item_view(item))
         except discord.NotFound:
             return await self._repost(item, outcome, "its message had been deleted")
         except discord.HTTPException as error:
-            outcome.problems.append(f"I couldn't update the post ({_why(error)}).")
+            outcome.problems.append(f"I couldn't update the post ({why(error)}).")
         thread = await self._thread(item)
         if thread is not None:
             return thread
@@ -212,27 +199,42 @@ class FeedbackPublisher:
     # ---- what triagers and reporters do --------------------------------------------------
 
     async def apply_status(self, change: StatusChange) -> Outcome:
+        """Show the new status, tell the item's watchers, link a duplicate with its original,
+        and archive the thread of a closed item (reopening unarchives it)."""
         outcome = Outcome(change.item)
         thread = await self.refresh(change.item, outcome)
-        if thread is None:
-            return outcome
-        item = outcome.item
-        if change.reopens and thread.archived:
+        if thread is not None and change.reopens and thread.archived:
             await self._archive(thread, False, outcome)
-        if change.new_status == "withdrawn":
-            text = f"**{item.ref}** was withdrawn by its reporter, {user_text(change.actor_id)}."
-        else:
-            text = (
-                f"{user_text(item.reporter_id, 'Reporter')}: **{item.ref}** is now "
-                f"**{status_text(item)}** (was {STATUS_LABELS[change.old_status]}), "
-                f"set by {user_text(change.actor_id)}."
-            )
-        if change.note:
-            text += "\n> " + safe_truncate(change.note, 1500).replace("\n", "\n> ")
-        await self._send(thread, text, mentions_only(item.reporter_id), outcome)
-        if change.closes:
+        original = None
+        if change.merge is not None:
+            original = await self._link_original(change, change.merge, outcome)
+        await self.notices.tell(change, outcome.item, thread, outcome, original=original)
+        if thread is not None and change.closes:
             await self._archive(thread, True, outcome)
         return outcome
+
+    async def _link_original(
+        self, change: StatusChange, merge: Merge, outcome: Outcome
+    ) -> ItemRecord:
+        """The original of a new duplicate: its embed counts the +1s it took in, and its
+        thread links back to the duplicate (a closed original's thread stays archived)."""
+        linked = Outcome(merge.original)
+        thread = await self.refresh(merge.original, linked)
+        outcome.problems.extend(linked.problems)
+        if thread is not None:
+            item = outcome.item
+            link = jump_url(item)
+            where = f" ({link})" if link else ""
+            moved = f"; its +1s count here now (+{merge.votes_moved})" if merge.votes_moved else ""
+            text = (
+                f"**{item.ref}**{where} was marked a duplicate of this by "
+                f"{user_text(change.actor_id)}{moved}. Its watchers follow this item too."
+            )
+            archived = thread.archived
+            await self._send(thread, text, mentions_only(), outcome)
+            if archived:
+                await self._archive(thread, True, outcome)
+        return linked.item
 
     async def apply_assignment(self, assignment: Assignment) -> Outcome:
         outcome = Outcome(assignment.item)
@@ -271,15 +273,7 @@ class FeedbackPublisher:
             await thread.edit(archived=archived)
         except discord.HTTPException as error:
             action = "archive" if archived else "reopen"
-            outcome.problems.append(f"I couldn't {action} the thread ({_why(error)}).")
-
-
-def _why(error: discord.HTTPException) -> str:
-    if isinstance(error, discord.Forbidden):
-        return "I'm missing a permission there"
-    if isinstance(error, discord.NotFound):
-        return "it no longer exists"
-    return f"Discord said {error.status}"
+            outcome.problems.append(f"I couldn't {action} the thread ({why(error)}).")
 
 
 async def _delete_quietly(message: discord.Message) -> None:

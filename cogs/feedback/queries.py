@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, tuple_
 
 from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.feedback.endpoints import parse_endpoint_filter
@@ -16,6 +16,7 @@ from cogs.feedback.records import (
     ItemHistoryEntry,
     ItemPage,
     ItemRecord,
+    ListCursor,
     ListFilters,
 )
 from cogs.feedback.rules import (
@@ -65,26 +66,40 @@ class FeedbackQueries:
         self,
         guild_id: int,
         filters: ListFilters,
-        before_number: int | None = None,
+        before: ListCursor | None = None,
         limit: int = PAGE_SIZE,
+        *,
+        by_plus_ones: bool = False,
     ) -> ItemPage:
-        """Newest first, keyset on the per-guild number (never OFFSET)."""
+        """Newest first, or most +1s first (then newest); keyset on the per-guild number, or
+        on (+1s, number), never OFFSET. `before` is the page's `next_cursor` before it."""
         async with self._sessions() as session:
             dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
             # Plain rows, not ORM objects: a list page only reads, so it skips the identity map.
             columns = select(*FeedbackItem.__table__.columns)
             query = _filtered(columns, guild_id, filters, dialect)
-            if before_number is not None:
-                query = query.where(FeedbackItem.number < before_number)
-            query = query.order_by(FeedbackItem.number.desc()).limit(limit + 1)
-            rows = list((await session.execute(query)).all())
+            if by_plus_ones:
+                if isinstance(before, tuple):
+                    query = query.where(
+                        tuple_(FeedbackItem.plus_ones, FeedbackItem.number) < tuple_(*before)
+                    )
+                query = query.order_by(FeedbackItem.plus_ones.desc(), FeedbackItem.number.desc())
+            else:
+                if isinstance(before, int):
+                    query = query.where(FeedbackItem.number < before)
+                query = query.order_by(FeedbackItem.number.desc())
+            rows = list((await session.execute(query.limit(limit + 1))).all())
             more = len(rows) > limit
             rows = rows[:limit]
             targets = await self._store.numbers_by_id(
                 session, {r.duplicate_of_id for r in rows if r.duplicate_of_id}
             )
         items = tuple(item_record(row, targets.get(row.duplicate_of_id or 0)) for row in rows)
-        return ItemPage(items, rows[-1].number if more and rows else None)
+        cursor: ListCursor | None = None
+        if more and rows:
+            last = rows[-1]
+            cursor = (last.plus_ones, last.number) if by_plus_ones else last.number
+        return ItemPage(items, cursor)
 
     async def export(self, guild_id: int, status: str | None = None) -> list[ExportItem]:
         """Every item (optionally of one status or "active"), oldest first, with its history."""

@@ -73,12 +73,32 @@ class ItemHistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Watcher:
+    """A member told of an item's status changes, in its thread or (`dm`) by direct message."""
+
+    user_id: int
+    dm: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """A duplicate folded into its original: what moved, and the original as it is now."""
+
+    original: ItemRecord
+    votes_moved: int
+    watchers_added: int
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChange:
     item: ItemRecord
     actor_id: int
     old_status: str
     new_status: str
     note: str | None
+    # Who to tell, read in the change's transaction (the actor left out), each once.
+    audience: tuple[Watcher, ...] = ()
+    merge: Merge | None = None
 
     @property
     def closes(self) -> bool:
@@ -107,6 +127,15 @@ class PlusOne:
 
 
 @dataclass(frozen=True, slots=True)
+class Vote:
+    """A +1 from an item's button: whether it counted, and the item as it is now."""
+
+    item: ItemRecord
+    user_id: int
+    counted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ListFilters:
     status: str | None = None  # a status, or "active" for every not-closed status
     method: str | None = None
@@ -115,10 +144,15 @@ class ListFilters:
     reporter_id: int | None = None
 
 
+# Where a list page continues: below this number (newest first), or below these (+1s, number)
+# when the list is sorted by +1s.
+ListCursor = int | tuple[int, int]
+
+
 @dataclass(frozen=True, slots=True)
 class ItemPage:
     items: tuple[ItemRecord, ...]
-    next_cursor: int | None  # the number to continue below; None on the last page
+    next_cursor: ListCursor | None  # None on the last page
 
 
 @dataclass(frozen=True, slots=True)

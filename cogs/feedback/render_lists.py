@@ -67,6 +67,8 @@ def history_line(entry: ItemHistoryEntry) -> str:
         what += f" to <@{target}>" if target.isdigit() else f" to {target}"
     elif entry.action == "duplicate_linked" and entry.to_value:
         what = f"marked {entry.to_value} a duplicate of this"
+        if entry.from_value and entry.from_value != "0":
+            what += f" (its +1s moved here: +{entry.from_value})"
     line = f"{discord_timestamp(entry.created_at, 'f')} {who} {what}"
     if entry.note:
         line += f" — {safe_truncate(one_line(entry.note, 300), 200)}"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.formatters import plural
 from bot.text import MESSAGE_LIMIT, truncate
 from cogs.feedback.render import jump_url, status_text
 from cogs.feedback.rules import STATUS_LABELS
 
 if TYPE_CHECKING:
-    from cogs.feedback.publisher import Outcome
-    from cogs.feedback.records import PlusOne, StatusChange
+    from cogs.feedback.outcomes import Outcome
+    from cogs.feedback.records import PlusOne, StatusChange, Vote
     from cogs.feedback.rules import ItemClosedMeanwhile
 
 
@@ -51,11 +52,39 @@ def plus_one_reply(plus: PlusOne, outcome: Outcome) -> str:
     return with_outcome(text, outcome)
 
 
+def vote_reply(vote: Vote, outcome: Outcome) -> str:
+    ref = vote.item.ref
+    if vote.counted:
+        text = f"Your +1 on **{ref}** counts: that's {vote.item.plus_ones}."
+    elif vote.item.reporter_id == vote.user_id:
+        text = f"You reported **{ref}**, so it already counts you."
+    else:
+        text = f"Your +1 on **{ref}** was already counted."
+    text += " You'll hear when its status changes (the 🔔 button switches that to DMs)."
+    return with_outcome(text, outcome)
+
+
+def direct_message_reply(number: int, by_dm: bool) -> str:
+    if by_dm:
+        return (
+            f"You'll get a DM when **FB-{number}**'s status changes. "
+            "Press 🔔 again to be mentioned in its thread instead."
+        )
+    return f"You'll be mentioned in **FB-{number}**'s thread when its status changes, not DMed."
+
+
 def status_reply(change: StatusChange, outcome: Outcome) -> str:
+    told = plural(len(change.audience), "watcher")
     text = (
         f"**{change.item.ref}**: {STATUS_LABELS[change.old_status]} → "
-        f"**{status_text(outcome.item)}**. The reporter was told in the thread."
+        f"**{status_text(outcome.item)}**. Told {told} (the reporter, +1s and watchers)."
     )
+    if change.merge is not None:
+        merge = change.merge
+        text += (
+            f"\nMerged into **{merge.original.ref}**: +{merge.votes_moved} there "
+            f"(now {merge.original.plus_ones}), {plural(merge.watchers_added, 'new watcher')}."
+        )
     return with_outcome(text, outcome)
 
 

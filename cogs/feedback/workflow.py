@@ -1,5 +1,6 @@
 """The workflow: a triager moves an item along its statuses or assigns it, and its reporter may
-withdraw it while it is open; every change writes its history (and audit) rows with it."""
+withdraw it while it is open; every change writes its history (and audit) rows with it, and
+reads who is to be told. Marking a duplicate folds its +1s and watchers into the original."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from bot.db import lock_rows
 from bot.errors import NotFoundError
 from cogs.feedback.models import FeedbackItem
-from cogs.feedback.records import Assignment, StatusChange
+from cogs.feedback.records import Assignment, Merge, StatusChange
 from cogs.feedback.rules import (
     CLOSED_STATUSES,
     NOTE_MAX,
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from bot.clock import Clock
     from cogs.feedback.open_index import OpenItemIndexes
     from cogs.feedback.store import ItemStore
+    from cogs.feedback.votes import VoteStore
+    from cogs.feedback.watchers import WatcherStore
 
 
 class FeedbackWorkflow:
@@ -39,8 +43,12 @@ class FeedbackWorkflow:
         clock: Clock,
         store: ItemStore,
         open_items: OpenItemIndexes,
+        votes: VoteStore,
+        watchers: WatcherStore,
     ) -> None:
         self._sessions = sessions
+        self._votes = votes
+        self._watchers = watchers
         self._audit = audit
         self._clock = clock
         self._store = store
@@ -90,15 +98,11 @@ class FeedbackWorkflow:
             self._store.add_history_row(
                 session, item, actor_id, action, from_value=old_status, to_value=shown_to, note=note
             )
+            # Told before the merge: the duplicate's own watchers hear it became one.
+            audience = await self._watchers.audience(session, item.id, leaving_out=actor_id)
+            merge = None
             if target is not None:
-                self._store.add_history_row(
-                    session,
-                    target,
-                    actor_id,
-                    "duplicate_linked",
-                    to_value=f"FB-{number}",
-                    note=note,
-                )
+                merge = await self._merge(session, item, target, actor_id, note)
             await self._audit.record(
                 guild_id,
                 actor_id,
@@ -109,16 +113,43 @@ class FeedbackWorkflow:
             )
             record = item_record(item, target.number if target is not None else None)
         self._open_items.track(record)
-        return StatusChange(record, actor_id, old_status, new_status, note)
+        return StatusChange(record, actor_id, old_status, new_status, note, audience, merge)
+
+    async def _merge(
+        self,
+        session: AsyncSession,
+        duplicate: FeedbackItem,
+        original: FeedbackItem,
+        actor_id: int,
+        note: str | None,
+    ) -> Merge:
+        """The duplicate's +1s (its reporter's among them) move to the original, and its
+        watchers watch the original too; the original's history says so."""
+        # Watchers first, so each keeps their choice of DMs (a moved +1 would add them plain).
+        added = await self._watchers.copy(session, duplicate, original)
+        moved = await self._votes.move(session, duplicate, original)
+        original.updated_at = self._clock.now()
+        self._store.add_history_row(
+            session,
+            original,
+            actor_id,
+            "duplicate_linked",
+            from_value=str(moved),
+            to_value=f"FB-{duplicate.number}",
+            note=note,
+        )
+        original_record = item_record(
+            original, await self._store.number_of(session, original.duplicate_of_id)
+        )
+        return Merge(original_record, moved, added)
 
     async def _duplicate_target(
         self, session: AsyncSession, guild_id: int, number: int, target_number: int
     ) -> FeedbackItem:
-        target = await session.scalar(
-            select(FeedbackItem).where(
-                FeedbackItem.guild_id == guild_id, FeedbackItem.number == target_number
-            )
-        )
+        # Locked like the item itself: the merge adds to its +1s.
+        where = (FeedbackItem.guild_id == guild_id, FeedbackItem.number == target_number)
+        await lock_rows(session, FeedbackItem.updated_at, *where)
+        target = await session.scalar(select(FeedbackItem).where(*where))
         if target is None:
             raise NotFoundError(f"There is no feedback item FB-{target_number} to point to.")
         if target.status == "duplicate":
@@ -143,9 +174,10 @@ class FeedbackWorkflow:
             self._store.add_history_row(
                 session, item, user_id, "withdrawn", from_value="open", to_value="withdrawn"
             )
+            audience = await self._watchers.audience(session, item.id, leaving_out=user_id)
             record = item_record(item, None)
         self._open_items.track(record)
-        return StatusChange(record, user_id, "open", "withdrawn", None)
+        return StatusChange(record, user_id, "open", "withdrawn", None, audience)
 
     async def assign(
         self, guild_id: int, number: int, actor_id: int, assignee_id: int

@@ -121,7 +121,7 @@ def thread_of(world: World, row: FeedbackItem) -> Any:
 
 
 def field(embed: dict[str, Any], name: str) -> str:
-    return next(f["value"] for f in embed["fields"] if f["name"] == name)
+    return str(next(f["value"] for f in embed["fields"] if f["name"] == name))
 
 
 async def seed(bot: NexusBot, world: World, **overrides: Any) -> ItemRecord:
