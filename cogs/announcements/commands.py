@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -20,13 +20,14 @@ from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.permissions import Tier, guild_of, require
 from bot.replies import reply
 from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
-from bot.ui import Page, confirm, send_paginated
+from bot.ui import confirm
 from cogs.announcements.autocomplete import MISSED_CHOICES, id_choices, repeat_choices
 from cogs.announcements.channels import check_channel, check_role, silently_pinged_role
 from cogs.announcements.discord_poster import DiscordPoster
 from cogs.announcements.dispatcher import Dispatcher
-from cogs.announcements.embeds import NOTHING_PINGS, details_embed, list_page_embed, to_embed
+from cogs.announcements.embeds import NOTHING_PINGS, details_embed, to_embed
 from cogs.announcements.event_sync import EventSync
+from cogs.announcements.listing import send_list
 from cogs.announcements.member_data import AnnouncementMemberData
 from cogs.announcements.models import Status
 from cogs.announcements.records import AnnouncementInfo, Draft, Edit
@@ -213,21 +214,7 @@ class AnnouncementsCog(FeatureCog):
     @announce.command(name="list", description="Upcoming announcements and their next run")
     @require(Tier.MODERATOR)
     async def list_(self, interaction: discord.Interaction) -> None:
-        guild = guild_of(interaction)
-
-        async def fetch(cursor: Any) -> Page[AnnouncementInfo]:
-            page = await self.store.list_page(guild.id, cursor)
-            return Page(page.items, page.next_after_id)
-
-        def draw(page: Page[AnnouncementInfo], number: int) -> discord.Embed:
-            return list_page_embed(page.items, number)
-
-        await send_paginated(
-            interaction,
-            fetch,
-            draw,
-            empty_message="No announcements yet. Create one with `/announce create`.",
-        )
+        await send_list(interaction, self.store, guild_of(interaction).id)
 
     @announce.command(name="show", description="The exact post, plus its next 5 runs")
     @app_commands.describe(id="the announcement")
@@ -251,6 +238,8 @@ class AnnouncementsCog(FeatureCog):
         ping="ping this role instead",
         remove_ping="stop pinging a role",
         missed="change what happens to runs missed while the bot was down",
+        event="turn its Discord scheduled event on or off",
+        ping_interested="whether posts ping the event's Interested members",
     )
     @app_commands.choices(missed=MISSED_CHOICES)
     @require(Tier.MODERATOR)
@@ -262,6 +251,8 @@ class AnnouncementsCog(FeatureCog):
         ping: discord.Role | None = None,
         remove_ping: bool = False,
         missed: app_commands.Choice[str] | None = None,
+        event: bool | None = None,
+        ping_interested: bool | None = None,
     ) -> None:
         guild = guild_of(interaction)
         info = await self.store.get(guild.id, id)
@@ -292,6 +283,8 @@ class AnnouncementsCog(FeatureCog):
                 ping_role_id=ping_role_id,
                 clear_ping=remove_ping,
                 missed=missed.value if missed else None,
+                event=event,
+                ping_interested=ping_interested,
                 when=fields.when if schedule_changed else None,
                 repeat=fields.repeat if schedule_changed else None,
                 timezone=fields.timezone if schedule_changed else None,

@@ -116,6 +116,8 @@ class Edit:
     ping_role_id: int | None = None
     clear_ping: bool = False
     missed: str | None = None
+    event: bool | None = None
+    ping_interested: bool | None = None
     # Set (all three) when the schedule changed: it is parsed again and the next run recomputed.
     when: str | None = None
     repeat: str | None = None

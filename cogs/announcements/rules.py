@@ -111,6 +111,10 @@ def apply_edit(row: Announcement, change: Edit, now: datetime) -> None:
         row.ping_role_id = change.ping_role_id
     if change.missed is not None:
         row.missed = check_missed(change.missed)
+    if change.event is not None:
+        row.event = change.event
+    if change.ping_interested is not None:
+        row.ping_interested = change.ping_interested
     if change.when is not None:
         tz = parse_timezone(change.timezone) if change.timezone else ZoneInfo(row.timezone)
         apply_schedule(row, build_schedule(change.when, change.repeat, tz, now))

@@ -243,3 +243,27 @@ async def test_file_entry_with_event_in_a_voice_channel_is_created_once_across_r
     assert events_of(world) == [event]
     [row] = await announcements(bot)
     assert row.event_id == event.id
+
+
+async def test_edit_turns_the_event_on_and_off(
+    sandbox: Any, world: World, start_nexus: StartBot, clock: FrozenClock
+) -> None:
+    may_manage_events(world)
+    bot = await started(start_nexus, clock)
+    await create(sandbox, world, when="in 5h", repeat="daily", message="Body")
+    assert events_of(world) == []
+
+    reply = await announce(
+        sandbox, "edit", user=world.admin, where=world.announcements, id=1, event=True
+    )
+    await reply.submit_modal({"announce:body": "Body"})
+    [event] = events_of(world)
+    assert event.start == START + timedelta(hours=5)
+
+    reply = await announce(
+        sandbox, "edit", user=world.admin, where=world.announcements, id=1, event=False
+    )
+    await reply.submit_modal({"announce:body": "Body"})
+    assert events_of(world) == []
+    [row] = await announcements(bot)
+    assert (row.event, row.event_id) == (False, None)
