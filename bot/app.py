@@ -36,7 +36,8 @@ from bot.metrics import Metrics
 from bot.permissions import BlockService
 from bot.runner.factory import DisabledRunner, build_runner, limits_from
 from bot.scheduler import OccurrenceLedger, Scheduler
-from bot.web import Readiness, WebServer
+from bot.web.health import Readiness
+from bot.web.server import WebServer
 from bot.worker_pool import WorkerPool
 
 if TYPE_CHECKING:
@@ -214,9 +215,7 @@ class NexusBot(commands.Bot):
         self.database_probe.start()
         if self.settings.web.enabled:
             readiness = Readiness(gateway_ready=self._gateway_ready, ping_database=self.db.ping)
-            self.web = WebServer(
-                readiness, self.metrics, self.settings.web.host, self.settings.web.port
-            )
+            self.web = WebServer(self, readiness)
             await self.web.start()
         self.metrics.watch_gateway_latency(self._finite_latency)
         self.runner = build_runner(self.settings.runner, self._runner_session)
@@ -225,6 +224,8 @@ class NexusBot(commands.Bot):
         for extension in discover_extensions():
             await self.load_extension(extension)
             log.info("loaded %s", extension)
+        if self.web is not None:
+            self.web.serve_features(self.features)
         await self.sync_commands()
 
     async def connect(self, *, reconnect: bool = True) -> None:

@@ -137,6 +137,10 @@ class WebSettings(ConfigSection):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    # Requests each API token may make a minute (a burst of that many, then refilled evenly).
+    api_requests_per_minute: int = Field(default=120, ge=1)
+    # Origins whose pages may call the API from a browser (CORS); none by default.
+    cors_origins: list[str] = Field(default_factory=list)
 
 
 class FetchSettings(ConfigSection):

@@ -25,6 +25,7 @@ from bot.ui.base import report_error
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
+    from fastapi import APIRouter
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
     from bot.config import Settings
@@ -94,6 +95,11 @@ class FeatureCog(commands.Cog):
 
     async def settings_changed(self, guild_id: int, keys: frozenset[str]) -> None:
         """Called after any of the guild's settings changed, whoever changed them."""
+        return None
+
+    def api_routes(self) -> APIRouter | None:
+        """The feature's HTTP API routes (served under /api/v1), or None. Routes find their
+        feature per request (`bot.web.auth.loaded_feature`), never through this instance."""
         return None
 
     @classmethod

@@ -1,5 +1,5 @@
 """The core's own tables: guild settings, the audit log, feature blocks, occurrence claims and
-small key/value bot state. Feature tables live in their cog's `models.py`."""
+small key/value bot state, API tokens. Feature tables live in their cog's `models.py`."""
 
 from __future__ import annotations
 
@@ -75,3 +75,21 @@ class BotState(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=clock_now, onupdate=clock_now)
+
+
+class ApiToken(Base):
+    """A member's personal API token (`/nexus token create`), kept only as a hash.
+
+    Revoking deletes the row, so a revoked token and one that never existed look the same.
+    """
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("guild_id", "user_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    user_id: Mapped[int]
+    name: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(8))  # read, write
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
+    last_used_at: Mapped[datetime | None]

@@ -1,16 +1,20 @@
-"""/nexus ping, /nexus help, /nexus about."""
+"""/nexus ping, help, about, and token create|list|revoke (personal API tokens)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
+from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import format_duration, format_latency
+from bot.permissions import ensure_not_blocked, guild_of
 from bot.text import EMBED_FIELD_VALUE_LIMIT, truncate
+from bot.web.auth import API_FEATURE
+from bot.web.tokens import ApiTokens
 from cogs.meta.service import CommandLine, build_help
+from cogs.meta.token_text import created_text, token_list_text
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -34,11 +38,72 @@ def context_menu_lines(tree: app_commands.CommandTree[Any]) -> list[CommandLine]
     ]
 
 
-class MetaCog(commands.Cog):
+class MetaCog(FeatureCog):
+    """About Nexus, and the personal API tokens (the `api` feature: /admin block api bars a
+    member from the API and from making tokens, /admin forget revokes their tokens)."""
+
+    feature = API_FEATURE
     nexus = app_commands.Group(name="nexus", description="About Nexus itself")
+    token = app_commands.Group(name="token", description="Personal API tokens", parent=nexus)
 
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
+        self.tokens = ApiTokens(bot.db.sessions, bot.clock)
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        # Only the token commands are the API's; ping, help and about stay open to everyone.
+        command = interaction.command
+        if command is not None and command.qualified_name.startswith("nexus token"):
+            await ensure_not_blocked(interaction, self.feature)
+        return True
+
+    async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
+        return {"API tokens revoked": await self.tokens.forget(guild_id, user_id)}
+
+    async def forget_preview(self, guild_id: int) -> str:
+        return "their API tokens are revoked"
+
+    async def stats(self, guild_id: int) -> FeatureStats:
+        return {"API tokens": await self.tokens.count(guild_id)}
+
+    @token.command(name="create", description="Make a personal API token (shown once)")
+    @app_commands.describe(name="a name to tell it apart", scope="read: GET only; write: all")
+    async def token_create(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, 32],
+        scope: Literal["read", "write"],
+    ) -> None:
+        guild = guild_of(interaction)
+        made = await self.tokens.create(guild.id, interaction.user.id, name, scope)
+        await interaction.response.send_message(created_text(made, guild.id), ephemeral=True)
+
+    @token.command(name="list", description="Your API tokens here: name, scope, when made and used")
+    async def token_list(self, interaction: discord.Interaction) -> None:
+        found = await self.tokens.list(guild_of(interaction).id, interaction.user.id)
+        await interaction.response.send_message(token_list_text(found), ephemeral=True)
+
+    @token.command(name="revoke", description="Revoke one of your API tokens")
+    @app_commands.describe(name="the token's name")
+    async def token_revoke(self, interaction: discord.Interaction, name: str) -> None:
+        await self.tokens.revoke(guild_of(interaction).id, interaction.user.id, name)
+        await interaction.response.send_message(
+            f"Revoked `{name.strip()[:32]}`: it no longer works.", ephemeral=True
+        )
+
+    @token_revoke.autocomplete("name")
+    async def _token_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        found = await self.tokens.list(interaction.guild_id, interaction.user.id)
+        typed = current.strip().lower()
+        return [
+            app_commands.Choice(name=token.name, value=token.name)
+            for token in found
+            if typed in token.name.lower()
+        ][:25]
 
     @nexus.command(name="ping", description="How fast Nexus hears Discord and its database")
     async def ping(self, interaction: discord.Interaction) -> None:

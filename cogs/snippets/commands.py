@@ -15,12 +15,12 @@ from discord import app_commands
 
 from bot.capabilities import SnippetOffer
 from bot.db import sqlite_path
-from bot.errors import UserFacingError
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.permissions import Tier, guild_of, has_tier
 from bot.replies import reply
 from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
 from bot.ui import Page, send_paginated
+from cogs.snippets import api as snippets_api
 from cogs.snippets import languages
 from cogs.snippets.button_actions import SnippetButtons
 from cogs.snippets.drafts import TITLE_MAX, SnippetInputError
@@ -44,6 +44,7 @@ from cogs.snippets.settings import ON_FORGET, SETTING_SPECS
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.app import NexusBot
@@ -97,6 +98,9 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         if await self._forget_mode(guild_id) == "delete":
             return "their snippets are deleted"
         return "their snippets are kept without their name"
+
+    def api_routes(self) -> APIRouter:
+        return snippets_api.router
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return await self.parts.member_data.stats(guild_id)
@@ -241,14 +245,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         author: discord.Member | discord.User | None = None,
     ) -> None:
         guild_id = guild_of(interaction).id
-        language_key = None
-        if language is not None and language.strip():
-            found = languages.resolve(language)
-            if found is None:
-                raise UserFacingError(
-                    f"I don't know the language `{language.strip()[:32]}`; pick one from the list."
-                )
-            language_key = found.key
+        language_key = languages.filter_key(language)
         author_id = author.id if author is not None else None
 
         async def fetch(cursor: Any) -> Page[SnippetSummary]:

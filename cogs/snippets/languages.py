@@ -19,6 +19,8 @@ from typing import Final
 from pygments.lexers import guess_lexer, guess_lexer_for_filename
 from pygments.util import ClassNotFound
 
+from bot.errors import UserFacingError
+
 
 @dataclass(frozen=True)
 class Language:
@@ -87,6 +89,18 @@ for _language in LANGUAGES:
 def resolve(name: str) -> Language | None:
     """The language a user means by ``name`` (a key, a display name or an alias), if any."""
     return _BY_NAME.get(name.strip().lower().lstrip("."))
+
+
+def filter_key(name: str | None) -> str | None:
+    """The language key a search filter names (None: no filter); refuses an unknown one."""
+    if name is None or not name.strip():
+        return None
+    found = resolve(name)
+    if found is None:
+        raise UserFacingError(
+            f"I don't know the language `{name.strip()[:32]}`; pick one from the list."
+        )
+    return found.key
 
 
 def get(key: str) -> Language:

@@ -1,0 +1,175 @@
+"""Snippets over HTTP: list and search, get, raw text. The same parts as the slash commands
+(`SnippetParts`: the store, the search), so the same ranking, filters, limits and wording."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, cast
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from bot.web.auth import Caller, loaded_feature, member_of_guild
+from bot.web.conditional import conditional
+from bot.web.fields import ID_PATTERN, GuildIdPath, UtcTime
+from bot.web.pagination import Page, decode_cursor, link_header, next_link
+from bot.web.problems import ApiProblem, responses
+from cogs.snippets import languages
+
+if TYPE_CHECKING:
+    from cogs.snippets.parts import SnippetParts
+    from cogs.snippets.records import PageCursor, SnippetRecord, SnippetSummary
+
+FEATURE = "snippets"
+caller_of_guild = member_of_guild(FEATURE)
+router = APIRouter(
+    prefix="/guilds/{guild_id}/snippets",
+    tags=["snippets"],
+    responses=responses(400, 401, 403, 422, 429, 503),
+)
+SnippetIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="the snippet's number")]
+
+
+class HasSnippetParts(Protocol):
+    parts: SnippetParts
+
+
+class SnippetOut(BaseModel):
+    id: str
+    title: str
+    description: str | None
+    language: str
+    tags: list[str]
+    author_id: str | None = Field(description="null once the author was forgotten")
+    star_count: int
+    code: str
+    created_at: UtcTime
+    updated_at: UtcTime | None
+
+
+class SnippetSummaryOut(BaseModel):
+    id: str
+    title: str
+    language: str
+    author_id: str | None
+    star_count: int
+    preview: str = Field(description="the start of the code")
+    created_at: UtcTime
+
+
+def _parts(request: Request) -> SnippetParts:
+    return cast("HasSnippetParts", loaded_feature(request, FEATURE)).parts
+
+
+def _summary(item: SnippetSummary) -> SnippetSummaryOut:
+    author = None if item.author_id is None else str(item.author_id)
+    return SnippetSummaryOut(
+        id=str(item.id),
+        title=item.title,
+        language=item.language,
+        author_id=author,
+        star_count=item.star_count,
+        preview=item.preview,
+        created_at=item.created_at,
+    )
+
+
+def _snippet(record: SnippetRecord) -> SnippetOut:
+    author = None if record.author_id is None else str(record.author_id)
+    return SnippetOut(
+        id=str(record.id),
+        title=record.title,
+        description=record.description,
+        language=record.language,
+        tags=list(record.tags),
+        author_id=author,
+        star_count=record.star_count,
+        code=record.code,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+
+
+def _position(cursor: str | None) -> PageCursor | None:
+    decoded: Any = decode_cursor(cursor)
+    if decoded is None:
+        return None
+    valid = isinstance(decoded, list) and len(decoded) == 2  # (score, id)
+    if not valid or not all(isinstance(part, int | float) for part in decoded):
+        raise ApiProblem(400, "That cursor is not one Nexus gave out; start again without it.")
+    return float(decoded[0]), int(decoded[1])
+
+
+@router.get(
+    "",
+    response_model=Page[SnippetSummaryOut],
+    summary="List snippets, newest first, or search them",
+    responses=responses(304),
+)
+async def list_snippets(  # noqa: PLR0917 (one parameter per query option)
+    request: Request,
+    guild_id: GuildIdPath,
+    caller: Annotated[Caller, Depends(caller_of_guild)],
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description='words; "a phrase"; prefix* (3+ letters); ranked'),
+    ] = None,
+    language: Annotated[str | None, Query(max_length=32)] = None,
+    tag: Annotated[str | None, Query(max_length=64)] = None,
+    author: Annotated[str | None, Query(pattern=ID_PATTERN, description="a member's id")] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="from `next`")] = None,
+) -> Response:
+    page = await _parts(request).snippet_search.search(
+        caller.guild_id,
+        q,
+        language=languages.filter_key(language),
+        tag=tag,
+        author_id=None if author is None else int(author),
+        cursor=_position(cursor),
+    )
+    link = next_link(request, page.next_cursor)
+    body = Page[SnippetSummaryOut](items=[_summary(item) for item in page.items], next=link)
+    return conditional(
+        request, body.model_dump_json().encode(), "application/json", link_header(link)
+    )
+
+
+@router.get(
+    "/{snippet_id}",
+    response_model=SnippetOut,
+    summary="One snippet, with its code",
+    responses=responses(304, 404),
+)
+async def get_snippet(
+    request: Request,
+    guild_id: GuildIdPath,
+    snippet_id: SnippetIdPath,
+    caller: Annotated[Caller, Depends(caller_of_guild)],
+) -> Response:
+    record = await _parts(request).store.get(caller.guild_id, int(snippet_id))
+    return conditional(request, _snippet(record).model_dump_json().encode(), "application/json")
+
+
+@router.get(
+    "/{snippet_id}/raw",
+    response_class=PlainTextResponse,
+    summary="A snippet's code as a file",
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        **responses(304, 404),
+    },
+)
+async def get_snippet_raw(
+    request: Request,
+    guild_id: GuildIdPath,
+    snippet_id: SnippetIdPath,
+    caller: Annotated[Caller, Depends(caller_of_guild)],
+) -> Response:
+    record = await _parts(request).store.get(caller.guild_id, int(snippet_id))
+    name = f"snippet-{record.id}.{languages.get(record.language).extension}"
+    return conditional(
+        request,
+        record.code.encode(),
+        "text/plain; charset=utf-8",
+        {"Content-Disposition": f'inline; filename="{name}"'},
+    )
