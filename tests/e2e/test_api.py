@@ -210,7 +210,7 @@ async def test_a_token_of_another_guild_reads_nothing_here(
         assert (status, body["detail"]) == (403, "This token belongs to another server.")
 
 
-async def test_blocked_and_departed_members_are_refused(
+async def test_a_member_blocked_from_snippets_is_refused_on_its_routes(
     start_nexus: StartBot, sandbox: SandboxServer, world: World
 ) -> None:
     bot = await start(start_nexus)
