@@ -4,6 +4,7 @@ sorted by +1s, and a duplicate folded into its original."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from bot.app import NexusBot
 from bot.sandbox import SandboxServer
 from cogs.feedback.models import FeedbackItem, FeedbackVote, FeedbackWatcher
-from tests.e2e.conftest import World
+from tests.e2e.conftest import StartBot, World, stop_bot
 from tests.e2e.test_feedback import answer, field, item, log, post_of, thread_of, triage
 
 
@@ -91,6 +92,27 @@ async def test_a_closed_item_takes_no_more_plus_ones(
     assert (await item(nexus, 1)).plus_ones == 0
     await triage(sandbox, world, id="FB-1", status="open")
     assert not button(post, "+1").get("disabled")
+
+
+async def test_the_item_buttons_work_after_a_restart(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    first = await start_nexus()
+    await log(sandbox, world)
+    _, post = await posted(first, world, 1)
+    await stop_bot(
+        first, next(t for t in asyncio.all_tasks() if t.get_name() == "nexus-under-test")
+    )
+    second = await start_nexus()
+    counted = await press(sandbox, post, "+1", world.bob)
+    assert "counts: that's 1" in counted.text
+    chose = await press(sandbox, post, "DM me", world.carol)
+    assert "You'll get a DM" in chose.text
+    assert await watchers(second, 1) == {
+        world.alice.id: False,
+        world.bob.id: False,
+        world.carol.id: True,
+    }
 
 
 # ---- telling watchers ----------------------------------------------------------------------
