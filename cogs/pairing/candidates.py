@@ -5,7 +5,8 @@ At scale the compatibility graph is sparse: each person's best `top_k` partners 
 people), built with numpy in row blocks, union of both directions; above `region_size` people
 the pool is first split by time zone at its widest gaps. Partners from the last `recent_rounds`
 rounds are left off those lists, so a maximum-cardinality matching over them is repeat-free
-whenever the lists allow one.
+whenever the lists allow one. In a track mode (`pairing.mode`) lists are ranked with half
+the track bonus (`_damp_track_bonus`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def candidate_edges(pool: Pool, members: IntArray) -> tuple[IntArray, IntArray]:
     for start, values in cached or _score_blocks(pool, members):
         if prices is not None:
             ranked = np.where(values > _EXCLUDED, values - prices[None, :], _EXCLUDED)
+            if pool.config.mode != "mixed":
+                rows = members[start : start + len(values)]
+                ranked = _damp_track_bonus(pool, ranked, rows, members)
             top = np.argpartition(-ranked, k - 1, axis=1)[:, :k]
         else:
             top = np.broadcast_to(np.arange(m), values.shape)
@@ -56,6 +60,21 @@ def candidate_edges(pool: Pool, members: IntArray) -> tuple[IntArray, IntArray]:
     low, high = np.minimum(source, target), np.maximum(source, target)
     keys = np.unique(low * m + high)
     return members[keys // m], members[keys % m]
+
+
+def _damp_track_bonus(pool: Pool, ranked: IntArray, rows: IntArray, members: IntArray) -> IntArray:
+    """`ranked` with half the track bonus taken off again, for choosing candidates only.
+
+    With a track mode's full bonus in the ranking, every list holds only the preferred side,
+    and whoever that side runs short of (or who has no track) is left with poor partners. In
+    the matching LP the scarce side's dual price rises by about half the bonus, which
+    `_prices` (half of a best weight) does not see; ranking with half the bonus gives the lists
+    that share back, at no cost in edges (docs/facts/pairing-matching.md has the figures). The
+    matching itself still uses the full weights.
+    """
+    bonus = pool.track_bonus(rows[:, None], members[None, :]) // 2
+    damped: IntArray = np.where(ranked > _EXCLUDED, ranked - bonus, _EXCLUDED)
+    return damped
 
 
 def _score_blocks(pool: Pool, members: IntArray) -> Iterator[tuple[int, IntArray]]:

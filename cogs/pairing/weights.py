@@ -170,8 +170,10 @@ class Pool:
         level_points = np.asarray(LEVEL_POINTS, dtype=np.int64)[
             np.abs(level[:, None] - level[None, :])
         ]
-        track_points = TRACK_POINTS_BY_MODE[self.config.mode]
-        self.class_points: IntArray = BASE + tz + level_points + track_points[track[:, None], track]
+        self.track_points = TRACK_POINTS_BY_MODE[self.config.mode]
+        self.class_points: IntArray = (
+            BASE + tz + level_points + self.track_points[track[:, None], track]
+        )
 
     def _load_history(self) -> None:
         rows: list[int] = []
@@ -195,6 +197,11 @@ class Pool:
         shared = np.bitwise_count(self.topic_bits[a] & self.topic_bits[b])
         counts: IntArray = shared.sum(axis=-1, dtype=np.int64)
         return counts
+
+    def track_bonus(self, a: IntArray, b: IntArray) -> IntArray:
+        """The track points in the weight of a with b (a and b broadcast)."""
+        bonus: IntArray = self.track_points[self.track[a], self.track[b]]
+        return bonus
 
     def cross_track(self, members: Sequence[int]) -> bool:
         """Whether a group spans two tracks (backend, frontend, fullstack; unknown not counted)."""
