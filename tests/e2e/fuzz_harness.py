@@ -270,7 +270,7 @@ class Referee:
                 self.note(what, inputs, f"Discord refuses the choice {choice!r}")
         outcome = self.outcomes.get(result.interaction_id)
         shown = result.text
-        found = INTERNAL_WORDING.search(CODE_BLOCK.sub("", shown))
+        found = INTERNAL_WORDING.search(CODE_BLOCK.sub("", self._bot_wording(result)))
         if outcome == "error" or found:
             self.note(what, inputs, f"internal error shown: {shown[:300]!r}")
             return
@@ -280,6 +280,15 @@ class Referee:
                 self.note(what, inputs, f"refusal not ephemeral: {text[:200]!r}")
             if not text or "\n" in text:
                 self.note(what, inputs, f"refusal is not one line: {text[:300]!r}")
+
+    @staticmethod
+    def _bot_wording(result: InteractionResult) -> str:
+        """What the bot itself wrote: a modal's title and labels, not the values it prefilled
+        (a member's code, a program's output), which may say anything."""
+        if result.modal is None:
+            return result.text
+        labels = [str(info.get("label", "")) for info in result.modal.fields.values()]
+        return "\n".join([result.modal.title, *labels])
 
     async def _judge_logs(self, what: str, inputs: Any, logged: int) -> None:
         for record in self.errors.records[logged:]:
