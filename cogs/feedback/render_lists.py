@@ -92,9 +92,10 @@ def history_embed(item: ItemRecord, history: list[ItemHistoryEntry]) -> discord.
 def list_line(item: ItemRecord) -> str:
     link = jump_url(item)
     ref = f"[{item.ref}]({link})" if link else f"**{item.ref}**"
+    votes = f" · 👍 {item.plus_ones}" if item.plus_ones else ""
     return (
-        f"{STATUS_EMOJI[item.status]} {ref} · {SEVERITY_EMOJI[item.severity]} {item.severity} · "
-        f"{endpoint_text(item)} — {safe_truncate(item.title, 80)}"
+        f"{STATUS_EMOJI[item.status]} {ref} · {SEVERITY_EMOJI[item.severity]} {item.severity}"
+        f"{votes} · {endpoint_text(item)} — {safe_truncate(item.title, 80)}"
     )
 
 

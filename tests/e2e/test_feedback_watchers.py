@@ -242,6 +242,7 @@ async def test_the_list_sorts_by_plus_ones_then_newest(
     order = [listed.text.index(f"FB-{n}]") for n in (2, 3, 1)]
     assert order == sorted(order)
     assert "most +1s first" in listed.text
+    assert "bug · 👍 2 · `GET /api/companies`" in listed.text
     newest = await sandbox.invoke("/feedback list", user=world.bob)
     order = [newest.text.index(f"FB-{n}]") for n in (3, 2, 1)]
     assert order == sorted(order)
