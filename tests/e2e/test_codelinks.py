@@ -82,6 +82,7 @@ async def raw() -> AsyncIterator[RawFiles]:
     ):
         files.files[path] = SOURCE
     files.files["/github/nexus/demo/main/big.py"] = b"x = 1\n" * 5_000
+    files.files["/github/nexus/demo/main/logo.png"] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"
     try:
         yield files
     finally:
@@ -242,6 +243,7 @@ async def test_nothing_is_expanded_while_the_feature_is_off(
         (github("src/slow.py"), None, "longer than 0.5 s"),
         (github("src/missing.py"), None, "HTTP 404"),
         (github(lines="L500-L510"), None, "past its end"),
+        (github("logo.png", "L1"), None, "not text"),
     ],
 )
 async def test_a_link_that_cannot_be_fetched_posts_nothing_and_logs_one_info_line(
@@ -262,6 +264,41 @@ async def test_a_link_that_cannot_be_fetched_posts_nothing_and_logs_one_info_lin
     assert record.levelno == logging.INFO and record.exc_info is None
     assert replies(sandbox) == []
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+
+
+HOSTILE = [
+    github(lines="L1-L10000000"),
+    github(lines="L10000001"),
+    github(lines="L99999999999999999999"),
+    "https://github.com/nexus/demo/blob/main/" + "%2e%2e/" * 20 + "etc/passwd#L1",
+    "https://github.com/nexus/demo/blob/main/src/app.py#L3-L5" + "x" * 1_900,
+    "```" + github() + "```",
+    "<@&1> @everyone " + github(lines="L1-L2") + " " + github(lines="L3"),
+    "https://gitlab.com@127.0.0.1/x/y/-/blob/main/a.py#L1",
+    "http://[::1]/x/y/-/blob/main/a.py#L1",
+]
+
+
+async def test_hostile_links_never_break_the_bot(
+    sandbox: SandboxServer,
+    world: World,
+    links_nexus: NexusBot,
+    raw: RawFiles,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO):
+        for content in HOSTILE:
+            sandbox.send_user_message(world.general, world.carol, content)
+        last = sandbox.send_user_message(world.general, world.carol, github(lines="L9"))
+        await reply_to(sandbox, last)
+        await asyncio.sleep(0.3)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert not sandbox.errors
+    assert len(replies(sandbox)) >= 3  # the whole-file range, the pinging one and the last
+    for reply in replies(sandbox):
+        assert len(reply.content) <= 2000 and reply.content.count("```") == 2
+        assert reply.allowed_mentions is not None and reply.allowed_mentions.get("parse") == []
+    assert all(path.startswith("/github/nexus/demo/main/") for path in raw.requests)
 
 
 async def test_a_guild_over_its_rate_gets_no_more_expansions_until_a_minute_passes(
