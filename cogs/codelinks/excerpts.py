@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING
 from cachetools import TTLCache
 
 from bot.fetch import FetchError
+from cogs.codelinks.records import Excerpt
 
 if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.fetch import Fetcher
     from cogs.codelinks.records import CodeLink
     from cogs.codelinks.settings import FileSettings
-
-from cogs.codelinks.records import Excerpt
 
 
 class NotText(FetchError):
