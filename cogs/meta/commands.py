@@ -9,7 +9,7 @@ from discord import app_commands
 
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import format_duration, format_latency
-from bot.permissions import ensure_not_blocked, guild_of
+from bot.permissions import guild_of
 from bot.text import EMBED_FIELD_VALUE_LIMIT, truncate
 from bot.web.auth import API_FEATURE
 from bot.web.tokens import ApiTokens
@@ -50,12 +50,9 @@ class MetaCog(FeatureCog):
         self.bot = bot
         self.tokens = ApiTokens(bot.db.sessions, bot.clock)
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+    def blockable(self, command_name: str) -> bool:
         # Only the token commands are the API's; ping, help and about stay open to everyone.
-        command = interaction.command
-        if command is not None and command.qualified_name.startswith("nexus token"):
-            await ensure_not_blocked(interaction, self.feature)
-        return True
+        return command_name.startswith("nexus token")
 
     async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
         return {"API tokens revoked": await self.tokens.forget(guild_id, user_id)}

@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, select
 from bot.app import NexusBot
 from bot.clock import FrozenClock
 from bot.errors import UserFacingError
+from bot.feature import FeatureCog
 from bot.guild_settings import parse_value
 from bot.models import AuditEntry, FeatureBlock, GuildSetting, OccurrenceClaim
 from bot.permissions import Tier, command_tier
@@ -844,6 +845,8 @@ def feature_of(bot: NexusBot, command: Any) -> str | None:
             (c for c in bot.cogs.values() if type(c).__module__.startswith(package + ".")), None
         )
     feature = getattr(cog, "feature", None)
+    if isinstance(cog, FeatureCog) and not cog.blockable(command.qualified_name):
+        return None
     return feature if feature in {f.feature for f in bot.features} else None
 
 
