@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Final, Protocol, cast
 
 import discord
 
-from bot.feature import act_for_feature
+from bot.feature import FeatureCog, act_for_feature
 from bot.ui import NexusModal, text_input
 from cogs.run.rules import FEATURE, STDIN_MAX_CHARS
 
@@ -32,91 +33,68 @@ class RunButtonActions(Protocol):
     async def delete_run(self, interaction: discord.Interaction, run_id: int) -> None: ...
 
 
-def _act(
-    interaction: discord.Interaction, action: Callable[[RunButtonActions], Awaitable[None]]
-) -> Awaitable[None]:
-    return act_for_feature(
-        interaction, FEATURE, lambda feature: action(cast(RunButtonActions, feature))
-    )
+@dataclass(frozen=True)
+class _Look:
+    label: str
+    emoji: str
+    style: discord.ButtonStyle
 
 
-class RunAgainButton(DynamicButton, template=r"run:again:(?P<id>\d+)"):
-    def __init__(self, run_id: int) -> None:
+# One button class for the three actions: the custom id names the action and the run.
+LOOKS: Final = {
+    "again": _Look("Run again", "🔁", discord.ButtonStyle.primary),
+    "save": _Look("Save as snippet", "💾", discord.ButtonStyle.secondary),
+    "delete": _Look("Delete", "🗑️", discord.ButtonStyle.danger),
+}
+
+
+class RunResultButton(DynamicButton, template=r"run:(?P<action>again|save|delete):(?P<id>\d+)"):
+    def __init__(self, action: str, run_id: int) -> None:
+        look = LOOKS[action]
         super().__init__(
             discord.ui.Button(
-                label="Run again",
-                emoji="🔁",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"run:again:{run_id}",
+                label=look.label,
+                emoji=look.emoji,
+                style=look.style,
+                custom_id=f"run:{action}:{run_id}",
             )
         )
+        self.action = action
         self.run_id = run_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RunAgainButton:
-        return cls(int(match["id"]))
+    ) -> RunResultButton:
+        return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _act(interaction, lambda actions: actions.run_again(interaction, self.run_id))
+        await act_for_feature(interaction, FEATURE, self._act(interaction))
+
+    def _act(self, interaction: discord.Interaction) -> Callable[[FeatureCog], Awaitable[None]]:
+        async def act(feature: FeatureCog) -> None:
+            actions = cast(RunButtonActions, feature)
+            handler = {
+                "again": actions.run_again,
+                "save": actions.save_run,
+                "delete": actions.delete_run,
+            }[self.action]
+            await handler(interaction, self.run_id)
+
+        return act
 
 
-class SaveRunButton(DynamicButton, template=r"run:save:(?P<id>\d+)"):
-    def __init__(self, run_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Save as snippet",
-                emoji="💾",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"run:save:{run_id}",
-            )
-        )
-        self.run_id = run_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> SaveRunButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _act(interaction, lambda actions: actions.save_run(interaction, self.run_id))
-
-
-class DeleteRunButton(DynamicButton, template=r"run:delete:(?P<id>\d+)"):
-    def __init__(self, run_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Delete",
-                emoji="🗑️",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"run:delete:{run_id}",
-            )
-        )
-        self.run_id = run_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> DeleteRunButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _act(interaction, lambda actions: actions.delete_run(interaction, self.run_id))
-
-
-DYNAMIC_ITEMS: Final = (RunAgainButton, SaveRunButton, DeleteRunButton)
+DYNAMIC_ITEMS: Final = (RunResultButton,)
 
 
 def result_buttons(run_id: int, *, can_save: bool, can_delete: bool) -> discord.ui.View:
     """The row under a result. No timeout: the dynamic items outlive this object."""
     view = discord.ui.View(timeout=None)
-    view.add_item(RunAgainButton(run_id))
+    view.add_item(RunResultButton("again", run_id))
     if can_save:
-        view.add_item(SaveRunButton(run_id))
+        view.add_item(RunResultButton("save", run_id))
     if can_delete:
-        view.add_item(DeleteRunButton(run_id))
+        view.add_item(RunResultButton("delete", run_id))
     return view
 
 
