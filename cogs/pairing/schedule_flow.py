@@ -31,6 +31,8 @@ RESYNC_HANDLER = "pairing.resync"
 
 # A round missed while the bot was down runs late if the bot is back within this window.
 LATE_ROUND_GRACE = timedelta(hours=6)
+# A notice whose time has passed when its job is (re)built goes out this long after.
+NOTICE_LATE_DELAY = timedelta(minutes=1)
 # Several processes share the database (issue 8): each one keeps a round job for every guild
 # and re-reads the schedules this often (a schedule set through another process).
 RESYNC_SECONDS = 60
@@ -120,19 +122,18 @@ class RoundSchedule:
     async def _schedule_notice(self, guild_id: int, round_at: datetime) -> None:
         """The notice of the round at `round_at`, `pairing.notice_hours` ahead (0: none).
 
-        When that time has passed (a member joined, or the bot started, inside the window) the
-        job fires at once; the notice's claim keeps it to one post per round either way.
+        When that time has passed (the bot started, the schedule changed or a member joined
+        inside the window) the notice goes out NOTICE_LATE_DELAY from now: after the command
+        that got here has answered, never racing it. The notice's claim keeps it to one post
+        per round however often the job is rebuilt.
         """
         hours = int((await self._guild_settings.get(guild_id)).get(NOTICE_HOURS))
         if hours <= 0:
             self._scheduler.cancel(notice_job_id(guild_id))
             return
+        due = max(round_at - timedelta(hours=hours), self._clock.now() + NOTICE_LATE_DELAY)
         self._scheduler.schedule_at(
-            notice_job_id(guild_id),
-            round_at - timedelta(hours=hours),
-            NOTICE_HANDLER,
-            guild_id,
-            round_at.isoformat(),
+            notice_job_id(guild_id), due, NOTICE_HANDLER, guild_id, round_at.isoformat()
         )
 
     async def still_scheduled(self, guild_id: int, scheduled_for: datetime) -> bool:
