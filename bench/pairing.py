@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.pairing            # the full run (several minutes on 2 cores)
     .venv/bin/python -m bench.pairing --quick    # a small smoke run
     .venv/bin/python -m bench.pairing --per-round
+    .venv/bin/python -m bench.pairing --mode cross-track --sizes 1000 5000   # a guild's mode
 
 Methods, on the same people, attendance and weights:
 - nexus:   cogs.pairing.matching.match_round (sparse top-k lists, rustworkx blossom, time-zone
@@ -37,7 +38,7 @@ import rustworkx as rx
 
 from cogs.pairing.matching import match_round
 from cogs.pairing.solver import FALLBACK_SHIFT
-from cogs.pairing.weights import MatchConfig, Person, Pool, pair_key
+from cogs.pairing.weights import MODES, MatchConfig, Person, Pool, pair_key
 
 ROUNDS = 20
 ATTENDANCE = 0.7
@@ -78,6 +79,8 @@ def make_people(n: int, rng: random.Random) -> list[Person]:
 @dataclass
 class MethodState:
     name: str
+    # The guild's `pairing.mode`: every method and the optimum see the same weights.
+    mode: str = "mixed"
     last_met: dict[tuple[int, int], int] = field(default_factory=dict)
     trios: Counter[int] = field(default_factory=Counter)
     sat_out: Counter[int] = field(default_factory=Counter)
@@ -106,6 +109,8 @@ class RoundRow:
     weight: int
     reference: int
     exact: bool
+    cross_track: int = 0
+    groups: int = 0
 
     @property
     def ratio(self) -> float:
@@ -117,14 +122,17 @@ Solver = Callable[[list[Person], dict[tuple[int, int], int], int, MethodState], 
 
 
 def solve_nexus(
-    people: list[Person], ages: dict[tuple[int, int], int], seed: int, _: MethodState
+    people: list[Person], ages: dict[tuple[int, int], int], seed: int, state: MethodState
 ) -> Groups:
-    plan = match_round(people, ages, seed)
+    plan = match_round(people, ages, seed, MatchConfig(mode=state.mode))
     groups: Groups = []
     for group in plan.groups:
         # A trio is listed as its pair, then the person who joined it.
-        rest = tuple(m for m in group.members if m != plan.trio_member)
-        groups.append((*rest, plan.trio_member) if len(group.members) == 3 else group.members)
+        odd = plan.trio_member
+        rest = tuple(m for m in group.members if m != odd)
+        groups.append(
+            (*rest, odd) if len(group.members) == 3 and odd is not None else group.members
+        )
     return groups + [(p,) for p in plan.sat_out]
 
 
@@ -142,7 +150,7 @@ def solve_shuffle(
 def solve_greedy(
     people: list[Person], ages: dict[tuple[int, int], int], seed: int, state: MethodState
 ) -> Groups:
-    pool = Pool(tuple(people), ages, seed, MatchConfig(top_k=20))
+    pool = Pool(tuple(people), ages, seed, MatchConfig(top_k=20, mode=state.mode))
     n = pool.n
     order = list(range(n))
     random.Random(seed).shuffle(order)
@@ -243,11 +251,12 @@ def dual_upper_bound(pool: Pool, iterations: int = 300) -> int:
 
 
 def simulate(
-    n: int, rounds: int, seed: int, exact_max: int, per_round: bool
+    n: int, rounds: int, seed: int, exact_max: int, per_round: bool, mode: str = "mixed"
 ) -> dict[str, MethodState]:
     rng = random.Random(seed)
     people = make_people(n, rng)
-    states = {name: MethodState(name) for name in SOLVERS}
+    states = {name: MethodState(name, mode) for name in SOLVERS}
+    config = MatchConfig(mode=mode)
     for number in range(1, rounds + 1):
         attending = [p for p in people if rng.random() < ATTENDANCE]
         ids = {p.user_id for p in attending}
@@ -266,10 +275,12 @@ def simulate(
             groups = solver(now, ages, round_seed, state)
             seconds = time.perf_counter() - started
             cpu_seconds = time.process_time() - cpu_started
-            pool = Pool(tuple(now), ages, round_seed)
+            pool = Pool(tuple(now), ages, round_seed, config)
             if reference is None:
                 # One reference per round, on nexus's weights (the same function for all).
-                even = pool if pool.n % 2 == 0 else _without_odd(now, ages, round_seed, groups)
+                even = (
+                    pool if pool.n % 2 == 0 else _without_odd(now, ages, round_seed, groups, config)
+                )
                 reference = exact_optimum(even) if exact else dual_upper_bound(even)
             repeats = sum(
                 1
@@ -282,6 +293,8 @@ def simulate(
                     number, len(attending), seconds, cpu_seconds, repeats,
                     sum(len(g) == 3 for g in groups), sum(len(g) == 1 for g in groups),
                     pair_weight(pool, groups), reference, exact,
+                    sum(pool.cross_track([pool.index[m] for m in g]) for g in groups if len(g) > 1),
+                    sum(1 for g in groups if len(g) > 1),
                 )
             )  # fmt: skip
             _record(state, groups, number)
@@ -297,12 +310,16 @@ def simulate(
 
 
 def _without_odd(
-    people: list[Person], ages: dict[tuple[int, int], int], seed: int, nexus_groups: Groups
+    people: list[Person],
+    ages: dict[tuple[int, int], int],
+    seed: int,
+    nexus_groups: Groups,
+    config: MatchConfig,
 ) -> Pool:
     # The optimum for an odd count is taken without Nexus's trio member (the odd person out).
     trio = next((g for g in nexus_groups if len(g) == 3), None)
     odd = trio[-1] if trio else people[-1].user_id
-    return Pool(tuple(p for p in people if p.user_id != odd), ages, seed)
+    return Pool(tuple(p for p in people if p.user_id != odd), ages, seed, config)
 
 
 def _record(state: MethodState, groups: Groups, number: int) -> None:
@@ -342,7 +359,8 @@ def summarise(n: int, states: dict[str, MethodState]) -> list[str]:
             f"{min(ratios):8.3%} | {statistics.mean(ratios):8.3%} ({kind}) | "
             f"{statistics.mean(distinct):5.3f} | {sum(r.trios for r in rows):3d} / "
             f"{max(state.trios.values(), default=0)} | "
-            f"{sum(r.sat_out for r in rows):4d} / {max(sat_out_people, default=0)} |"
+            f"{sum(r.sat_out for r in rows):4d} / {max(sat_out_people, default=0)} | "
+            f"{sum(r.cross_track for r in rows) / max(sum(r.groups for r in rows), 1):6.1%} |"
         )
     return lines
 
@@ -351,8 +369,8 @@ HEADER = [
     "| n | method | mean ms | max ms | max CPU ms | repeats ≤4 rounds | min % of opt | "
     "mean % of opt | "
     "distinct partners / rounds attended | trios total / max per person | "
-    "sit-outs total / max per person |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "sit-outs total / max per person | cross-track groups |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
 ]
 
 
@@ -440,13 +458,16 @@ async def responsiveness(n: int, process_pool: bool) -> tuple[list[float], float
             await sandbox.close()
 
 
-def full_attendance_timing(n: int, repeats: int = 3) -> list[tuple[float, float]]:
+def full_attendance_timing(
+    n: int, repeats: int = 3, mode: str = "mixed"
+) -> list[tuple[float, float]]:
     """(wall, CPU) seconds of a round where all n people attend, history of 4 earlier rounds."""
     rng = random.Random(n)
     people = make_people(n, rng)
+    config = MatchConfig(mode=mode)
     history: dict[tuple[int, int], int] = {}
     for _ in range(4):
-        plan = match_round(people, history, rng.randrange(2**31))
+        plan = match_round(people, history, rng.randrange(2**31), config)
         history = {key: value + 1 for key, value in history.items()}
         for group in plan.groups:
             for a, b in itertools.combinations(group.members, 2):
@@ -454,7 +475,7 @@ def full_attendance_timing(n: int, repeats: int = 3) -> list[tuple[float, float]
     timings = []
     for _ in range(repeats):
         started, cpu_started = time.perf_counter(), time.process_time()
-        match_round(people, history, rng.randrange(2**31))
+        match_round(people, history, rng.randrange(2**31), config)
         timings.append((time.perf_counter() - started, time.process_time() - cpu_started))
     return timings
 
@@ -484,27 +505,39 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--per-round", action="store_true", help="print every round")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--mode", choices=MODES, default="mixed", help="the guild's pairing.mode")
+    parser.add_argument("--sizes", type=int, nargs="+", help="only these n")
+    parser.add_argument("--no-responsiveness", action="store_true", help="skip the bot part")
     args = parser.parse_args()
-    sizes = [50, 200] if args.quick else [50, 200, 1000, 5000]
+    sizes = args.sizes or ([50, 200] if args.quick else [50, 200, 1000, 5000])
     rounds = 5 if args.quick else ROUNDS
     table = list(HEADER)
     for n in sizes:
         started = time.perf_counter()
-        states = simulate(n, rounds, args.seed + n, exact_max=1000, per_round=args.per_round)
+        states = simulate(
+            n, rounds, args.seed + n, exact_max=1000, per_round=args.per_round, mode=args.mode
+        )
         table += summarise(n, states)
         print(
             f"n={n}: simulated {rounds} rounds in {time.perf_counter() - started:.1f} s", flush=True
         )
-    print(f"\n{rounds} rounds, {ATTENDANCE:.0%} attendance; % of opt = pair weight / optimum")
+    print(
+        f"\n{rounds} rounds, {ATTENDANCE:.0%} attendance, mode {args.mode}; "
+        "% of opt = pair weight / optimum"
+    )
     print("\n".join(table))
     if args.quick:
+        return
+    for wall, cpu in full_attendance_timing(5000, mode=args.mode):
+        print(f"  all 5,000 present (4 rounds of history): {wall:.2f} s wall, {cpu:.2f} s CPU")
+    if args.sizes:
         return
     for people in (700, 1000):
         check = Pool(tuple(make_people(people, random.Random(people))), {}, 1)
         exact, upper = exact_optimum(check), dual_upper_bound(check)
         print(f"  upper bound vs exact optimum at {people} people: {upper / exact - 1:+.4%}")
-    for wall, cpu in full_attendance_timing(5000):
-        print(f"  all 5,000 present (4 rounds of history): {wall:.2f} s wall, {cpu:.2f} s CPU")
+    if args.no_responsiveness:
+        return
     print("\nResponsiveness: /nexus ping round trips while a 5,000-person round is computed")
     for process_pool in (True, False):
         latencies, seconds, stall = asyncio.run(responsiveness(5000, process_pool))
