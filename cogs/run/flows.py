@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from bot.runner.records import CodeRunner
     from cogs.run.records import StoredRun
 
+# Of Discord's 3 s to answer, what waiting for the runner's own start may take.
+START_WAIT_SECONDS = 1.5
 TIERS = {"member": Tier.MEMBER, "triager": Tier.TRIAGER, "moderator": Tier.MODERATOR}
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -107,7 +109,7 @@ class RunFlow:
         config = await self.bot.guild_settings.get(guild.id)
         await self.check_allowed(interaction, config)
         self.check_sizes(code)
-        await self.runner.start()
+        await self._started()
         language = self.resolve(await self.detect(interaction, code))
         fixture = await self._fixture(interaction, guild.id, language)
         run_id = await self.store.accept(
@@ -158,6 +160,17 @@ class RunFlow:
         await self.store.finish(
             run_id, result, None if ephemeral else (message.channel.id, message.id)
         )
+
+    async def _started(self) -> None:
+        """The runner's check of itself (a trial jail, a remote server's hello) is done; it
+        runs in the background from start-up, so this is instant unless a remote server is
+        slow, and then the member hears so before Discord's 3 s run out."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self.runner.start()), START_WAIT_SECONDS)
+        except TimeoutError:
+            raise UserFacingError(
+                "The code runner is still starting; try again in a moment."
+            ) from None
 
     async def _fixture(
         self, interaction: discord.Interaction, guild_id: int, language: LanguageStatus

@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 import pytest
+from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import NexusBot
@@ -302,3 +303,31 @@ async def test_forget_deletes_a_members_runs_and_stats_count_them(
     assert await feature.stats(world.guild.id) == {"code runs": 2}
     assert await feature.forget_member(world.guild.id, world.alice.id) == {"code runs deleted": 1}
     assert [run.user_id for run in await runs(nexus)] == [world.bob.id]
+
+
+async def test_a_runner_still_starting_is_said_within_discords_deadline(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    # A Piston server on loopback that takes the connection and never answers: the runner's
+    # start (asking it for its runtimes) hangs, and a member must still hear back in time.
+    released = asyncio.Event()
+
+    async def never(request: web.Request) -> web.Response:
+        await released.wait()
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_get("/api/v2/runtimes", never)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        bot = await start_nexus(runner={"backend": "piston", "url": f"http://127.0.0.1:{port}"})
+        result = await run_typed(sandbox, world, "print(1)")
+        assert result.ephemeral and "still starting" in result.text
+        assert await count(bot, CodeRun) == 0
+    finally:
+        released.set()
+        await runner.cleanup()
