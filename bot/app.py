@@ -8,6 +8,7 @@ only when it changed since the last sync.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
     from bot.runner.records import CodeRunner
 
 log = logging.getLogger(__name__)
+# How long closing waits for the code runner's start (a trial jail takes a few ms).
+RUNNER_START_GRACE_SECONDS = 2.0
 R = TypeVar("R")
 
 # Tasks discord.py creates for interactions; shutdown waits for them to finish. Dynamic items
@@ -347,7 +350,11 @@ class NexusBot(commands.Bot):
             await self.web.stop()
         self.workers.shutdown()
         if self._runner_start is not None:
-            self._runner_start.cancel()
+            # Let the jail's trial run end rather than cancel it mid-spawn (a cancelled spawn
+            # leaves its process and pipes to the garbage collector); a remote engine that
+            # does not answer is given up on.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._runner_start, RUNNER_START_GRACE_SECONDS)
         await self.runner.close()
         if self._runner_http is not None:
             await self._runner_http.close()
