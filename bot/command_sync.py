@@ -12,6 +12,7 @@ import discord
 from sqlalchemy import select
 
 from bot.models import BotState
+from bot.sql import dialect_insert
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -67,5 +68,17 @@ class CommandSync:
             return await session.scalar(select(BotState.value).where(BotState.key == key))
 
     async def _set_state(self, key: str, value: str) -> None:
+        # An upsert, not merge's read-then-insert: processes started together (shards) sync
+        # at the same moment, and the second insert of the same key failed their start-up.
         async with self._sessions.begin() as session:
-            await session.merge(BotState(key=key, value=value))
+            insert = dialect_insert(session.get_bind().dialect.name, BotState)
+            statement = insert.values(key=key, value=value)
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[BotState.key],
+                    set_={
+                        "value": statement.excluded.value,
+                        "updated_at": statement.excluded.updated_at,
+                    },
+                )
+            )

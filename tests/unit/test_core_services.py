@@ -15,12 +15,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.audit import AuditService
 from bot.clock import FrozenClock
+from bot.command_sync import CommandSync
 from bot.config import Settings
 from bot.db import Base, Database, alembic_config, id_from_text
 from bot.errors import UserFacingError
 from bot.feature import feature_setting_specs
 from bot.guild_settings import CORE_SPECS, GuildSettingsService, Source, parse_value
-from bot.models import AuditEntry, GuildSetting, OccurrenceClaim
+from bot.models import AuditEntry, BotState, GuildSetting, OccurrenceClaim
 from bot.permissions import BlockService
 from bot.scheduler import OccurrenceLedger
 
@@ -302,3 +303,16 @@ def test_a_table_class_defined_again_replaces_itself_whenever_the_old_one_was_co
 
     finally:
         Base.metadata.remove(Base.metadata.tables["test_reload_probe"])
+
+
+async def test_processes_storing_the_same_sync_hash_at_once_both_succeed(
+    database: Database,
+) -> None:
+    # Shards start together and sync together: both record the command tree's hash.
+    syncs = [CommandSync(None, database.sessions, ()) for _ in range(4)]  # type: ignore[arg-type]
+    await asyncio.gather(
+        *(sync._set_state("command_hash:1:global", f"digest-{n}") for n, sync in enumerate(syncs))
+    )
+    async with database.sessions() as session:
+        values = (await session.scalars(select(BotState.value))).all()
+    assert len(values) == 1 and values[0].startswith("digest-")
