@@ -3,7 +3,7 @@ by the buttons on their result, forgotten and pruned. No Discord here."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import delete, func, select, update
@@ -139,10 +139,8 @@ class RunStore:
             )
         return affected_rows(result)
 
-    async def count(self, guild_id: int, since: datetime | None = None) -> int:
+    async def count(self, guild_id: int) -> int:
         query = select(func.count()).select_from(CodeRun).where(CodeRun.guild_id == guild_id)
-        if since is not None:
-            query = query.where(CodeRun.created_at >= since)
         async with self._sessions() as session:
             return int(await session.scalar(query) or 0)
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import NexusBot
+from bot.clock import FrozenClock
 from bot.code_blocks import unescape_code_block
 from bot.sandbox import SandboxServer
 from cogs.run.models import CodeRun
+from cogs.run.rules import RETENTION
 from cogs.snippets.models import Snippet
 from tests.e2e.conftest import StartBot, World
 from tests.probe_feature import loaded_feature
@@ -331,3 +334,18 @@ async def test_a_runner_still_starting_is_said_within_discords_deadline(
     finally:
         released.set()
         await runner.cleanup()
+
+
+async def test_runs_older_than_the_retention_are_pruned_and_their_buttons_say_so(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    clock = FrozenClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    bot = await start_nexus(clock=clock, runner=RUNNER)
+    need_jail(bot)
+    result = await run_typed(sandbox, world, "print(1)")
+    clock.advance(RETENTION + timedelta(days=1))
+    run_feature = cast(Any, loaded_feature(bot.features, "run"))
+    assert await run_feature.flow.prune() == 1
+    again = await result.click("Run again", user=world.bob)
+    assert again.ephemeral and "no longer kept" in again.text
+    assert await count(bot, CodeRun) == 0
