@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,11 @@ from bot.models import AuditEntry
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+# Where the action came from: "discord" unless a request of the HTTP API set it to "api" for
+# its own task. Every audit row carries it, so the same service writes the same entry from a
+# slash command and from the API, and a moderator still sees which one was used.
+request_channel: ContextVar[str] = ContextVar("request_channel", default="discord")
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class AuditService:
             actor_id=actor_id,
             action=action,
             target=target[:200] if target else None,
-            details=details or {},
+            details={**(details or {}), "via": request_channel.get()},
         )
         if session is not None:
             session.add(entry)

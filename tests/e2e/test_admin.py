@@ -128,7 +128,7 @@ async def test_config_set_stores_the_value_and_audits_it(
     assert await setting_value(nexus, world.guild.id, "privacy.forget_delay_days") == 7
     [entry] = await audit_rows(nexus, "admin.config.set")
     assert (entry.actor_id, entry.target) == (world.admin.id, "privacy.forget_delay_days")
-    assert entry.details == {"old": 30, "new": 7}
+    assert entry.details == {"old": 30, "new": 7, "via": "discord"}
 
 
 async def test_config_set_none_resets_to_the_default(
@@ -881,7 +881,7 @@ async def test_sync_resends_the_commands(
     reply = await as_admin(sandbox, world, "/admin sync")
     assert "Commands synced (1 scope)" in reply.text
     [entry] = await audit_rows(nexus, "admin.sync")
-    assert entry.details == {"scopes": 1}
+    assert entry.details == {"scopes": 1, "via": "discord"}
 
 
 @pytest.fixture
@@ -924,7 +924,7 @@ async def test_reload_swaps_in_new_code(
     assert "Reloaded `nexus_probe_ext`." in reply.text
     assert nexus.get_cog("Probe").answer == "second"  # type: ignore[union-attr]
     [entry] = await audit_rows(nexus, "admin.reload")
-    assert entry.details == {"ok": True}
+    assert entry.details == {"ok": True, "via": "discord"}
 
 
 async def test_a_failed_reload_keeps_the_old_version_and_shows_the_error(
