@@ -76,10 +76,16 @@ async def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Caller:
-    state = state_of(request)
     if credentials is None:
         raise ApiProblem(401, NO_TOKEN, {"WWW-Authenticate": "Bearer"})
-    token = await state.tokens.authenticate(credentials.credentials)
+    return await caller_from_secret(request, credentials.credentials)
+
+
+async def caller_from_secret(request: Request, secret: str) -> Caller:
+    """The caller a token's secret names, checked as every request is: known, within its rate,
+    scoped for the method, still a member, not blocked from the API; with their tier now."""
+    state = state_of(request)
+    token = await state.tokens.authenticate(secret)
     if token is None:
         raise ApiProblem(401, BAD_TOKEN, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
     wait = state.limiter.take(token.id)
