@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import discord
 from discord import app_commands
@@ -25,15 +25,47 @@ log = logging.getLogger(__name__)
 
 
 class UserFacingError(Exception):
-    """Raised for anything the user did wrong; the error handler shows the message as is."""
+    """Raised for anything the user did wrong; the error handler shows the message as is.
+
+    The HTTP API answers it with `http_status` and `http_headers`, so a refusal reads the same
+    in Discord and over HTTP and only its kind decides the status.
+    """
+
+    http_status: ClassVar[int] = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
+    @property
+    def http_headers(self) -> dict[str, str]:
+        return {}
+
 
 class NotFoundError(UserFacingError):
     """An id the user gave names nothing (or nothing in this guild)."""
+
+    http_status = 404
+
+
+class NotAllowedError(UserFacingError):
+    """The member may not do this to this thing (not theirs, not their tier)."""
+
+    http_status = 403
+
+
+class TooSoonError(UserFacingError):
+    """A rate limit: the member may try again in `retry_after` seconds."""
+
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class TierRequired(app_commands.CheckFailure):

@@ -1,8 +1,9 @@
 """Errors as RFC 9457 `application/problem+json`, with the wording members see in Discord.
 
 A `UserFacingError` is the caller's mistake and its message is the detail, as the Discord
-error handler shows it; `NotFoundError` is a 404 and a feature's error may name its own status
-(`http_status`). Anything else is a bug: the caller gets an error id, the log the traceback.
+error handler shows it; its kind names the status (`http_status`: NotFoundError 404,
+NotAllowedError 403, TooSoonError 429 with Retry-After). Anything else is a bug: the caller
+gets an error id, the log the traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from bot.errors import NotFoundError, UserFacingError, new_error_id
+from bot.errors import UserFacingError, new_error_id
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -67,8 +68,7 @@ async def _api_problem(request: Request, error: Exception) -> JSONResponse:
 
 async def _user_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, UserFacingError)
-    status = 404 if isinstance(error, NotFoundError) else getattr(error, "http_status", 400)
-    return problem(status, error.message)
+    return problem(error.http_status, error.message, error.http_headers)
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:

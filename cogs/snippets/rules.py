@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.errors import UserFacingError
+from bot.errors import NotAllowedError, TooSoonError
 
 FEATURE: Final = "snippets"
 PAGE_SIZE: Final = 10
@@ -23,15 +23,16 @@ AUTOCOMPLETE_SCAN: Final = 2000
 REBUILD_BATCH: Final = 1000
 
 
-class SnippetPermissionError(UserFacingError):
+class SnippetPermissionError(NotAllowedError):
     """Someone tried to change a snippet that isn't theirs."""
 
 
-class RateLimitedError(UserFacingError):
+class RateLimitedError(TooSoonError):
     def __init__(self, limit: int, wait_seconds: int) -> None:
         super().__init__(
             f"You can share {limit} snippet{'s' if limit != 1 else ''} a minute. "
-            f"Try again in {wait_seconds} s."
+            f"Try again in {wait_seconds} s.",
+            wait_seconds,
         )
         self.wait_seconds = wait_seconds
 
