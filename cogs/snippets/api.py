@@ -1,93 +1,37 @@
-"""Snippets over HTTP: list and search, get, raw text. The same parts as the slash commands
+"""Snippets over HTTP, reading: list and search, get, raw text. The same parts as the slash commands
 (`SnippetParts`: the store, the search), so the same ranking, filters, limits and wording."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, Field
 
-from bot.web.auth import Caller, loaded_feature, member_of_guild
+from bot.web.auth import Caller
 from bot.web.conditional import conditional
-from bot.web.fields import ID_PATTERN, GuildIdPath, UtcTime
+from bot.web.fields import ID_PATTERN, GuildIdPath
 from bot.web.pagination import Page, decode_cursor, link_header, next_link
 from bot.web.problems import ApiProblem, responses
 from cogs.snippets import languages
+from cogs.snippets.api_models import (
+    SnippetIdPath,
+    SnippetOut,
+    SnippetSummaryOut,
+    caller_of_guild,
+    parts_of,
+    snippet_out,
+    summary_out,
+)
 
 if TYPE_CHECKING:
-    from cogs.snippets.parts import SnippetParts
-    from cogs.snippets.records import PageCursor, SnippetRecord, SnippetSummary
+    from cogs.snippets.records import PageCursor
 
-FEATURE = "snippets"
-caller_of_guild = member_of_guild(FEATURE)
 router = APIRouter(
     prefix="/guilds/{guild_id}/snippets",
     tags=["snippets"],
     responses=responses(400, 401, 403, 422, 429, 503),
 )
-SnippetIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="the snippet's number")]
-
-
-class HasSnippetParts(Protocol):
-    parts: SnippetParts
-
-
-class SnippetOut(BaseModel):
-    id: str
-    title: str
-    description: str | None
-    language: str
-    tags: list[str]
-    author_id: str | None = Field(description="null once the author was forgotten")
-    star_count: int
-    code: str
-    created_at: UtcTime
-    updated_at: UtcTime | None
-
-
-class SnippetSummaryOut(BaseModel):
-    id: str
-    title: str
-    language: str
-    author_id: str | None
-    star_count: int
-    preview: str = Field(description="the start of the code")
-    created_at: UtcTime
-
-
-def _parts(request: Request) -> SnippetParts:
-    return cast("HasSnippetParts", loaded_feature(request, FEATURE)).parts
-
-
-def _summary(item: SnippetSummary) -> SnippetSummaryOut:
-    author = None if item.author_id is None else str(item.author_id)
-    return SnippetSummaryOut(
-        id=str(item.id),
-        title=item.title,
-        language=item.language,
-        author_id=author,
-        star_count=item.star_count,
-        preview=item.preview,
-        created_at=item.created_at,
-    )
-
-
-def _snippet(record: SnippetRecord) -> SnippetOut:
-    author = None if record.author_id is None else str(record.author_id)
-    return SnippetOut(
-        id=str(record.id),
-        title=record.title,
-        description=record.description,
-        language=record.language,
-        tags=list(record.tags),
-        author_id=author,
-        star_count=record.star_count,
-        code=record.code,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-    )
 
 
 def _position(cursor: str | None) -> PageCursor | None:
@@ -119,7 +63,7 @@ async def list_snippets(  # noqa: PLR0917 (one parameter per query option)
     author: Annotated[str | None, Query(pattern=ID_PATTERN, description="a member's id")] = None,
     cursor: Annotated[str | None, Query(max_length=200, description="from `next`")] = None,
 ) -> Response:
-    page = await _parts(request).snippet_search.search(
+    page = await parts_of(request).snippet_search.search(
         caller.guild_id,
         q,
         language=languages.filter_key(language),
@@ -128,7 +72,7 @@ async def list_snippets(  # noqa: PLR0917 (one parameter per query option)
         cursor=_position(cursor),
     )
     link = next_link(request, page.next_cursor)
-    body = Page[SnippetSummaryOut](items=[_summary(item) for item in page.items], next=link)
+    body = Page[SnippetSummaryOut](items=[summary_out(item) for item in page.items], next=link)
     return conditional(
         request, body.model_dump_json().encode(), "application/json", link_header(link)
     )
@@ -146,8 +90,8 @@ async def get_snippet(
     snippet_id: SnippetIdPath,
     caller: Annotated[Caller, Depends(caller_of_guild)],
 ) -> Response:
-    record = await _parts(request).store.get(caller.guild_id, int(snippet_id))
-    return conditional(request, _snippet(record).model_dump_json().encode(), "application/json")
+    record = await parts_of(request).store.get(caller.guild_id, int(snippet_id))
+    return conditional(request, snippet_out(record).model_dump_json().encode(), "application/json")
 
 
 @router.get(
@@ -165,7 +109,7 @@ async def get_snippet_raw(
     snippet_id: SnippetIdPath,
     caller: Annotated[Caller, Depends(caller_of_guild)],
 ) -> Response:
-    record = await _parts(request).store.get(caller.guild_id, int(snippet_id))
+    record = await parts_of(request).store.get(caller.guild_id, int(snippet_id))
     name = f"snippet-{record.id}.{languages.get(record.language).extension}"
     return conditional(
         request,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
+from fastapi import APIRouter
 
 from bot.capabilities import SnippetOffer
 from bot.db import sqlite_path
@@ -21,6 +22,7 @@ from bot.replies import reply
 from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
 from bot.ui import Page, send_paginated
 from cogs.snippets import api as snippets_api
+from cogs.snippets import api_writes as snippets_api_writes
 from cogs.snippets import languages
 from cogs.snippets.button_actions import SnippetButtons
 from cogs.snippets.drafts import TITLE_MAX, SnippetInputError
@@ -44,7 +46,6 @@ from cogs.snippets.settings import ON_FORGET, SETTING_SPECS
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.app import NexusBot
@@ -100,7 +101,10 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         return "their snippets are kept without their name"
 
     def api_routes(self) -> APIRouter:
-        return snippets_api.router
+        router = APIRouter()
+        router.include_router(snippets_api.router)
+        router.include_router(snippets_api_writes.router)
+        return router
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return await self.parts.member_data.stats(guild_id)

@@ -9,6 +9,7 @@ ephemeral message.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import TYPE_CHECKING, Final
 
 import discord
@@ -33,7 +34,7 @@ from cogs.snippets.settings import SHARES_PER_MINUTE, file_settings
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
-    from cogs.snippets.records import SnippetRecord
+    from cogs.snippets.records import SnippetRecord, StarResult
     from cogs.snippets.store import SnippetStore
 
 # A modal must be the first answer to the menu (within 3 s), so the download can't be deferred.
@@ -115,28 +116,57 @@ class SnippetFlows:
         """Store the snippet and post it: in place when run in the snippets channel (or when
         none is configured), else in the snippets channel with a private link back."""
         guild_id = guild_of(interaction).id
-        limit = await self.shares_per_minute(guild_id)
-        record = await self.store.share(
-            guild_id, interaction.user.id, draft, shares_per_minute=limit
-        )
         config = await self.bot.guild_settings.get(guild_id)
         destination = post_destination(self.bot, interaction, config.channel_id(FEATURE))
         here = interaction.channel_id
-        try:
-            if (
-                here is not None
-                and getattr(destination, "id", None) == here
-                and not interaction.response.is_done()
-            ):
+        if (
+            here is not None
+            and getattr(destination, "id", None) == here
+            and not interaction.response.is_done()
+        ):
+            record = await self._store_share(guild_id, interaction.user.id, draft)
+            try:
                 await self._post_as_reply(interaction, guild_id, here, record)
-                return
+            except discord.HTTPException:
+                await self._take_back(guild_id, record)
+                raise
+            return
+        record = await self.share_in(guild_id, interaction.user.id, draft, destination)
+        assert record.channel_id is not None and record.message_id is not None
+        post = self.bot.get_partial_messageable(record.channel_id, guild_id=guild_id)
+        jump = post.get_partial_message(record.message_id).jump_url
+        await reply(interaction, f"Shared as snippet **#{record.id}**: {jump}")
+
+    async def share_in(
+        self,
+        guild_id: int,
+        author_id: int,
+        draft: SnippetDraft,
+        destination: discord.abc.Messageable | None,
+    ) -> SnippetRecord:
+        """Store a share and post it in `destination` (None: stored without a post, as for an
+        API call in a guild with no snippets channel); the post failing takes the share back."""
+        record = await self._store_share(guild_id, author_id, draft)
+        if destination is None:
+            return record
+        try:
             message = await destination.send(**post_arguments(self.bot, record))
         except discord.HTTPException:
-            # Not posted means not shared: take the stored copy back before reporting.
-            await self.store.delete(guild_id, record.id, interaction.user.id, is_moderator=True)
+            await self._take_back(guild_id, record)
             raise
         await self.store.record_post(guild_id, record.id, message.channel.id, message.id)
-        await reply(interaction, f"Shared as snippet **#{record.id}**: {message.jump_url}")
+        return dataclasses.replace(record, channel_id=message.channel.id, message_id=message.id)
+
+    async def _store_share(
+        self, guild_id: int, author_id: int, draft: SnippetDraft
+    ) -> SnippetRecord:
+        limit = await self.shares_per_minute(guild_id)
+        return await self.store.share(guild_id, author_id, draft, shares_per_minute=limit)
+
+    async def _take_back(self, guild_id: int, record: SnippetRecord) -> None:
+        # Not posted means not shared: take the stored copy back before reporting.
+        assert record.author_id is not None
+        await self.store.delete(guild_id, record.id, record.author_id, is_moderator=True)
 
     async def _post_as_reply(
         self,
@@ -172,6 +202,25 @@ class SnippetFlows:
         self, snippet_id: int, submitted: discord.Interaction, values: dict[str, str | None]
     ) -> None:
         await submitted.response.defer(ephemeral=True, thinking=True)
+        updated = await self.edit(
+            guild_of(submitted).id,
+            snippet_id,
+            submitted.user.id,
+            values,
+            is_moderator=await has_tier(submitted, Tier.MODERATOR),
+        )
+        await reply(submitted, f"Updated snippet **#{updated.id}**.")
+
+    async def edit(
+        self,
+        guild_id: int,
+        snippet_id: int,
+        editor_id: int,
+        values: dict[str, str | None],
+        *,
+        is_moderator: bool,
+    ) -> SnippetRecord:
+        """Replace a snippet's fields (the edit modal's, or an API call's) and redraw its post."""
         draft = await self.draft(
             title=values["title"] or "",
             code=values["code"],
@@ -180,14 +229,24 @@ class SnippetFlows:
             description=values["description"],
         )
         updated = await self.store.edit(
-            guild_of(submitted).id,
-            snippet_id,
-            submitted.user.id,
-            draft,
-            is_moderator=await has_tier(submitted, Tier.MODERATOR),
+            guild_id, snippet_id, editor_id, draft, is_moderator=is_moderator
         )
         await update_post(self.bot, updated)
-        await reply(submitted, f"Updated snippet **#{updated.id}**.")
+        return updated
+
+    async def delete(
+        self, guild_id: int, snippet_id: int, actor_id: int, *, is_moderator: bool
+    ) -> None:
+        """Delete without asking (an API call: the caller's DELETE is the decision)."""
+        deleted = await self.store.delete(guild_id, snippet_id, actor_id, is_moderator=is_moderator)
+        await remove_post(self.bot, deleted.channel_id, deleted.message_id)
+
+    async def set_star(
+        self, guild_id: int, snippet_id: int, user_id: int, *, starred: bool
+    ) -> StarResult:
+        result = await self.store.set_star(guild_id, snippet_id, user_id, starred=starred)
+        await update_post(self.bot, await self.store.get(guild_id, snippet_id))
+        return result
 
     async def changeable(self, interaction: discord.Interaction, snippet_id: int) -> SnippetRecord:
         record = await self.store.get(guild_of(interaction).id, snippet_id)

@@ -36,13 +36,20 @@ def post_arguments(client: object, record: SnippetRecord) -> dict[str, Any]:
     return arguments
 
 
+def configured_destination(
+    client: discord.Client, channel_id: int | None
+) -> discord.TextChannel | discord.Thread | None:
+    """The snippets channel, when one is set and still there."""
+    channel = None if channel_id is None else client.get_channel(channel_id)
+    return channel if isinstance(channel, discord.TextChannel | discord.Thread) else None
+
+
 def post_destination(
     client: discord.Client, interaction: discord.Interaction, channel_id: int | None
 ) -> discord.abc.Messageable:
-    if channel_id is not None:
-        channel = client.get_channel(channel_id)
-        if isinstance(channel, discord.TextChannel | discord.Thread):
-            return channel
+    configured = configured_destination(client, channel_id)
+    if configured is not None:
+        return configured
     if isinstance(interaction.channel, discord.abc.Messageable):
         return interaction.channel
     raise UserFacingError("I can't post in this channel.")

@@ -222,16 +222,33 @@ class SnippetStore:
             )
 
     async def toggle_star(self, guild_id: int, snippet_id: int, user_id: int) -> StarResult:
+        return await self._star(guild_id, snippet_id, user_id, wanted=None)
+
+    async def set_star(
+        self, guild_id: int, snippet_id: int, user_id: int, *, starred: bool
+    ) -> StarResult:
+        """Star or unstar, whatever the current state (an API PUT or DELETE, idempotent)."""
+        return await self._star(guild_id, snippet_id, user_id, wanted=starred)
+
+    async def _star(
+        self, guild_id: int, snippet_id: int, user_id: int, *, wanted: bool | None
+    ) -> StarResult:
         async with self._sessions.begin() as session:
             row = await self._load(session, guild_id, snippet_id)
             if row.author_id == user_id:
                 raise UserFacingError("You can't star your own snippet.")
-            removed = await session.execute(
-                delete(SnippetStar).where(
-                    SnippetStar.snippet_id == snippet_id, SnippetStar.user_id == user_id
+            removed = 0
+            if wanted is not True:
+                removed = affected_rows(
+                    await session.execute(
+                        delete(SnippetStar).where(
+                            SnippetStar.snippet_id == snippet_id, SnippetStar.user_id == user_id
+                        )
+                    )
                 )
-            )
-            starred = affected_rows(removed) == 0
+            starred = removed == 0 if wanted is None else wanted
+            if wanted is True and await self._has_starred(session, snippet_id, user_id):
+                return StarResult(True, row.star_count)
             if starred:
                 session.add(
                     SnippetStar(
@@ -246,6 +263,8 @@ class SnippetStore:
                 except IntegrityError:
                     # The same member's other click starred it a moment ago.
                     raise UserFacingError("That click crossed another one; try again.") from None
+            elif removed == 0:  # not starred: nothing to change
+                return StarResult(False, row.star_count)
             # Counted in SQL under the row's write lock: a count read before it and written back
             # from Python lost every star but one when six members starred at the same moment.
             count = await session.scalar(
@@ -255,6 +274,15 @@ class SnippetStore:
                 .returning(Snippet.star_count)
             )
             return StarResult(starred, int(count or 0))
+
+    @staticmethod
+    async def _has_starred(session: AsyncSession, snippet_id: int, user_id: int) -> bool:
+        found = await session.scalar(
+            select(SnippetStar.user_id).where(
+                SnippetStar.snippet_id == snippet_id, SnippetStar.user_id == user_id
+            )
+        )
+        return found is not None
 
     # ---- reading ------------------------------------------------------------------------
 
