@@ -24,10 +24,12 @@ from bot.ui.base import report_error
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
+    from datetime import datetime
 
     from fastapi import APIRouter
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+    from bot.calendar import CalendarEntry
     from bot.config import Settings
     from bot.guild_settings import SettingSpec
 
@@ -103,6 +105,15 @@ class FeatureCog(commands.Cog):
     async def settings_changed(self, guild_id: int, keys: frozenset[str]) -> None:
         """Called after any of the guild's settings changed, whoever changed them."""
         return None
+
+    async def calendar_events(
+        self, guild_id: int, user_id: int | None, start: datetime, end: datetime
+    ) -> list[CalendarEntry]:
+        """What the feature puts in the guild's calendar feeds, around [start, end): with no
+        `user_id` only what concerns the whole guild, with one also that member's own (their
+        personal feed). A series (`rrule`) counts when it runs in the window; most features
+        have nothing to show."""
+        return []
 
     def api_routes(self) -> APIRouter | None:
         """The feature's HTTP API routes (served under /api/v1), or None. Routes find their

@@ -14,6 +14,7 @@ from bot.formatters import discord_timestamp, plural
 from bot.permissions import Tier, guild_of, require
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
+from cogs.pairing.calendar import member_sessions
 from cogs.pairing.introductions import Introducer
 from cogs.pairing.member_notices import MemberNotices
 from cogs.pairing.notice_flow import NoticeFlow
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from bot.app import NexusBot
+    from bot.calendar import CalendarEntry
 
 Level = Literal["beginner", "intermediate", "advanced"]
 Track = Literal["backend", "frontend", "fullstack"]
@@ -151,6 +153,11 @@ class PairingCog(FeatureCog, name="PairingCog"):
         """`/admin config set pairing.schedule` (the time zone, the notice's lead): reschedule."""
         if keys & {SCHEDULE, "timezone", NOTICE_HOURS}:
             await self.schedule.schedule_guild(guild_id)
+
+    async def calendar_events(
+        self, guild_id: int, user_id: int | None, start: datetime, end: datetime
+    ) -> list[CalendarEntry]:
+        return await member_sessions(self.bot, guild_id, user_id, (start, end))
 
     async def record_answer(self, group_id: int, user_id: int, outcome: str) -> AnswerResult:
         return await self.service.groups.answer(group_id, user_id, outcome)
