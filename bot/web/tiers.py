@@ -1,0 +1,66 @@
+"""Routes for triagers and moderators: one dependency that both enforces a tier and records
+it, as `bot.permissions.require` does for slash commands. The OpenAPI document names each
+operation's tier (`x-nexus-tier`), and the route walk test reads it from there."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends
+from fastapi.routing import APIRoute
+
+from bot.errors import TierRequired
+from bot.permissions import Tier
+from bot.web.auth import Caller, member_of_guild
+from bot.web.problems import ApiProblem
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+
+    from fastapi.dependencies.models import Dependant
+
+TIER_EXTENSION = "x-nexus-tier"
+_MARK = "required_tier"
+
+
+def caller_with_tier(feature: str, tier: Tier) -> Callable[..., Awaitable[Caller]]:
+    """A route's caller: a member of the path's guild, not blocked from `feature`, whose
+    current roles give at least `tier` (refused with the slash commands' wording)."""
+    member = member_of_guild(feature)
+
+    async def dependency(caller: Annotated[Caller, Depends(member)]) -> Caller:
+        if caller.tier < tier:
+            raise ApiProblem(403, str(TierRequired(tier.label)))
+        return caller
+
+    setattr(dependency, _MARK, tier)
+    return dependency
+
+
+def required_tier(route: APIRoute) -> Tier:
+    """The tier a route's dependencies demand (MEMBER when none does)."""
+    return max(_marked(route.dependant.dependencies), default=Tier.MEMBER)
+
+
+def _marked(dependencies: Iterable[Dependant]) -> Iterable[Tier]:
+    for dependant in dependencies:
+        mark: Any = getattr(dependant.call, _MARK, None)
+        if isinstance(mark, Tier):
+            yield mark
+        yield from _marked(dependant.dependencies)
+
+
+def mark_tiers(routes: Iterable[Any], paths: dict[str, Any]) -> None:
+    """Name each operation's tier in the document and say it in its description."""
+    for route in routes:
+        if not isinstance(route, APIRoute) or route.path not in paths:
+            continue
+        tier = required_tier(route)
+        for method in route.methods or ():
+            operation = paths[route.path].get(method.lower())
+            if operation is None:
+                continue
+            operation[TIER_EXTENSION] = tier.name.lower()
+            if tier > Tier.MEMBER:
+                who = f"For {tier.label} only (their current roles in Discord decide)."
+                operation["description"] = f"{who}\n\n{operation.get('description', '')}".strip()
