@@ -22,15 +22,16 @@ from bot.replies import reply
 from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import confirm
 from cogs.announcements.autocomplete import MISSED_CHOICES, id_choices, repeat_choices
-from cogs.announcements.channels import check_channel, check_role, silently_pinged_role
+from cogs.announcements.channels import check_role
 from cogs.announcements.discord_poster import DiscordPoster
 from cogs.announcements.dispatcher import Dispatcher
 from cogs.announcements.embeds import NOTHING_PINGS, details_embed, to_embed
 from cogs.announcements.event_sync import EventSync
+from cogs.announcements.flows import AnnouncementFlow, Changed
 from cogs.announcements.listing import send_list
 from cogs.announcements.member_data import AnnouncementMemberData
 from cogs.announcements.models import Status
-from cogs.announcements.records import AnnouncementInfo, Draft, Edit
+from cogs.announcements.records import Draft, Edit
 from cogs.announcements.render import (
     cancel_question,
     event_text,
@@ -39,8 +40,6 @@ from cogs.announcements.render import (
     scheduled_reply,
     silent_ping_note,
 )
-from cogs.announcements.rules import build_schedule
-from cogs.announcements.schedule import parse_timezone
 from cogs.announcements.settings import SETTING_SPECS, file_settings
 from cogs.announcements.startup import apply_file_then_dispatch
 from cogs.announcements.store import AnnouncementStore
@@ -79,6 +78,7 @@ class AnnouncementsCog(FeatureCog):
             dialect=bot.db.dialect,
             count_runs=self._count_runs,
         )
+        self.flow = AnnouncementFlow(bot, self.store, self.dispatcher, self.events)
         self._startup: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
@@ -123,12 +123,11 @@ class AnnouncementsCog(FeatureCog):
     # ---- helpers ----------------------------------------------------------------------------
 
     async def _reply_scheduled(
-        self, interaction: discord.Interaction, info: AnnouncementInfo, verb: str
+        self, interaction: discord.Interaction, changed: Changed, verb: str
     ) -> None:
-        self.dispatcher.track(info)
-        role = silently_pinged_role(self.bot, info)
-        notes = [silent_ping_note(role.mention) if role else "", await self.events.note(info.id)]
-        text = scheduled_reply(info, verb, "\n".join(n for n in notes if n) or None)
+        role = changed.silent_role
+        notes = [silent_ping_note(role.mention) if role else "", changed.event_note]
+        text = scheduled_reply(changed.info, verb, "\n".join(n for n in notes if n) or None)
         await reply(interaction, text, allowed_mentions=NOTHING_PINGS)
 
     # ---- /announce create -------------------------------------------------------------------
@@ -163,12 +162,10 @@ class AnnouncementsCog(FeatureCog):
         ping_interested: bool = False,
     ) -> None:
         guild = guild_of(interaction)
-        check_channel(self.bot, channel, embed=title is not None)
+        self.flow.check_channel(guild.id, channel.id, embed=title is not None)
         ping_role_id = check_role(ping)
-        guild_tz = await self._guild_timezone(guild.id)
-        tz = parse_timezone(timezone) if timezone else guild_tz
         # Refuse a bad time before asking for the text, not after.
-        build_schedule(when, repeat, tz, self.bot.clock.now())
+        await self.flow.check_schedule(guild.id, when, repeat, timezone)
 
         def draft(fields: MessageFields) -> Draft:
             return Draft(
@@ -185,11 +182,8 @@ class AnnouncementsCog(FeatureCog):
             )
 
         async def save(submitted: discord.Interaction, fields: MessageFields) -> None:
-            check_channel(self.bot, channel, embed=fields.title is not None)
-            info = await self.store.create(
-                guild.id, submitted.user.id, draft(fields), guild_tz, self.bot.clock.now()
-            )
-            await self._reply_scheduled(submitted, info, "scheduled")
+            changed = await self.flow.create(guild.id, submitted.user.id, draft(fields))
+            await self._reply_scheduled(submitted, changed, "scheduled")
 
         if message is None:
             await interaction.response.send_modal(MessageModal(title, save))
@@ -255,9 +249,7 @@ class AnnouncementsCog(FeatureCog):
         ping_interested: bool | None = None,
     ) -> None:
         guild = guild_of(interaction)
-        info = await self.store.get(guild.id, id)
-        if info.status == Status.CANCELLED:
-            raise UserFacingError(f"Announcement #{id} was cancelled; create a new one.")
+        info = await self.flow.editable(guild.id, id)
         ping_role_id = check_role(ping)
         current = EditFields(
             title=info.title,
@@ -268,8 +260,6 @@ class AnnouncementsCog(FeatureCog):
         )
 
         async def save(submitted: discord.Interaction, fields: EditFields) -> None:
-            target = channel or self.bot.get_channel(info.channel_id)
-            check_channel(self.bot, target, embed=fields.title is not None)
             schedule_changed = (fields.when, fields.repeat, fields.timezone) != (
                 current.when,
                 current.repeat,
@@ -289,10 +279,8 @@ class AnnouncementsCog(FeatureCog):
                 repeat=fields.repeat if schedule_changed else None,
                 timezone=fields.timezone if schedule_changed else None,
             )
-            updated = await self.store.edit(
-                guild.id, submitted.user.id, id, change, self.bot.clock.now()
-            )
-            await self._reply_scheduled(submitted, updated, "updated")
+            changed = await self.flow.edit(guild.id, submitted.user.id, id, change)
+            await self._reply_scheduled(submitted, changed, "updated")
 
         await interaction.response.send_modal(EditModal(id, current, save))
 
@@ -302,11 +290,8 @@ class AnnouncementsCog(FeatureCog):
     @app_commands.describe(id="the announcement")
     @require(Tier.MODERATOR)
     async def pause(self, interaction: discord.Interaction, id: int) -> None:
-        info = await self.store.pause(
-            guild_of(interaction).id, interaction.user.id, id, self.bot.clock.now()
-        )
-        self.dispatcher.track(info)
-        note = await self.events.note(id)
+        changed = await self.flow.pause(guild_of(interaction).id, interaction.user.id, id)
+        note = changed.event_note
         await reply(
             interaction,
             f"Announcement **#{id}** is paused; nothing is posted until `/announce resume {id}`."
@@ -318,14 +303,8 @@ class AnnouncementsCog(FeatureCog):
     @app_commands.describe(id="the announcement")
     @require(Tier.MODERATOR)
     async def resume(self, interaction: discord.Interaction, id: int) -> None:
-        guild = guild_of(interaction)
-        current = await self.store.get(guild.id, id)
-        if current.status == Status.FAILED:
-            check_channel(
-                self.bot, self.bot.get_channel(current.channel_id), embed=current.title is not None
-            )
-        info = await self.store.resume(guild.id, interaction.user.id, id, self.bot.clock.now())
-        await self._reply_scheduled(interaction, info, "resumed")
+        changed = await self.flow.resume(guild_of(interaction).id, interaction.user.id, id)
+        await self._reply_scheduled(interaction, changed, "resumed")
 
     @announce.command(name="cancel", description="Cancel an announcement for good")
     @app_commands.describe(id="the announcement")
@@ -343,10 +322,8 @@ class AnnouncementsCog(FeatureCog):
         ):
             await interaction.followup.send("Kept; nothing changed.", ephemeral=True)
             return
-        cancelled = await self.store.cancel(guild.id, interaction.user.id, id, self.bot.clock.now())
-        self.dispatcher.track(cancelled)
-        note = await self.events.note(id)
-        text = f"Announcement **#{id}** is cancelled.\n{note}".strip()
+        changed = await self.flow.cancel(guild.id, interaction.user.id, id)
+        text = f"Announcement **#{id}** is cancelled.\n{changed.event_note}".strip()
         await interaction.followup.send(text, ephemeral=True)
 
     @announce.command(name="send", description="Post it now; the schedule stays as it is")
@@ -357,7 +334,7 @@ class AnnouncementsCog(FeatureCog):
         info = await self.store.get(guild.id, id)
         if info.status == Status.CANCELLED:
             raise UserFacingError(f"Announcement #{id} was cancelled.")
-        check_channel(self.bot, self.bot.get_channel(info.channel_id), embed=info.title is not None)
+        self.flow.check_channel(guild.id, info.channel_id, embed=info.title is not None)
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.dispatcher.send_now(info, self.bot.clock.now())
         if result.message_id is None:
