@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from bot.errors import TierRequired
 from bot.permissions import Tier
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from fastapi.dependencies.models import Dependant
+    from starlette.routing import BaseRoute
 
 TIER_EXTENSION = "x-nexus-tier"
 _MARK = "required_tier"
@@ -37,9 +38,9 @@ def caller_with_tier(feature: str, tier: Tier) -> Callable[..., Awaitable[Caller
     return dependency
 
 
-def required_tier(route: APIRoute) -> Tier:
+def required_tier(dependant: Dependant) -> Tier:
     """The tier a route's dependencies demand (MEMBER when none does)."""
-    return max(_marked(route.dependant.dependencies), default=Tier.MEMBER)
+    return max(_marked(dependant.dependencies), default=Tier.MEMBER)
 
 
 def _marked(dependencies: Iterable[Dependant]) -> Iterable[Tier]:
@@ -50,14 +51,16 @@ def _marked(dependencies: Iterable[Dependant]) -> Iterable[Tier]:
         yield from _marked(dependant.dependencies)
 
 
-def mark_tiers(routes: Iterable[Any], paths: dict[str, Any]) -> None:
+def mark_tiers(routes: list[BaseRoute], paths: dict[str, Any]) -> None:
     """Name each operation's tier in the document and say it in its description."""
-    for route in routes:
-        if not isinstance(route, APIRoute) or route.path not in paths:
+    # Included routers are kept as branches, not flattened into `app.routes`: walk them as
+    # the document's generator does.
+    for route in iter_route_contexts(routes):
+        if not isinstance(route.original_route, APIRoute) or route.path_format not in paths:
             continue
-        tier = required_tier(route)
+        tier = required_tier(route.dependant)
         for method in route.methods or ():
-            operation = paths[route.path].get(method.lower())
+            operation = paths[route.path_format].get(method.lower())
             if operation is None:
                 continue
             operation[TIER_EXTENSION] = tier.name.lower()
