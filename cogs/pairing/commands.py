@@ -14,6 +14,7 @@ from bot.formatters import discord_timestamp, plural
 from bot.permissions import Tier, guild_of, require
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
+from cogs.pairing import api as pairing_api
 from cogs.pairing.calendar import member_sessions
 from cogs.pairing.introductions import Introducer
 from cogs.pairing.member_notices import MemberNotices
@@ -51,6 +52,8 @@ from cogs.pairing.views import OutcomeButton
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+
+    from fastapi import APIRouter
 
     from bot.app import NexusBot
     from bot.calendar import CalendarEntry
@@ -158,6 +161,9 @@ class PairingCog(FeatureCog, name="PairingCog"):
         self, guild_id: int, user_id: int | None, start: datetime, end: datetime
     ) -> list[CalendarEntry]:
         return await member_sessions(self.bot, guild_id, user_id, (start, end))
+
+    def api_routes(self) -> APIRouter:
+        return pairing_api.router
 
     async def record_answer(self, group_id: int, user_id: int, outcome: str) -> AnswerResult:
         return await self.service.groups.answer(group_id, user_id, outcome)

@@ -12,7 +12,7 @@ from bot.timezones import resolve_timezone
 from cogs.pairing.groups import read_group
 from cogs.pairing.models import PairGuildState, PairMember, PairProfile, PairQueueEntry
 from cogs.pairing.records import JoinResult, Profile, Status
-from cogs.pairing.rules import PairingError, parse_until
+from cogs.pairing.rules import NotJoined, PairingError, parse_until
 from cogs.pairing.topics import parse_topics
 from cogs.pairing.weights import LEVELS, TRACKS, Person
 
@@ -57,7 +57,7 @@ def as_person(profile: PairProfile, at: datetime) -> Person:
 async def own_profile(session: AsyncSession, guild_id: int, user_id: int) -> PairProfile:
     row = await session.get(PairProfile, (guild_id, user_id))
     if row is None or not row.active:
-        raise PairingError("You haven't joined pairing yet. Use `/pair join` first.")
+        raise NotJoined
     return row
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.dates import parse_natural
-from bot.errors import UserFacingError
+from bot.errors import NotFoundError, UserFacingError
 from bot.text import one_line
 
 MAX_PAUSE = timedelta(days=366)
@@ -16,6 +16,13 @@ OUTCOMES = ("met", "not_met")
 
 class PairingError(UserFacingError):
     """Anything the member did wrong in /pair; shown as is."""
+
+
+class NotJoined(PairingError, NotFoundError):
+    """The member has no active profile: a 404 over HTTP, the same sentence in Discord."""
+
+    def __init__(self) -> None:
+        super().__init__("You haven't joined pairing yet. Use `/pair join` first.")
 
 
 class AlreadyWaiting(PairingError):

@@ -20,6 +20,7 @@ from cogs.pairing.member_data import MemberData
 from cogs.pairing.profiles import ProfileStore
 from cogs.pairing.queue import PairNowQueue
 from cogs.pairing.reminders import ReminderStore
+from cogs.pairing.round_reports import RoundReports
 from cogs.pairing.rounds import RoundStore, RunCpuBound
 from cogs.pairing.weights import MatchConfig
 
@@ -50,3 +51,4 @@ class PairingService:
         self.queue = PairNowQueue(sessions, clock, locks, queue_wait)
         self.partner_history = HistoryStore(sessions)
         self.member_data = MemberData(sessions)
+        self.round_reports = RoundReports(sessions)
