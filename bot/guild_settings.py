@@ -36,6 +36,8 @@ class Kind(StrEnum):
     TEXT_CHANNEL = "text channel"
     # Several text channels (stored as a list of ids); empty means "anywhere".
     TEXT_CHANNELS = "text channels"
+    # A forum channel (a feature that keeps each item as a forum post).
+    FORUM_CHANNEL = "forum channel"
     ROLE = "role"
     TIMEZONE = "time zone"
     BOOL = "true/false"
@@ -135,7 +137,7 @@ def parse_value(spec: SettingSpec, raw: str) -> Any:
     text = raw.strip()
     if spec.kind is Kind.TEXT_CHANNELS:
         return parse_channel_list(spec.key, text)
-    if spec.kind in (Kind.TEXT_CHANNEL, Kind.ROLE):
+    if spec.kind in (Kind.TEXT_CHANNEL, Kind.FORUM_CHANNEL, Kind.ROLE):
         if text.lower() in ("", "none", "unset"):
             return None
         digits = re.fullmatch(r"<#(\d+)>|<@&(\d+)>|(\d{15,21})", text)

@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.errors import SandboxError
+from bot.sandbox.forum_posts import create_post
 from bot.sandbox.interactions.pending import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -340,6 +341,19 @@ class ActingAsUsers:
             Upload(index, a.filename, a.data, a.content_type) for index, a in enumerate(attachments)
         ]
         return self.messages.create(channel, user, payload, uploads)
+
+    def create_forum_post(
+        self, forum: Channel, user: User, title: str, content: str, *, tags: Iterable[str] = ()
+    ) -> tuple[Channel, Message]:
+        """``user`` makes a post in ``forum`` with the named tags (THREAD_CREATE, then the
+        first message's MESSAGE_CREATE, are dispatched)."""
+        tag_ids = [self.state.forums.tag_named(forum.id, name) for name in tags]
+        body: JSON = {
+            "name": title,
+            "message": {"content": content},
+            "applied_tags": [str(tag.id) for tag in tag_ids if tag is not None],
+        }
+        return create_post(self.messages, forum, user, body)
 
     def add_reaction(self, message: Message, user: User, emoji: str) -> None:
         """``user`` reacts to ``message`` (MESSAGE_REACTION_ADD is dispatched)."""

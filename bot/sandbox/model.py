@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from bot.sandbox.attachments import Attachment
+from bot.sandbox.forums import ForumTags
 from bot.sandbox.kinds import (
     CHANNEL_KINDS,
     DM,
@@ -42,6 +43,7 @@ class World(Protocol):
     channels: dict[int, Channel]
     messages: dict[int, Message]
     bot_user: User
+    forums: ForumTags
     emit: Callable[[str, JSON, int | None], None]
 
     def add_channel(self, channel: Channel) -> None: ...
@@ -210,7 +212,7 @@ class Channel:
         if self.type == GUILD_VOICE:
             payload.update(bitrate=64000, user_limit=0, rtc_region=None)
         if self.type == GUILD_FORUM:
-            payload.update(available_tags=[], default_reaction_emoji=None)
+            payload.update(self.state.forums.forum_fields(self.id))
         return payload
 
     def _thread_fields(self) -> JSON:
@@ -219,6 +221,7 @@ class Channel:
             "member_count": len(self.members),
             "message_count": len(self.messages),
             "total_message_sent": len(self.messages),
+            "applied_tags": self.state.forums.applied_to(self.id),
             "thread_metadata": {
                 "archived": self.archived,
                 "locked": self.locked,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.sandbox.attachments import Attachment
+from bot.sandbox.forums import ForumTags
 from bot.sandbox.kinds import DM
 from bot.sandbox.model import Channel, Guild, Message
 from bot.sandbox.permissions import Perm, Role
@@ -30,6 +31,7 @@ class SandboxState:
 
     def __init__(self, *, bot_name: str = "Nexus") -> None:
         self.snowflakes = SnowflakeGenerator()
+        self.forums = ForumTags(self.snowflakes)
         self.users: dict[int, User] = {}
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}

@@ -33,6 +33,10 @@ def value_choices(
         return [
             choice(f"#{c.name}", str(c.id)) for c in guild.text_channels if needle in c.name.lower()
         ][:AUTOCOMPLETE_CHOICES_MAX]
+    if kind is Kind.FORUM_CHANNEL:
+        return [choice(f"#{c.name}", str(c.id)) for c in guild.forums if needle in c.name.lower()][
+            :AUTOCOMPLETE_CHOICES_MAX
+        ]
     if kind is Kind.ROLE:
         top = guild.me.top_role
         return [

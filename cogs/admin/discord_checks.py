@@ -1,5 +1,5 @@
-"""Checks that need the guild itself: the clicker is still a moderator, a channel is a text
-channel of this guild, a role sits below the bot's."""
+"""Checks that need the guild itself: the clicker is still a moderator, a channel is a text (or
+forum) channel of this guild, a role sits below the bot's."""
 
 from __future__ import annotations
 
@@ -27,6 +27,23 @@ def text_channel(
         kind = str(channel.type).replace("_", " ")
         raise AdminError(
             f"`{key}`: {channel.mention} is a {kind} channel; pick a text channel. Nothing changed."
+        )
+    return channel
+
+
+def forum_channel(
+    guild: discord.Guild, key: str, channel_id: int | None
+) -> discord.ForumChannel | None:
+    if channel_id is None:
+        return None
+    channel = guild.get_channel(channel_id)
+    if channel is None:
+        raise AdminError(f"`{key}`: there is no channel with id {channel_id} in this server.")
+    if not isinstance(channel, discord.ForumChannel):
+        kind = str(channel.type).replace("_", " ")
+        raise AdminError(
+            f"`{key}`: {channel.mention} is a {kind} channel; pick a forum channel. "
+            "Nothing changed."
         )
     return channel
 

@@ -14,7 +14,7 @@ from bot.code_blocks import truncate_code_block
 from bot.guild_settings import Kind, SettingValue, parse_value
 from bot.markdown import safe_truncate
 from bot.text import MESSAGE_LIMIT, one_line
-from cogs.admin.discord_checks import assignable_role, text_channel
+from cogs.admin.discord_checks import assignable_role, forum_channel, text_channel
 from cogs.admin.render import format_bytes, setup_embed
 from cogs.admin.rules import AdminError
 
@@ -98,6 +98,8 @@ class ModeratorActions:
         elif spec.kind is Kind.TEXT_CHANNELS:
             for channel_id in parsed:
                 text_channel(guild, spec.key, channel_id)
+        elif spec.kind is Kind.FORUM_CHANNEL:
+            forum_channel(guild, spec.key, parsed)
         elif spec.kind is Kind.ROLE:
             assignable_role(guild, spec.key, parsed)
         before = await self.bot.guild_settings.get(guild.id)

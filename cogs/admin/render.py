@@ -36,7 +36,7 @@ def describe_value(kind: Kind, value: Any) -> str:
         return "not set"
     if kind is Kind.TEXT_CHANNELS:
         return " ".join(f"<#{int(channel_id)}>" for channel_id in value) or "anywhere"
-    if kind is Kind.TEXT_CHANNEL:
+    if kind in (Kind.TEXT_CHANNEL, Kind.FORUM_CHANNEL):
         return f"<#{int(value)}>"
     if kind is Kind.ROLE:
         return f"<@&{int(value)}>"

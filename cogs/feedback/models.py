@@ -77,6 +77,16 @@ class FeedbackItem(Base):
     channel_id: Mapped[int | None]
     message_id: Mapped[int | None]
     thread_id: Mapped[int | None]
+    # Where the post is: "channel" (a message and its thread) or "forum" (a forum post). An item
+    # keeps its placement when the guild's feedback.mode changes until it is moved (open items).
+    placement: Mapped[str] = mapped_column(String(8), default="channel", server_default="channel")
+    # A move between placements, started and not yet finished: claimed before the new post is
+    # made, so a restart finds the post it made instead of making another.
+    moving_to: Mapped[str | None] = mapped_column(String(8))
+    # The post the item moved from, until it links to the new one and is archived.
+    moved_from_channel_id: Mapped[int | None]
+    moved_from_message_id: Mapped[int | None]
+    moved_from_thread_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=clock_now)
     updated_at: Mapped[datetime] = mapped_column(default=clock_now)
 

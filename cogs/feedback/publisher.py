@@ -1,4 +1,5 @@
-"""The Discord side of an item: its embed in the feedback channel and its discussion thread.
+"""The Discord side of an item: its post (in the feedback channel or forum, places.py) and its
+discussion thread, kept in step with the item.
 
 Every method here survives a Discord that changed under it: a deleted message is posted again, a
 deleted thread is created again, and anything Discord refuses (missing permissions, no channel
@@ -7,18 +8,19 @@ configured) comes back as a sentence for the person who acted, never as a crash.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.markdown import safe_truncate
-from bot.text import MESSAGE_LIMIT, truncate
 from cogs.feedback.buttons import item_view
+from cogs.feedback.forum_place import ForumPlace
 from cogs.feedback.notices import StatusNotices
 from cogs.feedback.outcomes import Outcome, mentions_only, why
-from cogs.feedback.render import item_embed, jump_url, thread_name, user_text
+from cogs.feedback.places import ChannelPlace, Place, add_member, send_in
+from cogs.feedback.render import item_embed, jump_url, user_text
+from cogs.feedback.settings import mode_of
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -28,8 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ONE_WEEK_MINUTES: Literal[10080] = 10080
-
 
 class FeedbackPublisher:
     def __init__(self, bot: NexusBot, *, store: ItemStore, queries: FeedbackQueries) -> None:
@@ -37,73 +37,42 @@ class FeedbackPublisher:
         self.store = store
         self.queries = queries
         self.notices = StatusNotices(bot)
+        self.forum = ForumPlace(bot)
+        self.places: dict[str, Place] = {"channel": ChannelPlace(bot), "forum": self.forum}
 
     # ---- posting -------------------------------------------------------------------------
 
-    async def _feedback_channel(self, guild_id: int) -> discord.TextChannel | None:
-        config = await self.bot.guild_settings.get(guild_id)
-        channel_id = config.channel_id("feedback")
-        if channel_id is None:
-            return None
-        channel = self.bot.get_channel(channel_id)
-        return channel if isinstance(channel, discord.TextChannel) else None
+    async def mode(self, guild_id: int) -> str:
+        return mode_of(await self.bot.guild_settings.get(guild_id))
 
-    async def post(self, item: ItemRecord, *, reason: str | None = None) -> Outcome:
-        """Post the item's embed and open its thread; store where they are."""
+    def place_of(self, item: ItemRecord) -> Place:
+        """The place the item's post is in (not the guild's mode: closed items stay put)."""
+        return self.places.get(item.placement, self.places["channel"])
+
+    async def post(
+        self,
+        item: ItemRecord,
+        *,
+        reason: str | None = None,
+        mode: str | None = None,
+        lead: str | None = None,
+    ) -> Outcome:
+        """Post the item where the guild's mode says (or in `mode`); store where it is."""
         outcome = Outcome(item)
-        channel = await self._feedback_channel(item.guild_id)
-        if channel is None:
-            outcome.problems.append(
-                "No feedback channel is set up, so it was saved but not posted. "
-                "A moderator can set one with `/admin setup`."
-            )
+        mode = mode or await self.mode(item.guild_id)
+        posting = await self.places[mode].post(item, outcome, lead=lead)
+        if posting is None:
             return outcome
-        try:
-            message = await channel.send(embed=item_embed(item), view=item_view(item))
-        except discord.HTTPException as error:
-            log.warning("could not post %s in %s: %s", item.ref, channel.id, error)
-            outcome.problems.append(f"I couldn't post it in {channel.mention} ({why(error)}).")
-            return outcome
-        thread = await self._open_thread(message, item, outcome)
         await self.store.record_posting(
             item.id,
-            channel_id=channel.id,
-            message_id=message.id,
-            thread_id=thread.id if thread is not None else None,
+            channel_id=posting.channel_id,
+            message_id=posting.message_id,
+            thread_id=posting.thread_id,
             note=reason,
+            placement=mode,
         )
         outcome.item = await self.queries.get(item.guild_id, item.number)
         return outcome
-
-    async def _open_thread(
-        self, message: discord.Message, item: ItemRecord, outcome: Outcome
-    ) -> discord.Thread | None:
-        try:
-            thread = await message.create_thread(
-                name=thread_name(item), auto_archive_duration=ONE_WEEK_MINUTES
-            )
-        except discord.HTTPException as error:
-            outcome.problems.append(f"I couldn't open a discussion thread ({why(error)}).")
-            return None
-        await self._add_member(thread, item.reporter_id)
-        reporter = user_text(item.reporter_id, "The reporter")
-        await self._send(
-            thread,
-            f"{reporter}: this thread is the discussion for **{item.ref}**. Triagers post status "
-            "changes here, and you'll be mentioned when they do.",
-            mentions_only(item.reporter_id),
-            outcome,
-        )
-        return thread
-
-    async def _add_member(self, thread: discord.Thread, user_id: int | None) -> None:
-        if user_id is None:
-            return
-        try:
-            await thread.add_user(discord.Object(id=user_id))
-        except discord.HTTPException as error:
-            # They may have left the server; the thread still works without them.
-            log.info("could not add %s to thread %s: %s", user_id, thread.id, error)
 
     async def _send(
         self,
@@ -112,24 +81,11 @@ class FeedbackPublisher:
         mentions: discord.AllowedMentions,
         outcome: Outcome,
     ) -> bool:
-        try:
-            await thread.send(truncate(text, MESSAGE_LIMIT), allowed_mentions=mentions)
-        except discord.HTTPException as error:
-            outcome.problems.append(f"I couldn't post in the thread ({why(error)}).")
-            return False
-        return True
+        return await send_in(thread, text, mentions, outcome)
 
     # ---- keeping the message and thread in step ------------------------------------------
 
-    async def _message(self, item: ItemRecord) -> discord.PartialMessage | None:
-        if item.channel_id is None or item.message_id is None:
-            return None
-        channel = self.bot.get_channel(item.channel_id)
-        if not isinstance(channel, discord.TextChannel):
-            return None
-        return channel.get_partial_message(item.message_id)
-
-    async def _thread(self, item: ItemRecord) -> discord.Thread | None:
+    async def thread_of(self, item: ItemRecord) -> discord.Thread | None:
         if item.thread_id is None:
             return None
         guild = self.bot.get_guild(item.guild_id)
@@ -147,7 +103,8 @@ class FeedbackPublisher:
 
     async def refresh(self, item: ItemRecord, outcome: Outcome) -> discord.Thread | None:
         """Edit the embed in place and find the thread, re-creating what was deleted."""
-        message = await self._message(item)
+        place = self.place_of(item)
+        message = place.message(item)
         if message is None:
             return await self._repost(item, outcome, "its message was missing")
         try:
@@ -156,37 +113,23 @@ class FeedbackPublisher:
             return await self._repost(item, outcome, "its message had been deleted")
         except discord.HTTPException as error:
             outcome.problems.append(f"I couldn't update the post ({why(error)}).")
-        thread = await self._thread(item)
+        thread = await self.thread_of(item)
         if thread is not None:
+            await place.show(item, thread, outcome)
             return thread
-        # The thread was deleted: open a new one on the same message when Discord allows it.
-        fresh: discord.Message | None
-        try:
-            fresh = await message.fetch()
-        except discord.HTTPException:
-            fresh = None
-        if fresh is not None:
-            try:
-                thread = await fresh.create_thread(
-                    name=thread_name(item), auto_archive_duration=ONE_WEEK_MINUTES
-                )
-            except discord.HTTPException:
-                thread = None
-            if thread is not None:
-                await self._add_member(thread, item.reporter_id)
-                await self.store.record_posting(
-                    item.id,
-                    channel_id=item.channel_id,
-                    message_id=item.message_id,
-                    thread_id=thread.id,
-                    note="the thread had been deleted; opened a new one",
-                )
-                outcome.notes.append("Its thread had been deleted, so I opened a new one.")
-                outcome.item = await self.queries.get(item.guild_id, item.number)
-                return thread
-            # A message keeps its (deleted) thread's id on Discord: post the item again.
-            await _delete_quietly(fresh)
-        return await self._repost(item, outcome, "its thread had been deleted")
+        thread = await place.recover_thread(item, message, outcome)
+        if thread is None:
+            return await self._repost(item, outcome, "its thread had been deleted")
+        await self.store.record_posting(
+            item.id,
+            channel_id=item.channel_id,
+            message_id=item.message_id,
+            thread_id=thread.id,
+            note="the thread had been deleted; opened a new one",
+        )
+        outcome.notes.append("Its thread had been deleted, so I opened a new one.")
+        outcome.item = await self.queries.get(item.guild_id, item.number)
+        return thread
 
     async def _repost(self, item: ItemRecord, outcome: Outcome, why: str) -> discord.Thread | None:
         posted = await self.post(item, reason=f"posted again: {why}")
@@ -194,7 +137,7 @@ class FeedbackPublisher:
         outcome.item = posted.item
         if posted.item.message_id is not None:
             outcome.notes.append(f"I posted {item.ref} again because {why}.")
-        return await self._thread(posted.item)
+        return await self.thread_of(posted.item)
 
     # ---- what triagers and reporters do --------------------------------------------------
 
@@ -202,15 +145,19 @@ class FeedbackPublisher:
         """Show the new status, tell the item's watchers, link a duplicate with its original,
         and archive the thread of a closed item (reopening unarchives it)."""
         outcome = Outcome(change.item)
+        place = self.place_of(change.item)
+        if change.reopens:
+            # Unarchived first: Discord edits nothing else on an archived post.
+            closed = await self.thread_of(change.item)
+            if closed is not None and (closed.archived or closed.locked):
+                await place.set_closed(closed, False, outcome)
         thread = await self.refresh(change.item, outcome)
-        if thread is not None and change.reopens and thread.archived:
-            await self._archive(thread, False, outcome)
         original = None
         if change.merge is not None:
             original = await self._link_original(change, change.merge, outcome)
         await self.notices.tell(change, outcome.item, thread, outcome, original=original)
         if thread is not None and change.closes:
-            await self._archive(thread, True, outcome)
+            await self.place_of(outcome.item).set_closed(thread, True, outcome)
         return outcome
 
     async def _link_original(
@@ -230,10 +177,13 @@ class FeedbackPublisher:
                 f"**{item.ref}**{where} was marked a duplicate of this by "
                 f"{user_text(change.actor_id)}{moved}. Its watchers follow this item too."
             )
+            place = self.place_of(linked.item)
             archived = thread.archived
+            if archived:
+                await place.set_closed(thread, False, outcome)
             await self._send(thread, text, mentions_only(), outcome)
             if archived:
-                await self._archive(thread, True, outcome)
+                await place.set_closed(thread, True, outcome)
         return linked.item
 
     async def apply_assignment(self, assignment: Assignment) -> Outcome:
@@ -242,7 +192,7 @@ class FeedbackPublisher:
         if thread is None:
             return outcome
         item = outcome.item
-        await self._add_member(thread, assignment.new_assignee_id)
+        await add_member(thread, assignment.new_assignee_id)
         text = (
             f"{user_text(item.reporter_id, 'Reporter')}: {user_text(assignment.new_assignee_id)} "
             f"is now looking after **{item.ref}** (assigned by {user_text(assignment.actor_id)})."
@@ -257,7 +207,7 @@ class FeedbackPublisher:
         thread = await self.refresh(plus.item, outcome)
         if thread is None:
             return outcome
-        await self._add_member(thread, plus.user_id)
+        await add_member(thread, plus.user_id)
         counted = f" (+1, now {plus.item.plus_ones})" if plus.counted else ""
         lines = [f"{user_text(plus.user_id)} has the same problem{counted}:"]
         lines.append(safe_truncate(plus.details, 1200))
@@ -267,15 +217,3 @@ class FeedbackPublisher:
             lines.append("**Actual:** " + safe_truncate(plus.actual, 300))
         await self._send(thread, "\n".join(lines), mentions_only(), outcome)
         return outcome
-
-    async def _archive(self, thread: discord.Thread, archived: bool, outcome: Outcome) -> None:
-        try:
-            await thread.edit(archived=archived)
-        except discord.HTTPException as error:
-            action = "archive" if archived else "reopen"
-            outcome.problems.append(f"I couldn't {action} the thread ({why(error)}).")
-
-
-async def _delete_quietly(message: discord.Message) -> None:
-    with contextlib.suppress(discord.HTTPException):
-        await message.delete()

@@ -51,6 +51,8 @@ class ItemRecord:
     thread_id: int | None
     created_at: datetime
     updated_at: datetime
+    # "channel" or "forum": which kind of post the ids above point at.
+    placement: str = "channel"
 
     @property
     def ref(self) -> str:

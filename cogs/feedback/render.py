@@ -91,6 +91,11 @@ def thread_name(item: ItemRecord) -> str:
     return truncate(f"{item.ref} {' '.join(item.title.split())}", THREAD_NAME_LIMIT)
 
 
+def post_name(item: ItemRecord) -> str:
+    """A forum post's name: `FB-n · title`, within Discord's 100 characters."""
+    return truncate(f"{item.ref} · {' '.join(item.title.split())}", THREAD_NAME_LIMIT)
+
+
 def jump_url(item: ItemRecord) -> str | None:
     if item.channel_id is None or item.message_id is None:
         return None

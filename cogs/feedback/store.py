@@ -113,6 +113,7 @@ class ItemStore:
         message_id: int | None,
         thread_id: int | None,
         note: str | None = None,
+        placement: str | None = None,
     ) -> None:
         """Remember where the item lives in Discord (after posting or re-creating it)."""
         async with self._sessions.begin() as session:
@@ -122,6 +123,8 @@ class ItemStore:
             item.channel_id = channel_id
             item.message_id = message_id
             item.thread_id = thread_id
+            if placement is not None:
+                item.placement = placement
             if note is not None:
                 self.add_history_row(session, item, None, "reposted", note=note)
 
@@ -149,4 +152,5 @@ def item_record(item: FeedbackItem | Row[Any], duplicate_of_number: int | None) 
         thread_id=item.thread_id,
         created_at=item.created_at,
         updated_at=item.updated_at,
+        placement=item.placement,
     )

@@ -11,6 +11,7 @@ from bot.sandbox.errors import (
     invalid_form,
     missing_permissions,
 )
+from bot.sandbox.kinds import GUILD_FORUM
 from bot.sandbox.messages import read_body
 from bot.sandbox.model import Channel
 from bot.sandbox.permissions import Perm
@@ -43,6 +44,8 @@ class ChannelRoutes(ResourceRoutes):
             )
         else:
             self.require(channel, Perm.MANAGE_CHANNELS)
+            if "available_tags" in body and channel.type == GUILD_FORUM:
+                self.state.forums.set_available(channel.id, body["available_tags"])
             for key in ("name", "topic", "position"):
                 if key in body:
                     setattr(channel, key, body[key])
@@ -70,6 +73,8 @@ class ChannelRoutes(ResourceRoutes):
                     message="Must be between 1 and 100 in length.",
                 )
             thread.name = name
+        if "applied_tags" in body and thread.parent_id is not None:
+            self.state.forums.set_applied(thread.parent_id, thread.id, body["applied_tags"] or [])
         for key in ("archived", "locked", "invitable", "auto_archive_duration"):
             if key in body and body[key] is not None:
                 setattr(thread, key, body[key])

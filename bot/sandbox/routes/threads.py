@@ -12,10 +12,12 @@ from bot.sandbox.errors import (
     invalid_form,
     missing_permissions,
 )
-from bot.sandbox.kinds import GUILD_TEXT, PRIVATE_THREAD, PUBLIC_THREAD
-from bot.sandbox.messages import read_body
+from bot.sandbox.forum_posts import create_post
+from bot.sandbox.kinds import GUILD_FORUM, GUILD_TEXT, PRIVATE_THREAD, PUBLIC_THREAD
+from bot.sandbox.messages import Upload, read_body
 from bot.sandbox.model import Channel
 from bot.sandbox.payloads import (
+    message_payload,
     thread_member_payload,
 )
 from bot.sandbox.permissions import Perm
@@ -74,7 +76,10 @@ class ThreadRoutes(ResourceRoutes):
         return thread
 
     async def create_thread(self, request: web.Request) -> web.Response:
-        body, _ = await read_body(request)
+        body, uploads = await read_body(request)
+        forum = self.state.channels.get(snowflake_param(request, "channel_id"))
+        if forum is not None and forum.type == GUILD_FORUM:
+            return self._create_post(request, body, uploads)
         kind = int(body.get("type") or PRIVATE_THREAD)
         if kind not in (PUBLIC_THREAD, PRIVATE_THREAD):
             raise invalid_form(
@@ -84,6 +89,14 @@ class ThreadRoutes(ResourceRoutes):
         parent = self.channel(request, need=need)
         thread = self._new_thread(parent, body, kind)
         return json_response(thread.to_payload(), 201)
+
+    def _create_post(self, request: web.Request, body: JSON, uploads: list[Upload]) -> web.Response:
+        """A forum post: the thread and its first message (`message`), in one call."""
+        forum = self.channel(request, need=Perm.SEND_MESSAGES)
+        thread, message = create_post(self.ctx.messages, forum, self.state.bot_user, body, uploads)
+        payload = thread.to_payload()
+        payload["message"] = message_payload(message)
+        return json_response(payload, 201)
 
     async def create_message_thread(self, request: web.Request) -> web.Response:
         parent = self.channel(request, need=Perm.CREATE_PUBLIC_THREADS | Perm.READ_MESSAGE_HISTORY)
