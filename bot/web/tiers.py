@@ -29,11 +29,14 @@ def caller_with_tier(feature: str, tier: Tier) -> Callable[..., Awaitable[Caller
     current roles give at least `tier` (refused with the slash commands' wording)."""
     member = member_of_guild(feature)
 
-    async def dependency(caller: Annotated[Caller, Depends(member)]) -> Caller:
+    async def dependency(caller: Caller) -> Caller:
         if caller.tier < tier:
             raise ApiProblem(403, str(TierRequired(tier.label)))
         return caller
 
+    # Set as an object, not written in the signature: under postponed annotations FastAPI
+    # would have to evaluate the string, and `member` is local, so the document failed to build.
+    dependency.__annotations__["caller"] = Annotated[Caller, Depends(member)]
     setattr(dependency, _MARK, tier)
     return dependency
 

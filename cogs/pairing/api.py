@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, cast
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from bot.errors import TierRequired
 from bot.permissions import Tier
 from bot.web.auth import Caller, loaded_feature, member_of_guild, state_of
 from bot.web.conditional import conditional
 from bot.web.fields import GuildIdPath
 from bot.web.pagination import Page, decode_cursor, link_header, next_link
 from bot.web.problems import ApiProblem, responses
+from bot.web.tiers import caller_with_tier
 from cogs.pairing.api_models import (
     HistoryEntryOut,
     PauseIn,
@@ -42,6 +42,7 @@ router = APIRouter(
     responses=responses(400, 401, 403, 422, 429, 503),
 )
 CallerDep = Annotated[Caller, Depends(caller_of_guild)]
+ModeratorDep = Annotated[Caller, Depends(caller_with_tier(FEATURE, Tier.MODERATOR))]
 CursorQuery = Annotated[str | None, Query(max_length=200, description="from `next`")]
 RoundNumberPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="the round's number")]
 
@@ -55,11 +56,6 @@ class PairingFeature(Protocol):
 
 def _feature(request: Request) -> PairingFeature:
     return cast("PairingFeature", loaded_feature(request, FEATURE))
-
-
-def _moderator(caller: Caller) -> None:
-    if caller.tier < Tier.MODERATOR:
-        raise ApiProblem(403, str(TierRequired(Tier.MODERATOR.label)))
 
 
 def _before(cursor: str | None) -> int | None:
@@ -201,11 +197,10 @@ async def history(
 async def list_rounds(
     request: Request,
     guild_id: GuildIdPath,
-    caller: CallerDep,
+    caller: ModeratorDep,
     cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Response:
-    _moderator(caller)
     page = await _feature(request).service.round_reports.page(
         caller.guild_id, before_number=_before(cursor), limit=limit
     )
@@ -221,8 +216,7 @@ async def list_rounds(
     responses=responses(304, 404),
 )
 async def get_round(
-    request: Request, guild_id: GuildIdPath, number: RoundNumberPath, caller: CallerDep
+    request: Request, guild_id: GuildIdPath, number: RoundNumberPath, caller: ModeratorDep
 ) -> Response:
-    _moderator(caller)
     detail = await _feature(request).service.round_reports.detail(caller.guild_id, number)
     return conditional(request, round_detail_out(detail).model_dump_json().encode(), JSON)

@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 import pytest
-from multidict import CIMultiDict
 
 from bot.app import NexusBot
 from bot.clock import FrozenClock
 from bot.sandbox import SandboxServer
+from tests.e2e.api_client import call
 from tests.e2e.conftest import StartBot, World
 from tests.e2e.test_api import WEB, base, get, make_token
 
@@ -29,19 +27,6 @@ async def bot(start_nexus: StartBot) -> NexusBot:
 
 def pairing_url(bot: NexusBot, world: World, path: str = "") -> str:
     return f"{base(bot)}/api/v1/guilds/{world.guild.id}/pairing{path}"
-
-
-async def call(
-    method: str, url: str, token: str, body: dict[str, Any] | None = None
-) -> tuple[int, CIMultiDict[str], Any]:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with (
-        aiohttp.ClientSession() as http,
-        http.request(method, url, headers=headers, json=body) as response,
-    ):
-        text = await response.text()
-        parsed: Any = json.loads(text) if text else None
-        return response.status, CIMultiDict(response.headers), parsed
 
 
 async def pair(
