@@ -1,0 +1,119 @@
+"""The guild's announcements as calendar entries: a series with a recurrence rule where the
+schedule has one, single events for one-offs.
+
+Only announcements that will post (active) or did (done) are shown: a paused, failed or
+cancelled one posts nothing, so a calendar showing it would mislead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+from zoneinfo import ZoneInfo
+
+from bot.calendar import CalendarEntry, entry_uid
+from bot.rrule import cron_rrule
+from bot.text import one_line
+from cogs.announcements.models import Status
+from cogs.announcements.schedule import CRON, parse_anchor, to_utc
+
+if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
+    from cogs.announcements.records import AnnouncementInfo
+    from cogs.announcements.store import AnnouncementStore
+
+SHOWN: Final = frozenset({Status.ACTIVE.value, Status.DONE.value})
+# A cron expression no single rule can say is shown as its next runs, each its own event.
+# Separate events rather than RDATEs on one: every calendar app shows a plain event, while an
+# event made of RDATEs alone is a form some subscription importers do not expand.
+CRON_RUNS_LISTED: Final = 30
+# Months whose length never cuts a day off: up to the 28th a month's day is always there.
+SHORTEST_MONTH: Final = 28
+SUMMARY_LENGTH: Final = 80
+STORE_PAGE: Final = 200
+
+
+class NoRule:
+    """A schedule no recurrence rule says: list its runs instead."""
+
+
+NO_RULE: Final = NoRule()
+
+
+def schedule_rrule(info: AnnouncementInfo) -> str | NoRule | None:
+    """The announcement's recurrence rule; None for a one-off, NO_RULE for a cron expression
+    that no single rule says (bot.rrule)."""
+    if info.repeat == "daily":
+        return "FREQ=DAILY"
+    if info.repeat == "weekly":
+        return "FREQ=WEEKLY"
+    if info.repeat == "monthly":
+        day = parse_anchor(info.anchor_local).day
+        if day <= SHORTEST_MONTH:
+            return "FREQ=MONTHLY"
+        # Announcements on the 29th-31st run on the last day of shorter months: the first of
+        # (that day, the month's last day) that the month has.
+        return f"FREQ=MONTHLY;BYMONTHDAY={day},-1;BYSETPOS=1"
+    if info.repeat == CRON:
+        return cron_rrule(info.cron or "") or NO_RULE
+    return None
+
+
+def announcement_entries(
+    info: AnnouncementInfo, window: tuple[datetime, datetime], length: timedelta
+) -> list[CalendarEntry]:
+    """The calendar entries of one announcement: a series (whatever the window, since it
+    runs in it or later), or its runs and one-off inside `window`."""
+    if info.status not in SHOWN:
+        return []
+    rule = schedule_rrule(info)
+    tz = ZoneInfo(info.timezone)
+    # A series starts at its anchor as a wall time in its zone: a time typed in a DST gap
+    # stays as typed, so each later run keeps it, as the announcement's own schedule does.
+    anchor = parse_anchor(info.anchor_local).replace(tzinfo=tz)
+
+    def entry(start: datetime, uid: str, rrule: str | None = None) -> CalendarEntry:
+        return CalendarEntry(
+            uid=uid,
+            summary=one_line(info.title or info.body, SUMMARY_LENGTH),
+            start=start,
+            duration=length,
+            tz=info.timezone,
+            description=info.body,
+            rrule=rrule,
+            url=f"https://discord.com/channels/{info.guild_id}/{info.channel_id}",
+        )
+
+    uid = entry_uid("announcement", info.id, info.guild_id)
+    if isinstance(rule, str):
+        return [entry(anchor, uid, rule)]
+    begin, end = window
+    if rule is None:
+        when = info.next_run_at or to_utc(anchor.replace(tzinfo=None), tz)
+        return [entry(when.astimezone(tz), uid)] if begin <= when < end else []
+    runs = [run for run in info.next_runs(CRON_RUNS_LISTED) if begin <= run < end]
+    return [
+        entry(
+            run.astimezone(tz),
+            entry_uid("announcement", f"{info.id}-{run:%Y%m%dT%H%M%SZ}", info.guild_id),
+        )
+        for run in runs
+    ]
+
+
+async def guild_entries(
+    store: AnnouncementStore,
+    guild_id: int,
+    window: tuple[datetime, datetime],
+    length: timedelta,
+) -> list[CalendarEntry]:
+    """Every shown announcement of the guild, in id order, read page by page (keyset)."""
+    entries: list[CalendarEntry] = []
+    after: int | None = None
+    while True:
+        page = await store.list_page(guild_id, after, limit=STORE_PAGE)
+        for info in page.items:
+            entries += announcement_entries(info, window, length)
+        if page.next_after_id is None:
+            return entries
+        after = page.next_after_id
