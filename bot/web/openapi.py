@@ -33,8 +33,10 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         for operation in operations.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if status[0] in "45" and "application/json" in content:
-                    content[MEDIA_TYPE] = content.pop("application/json")
+                if status[0] in "45" and content:
+                    # Under whatever media type the route's success has (text/plain for a
+                    # raw file, text/calendar for a feed), errors are problem details.
+                    response["content"] = {MEDIA_TYPE: next(iter(content.values()))}
     mark_tiers(app.routes, document.get("paths", {}))
     app.openapi_schema = document
     return document
