@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from fastapi import APIRouter
 
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import plural
@@ -15,9 +15,12 @@ from bot.permissions import Tier, ensure_not_blocked, guild_of, require
 from bot.replies import reply
 from bot.text import truncate
 from bot.ui import Page, confirm, send_paginated
-from cogs.feedback import export as exports
+from cogs.feedback.api import router as api_router
 from cogs.feedback.buttons import PERSISTENT_BUTTONS, WithdrawButton
-from cogs.feedback.flows import FeedbackFlows
+from cogs.feedback.choices import ExportFormat, Severity, SortOrder, StatusFilter, TriageStatus
+from cogs.feedback.export_files import check_attachable, export_file
+from cogs.feedback.flows import FeedbackFlows, deferring
+from cogs.feedback.item_flow import ItemFlow
 from cogs.feedback.parts import build_parts
 from cogs.feedback.publisher import FeedbackPublisher
 from cogs.feedback.queries import list_filters
@@ -39,15 +42,6 @@ if TYPE_CHECKING:
     from bot.app import NexusBot
     from cogs.feedback.records import ItemPage, ItemRecord
 
-SeverityOption = Literal["blocker", "bug", "suggestion", "question"]
-StatusOption = Literal["open", "acknowledged", "in_progress", "resolved", "wont_fix", "duplicate"]
-StatusFilterOption = Literal[
-    "active", "open", "acknowledged", "in_progress", "resolved", "wont_fix", "duplicate",
-    "withdrawn",
-]  # fmt: skip
-FormatOption = Literal["csv", "json", "markdown"]
-SortOption = Literal["newest", "plus_ones"]
-
 
 class FeedbackCog(FeatureCog, name="FeedbackCog"):
     """API feedback from frontend learners, triaged by backend learners."""
@@ -65,8 +59,10 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         self.bot = bot
         self.parts = build_parts(bot.db.sessions, bot.audit, clock=bot.clock)
         self.publisher = FeedbackPublisher(bot, store=self.parts.store, queries=self.parts.queries)
+        # What is done to an item, the same for commands, buttons and the HTTP API.
+        self.items = ItemFlow(self.parts, self.publisher)
         # What the modals and buttons ask of the feature (actions.py's FeedbackActions).
-        self.flows = FeedbackFlows(self.parts, self.publisher)
+        self.flows = FeedbackFlows(self.parts, self.items)
         self.spec_flow = SpecFlow(self.parts.specs, bot.fetcher, file_settings(bot.settings))
         self.message_menu = app_commands.ContextMenu(
             name="Log API feedback", callback=self.log_from_message
@@ -94,6 +90,9 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     async def open_topics(self, guild_id: int, limit: int) -> list[str]:
         return await self.parts.member_data.open_topics(guild_id, limit)
 
+    def api_routes(self) -> APIRouter:
+        return api_router
+
     # ---- logging -------------------------------------------------------------------------
 
     @feedback.command(name="log", description="Report a problem with an API endpoint")
@@ -109,7 +108,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         self,
         interaction: discord.Interaction,
         endpoint: app_commands.Range[str, 1, 220],
-        severity: SeverityOption,
+        severity: Severity,
         title: app_commands.Range[str, 1, 100],
         details: app_commands.Range[str, 1, 2000] | None = None,
         expected: app_commands.Range[str, 1, 1000] | None = None,
@@ -194,11 +193,11 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     async def list_items(  # noqa: PLR0917 (one parameter per command option)
         self,
         interaction: discord.Interaction,
-        status: StatusFilterOption | None = None,
+        status: StatusFilter | None = None,
         endpoint: str | None = None,
-        severity: SeverityOption | None = None,
+        severity: Severity | None = None,
         mine: bool = False,
-        sort: SortOption = "newest",
+        sort: SortOrder = "newest",
     ) -> None:
         guild_id = guild_of(interaction).id
         filters = list_filters(status, endpoint, severity, interaction.user.id if mine else None)
@@ -236,27 +235,19 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     async def export(
         self,
         interaction: discord.Interaction,
-        format: FormatOption,
-        status: StatusFilterOption | None = None,
+        format: ExportFormat,
+        status: StatusFilter | None = None,
     ) -> None:
         guild_id = guild_of(interaction).id
         await interaction.response.defer(ephemeral=True, thinking=True)
-        items = await self.parts.queries.export(guild_id, status)
-        if not items:
-            raise FeedbackError("No feedback matches; there is nothing to export.")
-        extension, body = await asyncio.to_thread(exports.render, format, items)
-        limit = interaction.guild.filesize_limit if interaction.guild else 10 * 1024 * 1024
-        if len(body) > limit:
-            raise FeedbackError(
-                f"That export is {len(body) / 1_048_576:.1f} MB, over this server's upload "
-                "limit. Narrow it with `status`."
-            )
-        stamp = self.bot.clock.now().strftime("%Y%m%d-%H%M")
-        name = f"feedback-{status or 'all'}-{stamp}.{extension}"
+        exported = await export_file(
+            self.parts.queries, guild_id, status, format, self.bot.clock.now()
+        )
+        check_attachable(exported, guild_of(interaction).filesize_limit)
         await reply(
             interaction,
-            f"{plural(len(items), 'item')} with their history.",
-            file=discord.File(io.BytesIO(body), filename=name),
+            f"{plural(exported.item_count, 'item')} with their history.",
+            file=discord.File(io.BytesIO(exported.body), filename=exported.name),
         )
 
     # ---- triage --------------------------------------------------------------------------
@@ -273,31 +264,33 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         self,
         interaction: discord.Interaction,
         id: str,
-        status: StatusOption,
+        status: TriageStatus,
         note: app_commands.Range[str, 1, 500] | None = None,
         duplicate_of: str | None = None,
     ) -> None:
-        guild_id = guild_of(interaction).id
-        number = parse_item_number(id)
         target = parse_item_number(duplicate_of) if duplicate_of else None
-        change = await self.parts.workflow.change_status(
-            guild_id, number, interaction.user.id, status, note=note, duplicate_of=target
+        change, outcome = await self.items.change_status(
+            guild_of(interaction).id,
+            parse_item_number(id),
+            interaction.user.id,
+            status,
+            note=note,
+            duplicate_of=target,
+            acknowledge=deferring(interaction),
         )
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.publisher.apply_status(change)
         await reply(interaction, status_reply(change, outcome))
 
     @feedback.command(name="assign", description="Triagers: give an item to someone")
     @require(Tier.TRIAGER)
     @app_commands.describe(id="the item, like FB-12", user="who looks after it")
     async def assign(self, interaction: discord.Interaction, id: str, user: discord.Member) -> None:
-        if user.bot:
-            raise FeedbackError("Assign a person, not a bot.")
-        assignment = await self.parts.workflow.assign(
-            guild_of(interaction).id, parse_item_number(id), interaction.user.id, user.id
+        assignment, outcome = await self.items.assign(
+            guild_of(interaction).id,
+            parse_item_number(id),
+            interaction.user.id,
+            user,
+            acknowledge=deferring(interaction),
         )
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.publisher.apply_assignment(assignment)
         text = f"**{assignment.item.ref}** is now assigned to {user.mention}."
         await reply(interaction, with_outcome(text, outcome))
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from bot.permissions import guild_of
 from bot.replies import reply
 from cogs.feedback.buttons import duplicate_prompt
-from cogs.feedback.outcomes import Outcome
 from cogs.feedback.render_lists import duplicates_embed
 from cogs.feedback.render_replies import (
     closed_meanwhile,
@@ -27,17 +26,19 @@ from cogs.feedback.render_replies import (
 from cogs.feedback.rules import FeedbackError, ItemClosedMeanwhile
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     import discord
 
+    from cogs.feedback.item_flow import ItemFlow
     from cogs.feedback.parts import FeedbackParts
-    from cogs.feedback.publisher import FeedbackPublisher
-    from cogs.feedback.records import Draft, ItemRecord
+    from cogs.feedback.records import Draft
 
 
 class FeedbackFlows:
-    def __init__(self, parts: FeedbackParts, publisher: FeedbackPublisher) -> None:
+    def __init__(self, parts: FeedbackParts, items: ItemFlow) -> None:
         self.parts = parts
-        self.publisher = publisher
+        self.items = items
 
     def draft_from(
         self,
@@ -75,8 +76,8 @@ class FeedbackFlows:
         )
 
     async def create_and_post(self, interaction: discord.Interaction, draft: Draft) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._announce_new(interaction, await self.parts.intake.create(draft))
+        outcome = await self.items.report(draft, acknowledge=deferring(interaction))
+        await reply(interaction, new_item_reply(outcome))
 
     async def resolve_duplicate(
         self, interaction: discord.Interaction, draft_id: int, number: int | None
@@ -84,42 +85,37 @@ class FeedbackFlows:
         """The duplicate prompt's buttons: "Add my details to FB-N" or "Create anyway"."""
         guild_id = guild_of(interaction).id
         draft = await self.parts.intake.load_draft(guild_id, draft_id, interaction.user.id)
+        close_prompt = _closing_prompt(interaction)
         if number is None:
-            item = await self.parts.intake.create(draft, draft_id=draft_id)
-            await _close_prompt(interaction)
-            await self._announce_new(interaction, item)
+            outcome = await self.items.report(draft, draft_id=draft_id, acknowledge=close_prompt)
+            await reply(interaction, new_item_reply(outcome))
             return
         try:
-            plus = await self.parts.intake.add_details(guild_id, number, draft, draft_id=draft_id)
+            plus, outcome = await self.items.add_details(
+                guild_id, number, draft, draft_id=draft_id, acknowledge=close_prompt
+            )
         except ItemClosedMeanwhile as closed:
             raise FeedbackError(closed_meanwhile(closed)) from closed
-        await _close_prompt(interaction)
-        outcome = await self.publisher.apply_plus_one(plus)
         await reply(interaction, plus_one_reply(plus, outcome))
-
-    async def _announce_new(self, interaction: discord.Interaction, item: ItemRecord) -> None:
-        """Post a new item in the feedback channel and tell the reporter where it is."""
-        outcome = await self.publisher.post(item)
-        await reply(interaction, new_item_reply(outcome))
 
     async def withdraw(self, interaction: discord.Interaction, number: int) -> None:
         """The reporter's Withdraw button on `/feedback show`."""
-        change = await self.parts.workflow.withdraw(
-            guild_of(interaction).id, number, interaction.user.id
+        change, outcome = await self.items.withdraw(
+            guild_of(interaction).id,
+            number,
+            interaction.user.id,
+            acknowledge=deferring(interaction),
         )
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.publisher.apply_status(change)
         await reply(interaction, with_outcome(f"You withdrew **{change.item.ref}**.", outcome))
 
     async def plus_one(self, interaction: discord.Interaction, number: int) -> None:
         """The "+1 · me too" button under an item's post."""
-        vote = await self.parts.votes.plus_one(
-            guild_of(interaction).id, number, interaction.user.id
+        vote, outcome = await self.items.plus_one(
+            guild_of(interaction).id,
+            number,
+            interaction.user.id,
+            acknowledge=deferring(interaction),
         )
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = Outcome(vote.item)
-        if vote.counted:
-            await self.publisher.refresh(vote.item, outcome)
         await reply(interaction, vote_reply(vote, outcome))
 
     async def toggle_dm(self, interaction: discord.Interaction, number: int) -> None:
@@ -130,6 +126,19 @@ class FeedbackFlows:
         await reply(interaction, direct_message_reply(number, by_dm))
 
 
-async def _close_prompt(interaction: discord.Interaction) -> None:
-    """Take the buttons off the duplicate prompt once it is answered."""
-    await interaction.response.edit_message(view=None)
+def deferring(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:
+    """Acknowledge once the change is stored: Discord's side of it may take longer than 3 s."""
+
+    async def defer() -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+    return defer
+
+
+def _closing_prompt(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:
+    """Take the buttons off the duplicate prompt once its answer is stored."""
+
+    async def close() -> None:
+        await interaction.response.edit_message(view=None)
+
+    return close

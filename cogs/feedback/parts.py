@@ -3,10 +3,10 @@
 Intake (check a report, find duplicates, create, drafts for the duplicate prompt), the workflow
 (status, assignment, withdrawal, merging duplicates), +1s and watchers, the queries (one item,
 its history, pages, exports, id autocomplete), the item store (where an item lives in Discord),
-the spec registry and the member data (forget, stats, open topics) share one store and one
-open-item index, so they are wired here, in one place, for the cog, the tests and the benchmark
-alike. Callers call the part whose job it is. No Discord here: plain ids and strings in,
-frozen records out.
+the spec registry and a spec's operations, and the member data (forget, stats, open topics)
+share one store and one open-item index, so they are wired here, in one place, for the cog,
+the tests and the benchmark alike. Callers call the part whose job it is. No Discord here:
+plain ids and strings in, frozen records out.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from cogs.feedback.intake import FeedbackIntake
 from cogs.feedback.member_data import FeedbackMemberData
 from cogs.feedback.open_index import OpenItemIndexes
 from cogs.feedback.queries import FeedbackQueries
+from cogs.feedback.spec_operations import SpecOperations
 from cogs.feedback.spec_registry import SpecRegistry
 from cogs.feedback.store import ItemStore
 from cogs.feedback.votes import VoteStore
@@ -36,6 +37,7 @@ class FeedbackParts:
     store: ItemStore
     open_items: OpenItemIndexes
     specs: SpecRegistry
+    operations: SpecOperations
     votes: VoteStore
     watchers: WatcherStore
     intake: FeedbackIntake
@@ -56,6 +58,7 @@ def build_parts(
         store=store,
         open_items=open_items,
         specs=specs,
+        operations=SpecOperations(sessions),
         votes=votes,
         watchers=watchers,
         intake=FeedbackIntake(
