@@ -32,6 +32,7 @@ from bot.extensions import discover_extensions
 from bot.feature import FeatureCog, feature_intents
 from bot.fetch import Fetcher
 from bot.guild_settings import GuildSettingsService
+from bot.guild_stats import StatsService
 from bot.health import DatabaseHealth, DatabaseProbe
 from bot.metrics import Metrics
 from bot.permissions import BlockService
@@ -120,6 +121,7 @@ class NexusBot(commands.Bot):
         self.db = Database(settings.database, self.clock)
         self.guild_settings = GuildSettingsService(self.db.sessions, settings)
         self.audit = AuditService(self.db.sessions)
+        self.guild_stats = StatsService(self.db.sessions)
         self.blocks = BlockService(self.db.sessions)
         self._stop_listening: dict[str, Callable[[], None]] = {}
         self.scheduler = Scheduler(self.clock)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 
 from bot.cron import validate_cron
-from bot.errors import UserFacingError
+from bot.errors import NotFoundError, UserFacingError
 from bot.models import GuildSetting
 from bot.timezones import resolve_timezone
 
@@ -247,7 +247,7 @@ class GuildSettingsService:
         found = self._specs.get(key.strip())
         if found is None:
             known = ", ".join(f"`{k}`" for k in sorted(self._specs))
-            raise UserFacingError(f"There is no setting called `{key[:64]}`. Settings: {known}.")
+            raise NotFoundError(f"There is no setting called `{key[:64]}`. Settings: {known}.")
         return found
 
     def on_change(self, callback: ChangeCallback) -> Callable[[], None]:

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import discord
 
+    from bot.audit import AuditService
     from bot.clock import Clock
     from bot.config import Settings
     from bot.db import Database
     from bot.feature import FeatureCog
     from bot.guild_settings import GuildSettingsService
+    from bot.guild_stats import StatsService
     from bot.metrics import Metrics
     from bot.permissions import BlockService
 
@@ -24,6 +26,8 @@ class WebHost(Protocol):
     metrics: Metrics
     blocks: BlockService
     guild_settings: GuildSettingsService
+    audit: AuditService
+    guild_stats: StatsService
 
     @property
     def features(self) -> list[FeatureCog]: ...

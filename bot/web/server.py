@@ -22,6 +22,7 @@ from bot.audit import request_channel
 from bot.web import problems
 from bot.web.auth import ApiState
 from bot.web.docs import install_docs
+from bot.web.guild_routes import router as guild_router
 from bot.web.health import Readiness, health_routes
 from bot.web.openapi import openapi_document
 from bot.web.rate_limit import RateLimiter
@@ -99,6 +100,7 @@ def build_app(host: WebHost, readiness: Readiness) -> FastAPI:
             expose_headers=["ETag", "Link", "Retry-After"],
         )
     app.include_router(health_routes(readiness, host.metrics))
+    app.include_router(guild_router, prefix=API_PREFIX)
     install_docs(app, OPENAPI_URL)
     return app
 

@@ -20,6 +20,7 @@ from bot.formatters import plural
 from bot.guild_settings import parse_value
 from bot.markdown import safe, safe_truncate
 from bot.permissions import Tier, guild_of, has_tier, require
+from bot.settings_changes import SettingChanges
 from bot.text import AUTOCOMPLETE_CHOICES_MAX, one_line
 from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import Page, confirm, send_paginated
@@ -41,7 +42,6 @@ from cogs.admin.render import (
     stats_embed,
 )
 from cogs.admin.rules import AdminError
-from cogs.admin.stats import StatsService
 from cogs.admin.views import ROLE_TIERS, SetupChoices, SetupView
 
 if TYPE_CHECKING:
@@ -71,16 +71,19 @@ class AdminCog(commands.Cog):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.forgetter = ForgetService(bot.db.sessions)
-        self.stats_counter = StatsService(bot.db.sessions)
         self.audit_actions = AuditActions(bot.db.sessions)
         self.exports = ExportService(bot.db.sessions)
-        self.forget_on_leave = ForgetOnLeave(bot, PendingForgets(bot.db.sessions), self.forgetter)
+        self.setting_changes = SettingChanges(bot.guild_settings, bot.audit)
+        self.pending_forgets = PendingForgets(bot.db.sessions)
+        self.forget_on_leave = ForgetOnLeave(bot, self.pending_forgets, self.forgetter)
         self.actions = ModeratorActions(bot, self.exports, self.forgetter, self.forget_on_leave)
 
     async def cog_load(self) -> None:
         await self.forget_on_leave.start()
+        self._stop_counting = self.bot.guild_stats.count_also(self.pending_forgets.counts)
 
     async def cog_unload(self) -> None:
+        self._stop_counting()
         await self.forget_on_leave.stop()
 
     def _channel_features(self) -> list[str]:
@@ -164,7 +167,7 @@ class AdminCog(commands.Cog):
         value: app_commands.Range[str, 1, 100],
     ) -> None:
         guild = guild_of(interaction)
-        change = await self.actions.change_setting(guild, interaction.user.id, key, value)
+        change = await self.setting_changes.change(guild, interaction.user.id, key, value)
         after, old = change.new, change.old
         await interaction.response.send_message(
             f"`{after.spec.key}` is now {describe_value(change.kind, after.value)} "
@@ -203,7 +206,7 @@ class AdminCog(commands.Cog):
     @require(Tier.MODERATOR)
     async def stats(self, interaction: discord.Interaction) -> None:
         guild = guild_of(interaction)
-        report = await self.stats_counter.stats(guild.id, self.bot.features)
+        report = await self.bot.guild_stats.stats(guild.id, self.bot.features)
         latency = self.bot.latency
         size = await self.bot.db.size_bytes()
         embed = stats_embed(report, self.bot.uptime_seconds, latency, size)

@@ -11,10 +11,9 @@ import discord
 from discord.ext import commands
 
 from bot.code_blocks import truncate_code_block
-from bot.guild_settings import Kind, SettingValue, parse_value
 from bot.markdown import safe_truncate
+from bot.settings_changes import assignable_role, text_channel
 from bot.text import MESSAGE_LIMIT, one_line
-from cogs.admin.discord_checks import assignable_role, forum_channel, text_channel
 from cogs.admin.render import format_bytes, setup_embed
 from cogs.admin.rules import AdminError
 
@@ -23,13 +22,6 @@ if TYPE_CHECKING:
     from cogs.admin.export import ExportService
     from cogs.admin.forget import ForgetOutcome, ForgetService
     from cogs.admin.leave_flow import ForgetOnLeave
-
-
-@dataclass(frozen=True)
-class SettingChange:
-    kind: Kind
-    old: SettingValue
-    new: SettingValue
 
 
 @dataclass(frozen=True)
@@ -87,33 +79,6 @@ class ModeratorActions:
         await self.bot.guild_settings.set_many(guild.id, values, actor_id)
         await self.bot.audit.record(guild.id, actor_id, "admin.setup", None, dict(values))
         return setup_embed(guild, channels, roles, timezone)
-
-    async def change_setting(
-        self, guild: discord.Guild, actor_id: int, key: str, value: str
-    ) -> SettingChange:
-        spec = self.bot.guild_settings.spec(key)
-        parsed = parse_value(spec, value)
-        if spec.kind is Kind.TEXT_CHANNEL:
-            text_channel(guild, spec.key, parsed)
-        elif spec.kind is Kind.TEXT_CHANNELS:
-            for channel_id in parsed:
-                text_channel(guild, spec.key, channel_id)
-        elif spec.kind is Kind.FORUM_CHANNEL:
-            forum_channel(guild, spec.key, parsed)
-        elif spec.kind is Kind.ROLE:
-            assignable_role(guild, spec.key, parsed)
-        before = await self.bot.guild_settings.get(guild.id)
-        old = before.values[spec.key]
-        await self.bot.guild_settings.set(guild.id, spec.key, parsed, actor_id)
-        await self.bot.audit.record(
-            guild.id,
-            actor_id,
-            "admin.config.set",
-            spec.key,
-            {"old": old.value, "new": parsed},
-        )
-        after = (await self.bot.guild_settings.get(guild.id)).values[spec.key]
-        return SettingChange(spec.kind, old, after)
 
     async def export(self, guild_id: int, actor_id: int, upload_limit: int) -> ExportUpload:
         """The guild's export as one upload, gzip-compressed when the plain file is too large."""

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, update
 
+from bot.feature_asking import FEATURE_TIMEOUT_SECONDS, ask_every_feature
 from bot.models import FeatureBlock, GuildSetting
 from bot.sql import affected_rows
-from cogs.admin.asking import ask_every_feature
 from cogs.admin.models import PendingForget
-from cogs.admin.rules import FEATURE_TIMEOUT_SECONDS, NothingToForget
+from cogs.admin.rules import NothingToForget
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

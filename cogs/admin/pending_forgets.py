@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from bot.sql import affected_rows
 from cogs.admin.models import PendingForget
@@ -65,6 +65,16 @@ class PendingForgets:
                 )
             )
         return affected_rows(result) > 0
+
+    async def counts(self, guild_id: int) -> dict[str, int]:
+        """The core's count of them, for the guild's statistics."""
+        async with self._sessions() as session:
+            pending = await session.scalar(
+                select(func.count())
+                .select_from(PendingForget)
+                .where(PendingForget.guild_id == guild_id)
+            )
+        return {"pending forgets": pending or 0}
 
     async def plan_for(self, guild_id: int, user_id: int) -> PendingForgetPlan | None:
         async with self._sessions() as session:

@@ -16,8 +16,8 @@ from bot.preflight import missing_channel_permissions
 from bot.text import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_VALUE_LIMIT, one_line, truncate
 
 if TYPE_CHECKING:
+    from bot.guild_stats import StatsReport
     from cogs.admin.forget import ForgetOutcome
-    from cogs.admin.stats import StatsReport
 
 ADMIN_COLOUR = discord.Colour.dark_teal()
 

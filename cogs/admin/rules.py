@@ -1,11 +1,8 @@
-"""The admin feature's errors and the limit it puts on the features it asks."""
+"""The admin feature's errors."""
 
 from __future__ import annotations
 
 from bot.errors import UserFacingError
-
-# A feature's hook that hangs must not hang /admin forget or /admin stats with it.
-FEATURE_TIMEOUT_SECONDS = 30.0
 
 
 class AdminError(UserFacingError):

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.formatters import format_duration
 from bot.guild_settings import GuildSettingsService, Source, channel_spec
+from bot.guild_stats import StatsService
 from bot.models import FeatureBlock, GuildSetting
 from bot.permissions import BlockService
 from cogs.admin.audit_actions import AuditActions
@@ -23,7 +24,6 @@ from cogs.admin.models import PendingForget
 from cogs.admin.pending_forgets import PendingForgets
 from cogs.admin.render import format_bytes, settings_report
 from cogs.admin.rules import NothingToForget
-from cogs.admin.stats import StatsService
 from tests.probe_feature import probe_feature
 
 GUILD = 900_000_000_000_000_001
@@ -215,13 +215,17 @@ async def test_stats_gathers_every_feature_and_core_counts(
     async def broken(guild_id: int) -> dict[str, int]:
         raise RuntimeError("no")
 
-    report = await StatsService(database.sessions).stats(
+    counter = StatsService(database.sessions)
+    stop = counter.count_also(PendingForgets(database.sessions).counts)
+    report = await counter.stats(
         GUILD,
         [probe_feature("snippets", stats=snippet_stats), probe_feature("pairing", stats=broken)],
     )
     assert report.features == {"snippets": {"snippets": 12, "stars": 30}}
     assert report.failed == ("pairing",)
     assert report.core == {"audit entries": 1, "feature blocks": 2, "pending forgets": 0}
+    stop()
+    assert "pending forgets" not in (await counter.stats(GUILD, [])).core
 
 
 async def test_pending_forget_is_replaced_then_cancelled(database: Database) -> None:

@@ -1,23 +1,26 @@
-"""/admin stats' counts: each feature's own counters and the core's."""
+"""A guild's counts, as /admin stats and the API show them: each feature's own counters and
+the core's."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from bot.feature_asking import FEATURE_TIMEOUT_SECONDS, ask_every_feature
 from bot.models import AuditEntry, FeatureBlock
-from cogs.admin.asking import ask_every_feature
-from cogs.admin.models import PendingForget
-from cogs.admin.rules import FEATURE_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.feature import MemberDataOwner
+
+# More core counters of a guild, from a part of the runtime that keeps its own table (the
+# admin cog's members waiting to be forgotten), added while it is loaded.
+MoreCounts = Callable[[int], Awaitable[dict[str, int]]]
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,17 @@ class StatsService:
     ) -> None:
         self._sessions = sessions
         self._feature_timeout = feature_timeout_seconds
+        self._more_counts: list[MoreCounts] = []
+
+    def count_also(self, counts: MoreCounts) -> Callable[[], None]:
+        """Add `counts` to the core's; returns the function that stops it (on unload)."""
+        self._more_counts.append(counts)
+
+        def stop() -> None:
+            if counts in self._more_counts:
+                self._more_counts.remove(counts)
+
+        return stop
 
     async def stats(self, guild_id: int, features: Iterable[MemberDataOwner]) -> StatsReport:
         # The core's counts (the audit log is the longest) run beside the features' own: each
@@ -50,6 +64,8 @@ class StatsService:
             ),
             self._core_counts(guild_id),
         )
+        for more in list(self._more_counts):
+            core.update(await more(guild_id))
         return StatsReport(counts, core, failed)
 
     async def _core_counts(self, guild_id: int) -> dict[str, int]:
@@ -62,13 +78,4 @@ class StatsService:
                 .select_from(FeatureBlock)
                 .where(FeatureBlock.guild_id == guild_id)
             )
-            pending = await session.scalar(
-                select(func.count())
-                .select_from(PendingForget)
-                .where(PendingForget.guild_id == guild_id)
-            )
-        return {
-            "audit entries": audit or 0,
-            "feature blocks": blocks or 0,
-            "pending forgets": pending or 0,
-        }
+        return {"audit entries": audit or 0, "feature blocks": blocks or 0}

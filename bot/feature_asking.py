@@ -1,7 +1,7 @@
 """Asking every feature the same thing (forget a member, count rows), each within a time limit.
 
 A feature that fails or hangs is logged and named among the failures; it never stops the others
-or hangs /admin forget and /admin stats with it.
+or hangs /admin forget and /admin stats (or the API's stats) with it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Answer = TypeVar("Answer")
+# A feature's hook that hangs must not hang the moderator's request with it.
+FEATURE_TIMEOUT_SECONDS = 30.0
 
 
 async def ask_every_feature(
