@@ -19,11 +19,12 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -52,6 +53,13 @@ WELL_KNOWN_ENV: dict[str, tuple[str, ...]] = {
     "DATABASE_URL": ("database", "url"),
     "DISCORD_API_URL": ("discord", "api_url"),
     "DISCORD_GATEWAY_URL": ("discord", "gateway_url"),
+    "NEXUS_JWT_SECRET": ("web", "jwt_secret"),
+}
+# Secrets only the environment may hold: a config file gets copied, shared and committed.
+ENV_ONLY_SECRETS = {
+    ("discord_token",): "DISCORD_TOKEN",
+    ("web", "jwt_secret"): "NEXUS_JWT_SECRET",
+    ("web", "oauth", "client_secret"): "NEXUS_WEB__OAUTH__CLIENT_SECRET",
 }
 
 
@@ -85,6 +93,9 @@ def _check_url(value: str, schemes: tuple[str, ...]) -> str:
     if not sep or not rest or scheme not in schemes:
         raise ValueError(f"{value!r} is not a URL starting with one of {', '.join(schemes)}")
     return value.rstrip("/") if scheme.startswith("http") else value
+
+
+HttpUrlText = Annotated[str, AfterValidator(lambda value: _check_url(value, ("http", "https")))]
 
 
 class DatabaseSettings(ConfigSection):
@@ -133,14 +144,29 @@ class LogSettings(ConfigSection):
         return value.upper() if isinstance(value, str) else value
 
 
+class OAuthSettings(ConfigSection):
+    # Sign-in with Discord (off until both are set): the application's OAuth2 client.
+    client_id: str | None = Field(default=None, pattern=r"^\d{15,21}$")
+    client_secret: SecretStr | None = None
+    # Exactly as the application lists it; unset: <public_url>/api/v1/auth/discord/callback.
+    redirect_uri: HttpUrlText | None = None
+    # Discord's consent page; unset means /oauth2/authorize on discord.api_url's host.
+    authorize_url: HttpUrlText | None = None
+
+
 class WebSettings(ConfigSection):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    # The address people open (behind a proxy, https://…); unset: http://<host>:<port>.
+    public_url: HttpUrlText | None = None
     # Requests each API token may make a minute (a burst of that many, then refilled evenly).
     api_requests_per_minute: int = Field(default=120, ge=1)
     # Origins whose pages may call the API from a browser (CORS); none by default.
     cors_origins: list[str] = Field(default_factory=list)
+    # HS256 key (NEXUS_JWT_SECRET, 32+ characters); unset: generated into the data directory.
+    jwt_secret: SecretStr | None = Field(default=None, min_length=32)
+    oauth: OAuthSettings = OAuthSettings()
 
 
 class FetchSettings(ConfigSection):
@@ -291,10 +317,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of settings")
-    if "discord_token" in data:
-        raise ConfigError(
-            f"{path}: discord_token must not be stored in a file; set DISCORD_TOKEN instead"
-        )
+    for keys, variable in ENV_ONLY_SECRETS.items():
+        node: Any = data
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            secret = ".".join(keys)
+            raise ConfigError(f"{path}: {secret} must not be stored in a file; set {variable}")
     return data
 
 

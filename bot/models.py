@@ -1,5 +1,6 @@
 """The core's own tables: guild settings, the audit log, feature blocks, occurrence claims and
-small key/value bot state, API tokens. Feature tables live in their cog's `models.py`."""
+small key/value bot state, API tokens and sign-ins. Feature tables live in their cog's
+`models.py`."""
 
 from __future__ import annotations
 
@@ -93,3 +94,35 @@ class ApiToken(Base):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=clock_now)
     last_used_at: Mapped[datetime | None]
+
+
+class RefreshToken(Base):
+    """A signed-in session's refresh token, kept as the SHA-256 of its id so it can be revoked.
+
+    Each refresh spends the row (`used_at`) and adds the next one in the same `family` (one
+    sign-in); a spent token shown again means it was copied, and the whole family is revoked.
+    """
+
+    __tablename__ = "api_refresh_tokens"
+    __table_args__ = (Index("ix_api_refresh_tokens_guild_id_user_id", "guild_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    user_id: Mapped[int]
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class SignInLink(Base):
+    """A one-time sign-in link (`/nexus web`), kept as the SHA-256 of its code."""
+
+    __tablename__ = "api_sign_in_links"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    user_id: Mapped[int]
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock_now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

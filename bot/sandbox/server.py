@@ -28,6 +28,7 @@ from bot.sandbox.payloads import guild_create_payload
 from bot.sandbox.permissions import Role
 from bot.sandbox.rest import API_PREFIX, RestApi
 from bot.sandbox.routes.context import RouteContext
+from bot.sandbox.routes.oauth import OAuthProvider
 from bot.sandbox.state import SandboxState
 from bot.sandbox.users import User
 
@@ -75,6 +76,8 @@ class SandboxServer(ActingAsUsers):
             note_sync=self.note_sync,
         )
         self.rest = RestApi(self.context)
+        # Discord's OAuth2 (the consent page, tokens, a user's @me): tests sign in through it.
+        self.oauth = OAuthProvider(self.state)
         self.sync_count = 0
         self.synced_global = False
         self.synced_guilds: set[int] = set()
@@ -92,6 +95,7 @@ class SandboxServer(ActingAsUsers):
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/", self.gateway.handle)
         app.router.add_get("/resume", self.gateway.handle)
+        self.oauth.install(app)
         self.rest.install(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()

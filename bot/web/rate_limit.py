@@ -1,4 +1,5 @@
-"""Per-token rate limits: a token bucket per API token, timed by the injected clock.
+"""Per-caller rate limits: a token bucket per API token or signed-in member, timed by the
+injected clock.
 
 Held in memory, per process: a caller spread over several processes gets each one's allowance,
 which bounds the load each process takes, the limit's purpose.
@@ -10,6 +11,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable
     from datetime import datetime
 
     from bot.clock import Clock
@@ -20,9 +22,9 @@ class RateLimiter:
         self._capacity = float(per_minute)
         self._per_second = per_minute / 60
         self._clock = clock
-        self._buckets: dict[int, tuple[float, datetime]] = {}
+        self._buckets: dict[Hashable, tuple[float, datetime]] = {}
 
-    def take(self, key: int) -> int | None:
+    def take(self, key: Hashable) -> int | None:
         """Spend one request of `key`'s allowance; None when allowed, else the whole seconds
         to wait (for `Retry-After`)."""
         now = self._clock.now()

@@ -1,4 +1,5 @@
-"""/nexus ping, help, about, and token create|list|revoke (personal API tokens)."""
+"""/nexus ping, help, about, web (a one-time sign-in link), and token create|list|revoke
+(personal API tokens)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from bot.formatters import format_duration, format_latency
 from bot.permissions import guild_of
 from bot.text import EMBED_FIELD_VALUE_LIMIT, truncate
 from bot.web.auth import API_FEATURE
+from bot.web.refresh_tokens import RefreshTokens
+from bot.web.sign_in_links import LINK_PATH, SignInLinks
 from bot.web.tokens import ApiTokens
 from cogs.meta.service import CommandLine, build_help
-from cogs.meta.token_text import created_text, token_list_text
+from cogs.meta.token_text import WEB_OFF, created_text, sign_in_text, token_list_text
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -49,16 +52,42 @@ class MetaCog(FeatureCog):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.tokens = ApiTokens(bot.db.sessions, bot.clock)
+        self.links = SignInLinks(bot.db.sessions, bot.clock)
+        self.refresh_tokens = RefreshTokens(bot.db.sessions, bot.clock)
 
     def blockable(self, command_name: str) -> bool:
-        # Only the token commands are the API's; ping, help and about stay open to everyone.
-        return command_name.startswith("nexus token")
+        # Only the API's commands (tokens, web sign-in); ping, help and about stay open to all.
+        return command_name.startswith(("nexus token", "nexus web"))
 
     async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
-        return {"API tokens revoked": await self.tokens.forget(guild_id, user_id)}
+        await self.links.forget(guild_id, user_id)
+        return {
+            "API tokens revoked": await self.tokens.forget(guild_id, user_id),
+            "web sign-ins ended": await self.refresh_tokens.forget(guild_id, user_id),
+        }
 
     async def forget_preview(self, guild_id: int) -> str:
-        return "their API tokens are revoked"
+        return "their API tokens are revoked and their web sign-ins ended"
+
+    @nexus.command(name="web", description="A one-time link that signs you in to Nexus's web")
+    async def web(self, interaction: discord.Interaction) -> None:
+        guild = guild_of(interaction)
+        base = self._web_base()
+        if base is None:
+            await interaction.response.send_message(WEB_OFF, ephemeral=True)
+            return
+        code = await self.links.create(guild.id, interaction.user.id)
+        # Without embeds: Discord's link preview would fetch the URL, and spend the link.
+        await interaction.response.send_message(
+            sign_in_text(f"{base}{LINK_PATH}{code}"), ephemeral=True, suppress_embeds=True
+        )
+
+    def _web_base(self) -> str | None:
+        """Where people reach Nexus's web server: web.public_url, else its host and port."""
+        if self.bot.web is None or self.bot.web.port is None:
+            return None
+        web = self.bot.settings.web
+        return web.public_url or f"http://{web.host}:{self.bot.web.port}"
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return {"API tokens": await self.tokens.count(guild_id)}

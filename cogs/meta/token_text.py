@@ -1,4 +1,4 @@
-"""The wording of /nexus token's replies."""
+"""The wording of /nexus token's and /nexus web's replies."""
 
 from __future__ import annotations
 
@@ -8,6 +8,19 @@ from bot.formatters import discord_timestamp
 
 if TYPE_CHECKING:
     from bot.web.tokens import NewToken, TokenInfo
+
+WEB_OFF = (
+    "Nexus's web server is off here, so there is nothing to sign in to; "
+    "its host turns it on with `web.enabled`."
+)
+
+
+def sign_in_text(url: str) -> str:
+    # Angle brackets keep Discord from previewing the link (a preview would spend it).
+    return (
+        f"Your sign-in link — it works once, for you only, for the next 10 minutes:\n<{url}>\n"
+        "Don't share it: whoever opens it first is signed in as you."
+    )
 
 
 def created_text(made: NewToken, guild_id: int) -> str:

@@ -243,7 +243,7 @@ async def test_admin_forget_revokes_the_members_tokens(
     await make_token(sandbox, world, user=world.bob)
     features = {feature.feature: feature for feature in bot.features}
     report = await features["api"].forget_member(world.guild.id, world.bob.id)
-    assert report == {"API tokens revoked": 1}
+    assert report == {"API tokens revoked": 1, "web sign-ins ended": 0}
     async with bot.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ApiToken)) == 0
 
