@@ -21,11 +21,18 @@ from bot import __version__
 from bot.audit import request_channel
 from bot.web import problems
 from bot.web.auth import ApiState
+from bot.web.auth_routes import router as auth_router
+from bot.web.discord_oauth import DiscordOAuth
 from bot.web.docs import install_docs
 from bot.web.guild_routes import router as guild_router
 from bot.web.health import Readiness, health_routes
+from bot.web.jwt_secret import jwt_secret
+from bot.web.jwt_tokens import JwtCodec
 from bot.web.openapi import openapi_document
 from bot.web.rate_limit import RateLimiter
+from bot.web.refresh_tokens import RefreshTokens
+from bot.web.sign_in import SignIns
+from bot.web.sign_in_links import SignInLinks
 from bot.web.tokens import ApiTokens
 
 if TYPE_CHECKING:
@@ -84,10 +91,14 @@ def build_app(host: WebHost, readiness: Readiness) -> FastAPI:
     )
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     web = host.settings.web
+    codec = JwtCodec(jwt_secret(host.settings), host.clock)
     app.state.nexus = ApiState(
         host,
         ApiTokens(host.db.sessions, host.clock),
         RateLimiter(web.api_requests_per_minute, host.clock),
+        SignIns(codec, RefreshTokens(host.db.sessions, host.clock)),
+        SignInLinks(host.db.sessions, host.clock),
+        DiscordOAuth(host.settings),
     )
     problems.install(app)
     app.add_middleware(_ViaApi)
@@ -101,6 +112,7 @@ def build_app(host: WebHost, readiness: Readiness) -> FastAPI:
         )
     app.include_router(health_routes(readiness, host.metrics))
     app.include_router(guild_router, prefix=API_PREFIX)
+    app.include_router(auth_router, prefix=API_PREFIX)
     install_docs(app, OPENAPI_URL)
     return app
 
