@@ -42,9 +42,23 @@ class FeedbackActions(Protocol):
     ) -> Draft: ...
 
 
+class ForumPostActions(Protocol):
+    """A member's forum post whose title names no endpoint: the button asks for one, and the
+    form's answer makes the post an item."""
+
+    async def ask_endpoint(self, interaction: discord.Interaction, thread_id: int) -> None: ...
+
+    async def set_endpoint(
+        self, interaction: discord.Interaction, thread_id: int, endpoint: str
+    ) -> None: ...
+
+
 class FeedbackFeature(Protocol):
     """The loaded feature as a persistent button finds it (`bot.feature.feature_for`): a button
     outlives the cog that drew it, so it asks for the feature's actions when clicked."""
 
     @property
     def flows(self) -> FeedbackActions: ...
+
+    @property
+    def forum_posts(self) -> ForumPostActions: ...

@@ -190,5 +190,47 @@ class DirectMessageButton(
         await _act(interaction, lambda actions: actions.toggle_dm(interaction, self.number))
 
 
+class EndpointButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"feedback:endpoint:(?P<thread>\d{1,20})",
+):
+    """In a member's forum post whose title names no endpoint: opens the form asking for it."""
+
+    def __init__(self, thread_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Set the endpoint",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"feedback:endpoint:{thread_id}",
+            )
+        )
+        self.thread_id = thread_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> EndpointButton:
+        return cls(int(match["thread"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await act_for_feature(
+            interaction,
+            FEATURE,
+            lambda feature: cast(FeedbackFeature, feature).forum_posts.ask_endpoint(
+                interaction, self.thread_id
+            ),
+        )
+
+
 # Registered while the cog is loaded, so clicks find them after a restart.
-PERSISTENT_BUTTONS = (WithdrawButton, DuplicateChoiceButton, PlusOneButton, DirectMessageButton)
+PERSISTENT_BUTTONS = (
+    WithdrawButton,
+    DuplicateChoiceButton,
+    PlusOneButton,
+    DirectMessageButton,
+    EndpointButton,
+)

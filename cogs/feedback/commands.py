@@ -20,7 +20,9 @@ from cogs.feedback.buttons import PERSISTENT_BUTTONS, WithdrawButton
 from cogs.feedback.choices import ExportFormat, Severity, SortOrder, StatusFilter, TriageStatus
 from cogs.feedback.export_files import check_attachable, export_file
 from cogs.feedback.flows import FeedbackFlows, deferring
+from cogs.feedback.forum_intake import ForumIntake
 from cogs.feedback.item_flow import ItemFlow
+from cogs.feedback.mode_moves import ModeMoves
 from cogs.feedback.parts import build_parts
 from cogs.feedback.publisher import FeedbackPublisher
 from cogs.feedback.queries import list_filters
@@ -63,6 +65,8 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         self.items = ItemFlow(self.parts, self.publisher)
         # What the modals and buttons ask of the feature (actions.py's FeedbackActions).
         self.flows = FeedbackFlows(self.parts, self.items)
+        self.forum_posts = ForumIntake(bot, self.parts, self.publisher)
+        self.mode_moves = ModeMoves(bot, self.parts, self.publisher)
         self.spec_flow = SpecFlow(self.parts.specs, bot.fetcher, file_settings(bot.settings))
         self.message_menu = app_commands.ContextMenu(
             name="Log API feedback", callback=self.log_from_message
@@ -71,10 +75,15 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.message_menu)
         self.bot.add_dynamic_items(*PERSISTENT_BUTTONS)
+        self.bot.add_listener(self.forum_posts.on_thread_create, "on_thread_create")
+        self.bot.add_listener(self.mode_moves.resume, "on_ready")
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.message_menu.name, type=self.message_menu.type)
         self.bot.remove_dynamic_items(*PERSISTENT_BUTTONS)
+        self.bot.remove_listener(self.forum_posts.on_thread_create, "on_thread_create")
+        self.bot.remove_listener(self.mode_moves.resume, "on_ready")
+        self.mode_moves.stop()
 
     # ---- the feature contract ---------------------------------------------------------------
 
@@ -89,6 +98,9 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
 
     async def open_topics(self, guild_id: int, limit: int) -> list[str]:
         return await self.parts.member_data.open_topics(guild_id, limit)
+
+    async def settings_changed(self, guild_id: int, keys: frozenset[str]) -> None:
+        await self.mode_moves.settings_changed(guild_id, keys)
 
     def api_routes(self) -> APIRouter:
         return api_router

@@ -150,3 +150,23 @@ def find_endpoint_in_text(text: str) -> str | None:
         return str(parse_endpoint(f"{match.group(1)} {match.group(2)}"))
     except EndpointError:
         return None
+
+
+_SEPARATORS = " \t-–—:·|"
+
+
+def endpoint_in_title(title: str) -> tuple[Endpoint, str] | None:
+    """A forum post titled `GET /api/jobs returns 500`: its endpoint, and the title without it
+    (`returns 500`; the whole title when nothing else is left)."""
+    pattern = r"\b(" + "|".join(METHODS) + r")\s+(/[^\s`'\"<>]*)"
+    match = re.search(pattern, title, re.IGNORECASE)
+    if match is None:
+        return None
+    try:
+        endpoint = parse_endpoint(f"{match.group(1)} {match.group(2)}")
+    except EndpointError:
+        return None
+    before = title[: match.start()].strip(_SEPARATORS)
+    after = title[match.end() :].strip(_SEPARATORS)
+    rest = " ".join(part for part in (before, after) if part)
+    return endpoint, rest or title.strip()

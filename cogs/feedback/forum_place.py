@@ -40,7 +40,7 @@ class ForumPlace:
         channel = self.bot.get_channel(forum_id) if forum_id is not None else None
         return channel if isinstance(channel, discord.ForumChannel) else None
 
-    async def ready_forum(self, guild_id: int, outcome: Outcome) -> discord.ForumChannel | None:
+    async def ready_forum(self, guild_id: int, problems: list[str]) -> discord.ForumChannel | None:
         """The guild's feedback forum with the status and severity tags made, when it can be."""
         forum = await self.forum(guild_id)
         if forum is None:
@@ -48,20 +48,20 @@ class ForumPlace:
         try:
             setup = await ensure_tags(forum)
         except discord.HTTPException as error:
-            outcome.problems.append(
+            problems.append(
                 f"I couldn't add the status tags to {forum.mention} ({why(error)}); "
                 "the posts go without them."
             )
             return forum
         if setup.no_room:
-            outcome.problems.append(
+            problems.append(
                 f"{forum.mention} has no room for the tags {', '.join(setup.no_room)} "
                 "(a forum holds 20)."
             )
         return setup.forum
 
     async def post(self, item: ItemRecord, outcome: Outcome, *, lead: str | None) -> Posting | None:
-        forum = await self.ready_forum(item.guild_id, outcome)
+        forum = await self.ready_forum(item.guild_id, outcome.problems)
         if forum is None:
             outcome.problems.append(
                 "No feedback forum is set up, so it was saved but not posted. A moderator can "
@@ -84,6 +84,17 @@ class ForumPlace:
             return None
         await welcome(made.thread, item, outcome)
         return Posting(made.thread.id, made.message.id, made.thread.id)
+
+    async def find(self, item: ItemRecord) -> Posting | None:
+        forum = await self.forum(item.guild_id)
+        if forum is None:
+            return None
+        name = post_name(item)
+        me = self.bot.user.id if self.bot.user is not None else None
+        for thread in forum.threads:
+            if thread.owner_id == me and thread.name == name:
+                return Posting(thread.id, thread.id, thread.id)
+        return None
 
     def message(self, item: ItemRecord) -> discord.PartialMessage | None:
         if item.channel_id is None or item.message_id is None:

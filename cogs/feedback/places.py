@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ONE_WEEK_MINUTES: Literal[10080] = 10080
+# How far back a stopped move looks for the post it may have made: moves go one item at a time.
+RECENT_MESSAGES = 50
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class Place(Protocol):
 
     async def post(self, item: ItemRecord, outcome: Outcome, *, lead: str | None) -> Posting | None:
         """Make the item's post (`lead`: a line above the embed); None when Discord refused."""
+        ...
+
+    async def find(self, item: ItemRecord) -> Posting | None:
+        """A post of the item the bot already made here (a move that stopped before it was
+        recorded), so a second attempt does not post it twice."""
         ...
 
     def message(self, item: ItemRecord) -> discord.PartialMessage | None: ...
@@ -139,6 +146,24 @@ class ChannelPlace:
             return Posting(channel.id, message.id, None)
         await welcome(thread, item, outcome)
         return Posting(channel.id, message.id, thread.id)
+
+    async def find(self, item: ItemRecord) -> Posting | None:
+        channel = await self._channel(item.guild_id)
+        if channel is None:
+            return None
+        footer = item_embed(item).footer.text
+        me = self.bot.user.id if self.bot.user is not None else None
+        try:
+            async for message in channel.history(limit=RECENT_MESSAGES):
+                if message.author.id == me and any(
+                    embed.footer.text == footer for embed in message.embeds
+                ):
+                    # A thread opened on a message shares the message's id.
+                    thread = channel.guild.get_thread(message.id)
+                    return Posting(channel.id, message.id, thread.id if thread else None)
+        except discord.HTTPException as error:
+            log.info("could not read %s's history: %s", channel.id, error)
+        return None
 
     def message(self, item: ItemRecord) -> discord.PartialMessage | None:
         if item.channel_id is None or item.message_id is None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, and_, or_, select
 
 from bot.db import lock_rows
 from bot.errors import NotFoundError
 from bot.sql import dialect_insert
 from cogs.feedback.models import FeedbackCounter, FeedbackHistory, FeedbackItem
 from cogs.feedback.records import ItemRecord
+from cogs.feedback.rules import ACTIVE_STATUSES
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -127,6 +128,83 @@ class ItemStore:
                 item.placement = placement
             if note is not None:
                 self.add_history_row(session, item, None, "reposted", note=note)
+
+    # ---- moving an item between placements (feedback.mode) ------------------------------
+
+    async def number_by_thread(self, guild_id: int, thread_id: int) -> int | None:
+        """The item whose discussion is thread `thread_id` (a forum post), if any."""
+        async with self._sessions() as session:
+            number = await session.scalar(
+                select(FeedbackItem.number).where(
+                    FeedbackItem.guild_id == guild_id, FeedbackItem.thread_id == thread_id
+                )
+            )
+        return int(number) if number is not None else None
+
+    async def numbers_to_move(self, guild_id: int, mode: str) -> list[int]:
+        """Open items not yet in `mode`'s placement, and any item whose move is unfinished."""
+        unfinished = or_(
+            FeedbackItem.moved_from_message_id.is_not(None),
+            FeedbackItem.moved_from_thread_id.is_not(None),
+        )
+        wrong_place = and_(FeedbackItem.status.in_(ACTIVE_STATUSES), FeedbackItem.placement != mode)
+        async with self._sessions() as session:
+            numbers = await session.scalars(
+                select(FeedbackItem.number)
+                .where(FeedbackItem.guild_id == guild_id, or_(wrong_place, unfinished))
+                .order_by(FeedbackItem.number)
+            )
+            return [int(number) for number in numbers]
+
+    async def begin_move(self, item_id: int, mode: str) -> bool:
+        """Claim the move to `mode` before posting there; True when an earlier attempt had
+        claimed it already (and may have posted before it stopped)."""
+        async with self._sessions.begin() as session:
+            item = await session.get(FeedbackItem, item_id)
+            if item is None:
+                return False
+            claimed = item.moving_to == mode
+            item.moving_to = mode
+            return claimed
+
+    async def record_move(
+        self, item_id: int, mode: str, *, channel_id: int, message_id: int, thread_id: int | None
+    ) -> None:
+        """The item now lives at the new post; the old one is kept until it links here."""
+        async with self._sessions.begin() as session:
+            item = await session.get(FeedbackItem, item_id)
+            if item is None:
+                return
+            old_placement = item.placement
+            item.moved_from_channel_id = item.channel_id
+            item.moved_from_message_id = item.message_id
+            item.moved_from_thread_id = item.thread_id
+            item.channel_id, item.message_id, item.thread_id = channel_id, message_id, thread_id
+            item.placement, item.moving_to = mode, None
+            self.add_history_row(
+                session, item, None, "moved", from_value=old_placement, to_value=mode
+            )
+
+    async def moved_from(self, item_id: int) -> tuple[int | None, int | None, int | None]:
+        """(channel, message, thread) of the post the item moved from, not yet retired."""
+        async with self._sessions() as session:
+            item = await session.get(FeedbackItem, item_id)
+            if item is None:
+                return None, None, None
+            return (
+                item.moved_from_channel_id,
+                item.moved_from_message_id,
+                item.moved_from_thread_id,
+            )
+
+    async def finish_move(self, item_id: int) -> None:
+        async with self._sessions.begin() as session:
+            item = await session.get(FeedbackItem, item_id)
+            if item is not None:
+                item.moved_from_channel_id = None
+                item.moved_from_message_id = None
+                item.moved_from_thread_id = None
+                item.moving_to = None
 
 
 def item_record(item: FeedbackItem | Row[Any], duplicate_of_number: int | None) -> ItemRecord:

@@ -18,7 +18,7 @@ from cogs.feedback.rules import (
 if TYPE_CHECKING:
     import discord
 
-    from cogs.feedback.actions import FeedbackActions
+    from cogs.feedback.actions import FeedbackActions, ForumPostActions
 
 
 class DetailsModal(NexusModal):
@@ -143,3 +143,19 @@ class MessageLogModal(NexusModal):
             actual=None,
         )
         await self.actions.intake(interaction, draft)
+
+
+class EndpointModal(NexusModal):
+    """The endpoint of a member's forum post whose title names none."""
+
+    def __init__(self, actions: ForumPostActions, thread_id: int) -> None:
+        super().__init__(title="Which endpoint is this about?")
+        self.actions = actions
+        self.thread_id = thread_id
+        self.endpoint = text_input(
+            "Endpoint", custom_id="endpoint", max_length=220, placeholder="GET /api/jobs"
+        )
+        self.add_item(self.endpoint)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.actions.set_endpoint(interaction, self.thread_id, self.endpoint.value)
