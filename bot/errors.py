@@ -85,8 +85,11 @@ class FeatureBlocked(app_commands.CheckFailure):
 
 
 class GuildOnly(app_commands.CheckFailure):
-    def __init__(self) -> None:
-        super().__init__("This command works in a server, not in direct messages.")
+    def __init__(self, command: str | None = None) -> None:
+        if command is None:
+            super().__init__("This command works in a server, not in direct messages.")
+        else:
+            super().__init__(f"Use /{command} in a server where Nexus is; it doesn't work here.")
 
 
 class ShuttingDown(app_commands.CheckFailure):

@@ -95,6 +95,38 @@ def require(tier: Tier) -> Callable[[T], T]:
     return decorator
 
 
+def anywhere() -> app_commands.AppCommandContext:
+    """Every place a command can be used: servers, the DM with Nexus, private channels."""
+    return app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
+
+
+def any_install() -> app_commands.AppInstallationType:
+    """Installed to a server, or by a member to their own account (it then follows them)."""
+    return app_commands.AppInstallationType(guild=True, user=True)
+
+
+def server_only(func: T) -> T:
+    """Refuse a subcommand outside a server Nexus is in, naming it.
+
+    For the subcommands of a group usable in direct messages as a whole: Discord sets where a
+    command may be used (`allowed_contexts`, `allowed_installs`) on top-level commands only,
+    so a group with one subcommand for DMs shows all of them there. Outside a server Nexus is
+    in (a DM, a private channel, a server where only the member installed the app) there is no
+    server whose data they would act on. Recorded on the callback for the permission walk.
+    """
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        guild_id = interaction.guild_id
+        if guild_id is None or interaction.client.get_guild(guild_id) is None:
+            command = interaction.command
+            raise GuildOnly(command.qualified_name if command is not None else None)
+        return True
+
+    target: Any = getattr(func, "callback", func)
+    target.__nexus_server_only__ = True
+    return app_commands.check(predicate)(func)
+
+
 def command_tier(command: app_commands.Command[Any, Any, Any] | app_commands.ContextMenu) -> Tier:
     """The tier a command was declared with (member when it has no `require`)."""
     return getattr(command.callback, "__nexus_tier__", Tier.MEMBER)

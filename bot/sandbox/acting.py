@@ -323,6 +323,15 @@ class ActingAsUsers:
             quiet=quiet,
         )
 
+    def install_app(self, user: User) -> None:
+        """``user`` adds the app to their account: its user-installable commands follow them
+        into DMs and private channels (group DMs)."""
+        self.state.installs.install_for(user)
+
+    def create_group_dm(self, owner: User, *others: User, name: str = "") -> Channel:
+        """A private channel of people, without the bot (see ``bot.sandbox.contexts``)."""
+        return self.state.group_dm(owner, *others, name=name)
+
     def send_user_message(
         self,
         channel: Channel,

@@ -39,6 +39,45 @@ def is_valid_chat_name(name: object) -> bool:
     return True
 
 
+# Discord's locales (the keys of name_localizations and description_localizations).
+LOCALES = frozenset({
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
+    "th", "zh-CN", "ja", "zh-TW", "ko",
+})  # fmt: skip
+CONTEXTS, INTEGRATION_TYPES = frozenset({0, 1, 2}), frozenset({0, 1})
+
+
+def _validate_localizations(
+    item: JSON, errors: FormErrors, path: tuple[str | int, ...], *, chat_name: bool | None
+) -> None:
+    """Localized names follow the name's rules (chat_name None: a choice, 1-100 characters),
+    localized descriptions 1-100 characters, keyed by Discord's locales."""
+    fields = (("name_localizations", True), ("description_localizations", False))
+    for field, is_name in fields:
+        for locale, text in (item.get(field) or {}).items():
+            where = (*path, field, locale)
+            if locale not in LOCALES:
+                errors.add(where, "LOCALE_INVALID", f"Invalid locale: {locale}")
+            elif is_name and chat_name:
+                if not is_valid_chat_name(text):
+                    errors.add(where, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+            elif is_name and chat_name is False:
+                _check_length(errors, where, text, 1, 32)
+            else:
+                _check_length(errors, where, text, 1, 100)
+
+
+def _validate_reach(command: JSON, errors: FormErrors, path: tuple[str | int, ...]) -> None:
+    """``contexts`` and ``integration_types``: lists of Discord's numbers for them."""
+    for field, allowed in (("contexts", CONTEXTS), ("integration_types", INTEGRATION_TYPES)):
+        values = command.get(field)
+        if values is None:
+            continue
+        if not isinstance(values, list) or any(v not in allowed for v in values):
+            errors.add((*path, field), "BASE_TYPE_CHOICES", f"Values must be in {sorted(allowed)}")
+
+
 def _check_length(
     errors: FormErrors, path: tuple[str | int, ...], value: object, low: int, high: int
 ) -> None:
@@ -94,6 +133,8 @@ def validate_command(command: JSON, errors: FormErrors, path: tuple[str | int, .
         errors.add(
             (*path, "type"), "BASE_TYPE_CHOICES", f"Value must be one of (1, 2, 3, 4), got {kind}"
         )
+    _validate_localizations(command, errors, path, chat_name=kind == CHAT_INPUT)
+    _validate_reach(command, errors, path)
     if _command_size(command) > MAX_COMMAND_SIZE:
         errors.add(path, "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (8000)")
 
@@ -150,6 +191,7 @@ def _validate_option(
     if not is_valid_chat_name(option.get("name")):
         errors.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
     _check_length(errors, (*path, "description"), option.get("description"), 1, 100)
+    _validate_localizations(option, errors, path, chat_name=True)
     children = option.get("options") or []
     if kind == SUB_COMMAND_GROUP:
         if depth > 0:
@@ -210,6 +252,7 @@ def _validate_value_option(option: JSON, errors: FormErrors, path: tuple[str | i
         )
     for index, choice in enumerate(choices):
         _check_length(errors, (*path, "choices", index, "name"), choice.get("name"), 1, 100)
+        _validate_localizations(choice, errors, (*path, "choices", index), chat_name=None)
         value = choice.get("value")
         if kind == STRING:
             _check_length(errors, (*path, "choices", index, "value"), value, 1, 100)

@@ -10,8 +10,9 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.attachments import Attachment
+from bot.sandbox.contexts import check_context, context_of, integration_owners
 from bot.sandbox.errors import SandboxError
-from bot.sandbox.kinds import DM, THREAD_TYPES
+from bot.sandbox.kinds import THREAD_TYPES
 from bot.sandbox.model import Channel
 from bot.sandbox.permissions import Role
 from bot.sandbox.users import Member, User
@@ -53,6 +54,11 @@ class InteractionBuilder:
             if c.get("type", 1) == kind
         )
         raise SandboxError(f"no synced command {name!r} (type {kind}); synced: {known}")
+
+    def synced_command(self, command_id: object) -> JSON | None:
+        """The synced command with this id (a command's interaction data names it)."""
+        scopes = [self.state.global_commands, *self.state.guild_commands.values()]
+        return next((c for s in scopes for c in s if command_id and c["id"] == command_id), None)
 
     def resolve_path(
         self, path: str, guild: Guild | None
@@ -104,16 +110,11 @@ class InteractionBuilder:
     def check_usable(
         self, command: JSON, guild: Guild | None, channel: Channel, user: User
     ) -> None:
-        """Discord hides commands a member lacks ``default_member_permissions`` for."""
+        """Discord offers a command only in its contexts, through an installation the user
+        has there, and hides it from members lacking ``default_member_permissions``."""
+        check_context(command, channel, user, self.state.installs)
         required = command.get("default_member_permissions")
-        if guild is None:
-            contexts = command.get("contexts")
-            if command.get("dm_permission") is False or (
-                contexts is not None and 1 not in contexts
-            ):
-                raise SandboxError(f"/{command['name']} is not available in DMs")
-            return
-        if required is None:
+        if guild is None or required is None:
             return
         perms = guild.permissions_for(user.id, channel)
         if int(required) & ~perms and not perms & (1 << 3):
@@ -243,8 +244,11 @@ class InteractionBuilder:
         channel: Channel,
         *,
         locale: str = "en-US",
+        command: JSON | None = None,
     ) -> JSON:
-        """The fields every interaction carries: who, where, with what permissions."""
+        """The fields every interaction carries: who, where, with what permissions, and through
+        which installation (``command``: the one invoked, else its installations are taken as
+        the guild's and the user's own where they apply)."""
         payload: JSON = {
             "id": str(self.state.snowflakes.next()),
             "application_id": str(self.state.application_id),
@@ -259,12 +263,15 @@ class InteractionBuilder:
             "entitlement_sku_ids": [],
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
+        command = command or self.synced_command(data.get("id"))
+        owners = integration_owners(command, guild, channel, user, self.state.installs)
         if guild is None:
+            # Outside a server Discord sends ``user`` instead of ``member`` and no guild id.
             payload.update(
                 user=user.to_payload(),
-                context=1,
+                context=context_of(channel),
                 app_permissions=str(0b1111111111111111),
-                authorizing_integration_owners={"0": "0"} if channel.type == DM else {},
+                authorizing_integration_owners=owners,
             )
             return payload
         member = guild.members.get(user.id)
@@ -278,8 +285,8 @@ class InteractionBuilder:
             guild_locale=guild.locale,
             member=member_payload,
             app_permissions=str(guild.permissions_for(self.state.bot_user.id, channel)),
-            authorizing_integration_owners={"0": str(guild.id)},
-            context=0,
+            authorizing_integration_owners=owners,
+            context=context_of(channel),
         )
         return payload
 

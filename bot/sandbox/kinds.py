@@ -5,6 +5,7 @@ from __future__ import annotations
 # Channel types, as numbered by Discord.
 GUILD_TEXT = 0
 DM = 1
+GROUP_DM = 3
 GUILD_VOICE = 2
 GUILD_CATEGORY = 4
 PUBLIC_THREAD = 11

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.attachments import Attachment
 from bot.sandbox.errors import ApiError, invalid_form
-from bot.sandbox.kinds import EPHEMERAL, LOADING
+from bot.sandbox.kinds import EPHEMERAL, GROUP_DM, LOADING
 from bot.sandbox.message_validation import is_empty_message, validate_message
 from bot.sandbox.model import Channel, Message
 from bot.sandbox.payloads import message_payload
@@ -221,7 +221,7 @@ class MessageService:
 
     def delete(self, message: Message) -> None:
         message.deleted = True
-        if message.ephemeral:
+        if not _bot_sees(message):
             return
         payload: JSON = {"id": str(message.id), "channel_id": str(message.channel.id)}
         if message.guild_id:
@@ -230,7 +230,7 @@ class MessageService:
 
     def announce_create(self, message: Message) -> None:
         """MESSAGE_CREATE to the bot (never for ephemeral messages, which only the user sees)."""
-        if message.ephemeral:
+        if not _bot_sees(message):
             return
         payload = message_payload(message)
         guild = message.channel.guild
@@ -239,6 +239,12 @@ class MessageService:
         self.dispatch("MESSAGE_CREATE", payload, message.guild_id)
 
     def announce_update(self, message: Message) -> None:
-        if message.ephemeral:
+        if not _bot_sees(message):
             return
         self.dispatch("MESSAGE_UPDATE", message_payload(message), message.guild_id)
+
+
+def _bot_sees(message: Message) -> bool:
+    """Ephemeral messages only their user sees; a group DM has no bot in it (the app reaches
+    one through a user's installation, by interactions only)."""
+    return not message.ephemeral and message.channel.type != GROUP_DM

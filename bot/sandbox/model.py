@@ -19,6 +19,7 @@ from bot.sandbox.kinds import (
     CHANNEL_KINDS,
     DM,
     EPHEMERAL,
+    GROUP_DM,
     GUILD_FORUM,
     GUILD_TEXT,
     GUILD_VOICE,
@@ -117,7 +118,7 @@ class Message:
 
 @dataclass(eq=False)
 class Channel:
-    """A guild channel, a thread or a DM channel."""
+    """A guild channel, a thread, a DM channel or a group DM."""
 
     id: int
     type: int
@@ -136,7 +137,7 @@ class Channel:
     auto_archive_duration: int = 1440
     members: list[int] = field(default_factory=list)
     created_at: datetime = field(default_factory=utcnow)
-    # DM channels only.
+    # DM channels and group DMs only (a group DM's owner is ``owner_id``).
     recipients: list[User] = field(default_factory=list)
     deleted: bool = False
     all_messages: list[Message] = field(default_factory=list)
@@ -190,8 +191,10 @@ class Channel:
         payload: JSON = {"id": str(self.id), "type": self.type, "flags": 0}
         last = next((m for m in reversed(self.all_messages) if not m.deleted), None)
         payload["last_message_id"] = str(last.id) if last else None
-        if self.type == DM:
+        if self.type in (DM, GROUP_DM):
             payload["recipients"] = [u.to_payload() for u in self.recipients]
+            if self.type == GROUP_DM:
+                payload.update(name=self.name or None, owner_id=str(self.owner_id), icon=None)
             return payload
         assert self.guild is not None
         payload.update(

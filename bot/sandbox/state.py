@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.sandbox.attachments import Attachment
+from bot.sandbox.contexts import Installs
 from bot.sandbox.forums import ForumTags
-from bot.sandbox.kinds import DM
+from bot.sandbox.kinds import DM, GROUP_DM
 from bot.sandbox.model import Channel, Guild, Message
 from bot.sandbox.permissions import Perm, Role
 from bot.sandbox.snowflakes import SnowflakeGenerator
@@ -37,6 +38,7 @@ class SandboxState:
         self.channels: dict[int, Channel] = {}
         self.messages: dict[int, Message] = {}
         self.attachments: dict[int, Attachment] = {}
+        self.installs = Installs()
         self.global_commands: list[JSON] = []
         self.guild_commands: dict[int, list[JSON]] = {}
         # (guild_id or 0, type, name) → id, so re-syncing keeps ids stable like Discord does.
@@ -96,6 +98,20 @@ class SandboxState:
                 return channel
         channel = Channel(
             id=self.snowflakes.next(), type=DM, name="", state=self, recipients=[user]
+        )
+        self.add_channel(channel)
+        return channel
+
+    def group_dm(self, owner: User, *others: User, name: str = "") -> Channel:
+        """A private channel of people (a group DM): the bot is never one of them, so only
+        commands its users installed to their accounts reach it."""
+        channel = Channel(
+            id=self.snowflakes.next(),
+            type=GROUP_DM,
+            name=name,
+            state=self,
+            owner_id=owner.id,
+            recipients=[owner, *others],
         )
         self.add_channel(channel)
         return channel

@@ -15,7 +15,7 @@ from bot.capabilities import CodeToRun
 from bot.code_blocks import fenced_blocks
 from bot.errors import UserFacingError
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
-from bot.permissions import ensure_not_blocked
+from bot.permissions import any_install, anywhere, ensure_not_blocked
 from cogs.run.flows import RunFlow
 from cogs.run.rules import FEATURE, PRUNE_EVERY
 from cogs.run.settings import SETTING_SPECS
@@ -34,8 +34,14 @@ class RunCog(FeatureCog, name="RunCog"):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.flow = RunFlow(bot)
-        self.run_menu = app_commands.ContextMenu(name="Run code", callback=self.run_message)
-        self.run_menu.guild_only = True
+        # /run and Run code work everywhere: in a server with its run settings, elsewhere (a DM,
+        # a private channel) with their defaults and the member's rate (flows.server_of).
+        self.run_menu = app_commands.ContextMenu(
+            name="Run code",
+            callback=self.run_message,
+            allowed_contexts=anywhere(),
+            allowed_installs=any_install(),
+        )
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.run_menu)
@@ -69,7 +75,8 @@ class RunCog(FeatureCog, name="RunCog"):
     # ---- /run and the message menu -----------------------------------------------------------
 
     @app_commands.command(name="run", description="Run code: Python, SQL, JavaScript or Bash")
-    @app_commands.guild_only()
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    @app_commands.allowed_installs(guilds=True, users=True)
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(RunModal(self._run_typed, self.flow.language_names()))
 

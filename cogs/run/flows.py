@@ -16,10 +16,10 @@ import discord
 from bot.capabilities import CodeToRun, KeepsSnippets, SnippetOffer, capability, offered
 from bot.errors import NotFoundError, UserFacingError
 from bot.markdown import safe_truncate
-from bot.permissions import Tier, guild_of, has_tier
+from bot.permissions import Tier, has_tier
 from bot.runner.records import LanguageStatus, RunnerUnavailable, RunRequest
 from cogs.run.render import queued_line, result_message
-from cogs.run.rules import CODE_MAX_CHARS, RETENTION, STDIN_MAX_CHARS
+from cogs.run.rules import CODE_MAX_CHARS, NO_SERVER, RETENTION, STDIN_MAX_CHARS
 from cogs.run.settings import CHANNELS, RUNS_PER_MINUTE, TIER, VISIBILITY
 from cogs.run.store import RunStore
 from cogs.run.views import result_buttons
@@ -34,6 +34,14 @@ if TYPE_CHECKING:
 START_WAIT_SECONDS = 1.5
 TIERS = {"member": Tier.MEMBER, "triager": Tier.TRIAGER, "moderator": Tier.MODERATOR}
 NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def server_of(interaction: discord.Interaction) -> int:
+    """The server a run belongs to: where it was started, when Nexus is in it, else none."""
+    guild_id = interaction.guild_id
+    if guild_id is not None and interaction.client.get_guild(guild_id) is not None:
+        return guild_id
+    return NO_SERVER
 
 
 class RunFlow:
@@ -105,15 +113,16 @@ class RunFlow:
     # ---- a run -------------------------------------------------------------------------------
 
     async def run_for_member(self, interaction: discord.Interaction, code: CodeToRun) -> None:
-        guild = guild_of(interaction)
-        config = await self.bot.guild_settings.get(guild.id)
-        await self.check_allowed(interaction, config)
+        guild_id = server_of(interaction)
+        config = await self.bot.guild_settings.get(guild_id)
+        if guild_id != NO_SERVER:
+            await self.check_allowed(interaction, config)
         self.check_sizes(code)
         await self._started()
         language = self.resolve(await self.detect(interaction, code))
-        fixture = await self._fixture(interaction, guild.id, language)
+        fixture = await self._fixture(interaction, guild_id, language)
         run_id = await self.store.accept(
-            guild_id=guild.id,
+            guild_id=guild_id,
             user_id=interaction.user.id,
             language=language.name,
             code=code.code,
@@ -147,7 +156,9 @@ class RunFlow:
         view = result_buttons(
             run_id,
             can_save=offered(self.bot, KeepsSnippets) is not None,
-            can_delete=not ephemeral,
+            # Outside a server the result is the member's own (a DM) or sits where Nexus can't
+            # delete messages (a private channel, reached by the member's installation).
+            can_delete=not ephemeral and guild_id != NO_SERVER,
         )
         message = await interaction.edit_original_response(
             content=None,
@@ -175,7 +186,7 @@ class RunFlow:
     async def _fixture(
         self, interaction: discord.Interaction, guild_id: int, language: LanguageStatus
     ) -> str:
-        if language.name != "sql":
+        if language.name != "sql" or guild_id == NO_SERVER:
             return ""
         keeper = offered(interaction.client, KeepsSnippets)
         if keeper is None:
@@ -185,7 +196,7 @@ class RunFlow:
     # ---- the buttons -------------------------------------------------------------------------
 
     async def stored(self, interaction: discord.Interaction, run_id: int) -> StoredRun:
-        run = await self.store.get(guild_of(interaction).id, run_id)
+        run = await self.store.get(server_of(interaction), run_id)
         if run is None:
             raise NotFoundError(
                 "That run is no longer kept (runs are kept "

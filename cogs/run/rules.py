@@ -17,3 +17,7 @@ OUTPUT_EXCERPT_CHARS: Final = 1_000
 # Runs (and so "Run again" on their messages) are kept this long, then pruned daily.
 RETENTION: Final = timedelta(days=30)
 PRUNE_EVERY: Final = timedelta(hours=24)
+# Runs outside a server Nexus is in (a DM, a private channel) are filed under no server: the
+# server settings' defaults apply there, without a server's channel or tier rules, and the rate
+# counts every run of the member's, wherever it was started.
+NO_SERVER: Final = 0

@@ -13,7 +13,7 @@ from bot.formatters import discord_timestamp, plural
 from bot.sql import affected_rows, as_utc
 from cogs.run.models import CodeRun
 from cogs.run.records import StoredRun
-from cogs.run.rules import OUTPUT_EXCERPT_CHARS
+from cogs.run.rules import NO_SERVER, OUTPUT_EXCERPT_CHARS
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,7 +45,8 @@ class RunStore:
         title: str | None,
         runs_per_minute: int,
     ) -> int:
-        """Record a run about to start, or refuse it (and record nothing) over the rate.
+        """Record a run about to start, or refuse it (and record nothing) over the rate: the
+        member's runs in this server, or, outside one (NO_SERVER), all their runs.
 
         The row goes in before the count, in one transaction: on SQLite, writers queue, so two
         runs of one member at the same instant cannot both squeeze under the limit.
@@ -65,15 +66,17 @@ class RunStore:
             )
             session.add(row)
             await session.flush()
+            counted = [
+                CodeRun.user_id == user_id,
+                CodeRun.created_at > now - RATE_WINDOW,
+                CodeRun.id < row.id,
+            ]
+            if guild_id != NO_SERVER:
+                counted.append(CodeRun.guild_id == guild_id)
             recent = (
                 await session.scalars(
                     select(CodeRun.created_at)
-                    .where(
-                        CodeRun.guild_id == guild_id,
-                        CodeRun.user_id == user_id,
-                        CodeRun.created_at > now - RATE_WINDOW,
-                        CodeRun.id < row.id,
-                    )
+                    .where(*counted)
                     .order_by(CodeRun.created_at.desc())
                     .limit(runs_per_minute)
                 )

@@ -1,4 +1,5 @@
-"""Autocomplete for snippet options: ids by number or title, and the tags in use."""
+"""Autocomplete for snippet options: ids by number or title, the tags in use, and which of a
+member's servers keep snippets."""
 
 from __future__ import annotations
 
@@ -73,3 +74,13 @@ class SnippetChoices:
                     if typed in tag:
                         found[tag] = found.get(tag, 0) + 1
         return [tag for tag, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
+
+    async def servers_with_snippets(self, guild_ids: list[int]) -> set[int]:
+        """Those of ``guild_ids`` that keep at least one snippet."""
+        if not guild_ids:
+            return set()
+        async with self._engine.connect() as session:
+            found = await session.scalars(
+                select(Snippet.guild_id).where(Snippet.guild_id.in_(guild_ids)).distinct()
+            )
+            return {int(guild_id) for guild_id in found}

@@ -8,7 +8,7 @@ never answered here: the bot's one handler turns a UserFacingError into an ephem
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -17,31 +17,23 @@ from fastapi import APIRouter
 from bot.capabilities import SnippetOffer
 from bot.db import sqlite_path
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
-from bot.permissions import Tier, guild_of, has_tier
+from bot.permissions import Tier, any_install, anywhere, guild_of, has_tier, server_only
 from bot.replies import reply
 from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
-from bot.ui import Page, send_paginated
 from cogs.snippets import api as snippets_api
 from cogs.snippets import api_writes as snippets_api_writes
-from cogs.snippets import languages
 from cogs.snippets.button_actions import SnippetButtons
 from cogs.snippets.drafts import TITLE_MAX, SnippetInputError
 from cogs.snippets.flows import SnippetFlows
+from cogs.snippets.lists import SnippetLists
 from cogs.snippets.offers import SnippetKeeper
 from cogs.snippets.parts import build_parts
 from cogs.snippets.posts import post_arguments
-from cogs.snippets.records import PageCursor, SnippetSummary
-from cogs.snippets.render import (
-    id_choices,
-    language_choices,
-    page_embed,
-    search_heading,
-    star_reply,
-    tag_choices,
-)
+from cogs.snippets.render import id_choices, language_choices, star_reply, tag_choices
 from cogs.snippets.rules import FEATURE
 from cogs.snippets.running import run_snippet
 from cogs.snippets.search_index import rebuild_search_index
+from cogs.snippets.servers import ServerChoice
 from cogs.snippets.settings import ON_FORGET, SETTING_SPECS
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal
 
@@ -51,11 +43,20 @@ if TYPE_CHECKING:
     from bot.app import NexusBot
 
 
+SERVER = "outside a server: whose snippets (inside one, that server's)"
+
+
 class SnippetsCog(FeatureCog, name="SnippetsCog"):
     feature = FEATURE
     setting_specs = SETTING_SPECS
+    # Usable everywhere as a whole (Discord sets this per top-level command): get and search
+    # work outside a server, for a server chosen with their `server` option; the others are
+    # `server_only`.
     snippet = app_commands.Group(
-        name="snippet", description="Share, find and reuse code", guild_only=True
+        name="snippet",
+        description="Share, find and reuse code",
+        allowed_contexts=anywhere(),
+        allowed_installs=any_install(),
     )
 
     def __init__(self, bot: NexusBot) -> None:
@@ -68,13 +69,19 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
             sqlite_file=sqlite_path(bot.db.url),
         )
         self.flows = SnippetFlows(bot, self.parts.store)
-        self.keeper = SnippetKeeper(self.flows, self.parts.store, self.parts.snippet_search)
+        self.servers = ServerChoice(bot, self.parts.choices)
+        self.lists = SnippetLists(self.parts, bot.guild_settings)
+        self.keeper = SnippetKeeper(
+            self.flows, self.parts.store, self.parts.snippet_search, self.servers
+        )
         # What the buttons under a post do (views.py finds them here).
         self.buttons = SnippetButtons(bot, self.parts.store, self.flows)
         self.save_menu = app_commands.ContextMenu(
-            name="Save as snippet", callback=self.save_as_snippet
+            name="Save as snippet",
+            callback=self.save_as_snippet,
+            allowed_contexts=anywhere(),
+            allowed_installs=any_install(),
         )
-        self.save_menu.guild_only = True
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.save_menu)
@@ -118,14 +125,13 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     async def _id_choices(
         self, interaction: discord.Interaction, current: str, *, own_only: bool
     ) -> list[app_commands.Choice[int]]:
-        if interaction.guild_id is None:
+        guild_id = await self.servers.lenient(interaction)
+        if guild_id is None:
             return []
         author = None
         if own_only and not await has_tier(interaction, Tier.MODERATOR):
             author = interaction.user.id
-        found = await self.parts.choices.autocomplete(
-            interaction.guild_id, current, author_id=author
-        )
+        found = await self.parts.choices.autocomplete(guild_id, current, author_id=author)
         return id_choices(found)
 
     async def any_id_autocomplete(
@@ -143,17 +149,24 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     ) -> list[app_commands.Choice[str]]:
         return language_choices(current)
 
+    async def server_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self.servers.autocomplete(interaction, current)
+
     async def tag_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
+        guild_id = await self.servers.lenient(interaction)
+        if guild_id is None:
             return []
-        tags = await self.parts.choices.tags_in_use(interaction.guild_id, current)
+        tags = await self.parts.choices.tags_in_use(guild_id, current)
         return tag_choices(tags)
 
     # ---- commands -----------------------------------------------------------------------
 
     @snippet.command(name="share", description="Share code: stored, searchable and posted")
+    @server_only
     @app_commands.describe(
         title="a short name for it (up to 100 characters)",
         code="the code (leave code and file empty to paste it in a form)",
@@ -211,13 +224,21 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         return await self.language_autocomplete(interaction, current)
 
     @snippet.command(name="get", description="Post a snippet here, highlighted")
-    @app_commands.describe(id="the snippet's number (type to search by title)")
+    @app_commands.describe(id="the snippet's number (type to search by title)", server=SERVER)
     @app_commands.autocomplete(id=any_id_autocomplete)
-    async def get(self, interaction: discord.Interaction, id: int) -> None:
-        record = await self.parts.store.get(guild_of(interaction).id, id)
-        await interaction.response.send_message(**post_arguments(self.bot, record))
+    @app_commands.autocomplete(server=server_autocomplete)
+    async def get(
+        self, interaction: discord.Interaction, id: int, server: str | None = None
+    ) -> None:
+        record = await self.parts.store.get(await self.servers.chosen(interaction, server), id)
+        # Its buttons act in the server that keeps it, so outside one it is posted without them.
+        in_home = self.servers.home(interaction) is not None
+        await interaction.response.send_message(
+            **post_arguments(self.bot, record, with_buttons=in_home)
+        )
 
     @snippet.command(name="run", description="Run a snippet and see its output")
+    @server_only
     @app_commands.describe(
         id="the snippet's number (type to search by title)",
         input="what the program reads from standard input",
@@ -238,40 +259,20 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         language="only this language",
         tag="only snippets with this tag",
         author="only this member's snippets",
+        server=SERVER,
     )
-    @app_commands.autocomplete(tag=tag_autocomplete)
-    async def search(
+    @app_commands.autocomplete(tag=tag_autocomplete, server=server_autocomplete)
+    async def search(  # noqa: PLR0917 (one parameter per Discord option)
         self,
         interaction: discord.Interaction,
         query: str | None = None,
         language: str | None = None,
         tag: str | None = None,
         author: discord.Member | discord.User | None = None,
+        server: str | None = None,
     ) -> None:
-        guild_id = guild_of(interaction).id
-        language_key = languages.filter_key(language)
-        author_id = author.id if author is not None else None
-
-        async def fetch(cursor: Any) -> Page[SnippetSummary]:
-            page = await self.parts.snippet_search.search(
-                guild_id,
-                query,
-                language=language_key,
-                tag=tag,
-                author_id=author_id,
-                cursor=_cursor(cursor),
-            )
-            return Page(page.items, page.next_cursor)
-
-        author_name = author.display_name if author is not None else None
-        heading = search_heading(query, language_key, tag, author_name)
-
-        def render(page: Page[SnippetSummary], number: int) -> discord.Embed:
-            return page_embed(heading, page.items, number)
-
-        await send_paginated(
-            interaction, fetch, render, empty_message="No snippets match that search."
-        )
+        guild_id = await self.servers.chosen(interaction, server)
+        await self.lists.send_search(interaction, guild_id, query, language, tag, author)
 
     @search.autocomplete("language")
     async def _search_language(
@@ -280,6 +281,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         return await self.language_autocomplete(interaction, current)
 
     @snippet.command(name="edit", description="Change a snippet (author or moderator)")
+    @server_only
     @app_commands.describe(id="the snippet's number (type to search by title)")
     @app_commands.autocomplete(id=own_id_autocomplete)
     async def edit(self, interaction: discord.Interaction, id: int) -> None:
@@ -297,12 +299,14 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         )
 
     @snippet.command(name="delete", description="Delete a snippet (author or moderator)")
+    @server_only
     @app_commands.describe(id="the snippet's number (type to search by title)")
     @app_commands.autocomplete(id=own_id_autocomplete)
     async def delete(self, interaction: discord.Interaction, id: int) -> None:
         await self.flows.confirm_and_delete(interaction, id)
 
     @snippet.command(name="star", description="Star a snippet, or take your star back")
+    @server_only
     @app_commands.describe(id="the snippet's number (type to search by title)")
     @app_commands.autocomplete(id=any_id_autocomplete)
     async def star(self, interaction: discord.Interaction, id: int) -> None:
@@ -312,41 +316,17 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         await reply(interaction, star_reply(id, result))
 
     @snippet.command(name="top", description="The most-starred snippets")
+    @server_only
     @app_commands.describe(period="all: every star ever (default); month: stars given this month")
     async def top(
         self, interaction: discord.Interaction, period: Literal["all", "month"] = "all"
     ) -> None:
-        guild_id = guild_of(interaction).id
-        zone = (await self.bot.guild_settings.get(guild_id)).timezone
-
-        async def fetch(cursor: Any) -> Page[SnippetSummary]:
-            page = await self.parts.listings.top(guild_id, period, _cursor(cursor), zone=zone)
-            return Page(page.items, page.next_cursor)
-
-        heading = "Most-starred snippets" + (" this month" if period == "month" else "")
-        await send_paginated(
-            interaction,
-            fetch,
-            lambda page, number: page_embed(heading, page.items, number),
-            empty_message="No starred snippets yet"
-            + (" this month." if period == "month" else "."),
-        )
+        await self.lists.send_top(interaction, guild_of(interaction).id, period)
 
     @snippet.command(name="mine", description="Your snippets, newest first")
+    @server_only
     async def mine(self, interaction: discord.Interaction) -> None:
-        guild_id = guild_of(interaction).id
-        user_id = interaction.user.id
-
-        async def fetch(cursor: Any) -> Page[SnippetSummary]:
-            page = await self.parts.listings.mine(guild_id, user_id, _cursor(cursor))
-            return Page(page.items, page.next_cursor)
-
-        await send_paginated(
-            interaction,
-            fetch,
-            lambda page, number: page_embed("Your snippets", page.items, number),
-            empty_message="You haven't shared any snippets yet. Try `/snippet share`.",
-        )
+        await self.lists.send_mine(interaction, guild_of(interaction).id)
 
     # ---- the message menu ---------------------------------------------------------------
 
@@ -368,7 +348,3 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
     async def sql_fixture(self, guild_id: int) -> str | None:
         return await self.keeper.sql_fixture(guild_id)
-
-
-def _cursor(value: Any) -> PageCursor | None:
-    return value if isinstance(value, tuple) else None

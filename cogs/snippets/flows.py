@@ -28,7 +28,13 @@ from cogs.snippets.drafts import (
     build_draft,
     extract_message_code,
 )
-from cogs.snippets.posts import post_arguments, post_destination, remove_post, update_post
+from cogs.snippets.posts import (
+    configured_destination,
+    post_arguments,
+    post_destination,
+    remove_post,
+    update_post,
+)
 from cogs.snippets.rules import FEATURE
 from cogs.snippets.settings import SHARES_PER_MINUTE, file_settings
 
@@ -87,6 +93,16 @@ class SnippetFlows:
                 max_bytes=self.max_bytes,
                 filename=filename,
             )
+        )
+
+    async def draft_from(self, values: dict[str, str | None]) -> SnippetDraft:
+        """The draft the share modal's fields make."""
+        return await self.draft(
+            title=values["title"] or "",
+            code=values["code"],
+            language=values["language"],
+            tags=values["tags"],
+            description=values["description"],
         )
 
     async def message_code(self, message: discord.Message) -> tuple[str, MessageCode]:
@@ -189,14 +205,26 @@ class SnippetFlows:
     async def share_from_modal(
         self, interaction: discord.Interaction, values: dict[str, str | None]
     ) -> None:
-        draft = await self.draft(
-            title=values["title"] or "",
-            code=values["code"],
-            language=values["language"],
-            tags=values["tags"],
-            description=values["description"],
-        )
+        draft = await self.draft_from(values)
         await self.publish(interaction, draft)
+
+    async def share_to(
+        self, guild_id: int, interaction: discord.Interaction, values: dict[str, str | None]
+    ) -> None:
+        """A share made outside the server that keeps it (a DM): posted in that server's
+        snippets channel, or kept without a post when it has none; answered with where."""
+        draft = await self.draft_from(values)
+        config = await self.bot.guild_settings.get(guild_id)
+        destination = configured_destination(self.bot, config.channel_id(FEATURE))
+        record = await self.share_in(guild_id, interaction.user.id, draft, destination)
+        guild = self.bot.get_guild(guild_id)
+        server = safe_truncate(guild.name, 100) if guild is not None else "that server"
+        if record.channel_id is None or record.message_id is None:
+            await reply(interaction, f"Saved as snippet **#{record.id}** in **{server}**.")
+            return
+        post = self.bot.get_partial_messageable(record.channel_id, guild_id=guild_id)
+        jump = post.get_partial_message(record.message_id).jump_url
+        await reply(interaction, f"Saved as snippet **#{record.id}** in **{server}**: {jump}")
 
     async def edit_from_modal(
         self, snippet_id: int, submitted: discord.Interaction, values: dict[str, str | None]
@@ -221,13 +249,7 @@ class SnippetFlows:
         is_moderator: bool,
     ) -> SnippetRecord:
         """Replace a snippet's fields (the edit modal's, or an API call's) and redraw its post."""
-        draft = await self.draft(
-            title=values["title"] or "",
-            code=values["code"],
-            language=values["language"],
-            tags=values["tags"],
-            description=values["description"],
-        )
+        draft = await self.draft_from(values)
         updated = await self.store.edit(
             guild_id, snippet_id, editor_id, draft, is_moderator=is_moderator
         )

@@ -23,13 +23,13 @@ def post_buttons(client: object, record: SnippetRecord) -> discord.ui.View:
     return snippet_buttons(record.id, record.star_count, runnable=can_run(client, record.language))
 
 
-def post_arguments(client: object, record: SnippetRecord) -> dict[str, Any]:
+def post_arguments(
+    client: object, record: SnippetRecord, *, with_buttons: bool = True
+) -> dict[str, Any]:
     rendered = snippet_embed(record)
-    arguments: dict[str, Any] = {
-        "embed": rendered.embed,
-        "view": post_buttons(client, record),
-        "allowed_mentions": NO_MENTIONS,
-    }
+    arguments: dict[str, Any] = {"embed": rendered.embed, "allowed_mentions": NO_MENTIONS}
+    if with_buttons:
+        arguments["view"] = post_buttons(client, record)
     file = rendered.file()
     if file is not None:
         arguments["file"] = file

@@ -1,4 +1,4 @@
-"""The buttons under a posted snippet and the share/edit modal.
+"""The buttons under a posted snippet, the share/edit modal, and the server picker.
 
 The buttons are `DynamicItem`s: their custom ids carry the snippet id (`snippet:star:12`), so
 they keep working on messages posted before a restart. Each click goes through
@@ -16,8 +16,8 @@ from typing import Any, Final, Protocol, cast
 import discord
 
 from bot.feature import act_for_feature
-from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
-from bot.ui import NexusModal, text_input
+from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT, one_line
+from bot.ui import NexusModal, OwnerOnlyView, text_input
 from cogs.snippets.drafts import DESCRIPTION_MAX, TITLE_MAX
 from cogs.snippets.rules import FEATURE
 
@@ -231,3 +231,30 @@ class SnippetModal(NexusModal):
             "description": self.description_input.value or None,
         }
         await self._on_done(interaction, values)
+
+
+# --- choosing the server, outside one ----------------------------------------------------------
+PickHandler = Callable[[discord.Interaction, str], Awaitable[None]]
+SELECT_OPTIONS_MAX: Final = 25
+
+
+class ServerPicker(OwnerOnlyView):
+    """Which server keeps a snippet saved outside one (a DM, a private channel): a select of
+    the member's servers. A modal has no room left for it (five inputs), so the pick comes
+    first and opens the modal; a cancelled modal can be opened again by picking again."""
+
+    def __init__(self, owner_id: int, servers: list[tuple[int, str]], on_pick: PickHandler) -> None:
+        super().__init__(owner_id, timeout=300)
+        self._on_pick = on_pick
+        self._select: discord.ui.Select[ServerPicker] = discord.ui.Select(
+            placeholder="Choose the server that keeps it",
+            options=[
+                discord.SelectOption(label=one_line(name, 100), value=str(guild_id))
+                for guild_id, name in servers[:SELECT_OPTIONS_MAX]
+            ],
+        )
+        self._select.callback = self._picked  # type: ignore[method-assign]
+        self.add_item(self._select)
+
+    async def _picked(self, interaction: discord.Interaction) -> None:
+        await self._on_pick(interaction, self._select.values[0])

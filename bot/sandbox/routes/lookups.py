@@ -11,6 +11,7 @@ from bot.sandbox.errors import (
     ApiError,
     missing_permissions,
 )
+from bot.sandbox.kinds import GROUP_DM
 from bot.sandbox.permissions import Perm
 from bot.sandbox.routes.responses import snowflake_param
 
@@ -42,6 +43,8 @@ class ResourceRoutes:
         channel = self.state.channels.get(snowflake_param(request, "channel_id"))
         if channel is None or channel.deleted:
             raise ApiError(404, UNKNOWN_CHANNEL, "Unknown Channel")
+        if channel.type == GROUP_DM:  # the bot is never in one
+            raise ApiError(403, 50001, "Missing Access")
         self.require(channel, need | Perm.VIEW_CHANNEL)
         return channel
 
