@@ -22,6 +22,7 @@ from bot.audit import request_channel
 from bot.web import problems
 from bot.web.auth import ApiState
 from bot.web.auth_routes import router as auth_router
+from bot.web.calendar import router as calendar_router
 from bot.web.discord_oauth import DiscordOAuth
 from bot.web.docs import install_docs
 from bot.web.guild_routes import router as guild_router
@@ -113,6 +114,7 @@ def build_app(host: WebHost, readiness: Readiness) -> FastAPI:
     app.include_router(health_routes(readiness, host.metrics))
     app.include_router(guild_router, prefix=API_PREFIX)
     app.include_router(auth_router, prefix=API_PREFIX)
+    app.include_router(calendar_router, prefix=API_PREFIX)
     install_docs(app, OPENAPI_URL)
     return app
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -21,7 +21,9 @@ from bot.permissions import Tier, guild_of, require
 from bot.replies import reply
 from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import confirm
+from cogs.announcements import api as announcements_api
 from cogs.announcements.autocomplete import MISSED_CHOICES, id_choices, repeat_choices
+from cogs.announcements.calendar import guild_entries
 from cogs.announcements.channels import check_role
 from cogs.announcements.discord_poster import DiscordPoster
 from cogs.announcements.dispatcher import Dispatcher
@@ -48,7 +50,10 @@ from cogs.announcements.views import EditFields, EditModal, MessageFields, Messa
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from fastapi import APIRouter
+
     from bot.app import NexusBot
+    from bot.calendar import CalendarEntry
 
 
 class AnnouncementsCog(FeatureCog):
@@ -99,6 +104,15 @@ class AnnouncementsCog(FeatureCog):
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return await self.member_data.stats(guild_id)
+
+    def api_routes(self) -> APIRouter:
+        return announcements_api.router
+
+    async def calendar_events(
+        self, guild_id: int, user_id: int | None, start: datetime, end: datetime
+    ) -> list[CalendarEntry]:
+        length = timedelta(minutes=file_settings(self.bot.settings).event_minutes)
+        return await guild_entries(self.store, guild_id, (start, end), length)
 
     async def _start(self) -> None:
         try:

@@ -65,14 +65,13 @@ class AnnouncementFlow:
             channel = None
         check_channel(self._bot, channel, embed=embed)
 
-    def role_to_ping(self, guild_id: int, role_id: int) -> int:
-        """A role id given as a number (the API): a role of this guild that is not @everyone."""
+    def role_to_ping(self, guild_id: int, role_id: int) -> None:
+        """Refuse a role id that is not a role of this guild, or is @everyone."""
         guild = self._bot.get_guild(guild_id)
         role = guild.get_role(role_id) if guild is not None else None
         if role is None:
             raise UserFacingError(NO_SUCH_ROLE)
         check_role(role)
-        return role_id
 
     async def check_schedule(
         self, guild_id: int, when: str, repeat: str | None, timezone: str | None
@@ -85,6 +84,8 @@ class AnnouncementFlow:
 
     async def create(self, guild_id: int, actor_id: int, draft: Draft) -> Changed:
         self.check_channel(guild_id, draft.channel_id, embed=draft.title is not None)
+        if draft.ping_role_id is not None:
+            self.role_to_ping(guild_id, draft.ping_role_id)
         guild_tz = await self.guild_timezone(guild_id)
         info = await self.store.create(guild_id, actor_id, draft, guild_tz, self._bot.clock.now())
         return await self._changed(info)
@@ -106,6 +107,8 @@ class AnnouncementFlow:
         self.check_channel(
             guild_id, change.channel_id or current.channel_id, embed=title is not None
         )
+        if change.ping_role_id is not None:
+            self.role_to_ping(guild_id, change.ping_role_id)
         info = await self.store.edit(
             guild_id, actor_id, announcement_id, change, self._bot.clock.now()
         )

@@ -47,8 +47,14 @@ async def member_sessions(
         return []
     start, end = window
     query = (
-        select(PairGroup.id, PairGroup.topic, PairGroup.thread_id, PairRound.number)
-        .add_columns(PairRound.scheduled_for)
+        select(
+            PairGroup.id,
+            PairGroup.topic,
+            PairGroup.thread_id,
+            PairRound.number,
+            PairRound.scheduled_for,
+        )
+        .select_from(PairMember)
         .join(PairGroup, PairGroup.id == PairMember.group_id)
         .join(PairRound, PairRound.id == PairGroup.round_id)
         .where(PairMember.guild_id == guild_id, PairMember.user_id == user_id)
