@@ -108,7 +108,7 @@ async def report_feedback(
     response_model=VoteOut,
     summary="Add your report's details to an item it duplicates (a +1, and the details in its "
     "thread)",
-    responses={**responses(400, 404, 422), 409: {"description": "the item is closed"}},
+    responses=responses(400, 404, 409, 422),
 )
 async def add_details(
     request: Request,

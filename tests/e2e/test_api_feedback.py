@@ -118,6 +118,12 @@ async def test_a_report_that_looks_already_reported_answers_409_with_the_duplica
         "POST", url_of(bot, world), token, {**body, "create_anyway": True}
     )
     assert (status, anyway["ref"]) == (201, "FB-2")
+    await triage(sandbox, world, id="FB-1", status="resolved")
+    status, _, closed = await call("POST", url_of(bot, world, "/1/details"), token, body)
+    assert (status, closed["detail"]) == (
+        409,
+        "FB-1 was closed (Resolved) in the meantime. Log yours with `create_anyway: true`.",
+    )
 
 
 async def test_the_list_takes_every_filter_of_feedback_list(
