@@ -20,6 +20,7 @@ floor's row shows in full, so each figure is an upper bound on the server-side o
   `bench.snippets.make_queries` in the seeded guild, which holds a tenth of the snippets: one
   word, two words, a language, a tag, page 5 by cursor; run twice untimed first, as there),
   get (random ids), feedback list, and a 304 (If-None-Match with the ETag a get returned);
+  and Nexus's /healthz, the framework inside the bot without a token or a query;
 - requests/s at concurrency 32 for list, get and the floor, the client in its own process
   (`bench.http_load`);
 - `/nexus ping` p50 through the sandbox idle, and while that process keeps list and get at
@@ -253,6 +254,9 @@ async def timed_routes(
     http: aiohttp.ClientSession, figures: Figures, api: str, gets: list[str], counts: Counts
 ) -> None:
     rows = figures.rows
+    # The framework inside the bot, without a token's checks or a query: what of a 304's cost
+    # is the bot's app and loop, and what is the request's own work.
+    rows["healthz"] = await series(http, ["/healthz"] * counts.timed)
     rows["list"] = await series(http, [f"{api}/snippets"] * counts.timed)
     print(f"  list p50 {rows['list'].p50_ms:.2f} ms", flush=True)
     searches = await search_paths(http, f"{api}/snippets", counts.queries)
@@ -293,6 +297,7 @@ async def pings(
 
 
 ROUTES = {
+    "healthz": "Nexus GET /healthz (no token, no query)",
     "list": "GET …/snippets (list, page 1)",
     "search": "GET …/snippets?q=… (search)",
     "get": "GET …/snippets/{id}",
