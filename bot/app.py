@@ -38,6 +38,7 @@ from bot.metrics import Metrics
 from bot.permissions import BlockService
 from bot.runner.factory import DisabledRunner, build_runner, limits_from
 from bot.scheduler import OccurrenceLedger, Scheduler
+from bot.translator import LocaleFiles
 from bot.web.health import Readiness
 from bot.web.server import WebServer
 from bot.worker_pool import WorkerPool
@@ -231,6 +232,7 @@ class NexusBot(commands.Bot):
             log.info("loaded %s", extension)
         if self.web is not None:
             self.web.serve_features(self.features)
+        await self.tree.set_translator(LocaleFiles())
         await self.sync_commands()
 
     async def connect(self, *, reconnect: bool = True) -> None:

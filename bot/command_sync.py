@@ -39,8 +39,16 @@ class CommandSync:
         ids = self._guild_ids
         return [discord.Object(id=guild_id) for guild_id in ids] if ids else [None]
 
-    def command_tree_hash(self, guild: discord.Object | None) -> str:
-        payload = [command.to_dict(self._tree) for command in self._tree.get_commands(guild=guild)]
+    async def command_tree_hash(self, guild: discord.Object | None) -> str:
+        """What Discord would be sent, translations included: a changed locale file syncs."""
+        commands = self._tree.get_commands(guild=guild)
+        translator = self._tree.translator
+        if translator is None:
+            payload = [command.to_dict(self._tree) for command in commands]
+        else:
+            payload = [
+                await command.get_translated_payload(self._tree, translator) for command in commands
+            ]
         encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(encoded).hexdigest()
 
@@ -52,7 +60,7 @@ class CommandSync:
                 self._tree.copy_global_to(guild=guild)
             scope = f"{application_id}:{guild.id if guild else 'global'}"
             key = f"command_hash:{scope}"
-            digest = self.command_tree_hash(guild)
+            digest = await self.command_tree_hash(guild)
             if not force and await self._state(key) == digest:
                 log.info("commands unchanged for %s; not syncing", scope)
                 continue
