@@ -243,7 +243,8 @@ async def measure(url: str, sizes: commands_bench.Sizes, counts: Counts) -> Figu
             figures.rates["floor"] = await rate(floor_base, ["/ping"], counts.loaded, {})
             figures.rates["list"] = await rate(base, [f"{api}/snippets"], counts.loaded, auth)
             figures.rates["get"] = await rate(base, gets, counts.loaded, auth)
-            await pings(running, figures, base, [f"{api}/snippets", *gets], auth, counts.pings)
+            mixed = [path for get in gets for path in (f"{api}/snippets", get)]  # half each
+            await pings(running, figures, base, mixed, auth, counts.pings)
     finally:
         floor.terminate()
         floor.wait()
