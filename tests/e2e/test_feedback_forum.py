@@ -317,3 +317,17 @@ async def test_a_move_stopped_after_posting_finishes_without_a_second_post(
     await settle_moves(nexus, world)
     assert len(posts(forum)) == 1
     assert [e.action for e in await history(nexus, 1)].count("moved") == 1
+
+
+async def test_the_feedback_forum_must_be_a_forum_channel(
+    sandbox: SandboxServer, world: World, nexus: NexusBot, forum: Any
+) -> None:
+    refused = await as_admin(
+        sandbox, world, "/admin config set", key="feedback.forum", value=str(world.general.id)
+    )
+    assert "pick a forum channel. Nothing changed." in refused.text
+    assert (await nexus.guild_settings.get(world.guild.id)).get("feedback.forum") is None
+    bad_mode = await as_admin(
+        sandbox, world, "/admin config set", key="feedback.mode", value="board"
+    )
+    assert "takes one of: channel, forum" in bad_mode.text
