@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from bot.app import NexusBot
+from bot.feature import guild_settings_without_a_bot
 from bot.sandbox import SandboxServer
 from bot.sandbox.permissions import Perm
 from cogs.feedback.outcomes import Outcome
-from tests.e2e.conftest import World
+from tests.e2e.conftest import StartBot, World, stop_bot
 from tests.e2e.test_admin import as_admin, raise_bot_role
 from tests.e2e.test_feedback import history, item, items, log, triage
 from tests.e2e.test_feedback_watchers import button, press
@@ -35,11 +36,17 @@ async def until_async(condition: Any, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
-@pytest.fixture
-async def forum(nexus: NexusBot, world: World) -> Any:
-    """A forum channel the bot may manage (tags need Manage Channels), known to the bot."""
+def make_forum(world: World) -> Any:
+    """A forum channel the bot may manage (tags need Manage Channels)."""
     channel = world.guild.create_channel("api-feedback", "forum")
     channel.set_permissions(world.guild.bot_role, allow=Perm.MANAGE_CHANNELS)
+    return channel
+
+
+@pytest.fixture
+async def forum(nexus: NexusBot, world: World) -> Any:
+    """The feedback forum, known to the bot."""
+    channel = make_forum(world)
     await until(lambda: nexus.get_channel(channel.id) is not None)
     return channel
 
@@ -331,3 +338,32 @@ async def test_the_feedback_forum_must_be_a_forum_channel(
         sandbox, world, "/admin config set", key="feedback.mode", value="board"
     )
     assert "takes one of: channel, forum" in bad_mode.text
+
+
+async def test_a_move_stopped_by_a_crash_is_finished_by_the_next_start(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    forum = make_forum(world)
+    first = await start_nexus()
+    await log(sandbox, world)
+    await until(lambda: first.get_channel(forum.id) is not None)
+    feedback = feedback_cog(first)
+    row = await feedback.parts.queries.get(world.guild.id, 1)
+    assert not await feedback.parts.store.begin_move(row.id, "forum")
+    await first.guild_settings.set(world.guild.id, "feedback.forum", forum.id, actor_id=None)
+    assert await feedback.publisher.places["forum"].post(row, Outcome(row), lead=None)
+    # The mode is stored, and the process dies before it moves anything more.
+    quiet = guild_settings_without_a_bot(first.db.sessions, first.settings, ["cogs.feedback"])
+    await quiet.set(world.guild.id, "feedback.mode", "forum", actor_id=None)
+    await stop_bot(
+        first, next(t for t in asyncio.all_tasks() if t.get_name() == "nexus-under-test")
+    )
+    second = await start_nexus()
+    await until(lambda: world.guild.id in feedback_cog(second).mode_moves.tasks)
+    await settle_moves(second, world)
+    [post] = posts(forum)
+    moved = await item(second, 1)
+    assert moved.placement == "forum" and moved.thread_id == post.id
+    old_thread = sandbox.state.channels[row.thread_id or 0]
+    assert old_thread.archived
+    assert any(f"/{post.id}/{post.id}" in m.content for m in old_thread.messages)
