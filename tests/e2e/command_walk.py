@@ -1,7 +1,9 @@
 """Walking the live command tree: every slash command and context menu the running bot synced.
 
 Shared by the permission walk and the fuzz, so a command added later falls under both without
-anyone listing it. Also the backend-agnostic database snapshot both compare against.
+anyone listing it, in a server and, where Discord offers it, outside one (a DM with the bot, a
+private channel reached through a member's install). Also the backend-agnostic database
+snapshot both compare against.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bot.app import NexusBot
 from bot.db import Base
 from bot.sandbox import SandboxServer
 from bot.sandbox.attachments import Attachment
+from bot.sandbox.errors import SandboxError
 from tests.e2e.conftest import World
 
 AnyCommand = app_commands.Command[Any, Any, Any] | app_commands.ContextMenu
@@ -173,4 +176,51 @@ async def invoke_as(sandbox: SandboxServer, world: World, command: AnyCommand, u
 def label(command: AnyCommand) -> str:
     return (
         f"/{command.qualified_name}" if isinstance(command, app_commands.Command) else command.name
+    )
+
+
+def outside_refusal(command: AnyCommand) -> str | None:
+    """What a `server_only` subcommand answers outside a server (None: it is not one)."""
+    if not getattr(command.callback, "__nexus_server_only__", False):
+        return None
+    return f"Use /{command.qualified_name} in a server where Nexus is; it doesn't work here."
+
+
+def offered_in(sandbox: SandboxServer, command: AnyCommand, user: Any, channel: Any) -> bool:
+    """Whether Discord's client offers `command` to `user` in `channel` (a DM, a group DM)."""
+    kind = 1 if isinstance(command, app_commands.Command) else int(command.type.value)
+    name = command.qualified_name.split()[0] if kind == 1 else command.name
+    try:
+        synced, _ = sandbox.builder.find_command(name, kind, None)
+        sandbox.builder.check_usable(synced, None, channel, user)
+    except SandboxError:
+        return False
+    return True
+
+
+def takes_server_things(command: AnyCommand) -> bool:
+    """Options naming a server's channel or role: the client offers none outside a server."""
+    if not isinstance(command, app_commands.Command):
+        return False
+    server_kinds = (discord.AppCommandOptionType.channel, discord.AppCommandOptionType.role)
+    return any(p.required and p.type in server_kinds for p in command.parameters)
+
+
+async def invoke_outside(
+    sandbox: SandboxServer, world: World, command: AnyCommand, user: Any, channel: Any
+) -> Any:
+    """`command` as `user` in `channel` outside a server, with the walk's plain values; a
+    message menu acts on a message of theirs there."""
+    if isinstance(command, app_commands.ContextMenu):
+        if command.type is discord.AppCommandType.message:
+            message = sandbox.send_user_message(channel, user, "```py\nprint(1)\n```")
+            return await sandbox.invoke_message_command(command.name, message=message, user=user)
+        return await sandbox.invoke_user_command(
+            command.name, target=world.bob, user=user, channel=channel
+        )
+    return await sandbox.invoke(
+        f"/{command.qualified_name}",
+        user=user,
+        channel=channel,
+        options=options_for(command, world),
     )

@@ -44,7 +44,6 @@ from bot.sandbox import (
     InteractionResult,
     Message,
     Role,
-    SandboxError,
     SandboxServer,
 )
 from bot.sandbox.message_validation import walk_components
@@ -53,9 +52,12 @@ from tests.e2e.command_walk import (
     AnyCommand,
     context_menus,
     invoke_as,
+    invoke_outside,
     label,
+    offered_in,
     options_for,
     slash_commands,
+    takes_server_things,
 )
 from tests.e2e.conftest import StartBot, World
 from tests.e2e.fuzz_harness import Referee, capture_errors, describe_inputs
@@ -199,6 +201,7 @@ class Stage:
     actors: list[Any]
     clock: FrozenClock
     known_ids: list[int] = field(default_factory=list)
+    private_channels: dict[int, Channel] = field(default_factory=dict)  # by the actor's id
     steps: int = 0
     posts: list[Message] = field(default_factory=list)  # the bot's posts that have buttons
 
@@ -214,6 +217,16 @@ class Stage:
             for query in queries:
                 found.update(int(v) for v in (await connection.execute(text(query))).scalars())
         self.known_ids = sorted(found)
+
+    def outside(self, actor: Any, index: int) -> Channel:
+        """Past the guild's channels: the actor's DM with the bot, then a private channel of
+        theirs (a group DM with another member, reached through their install)."""
+        if index == len(self.cast.channels):
+            return self.sandbox.state.dm_channel(actor)
+        if actor.id not in self.private_channels:
+            other = next(a for a in self.actors if a is not actor)
+            self.private_channels[actor.id] = self.sandbox.create_group_dm(actor, other)
+        return self.private_channels[actor.id]
 
     def schema(self, path: str) -> list[dict[str, Any]]:
         return self.sandbox.builder.resolve_path(path, self.world.guild)[3]
@@ -233,6 +246,8 @@ def make_stage(
         roles=(world.moderator_role, world.triager_role),
         channels=channels,
     )
+    for member in members:  # each added Nexus to their account too: it follows them outside
+        sandbox.install_app(member)
     return Stage(bot, sandbox, world, referee, cast, list(members), clock)
 
 
@@ -353,7 +368,8 @@ def plans(stage: Stage, walked: list[AnyCommand]) -> st.SearchStrategy[Plan]:
         return Plan(
             command=command,
             actor=draw(st.integers(0, people - 1)),
-            channel=draw(st.integers(0, len(cast.channels))),  # the last: a DM with the bot
+            # Past the channels: a DM with the bot, then a private channel (Stage.outside).
+            channel=draw(st.integers(0, len(cast.channels) + 1)),
             options=options,
             message=message,
             author=draw(st.integers(0, people - 1)),
@@ -458,22 +474,15 @@ def new_posts(stage: Stage, before: int) -> list[Message]:
 # -- one call of a command or menu -----------------------------------------------------------
 
 
-def usable_in_dm(stage: Stage, command: AnyCommand, plan: Plan) -> bool:
-    """Whether Discord offers this command in a DM with the bot, with these options.
+def usable_outside(stage: Stage, command: AnyCommand, plan: Plan, channel: Channel) -> bool:
+    """Whether Discord offers this command outside a server (``channel``), with these options.
 
-    In a DM the client offers no server's channels or roles, and hides guild-only commands.
+    There the client offers no server's channels or roles, and hides the commands whose
+    contexts or installations do not reach the place.
     """
     if any(isinstance(v, (Channel, Role)) for v in plan.options.values()):
         return False
-    kind = 1 if isinstance(command, app_commands.Command) else int(command.type.value)
-    name = command.qualified_name.split()[0] if kind == 1 else command.name
-    dm = stage.sandbox.state.dm_channel(stage.actors[plan.actor])
-    try:
-        synced, _ = stage.sandbox.builder.find_command(name, kind, None)
-        stage.sandbox.builder.check_usable(synced, None, dm, stage.actors[plan.actor])
-    except SandboxError:
-        return False
-    return True
+    return offered_in(stage.sandbox, command, stage.actors[plan.actor], channel)
 
 
 async def call_command(stage: Stage, plan: Plan) -> None:
@@ -481,9 +490,9 @@ async def call_command(stage: Stage, plan: Plan) -> None:
     command = plan.command
     actor = stage.actors[plan.actor]
     name = label(command)
-    in_dm = plan.channel == len(cast.channels)
-    channel = sandbox.state.dm_channel(actor) if in_dm else cast.channels[plan.channel]
-    if in_dm and not usable_in_dm(stage, command, plan):
+    in_dm = plan.channel >= len(cast.channels)
+    channel = stage.outside(actor, plan.channel) if in_dm else cast.channels[plan.channel]
+    if in_dm and not usable_outside(stage, command, plan, channel):
         return
     before = len(sandbox.state.messages)
     action: Callable[[], Awaitable[InteractionResult]]
@@ -598,6 +607,22 @@ async def walk_every_command_once_per_tier(stage: Stage, walked: list[AnyCommand
 
             result = await stage.referee.perform(f"{label(command)} as {user.name}", {}, action)
             await follow_up(stage, FollowUps([hostile.Fill("walked", 0)], []), result, user, [])
+        for index in (len(stage.cast.channels), len(stage.cast.channels) + 1):
+            await walk_outside(stage, walked, user, stage.outside(user, index))
+
+
+async def walk_outside(stage: Stage, walked: list[AnyCommand], user: Any, channel: Channel) -> None:
+    """Each command Discord offers outside a server, there, with the walk's plain values."""
+    for command in walked:
+        if not offered_in(stage.sandbox, command, user, channel) or takes_server_things(command):
+            continue
+
+        def action(command: AnyCommand = command) -> Any:
+            return invoke_outside(stage.sandbox, stage.world, command, user, channel)
+
+        what = f"{label(command)} as {user.name} outside a server"
+        result = await stage.referee.perform(what, {"channel type": channel.type}, action)
+        await follow_up(stage, FollowUps([hostile.Fill("walked", 0)], []), result, user, [])
 
 
 async def walk_the_edges(stage: Stage, walked: list[AnyCommand]) -> None:

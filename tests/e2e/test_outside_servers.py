@@ -139,7 +139,7 @@ async def test_snippet_get_in_a_dm_posts_the_chosen_servers_snippet_without_butt
     assert not reply.ephemeral
     assert "other loop" in reply.embed["title"]
     assert reply.components == []
-    assert reply.message.channel is dm
+    assert reply.message is not None and reply.message.channel is dm
 
 
 async def test_snippet_get_in_a_dm_refuses_a_server_the_member_is_not_in(
@@ -276,7 +276,7 @@ async def test_run_in_a_private_channel_needs_the_members_install(
     sandbox.install_app(world.alice)
     result = await run_in(sandbox, world.alice, group, "print('group')")
     assert stream(result.embed, "stdout") == "group"
-    assert result.message.channel is group
+    assert result.message is not None and result.message.channel is group
 
 
 async def test_the_run_rate_outside_servers_counts_the_members_runs_everywhere(

@@ -5,7 +5,10 @@ a command added later falls under these tests without anyone listing it. Discord
 admins show hidden commands to anyone (Server Settings → Integrations), so the walk first opens
 every command to everyone in the sandbox, then invokes each moderator and triager command as a
 plain member: each must refuse ephemerally and leave every table of the database as it was.
-Member commands must not meet the tier refusal.
+Member commands must not meet the tier refusal. Outside a server (a DM with the bot, a private
+channel reached through a member's own install) every command Discord offers there is invoked
+too: the `server_only` subcommands of a group usable there refuse in their one line and change
+nothing; the others answer without an internal error.
 """
 
 from __future__ import annotations
@@ -27,10 +30,14 @@ from tests.e2e.command_walk import (
     dump_database,
     hidden,
     invoke_as,
+    invoke_outside,
     label,
+    offered_in,
     open_every_command_to_everyone,
+    outside_refusal,
     slash_commands,
     source_message,
+    takes_server_things,
 )
 from tests.e2e.conftest import World
 
@@ -134,3 +141,39 @@ async def test_member_commands_do_not_meet_the_tier_refusal(
         if any(refusal in reply.text for refusal in REFUSALS):
             refused.append(label(command))
     assert refused == []
+
+
+async def test_outside_a_server_server_only_commands_refuse_in_one_line_and_the_rest_answer(
+    nexus: NexusBot, sandbox: SandboxServer, world: World
+) -> None:
+    sandbox.install_app(world.alice)
+    places = {
+        "a DM": sandbox.state.dm_channel(world.alice),
+        "a private channel": sandbox.create_group_dm(world.alice, world.bob),
+    }
+    walked = [*slash_commands(nexus), *context_menus(nexus)]
+    failures = []
+    seen: dict[str, set[str]] = {}
+    for where, channel in places.items():
+        offered = [
+            c
+            for c in walked
+            if offered_in(sandbox, c, world.alice, channel) and not takes_server_things(c)
+        ]
+        seen[where] = {label(c) for c in offered}
+        for command in offered:
+            before = await dump_database(nexus)
+            reply = await invoke_outside(sandbox, world, command, world.alice, channel)
+            changed = sorted(
+                n for n, rows in (await dump_database(nexus)).items() if before.get(n) != rows
+            )
+            refusal = outside_refusal(command)
+            text = reply.text.strip()
+            if refusal is not None and (not reply.ephemeral or text != refusal or changed):
+                failures.append(f"{label(command)} in {where}: {text[:120]!r}, changed {changed}")
+            elif refusal is None and ("Something went wrong" in text or "logged as" in text):
+                failures.append(f"{label(command)} in {where}: {text[:120]!r}")
+    outside = {"/snippet get", "/snippet search", "/snippet mine", "/run", "Save as snippet"}
+    assert outside <= seen["a DM"] and outside <= seen["a private channel"], seen
+    assert "/admin forget" not in seen["a DM"] | seen["a private channel"]
+    assert failures == []
