@@ -57,11 +57,17 @@ class AnnouncementFlow:
 
     # ---- checks ---------------------------------------------------------------------------
 
-    def check_channel(self, guild_id: int, channel_id: int | None, *, embed: bool) -> None:
+    def check_channel(
+        self, guild_id: int, channel_id: int | None, *, embed: bool, chosen: bool = False
+    ) -> None:
         """Refuse a channel that is not a postable channel of this guild, or where the bot
-        lacks a permission (a channel of another guild reads as no channel at all)."""
+        lacks a permission (a channel of another guild reads as no channel at all). A channel
+        being `chosen` must be a text channel, the only kind /announce's option offers (the
+        announcements file may name a thread)."""
         channel = self._bot.get_channel(channel_id) if channel_id is not None else None
-        if getattr(getattr(channel, "guild", None), "id", None) != guild_id:
+        if getattr(getattr(channel, "guild", None), "id", None) != guild_id or (
+            chosen and not isinstance(channel, discord.TextChannel)
+        ):
             channel = None
         check_channel(self._bot, channel, embed=embed)
 
@@ -83,7 +89,7 @@ class AnnouncementFlow:
     # ---- changes --------------------------------------------------------------------------
 
     async def create(self, guild_id: int, actor_id: int, draft: Draft) -> Changed:
-        self.check_channel(guild_id, draft.channel_id, embed=draft.title is not None)
+        self.check_channel(guild_id, draft.channel_id, embed=draft.title is not None, chosen=True)
         if draft.ping_role_id is not None:
             self.role_to_ping(guild_id, draft.ping_role_id)
         guild_tz = await self.guild_timezone(guild_id)
@@ -105,7 +111,10 @@ class AnnouncementFlow:
         current = await self.editable(guild_id, announcement_id)
         title = None if change.clear_title else clean_title(change.title) or current.title
         self.check_channel(
-            guild_id, change.channel_id or current.channel_id, embed=title is not None
+            guild_id,
+            change.channel_id or current.channel_id,
+            embed=title is not None,
+            chosen=change.channel_id is not None,
         )
         if change.ping_role_id is not None:
             self.role_to_ping(guild_id, change.ping_role_id)

@@ -208,8 +208,10 @@ async def test_members_and_other_guilds_cannot_change_announcements(
 
 
 async def test_what_announce_create_refuses_the_api_refuses_in_the_same_words(
-    bot: NexusBot, sandbox: SandboxServer, world: World
+    start_nexus: StartBot, sandbox: SandboxServer, world: World
 ) -> None:
+    voice = world.guild.create_channel("lounge", "voice")  # known to the bot from its start
+    bot = await start_nexus(clock=FrozenClock(START), web=WEB)
     token = await make_token(sandbox, world, "write", user=world.admin)
     in_discord = await announce(
         sandbox,
@@ -227,17 +229,19 @@ async def test_what_announce_create_refuses_the_api_refuses_in_the_same_words(
 
     other = sandbox.create_guild("Elsewhere")
     foreign = other.create_channel("news")
-    cases = {
-        "I can only post announcements in a text channel.": {"channel_id": str(foreign.id)},
-        "I never ping @everyone. Pick a role to ping instead.": {
-            "ping_role_id": str(world.guild.id)
-        },
-        "There is no such role in this server.": {"ping_role_id": "12345"},
-        "A cron expression has 5 fields": {"repeat": "0 9 * *"},
-        "is in the past": {"when": "2026-11-01 09:00"},
-        "Mars/Olympus": {"timezone": "Mars/Olympus"},
-    }
-    for wording, change in cases.items():
+    cases = [
+        ("I can only post announcements in a text channel.", {"channel_id": str(foreign.id)}),
+        ("I can only post announcements in a text channel.", {"channel_id": str(voice.id)}),
+        (
+            "I never ping @everyone. Pick a role to ping instead.",
+            {"ping_role_id": str(world.guild.id)},
+        ),
+        ("There is no such role in this server.", {"ping_role_id": "12345"}),
+        ("A cron expression has 5 fields", {"repeat": "0 9 * *"}),
+        ("is in the past", {"when": "2026-11-01 09:00"}),
+        ("Mars/Olympus", {"timezone": "Mars/Olympus"}),
+    ]
+    for wording, change in cases:
         status, _, refused = await call("POST", url(bot, world), token, standup(world, **change))
         assert status == 400, (change, refused)
         assert wording in refused["detail"] or refused["detail"].startswith(wording), refused
