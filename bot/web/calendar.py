@@ -10,14 +10,16 @@ feature's entries (`calendar_events`), and a feature's own feed passes its entri
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Final
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event, Timezone, vRecur
 
 from bot.errors import FeatureBlocked
 from bot.web.auth import OTHER_GUILD, Caller, bearer, caller_from_secret, state_of
@@ -102,8 +104,21 @@ def _start(entry: CalendarEntry) -> datetime:
     return entry.start.astimezone(ZoneInfo(entry.tz))
 
 
+@lru_cache(maxsize=128)
+def _zone(tzid: str, first_year: int, last_year: int) -> Timezone | None:
+    """A zone's VTIMEZONE over whole years, made once: making one walks the zone's offsets
+    across the span, the costliest part of a feed. None for a zone the library cannot write."""
+    try:
+        return Timezone.from_tzid(
+            tzid, first_date=date(first_year, 1, 1), last_date=date(last_year, 1, 1)
+        )
+    except ValueError:
+        return None
+
+
 def render_calendar(name: str, entries: Iterable[CalendarEntry], stamp: datetime) -> bytes:
-    """An iCalendar document: one VEVENT per entry, with a VTIMEZONE for each zone used.
+    """An iCalendar document: one VEVENT per entry, with a VTIMEZONE for each zone used,
+    first and by name, so the same entries always give the same bytes.
 
     METHOD:PUBLISH makes DTSTAMP the time the document was made (RFC 5545, 3.8.7.2): the
     injected clock's now.
@@ -131,19 +146,20 @@ def render_calendar(name: str, entries: Iterable[CalendarEntry], stamp: datetime
         if entry.url is not None:
             event.add("url", entry.url)
         calendar.add_component(event)
-    calendar.add_missing_timezones(
-        first_date=date(first.year - ZONE_YEARS_BEFORE, 1, 1),
-        last_date=date(stamp.year + ZONE_YEARS_AFTER, 1, 1),
-    )
+    years = (first.year - ZONE_YEARS_BEFORE, stamp.year + ZONE_YEARS_AFTER)
+    zones = (_zone(tzid, *years) for tzid in sorted(calendar.get_missing_tzids()))
+    calendar.subcomponents[0:0] = [zone for zone in zones if zone is not None]
     document: bytes = calendar.to_ical()
     return document
 
 
-def calendar_response(
-    request: Request, name: str, filename: str, entries: Iterable[CalendarEntry]
+async def calendar_response(
+    request: Request, name: str, filename: str, entries: list[CalendarEntry]
 ) -> Response:
     stamp = state_of(request).host.clock.now().replace(microsecond=0)
-    body = render_calendar(name, entries, stamp)
+    # Rendering is plain CPU work on frozen values: in a thread, the bot's loop keeps
+    # answering Discord while a large feed is written.
+    body = await asyncio.to_thread(render_calendar, name, entries, stamp)
     return conditional(
         request, body, MEDIA_TYPE, {"Content-Disposition": f'inline; filename="{filename}"'}
     )
@@ -177,4 +193,4 @@ async def personal_calendar(
             entries += await feature.calendar_events(caller.guild_id, caller.user_id, start, end)
     guild = host.get_guild(caller.guild_id)
     name = f"{guild.name if guild is not None else 'Nexus'} · my calendar"
-    return calendar_response(request, name, "calendar.ics", entries)
+    return await calendar_response(request, name, "calendar.ics", entries)

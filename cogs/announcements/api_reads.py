@@ -97,4 +97,4 @@ async def announcements_calendar(
     entries = await feature_of(request).calendar_events(caller.guild_id, None, start, end)
     guild = host.get_guild(caller.guild_id)
     name = f"{guild.name if guild is not None else 'Nexus'} · announcements"
-    return calendar_response(request, name, "announcements.ics", entries)
+    return await calendar_response(request, name, "announcements.ics", entries)
