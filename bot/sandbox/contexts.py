@@ -41,9 +41,6 @@ class Installs:
     def install_for(self, user: User) -> None:
         self.users.add(user.id)
 
-    def uninstall_for(self, user: User) -> None:
-        self.users.discard(user.id)
-
     def has(self, user: User) -> bool:
         return user.id in self.users
 
