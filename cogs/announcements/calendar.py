@@ -31,6 +31,8 @@ CRON_RUNS_LISTED: Final = 30
 SHORTEST_MONTH: Final = 28
 SUMMARY_LENGTH: Final = 80
 STORE_PAGE: Final = 200
+# A feed is fetched often and rendered whole: its size is bounded, as a page of a list is.
+MOST_ENTRIES: Final = 500
 
 
 class NoRule:
@@ -107,13 +109,14 @@ async def guild_entries(
     window: tuple[datetime, datetime],
     length: timedelta,
 ) -> list[CalendarEntry]:
-    """Every shown announcement of the guild, in id order, read page by page (keyset)."""
+    """The guild's shown announcements (MOST_ENTRIES at most), in id order, read page by
+    page (keyset)."""
     entries: list[CalendarEntry] = []
     after: int | None = None
     while True:
         page = await store.list_page(guild_id, after, limit=STORE_PAGE)
         for info in page.items:
             entries += announcement_entries(info, window, length)
-        if page.next_after_id is None:
-            return entries
+        if page.next_after_id is None or len(entries) >= MOST_ENTRIES:
+            return entries[:MOST_ENTRIES]
         after = page.next_after_id
