@@ -5,22 +5,34 @@ moderator. Each answer is the one the caller's kind earns, and none is a server 
 
 The operations come from the document, so a route added later is walked without a change here;
 the tier each one needs is what the document says (`x-nexus-tier`, from the route's own
-dependency)."""
+dependency). Sign-in tokens (JWTs) are walked too: forged ones (no algorithm, another key,
+edited claims, expired) are not believed, and a genuine one whose claim says "member" gets
+what the member's current roles give."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+import jwt
+
 from bot.app import NexusBot
+from bot.clock import FrozenClock
 from bot.permissions import Tier
 from bot.sandbox import SandboxServer
+from bot.web.jwt_secret import jwt_secret
+from bot.web.jwt_tokens import JwtCodec
 from tests.e2e.api_client import call
 from tests.e2e.conftest import StartBot, World
 from tests.e2e.test_api import base, make_token, share
 
 WRITES = {"post", "put", "patch", "delete"}
+# Callers who are who they say but may not act here; every other refused kind is not believed.
+FORBIDDEN_KINDS = {"other guild", "blocked", "read-only", "JWT of another guild"}
 TIER_REFUSAL = re.compile(r"^This command is for (triagers|moderators) only\.$")
 PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
 
@@ -87,19 +99,20 @@ async def test_every_operation_answers_each_kind_of_caller_as_it_should(
             if kind == "read-only" and operation.method not in WRITES:
                 continue
             status, _, body = await answer(operation, root, world.guild.id, token)
-            expected = 403 if kind in {"other guild", "blocked", "read-only"} else 401
+            expected = 403 if kind in FORBIDDEN_KINDS else 401
             assert status == expected, f"{operation} as {kind}: {status} {body}"
             walked += 1
-        for tier, token in tokens.tiers.items():
-            if operation.token_in_query and operation.method in WRITES:
+        for (tier, kind), token in tokens.tiers.items():
+            if operation.token_in_query and (operation.method in WRITES or kind == "JWT"):
                 continue
             status, _, body = await answer(operation, root, world.guild.id, token)
-            assert status < 500, f"{operation} as {tier.name}: {status} {body}"
+            who = f"{operation} as {tier.name} with a {kind}"
+            assert status < 500, f"{who}: {status} {body}"
             refused = status == 403 and bool(TIER_REFUSAL.match(str(body.get("detail", ""))))
             assert refused == (tier < operation.tier), (
-                f"{operation} needs {operation.tier.name}; as {tier.name}: {status} {body}"
+                f"{who} (needs {operation.tier.name}): {status} {body}"
             )
-            assert status not in {401, 405}, f"{operation} as {tier.name}: {status} {body}"
+            assert status not in {401, 405}, f"{who}: {status} {body}"
             walked += 1
     print(f"API route walk: {len(operations)} operations, {walked} calls")
 
@@ -107,7 +120,32 @@ async def test_every_operation_answers_each_kind_of_caller_as_it_should(
 @dataclass(frozen=True)
 class WalkTokens:
     refused: dict[str, str | None]
-    tiers: dict[Tier, str]
+    tiers: dict[tuple[Tier, str], str]
+
+
+def _segment(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def forged_jwts(bot: NexusBot, world: World, other_guild_id: int) -> dict[str, str]:
+    """Sign-in tokens Nexus must not believe, made from one it would: the same member's JWT
+    with no algorithm, another key, a promoted tier, expired; and one for another guild."""
+    codec = JwtCodec(jwt_secret(bot.settings), bot.clock)
+    genuine, _ = codec.issue("access", world.bob.id, world.guild.id, "member")
+    header, payload, signature = genuine.split(".")
+    claims = jwt.decode(genuine, options={"verify_signature": False})
+    an_hour_ago = FrozenClock(bot.clock.now() - timedelta(hours=1))
+    expired, _ = JwtCodec(jwt_secret(bot.settings), an_hour_ago).issue(
+        "access", world.bob.id, world.guild.id, "member"
+    )
+    elsewhere, _ = codec.issue("access", world.alice.id, other_guild_id, "member")
+    return {
+        "JWT alg none": f"{_segment({'alg': 'none', 'typ': 'JWT'})}.{payload}.",
+        "JWT wrong signature": jwt.encode(claims, "another key, at least 32 bytes long", "HS256"),
+        "JWT edited claims": f"{header}.{_segment({**claims, 'tier': 'moderator'})}.{signature}",
+        "JWT expired": expired,
+        "JWT of another guild": elsewhere,
+    }
 
 
 async def walk_tokens(bot: NexusBot, sandbox: SandboxServer, world: World) -> WalkTokens:
@@ -124,6 +162,8 @@ async def walk_tokens(bot: NexusBot, sandbox: SandboxServer, world: World) -> Wa
         name="script write",
     )
     blocked = await make_token(sandbox, world, "write", user=world.admin)
+    members = {Tier.MEMBER: world.bob, Tier.TRIAGER: world.triager, Tier.MODERATOR: world.mod}
+    codec = JwtCodec(jwt_secret(bot.settings), bot.clock)
     await bot.blocks.block(world.guild.id, world.admin.id, "api", world.mod.id)
     return WalkTokens(
         refused={
@@ -133,10 +173,17 @@ async def walk_tokens(bot: NexusBot, sandbox: SandboxServer, world: World) -> Wa
             "other guild": elsewhere,
             "blocked": blocked,
             "read-only": await make_token(sandbox, world, "read"),
+            **forged_jwts(bot, world, other.id),
         },
         tiers={
-            Tier.MEMBER: await make_token(sandbox, world, "write", user=world.bob),
-            Tier.TRIAGER: await make_token(sandbox, world, "write", user=world.triager),
-            Tier.MODERATOR: await make_token(sandbox, world, "write", user=world.mod),
+            **{
+                (tier, "personal token"): await make_token(sandbox, world, "write", user=user)
+                for tier, user in members.items()
+            },
+            # The claim says member for everyone: the tier must come from the current roles.
+            **{
+                (tier, "JWT"): codec.issue("access", user.id, world.guild.id, "member")[0]
+                for tier, user in members.items()
+            },
         },
     )
