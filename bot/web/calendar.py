@@ -160,8 +160,15 @@ async def calendar_response(
     # Rendering is plain CPU work on frozen values: in a thread, the bot's loop keeps
     # answering Discord while a large feed is written.
     body = await asyncio.to_thread(render_calendar, name, entries, stamp)
+    # The feed's DTSTAMPs are its making time; the ETag follows the entries themselves, so a
+    # calendar app revalidating an unchanged feed gets its 304.
+    identity = f"{name}\n{entries!r}\n{stamp.year}".encode()
     return conditional(
-        request, body, MEDIA_TYPE, {"Content-Disposition": f'inline; filename="{filename}"'}
+        request,
+        body,
+        MEDIA_TYPE,
+        {"Content-Disposition": f'inline; filename="{filename}"'},
+        identity=identity,
     )
 
 

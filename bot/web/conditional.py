@@ -23,8 +23,13 @@ def conditional(
     body: bytes,
     media_type: str,
     headers: dict[str, str] | None = None,
+    *,
+    identity: bytes | None = None,
 ) -> Response:
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    """`body`, or a 304 when the caller holds its ETag. `identity` is what the ETag is a hash
+    of when the body carries a part that changes by itself (a feed's DTSTAMP, the time it was
+    made): the data it shows, so the tag changes when the data does and only then."""
+    etag = '"' + hashlib.sha256(body if identity is None else identity).hexdigest()[:32] + '"'
     sent = {**CACHE_HEADERS, **(headers or {}), "ETag": etag}
     wanted = request.headers.get("if-none-match", "")
     held = {tag.strip().removeprefix("W/") for tag in wanted.split(",")}

@@ -64,7 +64,7 @@ def events(calendar: Calendar) -> dict[str, Any]:
 
 
 async def test_the_guild_calendar_has_each_active_announcement_with_its_rule_and_zone(
-    bot: NexusBot, sandbox: SandboxServer, world: World
+    bot: NexusBot, sandbox: SandboxServer, world: World, clock: FrozenClock
 ) -> None:
     await announce(
         sandbox,
@@ -131,6 +131,16 @@ async def test_the_guild_calendar_has_each_active_announcement_with_its_rule_and
     zones = {str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")}
     assert zones == {"Europe/Berlin", "America/New_York"}
 
+    status, _, body = await call(
+        "GET",
+        feed(bot, world, "announcements.ics", reader),
+        None,
+        headers={"If-None-Match": headers["ETag"]},
+    )
+    assert (status, body) == (304, "")
+    # Moments later the feed is made anew (its DTSTAMPs say so) but shows the same entries:
+    # a calendar app revalidating it still gets its 304.
+    clock.advance(timedelta(seconds=5))
     status, _, body = await call(
         "GET",
         feed(bot, world, "announcements.ics", reader),
