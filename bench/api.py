@@ -24,7 +24,8 @@ floor's row shows in full, so each figure is an upper bound on the server-side o
 - requests/s at concurrency 32 for list, get and the floor, the client in its own process
   (`bench.http_load`);
 - `/nexus ping` p50 through the sandbox idle, and while that process keeps list and get at
-  concurrency 32.
+  concurrency 32; and, as a control, while it keeps the floor at 32 instead (the client and the
+  sandbox then take the same cores from Nexus, whose loop is idle).
 
 Goals (issue 14): list and get p99 ≤ 10 ms; search p99 ≤ 60 ms; a 304's p50 ≤ 2 × the floor's;
 `/nexus ping` p50 under load ≤ 1.5 × idle.
@@ -86,9 +87,17 @@ class Figures:
     not_served: set[str] = field(default_factory=set)
     rates: dict[str, float] = field(default_factory=dict)
     floors: list[Summary] = field(default_factory=list)
-    ping_idle: Summary | None = None
-    ping_loaded: Summary | None = None
-    load_rate: float = 0.0
+    pings: Pings | None = None
+
+
+@dataclass(frozen=True)
+class Pings:
+    """`/nexus ping` idle; while the client loads the floor, a control for the cores the client
+    and the sandbox take on a small machine; while it loads the API. With the load's rate."""
+
+    idle: Summary
+    beside: tuple[Summary, float]
+    loaded: tuple[Summary, float]
 
 
 # ---- one request at a time ---------------------------------------------------------------------
@@ -244,7 +253,12 @@ async def measure(url: str, sizes: commands_bench.Sizes, counts: Counts) -> Figu
             figures.rates["list"] = await rate(base, [f"{api}/snippets"], counts.loaded, auth)
             figures.rates["get"] = await rate(base, gets, counts.loaded, auth)
             mixed = [path for get in gets for path in (f"{api}/snippets", get)]  # half each
-            await pings(running, figures, base, mixed, auth, counts.pings)
+            await drive(running, "/nexus ping", WARMUP, 1)
+            figures.pings = Pings(
+                await drive(running, "/nexus ping", counts.pings, 1),
+                await ping_during(running, counts.pings, floor_base, ["/ping"], {}),
+                await ping_during(running, counts.pings, base, mixed, auth),
+            )
     finally:
         floor.terminate()
         floor.wait()
@@ -276,22 +290,21 @@ async def timed_routes(
     rows["304"] = await revalidations(http, gets, counts.timed)
 
 
-async def pings(
-    running: Stage, figures: Figures, base: str, paths: list[str], auth: dict[str, str], n: int
-) -> None:
-    await drive(running, "/nexus ping", WARMUP, 1)
-    figures.ping_idle = await drive(running, "/nexus ping", n, 1)
-    load = Load(base, paths, headers=auth, concurrency=api_frameworks.CONCURRENCY)
+async def ping_during(
+    running: Stage, n: int, base: str, paths: list[str], headers: dict[str, str]
+) -> tuple[Summary, float]:
+    """`/nexus ping` while the client process keeps `paths` at concurrency 32."""
+    load = Load(base, paths, headers=headers, concurrency=api_frameworks.CONCURRENCY)
     try:
         await load.started()
         await asyncio.sleep(1)  # the load's connections all open and busy
-        figures.ping_loaded = await drive(running, "/nexus ping", n, 1)
+        pinged = await drive(running, "/nexus ping", n, 1)
     finally:
         load.stop()
         loaded = await load.result()
-    figures.load_rate = len(loaded.latencies) / loaded.elapsed
     if loaded.failed:
-        raise RuntimeError(f"{loaded.failed} requests of the load failed")
+        raise RuntimeError(f"{loaded.failed} requests of the load on {paths[0]} failed")
+    return pinged, len(loaded.latencies) / loaded.elapsed
 
 
 # ---- the report --------------------------------------------------------------------------------
@@ -331,12 +344,16 @@ def report(figures: Figures) -> str:
         lines.append(
             f"| {label} | {row.count} | {row.p50_ms:.2f} | {row.p99_ms:.2f} | {per_second} |"
         )
-    idle, loaded = figures.ping_idle, figures.ping_loaded
-    assert idle is not None and loaded is not None
+    pings = figures.pings
+    assert pings is not None
+    idle, (beside, beside_rate), (loaded, rate) = pings.idle, pings.beside, pings.loaded
     lines += [
         f"| `/nexus ping` idle (sandbox) | {idle.count} | {idle.p50_ms:.2f} | "
         f"{idle.p99_ms:.2f} | |",
-        f"| `/nexus ping` under load ({figures.load_rate:.0f} API requests/s, c=32) | "
+        f"| `/nexus ping`, the client loading the do-nothing endpoint instead ({beside_rate:.0f} "
+        f"requests/s, c=32): the cores busy, Nexus idle | {beside.count} | {beside.p50_ms:.2f} | "
+        f"{beside.p99_ms:.2f} | |",
+        f"| `/nexus ping` under load ({rate:.0f} API requests/s, c=32) | "
         f"{loaded.count} | {loaded.p50_ms:.2f} | {loaded.p99_ms:.2f} | |",
         "",
         "| figure | measured | goal | |",
