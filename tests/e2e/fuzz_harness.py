@@ -254,7 +254,9 @@ class Referee:
         )
 
     async def after_the_fact(self, what: str, logged: int) -> None:
-        """Judge what happened with no interaction (scheduled posts): errors logged, pings."""
+        """Judge what happened with no interaction (scheduled posts, a member's forum post):
+        errors logged, pings. It may have written, so the next refusal is compared afresh."""
+        self._snapshot = None
         await self._judge_logs(what, "", logged)
         await self.check_new_messages(what, "")
 

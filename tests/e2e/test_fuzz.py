@@ -23,7 +23,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,8 +66,9 @@ INVOCATIONS = int(os.environ.get("NEXUS_FUZZ_INVOCATIONS", "5000"))
 SECONDS = float(os.environ.get("NEXUS_FUZZ_SECONDS", "180"))
 _SEED = os.environ.get("NEXUS_FUZZ_SEED", "20261206")
 SEED = random.SystemRandom().randrange(2**32) if _SEED == "random" else int(_SEED)
-# Each test's share of the run's invocations and seconds.
-COMMANDS_SHARE, AUTOCOMPLETE_SHARE, CONCURRENCY_SHARE = 0.72, 0.22, 0.06
+# Each test's share of the run's invocations and seconds (the forum's test is
+# tests/e2e/test_fuzz_forum.py: feedback in forum mode, members' own posts).
+COMMANDS_SHARE, AUTOCOMPLETE_SHARE, CONCURRENCY_SHARE, FORUM_SHARE = 0.62, 0.22, 0.06, 0.10
 START = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 ACK_TIMEOUT = 3.5  # past Discord's 3 s the member saw "This interaction failed" already
 FOLLOW_UP_DEPTH = 3
@@ -399,12 +400,14 @@ async def follow_up(
     posted: list[Message],
     depth: int = 0,
 ) -> None:
-    """Submit the modal the reply opened; click what the reply and new posts offer."""
-    if result is None or depth >= FOLLOW_UP_DEPTH:
+    """Submit the modal the reply opened; click what the reply and new posts offer.
+
+    With no reply (a member's forum post the bot answered in), only the new posts."""
+    if depth >= FOLLOW_UP_DEPTH or (result is None and not posted):
         return
     referee = stage.referee
-    modal = result.modal
-    if modal is not None:
+    modal = result.modal if result is not None else None
+    if result is not None and modal is not None:
         values = hostile.modal_values(modal.fields, follow.fills, stage.cast)
         submitted = await referee.perform(
             f"modal {modal.title!r}",
@@ -413,7 +416,8 @@ async def follow_up(
         )
         await follow_up(stage, follow, submitted, owner, [], depth + 1)
         return
-    messages = [m for m in (*result.messages, *posted) if not m.deleted and clickable(m)]
+    replied = result.messages if result is not None else []
+    messages = [m for m in (*replied, *posted) if not m.deleted and clickable(m)]
     while messages and follow.clicks:
         plan = follow.clicks.pop(0)
         message = messages[plan.message % len(messages)]
@@ -659,8 +663,10 @@ async def walk_the_edges(stage: Stage, walked: list[AnyCommand]) -> None:
 # -- the tests -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def stage(start_nexus: StartBot, sandbox: SandboxServer, world: World) -> Any:
+@contextlib.asynccontextmanager
+async def open_stage(
+    start_nexus: StartBot, sandbox: SandboxServer, world: World
+) -> AsyncIterator[Stage]:
     # The clock stands still (nothing scheduled fires between a call and its snapshot), so the
     # per-minute share limit would close sharing for good after a few shares: lift it.
     clock = FrozenClock(START)
@@ -672,6 +678,12 @@ async def stage(start_nexus: StartBot, sandbox: SandboxServer, world: World) -> 
             yield make_stage(bot, sandbox, world, referee, clock)
         finally:
             referee.loop_watch.stop()
+
+
+@pytest.fixture
+async def stage(start_nexus: StartBot, sandbox: SandboxServer, world: World) -> Any:
+    async with open_stage(start_nexus, sandbox, world) as opened:
+        yield opened
 
 
 @pytest.mark.slow
