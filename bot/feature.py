@@ -23,7 +23,7 @@ from bot.permissions import ensure_not_blocked
 from bot.ui.base import report_error
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable, Mapping
     from datetime import datetime
 
     from fastapi import APIRouter
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from bot.calendar import CalendarEntry
     from bot.config import Settings
-    from bot.guild_settings import SettingSpec
+    from bot.guild_settings import GuildConfig, SettingSpec
 
 # What forgetting removed or anonymised, as human-readable counts: {"pair profiles deleted": 1}.
 ForgetReport = dict[str, int]
@@ -126,6 +126,18 @@ class FeatureCog(commands.Cog):
         privileged one only when its setting is on). Asked before the bot connects, which is
         before any cog is loaded, so it is a class method reading the settings alone."""
         return discord.Intents.none()
+
+    @staticmethod
+    def preflight_problems(
+        config: GuildConfig,
+        channels: Mapping[int, discord.abc.GuildChannel],
+        me: discord.Member,
+    ) -> list[str]:
+        """What `python -m bot check` reports about the guild for this feature beyond the
+        core's channel and role checks (a setting that only matters in one of its modes), one
+        sentence each. Runs without a bot, from the guild's channels and the bot's member as
+        fetched over REST."""
+        return []
 
     @staticmethod
     async def rebuild_derived(connection: AsyncConnection) -> None:

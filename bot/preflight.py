@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import Database
 from bot.extensions import discover_extensions
-from bot.feature import feature_intents, guild_settings_without_a_bot
+from bot.feature import feature_classes, feature_intents, guild_settings_without_a_bot
 from bot.guild_settings import GuildConfig, Kind
 from bot.models import GuildSetting
 from bot.runner.report import describe_runner
@@ -88,6 +88,8 @@ async def check_guild(client: discord.Client, config: GuildConfig) -> GuildRepor
     for key, role_id in _configured(config, Kind.ROLE):
         if guild.get_role(role_id) is None:
             report.problems.append(f"{key}: role {role_id} no longer exists")
+    for feature in feature_classes(discover_extensions()):
+        report.problems.extend(feature.preflight_problems(config, channels, me))
     return report
 
 

@@ -20,6 +20,7 @@ from cogs.feedback.buttons import PERSISTENT_BUTTONS, WithdrawButton
 from cogs.feedback.choices import ExportFormat, Severity, SortOrder, StatusFilter, TriageStatus
 from cogs.feedback.export_files import check_attachable, export_file
 from cogs.feedback.flows import FeedbackFlows, deferring
+from cogs.feedback.forum_check import forum_problems
 from cogs.feedback.forum_intake import ForumIntake
 from cogs.feedback.item_flow import ItemFlow
 from cogs.feedback.mode_moves import ModeMoves
@@ -50,6 +51,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
 
     feature = "feedback"
     setting_specs = SETTING_SPECS
+    preflight_problems = staticmethod(forum_problems)
     feedback = app_commands.Group(
         name="feedback", description="Report and triage problems with the APIs you use"
     )
