@@ -9,7 +9,8 @@ twice at once, message menus run on hostile messages, and every autocomplete get
 Crowds of members write at once, and at the end the clock runs on so everything scheduled posts.
 
 Tuning (scripts/test's first run uses the defaults, its shifted-clock and PostgreSQL runs less):
-- NEXUS_FUZZ_INVOCATIONS: interactions per run, over all tests here (default 5000);
+- NEXUS_FUZZ_INVOCATIONS: interactions per run, over all tests here and in test_fuzz_forum.py
+  (default 5000);
 - NEXUS_FUZZ_SECONDS: the time budget of the run (default 180); a test stops at its share;
 - NEXUS_FUZZ_SEED: the hypothesis seed (default fixed; "random" picks one). The seed and the
   invocation count are printed in pytest's summary; the same seed draws the same inputs.
