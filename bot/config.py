@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -41,6 +40,7 @@ from pydantic_settings import (
 )
 
 from bot.addresses import AllowList
+from bot.durations import parse_duration
 from bot.extensions import feature_modules
 
 DEFAULT_CONFIG_PATH = Path("data/config.yaml")
@@ -179,19 +179,6 @@ class FetchSettings(ConfigSection):
     def _allow(cls, value: list[str]) -> list[str]:
         AllowList.parse(value)
         return value
-
-
-DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"(\d+)\s*([smhdw])")
-
-
-def parse_duration(value: str) -> timedelta:
-    """`90s`, `30m`, `6h`, `1d`, `1w`, or several together (`1d12h`)."""
-    text = value.strip().lower()
-    parts = _DURATION.findall(text)
-    if not parts or _DURATION.sub("", text).strip():
-        raise ValueError(f"{value!r} is not a duration like 30m, 6h, 1d or 1w")
-    return timedelta(seconds=sum(int(amount) * DURATION_UNITS[unit] for amount, unit in parts))
 
 
 class BackupSettings(ConfigSection):
