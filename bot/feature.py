@@ -120,6 +120,12 @@ class FeatureCog(commands.Cog):
         feature per request (`bot.web.auth.loaded_feature`), never through this instance."""
         return None
 
+    def page_routes(self) -> APIRouter | None:
+        """The feature's web pages (a `bot.web.pages.routing.page_router()`, served at the
+        site's root, outside /api), or None. Like `api_routes`, routes find their feature per
+        request."""
+        return None
+
     @classmethod
     def gateway_intents(cls, settings: Settings) -> discord.Intents:
         """Gateway intents the feature needs beyond the core's, given the configuration (a

@@ -2,7 +2,8 @@
 
 No second process and no thread: handlers call the same async services as the slash commands,
 on the same database pool. The server carries /healthz, /readyz, /metrics, the API under
-/api/v1 (each feature's routes, through the FeatureCog contract), its OpenAPI document and docs.
+/api/v1 (each feature's routes, through the FeatureCog contract), its OpenAPI document and docs,
+and the web pages (`bot.web.pages`: the core's, and each feature's through the same contract).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.web.health import Readiness, health_routes
 from bot.web.jwt_secret import jwt_secret
 from bot.web.jwt_tokens import JwtCodec
 from bot.web.openapi import openapi_document
+from bot.web.pages.core_routes import install_pages
 from bot.web.rate_limit import RateLimiter
 from bot.web.refresh_tokens import RefreshTokens
 from bot.web.sign_in import SignIns
@@ -92,7 +94,8 @@ def build_app(host: WebHost, readiness: Readiness) -> FastAPI:
     )
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     web = host.settings.web
-    codec = JwtCodec(jwt_secret(host.settings), host.clock)
+    secret = jwt_secret(host.settings)
+    codec = JwtCodec(secret, host.clock)
     app.state.nexus = ApiState(
         host,
         ApiTokens(host.db.sessions, host.clock),
@@ -116,6 +119,7 @@ def build_app(host: WebHost, readiness: Readiness) -> FastAPI:
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(calendar_router, prefix=API_PREFIX)
     install_docs(app, OPENAPI_URL)
+    install_pages(app, secret, host.clock)
     return app
 
 
@@ -130,13 +134,17 @@ class WebServer:
         self.port: int | None = None
 
     def serve_features(self, features: Iterable[FeatureCog]) -> None:
-        """Add the API routes of features not yet served. A route finds its feature per request,
-        so a reloaded feature keeps its routes and an unloaded one answers 503."""
+        """Add the API routes and pages of features not yet served. A route finds its feature
+        per request, so a reloaded feature keeps its routes and an unloaded one answers 503."""
         for feature in features:
-            router = feature.api_routes()
-            if router is None or feature.feature in self._served:
+            if feature.feature in self._served:
                 continue
-            self.app.include_router(router, prefix=API_PREFIX)
+            router = feature.api_routes()
+            if router is not None:
+                self.app.include_router(router, prefix=API_PREFIX)
+            pages = feature.page_routes()
+            if pages is not None:
+                self.app.include_router(pages)
             self._served.add(feature.feature)
         self.app.openapi_schema = None
 

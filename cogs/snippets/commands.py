@@ -22,6 +22,7 @@ from bot.replies import reply
 from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
 from cogs.snippets import api as snippets_api
 from cogs.snippets import api_writes as snippets_api_writes
+from cogs.snippets import pages as snippets_pages
 from cogs.snippets.button_actions import SnippetButtons
 from cogs.snippets.drafts import TITLE_MAX, SnippetInputError
 from cogs.snippets.flows import SnippetFlows
@@ -112,6 +113,9 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         router.include_router(snippets_api.router)
         router.include_router(snippets_api_writes.router)
         return router
+
+    def page_routes(self) -> APIRouter:
+        return snippets_pages.router
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return await self.parts.member_data.stats(guild_id)

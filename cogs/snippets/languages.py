@@ -108,6 +108,13 @@ def get(key: str) -> Language:
     return BY_KEY.get(key, TEXT)
 
 
+def lexer_names(language: Language) -> tuple[str, ...]:
+    """The Pygments lexer names for a language's web page, best first: its own Pygments aliases,
+    then its key and the fence Discord highlights it by, so the page colours the code as the
+    language Discord shows."""
+    return (*language.pygments, language.key, language.fence)
+
+
 def autocomplete(current: str, limit: int = 25) -> list[Language]:
     """Languages whose key, name or an alias starts with (then contains) what was typed."""
     typed = current.strip().lower()

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Final
 import discord
 
 from bot.errors import UserFacingError
-from cogs.snippets.render import snippet_embed
+from bot.web.pages.links import public_page_url
+from cogs.snippets.render import page_path, snippet_embed
 from cogs.snippets.running import can_run
 from cogs.snippets.views import snippet_buttons
 
@@ -20,7 +21,12 @@ NO_MENTIONS: Final = discord.AllowedMentions.none()
 
 
 def post_buttons(client: object, record: SnippetRecord) -> discord.ui.View:
-    return snippet_buttons(record.id, record.star_count, runnable=can_run(client, record.language))
+    return snippet_buttons(
+        record.id,
+        record.star_count,
+        runnable=can_run(client, record.language),
+        page_url=public_page_url(client, page_path(record.guild_id, record.id)),
+    )
 
 
 def post_arguments(

@@ -56,6 +56,11 @@ def attachment_name(record: SnippetRecord) -> str:
     return f"snippet-{record.id}.{languages.get(record.language).extension}"
 
 
+def page_path(guild_id: int, snippet_id: int) -> str:
+    """Where the snippet's web page is, on Nexus's web server (pages.py serves it)."""
+    return f"/s/{guild_id}/{snippet_id}"
+
+
 def raw_file(record: SnippetRecord) -> discord.File:
     """The code, byte for byte as stored (UTF-8), as a file to download."""
     return discord.File(io.BytesIO(record.code.encode("utf-8")), filename=attachment_name(record))

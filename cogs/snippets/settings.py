@@ -9,6 +9,7 @@ from bot.guild_settings import Kind, SettingSpec, channel_spec
 
 SHARES_PER_MINUTE = "snippets.shares_per_minute"
 ON_FORGET = "snippets.on_forget"
+PAGE_VISIBILITY = "snippets.page_visibility"
 
 
 class FileSettings(ConfigSection):
@@ -40,5 +41,12 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "what /admin forget does to a member's snippets",
         "anonymise",
         choices=("anonymise", "delete"),
+    ),
+    SettingSpec(
+        PAGE_VISIBILITY,
+        Kind.CHOICE,
+        "who may open a snippet's web page: signed-in members of the server, or anyone",
+        "members",
+        choices=("members", "public"),
     ),
 )

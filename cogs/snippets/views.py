@@ -141,14 +141,19 @@ class DeleteButton(DynamicButton, template=r"snippet:delete:(?P<id>\d+)"):
 DYNAMIC_ITEMS: Final = (StarButton, RawButton, RunButton, DeleteButton)
 
 
-def snippet_buttons(snippet_id: int, stars: int, *, runnable: bool = False) -> discord.ui.View:
+def snippet_buttons(
+    snippet_id: int, stars: int, *, runnable: bool = False, page_url: str | None = None
+) -> discord.ui.View:
     """The row under a posted snippet. No timeout: the dynamic items outlive this object.
-    `runnable`: the snippet's language runs and a feature that runs code is loaded."""
+    `runnable`: the snippet's language runs and a feature that runs code is loaded;
+    `page_url`: the snippet's web page, when people can reach it (an Open link)."""
     view = discord.ui.View(timeout=None)
     view.add_item(StarButton(snippet_id, stars))
     if runnable:
         view.add_item(RunButton(snippet_id))
     view.add_item(RawButton(snippet_id))
+    if page_url is not None:
+        view.add_item(discord.ui.Button(label="Open", emoji="🌐", url=page_url))
     view.add_item(DeleteButton(snippet_id))
     return view
 
