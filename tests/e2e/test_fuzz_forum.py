@@ -11,7 +11,8 @@ The guild keeps its feedback in a forum (feedback.mode forum). Hypothesis draws,
 and every MOVE_EVERY plans a moderator moves the guild's open items to channel mode and back.
 Every interaction is judged by the same referee as the other fuzz tests (tests/e2e/
 fuzz_harness.py); the forum's own promise is checked after each post: one answer, one item.
-The run takes FORUM_SHARE of the fuzz's invocations and seconds (tests/e2e/test_fuzz.py).
+The run takes FORUM_SHARE of the fuzz's invocations and FORUM_SECONDS_SHARE of its seconds
+(tests/e2e/test_fuzz.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tests.e2e.conftest import StartBot, World
 from tests.e2e.fuzz_harness import describe_inputs
 from tests.e2e.test_fuzz import (
     ACK_TIMEOUT,
+    FORUM_SECONDS_SHARE,
     FORUM_SHARE,
     SECONDS,
     FollowUps,
@@ -205,7 +207,7 @@ async def forum_stage(
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(int(SECONDS * FORUM_SHARE) + 120)
+@pytest.mark.timeout(int(SECONDS * FORUM_SECONDS_SHARE) + 120)
 async def test_feedback_in_forum_mode_answers_hostile_commands_posts_and_clicks_cleanly(
     forum_stage: tuple[Stage, Channel], request: pytest.FixtureRequest
 ) -> None:
@@ -221,7 +223,7 @@ async def test_feedback_in_forum_mode_answers_hostile_commands_posts_and_clicks_
     walked = feedback_commands(stage)
     assert len(walked) >= 9, [label(c) for c in walked]
     assert any(isinstance(c, app_commands.ContextMenu) for c in walked)
-    budget = share(FORUM_SHARE, at_least=3)
+    budget = share(FORUM_SHARE, at_least=3, seconds=FORUM_SECONDS_SHARE)
     kinds: dict[str, int] = {}
 
     async def execute(plan: Any) -> None:

@@ -369,6 +369,9 @@ async def test_a_never_firing_schedule_stored_earlier_means_no_next_round(
         session.add(
             GuildSetting(guild_id=world.guild.id, key="pairing.schedule", value='"0 0 31 2 *"')
         )
+    # Written under the service, as an older version or another process would have: the
+    # settings read at start-up (and cached) must not hide it.
+    bot.guild_settings.forget_cache(world.guild.id)
     await cog(bot).schedule.schedule_guild(world.guild.id)
     assert round_job_id(world.guild.id) not in bot.scheduler.job_ids()
     status = await join(sandbox, world, world.alice)
