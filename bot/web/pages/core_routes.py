@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
 from fastapi import Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from bot.errors import UserFacingError
@@ -104,6 +104,16 @@ async def sign_out(request: Request) -> Response:
 async def code_stylesheet() -> Response:
     return Response(
         stylesheet(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+    )
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    # Browsers ask for it on every document, the API's JSON too; SVG is what Nexus has.
+    return FileResponse(
+        STATIC / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
     )
 
 
