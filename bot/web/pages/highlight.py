@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 STYLE: Final = "xcode"
 CSS_SCOPE: Final = ".code"
-# Above this many characters the lexing runs in a thread, off the bot's event loop.
+# From this many characters the lexing runs in a thread, off the bot's event loop.
 IN_THREAD_FROM: Final = 20_000
 
 
@@ -39,6 +39,9 @@ def lexer_for(names: Sequence[str]) -> Lexer:
     return TextLexer(stripnl=False, ensurenl=False)
 
 
+# The last pages' code, highlighted: a popular snippet is lexed once, not on every view (a
+# 100 KB file takes a third of a second). Bounded by entries, each at most a snippet's size.
+@functools.lru_cache(maxsize=64)
 def _highlighted(code: str, names: tuple[str, ...]) -> Markup:
     # Pygments escapes the code itself (&, <, >, quotes), so its output is safe HTML.
     spans: str = highlight(code, lexer_for(names), HtmlFormatter(nowrap=True))
