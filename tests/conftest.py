@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 import pytest
 
 from bot.config import DatabaseSettings, Settings, load_settings
-from bot.db import Database
+from bot.db import Database, upgrade_database
 
 BACKEND = os.environ.get("NEXUS_TEST_BACKEND", "sqlite")
 POSTGRES_SERVER = os.environ.get("NEXUS_TEST_POSTGRES")
@@ -79,11 +80,24 @@ def postgres_template() -> Iterator[None]:
     run_in_own_loop(postgres_admin(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the newest schema, made once per test process: each test starts from a
+    copy, as PostgreSQL's tests start from a template database, instead of migrating anew."""
+    path = tmp_path_factory.mktemp("template") / "nexus.db"
+    run_in_own_loop(upgrade_database(DatabaseSettings(url=f"sqlite+aiosqlite:///{path}")))
+    # Closing the last connection checkpoints the write-ahead log into the file itself.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture
 def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty-of-rows database for one test, on the backend under test."""
     if BACKEND != "postgresql":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"
+        target = tmp_path / "nexus.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite+aiosqlite:///{target}"
         return
     request.getfixturevalue("postgres_template")
     name = f"nexus_test_{uuid.uuid4().hex[:16]}"

@@ -4,7 +4,8 @@ every answer matches what the document declares for it (status, media type, sche
 
 It runs as Schemathesis's command line against the bot's real HTTP port, while the bot serves
 from this test's event loop, with a moderator's write token (the widest reach).
-NEXUS_SCHEMATHESIS_SECONDS bounds it (default 90; the later runs of scripts/test pass less)."""
+NEXUS_SCHEMATHESIS_SECONDS bounds it (default 45; 0 skips it, as the later runs of scripts/test
+do: the contract does not change with the clock or the database)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.sandbox import SandboxServer
 from tests.e2e.conftest import StartBot, World
 from tests.e2e.test_api import base, make_token, share
 
-SECONDS = int(os.environ.get("NEXUS_SCHEMATHESIS_SECONDS", "90"))
+SECONDS = int(os.environ.get("NEXUS_SCHEMATHESIS_SECONDS", "45"))
 SEED = int(os.environ.get("NEXUS_SCHEMATHESIS_SEED", "20261206"))
 CHECKS = ",".join(
     [
@@ -30,6 +33,7 @@ CHECKS = ",".join(
 )
 
 
+@pytest.mark.skipif(SECONDS <= 0, reason="NEXUS_SCHEMATHESIS_SECONDS is 0")
 async def test_generated_requests_never_break_the_api_or_its_documented_shapes(
     start_nexus: StartBot, sandbox: SandboxServer, world: World, tmp_path: Path
 ) -> None:

@@ -147,7 +147,8 @@ async def test_a_member_post_naming_its_endpoint_becomes_an_item(
     post, _ = sandbox.create_forum_post(
         forum, world.carol, "GET /api/jobs/ - returns 500", "Page 2 fails.", tags=["Blocker"]
     )
-    await until_async(lambda: _has_items(nexus, 1))
+    # The item is stored, then told its post: wait for both.
+    await until_async(lambda: _has_placed_items(nexus, 1))
     row = await item(nexus, 1)
     assert (row.method, row.path, row.title) == ("GET", "/api/jobs", "returns 500")
     assert (row.severity, row.reporter_id, row.details) == (
@@ -193,6 +194,10 @@ async def test_a_member_post_without_an_endpoint_asks_for_it_with_a_form(
 
 async def _has_items(nexus: NexusBot, count: int) -> bool:
     return len(await items(nexus)) >= count
+
+
+async def _has_placed_items(nexus: NexusBot, count: int) -> bool:
+    return len([row for row in await items(nexus) if row.thread_id is not None]) >= count
 
 
 async def test_the_bot_own_posts_and_posts_elsewhere_are_not_adopted(
