@@ -192,10 +192,6 @@ async def test_a_member_post_without_an_endpoint_asks_for_it_with_a_form(
     assert len(await items(nexus)) == 1
 
 
-async def _has_items(nexus: NexusBot, count: int) -> bool:
-    return len(await items(nexus)) >= count
-
-
 async def _has_placed_items(nexus: NexusBot, count: int) -> bool:
     return len([row for row in await items(nexus) if row.thread_id is not None]) >= count
 
