@@ -111,6 +111,12 @@ async def test_a_report_that_looks_already_reported_answers_409_with_the_duplica
     status, _, added = await call("POST", url_of(bot, world, "/1/details"), token, body)
     assert status == 200, added
     assert (added["counted"], added["plus_ones"]) == (True, 1)
+    # The item's thread is made after /feedback log answers; on a busy machine, wait for it.
+    await sandbox.wait_for_message(
+        predicate=lambda message: "Mine fails on page 3." in message.content,
+        timeout=10,
+        since=0.0,
+    )
     [thread] = world.feedback.threads
     assert "Mine fails on page 3." in thread.messages[-1].content
 
