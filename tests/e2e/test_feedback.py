@@ -75,13 +75,22 @@ async def log(sandbox: SandboxServer, world: World, user: Any = None, **options:
     }
     # An option given as None is left out, as when a member skips it.
     values = {key: value for key, value in values.items() if value is not None}
-    return await sandbox.invoke(
+    threads = len(world.feedback.threads)
+    result = await sandbox.invoke(
         "/feedback log",
         user=user or world.alice,
         guild=world.guild,
         channel=world.general,
         **values,
     )
+    posted = not any(why in result.text for why in ("No feedback channel", "couldn't post"))
+    if "Logged **FB-" in result.text and posted:
+        # The item's post and thread are made right after the answer: wait for them, as a
+        # member would see them appear, before the test looks.
+        await sandbox.wait_until(
+            lambda: len(world.feedback.threads) > threads, 10, "the item's thread"
+        )
+    return result
 
 
 async def triage(sandbox: SandboxServer, world: World, user: Any = None, **options: Any) -> Any:
