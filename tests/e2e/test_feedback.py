@@ -75,7 +75,8 @@ async def log(sandbox: SandboxServer, world: World, user: Any = None, **options:
     }
     # An option given as None is left out, as when a member skips it.
     values = {key: value for key, value in values.items() if value is not None}
-    threads = len(world.feedback.threads)
+    # Every thread of the guild: in forum mode the item's post is a thread of the forum.
+    threads = len(world.guild.threads)
     result = await sandbox.invoke(
         "/feedback log",
         user=user or world.alice,
@@ -88,7 +89,7 @@ async def log(sandbox: SandboxServer, world: World, user: Any = None, **options:
         # The item's post and thread are made right after the answer: wait for them, as a
         # member would see them appear, before the test looks.
         await sandbox.wait_until(
-            lambda: len(world.feedback.threads) > threads, 10, "the item's thread"
+            lambda: len(world.guild.threads) > threads, 10, "the item's thread"
         )
     return result
 
