@@ -25,7 +25,7 @@ from bot.web.guild_models import (
     setting_out,
     stats_out,
 )
-from bot.web.pagination import BAD_CURSOR, Page, decode_cursor, link_header, next_link
+from bot.web.pagination import Page, id_cursor, link_header, next_link
 from bot.web.problems import ApiProblem, responses
 from bot.web.tiers import caller_with_tier
 
@@ -129,15 +129,6 @@ async def stats(request: Request, guild_id: GuildIdPath, caller: ModeratorDep) -
 # ---- the audit log ----------------------------------------------------------------------------
 
 
-def _before_id(cursor: str | None) -> int | None:
-    position: Any = decode_cursor(cursor)
-    if position is None:
-        return None
-    if not isinstance(position, int) or isinstance(position, bool) or position < 1:
-        raise ApiProblem(400, BAD_CURSOR)
-    return position
-
-
 @router.get(
     "/audit",
     response_model=Page[AuditEntryOut],
@@ -162,7 +153,7 @@ async def audit(  # noqa: PLR0917 (one parameter per query option)
         caller.guild_id,
         actor_id=None if actor is None else int(actor),
         action=action.strip() if action else None,
-        before_id=_before_id(cursor),
+        before_id=id_cursor(cursor),
         limit=limit,
     )
     link = next_link(request, page.next_before_id)

@@ -43,6 +43,17 @@ def decode_cursor(cursor: str | None) -> Any:
         raise ApiProblem(400, BAD_CURSOR) from None
 
 
+def id_cursor(cursor: str | None) -> int | None:
+    """The position of a list kept in id (or number) order: the last row's, one positive
+    integer; a 400 for anything else."""
+    decoded: Any = decode_cursor(cursor)
+    if decoded is None:
+        return None
+    if type(decoded) is not int or decoded < 1:  # `type`: a JSON true is no position
+        raise ApiProblem(400, BAD_CURSOR)
+    return decoded
+
+
 def next_link(request: Request, position: Any) -> str | None:
     """The path and query of the page after `position` (None: this was the last page)."""
     if position is None:

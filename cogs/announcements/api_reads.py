@@ -3,7 +3,7 @@ announcement with its next runs as /announce show computes them, and the guild's
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -12,8 +12,8 @@ from bot.web.auth import Caller, state_of
 from bot.web.calendar import CALENDAR_CONTENT, calendar_response, feed_window, subscriber
 from bot.web.conditional import conditional
 from bot.web.fields import GuildIdPath
-from bot.web.pagination import Page, decode_cursor, link_header, next_link
-from bot.web.problems import ApiProblem, responses
+from bot.web.pagination import Page, id_cursor, link_header, next_link
+from bot.web.problems import responses
 from cogs.announcements.api_access import (
     FEATURE,
     JSON,
@@ -30,17 +30,6 @@ from cogs.announcements.api_models import (
 )
 
 router = APIRouter(**ROUTER_OPTIONS)
-BAD_CURSOR = "That cursor is not one Nexus gave out; start again without it."
-
-
-def _after(cursor: str | None) -> int | None:
-    """A cursor of the list is the last announcement's id (the keyset position)."""
-    position: Any = decode_cursor(cursor)
-    if position is None:
-        return None
-    if not isinstance(position, int) or isinstance(position, bool) or position < 1:
-        raise ApiProblem(400, BAD_CURSOR)
-    return position
 
 
 @router.get(
@@ -57,7 +46,7 @@ async def list_announcements(
     limit: Annotated[int, Query(ge=1, le=100, description="how many per page")] = 20,
 ) -> Response:
     store = feature_of(request).flow.store
-    page = await store.list_page(caller.guild_id, _after(cursor), limit=limit)
+    page = await store.list_page(caller.guild_id, id_cursor(cursor), limit=limit)
     link = next_link(request, page.next_after_id)
     body = Page[AnnouncementOut](items=[announcement_out(info) for info in page.items], next=link)
     return conditional(request, body.model_dump_json().encode(), JSON, link_header(link))

@@ -4,14 +4,12 @@ read them, and cursors."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, cast
+from typing import TYPE_CHECKING, Annotated, Protocol, cast
 
 from fastapi import Depends, Path, Request
 
 from bot.permissions import Tier
 from bot.web.auth import Caller, loaded_feature, member_of_guild
-from bot.web.pagination import BAD_CURSOR, decode_cursor
-from bot.web.problems import ApiProblem
 from bot.web.tiers import caller_with_tier
 from cogs.feedback.actions import FEATURE
 from cogs.feedback.api_models import ITEM_ID_PATTERN
@@ -48,13 +46,3 @@ def feature_of(request: Request) -> FeedbackApiParts:
 def item_number(item_id: str) -> int:
     """The path's id read as /feedback show reads one, with its refusal for FB-0."""
     return parse_item_number(item_id)
-
-
-def int_cursor(cursor: str | None) -> int | None:
-    """A cursor that holds one integer (a keyset position), or a 400 when it does not."""
-    decoded: Any = decode_cursor(cursor)
-    if decoded is None:
-        return None
-    if type(decoded) is not int:
-        raise ApiProblem(400, BAD_CURSOR)
-    return decoded

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Query, Request, Response
 
 from bot.web.conditional import conditional
 from bot.web.fields import GuildIdPath
-from bot.web.pagination import Page, link_header, next_link
+from bot.web.pagination import Page, id_cursor, link_header, next_link
 from bot.web.problems import responses
 from cogs.feedback.api_access import (
     CallerOfGuild,
     SpecNamePath,
     TriagerOfGuild,
     feature_of,
-    int_cursor,
 )
 from cogs.feedback.api_models import OperationOut, SpecIn, SpecOut, operation_out, spec_out
 
@@ -64,7 +63,7 @@ async def list_spec_endpoints(
 ) -> Response:
     parts = feature_of(request).parts
     spec = await parts.specs.get_spec(caller.guild_id, name)
-    page = await parts.operations.page(spec.id, int_cursor(cursor))
+    page = await parts.operations.page(spec.id, id_cursor(cursor))
     link = next_link(request, page.next_cursor)
     body = Page[OperationOut](items=[operation_out(op) for op in page.items], next=link)
     return conditional(

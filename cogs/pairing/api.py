@@ -4,7 +4,7 @@ the same validation, limits and wording."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, cast
+from typing import TYPE_CHECKING, Annotated, Protocol, cast
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
@@ -13,8 +13,8 @@ from bot.permissions import Tier
 from bot.web.auth import Caller, loaded_feature, member_of_guild, state_of
 from bot.web.conditional import conditional
 from bot.web.fields import GuildIdPath
-from bot.web.pagination import Page, decode_cursor, link_header, next_link
-from bot.web.problems import ApiProblem, responses
+from bot.web.pagination import Page, id_cursor, link_header, next_link
+from bot.web.problems import responses
 from bot.web.tiers import caller_with_tier
 from cogs.pairing.api_models import (
     HistoryEntryOut,
@@ -56,16 +56,6 @@ class PairingFeature(Protocol):
 
 def _feature(request: Request) -> PairingFeature:
     return cast("PairingFeature", loaded_feature(request, FEATURE))
-
-
-def _before(cursor: str | None) -> int | None:
-    """A cursor of these lists is the last item's number (a keyset position)."""
-    position: Any = decode_cursor(cursor)
-    if position is None:
-        return None
-    if not isinstance(position, int) or isinstance(position, bool) or position < 1:
-        raise ApiProblem(400, "That cursor is not one Nexus gave out; start again without it.")
-    return position
 
 
 async def _profile(request: Request, caller: Caller) -> ProfileOut:
@@ -178,7 +168,7 @@ async def history(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> Response:
     page = await _feature(request).service.partner_history.history(
-        caller.guild_id, caller.user_id, before_id=_before(cursor), limit=limit
+        caller.guild_id, caller.user_id, before_id=id_cursor(cursor), limit=limit
     )
     link = next_link(request, page.next_before_id)
     body = Page[HistoryEntryOut](items=[history_out(e) for e in page.entries], next=link)
@@ -202,7 +192,7 @@ async def list_rounds(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Response:
     page = await _feature(request).service.round_reports.page(
-        caller.guild_id, before_number=_before(cursor), limit=limit
+        caller.guild_id, before_number=id_cursor(cursor), limit=limit
     )
     link = next_link(request, page.next_before_number)
     body = Page[RoundOut](items=[round_out(report) for report in page.reports], next=link)
