@@ -166,3 +166,19 @@ async def test_stars_set_through_the_api_are_idempotent_and_match_the_slash_comm
         assert (status, result) == (200, {"starred": False, "star_count": 0})
     status, _, _ = await call("PUT", f"{snippets_url(bot, world)}/99/star", bob)
     assert status == 404
+
+
+async def test_a_share_in_a_server_without_a_snippets_channel_is_kept_without_a_post(
+    start_nexus: StartBot, sandbox: SandboxServer, world: World
+) -> None:
+    # No /admin setup: no snippets channel to post in, and an API call has no channel of its own.
+    bot = await start_nexus(web={"enabled": True, "host": "127.0.0.1", "port": 0}, configure=False)
+    token = await make_token(sandbox, world, scope="write")
+    body = {"title": "Unposted", "code": "print('kept')", "language": "python"}
+    status, _, made = await call("POST", snippets_url(bot, world), token, body)
+    assert status == 201, made
+    assert not [m for channel in world.guild.text_channels for m in channel.messages if m.embeds]
+    got = await sandbox.invoke(
+        "/snippet get", user=world.bob, guild=world.guild, channel=world.general, id=int(made["id"])
+    )
+    assert "Unposted" in got.embed["title"]
