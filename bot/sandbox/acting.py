@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.errors import SandboxError
 from bot.sandbox.forum_posts import create_post
+from bot.sandbox.interactions.cpu_wait import cpu_wait_seconds
 from bot.sandbox.interactions.pending import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -100,6 +101,7 @@ class ActingAsUsers:
         ):
             raise SandboxError("no bot is connected to the sandbox gateway")
         pending.sent_at = time.perf_counter()
+        pending.cpu_wait_at_send = cpu_wait_seconds()
         return await InteractionResult(self, pending).settle(timeout, quiet)
 
     async def invoke(

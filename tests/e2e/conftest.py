@@ -46,7 +46,7 @@ class World:
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[SandboxServer]:
-    server = SandboxServer()
+    server = SandboxServer(bot_in_process=True)
     await server.start()
     try:
         yield server

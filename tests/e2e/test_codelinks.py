@@ -54,7 +54,7 @@ class RawFiles:
 @pytest.fixture
 async def sandbox(request: pytest.FixtureRequest) -> AsyncIterator[SandboxServer]:
     """The sandbox; a test may name the privileged intents the application is granted."""
-    server = SandboxServer(privileged_intents=getattr(request, "param", None))
+    server = SandboxServer(privileged_intents=getattr(request, "param", None), bot_in_process=True)
     await server.start()
     try:
         yield server

@@ -229,7 +229,7 @@ async def running_bot(
 
 @pytest.fixture
 async def server() -> AsyncIterator[SandboxServer]:
-    sandbox = SandboxServer()
+    sandbox = SandboxServer(bot_in_process=True)
     await sandbox.start()
     try:
         yield sandbox

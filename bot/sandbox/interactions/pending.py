@@ -36,6 +36,18 @@ class LateAck:
     interaction_id: int
     name: str
     elapsed: float
+    # Of ``elapsed``, the time the event loop's thread waited for a CPU the machine gave to
+    # other processes (counted only where the bot shares the sandbox's process and loop).
+    cpu_wait: float = 0.0
+
+    @property
+    def charged(self) -> float:
+        """The time held against the deadline."""
+        return self.elapsed - self.cpu_wait
+
+    def __str__(self) -> str:
+        waited = f", {self.cpu_wait:.2f} s of it waiting for a CPU" if self.cpu_wait >= 0.01 else ""
+        return f"{self.name}: acknowledged after {self.elapsed:.2f} s{waited}"
 
 
 @dataclass(eq=False)
@@ -52,6 +64,8 @@ class PendingInteraction:
     channel: Channel
     source_message: Message | None = None
     sent_at: float = field(default_factory=time.perf_counter)
+    cpu_wait_at_send: float = 0.0
+    cpu_waited: float = 0.0  # until the callback; see LateAck.cpu_wait
     created_wall: float = field(default_factory=time.time)
     callback_type: int | None = None
     callback_at: float | None = None

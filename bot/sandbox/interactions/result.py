@@ -100,6 +100,13 @@ class InteractionResult:
         return self._pending.callback_at - self._pending.sent_at
 
     @property
+    def charged_latency(self) -> float | None:
+        """``latency`` less the time the loop's thread waited for a CPU, where the server
+        excuses it (``InteractionHub.excuse_cpu_wait``): what the deadline is held against."""
+        latency = self.latency
+        return None if latency is None else latency - self._pending.cpu_waited
+
+    @property
     def messages(self) -> list[Message]:
         return list(self._pending.messages)
 
@@ -159,8 +166,8 @@ class InteractionResult:
         while not pending.settled:
             if pending.late is not None:
                 raise SandboxError(
-                    f"{pending.name}: acknowledged after {pending.late.elapsed:.2f} s, past "
-                    "Discord's 3 s deadline (the user sees 'This interaction failed')"
+                    f"{pending.late}, past Discord's 3 s deadline (the user sees 'This "
+                    "interaction failed')"
                 )
             remaining = deadline - time.monotonic()
             if remaining <= 0:
