@@ -31,10 +31,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
+from sqlalchemy.dialects import sqlite
+
 from bot.db import is_sqlite, sqlite_path
+from bot.schema_stamp import data_rows
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from sqlalchemy import Table
 
     from bot.config import DatabaseSettings
 
@@ -257,14 +263,20 @@ def _inspect(connection: sqlite3.Connection, path: Path) -> BackupContents:
     if orphan is not None:
         raise BackupError(f"{path} is damaged: a row of {orphan[0]} points at a missing row")
     rows = {
-        name: int(connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
-        for name in _nexus_tables()
-        if name in tables
+        table.name: int(connection.execute(_count_of_data_rows(table)).fetchone()[0])
+        for table in _nexus_tables()
+        if table.name in tables
     }
     return BackupContents(rows, path.stat().st_size, revisions)
 
 
-def _nexus_tables() -> list[str]:
+def _nexus_tables() -> list[Table]:
     from bot.dbcopy import copied_tables
 
-    return [table.name for table in copied_tables()]
+    return copied_tables()
+
+
+def _count_of_data_rows(table: Table) -> str:
+    """The rows a restore copies (the schema stamp is not among them), as SQLite's SQL."""
+    counted = select(func.count()).select_from(table).where(*data_rows(table))
+    return str(counted.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))

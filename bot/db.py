@@ -203,10 +203,13 @@ class Database:
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.close()
 
-    async def upgrade(self) -> None:
-        """Bring the schema to the newest revision of every branch (Alembic `upgrade heads`)."""
+    async def upgrade(self, *, check_every_script: bool = False) -> None:
+        """Bring the schema to the newest revision of every branch (Alembic `upgrade heads`).
+
+        Alembic runs only when the schema stamp says the database may be behind the scripts
+        (bot/schema_stamp.py); `check_every_script` runs it regardless."""
         async with self.engine.begin() as connection:
-            await connection.run_sync(_run_alembic_upgrade, self.url)
+            await connection.run_sync(_upgrade_when_needed, self.url, check_every_script)
 
     async def ping(self) -> float:
         """Round-trip time of a trivial query, in seconds."""
@@ -237,6 +240,15 @@ def alembic_config(url: str) -> Any:
     return config
 
 
+def _upgrade_when_needed(connection: Any, url: str, check_every_script: bool) -> None:
+    from bot import schema_stamp
+
+    if not check_every_script and schema_stamp.is_current(connection):
+        return
+    _run_alembic_upgrade(connection, url)
+    schema_stamp.write_stamp(connection)
+
+
 def _run_alembic_upgrade(connection: Any, url: str) -> None:
     from alembic import command
 
@@ -245,13 +257,14 @@ def _run_alembic_upgrade(connection: Any, url: str) -> None:
     command.upgrade(config, "heads")
 
 
-async def upgrade_database(settings: DatabaseSettings) -> None:
+async def upgrade_database(settings: DatabaseSettings, *, check_every_script: bool = False) -> None:
     database = Database(settings)
     try:
-        await database.upgrade()
+        await database.upgrade(check_every_script=check_every_script)
     finally:
         await database.close()
 
 
 def run_upgrade_blocking(settings: DatabaseSettings) -> None:
-    asyncio.run(upgrade_database(settings))
+    """`python -m bot db upgrade`: an operator asked, so Alembic checks every script."""
+    asyncio.run(upgrade_database(settings, check_every_script=True))

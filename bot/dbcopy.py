@@ -22,6 +22,7 @@ from bot.config import DatabaseSettings
 from bot.db import Base, Database
 from bot.extensions import discover_extensions, feature_modules
 from bot.feature import feature_classes
+from bot.schema_stamp import data_rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -64,12 +65,13 @@ async def rebuild_derived(target: AsyncConnection) -> None:
 
 
 async def _count(connection: AsyncConnection, table: Table) -> int:
-    return int(await connection.scalar(select(func.count()).select_from(table)) or 0)
+    counted = select(func.count()).select_from(table).where(*data_rows(table))
+    return int(await connection.scalar(counted) or 0)
 
 
 async def _copy_table(source: AsyncConnection, target: AsyncConnection, table: Table) -> int:
     copied = 0
-    result = await source.stream(select(table))
+    result = await source.stream(select(table).where(*data_rows(table)))
     async for partition in result.partitions(BATCH):
         rows = [dict(row._mapping) for row in partition]
         await target.execute(table.insert(), rows)

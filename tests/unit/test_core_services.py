@@ -314,5 +314,6 @@ async def test_processes_storing_the_same_sync_hash_at_once_both_succeed(
         *(sync._set_state("command_hash:1:global", f"digest-{n}") for n, sync in enumerate(syncs))
     )
     async with database.sessions() as session:
-        values = (await session.scalars(select(BotState.value))).all()
+        stored = select(BotState.value).where(BotState.key == "command_hash:1:global")
+        values = (await session.scalars(stored)).all()
     assert len(values) == 1 and values[0].startswith("digest-")
