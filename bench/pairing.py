@@ -37,8 +37,9 @@ import numpy as np
 import rustworkx as rx
 
 from cogs.pairing.matching import match_round
+from cogs.pairing.round_model import MODES, MatchConfig, Person, pair_key
 from cogs.pairing.solver import FALLBACK_SHIFT
-from cogs.pairing.weights import MODES, MatchConfig, Person, Pool, pair_key
+from cogs.pairing.weights import Pool
 
 ROUNDS = 20
 ATTENDANCE = 0.7

@@ -21,7 +21,8 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import __version__, dates
+from bot import __version__
+from bot.after_ready import build_web, warm_up
 from bot.audit import AuditService
 from bot.backup_schedule import ScheduledBackups
 from bot.clock import Clock, SystemClock
@@ -39,15 +40,16 @@ from bot.permissions import BlockService
 from bot.runner.factory import DisabledRunner, build_runner, limits_from
 from bot.scheduler import OccurrenceLedger, Scheduler
 from bot.translator import LocaleFiles
-from bot.web.health import Readiness
-from bot.web.server import WebServer
+from bot.web.listener import bind_listener
 from bot.worker_pool import WorkerPool
 
 if TYPE_CHECKING:
+    import socket
     from collections.abc import Callable, Sequence
 
     from bot.config import Settings
     from bot.runner.records import CodeRunner
+    from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
 # How long closing waits for the code runner's start (a trial jail takes a few ms).
@@ -139,6 +141,10 @@ class NexusBot(commands.Bot):
             allow=settings.fetch.allow, user_agent=f"Nexus/{__version__}"
         )
         self.web: WebServer | None = None
+        # Bound at start, served once ready (bot/after_ready.py); set when the web answers.
+        self._web_listener: socket.socket | None = None
+        self.web_port: int | None = None  # where the web server listens; None when it is off
+        self.web_serving = asyncio.Event()
         self.started_at = self.clock.now()
         self.shutting_down = False
         self.command_sync = CommandSync(
@@ -146,7 +152,7 @@ class NexusBot(commands.Bot):
         )
         self.database_probe = DatabaseProbe(self.db.ping, self.clock)
         self.workers = WorkerPool()
-        self._warm_up_task: asyncio.Task[None] | None = None
+        self._after_ready_task: asyncio.Task[None] | None = None
         # Members' code runs here (bot/runner); built in setup_hook, where a remote engine's
         # HTTP session can be made inside the event loop.
         self.runner: CodeRunner = DisabledRunner(
@@ -212,17 +218,11 @@ class NexusBot(commands.Bot):
         self.scheduler.start()
         if self.backups is not None:
             self.backups.start(self.scheduler)
-        # Natural-language dates load their data in a thread, off the event loop, before any
-        # interaction needs them.
-        self._warm_up_task = asyncio.create_task(
-            asyncio.to_thread(dates.warm_up), name="nexus-warm-up"
-        )
         await self.database_probe.probe()
         self.database_probe.start()
         if self.settings.web.enabled:
-            readiness = Readiness(gateway_ready=self._gateway_ready, ping_database=self.db.ping)
-            self.web = WebServer(self, readiness)
-            await self.web.start()
+            self._web_listener = bind_listener(self.settings.web.host, self.settings.web.port)
+            self.web_port = self._web_listener.getsockname()[1]
         self.metrics.watch_gateway_latency(self._finite_latency)
         self.runner = build_runner(self.settings.runner, self._runner_session)
         # The jail's trial run (or a remote engine's hello) must not delay ready.
@@ -230,8 +230,6 @@ class NexusBot(commands.Bot):
         for extension in discover_extensions():
             await self.load_extension(extension)
             log.info("loaded %s", extension)
-        if self.web is not None:
-            self.web.serve_features(self.features)
         await self.tree.set_translator(LocaleFiles())
         await self.sync_commands()
 
@@ -261,6 +259,30 @@ class NexusBot(commands.Bot):
             self.user.id if self.user else "?",
             len(self.guilds),
         )
+        if self._after_ready_task is None:
+            self._after_ready_task = asyncio.create_task(
+                self._after_first_ready(), name="nexus-after-ready"
+            )
+
+    async def _after_first_ready(self) -> None:
+        """The web server, then the warm-ups, each built in a thread (bot/after_ready.py)."""
+        if self._web_listener is not None:
+            try:
+                web = await asyncio.to_thread(build_web, self, self.features, self._gateway_ready)
+                await web.start(self._web_listener)
+            except Exception:
+                # As a taken port would at start: an operator who turned the web on finds out.
+                log.critical("the web server could not start; stopping", exc_info=True)
+                await self.close()
+                return
+            self.web = web
+        self.web_serving.set()
+        modules = [name for feature in self.features for name in feature.warm_up_modules]
+        await asyncio.to_thread(warm_up, modules)
+
+    async def wait_until_web_serving(self) -> None:
+        """Until the web server answers (at once when it is off); it starts after ready."""
+        await self.web_serving.wait()
 
     # ---- command sync ---------------------------------------------------------------------
 
@@ -339,8 +361,9 @@ class NexusBot(commands.Bot):
     async def close(self) -> None:
         await self.drain()
         self.database_probe.stop()
-        if self._warm_up_task is not None:
-            self._warm_up_task.cancel()
+        after_ready = self._after_ready_task
+        if after_ready is not None and after_ready is not asyncio.current_task():
+            after_ready.cancel()
         # discord.py leaves its "wait for guilds, then dispatch ready" task running on close; a
         # SIGTERM during start-up then made it dispatch into a closed client (a traceback).
         ready_task: asyncio.Task[None] | None = getattr(self._connection, "_ready_task", None)
@@ -352,6 +375,8 @@ class NexusBot(commands.Bot):
             self.backups.stop()
         if self.web is not None:
             await self.web.stop()
+        elif self._web_listener is not None:
+            self._web_listener.close()
         self.workers.shutdown()
         if self._runner_start is not None:
             # Let the jail's trial run end rather than cancel it mid-spawn (a cancelled spawn

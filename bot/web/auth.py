@@ -20,6 +20,7 @@ from bot.permissions import Tier, tier_of_member
 from bot.web.fields import GuildIdPath
 from bot.web.jwt_tokens import InvalidToken
 from bot.web.problems import ApiProblem
+from bot.web.tokens import API_FEATURE
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Hashable
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from bot.web.sign_in_links import SignInLinks
     from bot.web.tokens import ApiTokens, TokenInfo
 
-API_FEATURE = "api"
 READ_METHODS = frozenset({"GET", "HEAD"})
 NO_TOKEN = (
     "Send your API token as `Authorization: Bearer <token>`; make one with /nexus token create, "

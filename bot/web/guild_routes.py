@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from bot.permissions import Tier
 from bot.settings_changes import SettingChanges
-from bot.web.auth import API_FEATURE, Caller, state_of
+from bot.web.auth import Caller, state_of
 from bot.web.conditional import conditional
 from bot.web.fields import ID_PATTERN, GuildIdPath
 from bot.web.guild_models import (
@@ -28,6 +28,7 @@ from bot.web.guild_models import (
 from bot.web.pagination import Page, id_cursor, link_header, next_link
 from bot.web.problems import ApiProblem, responses
 from bot.web.tiers import caller_with_tier
+from bot.web.tokens import API_FEATURE
 
 if TYPE_CHECKING:
     import discord

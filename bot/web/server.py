@@ -127,7 +127,6 @@ class WebServer:
     def __init__(self, host: WebHost, readiness: Readiness) -> None:
         self.app = build_app(host, readiness)
         self._host = host.settings.web.host
-        self._port = host.settings.web.port
         self._served: set[str] = set()
         self._server: _InLoopServer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -148,14 +147,9 @@ class WebServer:
             self._served.add(feature.feature)
         self.app.openapi_schema = None
 
-    async def start(self) -> None:
-        # The socket is bound here, so a taken port raises OSError to the caller (uvicorn would
-        # exit the process instead).
-        listener = socket.create_server((self._host, self._port), reuse_port=False)
-        # asyncio turns Nagle's algorithm off only on sockets made with proto IPPROTO_TCP, and
-        # create_server's has proto 0: a body written after its headers then waited for the
-        # client's delayed ACK, ~40 ms a request. Accepted connections inherit the listener's.
-        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    async def start(self, listener: socket.socket) -> None:
+        """Serve on `listener` (bot/web/listener.py: bound by the caller, so a taken port is
+        the caller's error; uvicorn would exit the process instead)."""
         self.port = listener.getsockname()[1]
         config = uvicorn.Config(
             self.app, log_config=None, access_log=False, lifespan="off", server_header=False

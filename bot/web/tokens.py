@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 Scope = Literal["read", "write"]
 SCOPES: tuple[Scope, ...] = ("read", "write")
 # Every token starts with it, so secret scanners (and people) recognise a leaked one.
+# The feature name a moderator blocks a member from the API and the web pages with.
+API_FEATURE = "api"
 PREFIX = "nexus_"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,31}$")
 TOKENS_PER_MEMBER = 10

@@ -21,7 +21,6 @@ from bot.permissions import Tier, guild_of, require
 from bot.replies import reply
 from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import confirm
-from cogs.announcements import api as announcements_api
 from cogs.announcements.autocomplete import MISSED_CHOICES, id_choices, repeat_choices
 from cogs.announcements.calendar import guild_entries
 from cogs.announcements.channels import check_role
@@ -106,7 +105,10 @@ class AnnouncementsCog(FeatureCog):
         return await self.member_data.stats(guild_id)
 
     def api_routes(self) -> APIRouter:
-        return announcements_api.router
+        # Imported when the web server is built, after ready (bot/after_ready.py).
+        from cogs.announcements import api
+
+        return api.router
 
     async def calendar_events(
         self, guild_id: int, user_id: int | None, start: datetime, end: datetime

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from fastapi import APIRouter
 
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import plural
@@ -15,7 +14,6 @@ from bot.permissions import Tier, ensure_not_blocked, guild_of, require
 from bot.replies import reply
 from bot.text import truncate
 from bot.ui import Page, confirm, send_paginated
-from cogs.feedback.api import router as api_router
 from cogs.feedback.buttons import PERSISTENT_BUTTONS, WithdrawButton
 from cogs.feedback.choices import ExportFormat, Severity, SortOrder, StatusFilter, TriageStatus
 from cogs.feedback.export_files import check_attachable, export_file
@@ -42,6 +40,8 @@ from cogs.feedback.spec_flow import SpecFlow
 from cogs.feedback.views import DetailsModal, MessageLogModal
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
+
     from bot.app import NexusBot
     from cogs.feedback.records import ItemPage, ItemRecord
 
@@ -105,7 +105,10 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         await self.mode_moves.settings_changed(guild_id, keys)
 
     def api_routes(self) -> APIRouter:
-        return api_router
+        # Imported when the web server is built, after ready (bot/after_ready.py).
+        from cogs.feedback.api import router
+
+        return router
 
     # ---- logging -------------------------------------------------------------------------
 

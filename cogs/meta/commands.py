@@ -12,10 +12,9 @@ from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import format_duration, format_latency
 from bot.permissions import guild_of
 from bot.text import EMBED_FIELD_VALUE_LIMIT, truncate
-from bot.web.auth import API_FEATURE
 from bot.web.refresh_tokens import RefreshTokens
 from bot.web.sign_in_links import LINK_PATH, SignInLinks
-from bot.web.tokens import ApiTokens
+from bot.web.tokens import API_FEATURE, ApiTokens
 from cogs.meta.service import CommandLine, build_help
 from cogs.meta.token_text import WEB_OFF, created_text, sign_in_text, token_list_text
 
@@ -84,10 +83,10 @@ class MetaCog(FeatureCog):
 
     def _web_base(self) -> str | None:
         """Where people reach Nexus's web server: web.public_url, else its host and port."""
-        if self.bot.web is None or self.bot.web.port is None:
+        if self.bot.web_port is None:
             return None
         web = self.bot.settings.web
-        return web.public_url or f"http://{web.host}:{self.bot.web.port}"
+        return web.public_url or f"http://{web.host}:{self.bot.web_port}"
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return {"API tokens": await self.tokens.count(guild_id)}

@@ -14,7 +14,6 @@ from bot.formatters import discord_timestamp, plural
 from bot.permissions import Tier, guild_of, require
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
-from cogs.pairing import api as pairing_api
 from cogs.pairing.calendar import member_sessions
 from cogs.pairing.introductions import Introducer
 from cogs.pairing.member_notices import MemberNotices
@@ -65,6 +64,7 @@ Track = Literal["backend", "frontend", "fullstack"]
 class PairingCog(FeatureCog, name="PairingCog"):
     feature = "pairing"
     setting_specs = SETTING_SPECS
+    warm_up_modules = ("cogs.pairing.matching",)
 
     pair = app_commands.Group(name="pair", description="Pair programming with other learners")
     round = app_commands.Group(name="round", description="Pairing rounds", parent=pair)
@@ -163,7 +163,10 @@ class PairingCog(FeatureCog, name="PairingCog"):
         return await member_sessions(self.bot, guild_id, user_id, (start, end))
 
     def api_routes(self) -> APIRouter:
-        return pairing_api.router
+        # Imported when the web server is built, after ready (bot/after_ready.py).
+        from cogs.pairing import api
+
+        return api.router
 
     async def record_answer(self, group_id: int, user_id: int, outcome: str) -> AnswerResult:
         return await self.service.groups.answer(group_id, user_id, outcome)

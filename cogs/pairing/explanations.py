@@ -7,7 +7,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cogs.pairing.weights import LEVELS, WORKDAY_HOURS, Pool, pair_key
+from cogs.pairing.round_model import (
+    ALONE,
+    LEVELS,
+    ODD,
+    RECENT,
+    TIME_ZONE,
+    WORKDAY_HOURS,
+    pair_key,
+)
+from cogs.pairing.weights import Pool
 
 
 def _clock(hours: float) -> str:
@@ -64,13 +73,6 @@ def explain(pool: Pool, members: Sequence[int]) -> tuple[tuple[str, ...], tuple[
     if not any(pair_key(a, b) in pool.history for a, b in itertools.combinations(ids, 2)):
         reasons.append("you have not been paired before")
     return tuple(reasons), shared
-
-
-# Why someone was left unmatched, as a code the Discord side words (render.py).
-ALONE = "alone"  # nobody else could be paired this round
-RECENT = "recent"  # everyone else available was a recent partner
-TIME_ZONE = "time_zone"  # nobody else available shares any working hour
-ODD = "odd"  # an odd number of people and no trio to join
 
 
 def sat_out_reason(pool: Pool, index: int) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from cogs.pairing.models import PairGroup, PairMember, PairRound
 from cogs.pairing.records import HistoryEntry, HistoryPage
-from cogs.pairing.weights import pair_key
+from cogs.pairing.round_model import pair_key
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

@@ -18,49 +18,21 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from cogs.pairing.explanations import ALONE, explain, sat_out_reason
+from cogs.pairing.explanations import explain, sat_out_reason
+from cogs.pairing.round_model import (
+    ALONE,
+    Group,
+    MatchConfig,
+    Person,
+    PersonRow,
+    RoundPlan,
+    pair_key,
+)
 from cogs.pairing.trios import solve
-from cogs.pairing.weights import MatchConfig, Person, Pool, pair_key
-
-
-@dataclass(frozen=True)
-class Group:
-    members: tuple[int, ...]
-    weight: int
-    reasons: tuple[str, ...]
-    shared_topics: tuple[str, ...]
-    # Pairs inside the group that met within the last `recent_rounds` rounds.
-    repeats: int
-    # Members on two different tracks (the share `pairing.mode: cross-track` raises).
-    cross_track: bool = False
-
-
-@dataclass(frozen=True)
-class RoundPlan:
-    groups: tuple[Group, ...]
-    sat_out: tuple[int, ...]
-    seed: int
-    total_weight: int
-    repeats: int
-    trio_member: int | None = None
-    # Why each of `sat_out` was left out (explanations.sat_out_reason), in the same order.
-    sat_out_reasons: tuple[str, ...] = ()
-
-    @property
-    def cross_track(self) -> int:
-        return sum(1 for group in self.groups if group.cross_track)
-
-    @property
-    def pairs(self) -> int:
-        return sum(1 for group in self.groups if len(group.members) == 2)
-
-    @property
-    def trios(self) -> int:
-        return sum(1 for group in self.groups if len(group.members) == 3)
+from cogs.pairing.weights import Pool
 
 
 def match_round(
@@ -96,12 +68,6 @@ def match_round(
         trio_member=trio_member,
         sat_out_reasons=tuple(sat_out_reason(pool, i) for i in draft.sat_out),
     )
-
-
-# What crosses the process boundary: (user_id, level, track, utc offset hours, topics, trios,
-# waiting). Plain tuples pickle far faster than dataclasses holding frozensets, and pickling
-# runs on the bot's event loop.
-PersonRow = tuple[int, int, str | None, float, tuple[str, ...], int, int]
 
 
 def match_round_rows(

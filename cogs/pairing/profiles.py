@@ -12,9 +12,9 @@ from bot.timezones import resolve_timezone
 from cogs.pairing.groups import read_group
 from cogs.pairing.models import PairGuildState, PairMember, PairProfile, PairQueueEntry
 from cogs.pairing.records import JoinResult, Profile, Status
+from cogs.pairing.round_model import LEVELS, TRACKS, Person
 from cogs.pairing.rules import NotJoined, PairingError, parse_until
 from cogs.pairing.topics import parse_topics
-from cogs.pairing.weights import LEVELS, TRACKS, Person
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

@@ -11,7 +11,6 @@ from sqlalchemy import select, update
 
 from cogs.pairing.groups import group_record
 from cogs.pairing.history import next_round_number, partner_history
-from cogs.pairing.matching import best_partner, explain_pair
 from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairQueueEntry
 from cogs.pairing.profiles import as_person, own_profile
 from cogs.pairing.records import ExpiredWait, IsEligible, QueueMatch, QueueWait
@@ -74,6 +73,8 @@ class PairNowQueue:
             partner_row, entry, history = partner
             await session.delete(entry)
             people = [as_person(me, now), as_person(partner_row, now)]
+            from cogs.pairing.matching import explain_pair  # numpy: see round_model.py
+
             reasons, shared = explain_pair(people, history, 0)
             chosen = topic or entry.topic or (shared[0] if shared else None)
             group = PairGroup(
@@ -128,6 +129,8 @@ class PairNowQueue:
             return None
         number = await next_round_number(session, guild_id)
         history = await partner_history(session, guild_id, number)
+        from cogs.pairing.matching import best_partner  # numpy: see round_model.py
+
         chosen = best_partner(
             as_person(me, now), [as_person(p, now) for p, _ in waiting], history, number
         )

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.formatters import discord_timestamp
-from cogs.pairing.explanations import ALONE
 from cogs.pairing.records import LeftOut
+from cogs.pairing.round_model import ALONE
 from cogs.pairing.rules import PairingError, TooFewToPair
 from cogs.pairing.settings import MODE
 from cogs.pairing.topics import suggest_topic

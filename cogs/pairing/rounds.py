@@ -14,7 +14,6 @@ from sqlalchemy import func, select, update
 from cogs.pairing.attendance import absentees, apply_pauses
 from cogs.pairing.groups import group_record
 from cogs.pairing.history import distinct_partners, next_round_number, partner_history
-from cogs.pairing.matching import PersonRow, RoundPlan, match_round_rows
 from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairRound
 from cogs.pairing.profiles import utc_offset_hours
 from cogs.pairing.records import (
@@ -26,8 +25,8 @@ from cogs.pairing.records import (
     RoundSummary,
 )
 from cogs.pairing.reminders import reminder_time
+from cogs.pairing.round_model import LEVELS, MatchConfig, PersonRow, RoundPlan
 from cogs.pairing.rules import TooFewToPair, round_seed
-from cogs.pairing.weights import LEVELS, MatchConfig
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -149,6 +148,10 @@ class RoundStore:
             history = await partner_history(session, guild_id, number)
         seed = round_seed(guild_id, number)
         config = dataclasses.replace(self._config, mode=mode)
+        # Imported here: the matching's numpy and rustworkx load when a round is first matched,
+        # not with the cog (the worker process imports them itself).
+        from cogs.pairing.matching import match_round_rows
+
         plan: RoundPlan = await self._run_cpu_bound(
             match_round_rows, eligible, history, seed, config
         )

@@ -20,9 +20,9 @@ from cogs.pairing.member_data import MemberData
 from cogs.pairing.profiles import ProfileStore
 from cogs.pairing.queue import PairNowQueue
 from cogs.pairing.reminders import ReminderStore
+from cogs.pairing.round_model import MatchConfig
 from cogs.pairing.round_reports import RoundReports
 from cogs.pairing.rounds import RoundStore, RunCpuBound
-from cogs.pairing.weights import MatchConfig
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

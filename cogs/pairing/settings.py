@@ -6,7 +6,7 @@ from pydantic import Field
 
 from bot.config import ConfigSection, Settings
 from bot.guild_settings import Kind, SettingSpec, channel_spec
-from cogs.pairing.weights import MODES
+from cogs.pairing.round_model import MODES
 
 SCHEDULE = "pairing.schedule"
 NOTICE_HOURS = "pairing.notice_hours"

@@ -11,7 +11,8 @@ import numpy as np
 import rustworkx as rx
 
 from cogs.pairing.candidates import candidate_edges, time_zone_regions
-from cogs.pairing.weights import PENALTY_BY_AGE, IntArray, Pool, pair_key
+from cogs.pairing.round_model import pair_key
+from cogs.pairing.weights import PENALTY_BY_AGE, IntArray, Pool
 
 # Keeps every edge of the fallback graph positive (it is used with max_cardinality, so a
 # constant shift does not change which matching wins).

@@ -16,16 +16,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from cogs.pairing.round_model import (
+    TRACKS,
+    WORKDAY_HOURS,
+    WORKDAY_START_HOUR,
+    MatchConfig,
+    Person,
+)
+
 IntArray = npt.NDArray[np.int64]
 
-LEVELS: tuple[str, ...] = ("beginner", "intermediate", "advanced")
-TRACKS: tuple[str, ...] = ("backend", "frontend", "fullstack")
 
 # ---- pair weights -------------------------------------------------------------------------------
 BASE = 100
 TZ_POINTS_PER_HOUR = 10
-WORKDAY_START_HOUR = 9.0
-WORKDAY_HOURS = 8.0
 # Indexed by the level difference: adjacent levels learn most from each other.
 LEVEL_POINTS = (30, 40, 0)
 TOPIC_POINTS = 20
@@ -40,7 +44,6 @@ JITTER_MASK = JITTER_RANGE - 1  # a power of two, so a mask replaces a slow modu
 # topics (60 at most) plus the best level fit (40), so a compatible cross (or same) track pair
 # wins over a better-matched other one, yet people still pair across (or within) tracks when
 # no such partner is free. Fullstack counts as half of either side.
-MODES: tuple[str, ...] = ("mixed", "cross-track", "same-track")
 TRACK_POINTS_BY_MODE: dict[str, IntArray] = {
     "mixed": np.array(
         [[0, 0, 0, 0], [0, 0, 40, 20], [0, 40, 0, 20], [0, 20, 20, 10]], dtype=np.int64
@@ -59,38 +62,6 @@ TRACK_POINTS_BY_MODE: dict[str, IntArray] = {
 PENALTY_BY_AGE = np.array([0, 1000, 900, 800, 700, 200, 170, 140, 110], dtype=np.int64)
 PENALTY_LONG_AGO = 80
 _MASK64 = (1 << 64) - 1
-
-
-@dataclass(frozen=True)
-class Person:
-    """One participant as matching sees them."""
-
-    user_id: int
-    level: int  # index into LEVELS
-    track: str | None
-    # UTC offset at the round's time, in hours (DST already applied by the caller).
-    utc_offset_hours: float
-    topics: frozenset[str] = frozenset()
-    trios: int = 0
-    # Rounds sat out or waited for; earns a bonus, capped at WAIT_ROUNDS_COUNTED.
-    waiting: int = 0
-
-
-@dataclass(frozen=True)
-class MatchConfig:
-    top_k: int = 20
-    region_size: int = 2500
-    recent_rounds: int = 4
-    allow_trio: bool = True
-    # Up to this many people, a trio that forces a repeat is searched exhaustively.
-    exhaustive_trio_max: int = 16
-    trio_attempts: int = 3
-    # The guild's `pairing.mode` (one of MODES): which track pairs earn the track bonus.
-    mode: str = "mixed"
-
-
-def pair_key(a: int, b: int) -> tuple[int, int]:
-    return (a, b) if a < b else (b, a)
 
 
 def _mix64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:

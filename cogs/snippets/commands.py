@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
-from fastapi import APIRouter
 
 from bot.capabilities import SnippetOffer
 from bot.db import sqlite_path
@@ -20,9 +19,6 @@ from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.permissions import Tier, any_install, anywhere, guild_of, has_tier, server_only
 from bot.replies import reply
 from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
-from cogs.snippets import api as snippets_api
-from cogs.snippets import api_writes as snippets_api_writes
-from cogs.snippets import pages as snippets_pages
 from cogs.snippets.button_actions import SnippetButtons
 from cogs.snippets.drafts import TITLE_MAX, SnippetInputError
 from cogs.snippets.flows import SnippetFlows
@@ -39,6 +35,7 @@ from cogs.snippets.settings import ON_FORGET, SETTING_SPECS
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.app import NexusBot
@@ -109,12 +106,21 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         return "their snippets are kept without their name"
 
     def api_routes(self) -> APIRouter:
+        # Imported when the web server is built, after ready (bot/after_ready.py).
+        from fastapi import APIRouter
+
+        from cogs.snippets import api as snippets_api
+        from cogs.snippets import api_writes as snippets_api_writes
+
         router = APIRouter()
         router.include_router(snippets_api.router)
         router.include_router(snippets_api_writes.router)
         return router
 
     def page_routes(self) -> APIRouter:
+        # Imported when the web server is built, after ready (bot/after_ready.py).
+        from cogs.snippets import pages as snippets_pages
+
         return snippets_pages.router
 
     async def stats(self, guild_id: int) -> FeatureStats:

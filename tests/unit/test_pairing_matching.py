@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from cogs.pairing.candidates import time_zone_regions
-from cogs.pairing.matching import RoundPlan, best_partner, match_round
-from cogs.pairing.weights import PENALTY_BY_AGE, MatchConfig, Person, Pool, pair_key
+from cogs.pairing.matching import best_partner, match_round
+from cogs.pairing.round_model import MatchConfig, Person, RoundPlan, pair_key
+from cogs.pairing.weights import PENALTY_BY_AGE, Pool
 
 TOPICS = ["python", "sql", "react", "go", "docker", "css", "testing"]
 

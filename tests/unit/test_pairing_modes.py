@@ -16,9 +16,19 @@ from cogs.pairing.attendance import (
     partner_reported_no_show,
     pause_reason,
 )
-from cogs.pairing.explanations import ALONE, ODD, RECENT, TIME_ZONE
-from cogs.pairing.matching import Group, match_round
-from cogs.pairing.weights import MODES, PENALTY_BY_AGE, MatchConfig, Person, Pool, pair_key
+from cogs.pairing.matching import match_round
+from cogs.pairing.round_model import (
+    ALONE,
+    MODES,
+    ODD,
+    RECENT,
+    TIME_ZONE,
+    Group,
+    MatchConfig,
+    Person,
+    pair_key,
+)
+from cogs.pairing.weights import PENALTY_BY_AGE, Pool
 from tests.unit.test_pairing_matching import person, random_people
 
 ME = 1
