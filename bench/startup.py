@@ -3,10 +3,13 @@
 Each bot runs as a user runs it (`python -m bot run`, `python -m bench.donothing`) in its own
 process against a local sandbox. "Ready" is what the sandbox sees: the bot identified and synced
 its commands. Nexus starts on a database already at the newest schema (a first start, which
-creates the tables, is run before measuring). Then, for Nexus, where the time goes: the import
-time of each top-level package (`python -X importtime`).
+creates the tables, is run before measuring), with its web server off and on (on is the default;
+the server is built after ready, so "web" is when /healthz first answers). For each: wall time
+to ready, CPU time the process spent to get there (the work, whatever else the machine is
+doing), resident memory at ready and 3 s later (the web server and the warm-ups loaded). Then
+what the start imports (`python -X importtime`) and which heavy libraries it leaves for later.
 
-    python -m bench.startup            # 5 starts of each bot
+    python -m bench.startup            # 5 starts of each
     python -m bench.startup --runs 10
 """
 
@@ -14,13 +17,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import aiohttp
 
 from bench.harness import REPO, stage
 
@@ -32,18 +40,66 @@ def resident_mb(pid: int) -> float:
     return int(match.group(1)) / 1024 if match else float("nan")
 
 
-async def one_start(kind: str, database_url: str) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Start:
+    ready: float  # s, wall
+    cpu: float  # s of CPU (user + system) the process used until ready
+    web: float | None  # s until /healthz answered, when the web server is on
+    rss_ready: float  # MB
+    rss_settled: float  # MB, 3 s after ready
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def first_answer(url: str, started: float) -> float:
+    async with aiohttp.ClientSession() as http:
+        while True:
+            try:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return time.perf_counter() - started
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.005)
+
+
+async def one_start(kind: str, database_url: str, *, web: bool = False) -> Start:
+    port = free_port()
+    env = {"NEXUS_WEB__ENABLED": "true", "NEXUS_WEB__PORT": str(port)} if web else {}
     started = time.perf_counter()
-    async with stage(kind, database_url=database_url) as running:
+    async with stage(kind, database_url=database_url, env=env) as running:
         ready = time.perf_counter() - started
-        return ready, resident_mb(running.process.pid)
+        pid = running.process.pid
+        cpu, rss_ready = cpu_seconds(pid), resident_mb(pid)
+        answered = await first_answer(f"http://127.0.0.1:{port}/healthz", started) if web else None
+        await asyncio.sleep(max(0.0, 3.0 - (time.perf_counter() - started - ready)))
+        return Start(ready, cpu, answered, rss_ready, resident_mb(pid))
 
 
 # The libraries worth watching: what each costs where it is first imported.
+# Those in DEFERRED should not appear: the start leaves them for later (bot/after_ready.py).
+DEFERRED = (
+    "alembic",
+    "fastapi",
+    "uvicorn",
+    "jinja2",
+    "icalendar",
+    "dateparser",
+    "numpy",
+    "rustworkx",
+)
 LIBRARIES = (
-    "discord", "aiohttp", "sqlalchemy", "alembic", "aiosqlite", "asyncpg", "pydantic",
-    "pydantic_settings", "yaml", "apscheduler", "dateparser", "numpy", "rustworkx", "pygments",
-    "rapidfuzz", "prometheus_client",
+    "discord", "aiohttp", "sqlalchemy", "aiosqlite", "asyncpg", "pydantic", "pydantic_settings",
+    "yaml", "apscheduler", "pygments", "rapidfuzz", "prometheus_client", *DEFERRED,
 )  # fmt: skip
 
 
@@ -72,23 +128,35 @@ def import_breakdown() -> tuple[float, list[tuple[str, float]]]:
     return total, sorted(libraries.items(), key=lambda item: item[1], reverse=True)
 
 
+def _median(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    return f"{statistics.median(known):.2f}" if known else "-"
+
+
 async def main(runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="nexus-startup-") as folder:
         database_url = f"sqlite+aiosqlite:///{folder}/nexus.db"
         await one_start("nexus", database_url)  # creates the schema; not measured
-        print(f"{'bot':<12} {'ready p50 s':>12} {'ready max s':>12} {'RSS p50 MB':>11}")
-        for kind in ("donothing", "nexus"):
-            samples = [await one_start(kind, database_url) for _ in range(runs)]
-            ready = [s[0] for s in samples]
-            memory = [s[1] for s in samples]
+        print(
+            f"{'bot':<16} {'ready p50 s':>11} {'max s':>6} {'CPU s':>6} {'web s':>6} "
+            f"{'RSS ready MB':>12} {'RSS +3 s MB':>11}"
+        )
+        for kind, web in (("donothing", False), ("nexus", False), ("nexus", True)):
+            samples = [await one_start(kind, database_url, web=web) for _ in range(runs)]
+            ready = [s.ready for s in samples]
+            label = f"{kind} (web {'on' if web else 'off'})" if kind == "nexus" else kind
             print(
-                f"{kind:<12} {statistics.median(ready):>12.2f} {max(ready):>12.2f} "
-                f"{statistics.median(memory):>11.1f}"
+                f"{label:<16} {statistics.median(ready):>11.2f} {max(ready):>6.2f} "
+                f"{_median([s.cpu for s in samples]):>6} {_median([s.web for s in samples]):>6} "
+                f"{_median([s.rss_ready for s in samples]):>12} "
+                f"{_median([s.rss_settled for s in samples]):>11}"
             )
     total, libraries = import_breakdown()
     print(f"\nImporting Nexus (the app and every extension): {total:.0f} ms, of which")
     for package, milliseconds in libraries:
         print(f"  {package:<20} {milliseconds:>6.0f} ms")
+    left = [name for name in DEFERRED if name not in {package for package, _ in libraries}]
+    print(f"Left until after ready or first use: {', '.join(left)}")
 
 
 if __name__ == "__main__":

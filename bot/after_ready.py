@@ -7,17 +7,17 @@ worker thread so that the event loop keeps answering meanwhile:
 - the web server: FastAPI, its models and every feature's routes take about 0.3 s to import and
   build. Its socket is bound at start (bot/web/listener.py), so a taken port still stops the
   start; requests that arrive before the app is built wait in the socket's backlog.
-- warm-ups: libraries only some interactions need (dateparser's English data, the matching's
-  numpy and rustworkx, named by each feature's `warm_up_modules`), imported before a member's
-  first interaction would have to.
+- dateparser's English data (bot/dates.py), loaded before a member's first date typed in words
+  would wait about a second for it.
+
+Other heavy libraries that only some interactions need are imported on first use instead, and
+never held in memory by a bot that does not use them: numpy and rustworkx when a round is
+matched (in the worker process) or `/pair now` first chooses a partner (about 0.15 s, once).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
-
-from bot import dates
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -25,13 +25,6 @@ if TYPE_CHECKING:
     from bot.feature import FeatureCog
     from bot.web.host import WebHost
     from bot.web.server import WebServer
-
-
-def warm_up(modules: Iterable[str]) -> None:
-    """Blocking: run it in a worker thread."""
-    dates.warm_up()
-    for name in modules:
-        importlib.import_module(name)
 
 
 def build_web(

@@ -21,8 +21,8 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import __version__
-from bot.after_ready import build_web, warm_up
+from bot import __version__, dates
+from bot.after_ready import build_web
 from bot.audit import AuditService
 from bot.backup_schedule import ScheduledBackups
 from bot.clock import Clock, SystemClock
@@ -265,7 +265,7 @@ class NexusBot(commands.Bot):
             )
 
     async def _after_first_ready(self) -> None:
-        """The web server, then the warm-ups, each built in a thread (bot/after_ready.py)."""
+        """The web server, then dateparser's data, each loaded in a thread (bot/after_ready.py)."""
         if self._web_listener is not None:
             try:
                 web = await asyncio.to_thread(build_web, self, self.features, self._gateway_ready)
@@ -277,8 +277,7 @@ class NexusBot(commands.Bot):
                 return
             self.web = web
         self.web_serving.set()
-        modules = [name for feature in self.features for name in feature.warm_up_modules]
-        await asyncio.to_thread(warm_up, modules)
+        await asyncio.to_thread(dates.warm_up)
 
     async def wait_until_web_serving(self) -> None:
         """Until the web server answers (at once when it is off); it starts after ready."""

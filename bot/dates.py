@@ -3,8 +3,9 @@
 dateparser reads them. Two of its costs shape this module: asked without a language it tries
 every language it knows (about 2 s for text it cannot read, on the event loop), and its English
 data takes a noticeable moment to load the first time. So every feature reads English only,
-through `parse_natural`, and the bot calls `warm_up` in a worker thread at start, before the first
-interaction could need it (an interaction must be answered within 3 s).
+through `parse_natural`, and the bot calls `warm_up` in a worker thread as soon as it is ready
+(bot/after_ready.py), before a member's first date could need it (an interaction must be answered
+within 3 s).
 """
 
 from __future__ import annotations

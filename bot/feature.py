@@ -64,10 +64,6 @@ class FeatureCog(commands.Cog):
     feature: ClassVar[str]
     # Per-guild settings the feature owns (`/admin config`), registered while it is loaded.
     setting_specs: ClassVar[tuple[SettingSpec, ...]] = ()
-    # Modules slow to import that only some interactions need (the matching's numpy): imported
-    # in a worker thread once the bot is ready, so neither the start nor the first interaction
-    # that needs them waits for them (bot/after_ready.py).
-    warm_up_modules: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -64,7 +64,6 @@ Track = Literal["backend", "frontend", "fullstack"]
 class PairingCog(FeatureCog, name="PairingCog"):
     feature = "pairing"
     setting_specs = SETTING_SPECS
-    warm_up_modules = ("cogs.pairing.matching",)
 
     pair = app_commands.Group(name="pair", description="Pair programming with other learners")
     round = app_commands.Group(name="round", description="Pairing rounds", parent=pair)
