@@ -25,6 +25,7 @@ from bot.web.pages.forms import checked_form
 from bot.web.pages.highlight import stylesheet
 from bot.web.pages.rendering import SIGN_OUT_PATH, page_templates, render
 from bot.web.pages.routing import SIGN_IN_PATH, page_router
+from bot.web.pages.settings_page import router as settings_router
 from bot.web.pages.viewer import PagesState
 from bot.web.session_cookies import REFRESH_COOKIE, clear_session
 
@@ -123,5 +124,6 @@ def install_pages(app: FastAPI, secret: bytes, clock: Clock) -> None:
     app.state.pages = PagesState(CsrfTokens(secret, clock))
     app.include_router(router)
     app.include_router(calendar_router)
+    app.include_router(settings_router)
     # After the route above: a mount answers every path under it.
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static")
