@@ -110,6 +110,10 @@ async def test_a_weekly_announcement_shows_on_each_of_its_days_in_the_servers_ti
     assert len(re.findall(r"<tr>\s*<td", body)) == 5
     assert f'href="/c/{world.guild.id}?month=2026-11"' in body
     assert f'href="/c/{world.guild.id}?month=2027-01"' in body
+    assert "Nothing is planned" not in body
+    async with await signed_in(sandbox, world, world.bob) as http:
+        status, _, empty = await visit(http, "GET", page_url(bot, world, "2026-10"))
+    assert (status, "Nothing is planned in October 2026." in empty) == (200, True)
 
 
 async def test_a_member_sees_their_own_pairing_session_today_and_nobody_elses(

@@ -102,6 +102,7 @@ async def calendar_page(
         viewer=viewer,
         month=shown,
         weeks=weeks,
+        nothing=not any(day.events for week in weeks for day in week),
         weekdays=WEEKDAYS,
         zone=zone.key,
         links={
