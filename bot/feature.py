@@ -115,6 +115,16 @@ class FeatureCog(commands.Cog):
         have nothing to show."""
         return []
 
+    async def calendar_occurrences(
+        self, guild_id: int, user_id: int | None, start: datetime, end: datetime
+    ) -> list[CalendarEntry]:
+        """Each time something of the feature happens in [start, end), one single entry (no
+        `rrule`) per run, for views that show days (the calendar page). By default the single
+        events of `calendar_events` in the window; a feature whose entries are series lists
+        their runs with the code its own scheduler runs them by, so no view expands a rule."""
+        entries = await self.calendar_events(guild_id, user_id, start, end)
+        return [entry for entry in entries if entry.rrule is None and start <= entry.start < end]
+
     def api_routes(self) -> APIRouter | None:
         """The feature's HTTP API routes (served under /api/v1), or None. Routes find their
         feature per request (`bot.web.auth.loaded_feature`), never through this instance."""

@@ -174,6 +174,18 @@ def parse_value(spec: SettingSpec, raw: str) -> Any:
     raise AssertionError(f"unhandled kind {spec.kind}")
 
 
+def typed_value(spec: SettingSpec, value: Any) -> str:
+    """What a moderator would type for the stored `value`: `parse_value` reads it back as the
+    same value (the web's confirmation carries a parsed value this way)."""
+    if value is None:
+        return "none"
+    if spec.kind is Kind.TEXT_CHANNELS:
+        return " ".join(str(int(channel_id)) for channel_id in value) or "anywhere"
+    if spec.kind is Kind.BOOL:
+        return "true" if value else "false"
+    return str(value)
+
+
 # More would not fit a readable setting line; a guild that wants that many wants "anywhere".
 CHANNEL_LIST_MAX = 25
 _CHANNEL_ITEM = re.compile(r"<#(\d{15,21})>|(\d{15,21})")
@@ -271,7 +283,8 @@ class GuildSettingsService:
 
     # ---- values ------------------------------------------------------------------------------
 
-    def _default(self, spec: SettingSpec) -> SettingValue:
+    def fallback(self, spec: SettingSpec) -> SettingValue:
+        """The value `spec` has when nothing is set in Discord: the file's, or the default."""
         if spec.from_file is not None:
             file_value = spec.from_file(self._settings)
             if file_value != spec.default:
@@ -290,7 +303,7 @@ class GuildSettingsService:
         values = {
             spec.key: SettingValue(spec, stored[spec.key], Source.DISCORD)
             if spec.key in stored
-            else self._default(spec)
+            else self.fallback(spec)
             for spec in self.specs()
         }
         config = GuildConfig(guild_id, values)

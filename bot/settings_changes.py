@@ -102,13 +102,19 @@ class SettingChanges:
         self._settings = settings
         self._audit = audit
 
+    def parsed(self, guild: discord.Guild, key: str, value: str) -> tuple[SettingSpec, Any]:
+        """The setting `key` names and what `change` would store for `value`, or the refusal
+        it would give (a page shows the change before it is made)."""
+        spec = self._settings.spec(key)
+        parsed = parse_value(spec, value)
+        check_in_guild(guild, spec, parsed)
+        return spec, parsed
+
     async def change(
         self, guild: discord.Guild, actor_id: int, key: str, value: str
     ) -> SettingChange:
         """Set `key` to what a moderator typed ('none' resets it), or refuse saying why."""
-        spec = self._settings.spec(key)
-        parsed = parse_value(spec, value)
-        check_in_guild(guild, spec, parsed)
+        spec, parsed = self.parsed(guild, key, value)
         old = (await self._settings.get(guild.id)).values[spec.key]
         await self._settings.set(guild.id, spec.key, parsed, actor_id)
         await self._audit.record(

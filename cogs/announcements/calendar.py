@@ -7,6 +7,7 @@ cancelled one posts nothing, so a calendar showing it would mislead.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from cogs.announcements.models import Status
 from cogs.announcements.schedule import CRON, parse_anchor, to_utc
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     from cogs.announcements.records import AnnouncementInfo
     from cogs.announcements.store import AnnouncementStore
@@ -61,6 +62,36 @@ def schedule_rrule(info: AnnouncementInfo) -> str | NoRule | None:
     return None
 
 
+def _entry(
+    info: AnnouncementInfo, start: datetime, uid: str, length: timedelta, rrule: str | None = None
+) -> CalendarEntry:
+    return CalendarEntry(
+        uid=uid,
+        summary=one_line(info.title or info.body, SUMMARY_LENGTH),
+        start=start,
+        duration=length,
+        tz=info.timezone,
+        description=info.body,
+        rrule=rrule,
+        url=f"https://discord.com/channels/{info.guild_id}/{info.channel_id}",
+    )
+
+
+def _run_uid(info: AnnouncementInfo, run: datetime) -> str:
+    return entry_uid("announcement", f"{info.id}-{run:%Y%m%dT%H%M%SZ}", info.guild_id)
+
+
+def _anchor(info: AnnouncementInfo) -> datetime:
+    # A series starts at its anchor as a wall time in its zone: a time typed in a DST gap
+    # stays as typed, so each later run keeps it, as the announcement's own schedule does.
+    return parse_anchor(info.anchor_local).replace(tzinfo=ZoneInfo(info.timezone))
+
+
+def _one_off_at(info: AnnouncementInfo) -> datetime:
+    anchor = _anchor(info)
+    return info.next_run_at or to_utc(anchor.replace(tzinfo=None), ZoneInfo(info.timezone))
+
+
 def announcement_entries(
     info: AnnouncementInfo, window: tuple[datetime, datetime], length: timedelta
 ) -> list[CalendarEntry]:
@@ -70,36 +101,46 @@ def announcement_entries(
         return []
     rule = schedule_rrule(info)
     tz = ZoneInfo(info.timezone)
-    # A series starts at its anchor as a wall time in its zone: a time typed in a DST gap
-    # stays as typed, so each later run keeps it, as the announcement's own schedule does.
-    anchor = parse_anchor(info.anchor_local).replace(tzinfo=tz)
-
-    def entry(start: datetime, uid: str, rrule: str | None = None) -> CalendarEntry:
-        return CalendarEntry(
-            uid=uid,
-            summary=one_line(info.title or info.body, SUMMARY_LENGTH),
-            start=start,
-            duration=length,
-            tz=info.timezone,
-            description=info.body,
-            rrule=rrule,
-            url=f"https://discord.com/channels/{info.guild_id}/{info.channel_id}",
-        )
-
     uid = entry_uid("announcement", info.id, info.guild_id)
     if isinstance(rule, str):
-        return [entry(anchor, uid, rule)]
+        return [_entry(info, _anchor(info), uid, length, rule)]
     begin, end = window
     if rule is None:
-        when = info.next_run_at or to_utc(anchor.replace(tzinfo=None), tz)
-        return [entry(when.astimezone(tz), uid)] if begin <= when < end else []
+        when = _one_off_at(info)
+        return [_entry(info, when.astimezone(tz), uid, length)] if begin <= when < end else []
     runs = [run for run in info.next_runs(CRON_RUNS_LISTED) if begin <= run < end]
+    return [_entry(info, run.astimezone(tz), _run_uid(info, run), length) for run in runs]
+
+
+def runs_in(info: AnnouncementInfo, window: tuple[datetime, datetime], most: int) -> list[datetime]:
+    """The announcement's runs in `window` (at most `most`), walked by its own schedule (the
+    code its dispatcher posts by), from its first run on: never by a recurrence rule."""
+    if info.status not in SHOWN:
+        return []
+    begin, end = window
+    recurrence = info.recurrence
+    if recurrence.repeat.kind == "none":
+        when = _one_off_at(info)
+        return [when] if begin <= when < end else []
+    first = recurrence.first_run(to_utc(recurrence.anchor, recurrence.tz))
+    moment = first
+    if first is not None and first < begin:
+        moment = recurrence.next_after(begin - timedelta(microseconds=1))
+    runs: list[datetime] = []
+    while moment is not None and moment < end and len(runs) < most:
+        runs.append(moment)
+        moment = recurrence.next_after(moment)
+    return runs
+
+
+def announcement_occurrences(
+    info: AnnouncementInfo, window: tuple[datetime, datetime], length: timedelta, most: int
+) -> list[CalendarEntry]:
+    """One single entry per run of the announcement in `window`, in its own zone."""
+    tz = ZoneInfo(info.timezone)
     return [
-        entry(
-            run.astimezone(tz),
-            entry_uid("announcement", f"{info.id}-{run:%Y%m%dT%H%M%SZ}", info.guild_id),
-        )
-        for run in runs
+        _entry(info, run.astimezone(tz), _run_uid(info, run), length)
+        for run in runs_in(info, window, most)
     ]
 
 
@@ -108,15 +149,21 @@ async def guild_entries(
     guild_id: int,
     window: tuple[datetime, datetime],
     length: timedelta,
+    *,
+    each_run: bool = False,
 ) -> list[CalendarEntry]:
     """The guild's shown announcements (MOST_ENTRIES at most), in id order, read page by
-    page (keyset)."""
+    page (keyset): series as series, or with `each_run` every run in `window` on its own."""
     entries: list[CalendarEntry] = []
     after: int | None = None
     while True:
         page = await store.list_page(guild_id, after, limit=STORE_PAGE)
         for info in page.items:
-            entries += announcement_entries(info, window, length)
+            if each_run:
+                left = MOST_ENTRIES - len(entries)
+                entries += announcement_occurrences(info, window, length, left)
+            else:
+                entries += announcement_entries(info, window, length)
         if page.next_after_id is None or len(entries) >= MOST_ENTRIES:
             return entries[:MOST_ENTRIES]
         after = page.next_after_id

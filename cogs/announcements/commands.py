@@ -116,6 +116,12 @@ class AnnouncementsCog(FeatureCog):
         length = timedelta(minutes=file_settings(self.bot.settings).event_minutes)
         return await guild_entries(self.store, guild_id, (start, end), length)
 
+    async def calendar_occurrences(
+        self, guild_id: int, user_id: int | None, start: datetime, end: datetime
+    ) -> list[CalendarEntry]:
+        length = timedelta(minutes=file_settings(self.bot.settings).event_minutes)
+        return await guild_entries(self.store, guild_id, (start, end), length, each_run=True)
+
     async def _start(self) -> None:
         try:
             await apply_file_then_dispatch(

@@ -19,11 +19,13 @@ from bot.errors import UserFacingError
 from bot.web.auth import SESSION_COOKIE, state_of
 from bot.web.fields import ID_PATTERN
 from bot.web.jwt_tokens import InvalidToken
+from bot.web.pages.calendar_page import router as calendar_router
 from bot.web.pages.csrf import CsrfTokens
 from bot.web.pages.forms import checked_form
 from bot.web.pages.highlight import stylesheet
 from bot.web.pages.rendering import SIGN_OUT_PATH, page_templates, render
 from bot.web.pages.routing import SIGN_IN_PATH, page_router
+from bot.web.pages.settings_page import router as settings_router
 from bot.web.pages.viewer import PagesState
 from bot.web.session_cookies import REFRESH_COOKIE, clear_session
 
@@ -121,5 +123,7 @@ def install_pages(app: FastAPI, secret: bytes, clock: Clock) -> None:
     """The core's pages and static files, and what the pages keep on the app."""
     app.state.pages = PagesState(CsrfTokens(secret, clock))
     app.include_router(router)
+    app.include_router(calendar_router)
+    app.include_router(settings_router)
     # After the route above: a mount answers every path under it.
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, cast
 
 from bot.errors import FeatureBlocked
-from bot.web.auth import SESSION_COOKIE, caller_from_secret, state_of
+from bot.web.auth import API_FEATURE, SESSION_COOKIE, caller_from_secret, state_of
 from bot.web.problems import ApiProblem
 
 if TYPE_CHECKING:
@@ -88,3 +88,12 @@ async def page_viewer(
     member = guild.get_member(caller.user_id)
     name = member.display_name if member is not None else str(caller.user_id)
     return Viewer(guild_id, caller.user_id, caller.tier, name)
+
+
+async def member_viewer(request: Request, guild_id: int) -> Viewer:
+    """The signed-in member of `guild_id` viewing a members-only page of the core (blocked
+    from the API, they are refused as the API refuses them)."""
+    viewer = await page_viewer(request, guild_id, API_FEATURE, required=True)
+    if viewer is None:  # required: page_viewer raised for anyone else
+        raise SignInNeeded(guild_id)
+    return viewer
