@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, cast
 
 from bot.errors import FeatureBlocked
-from bot.web.auth import API_FEATURE, SESSION_COOKIE, caller_from_secret, state_of
+from bot.web.auth import SESSION_COOKIE, caller_from_secret, state_of
 from bot.web.problems import ApiProblem
+from bot.web.tokens import API_FEATURE
 
 if TYPE_CHECKING:
     from fastapi import Request
