@@ -20,9 +20,11 @@ from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.permissions import Tier, any_install, anywhere, guild_of, has_tier, server_only
 from bot.replies import reply
 from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
+from bot.web.pages.routing import page_router
 from cogs.snippets import api as snippets_api
 from cogs.snippets import api_writes as snippets_api_writes
 from cogs.snippets import pages as snippets_pages
+from cogs.snippets import search_page as snippets_search_page
 from cogs.snippets.button_actions import SnippetButtons
 from cogs.snippets.drafts import TITLE_MAX, SnippetInputError
 from cogs.snippets.flows import SnippetFlows
@@ -30,7 +32,13 @@ from cogs.snippets.lists import SnippetLists
 from cogs.snippets.offers import SnippetKeeper
 from cogs.snippets.parts import build_parts
 from cogs.snippets.posts import post_arguments
-from cogs.snippets.render import id_choices, language_choices, star_reply, tag_choices
+from cogs.snippets.render import (
+    id_choices,
+    language_choices,
+    search_path,
+    star_reply,
+    tag_choices,
+)
 from cogs.snippets.rules import FEATURE
 from cogs.snippets.running import run_snippet
 from cogs.snippets.search_index import rebuild_search_index
@@ -115,7 +123,13 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         return router
 
     def page_routes(self) -> APIRouter:
-        return snippets_pages.router
+        router = page_router()
+        router.include_router(snippets_pages.router)
+        router.include_router(snippets_search_page.router)
+        return router
+
+    def landing_page(self, guild_id: int) -> str:
+        return search_path(guild_id)
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return await self.parts.member_data.stats(guild_id)
