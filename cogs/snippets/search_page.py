@@ -137,6 +137,12 @@ async def _search(request: Request, guild_id: int, form: SearchForm) -> SnippetP
     )
 
 
+def _chosen_language(form: SearchForm | None) -> str:
+    """The language option to show selected: the one the filter names, by any of its names."""
+    found = None if form is None or not form.language else languages.resolve(form.language)
+    return "" if found is None else found.key
+
+
 def _first_page(path: str, form: SearchForm | None) -> str:
     """The same search from its first page."""
     asked = (
@@ -172,6 +178,7 @@ def _answer(
         status=status,
         form=form or SearchForm("", "", "", "", None),
         languages=languages.LANGUAGES,
+        chosen_language=_chosen_language(form),
         search_path=request.url.path,
         first_path=_first_page(request.url.path, form),
         **(values | shown),
