@@ -72,6 +72,8 @@ async def visit(
 AS_PAGE = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
-async def open_page(http: aiohttp.ClientSession, url: str) -> tuple[int, dict[str, str], str]:
+async def open_page(
+    http: aiohttp.ClientSession, url: str, **options: Any
+) -> tuple[int, dict[str, str], str]:
     """GET `url` as a browser opening a page would."""
-    return await visit(http, "GET", url, headers=AS_PAGE)
+    return await visit(http, "GET", url, headers=AS_PAGE, **options)
