@@ -141,7 +141,7 @@ async def discord_login(
     set_state(redirect, nonce, secure_cookies(request))
     back = local_path(next)
     if back:
-        set_next(redirect, back, secure_cookies(request))
+        set_next(redirect, back, int(guild), secure_cookies(request))
     return redirect
 
 

@@ -87,17 +87,25 @@ def clear_state(response: Response, secure: bool) -> None:
     )
 
 
-def set_next(response: Response, path: str, secure: bool) -> None:
-    """Remember `path` (a path on this site, already checked) for the sign-in routes."""
+def set_next(response: Response, path: str, guild_id: int | None, secure: bool) -> None:
+    """Remember `path` (a path on this site, already checked), a page of `guild_id`'s, for
+    the sign-in routes."""
     response.set_cookie(
         NEXT_COOKIE,
-        path,
+        f"{guild_id or ''}|{path}",
         max_age=int(NEXT_LIFETIME.total_seconds()),
         path=AUTH_PATH,
         secure=secure,
         httponly=True,
         samesite="lax",
     )
+
+
+def remembered_next(request: Request, guild_id: int) -> str | None:
+    """The page remembered for a sign-in to `guild_id` (one remembered for another server's
+    page is not for this sign-in)."""
+    guild, _, path = request.cookies.get(NEXT_COOKIE, "").partition("|")
+    return path if guild in {"", str(guild_id)} else None
 
 
 def clear_next(response: Response, secure: bool) -> None:

@@ -69,7 +69,7 @@ async def sign_in_page(
     )
     if next_path:
         # The one-time link opened next in this browser brings the member back here.
-        set_next(page, next_path, secure_cookies(request))
+        set_next(page, next_path, None if server is None else server.id, secure_cookies(request))
     return page
 
 

@@ -2,7 +2,8 @@
 
 A script that opens a one-time link or finishes Discord's OAuth2 gets the tokens as JSON; a
 browser (it asks for `text/html`) gets the same cookies and a 303 to the page it came for: the
-`next` path it names, else the one the sign-in page remembered (`nexus_next`), else the
+`next` path it names, else the one the sign-in page remembered (`nexus_next`) for the same
+server, else the
 server's landing page (the first feature that offers one). `next` is only ever a path on this
 site, so no link can send a member somewhere else signed in (no open redirect).
 
@@ -26,10 +27,10 @@ from bot.web.pages.rendering import refusal
 from bot.web.pages.routing import NEXT_MAX, RESUME_PATH, SIGN_IN_PATH, page_router, sign_in_url
 from bot.web.problems import ApiProblem
 from bot.web.session_cookies import (
-    NEXT_COOKIE,
     REFRESH_COOKIE,
     clear_next,
     clear_session,
+    remembered_next,
     secure_cookies,
     set_session,
 )
@@ -77,7 +78,7 @@ def back_to_page(request: Request, session: Session, next_path: str | None) -> R
     """The browser's answer to a sign-in: the cookies, and a 303 to the page it came for."""
     target = (
         local_path(next_path)
-        or local_path(request.cookies.get(NEXT_COOKIE))
+        or local_path(remembered_next(request, session.access.guild_id))
         or landing_path(request, session.access.guild_id)
     )
     secure = secure_cookies(request)
