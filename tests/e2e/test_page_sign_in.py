@@ -114,6 +114,18 @@ async def test_the_sign_in_page_remembers_the_page_for_the_link_opened_next(
         assert cookie(http, bot, "/api/v1/auth/link", "nexus_next") is None
         assert (await open_page(http, base(bot) + page))[0] == 200
 
+    # A page remembered for one server is not where another server's sign-in lands.
+    other = sandbox.create_guild("Elsewhere")
+    lobby = other.create_channel("lobby")
+    stranger = sandbox.create_user("stranger")
+    other.add_member(stranger)
+    async with browser() as http:
+        await open_page(http, f"{base(bot)}/signin?next={page}&guild={world.guild.id}")
+        status, headers, _ = await open_page(
+            http, await sign_in_link(sandbox, stranger, other, lobby)
+        )
+        assert (status, headers["Location"]) == (303, f"/s/{other.id}")
+
 
 async def test_discord_sign_in_in_a_browser_lands_on_the_page_asked_for(
     start_nexus: StartBot, sandbox: SandboxServer, world: World
