@@ -3,9 +3,9 @@
 A script that opens a one-time link or finishes Discord's OAuth2 gets the tokens as JSON; a
 browser (it asks for `text/html`) gets the same cookies and a 303 to the page it came for: the
 `next` path it names, else the one the sign-in page remembered (`nexus_next`) for the same
-server, else the
-server's landing page (the first feature that offers one). `next` is only ever a path on this
-site, so no link can send a member somewhere else signed in (no open redirect).
+server, else the server's landing page (the first feature that offers one). `next` is only
+ever a path on this site, so no link can send a member somewhere else signed in (no open
+redirect).
 
 A page whose sign-in cookie ran out sends the browser to `/api/v1/auth/resume`: under
 /api/v1/auth the browser sends the refresh cookie, which is spent there exactly as the API's
