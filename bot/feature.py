@@ -136,6 +136,11 @@ class FeatureCog(commands.Cog):
         request."""
         return None
 
+    def landing_page(self, guild_id: int) -> str | None:
+        """The path of the feature's page a member of `guild_id` lands on after signing in
+        when they asked for no page (the first feature by name that has one), or None."""
+        return None
+
     @classmethod
     def gateway_intents(cls, settings: Settings) -> discord.Intents:
         """Gateway intents the feature needs beyond the core's, given the configuration (a

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bot.web.discord_oauth import DiscordOAuth
     from bot.web.host import WebHost
     from bot.web.rate_limit import RateLimiter
-    from bot.web.sign_in import SignIns
+    from bot.web.sign_in import Session, SignIns
     from bot.web.sign_in_links import SignInLinks
     from bot.web.tokens import ApiTokens, TokenInfo
 
@@ -149,6 +149,21 @@ async def member_tier(state: ApiState, guild_id: int, user_id: int) -> Tier:
     await _refuse_blocked(state, guild_id, user_id, API_FEATURE)
     config = await state.host.guild_settings.get(guild_id)
     return tier_of_member(member, config)
+
+
+async def new_session(state: ApiState, guild_id: int, user_id: int) -> Session:
+    """A new sign-in for a member the bot sees in the guild now, with their tier now."""
+    tier = await member_tier(state, guild_id, user_id)
+    return await state.sign_ins.issue(guild_id, user_id, tier)
+
+
+async def renewed_session(state: ApiState, refresh_token: str) -> Session:
+    """Spend a refresh token (once) for the next pair of its sign-in, with the tier now; the
+    API's refresh and a page whose access token ran out both renew this way."""
+    spent = await state.sign_ins.spend(refresh_token)
+    claims = spent.claims
+    tier = await member_tier(state, claims.guild_id, claims.user_id)
+    return await state.sign_ins.issue(claims.guild_id, claims.user_id, tier, spent.family)
 
 
 async def _refuse_blocked(state: ApiState, guild_id: int, user_id: int, feature: str) -> None:

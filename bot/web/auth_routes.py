@@ -2,29 +2,36 @@
 /nexus web; refreshing, signing out, and who the caller is.
 
 Both ways end the same: an access token (a JWT, 15 minutes) and a refresh token (30 days,
-spent on use), answered as JSON for API clients and set as HttpOnly cookies for web pages.
+spent on use), answered as JSON for API clients and set as HttpOnly cookies for web pages. A
+browser (it asks for HTML) is sent on, with the cookies, to the page it came for, and a sign-in
+that fails shows it a page saying why (`bot.web.pages.returning`).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Cookie, Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from bot.web.auth import Caller, authenticated, member_tier, state_of
+from bot.errors import UserFacingError
+from bot.web.auth import Caller, authenticated, new_session, renewed_session, state_of
 from bot.web.discord_oauth import NOT_SET_UP
 from bot.web.fields import ID_PATTERN
 from bot.web.jwt_tokens import InvalidToken, TierName
+from bot.web.pages.returning import NextPath, back_to_page, local_path, refused_page, wants_page
 from bot.web.problems import ApiProblem, responses
 from bot.web.session_cookies import (
     REFRESH_COOKIE,
     STATE_COOKIE,
     clear_session,
     clear_state,
+    secure_cookies,
+    set_next,
     set_session,
     set_state,
 )
@@ -67,11 +74,6 @@ class RefreshRequest(BaseModel):
     refresh_token: str | None = Field(None, max_length=4096)
 
 
-def _secure(request: Request) -> bool:
-    public = state_of(request).host.settings.web.public_url
-    return (public or str(request.base_url)).startswith("https://")
-
-
 def _public_base(request: Request) -> str:
     public = state_of(request).host.settings.web.public_url
     return public or str(request.base_url).rstrip("/")
@@ -91,11 +93,25 @@ def _signed_in(session: Session, response: Response, secure: bool) -> SignedIn:
     )
 
 
-async def _sign_in(request: Request, response: Response, guild_id: int, user_id: int) -> SignedIn:
+async def _sign_in(
+    request: Request,
+    response: Response,
+    member: Awaitable[tuple[int, int]],
+    next_path: str | None,
+) -> SignedIn | Response:
+    """Sign in the (guild, member) that `member` proves: JSON for a script; for a browser, the
+    cookies and a redirect to its page, or a page saying why not."""
     state = state_of(request)
-    tier = await member_tier(state, guild_id, user_id)
-    session = await state.sign_ins.issue(guild_id, user_id, tier)
-    return _signed_in(session, response, _secure(request))
+    if not wants_page(request):
+        guild_id, user_id = await member
+        session = await new_session(state, guild_id, user_id)
+        return _signed_in(session, response, secure_cookies(request))
+    try:
+        guild_id, user_id = await member
+        session = await new_session(state, guild_id, user_id)
+    except (UserFacingError, ApiProblem) as error:
+        return refused_page(request, error)
+    return back_to_page(request, session, next_path)
 
 
 @router.get(
@@ -111,6 +127,7 @@ async def _sign_in(request: Request, response: Response, guild_id: int, user_id:
 async def discord_login(
     request: Request,
     guild: Annotated[str, Query(pattern=ID_PATTERN, description="the server to sign in to")],
+    next: NextPath = None,
 ) -> RedirectResponse:
     state = state_of(request)
     if not state.oauth.configured:
@@ -121,7 +138,10 @@ async def discord_login(
     signed = state.sign_ins.codec.sign_state(int(guild), nonce)
     target = state.oauth.authorize_url(state.oauth.redirect_uri(_public_base(request)), signed)
     redirect = RedirectResponse(target, status_code=302)
-    set_state(redirect, nonce, _secure(request))
+    set_state(redirect, nonce, secure_cookies(request))
+    back = local_path(next)
+    if back:
+        set_next(redirect, back, int(guild), secure_cookies(request))
     return redirect
 
 
@@ -138,10 +158,25 @@ async def discord_callback(  # noqa: PLR0917 (OAuth's parameters, as Discord sen
     state: Annotated[str | None, Query(max_length=4096)] = None,
     error: Annotated[str | None, Query(max_length=200)] = None,
     nonce: Annotated[str | None, Cookie(alias=STATE_COOKIE, include_in_schema=False)] = None,
-) -> SignedIn:
-    api = state_of(request)
-    secure = _secure(request)
+) -> SignedIn | Response:
+    secure = secure_cookies(request)
     clear_state(response, secure)
+    member = _discord_member(request, code, state, error, nonce)
+    answer = await _sign_in(request, response, member, None)
+    if isinstance(answer, Response):
+        clear_state(answer, secure)
+    return answer
+
+
+async def _discord_member(
+    request: Request,
+    code: str | None,
+    state: str | None,
+    error: str | None,
+    nonce: str | None,
+) -> tuple[int, int]:
+    """The (guild, member) Discord's answer proves, once its state is checked."""
+    api = state_of(request)
     if not api.oauth.configured:
         raise ApiProblem(404, NOT_SET_UP)
     try:
@@ -155,7 +190,7 @@ async def discord_callback(  # noqa: PLR0917 (OAuth's parameters, as Discord sen
     identity = await api.oauth.identify(code, api.oauth.redirect_uri(_public_base(request)))
     if guild_id not in identity.guild_ids:
         raise ApiProblem(403, NOT_IN_GUILD)
-    return await _sign_in(request, response, guild_id, identity.user_id)
+    return guild_id, identity.user_id
 
 
 @router.get(
@@ -168,9 +203,14 @@ async def sign_in_link(
     request: Request,
     response: Response,
     code: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,128}$")],
-) -> SignedIn:
+    next: NextPath = None,
+) -> SignedIn | Response:
+    return await _sign_in(request, response, _link_owner(request, code), next)
+
+
+async def _link_owner(request: Request, code: str) -> tuple[int, int]:
     owner = await state_of(request).links.use(code)
-    return await _sign_in(request, response, owner.guild_id, owner.user_id)
+    return owner.guild_id, owner.user_id
 
 
 def _refresh_token(body: RefreshRequest | None, cookie: str | None) -> str:
@@ -192,12 +232,8 @@ async def refresh(
     body: RefreshRequest | None = None,
     cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)] = None,
 ) -> SignedIn:
-    state = state_of(request)
-    spent = await state.sign_ins.spend(_refresh_token(body, cookie))
-    claims = spent.claims
-    tier = await member_tier(state, claims.guild_id, claims.user_id)
-    session = await state.sign_ins.issue(claims.guild_id, claims.user_id, tier, spent.family)
-    return _signed_in(session, response, _secure(request))
+    session = await renewed_session(state_of(request), _refresh_token(body, cookie))
+    return _signed_in(session, response, secure_cookies(request))
 
 
 @router.post(
@@ -214,7 +250,7 @@ async def logout(
 ) -> Response:
     await state_of(request).sign_ins.end(_refresh_token(body, cookie))
     done = Response(status_code=204)
-    clear_session(done, _secure(request))
+    clear_session(done, secure_cookies(request))
     return done
 
 

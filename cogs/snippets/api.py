@@ -34,7 +34,8 @@ router = APIRouter(
 )
 
 
-def _position(cursor: str | None) -> PageCursor | None:
+def search_position(cursor: str | None) -> PageCursor | None:
+    """The keyset position a search page's cursor holds; 400 for one Nexus did not give."""
     decoded: Any = decode_cursor(cursor)
     if decoded is None:
         return None
@@ -69,7 +70,7 @@ async def list_snippets(  # noqa: PLR0917 (one parameter per query option)
         language=languages.filter_key(language),
         tag=tag,
         author_id=None if author is None else int(author),
-        cursor=_position(cursor),
+        cursor=search_position(cursor),
     )
     link = next_link(request, page.next_cursor)
     body = Page[SnippetSummaryOut](items=[summary_out(item) for item in page.items], next=link)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.permissions import guild_of
-from cogs.snippets.posts import post_buttons
+from cogs.snippets.posts import post_buttons, snippet_page_url
 from cogs.snippets.render import raw_file, snippet_embed
 from cogs.snippets.running import run_snippet
 
@@ -31,7 +31,7 @@ class SnippetButtons:
         guild_id = guild_of(interaction).id
         await self._store.toggle_star(guild_id, snippet_id, interaction.user.id)
         record = await self._store.get(guild_id, snippet_id)
-        rendered = snippet_embed(record)
+        rendered = snippet_embed(record, snippet_page_url(self._client, record))
         # Attachments are left as they are: the code did not change.
         await interaction.response.edit_message(
             embed=rendered.embed, view=post_buttons(self._client, record)

@@ -26,7 +26,13 @@ from cogs.snippets.lists import SnippetLists
 from cogs.snippets.offers import SnippetKeeper
 from cogs.snippets.parts import build_parts
 from cogs.snippets.posts import post_arguments
-from cogs.snippets.render import id_choices, language_choices, star_reply, tag_choices
+from cogs.snippets.render import (
+    id_choices,
+    language_choices,
+    search_path,
+    star_reply,
+    tag_choices,
+)
 from cogs.snippets.rules import FEATURE
 from cogs.snippets.running import run_snippet
 from cogs.snippets.search_index import rebuild_search_index
@@ -119,9 +125,17 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
     def page_routes(self) -> APIRouter:
         # Imported when the web server is built, after ready (bot/after_ready.py).
+        from bot.web.pages.routing import page_router
         from cogs.snippets import pages as snippets_pages
+        from cogs.snippets import search_page as snippets_search_page
 
-        return snippets_pages.router
+        router = page_router()
+        router.include_router(snippets_pages.router)
+        router.include_router(snippets_search_page.router)
+        return router
+
+    def landing_page(self, guild_id: int) -> str:
+        return search_path(guild_id)
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return await self.parts.member_data.stats(guild_id)

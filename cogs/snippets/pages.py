@@ -23,30 +23,30 @@ from bot.web.pages.routing import page_router
 from bot.web.pages.viewer import page_viewer
 from cogs.snippets import languages
 from cogs.snippets.api_models import SnippetIdPath, parts_of
-from cogs.snippets.render import attachment_name, page_path
+from cogs.snippets.render import attachment_name, page_path, search_path
 from cogs.snippets.rules import FEATURE
 from cogs.snippets.settings import PAGE_VISIBILITY
 
 if TYPE_CHECKING:
     from bot.web.pages.viewer import Viewer
-    from cogs.snippets.records import SnippetRecord
 
 TEMPLATES: Final = page_templates(Path(__file__).parent / "templates")
 FORMER_MEMBER: Final = "a former member"
 router = page_router()
 
 
-async def _viewer(request: Request, guild_id: int) -> Viewer | None:
+async def snippet_viewer(request: Request, guild_id: int) -> Viewer | None:
+    """Who views a snippets page: anyone when the server made them public, else a member."""
     config = await state_of(request).host.guild_settings.get(guild_id)
     public = config.get(PAGE_VISIBILITY) == "public"
     return await page_viewer(request, guild_id, FEATURE, required=not public)
 
 
-def _author(request: Request, record: SnippetRecord) -> str:
-    if record.author_id is None:
+def author_name(request: Request, guild_id: int, author_id: int | None) -> str:
+    if author_id is None:
         return FORMER_MEMBER
-    guild = state_of(request).host.get_guild(record.guild_id)
-    member = None if guild is None else guild.get_member(record.author_id)
+    guild = state_of(request).host.get_guild(guild_id)
+    member = None if guild is None else guild.get_member(author_id)
     return FORMER_MEMBER if member is None else member.display_name
 
 
@@ -62,7 +62,7 @@ def _shown(moment: datetime) -> str:
 async def snippet_page(
     request: Request, guild_id: GuildIdPath, snippet_id: SnippetIdPath
 ) -> Response:
-    viewer = await _viewer(request, int(guild_id))
+    viewer = await snippet_viewer(request, int(guild_id))
     record = await parts_of(request).store.get(int(guild_id), int(snippet_id))
     language = languages.get(record.language)
     created = _utc(record.created_at)
@@ -74,7 +74,7 @@ async def snippet_page(
         viewer=viewer,
         snippet=record,
         language=language.name,
-        author=_author(request, record),
+        author=author_name(request, record.guild_id, record.author_id),
         code=await highlighted(record.code, languages.lexer_names(language)),
         created_iso=created.isoformat(),
         created_shown=_shown(created),
@@ -82,6 +82,7 @@ async def snippet_page(
         updated_shown=None if updated is None else _shown(updated),
         filename=attachment_name(record),
         download_path=f"{page_path(record.guild_id, record.id)}/download",
+        search_path=search_path(record.guild_id),
     )
 
 
@@ -89,7 +90,7 @@ async def snippet_page(
 async def snippet_download(
     request: Request, guild_id: GuildIdPath, snippet_id: SnippetIdPath
 ) -> Response:
-    await _viewer(request, int(guild_id))
+    await snippet_viewer(request, int(guild_id))
     record = await parts_of(request).store.get(int(guild_id), int(snippet_id))
     return Response(
         record.code.encode("utf-8"),

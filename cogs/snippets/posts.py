@@ -12,7 +12,7 @@ from bot.errors import UserFacingError
 from bot.web.pages.links import public_page_url
 from cogs.snippets.render import page_path, snippet_embed
 from cogs.snippets.running import can_run
-from cogs.snippets.views import snippet_buttons
+from cogs.snippets.views import open_link, snippet_buttons
 
 if TYPE_CHECKING:
     from cogs.snippets.records import SnippetRecord
@@ -20,22 +20,32 @@ if TYPE_CHECKING:
 NO_MENTIONS: Final = discord.AllowedMentions.none()
 
 
+def snippet_page_url(client: object, record: SnippetRecord) -> str | None:
+    """The snippet's web page, when the web server has a public address."""
+    return public_page_url(client, page_path(record.guild_id, record.id))
+
+
 def post_buttons(client: object, record: SnippetRecord) -> discord.ui.View:
     return snippet_buttons(
         record.id,
         record.star_count,
         runnable=can_run(client, record.language),
-        page_url=public_page_url(client, page_path(record.guild_id, record.id)),
+        page_url=snippet_page_url(client, record),
     )
 
 
 def post_arguments(
     client: object, record: SnippetRecord, *, with_buttons: bool = True
 ) -> dict[str, Any]:
-    rendered = snippet_embed(record)
+    """The message for a snippet. Without its buttons (they act only in its own server), the
+    Open link still goes along: the page itself decides who may read it."""
+    page_url = snippet_page_url(client, record)
+    rendered = snippet_embed(record, page_url)
     arguments: dict[str, Any] = {"embed": rendered.embed, "allowed_mentions": NO_MENTIONS}
     if with_buttons:
         arguments["view"] = post_buttons(client, record)
+    elif page_url is not None:
+        arguments["view"] = open_link(page_url)
     file = rendered.file()
     if file is not None:
         arguments["file"] = file

@@ -39,6 +39,7 @@ class SnippetSummary:
     preview: str  # the start of the code (first ~400 characters)
     created_at: datetime
     score: float = 0.0
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

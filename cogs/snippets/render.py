@@ -61,13 +61,19 @@ def page_path(guild_id: int, snippet_id: int) -> str:
     return f"/s/{guild_id}/{snippet_id}"
 
 
+def search_path(guild_id: int) -> str:
+    """Where the server's snippet search page is (search_page.py serves it)."""
+    return f"/s/{guild_id}"
+
+
 def raw_file(record: SnippetRecord) -> discord.File:
     """The code, byte for byte as stored (UTF-8), as a file to download."""
     return discord.File(io.BytesIO(record.code.encode("utf-8")), filename=attachment_name(record))
 
 
-def code_section(record: SnippetRecord, room: int) -> tuple[str, bool]:
-    """The code block for the embed (whole, or a 15-line preview) and whether it is attached."""
+def code_section(record: SnippetRecord, room: int, page_url: str | None = None) -> tuple[str, bool]:
+    """The code block for the embed (whole, or a 15-line preview) and whether it is attached;
+    with `page_url`, a preview's note also links to the snippet's web page."""
     fence = languages.get(record.language).fence
     whole = code_block(record.code, fence)
     if len(whole) <= room:
@@ -76,7 +82,7 @@ def code_section(record: SnippetRecord, room: int) -> tuple[str, bool]:
     total_lines = record.code.count("\n") + 1
     note = (
         f"Preview of the first {PREVIEW_LINES} of {total_lines} lines; "
-        f"the whole code is in `{name}`."
+        f"the whole code is in `{name}`" + (f" and [on its page]({page_url})." if page_url else ".")
     )
     block, _ = truncate_code_block(
         preview_lines(record.code, PREVIEW_LINES), fence, room - len(note) - 1, note=""
@@ -84,12 +90,13 @@ def code_section(record: SnippetRecord, room: int) -> tuple[str, bool]:
     return f"{block}\n{note}", True
 
 
-def snippet_embed(record: SnippetRecord) -> RenderedSnippet:
-    """The embed posted for a snippet (share and get), plus the attachment for long code."""
+def snippet_embed(record: SnippetRecord, page_url: str | None = None) -> RenderedSnippet:
+    """The embed posted for a snippet (share and get), plus the attachment for long code;
+    `page_url`: the snippet's web page, when people can reach it."""
     intro = ""
     if record.description:
         intro = safe_truncate(record.description, DESCRIPTION_SHOWN) + "\n\n"
-    section, attached = code_section(record, EMBED_DESCRIPTION_LIMIT - len(intro))
+    section, attached = code_section(record, EMBED_DESCRIPTION_LIMIT - len(intro), page_url)
     embed = discord.Embed(
         title=safe_truncate(record.title, 256),
         description=intro + section,

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 SUMMARY_COLUMNS: Final = (
     "s.id, s.title, s.language, s.author_id, s.star_count, "
-    f"substr(s.code, 1, {PREVIEW_CHARS}) AS preview, s.created_at"
+    f"substr(s.code, 1, {PREVIEW_CHARS}) AS preview, s.created_at, s.tags"
 )
 
 
@@ -46,7 +46,13 @@ def summary_from_row(row: Any) -> SnippetSummary:
         preview=row.preview or "",
         created_at=as_utc(created),
         score=float(row.score),
+        tags=tags_of(row.tags),
     )
+
+
+def tags_of(stored: str | None) -> tuple[str, ...]:
+    """The tags as the table keeps them: space-separated."""
+    return tuple(stored.split()) if stored else ()
 
 
 def with_score(summary: SnippetSummary, score: float) -> SnippetSummary:
@@ -59,6 +65,7 @@ def with_score(summary: SnippetSummary, score: float) -> SnippetSummary:
         summary.preview,
         summary.created_at,
         score,
+        summary.tags,
     )
 
 
@@ -81,10 +88,13 @@ async def summaries_by_id(session: Reader, ids: Sequence[int]) -> dict[int, Snip
             Snippet.star_count,
             func.substr(Snippet.code, 1, PREVIEW_CHARS),
             Snippet.created_at,
+            Snippet.tags,
         ).where(Snippet.id.in_(list(ids)))
     )
     return {
-        int(r[0]): SnippetSummary(int(r[0]), r[1], r[2], r[3], int(r[4]), r[5] or "", r[6])
+        int(r[0]): SnippetSummary(
+            int(r[0]), r[1], r[2], r[3], int(r[4]), r[5] or "", r[6], tags=tags_of(r[7])
+        )
         for r in result
     }
 

@@ -153,9 +153,20 @@ def snippet_buttons(
         view.add_item(RunButton(snippet_id))
     view.add_item(RawButton(snippet_id))
     if page_url is not None:
-        view.add_item(discord.ui.Button(label="Open", emoji="🌐", url=page_url))
+        view.add_item(_open_button(page_url))
     view.add_item(DeleteButton(snippet_id))
     return view
+
+
+def open_link(page_url: str) -> discord.ui.View:
+    """Only the Open link: a snippet posted outside its server, where its buttons cannot act."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(_open_button(page_url))
+    return view
+
+
+def _open_button(page_url: str) -> discord.ui.Button[discord.ui.View]:
+    return discord.ui.Button(label="Open", emoji="🌐", url=page_url)
 
 
 # --- the modal ---------------------------------------------------------------------------------

@@ -65,3 +65,15 @@ async def visit(
 ) -> tuple[int, dict[str, str], str]:
     async with http.request(method, url, allow_redirects=False, **options) as response:
         return response.status, dict(response.headers), await response.text()
+
+
+# What a browser sends when it opens a page: the sign-in routes answer it with redirects and
+# pages rather than JSON.
+AS_PAGE = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+async def open_page(
+    http: aiohttp.ClientSession, url: str, **options: Any
+) -> tuple[int, dict[str, str], str]:
+    """GET `url` as a browser opening a page would."""
+    return await visit(http, "GET", url, headers=AS_PAGE, **options)

@@ -55,6 +55,7 @@ def test_every_core_template_escapes_what_it_is_given(name: str) -> None:
             next_path=None,
             discord_login=None,
             signed_out=False,
+            signed_in=False,
         )
     )
     assert "<script>" not in page

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
+from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -24,10 +25,12 @@ from bot.web.pages.csrf import CsrfTokens
 from bot.web.pages.forms import checked_form
 from bot.web.pages.highlight import stylesheet
 from bot.web.pages.rendering import SIGN_OUT_PATH, page_templates, render
+from bot.web.pages.returning import local_path
+from bot.web.pages.returning import router as returning_router
 from bot.web.pages.routing import SIGN_IN_PATH, page_router
 from bot.web.pages.settings_page import router as settings_router
 from bot.web.pages.viewer import PagesState
-from bot.web.session_cookies import REFRESH_COOKIE, clear_session
+from bot.web.session_cookies import REFRESH_COOKIE, clear_session, secure_cookies, set_next
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -40,35 +43,36 @@ STATIC_PATH: Final = "/static"
 router = page_router()
 
 
-def _local_path(path: str | None) -> str | None:
-    """`path` when it is a path on this site (never another site: no open redirect)."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return None
-    return path
-
-
 @router.get(SIGN_IN_PATH)
 async def sign_in_page(
     request: Request,
     next: Annotated[str | None, Query(max_length=500)] = None,
     guild: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     signed_out: Annotated[bool, Query()] = False,
+    signed_in: Annotated[bool, Query()] = False,
 ) -> Response:
     state = state_of(request)
     server = state.host.get_guild(int(guild)) if guild is not None else None
+    next_path = local_path(next)
     discord_login = None
     if server is not None and state.oauth.configured:
-        discord_login = f"/api/v1/auth/discord/login?guild={server.id}"
-    return render(
+        login = {"guild": str(server.id)} | ({"next": next_path} if next_path else {})
+        discord_login = f"/api/v1/auth/discord/login?{urlencode(login)}"
+    page = render(
         request,
         page_templates(),
         "signin.html",
         viewer=None,
         server_name=None if server is None else server.name,
-        next_path=_local_path(next),
+        next_path=next_path,
         discord_login=discord_login,
         signed_out=signed_out,
+        signed_in=signed_in,
     )
+    if next_path:
+        # The one-time link opened next in this browser brings the member back here.
+        set_next(page, next_path, None if server is None else server.id, secure_cookies(request))
+    return page
 
 
 def _claims(request: Request) -> tuple[Claims | None, str | None]:
@@ -97,8 +101,7 @@ async def sign_out(request: Request) -> Response:
         with contextlib.suppress(UserFacingError):
             await state_of(request).sign_ins.end(refresh)
     done = RedirectResponse(f"{SIGN_IN_PATH}?signed_out=true", status_code=303)
-    public = state_of(request).host.settings.web.public_url
-    clear_session(done, (public or str(request.base_url)).startswith("https://"))
+    clear_session(done, secure_cookies(request))
     return done
 
 
@@ -125,5 +128,6 @@ def install_pages(app: FastAPI, secret: bytes, clock: Clock) -> None:
     app.include_router(router)
     app.include_router(calendar_router)
     app.include_router(settings_router)
+    app.include_router(returning_router)
     # After the route above: a mount answers every path under it.
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static")

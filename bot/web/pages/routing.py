@@ -1,6 +1,7 @@
 """The pages' router: its routes answer in HTML whatever happens, never in problem+json.
 
-A page that needs a signed-in member and has none redirects to the sign-in page; a refusal or a
+A page that needs a signed-in member and has none redirects to the sign-in page, one whose
+sign-in cookie ran out to where it is renewed (`returning.py`); a refusal or a
 missing thing is a page with the same sentence the API and Discord give; a bug is a page with an
 error id (the log has the traceback). Pages are left out of the OpenAPI document.
 """
@@ -18,7 +19,7 @@ from fastapi.routing import APIRoute
 
 from bot.errors import UserFacingError, new_error_id
 from bot.web.pages.rendering import refusal
-from bot.web.pages.viewer import SignInNeeded
+from bot.web.pages.viewer import SessionExpired, SignInNeeded
 from bot.web.problems import ApiProblem
 
 if TYPE_CHECKING:
@@ -29,14 +30,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SIGN_IN_PATH: Final = "/signin"
+# Under /api/v1/auth, the only path the browser sends the refresh cookie to.
+RESUME_PATH: Final = "/api/v1/auth/resume"
+# Longer addresses come back to the page without their query (the sign-in page takes 500).
+NEXT_MAX: Final = 500
 NO_SUCH_PAGE: Final = "There is no such page."
 
 
-def sign_in_url(next_path: str, guild_id: int | None) -> str:
+def sign_in_url(next_path: str, guild_id: int | None, *, via: str = SIGN_IN_PATH) -> str:
     query = {"next": next_path}
     if guild_id is not None:
         query["guild"] = str(guild_id)
-    return f"{SIGN_IN_PATH}?{urlencode(query)}"
+    return f"{via}?{urlencode(query)}"
+
+
+def coming_back_to(request: Request) -> str:
+    """The page asked for, with its query (a search), to come back to after signing in."""
+    path = request.url.path
+    asked = f"{path}?{request.url.query}" if request.url.query else path
+    return asked if len(asked) <= NEXT_MAX else path
 
 
 class PageRoute(APIRoute):
@@ -46,6 +58,8 @@ class PageRoute(APIRoute):
         async def page(request: Request) -> Response:
             try:
                 return await handler(request)
+            except SessionExpired as expired:
+                return _to_sign_in(request, expired.guild_id, via=RESUME_PATH)
             except SignInNeeded as needed:
                 return _to_sign_in(request, needed.guild_id)
             except ApiProblem as problem:
@@ -72,8 +86,12 @@ class PageRoute(APIRoute):
         return page
 
 
-def _to_sign_in(request: Request, guild_id: int | None) -> RedirectResponse:
-    return RedirectResponse(sign_in_url(request.url.path, guild_id), status_code=303)
+def _to_sign_in(
+    request: Request, guild_id: int | None, *, via: str = SIGN_IN_PATH
+) -> RedirectResponse:
+    return RedirectResponse(
+        sign_in_url(coming_back_to(request), guild_id, via=via), status_code=303
+    )
 
 
 def page_router() -> APIRouter:

@@ -4,7 +4,10 @@ server as the bot sees them now, within their rate, not blocked — or nobody.
 
 A page that needs a member raises `SignInNeeded` when nobody is signed in (the pages' router
 turns it into a redirect to the sign-in page) and refuses, in words, a member signed in to
-another server or blocked from the page's feature.
+another server or blocked from the page's feature. A sign-in cookie whose access token ran out
+(they last 15 minutes) raises `SessionExpired` on any page, public or not: the router sends the
+browser to renew it with its refresh token and come straight back, so a member reading pages
+is not asked to sign in again every quarter of an hour.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ class SignInNeeded(Exception):
     def __init__(self, guild_id: int | None) -> None:
         super().__init__("sign in needed")
         self.guild_id = guild_id
+
+
+class SessionExpired(SignInNeeded):
+    """The visitor has a sign-in cookie whose access token is no longer valid."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +82,10 @@ async def page_viewer(
     try:
         caller = await caller_from_secret(request, cookie)
     except ApiProblem as problem:
-        if not required and problem.status in {401, 403}:
-            return None
         if problem.status == 401:
-            raise SignInNeeded(guild_id) from None
+            raise SessionExpired(guild_id) from None
+        if not required and problem.status == 403:
+            return None
         raise
     if caller.guild_id != guild_id:
         if required:
