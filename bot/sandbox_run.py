@@ -59,7 +59,12 @@ def feature_channels() -> list[str]:
 def build_demo_guild(server: SandboxServer) -> tuple[Guild, dict[str, Channel], User]:
     """A guild with the feature channels, a moderator (you) and a few members to pair with."""
     guild = server.create_guild("Nexus Demo")
-    channels = {name: guild.create_channel(name) for name in ["general", *feature_channels()]}
+    # The sandbox makes every guild with a #general; the features get a channel each.
+    general = guild.get_channel("general") or guild.create_channel("general")
+    channels = {
+        "general": general,
+        **{name: guild.create_channel(name) for name in feature_channels()},
+    }
     moderators = guild.create_role(
         "Moderators", permissions=discord.Permissions(manage_guild=True).value
     )

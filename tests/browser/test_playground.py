@@ -15,21 +15,27 @@ import aiohttp
 import pytest
 from playwright.sync_api import Page, expect
 
+from bot.app import NexusBot
 from bot.sandbox import SandboxServer
 from bot.sandbox.playground import Playground
 from bot.web.pages.headers import CONTENT_SECURITY_POLICY
 from tests.browser.chromium import Chromium, Tab
 from tests.e2e.conftest import StartBot, World
 from tests.e2e.page_visits import share
+from tests.e2e.test_admin import raise_bot_role
 
 HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
 
 
 @pytest.fixture
+async def bot(start_nexus: StartBot) -> NexusBot:
+    return await start_nexus()
+
+
+@pytest.fixture
 async def playground(
-    start_nexus: StartBot, sandbox: SandboxServer, world: World
+    bot: NexusBot, sandbox: SandboxServer, world: World
 ) -> AsyncIterator[Playground]:
-    await start_nexus()
     page = Playground(sandbox, world.guild, world.general, world.alice)
     await page.start()
     try:
@@ -239,3 +245,31 @@ async def test_actions_need_the_pages_token_and_the_loopback_host(
             assert unknown.status == 404
             assert "Open http://127.0.0.1" in await unknown.text()
     assert not [m for m in world.general.all_messages if m.ephemeral]
+
+
+def _setup_with_pickers(page: Page, url: str) -> str:
+    page.goto(url)
+    run_command(page, "/admin setup")
+    setup = page.locator(".message.ephemeral").last
+    expect(setup).to_contain_text("step 1 of 2")
+    setup.get_by_label("Snippets channel").select_option(label="#pairing")
+    # The pick redraws the message with new buttons: press Next once it is drawn.
+    expect(page.locator("#status")).to_have_text("")
+    page.locator(".message.ephemeral").last.get_by_role("button", name="Next").click()
+    roles = page.locator(".message.ephemeral").last
+    expect(roles).to_contain_text("step 2 of 2")
+    roles.get_by_label("Triager role").select_option(label="@Moderators")
+    expect(page.locator("#status")).to_have_text("")
+    page.locator(".message.ephemeral").last.get_by_role("button", name="Save").click()
+    saved = page.locator(".message.ephemeral", has_text="Setup saved.").last
+    expect(saved).to_be_visible()
+    return saved.inner_text()
+
+
+async def test_channel_and_role_pickers_answer_the_bots_selects(
+    playground: Playground, bot: NexusBot, sandbox: SandboxServer, world: World, tab: Tab
+) -> None:
+    await raise_bot_role(bot, sandbox, world)
+    saved = await tab(_setup_with_pickers, address(playground, world.admin, world.general))
+    assert "#pairing" in saved
+    assert f"<#{world.pairing.id}>" not in saved

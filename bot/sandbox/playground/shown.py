@@ -188,7 +188,11 @@ class GuildView:
                 for o in component.get("options") or []
             ]
         else:
-            options = self.entities(ENTITY_SELECTS[kind], component.get("channel_types"))
+            picked = {str(d.get("id")) for d in component.get("default_values") or []}
+            options = [
+                {**entity, "default": entity["value"] in picked}
+                for entity in self.entities(ENTITY_SELECTS[kind], component.get("channel_types"))
+            ]
         return {
             "type": "select",
             "entity": ENTITY_SELECTS.get(kind, ""),

@@ -56,9 +56,9 @@
     say("Waiting for Nexus…");
     try {
       const outcome = await post(path, body);
-      say("");
       if (outcome.modal) showModal(outcome.modal);
       await refresh();
+      say("");
       return true;
     } catch (error) {
       say(error.message, true);
@@ -287,11 +287,14 @@
     for (const option of select.options) {
       const choice = el("option", "", option.description ? `${option.label} — ${option.description}` : option.label);
       choice.value = option.value;
+      choice.selected = option.default;
       picker.append(choice);
     }
     const send = () => {
       const values = [...picker.selectedOptions].map((o) => o.value).filter(Boolean);
-      if (values.length) act("/api/select", { message: message.id, custom_id: select.custom_id, values });
+      if (values.length || select.min === 0) {
+        act("/api/select", { message: message.id, custom_id: select.custom_id, values });
+      }
     };
     box.append(label, picker);
     if (picker.multiple) {
