@@ -273,3 +273,39 @@ async def test_channel_and_role_pickers_answer_the_bots_selects(
     saved = await tab(_setup_with_pickers, address(playground, world.admin, world.general))
     assert "#pairing" in saved
     assert f"<#{world.pairing.id}>" not in saved
+
+
+def _forum_post_and_direct_messages(page: Page, url: str, bob: int) -> dict[str, Any]:
+    page.goto(url)
+    listed = page.locator("#channel-list li").all_inner_texts()
+    kinds = page.locator("#channel-list li").evaluate_all("items => items.map(i => i.className)")
+    page.get_by_role("link", name="Pagination idea").click()
+    expect(page.locator("#channel-title")).to_have_text("Pagination idea")
+    first = page.locator(".message").first
+    expect(first.locator("strong")).to_have_text("cursors")
+    page.get_by_role("link", name="Nexus").click()
+    expect(page.locator("#channel-title")).to_have_text("Nexus (direct messages)")
+    run_command(page, "/snippet mine")
+    expect(page.locator(".message")).not_to_have_count(0)
+    direct = page.locator(".message").count()
+    page.locator("#as").select_option(str(bob))
+    expect(page.locator(".empty")).to_have_text("No messages here yet.")
+    return {"listed": listed, "kinds": kinds, "direct": direct}
+
+
+async def test_forum_posts_nest_under_their_forum_and_each_member_has_direct_messages(
+    playground: Playground, sandbox: SandboxServer, world: World, tab: Tab
+) -> None:
+    forum = world.guild.create_channel("ideas", "forum")
+    sandbox.create_forum_post(forum, world.bob, "Pagination idea", "What about **cursors**?")
+    seen = await tab(
+        _forum_post_and_direct_messages,
+        address(playground, world.alice, world.general),
+        world.bob.id,
+    )
+    listed = [text.strip() for text in seen["listed"]]
+    at = listed.index("ideas")
+    assert listed[at + 1] == "Pagination idea"
+    assert seen["kinds"][at : at + 2] == ["kind-forum depth-0", "kind-post depth-1"]
+    assert listed[-1] == "Nexus" and seen["kinds"][-1] == "kind-dm depth-0"
+    assert seen["direct"] >= 1

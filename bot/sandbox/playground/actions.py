@@ -24,7 +24,7 @@ from bot.sandbox.invoke import (
     USER,
 )
 from bot.sandbox.message_validation import walk_components
-from bot.sandbox.playground.shown import ENTITY_SELECTS, GuildView
+from bot.sandbox.playground.shown import DIRECT_MESSAGES, ENTITY_SELECTS, GuildView
 from bot.sandbox.render import BUTTON, SELECT_TYPES
 from bot.sandbox.repl import parse_command_line
 
@@ -66,7 +66,10 @@ class PlaygroundActions:
             raise SandboxError("pick one of the guild's members to act as")
         return member.user
 
-    def channel(self, raw: object) -> Channel:
+    def channel(self, raw: object, user: User) -> Channel:
+        """A channel of the guild, or (``dm``) the member's direct messages with the bot."""
+        if raw == DIRECT_MESSAGES:
+            return self.server.state.dm_channel(user)
         channel = self.server.state.channels.get(_as_id(raw))
         if channel is None or channel.guild is not self.guild or channel.deleted:
             raise SandboxError("no such channel in this guild")
@@ -92,7 +95,7 @@ class PlaygroundActions:
             if command.get("type", 1) != 1:
                 continue
             try:
-                self.server.builder.check_usable(command, self.guild, channel, user)
+                self.server.builder.check_usable(command, channel.guild, channel, user)
             except SandboxError:
                 continue
             out.extend(_leaves(f"/{command['name']}", command))
@@ -101,11 +104,11 @@ class PlaygroundActions:
     async def invoke(self, user: User, channel: Channel, line: str, filled: dict[str, Any]) -> JSON:
         """``line`` is ``/path name:value …``; ``filled`` the option fields of the page."""
         path, typed = parse_command_line(line)
-        _, _, _, schema = self.server.builder.resolve_path(path, self.guild)
+        _, _, _, schema = self.server.builder.resolve_path(path, channel.guild)
         given = {**typed, **{k: v for k, v in filled.items() if v not in ("", None)}}
         values = {name: self.option_value(schema, name, raw) for name, raw in given.items()}
         result = await self.server.invoke(
-            path, user=user, guild=self.guild, channel=channel, options=values
+            path, user=user, guild=channel.guild, channel=channel, options=values
         )
         return self.outcome(result)
 
@@ -113,7 +116,7 @@ class PlaygroundActions:
         self, user: User, channel: Channel, path: str, option: str, filled: dict[str, Any]
     ) -> list[JSON]:
         """The bot's own choices for ``option``, with the other filled options sent along."""
-        _, _, _, schema = self.server.builder.resolve_path(path, self.guild)
+        _, _, _, schema = self.server.builder.resolve_path(path, channel.guild)
         others: dict[str, Any] = {}
         for name, raw in filled.items():
             if name == option or raw in ("", None):
@@ -127,7 +130,7 @@ class PlaygroundActions:
             option,
             str(filled.get(option) or ""),
             user=user,
-            guild=self.guild,
+            guild=channel.guild,
             channel=channel,
             options=others,
         )
@@ -179,11 +182,15 @@ class PlaygroundActions:
         if (
             message is None
             or message.deleted
-            or message.channel.guild is not self.guild
+            or not self._reaches(user, message.channel)
             or not self.view(user).shows(message)
         ):
             raise SandboxError("that message is gone")
         return message
+
+    def _reaches(self, user: User, channel: Channel) -> bool:
+        """The guild's channels, and the member's own direct messages with the bot."""
+        return channel.guild is self.guild or channel is self.server.state.dm_channel(user)
 
     async def click(self, user: User, message: Message, custom_id: str) -> JSON:
         _component(message, custom_id, {BUTTON})

@@ -17,6 +17,7 @@ import jinja2
 from aiohttp import web
 
 from bot.sandbox.errors import SandboxError
+from bot.sandbox.kinds import DM
 from bot.sandbox.playground.actions import PlaygroundActions
 from bot.web.pages.headers import PAGE_HEADERS
 
@@ -110,7 +111,7 @@ class Playground:
         actions = self.actions
         try:
             user = actions.member(request.query.get("as") or self.you.id)
-            channel = actions.channel(request.query.get("channel") or self.start_channel.id)
+            channel = actions.channel(request.query.get("channel") or self.start_channel.id, user)
         except SandboxError as exc:
             return web.Response(status=404, text=f"{exc}. Open {self.url} to start over.")
         view = actions.view(user)
@@ -118,8 +119,9 @@ class Playground:
             guild=self.guild.name,
             token=self.token,
             user_id=str(user.id),
-            channel_id=str(channel.id),
-            channel_name=channel.name,
+            channel_id=request.query.get("channel") or str(channel.id),
+            channel_name=self.title(channel),
+            direct=channel.type == DM,
             members=actions.members(),
             channels=view.channels(),
             messages=view.messages(channel),
@@ -133,24 +135,29 @@ class Playground:
         path, content_type = STATIC[name]
         return web.Response(body=path.read_bytes(), content_type=content_type, charset="utf-8")
 
+    def title(self, channel: Channel) -> str:
+        if channel.type == DM:
+            return f"{self.guild.state.bot_user.display_name} (direct messages)"
+        return channel.name
+
     # -- the JSON API --------------------------------------------------------------------------
 
     async def state(self, request: web.Request) -> web.Response:
         user = self.actions.member(request.query.get("as"))
-        channel = self.actions.channel(request.query.get("channel"))
+        channel = self.actions.channel(request.query.get("channel"), user)
         view = self.actions.view(user)
         return web.json_response(
             {
                 "guild": self.guild.name,
                 "channels": view.channels(),
-                "channel": {"id": str(channel.id), "name": channel.name},
+                "channel": {"name": self.title(channel), "direct": channel.type == DM},
                 "messages": view.messages(channel),
             }
         )
 
     async def commands(self, request: web.Request) -> web.Response:
         user = self.actions.member(request.query.get("as"))
-        channel = self.actions.channel(request.query.get("channel"))
+        channel = self.actions.channel(request.query.get("channel"), user)
         view = self.actions.view(user)
         return web.json_response(
             {
@@ -163,14 +170,14 @@ class Playground:
 
     async def invoke(self, request: web.Request) -> web.Response:
         body, user = await self._acting(request)
-        channel = self.actions.channel(body.get("channel"))
+        channel = self.actions.channel(body.get("channel"), user)
         filled = _object(body.get("options"))
         outcome = await self.actions.invoke(user, channel, str(body.get("line") or ""), filled)
         return web.json_response(outcome)
 
     async def autocomplete(self, request: web.Request) -> web.Response:
         body, user = await self._acting(request)
-        channel = self.actions.channel(body.get("channel"))
+        channel = self.actions.channel(body.get("channel"), user)
         choices = await self.actions.autocomplete(
             user,
             channel,

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 JSON = dict[str, Any]
 ACTION_ROW: Final = 1
+# How the page names a member's direct messages with the bot (each member has their own).
+DIRECT_MESSAGES: Final = "dm"
 # The most recent messages of a channel the page shows (the sandbox keeps them all).
 SHOWN_MESSAGES: Final = 100
 BUTTON_STYLES: Final = {1: "primary", 2: "secondary", 3: "success", 4: "danger", 5: "link"}
@@ -70,6 +72,8 @@ class GuildView:
                     continue
                 kind = "post" if channel.type == GUILD_FORUM else "thread"
                 out.append({"id": str(thread.id), "name": thread.name, "kind": kind, "depth": 1})
+        bot = self.guild.state.bot_user.display_name
+        out.append({"id": DIRECT_MESSAGES, "name": bot, "kind": "dm", "depth": 0})
         return out
 
     def _may_see(self, channel: Channel) -> bool:

@@ -75,7 +75,9 @@
     lastState = text;
     const state = JSON.parse(text);
     drawChannels(state.channels);
-    document.getElementById("channel-title").textContent = state.channel.name;
+    const title = document.getElementById("channel-title");
+    title.textContent = state.channel.name;
+    title.classList.toggle("direct", state.channel.direct);
     document.title = `#${state.channel.name} · ${state.guild} · Nexus playground`;
     drawMessages(state.messages);
   }
