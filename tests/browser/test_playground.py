@@ -309,3 +309,47 @@ async def test_forum_posts_nest_under_their_forum_and_each_member_has_direct_mes
     assert seen["kinds"][at : at + 2] == ["kind-forum depth-0", "kind-post depth-1"]
     assert listed[-1] == "Nexus" and seen["kinds"][-1] == "kind-dm depth-0"
     assert seen["direct"] >= 1
+
+
+CODE_IN_A_MESSAGE = "```py\nprint('hi from a dm')\n```"
+
+
+def _save_from_a_message(page: Page, url: str, other_guild: str) -> str:
+    page.goto(url)
+    page.get_by_role("link", name="Nexus").click()
+    expect(page.locator("#channel-title")).to_have_text("Nexus (direct messages)")
+    run_command(page, CODE_IN_A_MESSAGE)
+    posted = page.locator(".message", has_text="hi from a dm").last
+    expect(posted.locator("pre.block")).to_be_visible()
+    posted.locator(".apps summary").click()
+    posted.get_by_role("button", name="Save as snippet").click()
+    asked = page.locator(".message.ephemeral", has_text="Which server keeps this snippet?")
+    expect(asked).to_be_visible()
+    asked.get_by_label("Choose the server that keeps it").select_option(label=other_guild)
+    modal = page.locator("dialog#modal")
+    expect(modal).to_be_visible()
+    modal.get_by_label("Title").fill("From my DM")
+    modal.get_by_role("button", name="Submit").click()
+    saved = page.locator(".message.ephemeral", has_text="Saved as snippet").last
+    expect(saved).to_be_visible()
+    return saved.inner_text()
+
+
+async def test_a_posted_message_is_saved_through_the_apps_menu_and_a_string_select(
+    playground: Playground, bot: NexusBot, sandbox: SandboxServer, world: World, tab: Tab
+) -> None:
+    other = sandbox.create_guild("Other place")
+    other.add_member(world.alice)
+    await sandbox.wait_until(lambda: bot.get_guild(other.id) is not None, timeout=5)
+    await share(sandbox, world, "home loop", "print(1)")
+    await sandbox.invoke(
+        "/snippet share",
+        user=world.alice,
+        channel=other.text_channels[0],
+        title="other loop",
+        code="print(2)",
+    )
+    saved = await tab(
+        _save_from_a_message, address(playground, world.alice, world.general), "Other place"
+    )
+    assert "Other place" in saved

@@ -46,6 +46,8 @@ OPTION_KINDS: Final = {
     NUMBER: "number",
     ATTACHMENT: "attachment",
 }
+MESSAGE_MENU: Final = 3  # a command's type: a message context menu
+MESSAGE_MAX: Final = 2000
 # Modals opened and not yet submitted, kept per page session; the oldest go first.
 OPEN_MODALS: Final = 50
 
@@ -100,6 +102,30 @@ class PlaygroundActions:
                 continue
             out.extend(_leaves(f"/{command['name']}", command))
         return out
+
+    def message_menus(self, user: User, channel: Channel) -> list[str]:
+        """The message context-menu commands (Apps → …) the member can use here."""
+        synced = [*self.server.commands(), *self.server.commands(self.guild)]
+        names: list[str] = []
+        for command in synced:
+            if command.get("type") != MESSAGE_MENU:
+                continue
+            try:
+                self.server.builder.check_usable(command, channel.guild, channel, user)
+            except SandboxError:
+                continue
+            names.append(str(command["name"]))
+        return sorted(names)
+
+    def say(self, user: User, channel: Channel, text: str) -> None:
+        """Post ``text`` in the channel as the member (the bot gets MESSAGE_CREATE)."""
+        if not text.strip() or len(text) > MESSAGE_MAX:
+            raise SandboxError(f"a message is 1 to {MESSAGE_MAX} characters")
+        self.server.send_user_message(channel, user, text)
+
+    async def message_menu(self, user: User, message: Message, name: str) -> JSON:
+        result = await self.server.invoke_message_command(name, message=message, user=user)
+        return self.outcome(result)
 
     async def invoke(self, user: User, channel: Channel, line: str, filled: dict[str, Any]) -> JSON:
         """``line`` is ``/path name:value …``; ``filled`` the option fields of the page."""

@@ -71,6 +71,8 @@ class Playground:
         app.router.add_get("/api/state", self.state)
         app.router.add_get("/api/commands", self.commands)
         app.router.add_post("/api/invoke", self.invoke)
+        app.router.add_post("/api/say", self.say)
+        app.router.add_post("/api/menu", self.menu)
         app.router.add_post("/api/autocomplete", self.autocomplete)
         app.router.add_post("/api/click", self.click)
         app.router.add_post("/api/select", self.select)
@@ -162,6 +164,7 @@ class Playground:
         return web.json_response(
             {
                 "commands": self.actions.commands(user, channel),
+                "message_menus": self.actions.message_menus(user, channel),
                 "pickers": {
                     kind: view.entities(kind) for kind in ("user", "role", "mentionable", "channel")
                 },
@@ -173,6 +176,18 @@ class Playground:
         channel = self.actions.channel(body.get("channel"), user)
         filled = _object(body.get("options"))
         outcome = await self.actions.invoke(user, channel, str(body.get("line") or ""), filled)
+        return web.json_response(outcome)
+
+    async def say(self, request: web.Request) -> web.Response:
+        body, user = await self._acting(request)
+        channel = self.actions.channel(body.get("channel"), user)
+        self.actions.say(user, channel, str(body.get("text") or ""))
+        return web.json_response({"modal": None})
+
+    async def menu(self, request: web.Request) -> web.Response:
+        body, user = await self._acting(request)
+        message = self.actions.message(user, body.get("message"))
+        outcome = await self.actions.message_menu(user, message, str(body.get("name") or ""))
         return web.json_response(outcome)
 
     async def autocomplete(self, request: web.Request) -> web.Response:

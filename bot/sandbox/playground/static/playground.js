@@ -20,6 +20,7 @@
   let lastState = "";
   let commands = [];
   let pickers = {};
+  let messageMenus = [];
   let offered = [];
   let highlighted = -1;
   let openModal = null;
@@ -89,6 +90,9 @@
     const data = await response.json();
     commands = data.commands;
     pickers = data.pickers;
+    messageMenus = data.message_menus;
+    lastState = ""; // draw the messages again, with this member's Apps menus
+    refresh();
   }
 
   // -- markup --------------------------------------------------------------------------------
@@ -203,7 +207,24 @@
       item.append(reactions);
     }
     if (message.ephemeral) item.append(el("p", "only-you", "Only you can see this"));
+    if (messageMenus.length && !message.ephemeral) item.append(drawApps(message));
     return item;
+  }
+
+  // Discord's "Apps" menu of a message: the bot's message commands.
+  function drawApps(message) {
+    const apps = el("details", "apps");
+    apps.append(el("summary", "", "Apps"));
+    for (const name of messageMenus) {
+      const run = el("button", "button secondary", name);
+      run.type = "button";
+      run.addEventListener("click", () => {
+        apps.open = false;
+        act("/api/menu", { message: message.id, name });
+      });
+      apps.append(run);
+    }
+    return apps;
   }
 
   function drawEmbed(embed) {
@@ -527,7 +548,11 @@
     const line = input.value.trim();
     if (!line) return;
     hideSuggestions();
-    if (await act("/api/invoke", { line })) input.value = "";
+    // As in Discord, a line without a leading slash is a message in the channel.
+    const sent = line.startsWith("/")
+      ? await act("/api/invoke", { line })
+      : await act("/api/say", { text: input.value });
+    if (sent) input.value = "";
   }
 
   // -- wiring --------------------------------------------------------------------------------
