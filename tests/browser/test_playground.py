@@ -54,7 +54,7 @@ def run_command(page: Page, line: str) -> None:
     box.press("Enter")
 
 
-def _share_fill_and_star(page: Page, url: str, snippets_channel: int, bob: int) -> None:
+def _share_fill_and_star(page: Page, url: str, snippets_channel: int, bob: int) -> str | None:
     response = page.goto(url)
     assert response is not None
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
@@ -83,13 +83,20 @@ def _share_fill_and_star(page: Page, url: str, snippets_channel: int, bob: int) 
             "button", name=re.compile("Star")
         )
     ).to_have_text("⭐ Star (1)")
+    # The Raw button answers with a file only bob sees.
+    post = page.locator(".message", has=page.locator(".embed")).last
+    post.get_by_role("button", name="Raw").click()
+    attached = page.locator(".message.ephemeral .attachment a").last
+    expect(attached).to_have_text(re.compile(r"^📎 snippet-\d+\.py$"))
+    return attached.get_attribute("href")
 
 
 async def test_a_member_shares_through_the_modal_sees_the_post_and_stars_it(
-    playground: Playground, world: World, tab: Tab
+    playground: Playground, sandbox: SandboxServer, world: World, tab: Tab
 ) -> None:
     url = address(playground, world.alice, world.general)
-    await tab(_share_fill_and_star, url, world.snippets.id, world.bob.id)
+    href = await tab(_share_fill_and_star, url, world.snippets.id, world.bob.id)
+    assert href is not None and href.startswith(sandbox.base_url)
     assert tab.errors == []
 
 
@@ -233,14 +240,20 @@ async def test_a_360_px_phone_needs_no_sideways_scroll(
 
 
 async def test_actions_need_the_pages_token_and_the_loopback_host(
-    playground: Playground, world: World
+    playground: Playground, sandbox: SandboxServer, world: World
 ) -> None:
+    sandbox.send_user_message(world.general, world.bob, HOSTILE)
     body = {"as": str(world.alice.id), "channel": str(world.general.id), "line": "/snippet mine"}
     async with aiohttp.ClientSession() as client:
         async with client.post(playground.url + "api/invoke", json=body) as refused:
             assert refused.status == 403
         async with client.get(playground.url, headers={"Host": "evil.example:80"}) as rebound:
             assert rebound.status == 421
+        # Without its script the page shows the messages as text, escaped.
+        async with client.get(address(playground, world.alice, world.general)) as page:
+            html = await page.text()
+            assert "&lt;img src=x onerror=" in html
+            assert "<img" not in html and html.count("<script") == 1
         async with client.get(playground.url + "?as=1&channel=2") as unknown:
             assert unknown.status == 404
             assert "Open http://127.0.0.1" in await unknown.text()

@@ -68,6 +68,7 @@
   }
 
   async function refresh() {
+    if (document.hidden) return; // a tab in the background asks nothing
     const query = new URLSearchParams({ as: user, channel });
     const response = await fetch(`/api/state?${query}`);
     if (!response.ok) return;
