@@ -46,7 +46,7 @@ OPTION_KINDS: Final = {
     NUMBER: "number",
     ATTACHMENT: "attachment",
 }
-MESSAGE_MENU: Final = 3  # a command's type: a message context menu
+SLASH_COMMAND, MESSAGE_MENU = 1, 3  # commands' types (2 is a user context menu)
 MESSAGE_MAX: Final = 2000
 # Modals opened and not yet submitted, kept per page session; the oldest go first.
 OPEN_MODALS: Final = 50
@@ -91,31 +91,28 @@ class PlaygroundActions:
 
     def commands(self, user: User, channel: Channel) -> list[JSON]:
         """Every slash command path the member can use here, with its options."""
-        synced = [*self.server.commands(), *self.server.commands(self.guild)]
-        out: list[JSON] = []
-        for command in sorted(synced, key=lambda c: c["name"]):
-            if command.get("type", 1) != 1:
-                continue
-            try:
-                self.server.builder.check_usable(command, channel.guild, channel, user)
-            except SandboxError:
-                continue
-            out.extend(_leaves(f"/{command['name']}", command))
-        return out
+        usable = self._usable(user, channel, SLASH_COMMAND)
+        return [leaf for command in usable for leaf in _leaves(f"/{command['name']}", command)]
 
     def message_menus(self, user: User, channel: Channel) -> list[str]:
         """The message context-menu commands (Apps → …) the member can use here."""
-        synced = [*self.server.commands(), *self.server.commands(self.guild)]
-        names: list[str] = []
-        for command in synced:
-            if command.get("type") != MESSAGE_MENU:
+        return [str(command["name"]) for command in self._usable(user, channel, MESSAGE_MENU)]
+
+    def _usable(self, user: User, channel: Channel, kind: int) -> list[JSON]:
+        """The synced commands of ``kind`` that Discord's client offers the member here."""
+        synced = self.server.commands()
+        if channel.guild is not None:
+            synced = [*synced, *self.server.commands(channel.guild)]
+        usable: list[JSON] = []
+        for command in sorted(synced, key=lambda c: c["name"]):
+            if command.get("type", SLASH_COMMAND) != kind:
                 continue
             try:
                 self.server.builder.check_usable(command, channel.guild, channel, user)
             except SandboxError:
                 continue
-            names.append(str(command["name"]))
-        return sorted(names)
+            usable.append(command)
+        return usable
 
     def say(self, user: User, channel: Channel, text: str) -> None:
         """Post ``text`` in the channel as the member (the bot gets MESSAGE_CREATE)."""
@@ -127,12 +124,11 @@ class PlaygroundActions:
         result = await self.server.invoke_message_command(name, message=message, user=user)
         return self.outcome(result)
 
-    async def invoke(self, user: User, channel: Channel, line: str, filled: dict[str, Any]) -> JSON:
-        """``line`` is ``/path name:value …``; ``filled`` the option fields of the page."""
+    async def invoke(self, user: User, channel: Channel, line: str) -> JSON:
+        """Run ``line``, a slash command as typed: ``/path name:value name:"two words"``."""
         path, typed = parse_command_line(line)
         _, _, _, schema = self.server.builder.resolve_path(path, channel.guild)
-        given = {**typed, **{k: v for k, v in filled.items() if v not in ("", None)}}
-        values = {name: self.option_value(schema, name, raw) for name, raw in given.items()}
+        values = {name: self.option_value(schema, name, raw) for name, raw in typed.items()}
         result = await self.server.invoke(
             path, user=user, guild=channel.guild, channel=channel, options=values
         )
@@ -241,10 +237,10 @@ class PlaygroundActions:
         return self.outcome(result)
 
     def outcome(self, result: InteractionResult) -> JSON:
-        """A modal to fill, or the channel where the reply went (the page shows it)."""
+        """A modal to fill, if the bot opened one; anything else the page reads from the state."""
         modal = result.modal
         if modal is None:
-            return {"modal": None, "channel": str(result.pending.channel.id)}
+            return {"modal": None}
         modal_id = str(result.interaction_id)
         self.modals[modal_id] = result
         while len(self.modals) > OPEN_MODALS:

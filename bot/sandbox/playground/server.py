@@ -174,8 +174,7 @@ class Playground:
     async def invoke(self, request: web.Request) -> web.Response:
         body, user = await self._acting(request)
         channel = self.actions.channel(body.get("channel"), user)
-        filled = _object(body.get("options"))
-        outcome = await self.actions.invoke(user, channel, str(body.get("line") or ""), filled)
+        outcome = await self.actions.invoke(user, channel, str(body.get("line") or ""))
         return web.json_response(outcome)
 
     async def say(self, request: web.Request) -> web.Response:
