@@ -62,6 +62,8 @@ def _share_fill_and_star(page: Page, url: str, snippets_channel: int, bob: int) 
     modal = page.locator("dialog#modal")
     expect(modal).to_be_visible()
     expect(modal.get_by_label("Title")).to_have_value("Retry helper")
+    # The dialog takes the focus, as Discord's does: the keyboard goes on from its first field.
+    expect(modal.get_by_label("Title")).to_be_focused()
     modal.get_by_label("Code").fill("def retry(times):\n    return [attempt() for _ in range(3)]")
     modal.get_by_role("button", name="Submit").click()
     expect(modal).to_be_hidden()
@@ -143,6 +145,8 @@ def _autocomplete(page: Page, url: str) -> tuple[list[str], list[str], list[str]
     box.press("ArrowDown")
     box.press("Enter")
     expect(box).to_have_value(re.compile(r"^/snippet get id:\d+ $"))
+    box.press("Escape")
+    expect(page.locator("#suggestions")).to_be_hidden()
     return commands, options, from_the_bot
 
 
