@@ -31,7 +31,7 @@ Nexus needs a Discord bot token to connect to Discord, and DISCORD_TOKEN is not 
   3. Run:  DISCORD_TOKEN=<your token> scripts/run
 
 No Discord account at hand? Try Nexus offline against its built-in sandbox:
-  scripts/run sandbox        (or: python -m bot sandbox)
+  scripts/run sandbox        (or: python -m bot sandbox --web: a prompt and a page)
 """
 
 
@@ -56,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--database",
         default="sqlite+aiosqlite:///data/sandbox.db",
         help="database URL for the sandbox run (default: data/sandbox.db)",
+    )
+    sandbox.add_argument(
+        "--web",
+        action="store_true",
+        help="also open the playground: the sandbox guild in a browser, on 127.0.0.1",
+    )
+    sandbox.add_argument(
+        "--web-port", type=int, default=0, help="playground port (default: any free one)"
     )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -106,7 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "sandbox":
         from bot.sandbox_run import run_sandbox
 
-        return asyncio.run(run_sandbox(settings, port=args.port, database_url=args.database))
+        web_port = args.web_port if args.web else None
+        return asyncio.run(
+            run_sandbox(settings, port=args.port, database_url=args.database, web_port=web_port)
+        )
     if command == "db" and args.db_command == "upgrade":
         from bot.db import run_upgrade_blocking
 

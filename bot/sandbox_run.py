@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.extensions import discover_extensions
 from bot.feature import feature_setting_specs
 from bot.guild_settings import Kind
+from bot.sandbox.playground import Playground
 from bot.sandbox.repl import run_repl
 from bot.sandbox.server import SandboxServer
 
@@ -58,7 +59,12 @@ def feature_channels() -> list[str]:
 def build_demo_guild(server: SandboxServer) -> tuple[Guild, dict[str, Channel], User]:
     """A guild with the feature channels, a moderator (you) and a few members to pair with."""
     guild = server.create_guild("Nexus Demo")
-    channels = {name: guild.create_channel(name) for name in ["general", *feature_channels()]}
+    # The sandbox makes every guild with a #general; the features get a channel each.
+    general = guild.get_channel("general") or guild.create_channel("general")
+    channels = {
+        "general": general,
+        **{name: guild.create_channel(name) for name in feature_channels()},
+    }
     moderators = guild.create_role(
         "Moderators", permissions=discord.Permissions(manage_guild=True).value
     )
@@ -77,7 +83,11 @@ async def configure_demo_guild(bot: NexusBot, guild: Guild, channels: dict[str, 
     )
 
 
-async def run_sandbox(settings: Settings, *, port: int = 0, database_url: str) -> int:
+async def run_sandbox(
+    settings: Settings, *, port: int = 0, database_url: str, web_port: int | None = None
+) -> int:
+    """The bot against the sandbox, driven from the prompt; with ``web_port`` (0: any free
+    one) also from the playground page, whose address is printed."""
     from bot.app import create_bot
 
     # The prompt is the interface here: keep the bot's log lines out of it.
@@ -88,13 +98,20 @@ async def run_sandbox(settings: Settings, *, port: int = 0, database_url: str) -
     guild, channels, you = build_demo_guild(server)
     bot = create_bot(sandbox_settings(settings, server, database_url))
     running = asyncio.create_task(bot.start(server.bot_token), name="nexus-sandbox-bot")
+    playground: Playground | None = None
     try:
         await server.wait_until_ready(timeout=30)
         await bot.wait_until_ready()
         await configure_demo_guild(bot, guild, channels)
         print(f"Sandbox Discord on {server.base_url} — you are 'you' (a moderator) in #general.")
+        if web_port is not None:
+            playground = Playground(server, guild, channels["general"], you, port=web_port)
+            await playground.start()
+            print(f"Playground: open {playground.url} in a browser.", flush=True)
         await run_repl(server, guild, channels["general"], you)
     finally:
+        if playground is not None:
+            await playground.close()
         await bot.close()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(running, timeout=10)
