@@ -24,6 +24,7 @@ from cogs.feedback.forum_check import forum_problems
 from cogs.feedback.forum_intake import ForumIntake
 from cogs.feedback.item_flow import ItemFlow
 from cogs.feedback.mode_moves import ModeMoves
+from cogs.feedback.pages import router as page_router
 from cogs.feedback.parts import build_parts
 from cogs.feedback.publisher import FeedbackPublisher
 from cogs.feedback.queries import list_filters
@@ -106,6 +107,9 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
 
     def api_routes(self) -> APIRouter:
         return api_router
+
+    def page_routes(self) -> APIRouter:
+        return page_router
 
     # ---- logging -------------------------------------------------------------------------
 
@@ -215,7 +219,6 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     ) -> None:
         guild_id = guild_of(interaction).id
         filters = list_filters(status, endpoint, severity, interaction.user.id if mine else None)
-
         by_plus_ones = sort == "plus_ones"
 
         async def fetch(cursor: object) -> Page[ItemRecord]:
