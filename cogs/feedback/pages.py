@@ -50,6 +50,7 @@ from cogs.feedback.board_view import (
     shown,
     specs_path,
     thread_url,
+    utc,
 )
 from cogs.feedback.queries import assignee_filter, list_filters
 from cogs.feedback.records import ListFilters
@@ -196,6 +197,7 @@ async def specs_page(request: Request, guild_id: GuildIdPath) -> Response:
         board_href=board_path(gid),
         specs_href=specs_path(gid),
         fetched=shown,
+        utc=utc,
     )
 
 
@@ -234,7 +236,7 @@ async def _item_response(
         moves=moves_from(item.status) if triager else (),
         can_take=triager and item.assignee_id != viewer.user_id,
         reported=shown(item.created_at),
-        reported_iso=item.created_at.isoformat(),
+        reported_iso=utc(item.created_at).isoformat(),
         notice=notice,
         problem=problem,
     )

@@ -36,6 +36,7 @@ from tests.e2e.test_feedback import (
     thread_of,
     triage,
 )
+from tests.e2e.test_feedback_forum import make_forum, until, use_forum
 
 __all__ = ["spec_server"]  # the loopback spec server fixture, shared with test_feedback
 
@@ -141,6 +142,13 @@ async def test_triagers_and_moderators_get_a_move_form_on_each_card_with_the_wor
         assert options_of(body, "move-1") == ["acknowledged", "in_progress", "resolved", "wont_fix"]
         assert options_of(body, "move-2") == ["open"]
         assert 'name="from" value="open"' in body and 'name="from" value="wont_fix"' in body
+        # The item page offers every move, Duplicate too, and taking the item.
+        async with await signed_in(sandbox, world, user) as http:
+            _, _, page = await visit(http, "GET", board_url(bot, world, "/2"))
+            status, _, specs = await visit(http, "GET", board_url(bot, world, "/specs"))
+        assert options_of(page, "move-status") == ["open"]
+        assert "Assign FB-2 to me" in page
+        assert (status, "No API specs are registered here yet." in specs) == (200, True)
 
 
 async def test_the_filters_are_list_s_filters_and_give_what_the_api_gives(
@@ -301,6 +309,21 @@ async def test_an_item_shows_its_facts_history_and_thread_and_an_unknown_one_is_
         # FB-1 is the same item as 1.
         status, _, same = await visit(http, "GET", board_url(bot, world, "/FB-1"))
     assert status == 200 and "Jobs list returns 500" in same
+
+
+async def test_an_item_posted_in_the_forum_links_to_its_forum_post(
+    start_nexus: StartBot, sandbox: SandboxServer, world: World
+) -> None:
+    bot = await start_web(start_nexus)
+    forum = make_forum(world)
+    await until(lambda: bot.get_channel(forum.id) is not None)
+    await use_forum(bot, world, forum)
+    await log(sandbox, world, title="Posted in the forum")
+    row = await item(bot, 1)
+    [post] = [thread for thread in forum.threads if thread.id == row.thread_id]
+    async with await signed_in(sandbox, world, world.bob) as http:
+        _, _, body = await visit(http, "GET", board_url(bot, world, "/1"))
+    assert f'href="https://discord.com/channels/{world.guild.id}/{post.id}"' in body
 
 
 # ---- moving items -----------------------------------------------------------------------------
