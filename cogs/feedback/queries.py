@@ -81,11 +81,10 @@ class FeedbackQueries:
             columns = select(*FeedbackItem.__table__.columns)
             query = _filtered(columns, guild_id, filters, dialect)
             if by_plus_ones:
+                plus_ones = _plus_ones_order(filters, dialect)
                 if isinstance(before, tuple):
-                    query = query.where(
-                        tuple_(FeedbackItem.plus_ones, FeedbackItem.number) < tuple_(*before)
-                    )
-                query = query.order_by(FeedbackItem.plus_ones.desc(), FeedbackItem.number.desc())
+                    query = query.where(tuple_(plus_ones, FeedbackItem.number) < tuple_(*before))
+                query = query.order_by(plus_ones.desc(), FeedbackItem.number.desc())
             else:
                 if isinstance(before, int):
                     query = query.where(FeedbackItem.number < before)
@@ -251,6 +250,22 @@ def _filtered(query: Select[Any], guild_id: int, filters: ListFilters, dialect: 
     elif filters.assignee_id is not None:
         query = query.where(FeedbackItem.assignee_id == filters.assignee_id)
     return query
+
+
+def _plus_ones_order(filters: ListFilters, dialect: str) -> Any:
+    """What a most-+1s-first page is ordered by.
+
+    SQLite walks the (+1s, number) index to skip sorting, checking each row against the
+    filters: right with no filter or a status alone (common values, found early), but an
+    endpoint's items, a member's, a severity within a status or an assignee's are few among the
+    whole guild, and that walk reads all of it (a second for `mine` at 100,000 items). Then it
+    is cheaper to read the rows through the chosen filter's index (see `_filtered`) and sort
+    them, so the order is written as `plus_ones + 0`, which SQLite cannot take from an index.
+    """
+    narrow = (filters.path, filters.reporter_id, filters.severity, filters.assignee_id)
+    if dialect == "sqlite" and any(value is not None for value in narrow):
+        return FeedbackItem.plus_ones + 0
+    return FeedbackItem.plus_ones
 
 
 def history_entry(row: FeedbackHistory) -> ItemHistoryEntry:

@@ -167,6 +167,9 @@ async def test_the_filters_are_list_s_filters_and_give_what_the_api_gives(
     cases = [
         ({}, [4, 3, 2, 1]),
         ({"sort": "plus_ones"}, [1, 3, 4, 2]),
+        ({"sort": "plus_ones", "mine": "on"}, [3, 4, 2]),
+        ({"sort": "plus_ones", "endpoint": "GET /api/jobs"}, [1, 4, 2]),
+        ({"sort": "plus_ones", "assignee": "nobody"}, [1, 3, 4]),
         ({"endpoint": "GET /api/jobs"}, [4, 2, 1]),
         ({"endpoint": "/api/auth/login"}, [3]),
         ({"severity": "blocker"}, [2]),
