@@ -153,7 +153,20 @@ def _width(page: Page, url: str) -> dict[str, int]:
     )
 
 
-async def test_a_360_px_phone_stacks_the_columns_and_never_scrolls_sideways(
+def _printed(page: Page, url: str) -> dict[str, bool]:
+    page.goto(url)
+    page.emulate_media(media="print")
+    shown = {
+        "cards": page.locator("article.card").first.is_visible(),
+        "filters": page.locator("form.filters").is_visible(),
+        "moves": page.locator("form.move").first.is_visible(),
+        "header": page.locator("header.site").is_visible(),
+    }
+    page.emulate_media(media="screen")
+    return shown
+
+
+async def test_a_360_px_phone_stacks_the_columns_never_scrolls_sideways_and_prints_the_items(
     start_nexus: StartBot, sandbox: SandboxServer, world: World, tab: Tab, spec_server: Any
 ) -> None:
     bot = await start_nexus(
@@ -175,6 +188,9 @@ async def test_a_360_px_phone_stacks_the_columns_and_never_scrolls_sideways(
         if stacked:
             # Every column starts at the same left edge: one above the other.
             assert fits["columns"] == 1
+    # Printed, the board keeps its cards and drops the forms and the site's header.
+    printed = await tab(_printed, f"{base(bot)}/f/{world.guild.id}")
+    assert printed == {"cards": True, "filters": False, "moves": False, "header": False}
     assert tab.errors == []
 
 
