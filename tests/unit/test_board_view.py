@@ -19,7 +19,7 @@ from cogs.feedback.board_view import (
     thread_url,
 )
 from cogs.feedback.pages import TEMPLATES
-from cogs.feedback.records import ItemHistoryEntry, ItemRecord
+from cogs.feedback.records import ItemHistoryEntry, ItemRecord, SpecRecord
 from cogs.feedback.rules import TRANSITIONS
 from cogs.feedback.spec_operations import OperationRecord
 
@@ -151,6 +151,16 @@ def test_every_feedback_template_escapes_hostile_text() -> None:
             "notice": HOSTILE,
             "problem": HOSTILE,
         },
+    }
+    spec = SpecRecord(
+        1, "jobs", "https://x.test/" + HOSTILE, HOSTILE, HOSTILE, "OpenAPI 3", 1, 2, NOW
+    )
+    operation = OperationRecord(1, "GET", "/api/{id}", HOSTILE)
+    rows = endpoint_rows([operation], {("GET", "/api/" + HOSTILE): 1}, 5)
+    pages["feedback/specs.html"] = {
+        "specs": [(spec, rows, False)],
+        "fetched": lambda moment: HOSTILE,
+        "utc": lambda moment: moment,
     }
     for name, values in pages.items():
         body = TEMPLATES.get_template(name).render(**_base_context(), **values)
