@@ -17,9 +17,11 @@ matched (in the worker process) or `/pair now` first chooses a partner (about 0.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import socket
     from collections.abc import Callable, Iterable
 
     from bot.feature import FeatureCog
@@ -27,10 +29,22 @@ if TYPE_CHECKING:
     from bot.web.server import WebServer
 
 
-def build_web(
+async def serve_web(
+    listener: socket.socket,
+    host: WebHost,
+    features: Iterable[FeatureCog],
+    gateway_ready: Callable[[], bool],
+) -> WebServer:
+    """The web server on `listener`, answering; built in a worker thread."""
+    web = await asyncio.to_thread(_build_web, host, features, gateway_ready)
+    await web.start(listener)
+    return web
+
+
+def _build_web(
     host: WebHost, features: Iterable[FeatureCog], gateway_ready: Callable[[], bool]
 ) -> WebServer:
-    """The web app with every feature's routes (blocking imports: run it in a worker thread)."""
+    """The web app with every feature's routes (blocking imports)."""
     from bot.web.health import Readiness
     from bot.web.server import WebServer
 

@@ -22,7 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__, dates
-from bot.after_ready import build_web
+from bot.after_ready import serve_web
 from bot.audit import AuditService
 from bot.backup_schedule import ScheduledBackups
 from bot.clock import Clock, SystemClock
@@ -141,9 +141,9 @@ class NexusBot(commands.Bot):
             allow=settings.fetch.allow, user_agent=f"Nexus/{__version__}"
         )
         self.web: WebServer | None = None
-        # Bound at start, served once ready (bot/after_ready.py); set when the web answers.
+        # Bound at start, served once ready (bot/after_ready.py); web_serving: it answers.
         self._web_listener: socket.socket | None = None
-        self.web_port: int | None = None  # where the web server listens; None when it is off
+        self.web_port: int | None = None
         self.web_serving = asyncio.Event()
         self.started_at = self.clock.now()
         self.shutting_down = False
@@ -260,28 +260,21 @@ class NexusBot(commands.Bot):
             len(self.guilds),
         )
         if self._after_ready_task is None:
-            self._after_ready_task = asyncio.create_task(
-                self._after_first_ready(), name="nexus-after-ready"
-            )
+            self._after_ready_task = asyncio.create_task(self._after_first_ready())
 
     async def _after_first_ready(self) -> None:
         """The web server, then dateparser's data, each loaded in a thread (bot/after_ready.py)."""
         if self._web_listener is not None:
             try:
-                web = await asyncio.to_thread(build_web, self, self.features, self._gateway_ready)
-                await web.start(self._web_listener)
-            except Exception:
-                # As a taken port would at start: an operator who turned the web on finds out.
+                self.web = await serve_web(
+                    self._web_listener, self, self.features, self._gateway_ready
+                )
+            except Exception:  # stops as a taken port does at start: the operator finds out
                 log.critical("the web server could not start; stopping", exc_info=True)
                 await self.close()
                 return
-            self.web = web
         self.web_serving.set()
         await asyncio.to_thread(dates.warm_up)
-
-    async def wait_until_web_serving(self) -> None:
-        """Until the web server answers (at once when it is off); it starts after ready."""
-        await self.web_serving.wait()
 
     # ---- command sync ---------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from bot import schema_stamp
 from bot.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -173,6 +174,7 @@ class Database:
 
     def __init__(self, settings: DatabaseSettings, clock: Clock | None = None) -> None:
         self.url = settings.url
+        self.clock: Clock = clock or SystemClock()
         self.dialect = "sqlite" if is_sqlite(settings.url) else "postgresql"
         path = sqlite_path(settings.url)
         if path is not None:
@@ -181,7 +183,7 @@ class Database:
             settings.url,
             echo=settings.echo,
             pool_pre_ping=not is_sqlite(settings.url),
-            execution_options={CLOCK_OPTION: clock or SystemClock()},
+            execution_options={CLOCK_OPTION: self.clock},
         )
         if self.dialect == "sqlite":
             self._install_sqlite_pragmas(settings.busy_timeout_seconds)
@@ -209,7 +211,9 @@ class Database:
         Alembic runs only when the schema stamp says the database may be behind the scripts
         (bot/schema_stamp.py); `check_every_script` runs it regardless."""
         async with self.engine.begin() as connection:
-            await connection.run_sync(_upgrade_when_needed, self.url, check_every_script)
+            await connection.run_sync(
+                _upgrade_when_needed, self.url, check_every_script, self.clock.now()
+            )
 
     async def ping(self) -> float:
         """Round-trip time of a trivial query, in seconds."""
@@ -240,13 +244,13 @@ def alembic_config(url: str) -> Any:
     return config
 
 
-def _upgrade_when_needed(connection: Any, url: str, check_every_script: bool) -> None:
-    from bot import schema_stamp
-
+def _upgrade_when_needed(
+    connection: Any, url: str, check_every_script: bool, now: datetime
+) -> None:
     if not check_every_script and schema_stamp.is_current(connection):
         return
     _run_alembic_upgrade(connection, url)
-    schema_stamp.write_stamp(connection)
+    schema_stamp.write_stamp(connection, now)
 
 
 def _run_alembic_upgrade(connection: Any, url: str) -> None:

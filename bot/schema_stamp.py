@@ -16,16 +16,24 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import delete, insert, inspect, select, text
-
-from bot.models import BotState
+from sqlalchemy import DateTime, String, Text, column, delete, insert, inspect, select, table, text
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy import ColumnElement, Table
     from sqlalchemy.engine import Connection
 
 STAMP_KEY: Final = "schema.migrations"
 VERSIONS_DIR: Final = Path(__file__).parent / "migrations" / "versions"
+# bot_state (bot.models.BotState) as a bare table: the stamp is read and written while the
+# database is opened, below the models.
+BOT_STATE: Final = table(
+    "bot_state",
+    column("key", String),
+    column("value", Text),
+    column("updated_at", DateTime(timezone=True)),
+)
 
 
 @cache
@@ -53,18 +61,18 @@ def is_current(connection: Connection) -> bool:
     tables = inspect(connection)
     if not (tables.has_table("bot_state") and tables.has_table("alembic_version")):
         return False
-    stored = connection.scalar(select(BotState.value).where(BotState.key == STAMP_KEY))
+    stored = connection.scalar(select(BOT_STATE.c.value).where(BOT_STATE.c.key == STAMP_KEY))
     return stored is not None and stored == stamp_value(connection)
 
 
-def write_stamp(connection: Connection) -> None:
+def write_stamp(connection: Connection, now: datetime) -> None:
     """Record what the full upgrade that just ran left (in its transaction)."""
     value = stamp_value(connection)
-    connection.execute(delete(BotState).where(BotState.key == STAMP_KEY))
-    connection.execute(insert(BotState).values(key=STAMP_KEY, value=value))
+    connection.execute(delete(BOT_STATE).where(BOT_STATE.c.key == STAMP_KEY))
+    connection.execute(insert(BOT_STATE).values(key=STAMP_KEY, value=value, updated_at=now))
 
 
 def data_rows(table: Table) -> list[ColumnElement[bool]]:
     """The conditions that leave the stamp out of `table`'s rows: a copy or a backup carries the
     data, and the database it lands in keeps the stamp its own upgrade wrote."""
-    return [table.c.key != STAMP_KEY] if table.name == BotState.__tablename__ else []
+    return [table.c.key != STAMP_KEY] if table.name == BOT_STATE.name else []

@@ -24,13 +24,14 @@ from cogs.feedback.api_models import (
 )
 from cogs.feedback.choices import ExportFormat, Severity, SortOrder, StatusFilter
 from cogs.feedback.export_files import MEDIA_TYPES, export_file
-from cogs.feedback.queries import PAGE_SIZE, list_filters
+from cogs.feedback.queries import PAGE_SIZE, assignee_filter, list_filters
 
 if TYPE_CHECKING:
     from cogs.feedback.records import ListCursor
 
 router = APIRouter(prefix="/guilds/{guild_id}/feedback", tags=["feedback"])
 PAGE_MAX = 50
+ASSIGNEE_PATTERN = r"^(?:[0-9]{1,19}|me|nobody)$"
 # What each Accept media range picks; a client asking for none of them gets 406.
 _ACCEPTED = {
     "text/csv": "csv",
@@ -46,7 +47,7 @@ NOT_ACCEPTABLE = (
 )
 
 
-def _list_cursor(cursor: str | None, by_plus_ones: bool) -> ListCursor | None:
+def list_cursor(cursor: str | None, by_plus_ones: bool) -> ListCursor | None:
     """Newest first continues below a number; most +1s first below a (+1s, number) pair."""
     decoded: Any = decode_cursor(cursor)
     if decoded is None:
@@ -82,16 +83,31 @@ async def list_feedback(  # noqa: PLR0917 (one parameter per query option)
     ] = None,
     severity: Annotated[Severity | None, Query()] = None,
     mine: Annotated[bool, Query(description="only the items you reported")] = False,
+    assignee: Annotated[
+        str | None,
+        Query(
+            pattern=ASSIGNEE_PATTERN,
+            description="only the items assigned to this member's id, to `me`, or to `nobody`",
+        ),
+    ] = None,
     sort: Annotated[SortOrder, Query(description="newest first, or most +1s first")] = "newest",
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=200, description="from `next`")] = None,
 ) -> Response:
-    filters = list_filters(status, endpoint, severity, caller.user_id if mine else None)
+    assignee_id, unassigned = assignee_filter(assignee, caller.user_id)
+    filters = list_filters(
+        status,
+        endpoint,
+        severity,
+        caller.user_id if mine else None,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+    )
     by_plus_ones = sort == "plus_ones"
     page = await feature_of(request).parts.queries.list_page(
         caller.guild_id,
         filters,
-        _list_cursor(cursor, by_plus_ones),
+        list_cursor(cursor, by_plus_ones),
         limit,
         by_plus_ones=by_plus_ones,
     )

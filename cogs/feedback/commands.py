@@ -14,6 +14,7 @@ from bot.permissions import Tier, ensure_not_blocked, guild_of, require
 from bot.replies import reply
 from bot.text import truncate
 from bot.ui import Page, confirm, send_paginated
+from cogs.feedback import web_routes
 from cogs.feedback.buttons import PERSISTENT_BUTTONS, WithdrawButton
 from cogs.feedback.choices import ExportFormat, Severity, SortOrder, StatusFilter, TriageStatus
 from cogs.feedback.export_files import check_attachable, export_file
@@ -105,10 +106,10 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         await self.mode_moves.settings_changed(guild_id, keys)
 
     def api_routes(self) -> APIRouter:
-        # Imported when the web server is built, after ready (bot/after_ready.py).
-        from cogs.feedback.api import router
+        return web_routes.api_router()
 
-        return router
+    def page_routes(self) -> APIRouter:
+        return web_routes.page_router()
 
     # ---- logging -------------------------------------------------------------------------
 
@@ -218,7 +219,6 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     ) -> None:
         guild_id = guild_of(interaction).id
         filters = list_filters(status, endpoint, severity, interaction.user.id if mine else None)
-
         by_plus_ones = sort == "plus_ones"
 
         async def fetch(cursor: object) -> Page[ItemRecord]:

@@ -77,11 +77,18 @@ class ItemFlow:
         *,
         note: str | None = None,
         duplicate_of: int | None = None,
+        expected_status: str | None = None,
         acknowledge: Acknowledge = _nothing,
     ) -> tuple[StatusChange, Outcome]:
         """A triager's move along the workflow; the watchers are told, the thread follows."""
         change = await self.parts.workflow.change_status(
-            guild_id, number, actor_id, status, note=note, duplicate_of=duplicate_of
+            guild_id,
+            number,
+            actor_id,
+            status,
+            note=note,
+            duplicate_of=duplicate_of,
+            expected_status=expected_status,
         )
         await acknowledge()
         return change, await self.publisher.apply_status(change)

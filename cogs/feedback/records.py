@@ -144,6 +144,8 @@ class ListFilters:
     path: str | None = None
     severity: str | None = None
     reporter_id: int | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False  # only items nobody is assigned to (the board's "nobody")
 
 
 # Where a list page continues: below this number (newest first), or below these (+1s, number)

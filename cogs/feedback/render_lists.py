@@ -21,6 +21,8 @@ from cogs.feedback.render import (
 from cogs.feedback.rules import STATUS_LABELS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.ui import Page
     from cogs.feedback.duplicates import DuplicateCandidate
     from cogs.feedback.records import Draft, ItemHistoryEntry, ItemRecord, SpecRecord
@@ -55,8 +57,9 @@ def duplicates_embed(draft: Draft, candidates: list[DuplicateCandidate]) -> disc
     )
 
 
-def history_line(entry: ItemHistoryEntry) -> str:
-    who = user_text(entry.actor_id, "Nexus")
+def history_words(entry: ItemHistoryEntry, person: Callable[[int], str]) -> str:
+    """What a history row says was done (`person` names a member: a mention in Discord, a
+    display name on the web page)."""
     what = ACTION_LABELS.get(entry.action, entry.action)
     if entry.action in ("status", "reopened", "withdrawn") and entry.to_value:
         before = STATUS_LABELS.get(entry.from_value or "", entry.from_value or "—")
@@ -64,11 +67,17 @@ def history_line(entry: ItemHistoryEntry) -> str:
         what += f": {before} → {after}"
     elif entry.action == "assigned" and entry.to_value:
         target = entry.to_value
-        what += f" to <@{target}>" if target.isdigit() else f" to {target}"
+        what += f" to {person(int(target))}" if target.isdigit() else f" to {target}"
     elif entry.action == "duplicate_linked" and entry.to_value:
         what = f"marked {entry.to_value} a duplicate of this"
         if entry.from_value and entry.from_value != "0":
             what += f" (its +1s moved here: +{entry.from_value})"
+    return what
+
+
+def history_line(entry: ItemHistoryEntry) -> str:
+    who = user_text(entry.actor_id, "Nexus")
+    what = history_words(entry, lambda user_id: f"<@{user_id}>")
     line = f"{discord_timestamp(entry.created_at, 'f')} {who} {what}"
     if entry.note:
         line += f" — {safe_truncate(one_line(entry.note, 300), 200)}"

@@ -60,6 +60,21 @@ class ItemClosedMeanwhile(FeedbackError):
         self.status = status
 
 
+class ItemMovedMeanwhile(FeedbackError):
+    """A move chosen from a page that showed the item in another status: someone moved it in
+    the meantime, so the move the page offered may no longer be what the triager meant."""
+
+    http_status = 409
+
+    def __init__(self, number: int, status: str) -> None:
+        super().__init__(
+            f"FB-{number} was moved to {STATUS_LABELS[status]} in the meantime; "
+            "nothing was changed. Here it is as it is now."
+        )
+        self.number = number
+        self.status = status
+
+
 def item_number_match(text: str) -> re.Match[str] | None:
     cleaned = text.strip()
     return _ID_TEXT.fullmatch(cleaned) if len(cleaned) <= ID_TEXT_MAX else None

@@ -18,6 +18,7 @@ from cogs.feedback.rules import (
     STATUS_LABELS,
     TRANSITIONS,
     FeedbackError,
+    ItemMovedMeanwhile,
     check_status,
     clean_text,
 )
@@ -63,8 +64,12 @@ class FeedbackWorkflow:
         *,
         note: str | None = None,
         duplicate_of: int | None = None,
+        expected_status: str | None = None,
     ) -> StatusChange:
-        """A triager's move along TRANSITIONS, with a history row and an audit row."""
+        """A triager's move along TRANSITIONS, with a history row and an audit row.
+
+        `expected_status`: the status the triager saw (a page's form); a move made from a page
+        that is out of date is refused rather than applied to an item in another state."""
         new_status = check_status(status)
         note = clean_text(note, "note", NOTE_MAX, required=False)
         if new_status == "withdrawn":
@@ -78,6 +83,8 @@ class FeedbackWorkflow:
         async with self._sessions.begin() as session:
             item = await self._store.item_for_update(session, guild_id, number)
             old_status = item.status
+            if expected_status is not None and old_status != expected_status:
+                raise ItemMovedMeanwhile(number, old_status)
             if new_status == old_status:
                 raise FeedbackError(f"FB-{number} is already {STATUS_LABELS[old_status]}.")
             allowed = TRANSITIONS[old_status]

@@ -127,7 +127,7 @@ async def start_nexus(
         await sandbox.wait_until_ready(timeout=15)
         await asyncio.wait_for(bot.wait_until_ready(), timeout=15)
         # The web server is built after ready (bot/after_ready.py); tests that use it start then.
-        await asyncio.wait_for(bot.wait_until_web_serving(), timeout=15)
+        await asyncio.wait_for(bot.web_serving.wait(), timeout=15)
         if configure:
             await configure_world(bot, world)
         return bot

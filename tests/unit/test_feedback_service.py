@@ -280,6 +280,41 @@ async def test_list_filters_and_keyset_pages(feedback: FeedbackParts, clock: Fro
     assert len(active.items) == 24
 
 
+async def test_most_plus_ones_first_pages_the_same_under_narrow_filters_and_by_assignee(
+    feedback: FeedbackParts, clock: FrozenClock
+) -> None:
+    for index in range(12):
+        clock.advance(timedelta(minutes=1))
+        await log(feedback, f"Ranked item {index}", reporter=ALICE if index % 2 else BOB)
+    for number, voters in {3: 3, 8: 2, 5: 1, 12: 1}.items():
+        for voter in range(voters):
+            await feedback.votes.plus_one(GUILD, number, 900 + voter)
+    await feedback.workflow.assign(GUILD, 5, TRIAGER, TRIAGER)
+    await feedback.workflow.assign(GUILD, 8, TRIAGER, TRIAGER)
+
+    async def ranked(filters: ListFilters) -> list[int]:
+        numbers, cursor = [], None
+        while True:
+            page = await feedback.queries.list_page(
+                GUILD, filters, cursor, limit=2, by_plus_ones=True
+            )
+            numbers += [item.number for item in page.items]
+            if page.next_cursor is None:
+                return numbers
+            cursor = page.next_cursor
+
+    everything = await ranked(ListFilters())
+    assert everything[:4] == [3, 8, 12, 5]
+    # A member's items and an endpoint's are read through their own index, then sorted: the
+    # order and the pages are the same as the whole list's, filtered.
+    alices = [n for n in everything if n % 2 == 0]
+    assert await ranked(list_filters(None, None, None, ALICE)) == alices
+    assert await ranked(list_filters(None, "GET /api/jobs", None, None)) == everything
+    assert await ranked(list_filters(None, None, None, None, assignee_id=TRIAGER)) == [8, 5]
+    unassigned = [n for n in everything if n not in {5, 8}]
+    assert await ranked(list_filters(None, None, None, None, unassigned=True)) == unassigned
+
+
 async def test_specs_mark_endpoints_and_feed_autocomplete(
     feedback: FeedbackParts, database: Database
 ) -> None:
