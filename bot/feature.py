@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from bot.calendar import CalendarEntry
     from bot.config import Settings
+    from bot.dashboard import DashboardViewer, Section
     from bot.guild_settings import GuildConfig, SettingSpec
 
 # What forgetting removed or anonymised, as human-readable counts: {"pair profiles deleted": 1}.
@@ -113,6 +114,13 @@ class FeatureCog(commands.Cog):
         `user_id` only what concerns the whole guild, with one also that member's own (their
         personal feed). A series (`rrule`) counts when it runs in the window; most features
         have nothing to show."""
+        return []
+
+    async def dashboard_sections(self, guild_id: int, viewer: DashboardViewer) -> list[Section]:
+        """The feature's part of the program dashboard (`/d/{guild}`): charts with their
+        tables, over `viewer.weeks`. For a moderator (`viewer.everyone`) the whole server's;
+        for anyone else only what is about `viewer.user_id`, never another member's name or
+        data. Queries aggregate in SQL over bounded windows; most features have none."""
         return []
 
     def api_routes(self) -> APIRouter | None:

@@ -43,6 +43,7 @@ from cogs.feedback.views import DetailsModal, MessageLogModal
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
+    from bot.dashboard import DashboardViewer, Section
     from cogs.feedback.records import ItemPage, ItemRecord
 
 
@@ -88,7 +89,6 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         self.mode_moves.stop()
 
     # ---- the feature contract ---------------------------------------------------------------
-
     async def forget_member(self, guild_id: int, user_id: int) -> ForgetReport:
         return await self.parts.member_data.forget(guild_id, user_id)
 
@@ -106,6 +106,9 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
 
     def api_routes(self) -> APIRouter:
         return api_router
+
+    async def dashboard_sections(self, guild_id: int, viewer: DashboardViewer) -> list[Section]:
+        return await self.parts.dashboard.sections(guild_id, viewer)
 
     # ---- logging -------------------------------------------------------------------------
 

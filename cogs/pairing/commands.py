@@ -16,6 +16,7 @@ from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choice
 from bot.ui.paginator import Page, send_paginated
 from cogs.pairing import api as pairing_api
 from cogs.pairing.calendar import member_sessions
+from cogs.pairing.dashboard import PairingDashboard
 from cogs.pairing.introductions import Introducer
 from cogs.pairing.member_notices import MemberNotices
 from cogs.pairing.notice_flow import NoticeFlow
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 
     from bot.app import NexusBot
     from bot.calendar import CalendarEntry
+    from bot.dashboard import DashboardViewer, Section
 
 Level = Literal["beginner", "intermediate", "advanced"]
 Track = Literal["backend", "frontend", "fullstack"]
@@ -99,6 +101,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             notices=MemberNotices(bot, self.publisher),
         )
         self.queue_sweep = QueueSweep(bot, self.service.queue)
+        self.dashboard = PairingDashboard(bot.db.sessions, self.service.round_reports)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -161,6 +164,9 @@ class PairingCog(FeatureCog, name="PairingCog"):
         self, guild_id: int, user_id: int | None, start: datetime, end: datetime
     ) -> list[CalendarEntry]:
         return await member_sessions(self.bot, guild_id, user_id, (start, end))
+
+    async def dashboard_sections(self, guild_id: int, viewer: DashboardViewer) -> list[Section]:
+        return await self.dashboard.sections(guild_id, viewer)
 
     def api_routes(self) -> APIRouter:
         return pairing_api.router

@@ -24,6 +24,7 @@ from cogs.snippets import api as snippets_api
 from cogs.snippets import api_writes as snippets_api_writes
 from cogs.snippets import pages as snippets_pages
 from cogs.snippets.button_actions import SnippetButtons
+from cogs.snippets.dashboard import SnippetDashboard
 from cogs.snippets.drafts import TITLE_MAX, SnippetInputError
 from cogs.snippets.flows import SnippetFlows
 from cogs.snippets.lists import SnippetLists
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.app import NexusBot
+    from bot.dashboard import DashboardViewer, Section
 
 
 SERVER = "outside a server: whose snippets (inside one, that server's)"
@@ -72,6 +74,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         self.flows = SnippetFlows(bot, self.parts.store)
         self.servers = ServerChoice(bot, self.parts.choices)
         self.lists = SnippetLists(self.parts, bot.guild_settings)
+        self.dashboard = SnippetDashboard(bot.db.sessions, self.parts.search_counts)
         self.keeper = SnippetKeeper(
             self.flows, self.parts.store, self.parts.snippet_search, self.servers
         )
@@ -116,6 +119,9 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
     def page_routes(self) -> APIRouter:
         return snippets_pages.router
+
+    async def dashboard_sections(self, guild_id: int, viewer: DashboardViewer) -> list[Section]:
+        return await self.dashboard.sections(guild_id, viewer)
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return await self.parts.member_data.stats(guild_id)

@@ -36,6 +36,8 @@ class SnippetLists:
     ) -> None:
         language_key = languages.filter_key(language)
         author_id = author.id if author is not None else None
+        zone = (await self._guild_settings.get(guild_id)).timezone
+        await self._parts.search_counts.record(guild_id, zone)
 
         async def fetch(cursor: Any) -> Page[SnippetSummary]:
             page = await self._parts.snippet_search.search(

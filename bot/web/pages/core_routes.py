@@ -20,6 +20,7 @@ from bot.web.auth import SESSION_COOKIE, state_of
 from bot.web.fields import ID_PATTERN
 from bot.web.jwt_tokens import InvalidToken
 from bot.web.pages.csrf import CsrfTokens
+from bot.web.pages.dashboard import router as dashboard_router
 from bot.web.pages.forms import checked_form
 from bot.web.pages.highlight import stylesheet
 from bot.web.pages.rendering import SIGN_OUT_PATH, page_templates, render
@@ -121,5 +122,6 @@ def install_pages(app: FastAPI, secret: bytes, clock: Clock) -> None:
     """The core's pages and static files, and what the pages keep on the app."""
     app.state.pages = PagesState(CsrfTokens(secret, clock))
     app.include_router(router)
+    app.include_router(dashboard_router)
     # After the route above: a mount answers every path under it.
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static")
