@@ -151,13 +151,13 @@ def weekly_panel(
 ) -> Panel:
     """A panel of weekly figures: the chart over the weeks and a table with a row a week."""
     rows = tuple(
-        (f"Week of {label}", *(item.values[index] for item in series))
+        (label, *(item.values[index] for item in series))
         for index, label in enumerate(weeks.labels)
     )
     return Panel(
         title,
         description,
-        Table(("Week", *(item.name for item in series)), rows),
+        Table(("Week of", *(item.name for item in series)), rows),
         Chart(kind, weeks.labels, series, unit),
     )
 

@@ -61,7 +61,7 @@ async def test_the_dashboard_shows_a_moderator_the_servers_numbers_and_a_member_
     assert tables["Across tracks"][1][0] == "#1"
 
     flow = last_week(tables["Opened and resolved a week"])
-    assert (flow["Week"], flow["Opened"], flow["Resolved"]) == ("Week of Nov 30", "2", "1")
+    assert (flow["Week of"], flow["Opened"], flow["Resolved"]) == ("Nov 30", "2", "1")
     assert len(tables["Opened and resolved a week"]) == 13  # a header and twelve weeks
     times = last_week(tables["Time to first response and to resolution"])
     assert times["First response (median h)"] == "1"

@@ -21,14 +21,18 @@ from markupsafe import Markup, escape
 if TYPE_CHECKING:
     from bot.dashboard import Chart
 
-WIDTH: Final = 640
-HEIGHT: Final = 300
-LEFT: Final = 56
-RIGHT: Final = 12
-TOP: Final = 44
-BOTTOM: Final = 44
+# Narrow on purpose: on a 360 px phone the drawing shrinks to about two thirds, and its 14-unit
+# text stays readable; on a wide screen it grows.
+WIDTH: Final = 480
+LEFT: Final = 48
+RIGHT: Final = 10
+BOTTOM: Final = 30
 PLOT_WIDTH: Final = WIDTH - LEFT - RIGHT
-PLOT_HEIGHT: Final = HEIGHT - TOP - BOTTOM
+PLOT_HEIGHT: Final = 200
+FONT: Final = 14
+# About how wide a character of the chart's text is, to lay out the legend and axis labels.
+CHAR: Final = 8.0
+LEGEND_ROW: Final = 22
 # Axis labels longer than this are cut (the full text is in the bar's tooltip and the table).
 LABEL_CHARS: Final = 10
 # Blue, red, green, brown, purple: each at least 3:1 against white, and apart in lightness.
@@ -44,9 +48,14 @@ GRID: Final = "#c9ccd3"
 class Scale:
     top: float
     step: float
+    # Where the plot starts, below the legend.
+    plot_top: float = LEGEND_ROW + 12
 
     def y(self, value: float) -> float:
-        return TOP + PLOT_HEIGHT - (value / self.top) * PLOT_HEIGHT
+        return self.plot_top + PLOT_HEIGHT - (value / self.top) * PLOT_HEIGHT
+
+    def placed(self, plot_top: float) -> Scale:
+        return Scale(self.top, self.step, plot_top)
 
     def ticks(self) -> list[float]:
         count = round(self.top / self.step)
@@ -120,33 +129,47 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
 
 
-def _legend(chart: Chart, chart_id: str) -> list[str]:
-    parts = []
+def _legend_rows(chart: Chart) -> list[list[tuple[int, str, float]]]:
+    """Each series' (index, name, x), in rows that fit the width."""
+    rows: list[list[tuple[int, str, float]]] = [[]]
     x = float(LEFT)
     for index, series in enumerate(chart.series):
-        name = _cut(series.name) if len(chart.series) > 3 else series.name
-        if chart.kind == "line":
+        name = _cut(series.name) if len(series.name) > 2 * LABEL_CHARS else series.name
+        width = 34 + CHAR * len(name)
+        if rows[-1] and x + width > WIDTH:
+            rows.append([])
+            x = float(LEFT)
+        rows[-1].append((index, name, x))
+        x += width + 8
+    return rows
+
+
+def _legend(chart: Chart, chart_id: str, rows: list[list[tuple[int, str, float]]]) -> list[str]:
+    parts = []
+    for number, row in enumerate(rows):
+        y = 16 + number * LEGEND_ROW
+        for index, name, x in row:
             colour = COLOURS[index % len(COLOURS)]
-            dash = DASHES[index % len(DASHES)]
-            dashed = f' stroke-dasharray="{dash}"' if dash else ""
-            parts.append(
-                f'<line x1="{x:.1f}" y1="16" x2="{x + 22:.1f}" y2="16" stroke="{colour}" '
-                f'stroke-width="2.5"{dashed}/>'
-                + _marker(MARKERS[index % len(MARKERS)], x + 11, 16, colour)
-            )
-        else:
-            parts.append(
-                f'<rect x="{x:.1f}" y="9" width="22" height="14" fill="{_fill(chart_id, index)}" '
-                f'stroke="{COLOURS[index % len(COLOURS)]}"/>'
-            )
-        parts.append(f'<text x="{x + 28:.1f}" y="21">{escape(name)}</text>')
-        x += 40 + 7 * len(name)
+            if chart.kind == "line":
+                dash = DASHES[index % len(DASHES)]
+                dashed = f' stroke-dasharray="{dash}"' if dash else ""
+                parts.append(
+                    f'<line x1="{x:.1f}" y1="{y - 5}" x2="{x + 24:.1f}" y2="{y - 5}" '
+                    f'stroke="{colour}" stroke-width="2.5"{dashed}/>'
+                    + _marker(MARKERS[index % len(MARKERS)], x + 12, y - 5, colour)
+                )
+            else:
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y - 12}" width="24" height="14" '
+                    f'fill="{_fill(chart_id, index)}" stroke="{colour}"/>'
+                )
+            parts.append(f'<text x="{x + 30:.1f}" y="{y}">{escape(name)}</text>')
     return parts
 
 
 def _axes(chart: Chart, scale: Scale) -> list[str]:
     parts = []
-    unit = f" {chart.unit}" if chart.unit else ""
+    unit = chart.unit
     for tick in scale.ticks():
         y = scale.y(tick)
         parts.append(
@@ -155,14 +178,22 @@ def _axes(chart: Chart, scale: Scale) -> list[str]:
             f"{escape(short_number(tick))}</text>"
         )
     if unit:
-        parts.append(f'<text x="4" y="{TOP - 8}">{escape(chart.unit)}</text>')
-    base = TOP + PLOT_HEIGHT
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{scale.plot_top - 8}" text-anchor="end">'
+            f"{escape(chart.unit)}</text>"
+        )
+    base = scale.plot_top + PLOT_HEIGHT
     parts.append(
         f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="{TEXT}"/>'
-        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" stroke="{TEXT}"/>'
+        f'<line x1="{LEFT}" y1="{scale.plot_top}" x2="{LEFT}" y2="{base}" stroke="{TEXT}"/>'
     )
     slot = PLOT_WIDTH / max(len(chart.labels), 1)
+    widest = max((len(_cut(label)) for label in chart.labels), default=0) * CHAR + 6
+    # Every label when they fit side by side, else every second (third …) one.
+    every = max(1, math.ceil(widest / slot))
     for index, label in enumerate(chart.labels):
+        if (len(chart.labels) - 1 - index) % every:
+            continue
         x = LEFT + slot * (index + 0.5)
         parts.append(
             f'<text x="{x:.1f}" y="{base + 18}" text-anchor="middle">{escape(_cut(label))}</text>'
@@ -242,22 +273,26 @@ def _lines(chart: Chart, scale: Scale) -> list[str]:
 def svg_chart(chart: Chart, chart_id: str, title: str, description: str) -> Markup:
     """The chart as an inline `<svg>`; `chart_id` (letters, digits, dashes; made by Nexus)
     keeps its ids apart from other charts' on the page."""
-    scale = nice_scale(_highest(chart))
+    rows = _legend_rows(chart)
+    highest = _highest(chart)
+    scale = nice_scale(highest).placed(len(rows) * LEGEND_ROW + 16)
+    height = scale.plot_top + PLOT_HEIGHT + BOTTOM
     parts: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'font-family="system-ui, sans-serif" font-size="12" fill="{TEXT}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" '
+        f'viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'font-family="system-ui, sans-serif" font-size="{FONT}" fill="{TEXT}">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
         *_defs(chart_id, len(chart.series) if chart.kind != "line" else 0),
-        *_legend(chart, chart_id),
+        *_legend(chart, chart_id, rows),
         *_axes(chart, scale),
     ]
     parts += _lines(chart, scale) if chart.kind == "line" else _bars(chart, chart_id, scale)
-    if _highest(chart) <= 0:
+    if highest <= 0:
         parts.append(
-            f'<text x="{LEFT + PLOT_WIDTH / 2:.1f}" y="{TOP + PLOT_HEIGHT / 2:.1f}" '
-            'text-anchor="middle" font-size="14">Nothing to show yet</text>'
+            f'<text x="{LEFT + PLOT_WIDTH / 2:.1f}" y="{scale.plot_top + PLOT_HEIGHT / 2:.1f}" '
+            'text-anchor="middle">Nothing to show yet</text>'
         )
     parts.append("</svg>")
     # Every piece above is Nexus's own markup, and every text in it was escaped.
