@@ -64,10 +64,6 @@ async def list_snippets(  # noqa: PLR0917 (one parameter per query option)
     cursor: Annotated[str | None, Query(max_length=200, description="from `next`")] = None,
 ) -> Response:
     parts = parts_of(request)
-    if cursor is None and (q or language or tag or author):
-        # A search's first page counts it once; a plain newest-first list is no search.
-        zone = (await state_of(request).host.guild_settings.get(caller.guild_id)).timezone
-        await parts.search_counts.record(caller.guild_id, zone)
     page = await parts.snippet_search.search(
         caller.guild_id,
         q,
@@ -76,6 +72,10 @@ async def list_snippets(  # noqa: PLR0917 (one parameter per query option)
         author_id=None if author is None else int(author),
         cursor=_position(cursor),
     )
+    if cursor is None and (q or language or tag or author):
+        # A search that ran counts once, on its first page; a newest-first list is no search.
+        zone = (await state_of(request).host.guild_settings.get(caller.guild_id)).timezone
+        await parts.search_counts.record(caller.guild_id, zone)
     link = next_link(request, page.next_cursor)
     body = Page[SnippetSummaryOut](items=[summary_out(item) for item in page.items], next=link)
     return conditional(

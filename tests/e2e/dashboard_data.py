@@ -77,7 +77,8 @@ async def make_rounds(sandbox: SandboxServer, world: World, clock: FrozenClock) 
 
 async def make_snippets(sandbox: SandboxServer, world: World, bot: NexusBot) -> None:
     """Alice shares two (one with a hostile tag), Bob one; Bob stars one of Alice's; two
-    searches by command and one through the API (a plain list is no search)."""
+    searches by command and one through the API (a refused query and a plain list are no
+    searches)."""
     first = await share(sandbox, world, "Joins", "SELECT 1;", tags=f"sql {HOSTILE_TAG}")
     await share(sandbox, world, "Windows", "SELECT 2;", tags="sql")
     await share(sandbox, world, "Bob's", "x = 1", user=world.bob, tags=BOB_TAG)
@@ -90,6 +91,11 @@ async def make_snippets(sandbox: SandboxServer, world: World, bot: NexusBot) -> 
             "/snippet search", user=world.carol, guild=world.guild, channel=world.general,
             query=query,
         )  # fmt: skip
+    refused = await sandbox.invoke(
+        "/snippet search", user=world.carol, guild=world.guild, channel=world.general,
+        query="ab*",
+    )  # fmt: skip
+    assert refused.ephemeral and "3" in refused.text, refused.text  # not a search that ran
     token = await make_token(sandbox, world, user=world.carol)
     url = f"{base(bot)}/api/v1/guilds/{world.guild.id}/snippets"
     assert (await call("GET", f"{url}?q=joins", token))[0] == 200

@@ -1,7 +1,8 @@
 """The program dashboard over real HTTP against the running bot, with data made through the
 commands: a moderator sees the whole server's numbers in every table, a member only their own
-parts (never another member's name or data), a member of another server is refused, and a
-visitor who is not signed in is sent to sign in. tests/browser drives the page in Chromium."""
+parts (never another member's name or data) and none of a feature they are blocked from, a
+member of another server is refused, and a visitor who is not signed in is sent to sign in.
+tests/browser drives the page in Chromium."""
 
 from __future__ import annotations
 
@@ -132,6 +133,15 @@ async def test_a_member_with_nothing_yet_sees_empty_tables_and_outsiders_are_kep
         assert tables["Your rounds"][1:] == [["Nothing yet."]]
         assert {row[1] for row in tables["Your snippets a week"][1:]} == {"0"}
         assert "Nothing to show yet" in body
+
+        blocked = await sandbox.invoke(
+            "/admin block", user=world.admin, guild=world.guild, channel=world.general,
+            options={"user": world.carol, "feature": "snippets"},
+        )  # fmt: skip
+        assert not blocked.text.startswith("❌"), blocked.text
+        _, _, after = await visit(http, "GET", page)
+        assert "Your rounds" in tables_of(after)
+        assert "Your snippets a week" not in tables_of(after) and ">Snippets</h2>" not in after
 
         status, _, missing = await visit(http, "GET", f"{base(bot)}/d/424242")
         assert status == 404
