@@ -114,7 +114,7 @@ async def test_the_dashboard_shows_a_moderator_the_servers_numbers_and_a_member_
         assert other not in mine.replace("Signed in as <strong>alice</strong>", "")
 
 
-async def test_a_member_with_nothing_yet_sees_empty_tables_and_outsiders_are_kept_out(
+async def test_members_and_triagers_with_nothing_yet_see_empty_tables_and_outsiders_are_kept_out(
     start_nexus: StartBot, sandbox: SandboxServer, world: World, clock: FrozenClock
 ) -> None:
     bot = await start_dashboard_bot(start_nexus, clock)
@@ -148,6 +148,15 @@ async def test_a_member_with_nothing_yet_sees_empty_tables_and_outsiders_are_kep
         assert "Nexus is not in that server" in missing
         status, _, malformed = await visit(http, "GET", f"{base(bot)}/d/nope")
         assert (status, "There is no such page." in malformed) == (404, True)
+
+    async with browser() as http:
+        link = await sign_in_link(sandbox, world.triager, world.guild, world.general)
+        await visit(http, "GET", link)
+        status, _, triager = await visit(http, "GET", page)
+    # Triagers see their own part, as members do: the whole server is for moderators.
+    assert status == 200, triager
+    assert "Your rounds" in tables_of(triager)
+    assert "Announcements a week" not in tables_of(triager)
 
     other = sandbox.create_guild("Elsewhere")
     lobby = other.create_channel("lobby")
