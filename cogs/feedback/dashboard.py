@@ -32,7 +32,7 @@ from bot.dashboard import (
 from cogs.feedback.models import FeedbackHistory, FeedbackItem
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement
+    from sqlalchemy import ColumnElement, ScalarSelect
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.dashboard import DashboardViewer, Weeks
@@ -79,11 +79,13 @@ class FeedbackDashboard:
                 .join(FeedbackItem, FeedbackItem.id == FeedbackHistory.item_id)
                 .where(
                     *scope,
+                    # The guild's changes in the weeks are a range of the history's own index.
+                    FeedbackHistory.guild_id == guild_id,
                     FeedbackHistory.action == "status",
                     FeedbackHistory.to_value == "resolved",
                 ),
             )
-            times = await _item_times(session, guild_id, scope, weeks)
+            times = await _item_times(session, scope, weeks)
         whose = "items" if viewer.everyone else "your reports"
         flow = weekly_panel(
             "Opened and resolved a week",
@@ -99,40 +101,29 @@ class FeedbackDashboard:
         return [Section(FEATURE, "API feedback", panels, note)]
 
 
+def _first_change(*where: ColumnElement[bool]) -> ScalarSelect[datetime]:
+    """SQL: when the outer item's history first had a change matching `where` (an index
+    range per item: only the items in the window are looked at, never the guild's history)."""
+    return (
+        select(func.min(FeedbackHistory.created_at))
+        .where(FeedbackHistory.item_id == FeedbackItem.id, *where)
+        .scalar_subquery()
+    )
+
+
 async def _item_times(
-    session: AsyncSession, guild_id: int, scope: list[ColumnElement[bool]], weeks: Weeks
+    session: AsyncSession, scope: list[ColumnElement[bool]], weeks: Weeks
 ) -> list[ItemTimes]:
     """Each item opened in the weeks with its endpoint and, from its history, when a triager
     first answered it and when it was first resolved."""
-    responded = (
-        select(FeedbackHistory.item_id, func.min(FeedbackHistory.created_at).label("at"))
-        .where(FeedbackHistory.guild_id == guild_id, FeedbackHistory.action.in_(RESPONSES))
-        .group_by(FeedbackHistory.item_id)
-        .subquery()
-    )
-    resolved = (
-        select(FeedbackHistory.item_id, func.min(FeedbackHistory.created_at).label("at"))
-        .where(
-            FeedbackHistory.guild_id == guild_id,
-            FeedbackHistory.action == "status",
-            FeedbackHistory.to_value == "resolved",
-        )
-        .group_by(FeedbackHistory.item_id)
-        .subquery()
-    )
-    query = (
-        select(
-            FeedbackItem.created_at,
-            weeks.bucket(FeedbackItem.created_at),
-            FeedbackItem.method,
-            FeedbackItem.path,
-            responded.c.at,
-            resolved.c.at,
-        )
-        .outerjoin(responded, responded.c.item_id == FeedbackItem.id)
-        .outerjoin(resolved, resolved.c.item_id == FeedbackItem.id)
-        .where(*scope, weeks.within(FeedbackItem.created_at))
-    )
+    query = select(
+        FeedbackItem.created_at,
+        weeks.bucket(FeedbackItem.created_at),
+        FeedbackItem.method,
+        FeedbackItem.path,
+        _first_change(FeedbackHistory.action.in_(RESPONSES)),
+        _first_change(FeedbackHistory.action == "status", FeedbackHistory.to_value == "resolved"),
+    ).where(*scope, weeks.within(FeedbackItem.created_at))
     rows = (await session.execute(query)).all()
     return [
         ItemTimes(int(week), f"{method} {path}", _hours(opened, first), _hours(opened, done))

@@ -22,6 +22,8 @@ class Snippet(Base):
         Index("ix_snippets_guild_id_author_id_id", "guild_id", "author_id", "id"),
         Index("ix_snippets_guild_id_author_id_created_at", "guild_id", "author_id", "created_at"),
         Index("ix_snippets_guild_id_star_count_id", "guild_id", "star_count", "id"),
+        # The dashboard's weeks: a guild's snippets shared in a window of time.
+        Index("ix_snippets_guild_id_created_at", "guild_id", "created_at"),
         # Ids are never reused, so a button on an old message can't act on a newer snippet.
         {"sqlite_autoincrement": True},
     )

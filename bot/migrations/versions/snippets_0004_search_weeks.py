@@ -1,4 +1,5 @@
-"""snippets: a per-guild, per-week count of searches, for the program dashboard
+"""snippets: a per-guild, per-week count of searches, and an index of snippets by the time
+they were shared, for the program dashboard
 
 Revision ID: snippets_0004
 Revises: snippets_0003
@@ -32,7 +33,10 @@ def upgrade() -> None:
         sa.Column("searches", ID, nullable=False),
         sa.PrimaryKeyConstraint("guild_id", "week_start", name=op.f("pk_snippet_search_weeks")),
     )
+    # The dashboard counts a guild's shares in its last weeks: a range of this index.
+    op.create_index("ix_snippets_guild_id_created_at", "snippets", ["guild_id", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_snippets_guild_id_created_at", table_name="snippets")
     op.drop_table("snippet_search_weeks")
