@@ -115,7 +115,11 @@ async def test_the_dashboard_shows_a_moderator_the_servers_numbers_and_a_member_
 
 
 async def test_members_and_triagers_with_nothing_yet_see_empty_tables_and_outsiders_are_kept_out(
-    start_nexus: StartBot, sandbox: SandboxServer, world: World, clock: FrozenClock
+    start_nexus: StartBot,
+    sandbox: SandboxServer,
+    world: World,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bot = await start_dashboard_bot(start_nexus, clock)
     page = f"{base(bot)}/d/{world.guild.id}"
@@ -142,6 +146,18 @@ async def test_members_and_triagers_with_nothing_yet_see_empty_tables_and_outsid
         _, _, after = await visit(http, "GET", page)
         assert "Your rounds" in tables_of(after)
         assert "Your snippets a week" not in tables_of(after) and ">Snippets</h2>" not in after
+
+        # A feature whose part fails is named; the others still show.
+        async def broken(guild_id: int, viewer: object) -> list[object]:
+            raise RuntimeError("the pairing tables are unreadable")
+
+        monkeypatch.setattr(bot.get_cog("PairingCog"), "dashboard_sections", broken)
+        status, _, partial = await visit(http, "GET", page)
+        assert status == 200, partial
+        assert "Some parts could not be read just now: pairing." in partial
+        assert "Your rounds" not in tables_of(partial)
+        assert "Opened and resolved a week" in tables_of(partial)
+        monkeypatch.undo()
 
         status, _, missing = await visit(http, "GET", f"{base(bot)}/d/424242")
         assert status == 404

@@ -10,12 +10,13 @@ guild's time zone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from fastapi import Request
 from markupsafe import Markup
 
 from bot.dashboard import DashboardViewer, last_weeks
+from bot.feature_asking import ask_every_feature
 from bot.permissions import Tier
 from bot.web.auth import state_of
 from bot.web.fields import GuildIdPath
@@ -28,10 +29,13 @@ if TYPE_CHECKING:
     from fastapi.responses import Response
 
     from bot.dashboard import Cell, Panel, Section
+    from bot.feature import FeatureCog
 
 # The dashboard belongs to no feature; a block of this name never exists, so no one is
 # refused the page itself (each feature's block still hides its sections).
 PAGE: Final = "dashboard"
+# Less than /admin stats allows: a person is waiting for this page.
+FEATURE_TIMEOUT_SECONDS: Final = 10.0
 router = page_router()
 
 
@@ -86,12 +90,20 @@ async def dashboard_page(request: Request, guild_id: GuildIdPath) -> Response:
     config = await host.guild_settings.get(viewer.guild_id)
     weeks = last_weeks(host.clock.now(), config.timezone)
     everyone = viewer.tier >= Tier.MODERATOR
-    sections: list[Section] = []
-    for feature in host.features:
-        if await host.blocks.is_blocked(viewer.guild_id, viewer.user_id, feature.feature):
-            continue
-        scope = DashboardViewer(viewer.user_id, everyone, weeks)
-        sections += await feature.dashboard_sections(viewer.guild_id, scope)
+    scope = DashboardViewer(viewer.user_id, everyone, weeks)
+    shown = [
+        feature
+        for feature in host.features
+        if not await host.blocks.is_blocked(viewer.guild_id, viewer.user_id, feature.feature)
+    ]
+    # A feature whose part fails or hangs is named on the page (and logged); the rest show.
+    answers, failed = await ask_every_feature(
+        shown,
+        lambda feature: cast("FeatureCog", feature).dashboard_sections(viewer.guild_id, scope),
+        timeout_seconds=FEATURE_TIMEOUT_SECONDS,
+        doing="draw its part of the dashboard",
+    )
+    sections = [section for answer in answers.values() for section in answer]
     guild = host.get_guild(viewer.guild_id)
     return render(
         request,
@@ -103,4 +115,5 @@ async def dashboard_page(request: Request, guild_id: GuildIdPath) -> Response:
         zone=weeks.zone,
         first_week=weeks.labels[0],
         sections=_shown(sections),
+        failed=failed,
     )
