@@ -1,6 +1,6 @@
 """The dashboard's building blocks on their own: the SVG charts (valid XML, bars in proportion,
-nothing to show, one point, huge numbers, hostile labels kept as text), the weeks in a
-guild's time zone, and the table cells."""
+nothing to show, one point, huge numbers, hostile labels kept as text, colours' contrast), the
+weeks in a guild's time zone, the table cells, and the template's escaping."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dashboard import Chart, Series, last_weeks, week_of, weekly_panel
+from bot.dashboard import Chart, Section, Series, last_weeks, week_of, weekly_panel
 from bot.web.pages.charts import COLOURS, PLOT_HEIGHT, nice_scale, short_number, svg_chart
-from bot.web.pages.dashboard import cell_text
+from bot.web.pages.dashboard import cell_text, shown_sections
+from bot.web.pages.rendering import page_templates
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = (
@@ -168,3 +169,43 @@ def test_a_long_legend_wraps_and_crowded_axis_labels_thin_out() -> None:
     assert shown[-1] == "Sep 12" and 3 <= len(shown) < 12
     legend_rows = {text.get("y") for text in root.iter(f"{SVG}text") if text.text in names}
     assert len(legend_rows) >= 2
+
+
+def _luminance(colour: str) -> float:
+    red, green, blue = (int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def test_every_series_colour_has_the_contrast_wcag_asks_of_graphics() -> None:
+    white = _luminance("#ffffff")
+    for colour in COLOURS:
+        assert (white + 0.05) / (_luminance(colour) + 0.05) >= 3.0, colour
+
+
+def test_the_dashboard_template_escapes_every_text_it_is_given() -> None:
+    hostile = '"><script>alert(1)</script>'
+    weeks = last_weeks(datetime(2026, 12, 6, 12, tzinfo=UTC), ZoneInfo("UTC"), count=2)
+    panel = weekly_panel(hostile, hostile, weeks, (Series(hostile, (1.0, 2.0)),))
+    section = Section("snippets", hostile, (panel,), hostile)
+    page = (
+        page_templates()
+        .get_template("dashboard.html")
+        .render(
+            viewer=None,
+            csrf_field="csrf_token",
+            csrf_token=None,
+            sign_out_path="/out",
+            server_name=hostile,
+            everyone=True,
+            zone=hostile,
+            first_week=hostile,
+            sections=shown_sections([section]),
+            failed=(hostile,),
+        )
+    )
+    assert "<script>" not in page
+    assert page.count("&lt;script&gt;") >= 8

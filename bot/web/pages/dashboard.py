@@ -64,7 +64,7 @@ def cell_text(value: Cell) -> str:
     return value
 
 
-def _shown(sections: list[Section]) -> list[ShownSection]:
+def shown_sections(sections: list[Section]) -> list[ShownSection]:
     shown = []
     number = 0
     for section in sections:
@@ -114,6 +114,6 @@ async def dashboard_page(request: Request, guild_id: GuildIdPath) -> Response:
         everyone=everyone,
         zone=weeks.zone,
         first_week=weeks.labels[0],
-        sections=_shown(sections),
+        sections=shown_sections(sections),
         failed=failed,
     )
