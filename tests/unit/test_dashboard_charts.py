@@ -209,3 +209,14 @@ def test_the_dashboard_template_escapes_every_text_it_is_given() -> None:
     )
     assert "<script>" not in page
     assert page.count("&lt;script&gt;") >= 8
+
+
+def test_counts_get_whole_ticks_and_measures_may_get_fractions() -> None:
+    counts = Chart("bar", ("a", "b"), (Series("items", (1.0, 2.0)),), "items")
+    ticks = [
+        text.text
+        for text in parse(svg_chart(counts, "c", "t", "d")).iter(f"{SVG}text")
+        if text.get("text-anchor") == "end"
+    ]
+    assert ticks == ["0", "1", "2"]
+    assert nice_scale(1.5).step < 1

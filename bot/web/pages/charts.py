@@ -62,13 +62,16 @@ class Scale:
         return [self.step * index for index in range(count + 1)]
 
 
-def nice_scale(highest: float) -> Scale:
-    """An axis from 0 to a round number at or above `highest`, in at most 5 round steps."""
+def nice_scale(highest: float, *, whole: bool = False) -> Scale:
+    """An axis from 0 to a round number at or above `highest`, in at most 5 round steps; with
+    `whole` (counts), never a step below 1, so no tick reads "0.5 items"."""
     if not math.isfinite(highest) or highest <= 0:
         return Scale(1.0, 1.0)
     rough = highest / 5
     magnitude = 10 ** math.floor(math.log10(rough))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= rough)
+    if whole:
+        step = max(step, 1.0)
     return Scale(step * math.ceil(highest / step - 1e-9), step)
 
 
@@ -134,7 +137,7 @@ def _legend_rows(chart: Chart) -> list[list[tuple[int, str, float]]]:
     rows: list[list[tuple[int, str, float]]] = [[]]
     x = float(LEFT)
     for index, series in enumerate(chart.series):
-        name = _cut(series.name) if len(series.name) > 2 * LABEL_CHARS else series.name
+        name = _cut(series.name) if len(series.name) > 4 * LABEL_CHARS else series.name
         width = 34 + CHAR * len(name)
         if rows[-1] and x + width > WIDTH:
             rows.append([])
@@ -178,10 +181,8 @@ def _axes(chart: Chart, scale: Scale) -> list[str]:
             f"{escape(short_number(tick))}</text>"
         )
     if unit:
-        parts.append(
-            f'<text x="{LEFT - 6}" y="{scale.plot_top - 8}" text-anchor="end">'
-            f"{escape(chart.unit)}</text>"
-        )
+        # Above the value axis, in the room left for it under the legend.
+        parts.append(f'<text x="{LEFT - 6}" y="{scale.plot_top - 12}">{escape(unit)}</text>')
     base = scale.plot_top + PLOT_HEIGHT
     parts.append(
         f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="{TEXT}"/>'
@@ -275,7 +276,11 @@ def svg_chart(chart: Chart, chart_id: str, title: str, description: str) -> Mark
     keeps its ids apart from other charts' on the page."""
     rows = _legend_rows(chart)
     highest = _highest(chart)
-    scale = nice_scale(highest).placed(len(rows) * LEGEND_ROW + 16)
+    whole = all(
+        value is None or float(value).is_integer() for s in chart.series for value in s.values
+    )
+    unit_room = LEGEND_ROW if chart.unit else 0
+    scale = nice_scale(highest, whole=whole).placed(len(rows) * LEGEND_ROW + 16 + unit_room)
     height = scale.plot_top + PLOT_HEIGHT + BOTTOM
     parts: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" '
