@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from bot.calendar import CalendarEntry
     from bot.config import Settings
+    from bot.dashboard import DashboardViewer, Section
     from bot.guild_settings import GuildConfig, SettingSpec
 
 # What forgetting removed or anonymised, as human-readable counts: {"pair profiles deleted": 1}.
@@ -124,6 +125,13 @@ class FeatureCog(commands.Cog):
         their runs with the code its own scheduler runs them by, so no view expands a rule."""
         entries = await self.calendar_events(guild_id, user_id, start, end)
         return [entry for entry in entries if entry.rrule is None and start <= entry.start < end]
+
+    async def dashboard_sections(self, guild_id: int, viewer: DashboardViewer) -> list[Section]:
+        """The feature's part of the program dashboard (`/d/{guild}`): charts with their
+        tables, over `viewer.weeks`. For a moderator (`viewer.everyone`) the whole server's;
+        for anyone else only what is about `viewer.user_id`, never another member's name or
+        data. Queries aggregate in SQL over bounded windows; most features have none."""
+        return []
 
     def api_routes(self) -> APIRouter | None:
         """The feature's HTTP API routes (served under /api/v1), or None. Routes find their

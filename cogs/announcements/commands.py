@@ -24,6 +24,7 @@ from bot.ui import confirm
 from cogs.announcements.autocomplete import MISSED_CHOICES, id_choices, repeat_choices
 from cogs.announcements.calendar import guild_entries
 from cogs.announcements.channels import check_role
+from cogs.announcements.dashboard import AnnouncementDashboard
 from cogs.announcements.discord_poster import DiscordPoster
 from cogs.announcements.dispatcher import Dispatcher
 from cogs.announcements.embeds import NOTHING_PINGS, details_embed, to_embed
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 
     from bot.app import NexusBot
     from bot.calendar import CalendarEntry
+    from bot.dashboard import DashboardViewer, Section
 
 
 class AnnouncementsCog(FeatureCog):
@@ -70,6 +72,7 @@ class AnnouncementsCog(FeatureCog):
         self.bot = bot
         self.store = AnnouncementStore(bot.db.sessions, bot.audit)
         self.member_data = AnnouncementMemberData(bot.db.sessions)
+        self.dashboard = AnnouncementDashboard(bot.db.sessions)
         self.poster = DiscordPoster(bot)
         self.events = EventSync(bot, timedelta(minutes=file_settings(bot.settings).event_minutes))
         self.dispatcher = Dispatcher(
@@ -109,6 +112,9 @@ class AnnouncementsCog(FeatureCog):
         from cogs.announcements import api
 
         return api.router
+
+    async def dashboard_sections(self, guild_id: int, viewer: DashboardViewer) -> list[Section]:
+        return await self.dashboard.sections(guild_id, viewer)
 
     async def calendar_events(
         self, guild_id: int, user_id: int | None, start: datetime, end: datetime

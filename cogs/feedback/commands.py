@@ -41,9 +41,8 @@ from cogs.feedback.spec_flow import SpecFlow
 from cogs.feedback.views import DetailsModal, MessageLogModal
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
-
     from bot.app import NexusBot
+    from bot.dashboard import DashboardViewer, Section
     from cogs.feedback.records import ItemPage, ItemRecord
 
 
@@ -53,6 +52,8 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     feature = "feedback"
     setting_specs = SETTING_SPECS
     preflight_problems = staticmethod(forum_problems)
+    api_routes = staticmethod(web_routes.api_router)
+    page_routes = staticmethod(web_routes.page_router)
     feedback = app_commands.Group(
         name="feedback", description="Report and triage problems with the APIs you use"
     )
@@ -105,11 +106,8 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     async def settings_changed(self, guild_id: int, keys: frozenset[str]) -> None:
         await self.mode_moves.settings_changed(guild_id, keys)
 
-    def api_routes(self) -> APIRouter:
-        return web_routes.api_router()
-
-    def page_routes(self) -> APIRouter:
-        return web_routes.page_router()
+    async def dashboard_sections(self, guild_id: int, viewer: DashboardViewer) -> list[Section]:
+        return await self.parts.dashboard.sections(guild_id, viewer)
 
     # ---- logging -------------------------------------------------------------------------
 

@@ -52,6 +52,8 @@ class FeedbackItem(Base):
             "status",
             "severity",
         ),
+        # The dashboard's weeks: a guild's items opened in a window of time.
+        Index("ix_feedback_items_guild_id_created_at", "guild_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -95,7 +97,11 @@ class FeedbackHistory(Base):
     """One change to an item: who did what, when, from which value to which, with a note."""
 
     __tablename__ = "feedback_history"
-    __table_args__ = (Index("ix_feedback_history_item_id_id", "item_id", "id"),)
+    __table_args__ = (
+        Index("ix_feedback_history_item_id_id", "item_id", "id"),
+        # The dashboard's weeks: a guild's changes in a window of time.
+        Index("ix_feedback_history_guild_id_created_at", "guild_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     guild_id: Mapped[int] = mapped_column(index=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cogs.feedback.dashboard import FeedbackDashboard
 from cogs.feedback.intake import FeedbackIntake
 from cogs.feedback.member_data import FeedbackMemberData
 from cogs.feedback.open_index import OpenItemIndexes
@@ -44,6 +45,7 @@ class FeedbackParts:
     workflow: FeedbackWorkflow
     queries: FeedbackQueries
     member_data: FeedbackMemberData
+    dashboard: FeedbackDashboard
 
 
 def build_parts(
@@ -81,4 +83,5 @@ def build_parts(
         ),
         queries=FeedbackQueries(sessions, store=store),
         member_data=FeedbackMemberData(sessions),
+        dashboard=FeedbackDashboard(sessions),
     )

@@ -15,6 +15,7 @@ from bot.permissions import Tier, guild_of, require
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
 from cogs.pairing.calendar import member_sessions
+from cogs.pairing.dashboard import PairingDashboard
 from cogs.pairing.introductions import Introducer
 from cogs.pairing.member_notices import MemberNotices
 from cogs.pairing.notice_flow import NoticeFlow
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 
     from bot.app import NexusBot
     from bot.calendar import CalendarEntry
+    from bot.dashboard import DashboardViewer, Section
 
 Level = Literal["beginner", "intermediate", "advanced"]
 Track = Literal["backend", "frontend", "fullstack"]
@@ -98,6 +100,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             notices=MemberNotices(bot, self.publisher),
         )
         self.queue_sweep = QueueSweep(bot, self.service.queue)
+        self.dashboard = PairingDashboard(bot.db.sessions, self.service.round_reports)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -160,6 +163,9 @@ class PairingCog(FeatureCog, name="PairingCog"):
         self, guild_id: int, user_id: int | None, start: datetime, end: datetime
     ) -> list[CalendarEntry]:
         return await member_sessions(self.bot, guild_id, user_id, (start, end))
+
+    async def dashboard_sections(self, guild_id: int, viewer: DashboardViewer) -> list[Section]:
+        return await self.dashboard.sections(guild_id, viewer)
 
     def api_routes(self) -> APIRouter:
         # Imported when the web server is built, after ready (bot/after_ready.py).

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from bot.web.auth import Caller
+from bot.web.auth import Caller, state_of
 from bot.web.conditional import conditional
 from bot.web.fields import ID_PATTERN, GuildIdPath
 from bot.web.pagination import Page, decode_cursor, link_header, next_link
@@ -64,7 +64,8 @@ async def list_snippets(  # noqa: PLR0917 (one parameter per query option)
     author: Annotated[str | None, Query(pattern=ID_PATTERN, description="a member's id")] = None,
     cursor: Annotated[str | None, Query(max_length=200, description="from `next`")] = None,
 ) -> Response:
-    page = await parts_of(request).snippet_search.search(
+    parts = parts_of(request)
+    page = await parts.snippet_search.search(
         caller.guild_id,
         q,
         language=languages.filter_key(language),
@@ -72,6 +73,10 @@ async def list_snippets(  # noqa: PLR0917 (one parameter per query option)
         author_id=None if author is None else int(author),
         cursor=search_position(cursor),
     )
+    if cursor is None and (q or language or tag or author):
+        # A search that ran counts once, on its first page; a newest-first list is no search.
+        zone = (await state_of(request).host.guild_settings.get(caller.guild_id)).timezone
+        await parts.search_counts.record(caller.guild_id, zone)
     link = next_link(request, page.next_cursor)
     body = Page[SnippetSummaryOut](items=[summary_out(item) for item in page.items], next=link)
     return conditional(

@@ -20,6 +20,7 @@ from bot.permissions import Tier, any_install, anywhere, guild_of, has_tier, ser
 from bot.replies import reply
 from bot.text import TEXT_INPUT_PARAGRAPH_LIMIT
 from cogs.snippets.button_actions import SnippetButtons
+from cogs.snippets.dashboard import SnippetDashboard
 from cogs.snippets.drafts import TITLE_MAX, SnippetInputError
 from cogs.snippets.flows import SnippetFlows
 from cogs.snippets.lists import SnippetLists
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.app import NexusBot
+    from bot.dashboard import DashboardViewer, Section
 
 
 SERVER = "outside a server: whose snippets (inside one, that server's)"
@@ -75,6 +77,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         self.flows = SnippetFlows(bot, self.parts.store)
         self.servers = ServerChoice(bot, self.parts.choices)
         self.lists = SnippetLists(self.parts, bot.guild_settings)
+        self.dashboard = SnippetDashboard(bot.db.sessions, self.parts.search_counts)
         self.keeper = SnippetKeeper(
             self.flows, self.parts.store, self.parts.snippet_search, self.servers
         )
@@ -136,6 +139,9 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
 
     def landing_page(self, guild_id: int) -> str:
         return search_path(guild_id)
+
+    async def dashboard_sections(self, guild_id: int, viewer: DashboardViewer) -> list[Section]:
+        return await self.dashboard.sections(guild_id, viewer)
 
     async def stats(self, guild_id: int) -> FeatureStats:
         return await self.parts.member_data.stats(guild_id)

@@ -36,8 +36,10 @@ class SnippetLists:
     ) -> None:
         language_key = languages.filter_key(language)
         author_id = author.id if author is not None else None
+        counted = False
 
         async def fetch(cursor: Any) -> Page[SnippetSummary]:
+            nonlocal counted
             page = await self._parts.snippet_search.search(
                 guild_id,
                 query,
@@ -46,6 +48,12 @@ class SnippetLists:
                 author_id=author_id,
                 cursor=_cursor(cursor),
             )
+            if not counted:
+                # The search ran (a refused query raises first); turning pages, back to the
+                # first one too, is the same search.
+                counted = True
+                zone = (await self._guild_settings.get(guild_id)).timezone
+                await self._parts.search_counts.record(guild_id, zone)
             return Page(page.items, page.next_cursor)
 
         author_name = author.display_name if author is not None else None

@@ -7,7 +7,7 @@ are not ORM-mapped because their shape is dialect-specific.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,6 +22,8 @@ class Snippet(Base):
         Index("ix_snippets_guild_id_author_id_id", "guild_id", "author_id", "id"),
         Index("ix_snippets_guild_id_author_id_created_at", "guild_id", "author_id", "created_at"),
         Index("ix_snippets_guild_id_star_count_id", "guild_id", "star_count", "id"),
+        # The dashboard's weeks: a guild's snippets shared in a window of time.
+        Index("ix_snippets_guild_id_created_at", "guild_id", "created_at"),
         # Ids are never reused, so a button on an old message can't act on a newer snippet.
         {"sqlite_autoincrement": True},
     )
@@ -59,4 +61,16 @@ class SnippetStar(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock_now)
 
 
-__all__ = ["Snippet", "SnippetStar"]
+class SnippetSearchWeek(Base):
+    """How many searches a guild ran in one local week (Monday's date, in the guild's time
+    zone): a counter for the program dashboard. It holds no member data, so forgetting a
+    member leaves it as it is."""
+
+    __tablename__ = "snippet_search_weeks"
+
+    guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    week_start: Mapped[date] = mapped_column(primary_key=True)
+    searches: Mapped[int] = mapped_column(default=0)
+
+
+__all__ = ["Snippet", "SnippetSearchWeek", "SnippetStar"]

@@ -15,6 +15,7 @@ from cogs.snippets.choices import SnippetChoices
 from cogs.snippets.listings import SnippetListings
 from cogs.snippets.member_data import SnippetMemberData
 from cogs.snippets.rules import IDF_SCAN_BUDGET, RANK_CANDIDATES
+from cogs.snippets.search_counts import SearchCounts
 from cogs.snippets.search_engine import SearchEngine, SnippetSearch, search_engine_for
 from cogs.snippets.store import SnippetStore
 
@@ -35,6 +36,7 @@ class SnippetParts:
     listings: SnippetListings
     choices: SnippetChoices
     member_data: SnippetMemberData
+    search_counts: SearchCounts
 
 
 def build_parts(
@@ -61,4 +63,5 @@ def build_parts(
         listings=SnippetListings(engine, clock=clock),
         choices=SnippetChoices(engine),
         member_data=SnippetMemberData(sessions, search=search_engine),
+        search_counts=SearchCounts(sessions, clock, dialect),
     )

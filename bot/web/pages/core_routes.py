@@ -22,6 +22,7 @@ from bot.web.fields import ID_PATTERN
 from bot.web.jwt_tokens import InvalidToken
 from bot.web.pages.calendar_page import router as calendar_router
 from bot.web.pages.csrf import CsrfTokens
+from bot.web.pages.dashboard import router as dashboard_router
 from bot.web.pages.forms import checked_form
 from bot.web.pages.highlight import stylesheet
 from bot.web.pages.rendering import SIGN_OUT_PATH, page_templates, render
@@ -129,5 +130,6 @@ def install_pages(app: FastAPI, secret: bytes, clock: Clock) -> None:
     app.include_router(calendar_router)
     app.include_router(settings_router)
     app.include_router(returning_router)
+    app.include_router(dashboard_router)
     # After the route above: a mount answers every path under it.
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static")
