@@ -144,6 +144,10 @@ class FeatureCog(commands.Cog):
         request."""
         return None
 
+    def page_links(self, guild_id: int) -> list[tuple[str, str]]:
+        """The feature's pages for the site's navigation, as (label, path); none by default."""
+        return []
+
     def landing_page(self, guild_id: int) -> str | None:
         """The path of the feature's page a member of `guild_id` lands on after signing in
         when they asked for no page (the first feature by name that has one), or None."""

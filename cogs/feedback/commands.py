@@ -54,6 +54,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     preflight_problems = staticmethod(forum_problems)
     api_routes = staticmethod(web_routes.api_router)
     page_routes = staticmethod(web_routes.page_router)
+    page_links = staticmethod(web_routes.page_links)
     feedback = app_commands.Group(
         name="feedback", description="Report and triage problems with the APIs you use"
     )

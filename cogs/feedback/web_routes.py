@@ -1,4 +1,4 @@
-"""The feature's HTTP routes, imported only when the web server is built, after ready
+"""The feature's web side, imported only when the web server is built, after ready
 (bot/after_ready.py): loading the feature imports neither FastAPI nor the templates."""
 
 from __future__ import annotations
@@ -19,3 +19,9 @@ def page_router() -> APIRouter:
     from cogs.feedback.pages import router
 
     return router
+
+
+def page_links(guild_id: int) -> list[tuple[str, str]]:
+    from cogs.feedback.board_view import board_path
+
+    return [("Feedback", board_path(guild_id))]

@@ -137,6 +137,9 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         router.include_router(snippets_search_page.router)
         return router
 
+    def page_links(self, guild_id: int) -> list[tuple[str, str]]:
+        return [("Snippets", search_path(guild_id))]
+
     def landing_page(self, guild_id: int) -> str:
         return search_path(guild_id)
 

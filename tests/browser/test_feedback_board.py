@@ -226,10 +226,14 @@ async def test_every_control_is_labelled_and_a_triager_moves_an_item_by_keyboard
     bot = await start_web(start_nexus)
     await log(sandbox, world)
     await signed_in(tab, sandbox, world, world.triager)
-    board = await tab(_keyboard, f"{base(bot)}/f/{world.guild.id}", 13, "In progress")
+    board = await tab(_keyboard, f"{base(bot)}/f/{world.guild.id}", 17, "In progress")
     assert board["unlabelled"] == []
     assert board["reached"] == [
         "Skip to the content",
+        "Feedback",
+        "Snippets",
+        "Calendar",
+        "Dashboard",
         "Sign out",
         "Feedback board",
         "API specs",
@@ -244,10 +248,14 @@ async def test_every_control_is_labelled_and_a_triager_moves_an_item_by_keyboard
         "Move FB-1",
     ]
     # From In progress, the first move is Acknowledged and the next one Resolved.
-    item_page = await tab(_keyboard, f"{base(bot)}/f/{world.guild.id}/1", 10, "Resolved")
+    item_page = await tab(_keyboard, f"{base(bot)}/f/{world.guild.id}/1", 14, "Resolved")
     assert item_page["unlabelled"] == []
     assert item_page["reached"] == [
         "Skip to the content",
+        "Feedback",
+        "Snippets",
+        "Calendar",
+        "Dashboard",
         "Sign out",
         "Feedback board",
         "API specs",

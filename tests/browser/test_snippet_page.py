@@ -64,7 +64,7 @@ def _keyboard_order(page: Page, url: str) -> list[str]:
     """What Tab reaches, in order, from the top of the page."""
     open_page(page, url)
     reached = []
-    for _ in range(5):
+    for _ in range(9):
         page.keyboard.press("Tab")
         reached.append(
             page.evaluate(
@@ -90,6 +90,10 @@ async def test_a_member_signs_in_by_link_and_reads_copies_and_downloads_a_snippe
     assert await tab(_downloaded) == (f"snippet-{snippet}.py", CODE)
     assert await tab(_keyboard_order, url) == [
         "Skip to the content",
+        "Feedback",
+        "Snippets",
+        "Calendar",
+        "Dashboard",
         "Sign out",
         "Copy",
         f"Download snippet-{snippet}.py",

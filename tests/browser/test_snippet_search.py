@@ -23,7 +23,7 @@ def _goto(page: Page, url: str) -> str:
 def _search_by_keyboard(page: Page, words: str) -> list[str]:
     """Tab to the search field from the top of the page, type, press Enter: the titles."""
     page.locator("body").focus()
-    for _ in range(4):
+    for _ in range(8):  # past the skip link, the site's pages and Sign out
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "search-q":
             break

@@ -203,3 +203,41 @@ async def test_a_post_links_to_its_page_only_when_the_public_address_is_known(
         [],
         [("Open", f"https://nexus.example.org/s/{world.guild.id}/{snippet}")],
     ]
+
+
+SITE_NAV = re.compile(r'<nav class="site-nav".*?</nav>', re.S)
+NAV_LINK = re.compile(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>')
+
+
+def site_nav(body: str) -> list[tuple[str, str, bool]]:
+    found = SITE_NAV.search(body)
+    if found is None:
+        return []
+    return [(label, path, bool(current)) for path, current, label in NAV_LINK.findall(found[0])]
+
+
+async def test_every_page_heads_its_servers_pages_and_settings_only_for_moderators(
+    start_nexus: StartBot, sandbox: SandboxServer, world: World
+) -> None:
+    bot = await start_web(start_nexus)
+    guild = world.guild.id
+    async with browser() as http:
+        await visit(http, "GET", await sign_in_link(sandbox, world.bob, world.guild, world.general))
+        _, _, body = await visit(http, "GET", f"{base(bot)}/c/{guild}")
+        assert site_nav(body) == [
+            ("Feedback", f"/f/{guild}", False),
+            ("Snippets", f"/s/{guild}", False),
+            ("Calendar", f"/c/{guild}", True),
+            ("Dashboard", f"/d/{guild}", False),
+        ]
+        status, _, refused = await visit(http, "GET", f"{base(bot)}/a/{guild}/settings")
+        assert status == 403 and site_nav(refused) == []
+    async with browser() as http:
+        await visit(http, "GET", await sign_in_link(sandbox, world.mod, world.guild, world.general))
+        _, _, body = await visit(http, "GET", f"{base(bot)}/s/{guild}")
+        links = site_nav(body)
+        assert ("Snippets", f"/s/{guild}", True) in links
+        assert links[-1] == ("Settings", f"/a/{guild}/settings", False)
+    async with browser() as http:
+        _, _, signed_out = await visit(http, "GET", f"{base(bot)}/signin?guild={guild}")
+        assert site_nav(signed_out) == []

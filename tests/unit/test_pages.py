@@ -46,6 +46,7 @@ def test_every_core_template_escapes_what_it_is_given(name: str) -> None:
         .get_template(name)
         .render(
             viewer=None,
+            nav=[{"label": hostile, "path": "/x", "current": True}],
             csrf_field="csrf_token",
             csrf_token=None,
             sign_out_path="/out",

@@ -21,6 +21,7 @@ from bot.web.auth import state_of
 from bot.web.fields import GuildIdPath
 from bot.web.pages.forms import checked_form
 from bot.web.pages.month_grid import WEEKDAYS, BadMonth, month_of, month_weeks, parse_month
+from bot.web.pages.paths import CALENDAR, calendar_path
 from bot.web.pages.rendering import page_templates, render
 from bot.web.pages.routing import page_router
 from bot.web.pages.viewer import member_viewer
@@ -39,10 +40,6 @@ TOKEN_NAME: Final = "calendar"
 # The token's secret is on this page only: no cache, not even the browser's, may keep it.
 SECRET_HEADERS: Final = {"Cache-Control": "no-store"}
 router = page_router()
-
-
-def calendar_path(guild_id: int, month: str | None = None) -> str:
-    return f"/c/{guild_id}" + ("" if month is None else f"?month={month}")
 
 
 def _feed_url(request: Request, guild_id: int) -> str:
@@ -66,7 +63,7 @@ async def _events(
     return found
 
 
-@router.get("/c/{guild_id}")
+@router.get(CALENDAR)
 async def calendar_page(
     request: Request,
     guild_id: GuildIdPath,

@@ -21,6 +21,7 @@ from bot.permissions import Tier
 from bot.web.auth import state_of
 from bot.web.fields import GuildIdPath
 from bot.web.pages.charts import svg_chart
+from bot.web.pages.paths import DASHBOARD
 from bot.web.pages.rendering import page_templates, render
 from bot.web.pages.routing import page_router
 from bot.web.pages.viewer import SignInNeeded, page_viewer
@@ -81,7 +82,7 @@ def shown_sections(sections: list[Section]) -> list[ShownSection]:
     return shown
 
 
-@router.get("/d/{guild_id}")
+@router.get(DASHBOARD)
 async def dashboard_page(request: Request, guild_id: GuildIdPath) -> Response:
     viewer = await page_viewer(request, int(guild_id), PAGE, required=True)
     if viewer is None:  # never: a required viewer is signed in or the page is refused

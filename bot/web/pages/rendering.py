@@ -18,6 +18,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 from bot.web.pages.csrf import CSRF_FIELD
 from bot.web.pages.headers import PAGE_HEADERS
+from bot.web.pages.navigation import site_links
 from bot.web.pages.viewer import pages_state
 
 if TYPE_CHECKING:
@@ -56,11 +57,13 @@ def render(
 ) -> HTMLResponse:
     """The page `name` for `viewer`, with the base layout's own values (the sign-out form's
     CSRF token) and the pages' security headers."""
-    csrf = None
+    csrf, nav = None, []
     if viewer is not None:
         csrf = pages_state(request).csrf.issue(viewer.guild_id, viewer.user_id)
+        nav = site_links(request, viewer)
     body = templates.get_template(name).render(
         viewer=viewer,
+        nav=nav,
         csrf_field=CSRF_FIELD,
         csrf_token=csrf,
         sign_out_path=SIGN_OUT_PATH,

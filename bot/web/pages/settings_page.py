@@ -26,6 +26,7 @@ from bot.settings_changes import SettingChanges
 from bot.web.auth import state_of
 from bot.web.fields import GuildIdPath
 from bot.web.pages.forms import checked_form
+from bot.web.pages.paths import SETTINGS, settings_path
 from bot.web.pages.rendering import page_templates, render
 from bot.web.pages.routing import page_router
 from bot.web.pages.setting_forms import (
@@ -53,10 +54,6 @@ CHANGED_MEANWHILE: Final = (
 )
 GUILD_UNSEEN: Final = "Nexus can't see this server right now; try again in a moment."
 router = page_router()
-
-
-def settings_path(guild_id: int) -> str:
-    return f"/a/{guild_id}/settings"
 
 
 async def _moderator(request: Request, guild_id: int) -> Viewer:
@@ -95,7 +92,7 @@ def _refused(request: Request, viewer: Viewer, status: int, detail: str) -> Resp
     )
 
 
-@router.get("/a/{guild_id}/settings")
+@router.get(SETTINGS)
 async def settings_page(
     request: Request,
     guild_id: GuildIdPath,
