@@ -14,9 +14,9 @@ from bot.models import AuditEntry
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-# Where the action came from: "discord" unless a request of the HTTP API set it to "api" for
-# its own task. Every audit row carries it, so the same service writes the same entry from a
-# slash command and from the API, and a moderator still sees which one was used.
+# Where the action came from: "discord" unless an HTTP request set it for its own task, to
+# "api" (the API) or "web" (a page). Every audit row carries it, so the same service writes the
+# same entry from a slash command, the API and a page, and a moderator still sees which.
 request_channel: ContextVar[str] = ContextVar("request_channel", default="discord")
 
 

@@ -69,8 +69,9 @@ class _InLoopServer(uvicorn.Server):
 
 
 class _ViaApi:
-    """Marks everything a request does as coming through the API, so the services' audit
-    entries say `via: api` without a parameter threaded through every call."""
+    """Marks everything a request does as coming through the API (`via: api`) or, outside
+    /api, a web page (`via: web`), so the services' audit entries say which without a
+    parameter threaded through every call."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -80,7 +81,7 @@ class _ViaApi:
             await self.app(scope, receive, send)
             return
         # uvicorn runs each request in its own task, so the value ends with the request.
-        request_channel.set("api")
+        request_channel.set("api" if scope["path"].startswith(API_PREFIX) else "web")
         await self.app(scope, receive, send)
 
 

@@ -374,7 +374,7 @@ async def test_a_triager_moves_an_item_as_feedback_status_does_embed_history_aud
         "to": "acknowledged",
         "note": "On it",
         "duplicate_of": None,
-        "via": "api",
+        "via": "web",
     }
 
 

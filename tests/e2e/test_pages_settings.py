@@ -1,7 +1,7 @@
 """The settings page over real HTTP against the running bot: moderators only; every setting
 `/admin config show` shows, with its value and source; a change reviewed as old → new, parsed
 and refused exactly as `/admin config set` does; saved only when confirmed, with the command's
-audit entry (via the web's API channel); forged or foreign forms refused with nothing changed.
+audit entry (via: web); forged or foreign forms refused with nothing changed.
 tests/browser drives the same page in Chromium."""
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ async def test_a_change_is_shown_old_to_new_then_saved_on_confirmation_and_audit
     assert (await bot.guild_settings.get(world.guild.id)).get("timezone") == "Europe/Berlin"
     [entry] = await config_audit(bot)
     assert (entry.actor_id, entry.target) == (world.mod.id, "timezone")
-    assert entry.details == {"old": "UTC", "new": "Europe/Berlin", "via": "api"}
+    assert entry.details == {"old": "UTC", "new": "Europe/Berlin", "via": "web"}
     shown = await sandbox.invoke(
         "/admin config show", user=world.admin, guild=world.guild, channel=world.general
     )
