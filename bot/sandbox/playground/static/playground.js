@@ -17,6 +17,9 @@
   const MAX_SUGGESTIONS = 25;
   let user = main.dataset.user;
   let channel = main.dataset.channel;
+  // A channel opens at its newest message, as in a Discord client; then the view follows new
+  // messages only while the reader is at the bottom.
+  let justOpened = true;
   let lastState = "";
   let commands = [];
   let pickers = {};
@@ -178,7 +181,9 @@
   }
 
   function drawMessages(messages) {
-    const atBottom = messagesList.scrollHeight - messagesList.scrollTop - messagesList.clientHeight < 40;
+    const atBottom =
+      justOpened || messagesList.scrollHeight - messagesList.scrollTop - messagesList.clientHeight < 40;
+    justOpened = false;
     const items = messages.map(drawMessage);
     if (!items.length) items.push(el("li", "empty", "No messages here yet."));
     messagesList.replaceChildren(...items);
@@ -561,6 +566,7 @@
   function go(toChannel) {
     channel = toChannel;
     lastState = "";
+    justOpened = true;
     history.replaceState(null, "", `/?${new URLSearchParams({ as: user, channel })}`);
     document.querySelector(".acting input[name=channel]").value = channel;
     loadCommands();
