@@ -8,6 +8,7 @@ named by NEXUS_TEST_POSTGRES (scripts/with-postgres starts a private one).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import shutil
 import uuid
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from bot import dates
 from bot.config import DatabaseSettings, Settings, load_settings
 from bot.db import Database, upgrade_database
 
@@ -71,6 +73,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 "NEXUS_TEST_POSTGRES_UNAVAILABLE", "NEXUS_TEST_POSTGRES is not set"
             )
             item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL: {why}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loaded_once_per_process() -> None:
+    """What a bot loads once per process and keeps, loaded before the first test: dateparser's
+    data (a bot loads it in a thread right after ready) and the matching's numpy (imported on
+    first use). Otherwise the first test of each worker that acts right after its bot is ready
+    shares the cores with that loading and can miss Discord's 3 s deadline on a busy machine;
+    in production the first member arrives at human pace."""
+    dates.warm_up()
+    importlib.import_module("cogs.pairing.matching")
 
 
 @pytest.fixture(scope="session")

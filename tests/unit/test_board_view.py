@@ -110,7 +110,7 @@ def test_a_templated_operation_gathers_the_concrete_paths_logged_against_it() ->
 
 def _base_context() -> dict[str, Any]:
     return {
-        "viewer": None, "csrf_field": "csrf_token", "csrf_token": "t",
+        "viewer": None, "nav": [], "csrf_field": "csrf_token", "csrf_token": "t",
         "sign_out_path": "/out", "board_href": "/f/5", "specs_href": "/f/5/specs",
     }  # fmt: skip
 

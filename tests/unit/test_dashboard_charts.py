@@ -196,6 +196,7 @@ def test_the_dashboard_template_escapes_every_text_it_is_given() -> None:
         .get_template("dashboard.html")
         .render(
             viewer=None,
+            nav=[],
             csrf_field="csrf_token",
             csrf_token=None,
             sign_out_path="/out",
