@@ -52,6 +52,15 @@ class FeedbackItem(Base):
             "status",
             "severity",
         ),
+        # The assignee filter (`me`, `nobody`, a member's id).
+        Index(
+            "ix_feedback_items_guild_assignee_number",
+            "guild_id",
+            "assignee_id",
+            "number",
+            "status",
+            "severity",
+        ),
         # The dashboard's weeks: a guild's items opened in a window of time.
         Index("ix_feedback_items_guild_id_created_at", "guild_id", "created_at"),
     )
