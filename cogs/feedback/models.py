@@ -61,8 +61,11 @@ class FeedbackItem(Base):
             "status",
             "severity",
         ),
-        # The dashboard's weeks: a guild's items opened in a window of time.
+        # The dashboard's weeks: a guild's items opened in a window of time, and a member's.
         Index("ix_feedback_items_guild_id_created_at", "guild_id", "created_at"),
+        Index(
+            "ix_feedback_items_guild_reporter_created_at", "guild_id", "reporter_id", "created_at"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

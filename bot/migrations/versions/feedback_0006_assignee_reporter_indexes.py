@@ -1,4 +1,4 @@
-"""feedback: an index of items by assignee, for the board's and the list's assignee filter
+"""feedback: indexes of items by assignee (the assignee filter) and by reporter and time
 
 Revision ID: feedback_0006
 Revises: feedback_0005
@@ -8,6 +8,10 @@ Like the other list filters' indexes: the guild and the assignee, then `number`,
 page is a range scan newest first, with the status and the severity checked inside the index
 (the board's columns, its other filters). Without it, `assignee: me` read every item of the
 guild to find the few (or none) assigned to the viewer.
+
+A member's dashboard counts their own items opened in its weeks: with the guild, the reporter
+and the time in one index, that is a range of the member's items, where the guild's time index
+alone had SQLite read every item of the weeks (40,000 at 100,000 items) to find them.
 """
 
 from __future__ import annotations
@@ -28,7 +32,13 @@ def upgrade() -> None:
         "feedback_items",
         ["guild_id", "assignee_id", "number", "status", "severity"],
     )
+    op.create_index(
+        "ix_feedback_items_guild_reporter_created_at",
+        "feedback_items",
+        ["guild_id", "reporter_id", "created_at"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_feedback_items_guild_reporter_created_at", table_name="feedback_items")
     op.drop_index("ix_feedback_items_guild_assignee_number", table_name="feedback_items")
