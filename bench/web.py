@@ -301,7 +301,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes, count = (commands_bench.QUICK, 200) if args.quick else (commands_bench.FULL, 1000)
     count = args.requests or count
-    load_before = os.getloadavg()
+    load_before, started = os.getloadavg(), datetime.now(UTC)
     cached = commands_bench.seeded_sqlite(sizes)
     work = Path(tempfile.mkdtemp(prefix="nexus-bench-web-"))
     try:
@@ -312,7 +312,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(
-        f"\nbench.web — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, nproc "
+        f"\nbench.web — {started:%Y-%m-%d %H:%M} UTC, nproc "
         f"{len(os.sched_getaffinity(0))}, {platform.machine()}, SQLite {sqlite3.sqlite_version}, "
         f"load average {load_before[0]:.2f} at the start; {sizes.snippets:,} snippets "
         f"({sizes.snippets // 10:,} in the guild), {sizes.feedback:,} feedback items; {count} "
