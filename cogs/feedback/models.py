@@ -52,8 +52,20 @@ class FeedbackItem(Base):
             "status",
             "severity",
         ),
-        # The dashboard's weeks: a guild's items opened in a window of time.
+        # The assignee filter (`me`, `nobody`, a member's id).
+        Index(
+            "ix_feedback_items_guild_assignee_number",
+            "guild_id",
+            "assignee_id",
+            "number",
+            "status",
+            "severity",
+        ),
+        # The dashboard's weeks: a guild's items opened in a window of time, and a member's.
         Index("ix_feedback_items_guild_id_created_at", "guild_id", "created_at"),
+        Index(
+            "ix_feedback_items_guild_reporter_created_at", "guild_id", "reporter_id", "created_at"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

@@ -80,7 +80,11 @@ class PairGroup(Base):
     """A pair or trio: from a round, or from the `/pair now` queue (round_id None)."""
 
     __tablename__ = "pair_groups"
-    __table_args__ = (Index("ix_pair_groups_guild_id_id", "guild_id", "id"),)
+    __table_args__ = (
+        Index("ix_pair_groups_guild_id_id", "guild_id", "id"),
+        # The dashboard's answers of a round's groups, counted from the index alone.
+        Index("ix_pair_groups_round_id_outcome", "round_id", "outcome"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     guild_id: Mapped[int]
     round_id: Mapped[int | None] = mapped_column(
