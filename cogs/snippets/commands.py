@@ -38,7 +38,7 @@ from cogs.snippets.rules import FEATURE
 from cogs.snippets.running import run_snippet
 from cogs.snippets.search_index import rebuild_search_index
 from cogs.snippets.servers import ServerChoice
-from cogs.snippets.settings import ON_FORGET, SETTING_SPECS
+from cogs.snippets.settings import ON_FORGET, SETTING_SPECS, search_index_directory
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal
 
 if TYPE_CHECKING:
@@ -73,6 +73,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
             clock=bot.clock,
             audit=bot.audit,
             sqlite_file=sqlite_path(bot.db.url),
+            search_directory=search_index_directory(bot.settings),
         )
         self.flows = SnippetFlows(bot, self.parts.store)
         self.servers = ServerChoice(bot, self.parts.choices)
@@ -93,11 +94,13 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.save_menu)
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.parts.start_search()
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.parts.store.close()
+        self.parts.close_search()
 
     # ---- the feature contract ---------------------------------------------------------------
 

@@ -74,3 +74,17 @@ class SnippetSearchWeek(Base):
 
 
 __all__ = ["Snippet", "SnippetSearchWeek", "SnippetStar"]
+
+
+class SnippetSearchChange(Base):
+    """A snippet whose searchable text changed (shared, edited, deleted, anonymised).
+
+    Written in the snippet's own transaction; each process's search index applies the rows after
+    the last one it applied before it answers a search, so what is stored is what is found.
+    """
+
+    __tablename__ = "snippet_search_changes"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    snippet_id: Mapped[int]

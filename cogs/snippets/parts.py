@@ -18,6 +18,7 @@ from cogs.snippets.rules import IDF_SCAN_BUDGET, RANK_CANDIDATES
 from cogs.snippets.search_counts import SearchCounts
 from cogs.snippets.search_engine import SearchEngine, SnippetSearch, search_engine_for
 from cogs.snippets.store import SnippetStore
+from cogs.snippets.tantivy_engine import TantivySearchEngine
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,6 +39,15 @@ class SnippetParts:
     member_data: SnippetMemberData
     search_counts: SearchCounts
 
+    def start_search(self) -> None:
+        """Open (or build) the search index in the background, ready for the first search."""
+        if isinstance(self.search_engine, TantivySearchEngine):
+            self.search_engine.index.start()
+
+    def close_search(self) -> None:
+        if isinstance(self.search_engine, TantivySearchEngine):
+            self.search_engine.close()
+
 
 def build_parts(
     sessions: async_sessionmaker[AsyncSession],
@@ -48,12 +58,18 @@ def build_parts(
     rank_candidates: int | None = RANK_CANDIDATES,
     idf_budget: int | None = IDF_SCAN_BUDGET,
     sqlite_file: Path | None = None,
+    ranked_by_tantivy: bool = True,
+    search_directory: Path | None = None,
 ) -> SnippetParts:
+    """`search_directory`: where the Tantivy index lives (None: in memory). Without
+    `ranked_by_tantivy` the database's own index ranks (a copy's rebuild; the benchmarks)."""
     engine: AsyncEngine = sessions.kw["bind"]
     # idf_budget None: always exact bm25 (the benchmark's reference).
-    search_engine = search_engine_for(
+    search_engine: SearchEngine = search_engine_for(
         dialect, engine, rank_candidates=rank_candidates, idf_budget=idf_budget
     )
+    if ranked_by_tantivy:
+        search_engine = TantivySearchEngine(engine, search_engine, search_directory)
     return SnippetParts(
         search_engine=search_engine,
         store=SnippetStore(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
 from cogs.snippets.parts import build_parts
+from cogs.snippets.tantivy_index import new_generation
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,7 +21,12 @@ if TYPE_CHECKING:
 
 async def rebuild_search_index(connection: AsyncConnection) -> None:
     sessions = async_sessionmaker(bind=connection, expire_on_commit=False)
-    parts = build_parts(sessions, dialect=connection.dialect.name, clock=SystemClock())
+    clock = SystemClock()
+    parts = build_parts(
+        sessions, dialect=connection.dialect.name, clock=clock, ranked_by_tantivy=False
+    )
     async with AsyncSession(bind=connection) as session:
         await parts.snippet_search.rebuild_index(session)
+        # Every process's Tantivy index is built again from the rows now in the table.
+        await new_generation(session, clock.now())
         await session.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from bot.config import ConfigSection, Settings
@@ -18,10 +20,31 @@ class FileSettings(ConfigSection):
     # The default of the per-guild setting of the same name.
     shares_per_minute: int = Field(default=5, ge=1)
     max_file_bytes: int = Field(default=100_000, ge=1)
+    # On PostgreSQL, where each process keeps its search index (a directory per database and
+    # set of shards under it). On SQLite the index sits beside the database file.
+    search_index_directory: Path = Path("data/search")
 
 
 def file_settings(settings: Settings) -> FileSettings:
     return settings.section("snippets", FileSettings)
+
+
+def search_index_directory(settings: Settings) -> Path | None:
+    """Where this process's search index lives; None keeps it in memory (an in-memory
+    database)."""
+    from sqlalchemy.engine import make_url
+
+    from bot.db import is_sqlite, sqlite_path
+
+    url = settings.database.url
+    if is_sqlite(url):
+        database_file = sqlite_path(url)
+        if database_file is None:
+            return None
+        return database_file.with_name(database_file.name + ".search")
+    shards = settings.discord.shard_ids
+    suffix = "" if shards is None else "-shards-" + "-".join(str(shard) for shard in shards)
+    return file_settings(settings).search_index_directory / f"{make_url(url).database}{suffix}"
 
 
 SETTING_SPECS: tuple[SettingSpec, ...] = (

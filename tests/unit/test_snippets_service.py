@@ -242,11 +242,16 @@ async def test_search_pages_by_cursor_without_repeats_or_gaps(
     assert len(seen) == len(set(seen))
 
 
-async def test_bounded_ranking_scores_only_the_newest_candidates(
+async def test_the_databases_bounded_ranking_scores_only_the_newest_candidates(
     database: Database, clock: FrozenClock
 ) -> None:
+    # The database's own index: it answers while the Tantivy index is being built.
     bounded = build_parts(
-        database.sessions, dialect=database.dialect, clock=clock, rank_candidates=3
+        database.sessions,
+        dialect=database.dialect,
+        clock=clock,
+        rank_candidates=3,
+        ranked_by_tantivy=False,
     )
     old_best = await share(bounded, clock, title="Socket socket socket")
     newer = [await share(bounded, clock, title="Misc", code=f"socket {n}") for n in range(3)]
@@ -262,7 +267,9 @@ async def test_bounded_ranking_scores_only_the_newest_candidates(
 async def test_past_the_count_budget_the_newest_matches_are_ranked_title_first(
     database: Database, clock: FrozenClock
 ) -> None:
-    approximate = build_parts(database.sessions, dialect="sqlite", clock=clock, idf_budget=2)
+    approximate = build_parts(
+        database.sessions, dialect="sqlite", clock=clock, idf_budget=2, ranked_by_tantivy=False
+    )
     in_title = await share(approximate, clock, title="Socket pool", code="x = 1")
     in_code = [await share(approximate, clock, title="Misc", code=f"socket({n})") for n in range(3)]
     other_guild = await share(approximate, clock, guild=OTHER_GUILD, title="Socket", code="y")

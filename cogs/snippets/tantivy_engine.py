@@ -1,0 +1,121 @@
+"""Ranked snippet search from a Tantivy index, with the database's own index as the fallback.
+
+Why Tantivy: FTS5 and PostgreSQL score every match of a query before they can return the best
+ten, so a common word in a large guild cost hundreds of ms, and the fast path had to rank only
+the newest matches (a top 10 that agreed with exact bm25 on 41–79 % of results). Tantivy finds
+the exact BM25 top 10 with block-max WAND, skipping what cannot make it, on both backends.
+
+The database keeps its own index (FTS5 or the tsvector) too: it answers while the Tantivy
+index is (re)built, and lists a filter-only search newest first, which needs no ranking.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from cogs.snippets.rules import PAGE_SIZE
+from cogs.snippets.summaries import paged, summaries_by_id, with_score
+from cogs.snippets.tantivy_index import SearchIndex, record_change
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy import TextClause
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+    from cogs.snippets import fts5_query as fts
+    from cogs.snippets.models import Snippet
+    from cogs.snippets.records import PageCursor, SnippetPage
+    from cogs.snippets.search_engine import SearchEngine
+
+# The first fetch for a later page: enough for page 5 of 10 at once.
+FIRST_FETCH_AFTER_CURSOR = 64
+
+
+class TantivySearchEngine:
+    def __init__(self, engine: AsyncEngine, database: SearchEngine, directory: Path | None) -> None:
+        self._engine = engine
+        self._database = database
+        self.rank_candidates = database.rank_candidates
+        self.index = SearchIndex(engine, directory)
+
+    async def find(
+        self,
+        guild_id: int,
+        parsed: fts.ParsedQuery,
+        filters: fts.Filters,
+        cursor: PageCursor | None,
+    ) -> SnippetPage:
+        if parsed.empty or not await self.index.current():
+            return await self._database.find(guild_id, parsed, filters, cursor)
+        query = self.index.queries.query(guild_id, parsed, filters)
+        page = await self._page(query, cursor)
+        async with self._engine.connect() as connection:
+            summaries = await summaries_by_id(connection, [snippet_id for _, snippet_id in page])
+        # The key is bm25's sign (lower is better), so cursors read the same on every engine.
+        items = [with_score(summaries[i], key) for key, i in page if i in summaries]
+        return paged(items, order="ranked")
+
+    async def _page(self, query: Any, cursor: PageCursor | None) -> list[tuple[float, int]]:
+        """(key, id) of the page after `cursor` and one more, ordered by key then newest.
+
+        Tantivy has no "search after", so later pages fetch the best N and skip to the cursor,
+        N growing until the page is whole and no tie at its end can have been cut off.
+        """
+        limit = PAGE_SIZE + 1 if cursor is None else FIRST_FETCH_AFTER_CURSOR
+        while True:
+            hits = await self.index.top(query, limit)
+            keyed = [(-score, snippet_id) for score, snippet_id in hits]
+            after = [hit for hit in keyed if cursor is None or _after(hit, cursor)]
+            exhausted = len(hits) < limit
+            if exhausted or (len(after) > PAGE_SIZE and keyed[-1][0] > after[PAGE_SIZE][0]):
+                return after[: PAGE_SIZE + 1]
+            limit *= 4
+
+    # ---- the index ------------------------------------------------------------------------
+
+    async def index_insert(self, session: AsyncSession, row: Snippet) -> None:
+        await self._database.index_insert(session, row)
+        await self._changed(session, row.id)
+
+    async def index_delete(self, session: AsyncSession, row: Snippet) -> None:
+        await self._database.index_delete(session, row)
+        await self._changed(session, row.id)
+
+    async def _changed(self, session: AsyncSession, snippet_id: int) -> None:
+        await record_change(session, snippet_id)
+        flagged = session.info.setdefault("search_changed", [])
+        if not flagged:
+            # Apply it once the transaction commits, so the next search need not wait.
+            flagged.append(True)
+            _after_commit(session.sync_session, self.index.start)
+
+    def index_statement(self) -> TextClause:
+        return self._database.index_statement()
+
+    def index_parameters(self, row: Snippet) -> dict[str, Any]:
+        return self._database.index_parameters(row)
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def _after(hit: tuple[float, int], cursor: PageCursor) -> bool:
+    key, snippet_id = hit
+    return key > cursor[0] or (key == cursor[0] and snippet_id < cursor[1])
+
+
+def _after_commit(session: Session, then: Any) -> None:
+    from sqlalchemy import event
+
+    def committed(_: Session) -> None:
+        session.info.pop("search_changed", None)
+        then()
+
+    def rolled_back(_: Session) -> None:
+        session.info.pop("search_changed", None)
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_soft_rollback", rolled_back, once=True)

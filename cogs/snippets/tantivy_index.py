@@ -1,0 +1,306 @@
+"""One process's Tantivy index of the snippets table, kept in step with it.
+
+The database is the record; this index is derived from it and can always be rebuilt. Every
+write that changes what a snippet is found by adds a row to `snippet_search_changes` in the
+snippet's own transaction. Before a search answers, the index applies the rows after the last
+one it applied (one cheap query when there are none), so a shared, edited or forgotten snippet
+is found as stored at once, in this process and in any other process on the same database.
+
+A small state file beside the index says which change it applied last and for which
+generation of the data: `rebuild_derived` (after a copy or a restore) writes a new generation,
+and an index of another generation, another INDEX_VERSION, an unfinished build or a change log
+that no longer reaches back to it is built again from the table. While it is built, search is
+answered by the database's own index (the caller's fallback).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import shutil
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import tantivy
+from sqlalchemy import bindparam, select, text
+
+from cogs.snippets import tantivy_documents as documents
+from cogs.snippets.models import Snippet
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from sqlalchemy import Row
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+log = logging.getLogger(__name__)
+
+SNIPPETS: Final = Snippet.__table__
+
+GENERATION_KEY: Final = "snippets.search_generation"
+STATE_FILE: Final = "nexus-state.json"
+BUILD_BATCH: Final = 2000
+# How long a search waits for a build before the database's own index answers instead: a small
+# table is built within it, a large one goes on in the background.
+BUILD_WAIT_SECONDS: Final = 1.0
+# The writer's memory budget: enough for a build's batches without a flush per batch.
+WRITER_HEAP_BYTES: Final = 48_000_000
+
+_LOG_STATE = text(
+    "SELECT (SELECT max(seq) FROM snippet_search_changes), "
+    "(SELECT min(seq) FROM snippet_search_changes), "
+    "(SELECT value FROM bot_state WHERE key = :key)"
+).bindparams(key=GENERATION_KEY)
+_CHANGED_IDS = text(
+    "SELECT DISTINCT snippet_id FROM snippet_search_changes WHERE seq > :after AND seq <= :upto"
+)
+_RECORD_CHANGE = text("INSERT INTO snippet_search_changes (snippet_id) VALUES (:id)")
+
+
+@dataclass
+class IndexState:
+    version: int = documents.INDEX_VERSION
+    generation: str = ""
+    applied: int = 0
+    complete: bool = False
+
+
+@dataclass(frozen=True)
+class LogState:
+    newest: int
+    oldest: int | None
+    generation: str
+
+
+async def new_generation(session: AsyncSession, now: datetime) -> None:
+    """Make every process's index rebuild itself from the table (after a copy or restore)."""
+    await session.execute(text("DELETE FROM bot_state WHERE key = :key"), {"key": GENERATION_KEY})
+    await session.execute(
+        text("INSERT INTO bot_state (key, value, updated_at) VALUES (:key, :value, :now)"),
+        {"key": GENERATION_KEY, "value": uuid.uuid4().hex, "now": now},
+    )
+
+
+async def record_change(session: AsyncSession, snippet_id: int) -> None:
+    await session.execute(_RECORD_CHANGE, {"id": snippet_id})
+
+
+class SearchIndex:
+    """The index files, the one writer and the current searcher of this process."""
+
+    def __init__(self, engine: AsyncEngine, directory: Path | None) -> None:
+        # None: held in memory (an in-memory database has nothing on disk to sit beside).
+        self._engine = engine
+        self._directory = directory
+        self._schema = documents.schema()
+        self.queries = documents.QueryBuilder(self._schema, documents.analyzer())
+        self._index: tantivy.Index | None = None
+        self._writer: tantivy.IndexWriter | None = None
+        self._searcher: tantivy.Searcher | None = None
+        self._state = IndexState()
+        self._lock = asyncio.Lock()
+        self._unusable = False
+        self._build: asyncio.Task[None] | None = None
+        # Background catch-ups, referenced until done (the loop keeps only weak references).
+        self._pending: set[asyncio.Task[bool]] = set()
+
+    # ---- opening ------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        """Open the index on disk, or make an empty one (a thread: it touches files)."""
+        if self._directory is None:
+            self._index = tantivy.Index(self._schema)
+        else:
+            self._state = self._read_state()
+            if self._state.version != documents.INDEX_VERSION:
+                shutil.rmtree(self._directory, ignore_errors=True)
+                self._state = IndexState()
+            self._directory.mkdir(parents=True, exist_ok=True)
+            self._index = tantivy.Index(self._schema, path=str(self._directory))
+        self._index.register_tokenizer(documents.ANALYZER, documents.analyzer())
+        self._writer = self._index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        self._searcher = self._index.searcher()
+
+    def _read_state(self) -> IndexState:
+        assert self._directory is not None
+        try:
+            stored = json.loads((self._directory / STATE_FILE).read_text())
+            return IndexState(**stored)
+        except (OSError, ValueError, TypeError):
+            return IndexState(version=-1)
+
+    def _write_state(self) -> None:
+        if self._directory is None:
+            return
+        path = self._directory / STATE_FILE
+        spare = path.with_suffix(".tmp")
+        spare.write_text(json.dumps(asdict(self._state)))
+        spare.replace(path)
+
+    def close(self) -> None:
+        for task in (self._build, *self._pending):
+            if task is not None:
+                task.cancel()
+        # Dropping the writer releases the directory's lock for the next process.
+        self._writer = None
+        self._searcher = None
+        self._index = None
+
+    # ---- keeping in step ------------------------------------------------------------------
+
+    async def current(self) -> bool:
+        """Whether the index holds exactly what the table holds (applying changes first).
+
+        False while it is (re)built: the caller answers from the database's own index.
+        """
+        build = self._build
+        if build is None or build.done():
+            async with self._lock:
+                if self._index is None and not await self._opened():
+                    return False
+                log_state = await self._log_state()
+                if not self._needs_build(log_state):
+                    await self._catch_up(log_state)
+                    return True
+                build = self._build = asyncio.get_running_loop().create_task(self._rebuild())
+                build.add_done_callback(_log_failure)
+        try:
+            await asyncio.wait_for(asyncio.shield(build), BUILD_WAIT_SECONDS)
+        except TimeoutError:
+            return False
+        except Exception:  # logged by _log_failure; the database's index answers
+            return False
+        return True
+
+    async def _opened(self) -> bool:
+        if self._unusable:
+            return False
+        try:
+            await asyncio.to_thread(self._open)
+        except (OSError, ValueError, RuntimeError) as error:
+            # E.g. another process holds the directory: search stays with the database's index.
+            self._unusable = True
+            log.error("The snippet search index at %s cannot be opened: %s", self._directory, error)
+            return False
+        return True
+
+    def start(self) -> None:
+        """Open, catch up or build in the background, so the first search finds it ready."""
+        task = asyncio.get_running_loop().create_task(self.current())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        task.add_done_callback(_log_failure)
+
+    async def _log_state(self) -> LogState:
+        async with self._engine.connect() as connection:
+            newest, oldest, generation = (await connection.execute(_LOG_STATE)).one()
+        return LogState(int(newest or 0), None if oldest is None else int(oldest), generation or "")
+
+    def _needs_build(self, log_state: LogState) -> bool:
+        state = self._state
+        return (
+            not state.complete
+            or state.generation != log_state.generation
+            or log_state.newest < state.applied
+            # Changes the index never saw were pruned from the log.
+            or (log_state.oldest is not None and log_state.oldest > state.applied + 1)
+        )
+
+    async def _catch_up(self, log_state: LogState) -> None:
+        if log_state.newest > self._state.applied:
+            await self._apply(self._state.applied, log_state.newest)
+
+    async def _apply(self, after: int, upto: int) -> None:
+        async with self._engine.connect() as connection:
+            changed = [
+                int(row[0])
+                for row in await connection.execute(_CHANGED_IDS, {"after": after, "upto": upto})
+            ]
+            rows: list[Row[Any]] = []
+            for start in range(0, len(changed), BUILD_BATCH):
+                rows.extend(await _snippets(connection, changed[start : start + BUILD_BATCH]))
+        await asyncio.to_thread(self._replace, changed, rows)
+        self._state.applied = upto
+        await asyncio.to_thread(self._commit)
+
+    def _replace(self, ids: Sequence[int], rows: Sequence[Any]) -> None:
+        assert self._writer is not None
+        for snippet_id in ids:
+            self._writer.delete_documents_by_term("id", snippet_id)
+        for row in rows:
+            self._writer.add_document(documents.document(row))
+
+    def _commit(self) -> None:
+        assert self._writer is not None and self._index is not None
+        self._writer.commit()
+        self._index.reload()
+        self._searcher = self._index.searcher()
+        self._write_state()
+
+    async def _rebuild(self) -> None:
+        async with self._lock:
+            log_state = await self._log_state()
+            log.info("Building the snippet search index from the table …")
+            self._state = IndexState(generation=log_state.generation, applied=log_state.newest)
+            self._write_state()  # not complete: a crash mid-build means build again
+            assert self._writer is not None
+            self._writer.delete_all_documents()
+            built = 0
+            last_id = 0
+            while True:
+                async with self._engine.connect() as connection:
+                    rows = list(
+                        await connection.execute(
+                            select(SNIPPETS)
+                            .where(SNIPPETS.c.id > last_id)
+                            .order_by(SNIPPETS.c.id)
+                            .limit(BUILD_BATCH)
+                        )
+                    )
+                if not rows:
+                    break
+                await asyncio.to_thread(self._replace, (), rows)
+                built += len(rows)
+                last_id = rows[-1].id
+            self._state.complete = True
+            await asyncio.to_thread(self._commit)
+            log.info("The snippet search index holds %d snippets.", built)
+            # What changed while it was built.
+            await self._catch_up(await self._log_state())
+
+    # ---- searching --------------------------------------------------------------------------
+
+    async def top(self, query: tantivy.Query, limit: int) -> list[tuple[float, int]]:
+        """The best `limit` matches as (score, snippet id), best first, ties by newest."""
+        searcher = self._searcher
+        assert searcher is not None
+        return await asyncio.to_thread(_top, searcher, query, limit)
+
+
+def _top(searcher: tantivy.Searcher, query: tantivy.Query, limit: int) -> list[tuple[float, int]]:
+    hits = searcher.search(query, limit, count=False).hits
+    ids = searcher.fast_field_values("id", [address for _, address in hits])
+    scored = [
+        (float(score), int(snippet_id or 0))
+        for (score, _), snippet_id in zip(hits, ids, strict=True)
+    ]
+    scored.sort(key=lambda hit: (-hit[0], -hit[1]))
+    return scored
+
+
+async def _snippets(connection: AsyncConnection, ids: Sequence[int]) -> list[Row[Any]]:
+    if not ids:
+        return []
+    statement = select(SNIPPETS).where(SNIPPETS.c.id.in_(bindparam("ids", expanding=True)))
+    return list(await connection.execute(statement, {"ids": list(ids)}))
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    with contextlib.suppress(asyncio.CancelledError):
+        if (error := task.exception()) is not None:
+            log.error("The snippet search index could not be opened", exc_info=error)
