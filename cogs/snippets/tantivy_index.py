@@ -23,7 +23,7 @@ import shutil
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 import tantivy
 from sqlalchemy import bindparam, select, text
@@ -105,6 +105,7 @@ class SearchIndex:
         self._state = IndexState()
         self._lock = asyncio.Lock()
         self._unusable = False
+        self._held: IO[bytes] | None = None
         self._build: asyncio.Task[None] | None = None
         # Background catch-ups, referenced until done (the loop keeps only weak references).
         self._pending: set[asyncio.Task[bool]] = set()
@@ -114,17 +115,20 @@ class SearchIndex:
     def _open(self) -> None:
         """Open the index on disk, or make an empty one (a thread: it touches files)."""
         if self._directory is None:
-            self._index = tantivy.Index(self._schema)
+            index = tantivy.Index(self._schema)
         else:
+            # The directory is this process's alone: hold its lock before reading or replacing it.
+            self._held = _hold(self._directory.with_name(self._directory.name + ".lock"))
             self._state = self._read_state()
             if self._state.version != documents.INDEX_VERSION:
                 shutil.rmtree(self._directory, ignore_errors=True)
                 self._state = IndexState()
             self._directory.mkdir(parents=True, exist_ok=True)
-            self._index = tantivy.Index(self._schema, path=str(self._directory))
-        self._index.register_tokenizer(documents.ANALYZER, documents.analyzer())
-        self._writer = self._index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
-        self._searcher = self._index.searcher()
+            index = tantivy.Index(self._schema, path=str(self._directory))
+        index.register_tokenizer(documents.ANALYZER, documents.analyzer())
+        self._writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        self._searcher = index.searcher()
+        self._index = index
 
     def _read_state(self) -> IndexState:
         assert self._directory is not None
@@ -150,6 +154,9 @@ class SearchIndex:
         self._writer = None
         self._searcher = None
         self._index = None
+        if self._held is not None:
+            self._held.close()  # releases the lock
+            self._held = None
 
     # ---- keeping in step ------------------------------------------------------------------
 
@@ -176,6 +183,13 @@ class SearchIndex:
         except Exception:  # logged by _log_failure; the database's index answers
             return False
         return True
+
+    async def wait_until_current(self) -> None:
+        """Wait out a build (at start, after a restore), however long it takes."""
+        while not await self.current():
+            build = self._build
+            if build is not None:
+                await asyncio.wait([build])
 
     async def _opened(self) -> bool:
         if self._unusable:
@@ -298,6 +312,20 @@ async def _snippets(connection: AsyncConnection, ids: Sequence[int]) -> list[Row
         return []
     statement = select(SNIPPETS).where(SNIPPETS.c.id.in_(bindparam("ids", expanding=True)))
     return list(await connection.execute(statement, {"ids": list(ids)}))
+
+
+def _hold(path: Path) -> IO[bytes]:
+    """An exclusive lock on `path` for as long as the returned file stays open."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    held = path.open("ab")
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        held.close()
+        raise
+    return held
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
