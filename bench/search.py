@@ -198,7 +198,7 @@ async def main() -> None:
         print(f"  {name:<14} {success:.1%}  {mrr:.3f}")
     vm, anon = resident_mb()
     print(f"\nresident after the searches: {vm:.0f} MB (anonymous {anon:.0f} MB)")
-    engine.close()
+    await engine.close()
     await database.close()
 
 

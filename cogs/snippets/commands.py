@@ -100,7 +100,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.parts.store.close()
-        self.parts.close_search()
+        await self.parts.close_search()
 
     # ---- the feature contract ---------------------------------------------------------------
 

@@ -44,9 +44,9 @@ class SnippetParts:
         if isinstance(self.search_engine, TantivySearchEngine):
             self.search_engine.index.start()
 
-    def close_search(self) -> None:
+    async def close_search(self) -> None:
         if isinstance(self.search_engine, TantivySearchEngine):
-            self.search_engine.close()
+            await self.search_engine.close()
 
 
 def build_parts(

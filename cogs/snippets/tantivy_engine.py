@@ -98,8 +98,8 @@ class TantivySearchEngine:
     def index_parameters(self, row: Snippet) -> dict[str, Any]:
         return self._database.index_parameters(row)
 
-    def close(self) -> None:
-        self.index.close()
+    async def close(self) -> None:
+        await self.index.close()
 
 
 def _after(hit: tuple[float, int], cursor: PageCursor) -> bool:

@@ -20,8 +20,9 @@ import contextlib
 import json
 import logging
 import shutil
+import threading
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
@@ -60,6 +61,10 @@ _CHANGED_IDS = text(
     "SELECT DISTINCT snippet_id FROM snippet_search_changes WHERE seq > :after AND seq <= :upto"
 )
 _RECORD_CHANGE = text("INSERT INTO snippet_search_changes (snippet_id) VALUES (:id)")
+
+
+class IndexClosedError(RuntimeError):
+    """The index was closed while a change was being applied (the bot is stopping)."""
 
 
 @dataclass
@@ -106,6 +111,8 @@ class SearchIndex:
         self._lock = asyncio.Lock()
         self._unusable = False
         self._held: IO[bytes] | None = None
+        # Held by whatever touches the writer or the files, in whichever thread.
+        self._files = threading.Lock()
         self._build: asyncio.Task[None] | None = None
         # Background catch-ups, referenced until done (the loop keeps only weak references).
         self._pending: set[asyncio.Task[bool]] = set()
@@ -146,17 +153,24 @@ class SearchIndex:
         spare.write_text(json.dumps(asdict(self._state)))
         spare.replace(path)
 
-    def close(self) -> None:
-        for task in (self._build, *self._pending):
-            if task is not None:
-                task.cancel()
-        # Dropping the writer releases the directory's lock for the next process.
-        self._writer = None
-        self._searcher = None
-        self._index = None
-        if self._held is not None:
-            self._held.close()  # releases the lock
-            self._held = None
+    async def close(self) -> None:
+        """Stop building, let a change being applied finish, and let go of the directory."""
+        tasks = [task for task in (self._build, *self._pending) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.to_thread(self._release)
+
+    def _release(self) -> None:
+        # A cancelled task's thread may still be writing: the files lock waits for it.
+        with self._files:
+            # Dropping the writer releases tantivy's own lock on the directory.
+            self._writer = None
+            self._searcher = None
+            self._index = None
+            if self._held is not None:
+                self._held.close()  # and ours
+                self._held = None
 
     # ---- keeping in step ------------------------------------------------------------------
 
@@ -168,14 +182,17 @@ class SearchIndex:
         build = self._build
         if build is None or build.done():
             async with self._lock:
-                if self._index is None and not await self._opened():
-                    return False
-                log_state = await self._log_state()
-                if not self._needs_build(log_state):
-                    await self._catch_up(log_state)
-                    return True
-                build = self._build = asyncio.get_running_loop().create_task(self._rebuild())
-                build.add_done_callback(_log_failure)
+                build = self._build
+                # Another search may have started a build while this one waited for the lock.
+                if build is None or build.done():
+                    if self._index is None and not await self._opened():
+                        return False
+                    log_state = await self._log_state()
+                    if not self._needs_build(log_state):
+                        await self._catch_up(log_state)
+                        return True
+                    build = self._build = asyncio.get_running_loop().create_task(self._rebuild())
+                    build.add_done_callback(_log_failure)
         try:
             await asyncio.wait_for(asyncio.shield(build), BUILD_WAIT_SECONDS)
         except TimeoutError:
@@ -239,31 +256,47 @@ class SearchIndex:
             for start in range(0, len(changed), BUILD_BATCH):
                 rows.extend(await _snippets(connection, changed[start : start + BUILD_BATCH]))
         await asyncio.to_thread(self._replace, changed, rows)
-        self._state.applied = upto
-        await asyncio.to_thread(self._commit)
+        await asyncio.to_thread(self._commit, replace(self._state, applied=upto))
 
     def _replace(self, ids: Sequence[int], rows: Sequence[Any]) -> None:
+        with self._files:
+            if self._writer is None:
+                raise IndexClosedError
+            self._write(ids, rows)
+
+    def _write(self, ids: Sequence[int], rows: Sequence[Any]) -> None:
         assert self._writer is not None
         for snippet_id in ids:
             self._writer.delete_documents_by_term("id", snippet_id)
         for row in rows:
             self._writer.add_document(documents.document(row))
 
-    def _commit(self) -> None:
-        assert self._writer is not None and self._index is not None
-        self._writer.commit()
-        self._index.reload()
-        self._searcher = self._index.searcher()
-        self._write_state()
+    def _commit(self, state: IndexState) -> None:
+        """Make what was written searchable, then record `state` (so a crash before it only
+        means applying the same changes again)."""
+        with self._files:
+            if self._writer is None or self._index is None:
+                raise IndexClosedError
+            self._writer.commit()
+            self._index.reload()
+            self._searcher = self._index.searcher()
+            self._state = state
+            self._write_state()
+
+    def _start_build(self, state: IndexState) -> None:
+        with self._files:
+            if self._writer is None:
+                raise IndexClosedError
+            self._state = state
+            self._write_state()  # not complete: a crash mid-build means build again
+            self._writer.delete_all_documents()
 
     async def _rebuild(self) -> None:
         async with self._lock:
             log_state = await self._log_state()
             log.info("Building the snippet search index from the table …")
-            self._state = IndexState(generation=log_state.generation, applied=log_state.newest)
-            self._write_state()  # not complete: a crash mid-build means build again
-            assert self._writer is not None
-            self._writer.delete_all_documents()
+            state = IndexState(generation=log_state.generation, applied=log_state.newest)
+            await asyncio.to_thread(self._start_build, state)
             built = 0
             last_id = 0
             while True:
@@ -281,8 +314,7 @@ class SearchIndex:
                 await asyncio.to_thread(self._replace, (), rows)
                 built += len(rows)
                 last_id = rows[-1].id
-            self._state.complete = True
-            await asyncio.to_thread(self._commit)
+            await asyncio.to_thread(self._commit, replace(state, complete=True))
             log.info("The snippet search index holds %d snippets.", built)
             # What changed while it was built.
             await self._catch_up(await self._log_state())
@@ -330,5 +362,6 @@ def _hold(path: Path) -> IO[bytes]:
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
     with contextlib.suppress(asyncio.CancelledError):
-        if (error := task.exception()) is not None:
-            log.error("The snippet search index could not be opened", exc_info=error)
+        error = task.exception()
+        if error is not None and not isinstance(error, IndexClosedError):
+            log.error("The snippet search index could not be kept in step", exc_info=error)

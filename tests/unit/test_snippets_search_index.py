@@ -76,7 +76,7 @@ async def test_an_index_on_disk_keeps_its_place_and_catches_up_with_writes_made_
     renamed = await share(first, clock, "Binary search bounds")
     gone = await share(first, clock, "Walrus in comprehensions")
     assert sorted(await found(first, "walrus")) == sorted([kept, gone])
-    first.close_search()
+    await first.close_search()
 
     # Another process (its own index elsewhere) changes the table meanwhile.
     other = parts_at(database, clock, tmp_path / "other")
@@ -96,7 +96,7 @@ async def test_an_index_on_disk_keeps_its_place_and_catches_up_with_writes_made_
         is_moderator=False,
     )
     await other.store.delete(GUILD, gone, ALICE, is_moderator=False)
-    other.close_search()
+    await other.close_search()
 
     caplog.set_level(logging.INFO, logger=tantivy_index.__name__)
     caplog.clear()
@@ -104,7 +104,7 @@ async def test_an_index_on_disk_keeps_its_place_and_catches_up_with_writes_made_
     assert sorted(await found(again, "walrus")) == sorted([kept, renamed, added])
     assert await found(again, "binary") == []
     assert BUILDING not in caplog.text  # caught up from the change log, not rebuilt
-    again.close_search()
+    await again.close_search()
 
 
 async def test_each_process_finds_what_another_just_wrote(
@@ -117,8 +117,8 @@ async def test_each_process_finds_what_another_just_wrote(
     assert await found(two, "kraken") == [snippet_id]
     await two.store.delete(GUILD, snippet_id, ALICE, is_moderator=False)
     assert await found(one, "kraken") == []
-    one.close_search()
-    two.close_search()
+    await one.close_search()
+    await two.close_search()
 
 
 async def test_a_restore_or_copy_makes_every_index_rebuild_from_the_table(
@@ -138,7 +138,7 @@ async def test_a_restore_or_copy_makes_every_index_rebuild_from_the_table(
     await index_of(parts).wait_until_current()
     assert BUILDING in caplog.text
     assert await found(parts, "octopus") == [stays]
-    parts.close_search()
+    await parts.close_search()
 
 
 @pytest.mark.parametrize(
@@ -161,14 +161,14 @@ async def test_an_index_it_cannot_trust_is_built_again(
     parts = parts_at(database, clock, directory)
     snippet_id = await share(parts, clock, "Narwhal tusks")
     assert await found(parts, "narwhal") == [snippet_id]
-    parts.close_search()
+    await parts.close_search()
     state_file = directory / tantivy_index.STATE_FILE
     state_file.write_text(state if isinstance(state, str) else json.dumps(state))
     caplog.set_level(logging.INFO, logger=tantivy_index.__name__)
     again = parts_at(database, clock, directory)
     assert await found(again, "narwhal") == [snippet_id]
     assert BUILDING in caplog.text
-    again.close_search()
+    await again.close_search()
 
 
 async def test_while_a_build_runs_the_databases_index_answers(
@@ -195,7 +195,7 @@ async def test_a_directory_another_process_holds_leaves_search_to_the_database(
     assert await found(second, "dugong") == [snippet_id]
     assert not await index_of(second).current()
     assert "cannot be opened" in caplog.text
-    holder.close_search()
+    await holder.close_search()
 
 
 async def test_the_change_log_is_written_with_the_snippet_and_only_then(
