@@ -21,6 +21,7 @@ import json
 import logging
 import shutil
 import threading
+import time
 import uuid
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -57,9 +58,18 @@ _LOG_STATE = text(
     "(SELECT min(seq) FROM snippet_search_changes), "
     "(SELECT value FROM bot_state WHERE key = :key)"
 ).bindparams(key=GENERATION_KEY)
-_CHANGED_IDS = text(
-    "SELECT DISTINCT snippet_id FROM snippet_search_changes WHERE seq > :after AND seq <= :upto"
+_CHANGES = text(
+    "SELECT seq, snippet_id FROM snippet_search_changes WHERE seq > :after AND seq <= :upto"
 )
+_FILLED_GAPS = text(
+    "SELECT seq, snippet_id FROM snippet_search_changes WHERE seq IN :gaps"
+).bindparams(bindparam("gaps", expanding=True))
+# A number missing below the newest change may be a transaction that has not committed yet
+# (PostgreSQL hands out numbers before commit); it is looked for again until it appears or
+# this many seconds pass (a rolled-back write leaves its number unused for good).
+GAP_PATIENCE_SECONDS: Final = 60.0
+GAPS_TRACKED_MAX: Final = 1000
+RECHECKED_AFTER_BUILD: Final = 1000
 _RECORD_CHANGE = text("INSERT INTO snippet_search_changes (snippet_id) VALUES (:id)")
 
 
@@ -114,6 +124,8 @@ class SearchIndex:
         # Held by whatever touches the writer or the files, in whichever thread.
         self._files = threading.Lock()
         self._build: asyncio.Task[None] | None = None
+        # Missing change numbers below the applied mark → when first missed (see _FILLED_GAPS).
+        self._gaps: dict[int, float] = {}
         # Background catch-ups, referenced until done (the loop keeps only weak references).
         self._pending: set[asyncio.Task[bool]] = set()
 
@@ -243,20 +255,34 @@ class SearchIndex:
         )
 
     async def _catch_up(self, log_state: LogState) -> None:
-        if log_state.newest > self._state.applied:
-            await self._apply(self._state.applied, log_state.newest)
+        if log_state.newest > self._state.applied or self._gaps:
+            await self._apply(self._state.applied, max(log_state.newest, self._state.applied))
 
     async def _apply(self, after: int, upto: int) -> None:
         async with self._engine.connect() as connection:
-            changed = [
-                int(row[0])
-                for row in await connection.execute(_CHANGED_IDS, {"after": after, "upto": upto})
-            ]
+            changes = list(await connection.execute(_CHANGES, {"after": after, "upto": upto}))
+            if self._gaps:
+                changes += await connection.execute(_FILLED_GAPS, {"gaps": list(self._gaps)})
+            self._track_gaps(after, upto, {int(seq) for seq, _ in changes})
+            changed = sorted({int(snippet_id) for _, snippet_id in changes})
             rows: list[Row[Any]] = []
             for start in range(0, len(changed), BUILD_BATCH):
                 rows.extend(await _snippets(connection, changed[start : start + BUILD_BATCH]))
-        await asyncio.to_thread(self._replace, changed, rows)
-        await asyncio.to_thread(self._commit, replace(self._state, applied=upto))
+        if changed:
+            await asyncio.to_thread(self._replace, changed, rows)
+        if changed or upto != after:
+            await asyncio.to_thread(self._commit, replace(self._state, applied=upto))
+
+    def _track_gaps(self, after: int, upto: int, seen: set[int]) -> None:
+        now = time.monotonic()
+        for seq in seen:
+            self._gaps.pop(seq, None)
+        for seq in range(after + 1, upto + 1):
+            if seq not in seen and len(self._gaps) < GAPS_TRACKED_MAX:
+                self._gaps[seq] = now
+        for seq, since in list(self._gaps.items()):
+            if now - since > GAP_PATIENCE_SECONDS:
+                del self._gaps[seq]
 
     def _replace(self, ids: Sequence[int], rows: Sequence[Any]) -> None:
         with self._files:
@@ -316,8 +342,10 @@ class SearchIndex:
                 last_id = rows[-1].id
             await asyncio.to_thread(self._commit, replace(state, complete=True))
             log.info("The snippet search index holds %d snippets.", built)
-            # What changed while it was built.
-            await self._catch_up(await self._log_state())
+            # What changed while it was built, and the last changes before it began once more:
+            # one not yet committed then was neither in the table nor in the log.
+            newest = max((await self._log_state()).newest, state.applied)
+            await self._apply(max(0, state.applied - RECHECKED_AFTER_BUILD), newest)
 
     # ---- searching --------------------------------------------------------------------------
 

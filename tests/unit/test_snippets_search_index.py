@@ -22,6 +22,7 @@ from cogs.snippets.parts import SnippetParts, build_parts
 from cogs.snippets.rules import RateLimitedError
 from cogs.snippets.search_index import rebuild_search_index
 from cogs.snippets.tantivy_engine import TantivySearchEngine
+from tests.conftest import BACKEND
 
 GUILD = 1001
 ALICE, BOB = 11, 12
@@ -213,3 +214,23 @@ async def test_the_change_log_is_written_with_the_snippet_and_only_then(
         assert list(logged) == [first]
         count = await session.scalar(select(func.count()).select_from(SnippetSearchChange))
     assert count == 1
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite commits writes in their order")
+async def test_a_write_that_commits_after_a_later_one_is_still_found(
+    database: Database, clock: FrozenClock
+) -> None:
+    parts = parts_at(database, clock, None)
+    await index_of(parts).wait_until_current()
+    # PostgreSQL numbers the slow write's change first, but it commits last.
+    async with database.sessions.begin() as slow:
+        slow_row = Snippet(
+            guild_id=GUILD, author_id=ALICE, title="Capybara bath", language="python",
+            tags="", code="x", star_count=0, created_at=START,
+        )  # fmt: skip
+        slow.add(slow_row)
+        await slow.flush()
+        await parts.search_engine.index_insert(slow, slow_row)
+        quick = await share(parts, clock, "Capybara nap")
+        assert await found(parts, "capybara") == [quick]
+    assert sorted(await found(parts, "capybara")) == sorted([quick, slow_row.id])
