@@ -36,6 +36,7 @@ from bot.clock import SystemClock
 from cogs.snippets import fts5_query
 from cogs.snippets.parts import SnippetParts, build_parts
 from cogs.snippets.rules import PAGE_SIZE
+from cogs.snippets.settings import search_index_directory
 from cogs.snippets.tantivy_engine import TantivySearchEngine
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--keep-index", action="store_true", help="reuse an existing index")
+    parser.add_argument("--rebuild", action="store_true", help="build the index from scratch")
     args = parser.parse_args()
     from bot.config import load_settings
     from bot.db import Database, upgrade_database
@@ -123,8 +124,12 @@ async def main() -> None:
     settings = load_settings(None, database={"url": url})
     await upgrade_database(settings.database)  # the search change log came after the file
     database = Database(settings.database)
-    directory = Path(f"/tmp/nexus-bench-search-{args.count}-{database.dialect}")
-    if not args.keep_index:
+    # Where the bot keeps it: beside the SQLite file (so bench.snippets and bench.commands find
+    # it built), or under /tmp for PostgreSQL.
+    directory = search_index_directory(settings) or Path("/tmp/nexus-bench-search-memory")
+    if database.dialect != "sqlite":
+        directory = Path(f"/tmp/nexus-bench-search-{args.count}-{database.dialect}")
+    if args.rebuild:
         shutil.rmtree(directory, ignore_errors=True)
     clock = SystemClock()
     ours = build_parts(

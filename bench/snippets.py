@@ -58,6 +58,8 @@ from cogs.snippets.drafts import SnippetDraft
 from cogs.snippets.parts import SnippetParts, build_parts
 from cogs.snippets.postgres_engine import postgresql_filter_vector, postgresql_text_vector
 from cogs.snippets.rules import PAGE_SIZE
+from cogs.snippets.settings import search_index_directory
+from cogs.snippets.tantivy_engine import TantivySearchEngine
 
 GUILDS = [100_000_000_000_000_000 + n for n in range(10)]
 AUTHORS_PER_GUILD = 4000
@@ -527,19 +529,33 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def search_benchmark(url: str, queries: list[Query]) -> dict[str, Any]:
+    from sqlalchemy.engine import make_url
+
     from bot.config import load_settings
     from bot.db import Database
 
     settings = load_settings(None, database={"url": url})
     database = Database(settings.database)
     dialect = database.dialect
-    bounded = build_parts(database.sessions, dialect=dialect, clock=SystemClock())
+    # What the bot runs: the Tantivy index (built here once, kept beside the database file).
+    bounded = build_parts(
+        database.sessions,
+        dialect=dialect,
+        clock=SystemClock(),
+        search_directory=search_index_directory(settings)
+        if dialect == "sqlite"
+        else Path(f"/tmp/nexus-bench-search-{make_url(url).database}"),
+    )
+    engine = bounded.search_engine
+    if isinstance(engine, TantivySearchEngine):
+        await engine.index.wait_until_current()
     exact = build_parts(
         database.sessions,
         dialect=dialect,
         clock=SystemClock(),
         rank_candidates=None,
         idf_budget=None,
+        ranked_by_tantivy=False,
     )
     for _ in range(2):  # warm the page cache and the doc-frequency memo
         for query in queries:
@@ -562,6 +578,7 @@ async def search_benchmark(url: str, queries: list[Query]) -> dict[str, Any]:
                 overlap = len(set(ids) & set(exact_ids)) / min(PAGE_SIZE, len(exact_ids))
                 overlaps.setdefault(query.kind, []).append(overlap)
     inserts = await insert_benchmark(bounded, 500)
+    await bounded.close_search()
     await database.close()
     everything = [t for values in timings.values() for t in values]
     return {
