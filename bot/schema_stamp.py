@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 STAMP_KEY: Final = "schema.migrations"
+# bot_state keys under this prefix describe one database's derived data (e.g. the generation of
+# the snippets' search index): like the stamp, a copy or a restore makes its own.
+DERIVED_PREFIX: Final = "derived."
 VERSIONS_DIR: Final = Path(__file__).parent / "migrations" / "versions"
 # bot_state (bot.models.BotState) as a bare table: the stamp is read and written while the
 # database is opened, below the models.
@@ -73,6 +76,8 @@ def write_stamp(connection: Connection, now: datetime) -> None:
 
 
 def data_rows(table: Table) -> list[ColumnElement[bool]]:
-    """The conditions that leave the stamp out of `table`'s rows: a copy or a backup carries the
-    data, and the database it lands in keeps the stamp its own upgrade wrote."""
-    return [table.c.key != STAMP_KEY] if table.name == BOT_STATE.name else []
+    """The conditions that leave the stamp and derived state out of `table`'s rows: a copy or a
+    backup carries the data, and the database it lands in keeps its own."""
+    if table.name != BOT_STATE.name:
+        return []
+    return [table.c.key != STAMP_KEY, table.c.key.not_like(f"{DERIVED_PREFIX}%")]

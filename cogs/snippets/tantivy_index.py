@@ -30,6 +30,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import tantivy
 from sqlalchemy import bindparam, select, text
 
+from bot.schema_stamp import DERIVED_PREFIX
 from cogs.snippets import tantivy_documents as documents
 from cogs.snippets.models import Snippet
 
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 
 SNIPPETS: Final = Snippet.__table__
 
-GENERATION_KEY: Final = "snippets.search_generation"
+GENERATION_KEY: Final = f"{DERIVED_PREFIX}snippets.search_generation"
 STATE_FILE: Final = "nexus-state.json"
 BUILD_BATCH: Final = 2000
 # How long a search waits for a build before the database's own index answers instead: a small

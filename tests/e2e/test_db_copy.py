@@ -12,6 +12,7 @@ from bot.config import DatabaseSettings
 from bot.db import Database
 from bot.dbcopy import copied_tables
 from bot.sandbox import SandboxServer
+from bot.schema_stamp import data_rows
 from tests.conftest import postgres_admin, postgres_url
 from tests.e2e.conftest import StartBot, World
 from tests.e2e.processes import run_nexus_db
@@ -25,7 +26,10 @@ async def row_counts(url: str) -> dict[str, int]:
         async with database.engine.connect() as connection:
             return {
                 table.name: int(
-                    await connection.scalar(select(func.count()).select_from(table)) or 0
+                    await connection.scalar(
+                        select(func.count()).select_from(table).where(*data_rows(table))
+                    )
+                    or 0
                 )
                 for table in copied_tables()
             }
