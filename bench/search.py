@@ -133,7 +133,10 @@ async def main() -> None:
     # it built), or under /tmp for PostgreSQL.
     directory = search_index_directory(settings) or Path("/tmp/nexus-bench-search-memory")
     if database.dialect != "sqlite":
-        directory = Path(f"/tmp/nexus-bench-search-{args.count}-{database.dialect}")
+        from sqlalchemy.engine import make_url
+
+        # The directory bench.snippets built it in for the same database.
+        directory = Path(f"/tmp/nexus-bench-search-{make_url(url).database}")
     if args.rebuild:
         shutil.rmtree(directory, ignore_errors=True)
     clock = SystemClock()
