@@ -1,10 +1,10 @@
 """Primary-key reads of a snippet, the shortest way each backend allows.
 
-`/snippet get` is one primary-key lookup (tens of microseconds inside the database), so the
-path to the database is most of the command's time.
+`/snippet get` is one primary-key lookup (tens of microseconds inside the database); the way
+there is most of the command's time.
 
 SQLite: through aiosqlite it costs five hand-offs to a worker thread and back, which on a busy
-machine is most of the command's time. A read-only stdlib connection answers in place. It is
+machine add up to milliseconds. A read-only stdlib connection answers in place. It is
 safe on the loop: in WAL mode a reader never waits for a writer, and a short busy timeout bounds
 the rare wait for a checkpoint; any error makes the caller fall back to the ordinary async path.
 
@@ -86,10 +86,25 @@ class PostgresPointReader:
         """The snippet's columns by name, or None."""
         async with driver_connection(self._engine) as connection:
             row = await connection.fetchrow(self._SQL, snippet_id, guild_id)
-        return None if row is None else dict(row)
+        if row is None:
+            return None
+        values = dict(row)
+        for key in ("created_at", "updated_at"):
+            # In the session's time zone; every time the bot handles is in UTC.
+            values[key] = None if values[key] is None else as_utc(values[key])
+        return values
 
     def close(self) -> None:
         """Nothing of its own to close: the connection is the pool's."""
+
+
+def point_reader_for(engine: AsyncEngine, sqlite_file: Path | None) -> PointReader | None:
+    """SQLite's reader when the bot's file is known, PostgreSQL's on PostgreSQL, else none."""
+    if sqlite_file is not None:
+        return SQLitePointReader(sqlite_file)
+    if engine.dialect.name == "postgresql":
+        return PostgresPointReader(engine)
+    return None
 
 
 def _utc(value: str | None) -> datetime | None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.errors import NotFoundError, UserFacingError
 from bot.sql import affected_rows
 from cogs.snippets.models import Snippet, SnippetStar
-from cogs.snippets.point_reads import PointReader, PostgresPointReader, SQLitePointReader
+from cogs.snippets.point_reads import point_reader_for
 from cogs.snippets.records import DeletedSnippet, SnippetRecord, StarResult
 from cogs.snippets.rules import RATE_WINDOW, RateLimitedError, SnippetPermissionError
 
@@ -81,13 +81,7 @@ class SnippetStore:
         self._search = search
         # `get` reads in place on SQLite (not through aiosqlite's thread) and in one round trip
         # on PostgreSQL (point_reads.py).
-        self._point_reader: PointReader | None = (
-            SQLitePointReader(sqlite_file)
-            if sqlite_file is not None
-            else PostgresPointReader(self._engine)
-            if self._engine.dialect.name == "postgresql"
-            else None
-        )
+        self._point_reader = point_reader_for(self._engine, sqlite_file)
         self._clock = clock
         self._audit = audit
 
