@@ -7,6 +7,7 @@
     .venv/bin/python -m bench.commands --snippets 200000 --n 300
     .venv/bin/python -m bench.commands --only "/pair status,/admin stats"
     .venv/bin/python -m bench.commands --database-url postgresql+asyncpg://…
+    .venv/bin/python -m bench.commands --database-url postgresql+asyncpg://… --reuse
 
 One database holds every feature's data, seeded by the feature benchmarks' own code (snippets
 by `bench.snippets.build`, feedback by `bench.feedback.build`, audit rows and pending forgets by
@@ -14,7 +15,7 @@ by `bench.snippets.build`, feedback by `bench.feedback.build`, audit rows and pe
 `bench.pairing.make_people`, plus 20 rounds of past pairs) in the guild the sandbox then serves.
 On SQLite the seeded file is cached under /tmp keyed by the sizes (the snippets alone under the
 path `bench.snippets` uses), and each run works on a copy of it; on PostgreSQL a fresh database
-is seeded at every run.
+is seeded at every run, unless `--reuse` names the last run's (whose writes it then keeps).
 
 The do-nothing bot (`bench.donothing`, one `/ping`) runs before and after Nexus against the same
 kind of sandbox in the same run; the floor is the mean of its two p50s. Each bot runs in its own
@@ -52,7 +53,7 @@ from bench import announcements as announcements_bench
 from bench import feedback as feedback_bench
 from bench import pairing as pairing_bench
 from bench import snippets as snippets_bench
-from bench.backends import add_database_url, fresh_postgres, is_postgres
+from bench.backends import add_database_url, fresh_postgres, is_postgres, with_database
 from bench.harness import Stage, stage, summarise
 from bot.config import DatabaseSettings
 from bot.db import Database
@@ -61,6 +62,7 @@ GUILD = snippets_bench.GUILDS[0]  # a tenth of the snippets; every other feature
 OTHER_GUILD = snippets_bench.GUILDS[1]
 PAIRER = 10_000  # the first person bench.pairing makes
 CACHE = Path(tempfile.gettempdir()) / "nexus-bench-commands"
+POSTGRES_NAME = "nexus_bench_commands"
 WARMUP = 10
 FLOOR_RUNS = 1000
 BOT_ENV = {"NEXUS_SNIPPETS__SHARES_PER_MINUTE": "100000"}  # N shares from one member
@@ -167,7 +169,7 @@ def seeded_sqlite(sizes: Sizes) -> Path:
 
 
 async def seeded_postgres(server_url: str, sizes: Sizes) -> str:
-    url = await fresh_postgres(server_url, "nexus_bench_commands")
+    url = await fresh_postgres(server_url, POSTGRES_NAME)
     print(f"generating {sizes.snippets:,} snippets into PostgreSQL …", flush=True)
     await snippets_bench.build_postgres(url, sizes.snippets)
     await seed_features(url, sizes)
@@ -479,6 +481,9 @@ def main() -> None:
         "--only", default=None, help='some commands, comma-separated: "/pair status,/admin stats"'
     )
     add_database_url(parser)
+    parser.add_argument(
+        "--reuse", action="store_true", help="PostgreSQL: time the last run's database again"
+    )
     args = parser.parse_args()
     only = {c.strip() for c in args.only.split(",")} if args.only else None
     sizes = QUICK if args.quick else FULL
@@ -490,7 +495,11 @@ def main() -> None:
     n = args.n or (100 if args.quick else 300)
     started = time.perf_counter()
     if is_postgres(args.database_url):
-        url = asyncio.run(seeded_postgres(args.database_url, sizes))
+        url = (
+            with_database(args.database_url, POSTGRES_NAME)
+            if args.reuse
+            else asyncio.run(seeded_postgres(args.database_url, sizes))
+        )
         backend, author = "PostgreSQL", some_author(None)
         work = None
     else:

@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from bot.models import AuditEntry
+from bot.postgres_pool import single_statement_reads
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+AUDIT = AuditEntry.__table__
 
 # Where the action came from: "discord" unless an HTTP request set it for its own task, to
 # "api" (the API) or "web" (a page). Every audit row carries it, so the same service writes the
@@ -41,6 +44,8 @@ class AuditPage:
 class AuditService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        # A page is one SELECT: no transaction around it on PostgreSQL.
+        self._page_reads = single_statement_reads(sessions.kw["bind"])
 
     async def record(
         self,
@@ -76,16 +81,23 @@ class AuditService:
         limit: int = 10,
     ) -> AuditPage:
         """Newest first, by keyset on id (never OFFSET)."""
-        query = select(AuditEntry).where(AuditEntry.guild_id == guild_id)
+        # The guild as a range of one value, ordered by (guild_id, id): only the (guild_id, id)
+        # index gives that order. With `guild_id = x … ORDER BY id`, PostgreSQL's planner may
+        # walk the primary key backwards and filter, assuming the guild's rows are spread evenly;
+        # when another guild wrote every recent row it reads all of them first (72 ms at 200,000
+        # rows, against 0.1 ms through the index). An index on (guild_id, id DESC) costs the
+        # same as the primary key's walk and changes nothing. SQLite plans both forms through
+        # the index.
+        query = select(AUDIT).where(AUDIT.c.guild_id >= guild_id, AUDIT.c.guild_id <= guild_id)
         if actor_id is not None:
-            query = query.where(AuditEntry.actor_id == actor_id)
+            query = query.where(AUDIT.c.actor_id == actor_id)
         if action is not None:
-            query = query.where(AuditEntry.action == action)
+            query = query.where(AUDIT.c.action == action)
         if before_id is not None:
-            query = query.where(AuditEntry.id < before_id)
-        query = query.order_by(AuditEntry.id.desc()).limit(limit + 1)
-        async with self._sessions() as session:
-            rows = list((await session.scalars(query)).all())
+            query = query.where(AUDIT.c.id < before_id)
+        query = query.order_by(AUDIT.c.guild_id.desc(), AUDIT.c.id.desc()).limit(limit + 1)
+        async with self._page_reads.connect() as connection:
+            rows = list((await connection.execute(query)).all())
         more = len(rows) > limit
         rows = rows[:limit]
         records = [

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from bot import schema_stamp
+from bot import postgres_pool, schema_stamp
 from bot.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -182,11 +182,13 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             settings.url,
             echo=settings.echo,
-            pool_pre_ping=not is_sqlite(settings.url),
             execution_options={CLOCK_OPTION: self.clock},
+            connect_args={} if self.dialect == "sqlite" else postgres_pool.connect_args(),
         )
         if self.dialect == "sqlite":
             self._install_sqlite_pragmas(settings.busy_timeout_seconds)
+        else:
+            postgres_pool.ping_when_idle(self.engine)
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )

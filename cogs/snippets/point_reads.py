@@ -1,10 +1,15 @@
-"""Primary-key reads of a snippet straight from the SQLite file, on the event loop's thread.
+"""Primary-key reads of a snippet, the shortest way each backend allows.
 
-`/snippet get` is one primary-key lookup (tens of microseconds inside SQLite), but through
-aiosqlite it costs five hand-offs to a worker thread and back, which on a busy machine is
-most of the command's time. A read-only stdlib connection answers in place. It is safe on the
-loop: in WAL mode a reader never waits for a writer, and a short busy timeout bounds the rare
-wait for a checkpoint; any error makes the caller fall back to the ordinary async path.
+`/snippet get` is one primary-key lookup (tens of microseconds inside the database); the way
+there is most of the command's time.
+
+SQLite: through aiosqlite it costs five hand-offs to a worker thread and back, which on a busy
+machine add up to milliseconds. A read-only stdlib connection answers in place. It is
+safe on the loop: in WAL mode a reader never waits for a writer, and a short busy timeout bounds
+the rare wait for a checkpoint; any error makes the caller fall back to the ordinary async path.
+
+PostgreSQL: asyncpg's own connection from the bot's pool (bot/postgres_pool.py), one statement
+outside a transaction: one round trip, without SQLAlchemy's execution path around it.
 """
 
 from __future__ import annotations
@@ -12,10 +17,14 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.request import pathname2url
 
+from bot.postgres_pool import driver_connection
 from bot.sql import as_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 BUSY_TIMEOUT_MS: Final = 50
 SNIPPET_COLUMNS: Final = (
@@ -24,7 +33,14 @@ SNIPPET_COLUMNS: Final = (
 )
 
 
-class PointReader:
+class PointReader(Protocol):
+    async def snippet(self, guild_id: int, snippet_id: int) -> dict[str, Any] | None:
+        """The snippet's columns by name, or None."""
+
+    def close(self) -> None: ...
+
+
+class SQLitePointReader:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._connection: sqlite3.Connection | None = None
@@ -38,7 +54,7 @@ class PointReader:
             self._connection = connection
         return self._connection
 
-    def snippet(self, guild_id: int, snippet_id: int) -> dict[str, Any] | None:
+    async def snippet(self, guild_id: int, snippet_id: int) -> dict[str, Any] | None:
         """The snippet's columns by name, or None; raises sqlite3.Error when unsure."""
         cursor = self._connect().execute(
             f"SELECT {SNIPPET_COLUMNS} FROM snippets WHERE id = ? AND guild_id = ?",
@@ -58,6 +74,37 @@ class PointReader:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+class PostgresPointReader:
+    _SQL: Final = f"SELECT {SNIPPET_COLUMNS} FROM snippets WHERE id = $1 AND guild_id = $2"
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def snippet(self, guild_id: int, snippet_id: int) -> dict[str, Any] | None:
+        """The snippet's columns by name, or None."""
+        async with driver_connection(self._engine) as connection:
+            row = await connection.fetchrow(self._SQL, snippet_id, guild_id)
+        if row is None:
+            return None
+        values = dict(row)
+        for key in ("created_at", "updated_at"):
+            # In the session's time zone; every time the bot handles is in UTC.
+            values[key] = None if values[key] is None else as_utc(values[key])
+        return values
+
+    def close(self) -> None:
+        """Nothing of its own to close: the connection is the pool's."""
+
+
+def point_reader_for(engine: AsyncEngine, sqlite_file: Path | None) -> PointReader | None:
+    """SQLite's reader when the bot's file is known, PostgreSQL's on PostgreSQL, else none."""
+    if sqlite_file is not None:
+        return SQLitePointReader(sqlite_file)
+    if engine.dialect.name == "postgresql":
+        return PostgresPointReader(engine)
+    return None
 
 
 def _utc(value: str | None) -> datetime | None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.errors import NotFoundError, UserFacingError
 from bot.sql import affected_rows
 from cogs.snippets.models import Snippet, SnippetStar
-from cogs.snippets.point_reads import PointReader
+from cogs.snippets.point_reads import point_reader_for
 from cogs.snippets.records import DeletedSnippet, SnippetRecord, StarResult
 from cogs.snippets.rules import RATE_WINDOW, RateLimitedError, SnippetPermissionError
 
@@ -79,8 +79,9 @@ class SnippetStore:
         self._sessions = sessions
         self._engine: AsyncEngine = sessions.kw["bind"]
         self._search = search
-        # SQLite only: `get` reads in place instead of through aiosqlite's thread.
-        self._point_reader = PointReader(sqlite_file) if sqlite_file is not None else None
+        # `get` reads in place on SQLite (not through aiosqlite's thread) and in one round trip
+        # on PostgreSQL (point_reads.py).
+        self._point_reader = point_reader_for(self._engine, sqlite_file)
         self._clock = clock
         self._audit = audit
 
@@ -289,7 +290,7 @@ class SnippetStore:
     async def get(self, guild_id: int, snippet_id: int) -> SnippetRecord:
         if self._point_reader is not None:
             try:
-                found = self._point_reader.snippet(guild_id, snippet_id)
+                found = await self._point_reader.snippet(guild_id, snippet_id)
             except sqlite3.Error:
                 log.warning("point read of snippet %s failed; using the pool", snippet_id)
             else:

@@ -432,3 +432,24 @@ async def test_point_reads_see_every_committed_change(
         await direct.store.get(OTHER_GUILD, snippet_id)
     assert "point read" not in caplog.text  # answered in place, not by the fallback
     direct.store.close()
+
+
+async def test_a_snippet_read_by_its_number_is_the_stored_one_on_every_backend(
+    snippets: SnippetParts, clock: FrozenClock
+) -> None:
+    # SQLite: the pooled path (the point reader is the commands' only); PostgreSQL: the point
+    # reader, which build_parts always gives it.
+    snippet_id = await share(snippets, clock, title="First title", tags="retry http")
+    first = await snippets.store.get(GUILD, snippet_id)
+    assert (first.title, first.tags, first.created_at, first.updated_at) == (
+        "First title", ("retry", "http"), clock.now(), None,
+    )  # fmt: skip
+    clock.advance(timedelta(seconds=60))
+    await snippets.store.edit(
+        GUILD, snippet_id, ALICE, draft(title="Second title"), is_moderator=False
+    )
+    second = await snippets.store.get(GUILD, snippet_id)
+    assert (second.title, second.updated_at) == ("Second title", clock.now())
+    assert second.created_at.utcoffset() == timedelta(0)
+    with pytest.raises(NotFoundError):
+        await snippets.store.get(OTHER_GUILD, snippet_id)

@@ -3,6 +3,9 @@
 Revision ID: feedback_0003
 Revises: feedback_0002
 Create Date: 2026-12-06 15:40:00
+
+Items and +1s logged before this revision make their watchers a few thousand rows at a time
+(bot/migration_batches.py).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import bot.db
+from bot.migration_batches import run_in_batches
 
 revision: str = "feedback_0003"
 down_revision: str | Sequence[str] | None = "feedback_0002"
@@ -62,32 +66,43 @@ def upgrade() -> None:
     )
     votes = sa.table(
         "feedback_votes",
+        sa.column("id", ID),
         sa.column("item_id", ID),
         sa.column("guild_id", ID),
         sa.column("user_id", ID),
         sa.column("created_at", bot.db.UTCDateTime(timezone=True)),
     )
     columns = ["guild_id", "item_id", "user_id", "dm", "created_at"]
-    op.execute(
+    after, last = sa.bindparam("after", type_=ID), sa.bindparam("last", type_=ID)
+    run_in_batches(
+        op.get_bind(),
+        "feedback_items",
         watchers.insert().from_select(
             columns,
             sa.select(
                 items.c.guild_id, items.c.id, items.c.reporter_id, sa.false(), items.c.created_at
-            ).where(items.c.reporter_id.is_not(None)),
-        )
+            ).where(items.c.reporter_id.is_not(None), items.c.id > after, items.c.id <= last),
+        ),
     )
     reporter_watches = (
         sa.select(watchers.c.id)
         .where(watchers.c.item_id == votes.c.item_id, watchers.c.user_id == votes.c.user_id)
         .exists()
     )
-    op.execute(
+    run_in_batches(
+        op.get_bind(),
+        "feedback_votes",
         watchers.insert().from_select(
             columns,
             sa.select(
                 votes.c.guild_id, votes.c.item_id, votes.c.user_id, sa.false(), votes.c.created_at
-            ).where(votes.c.user_id.is_not(None), ~reporter_watches),
-        )
+            ).where(
+                votes.c.user_id.is_not(None),
+                ~reporter_watches,
+                votes.c.id > after,
+                votes.c.id <= last,
+            ),
+        ),
     )
 
 

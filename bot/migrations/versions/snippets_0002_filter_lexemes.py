@@ -9,14 +9,17 @@ PostgreSQL only: every row's `search_vector` gains its filter lexemes ("g <guild
 search's tsquery ANDs them and the GIN lookup alone narrows to the guild and filters. The
 expression is SnippetService's `postgresql_filter_vector` over the row's columns (frozen here, as
 a migration must be). SQLite: nothing to do (FTS5 has held the filter tokens since
-snippets_0001).
+snippets_0001). Every row is rewritten, a few thousand at a time (bot/migration_batches.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
+
+from bot.migration_batches import run_in_batches
 
 revision: str = "snippets_0002"
 down_revision: str | Sequence[str] | None = "snippets_0001"
@@ -34,9 +37,13 @@ _FILTER_LEXEMES = (
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # --- PostgreSQL: add the filter lexemes to every existing vector -------------------
-        op.execute(
-            "UPDATE snippets SET search_vector = coalesce(search_vector, ''::tsvector)"
-            f" || array_to_tsvector({_FILTER_LEXEMES})"
+        run_in_batches(
+            op.get_bind(),
+            "snippets",
+            sa.text(
+                "UPDATE snippets SET search_vector = coalesce(search_vector, ''::tsvector)"
+                f" || array_to_tsvector({_FILTER_LEXEMES}) WHERE id > :after AND id <= :last"
+            ),
         )
     # SQLite: no-op.
 
@@ -44,7 +51,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # --- PostgreSQL: take them out again -----------------------------------------------
-        op.execute(
-            f"UPDATE snippets SET search_vector = ts_delete(search_vector, {_FILTER_LEXEMES})"
+        run_in_batches(
+            op.get_bind(),
+            "snippets",
+            sa.text(
+                f"UPDATE snippets SET search_vector = ts_delete(search_vector, {_FILTER_LEXEMES})"
+                " WHERE id > :after AND id <= :last"
+            ),
         )
     # SQLite: no-op.
