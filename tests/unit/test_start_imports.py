@@ -16,11 +16,14 @@ REPO = Path(__file__).resolve().parents[2]
 START = """
 import sys
 from bot.config import load_settings
+from bot.logs import configure_logging
 from bot.app import create_bot
 from bot.extensions import discover_extensions
 for name in discover_extensions():
     __import__(name)
-create_bot(load_settings(None))
+settings = load_settings(None)
+configure_logging(settings.log.level, settings.log.format)
+create_bot(settings)
 print(" ".join(sorted(sys.modules)))
 """
 
@@ -44,6 +47,8 @@ LEFT_FOR_LATER = {
     "multiprocessing",
     "pyseccomp",
     "sqlalchemy.dialects.postgresql",
+    # JSON logs only where log.format is json
+    "pythonjsonlogger",
 }
 
 
