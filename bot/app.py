@@ -262,10 +262,8 @@ class NexusBot(commands.Bot):
             self._after_ready_task = asyncio.create_task(self._after_first_ready())
 
     async def _after_first_ready(self) -> None:
-        """The code runner's self-check beside the web server, then dateparser's data, each
-        loaded in a thread (bot/after_ready.py)."""
-        # The jail's trial run (or a remote engine's hello) must not delay ready: its thread
-        # and processes took CPU the start was using.
+        """The runner's self-check, the web server, dateparser's data (bot/after_ready.py)."""
+        # The jail's trial run (or a remote engine's hello) took CPU the start was using.
         self._runner_start = asyncio.create_task(self.runner.start(), name="nexus-runner-start")
         if self._web_listener is not None:
             try:
