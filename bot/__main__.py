@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -210,7 +211,10 @@ async def restore_from(settings: Settings, path: Path) -> int:
 
 
 async def _settle_when_ready(bot: NexusBot) -> None:
-    await bot.wait_until_ready()
+    # A start that cannot reach Discord (an outage, retried with backoff) must not go on
+    # without a collector for long.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(bot.wait_until_ready(), start_gc.LONGEST_PAUSE_SECONDS)
     start_gc.settle()
 
 

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import gc
 
+# The pause ends at ready, or after this long if the bot is not ready by then.
+LONGEST_PAUSE_SECONDS = 60.0
+
 
 def pause() -> None:
     """No automatic collections until `settle` or `resume`."""
@@ -27,7 +30,8 @@ def resume() -> None:
 
 
 def settle() -> None:
-    """At ready: collect the start's garbage, freeze what survived, collect as usual again."""
+    """At ready (or LONGEST_PAUSE_SECONDS into the start): collect the start's garbage, freeze
+    what survived, collect as usual again."""
     gc.collect()
     gc.freeze()
     gc.enable()
