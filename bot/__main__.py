@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 from typing import TYPE_CHECKING
 
-from bot import __version__
-from bot.config import ConfigError, Settings, load_settings
+from bot import __version__, start_gc
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
+
+    from bot.app import NexusBot
+    from bot.config import Settings
 
 log = logging.getLogger("bot")
 
@@ -94,12 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
 def _load(path: str | None) -> Settings:
     from pathlib import Path
 
+    from bot.config import load_settings
+
     return load_settings(Path(path) if path else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before the configuration's imports: a start's objects outlive it (bot/start_gc.py).
+    start_gc.pause()
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    if command != "run":
+        start_gc.resume()
+    from bot.config import ConfigError
+
     try:
         settings = _load(args.config)
     except ConfigError as error:
@@ -199,6 +210,14 @@ async def restore_from(settings: Settings, path: Path) -> int:
     return EXIT_OK
 
 
+async def _settle_when_ready(bot: NexusBot) -> None:
+    # A start that cannot reach Discord (an outage, retried with backoff) must not go on
+    # without a collector for long.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(bot.wait_until_ready(), start_gc.LONGEST_PAUSE_SECONDS)
+    start_gc.settle()
+
+
 def run(settings: Settings) -> int:
     if settings.discord_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
@@ -220,7 +239,9 @@ async def serve(settings: Settings, token: str) -> int:
     async with bot:
         running = asyncio.create_task(bot.start(token), name="nexus-bot")
         stopping = asyncio.create_task(stop.wait(), name="nexus-stop")
+        settling = asyncio.create_task(_settle_when_ready(bot), name="nexus-gc-settle")
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        settling.cancel()
         if stopping.done():
             log.info("signal received: finishing interactions in flight, then closing")
             await bot.close()

@@ -2,7 +2,9 @@
 
 Ready (logged in, commands synced) is what members wait for after a restart, so the start does
 only what answering an interaction needs. Two things wait until after ready, each built in a
-worker thread so that the event loop keeps answering meanwhile:
+worker thread so that the event loop keeps answering meanwhile, beside the code runner's
+self-check (the jail's seccomp filter, compiled in a thread, and a trial jail; a member's run
+that comes first starts it):
 
 - the web server: FastAPI, its models and every feature's routes take about 0.3 s to import and
   build. Its socket is bound at start (bot/web/listener.py), so a taken port still stops the

@@ -224,9 +224,8 @@ class NexusBot(commands.Bot):
             self._web_listener = bind_listener(self.settings.web.host, self.settings.web.port)
             self.web_port = self._web_listener.getsockname()[1]
         self.metrics.watch_gateway_latency(self._finite_latency)
+        # Started once ready (_after_first_ready), or by the first run if that comes sooner.
         self.runner = build_runner(self.settings.runner, self._runner_session)
-        # The jail's trial run (or a remote engine's hello) must not delay ready.
-        self._runner_start = asyncio.create_task(self.runner.start(), name="nexus-runner-start")
         for extension in discover_extensions():
             await self.load_extension(extension)
             log.info("loaded %s", extension)
@@ -263,7 +262,9 @@ class NexusBot(commands.Bot):
             self._after_ready_task = asyncio.create_task(self._after_first_ready())
 
     async def _after_first_ready(self) -> None:
-        """The web server, then dateparser's data, each loaded in a thread (bot/after_ready.py)."""
+        """The runner's self-check, the web server, dateparser's data (bot/after_ready.py)."""
+        # The jail's trial run (or a remote engine's hello) took CPU the start was using.
+        self._runner_start = asyncio.create_task(self.runner.start(), name="nexus-runner-start")
         if self._web_listener is not None:
             try:
                 self.web = await serve_web(

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -290,6 +289,9 @@ def config_path_from_env() -> Path | None:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    # Imported here: a start configured by its environment alone never parses YAML.
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:

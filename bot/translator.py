@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import discord
-import yaml
 from discord import app_commands
 from discord.app_commands.commands import validate_context_menu_name, validate_name
 
@@ -110,6 +109,9 @@ def load_file(path: Path) -> Texts:
             f"{path}: {path.stem!r} is not a Discord locale; name the file after one of "
             f"{', '.join(sorted(known))}"
         )
+    # Imported here: with no locale file (the default) the start never parses YAML.
+    import yaml
+
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:

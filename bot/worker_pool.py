@@ -7,11 +7,11 @@ the event loop; a process does not.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from concurrent.futures import ProcessPoolExecutor
 
 R = TypeVar("R")
 
@@ -25,6 +25,9 @@ class WorkerPool:
     async def run(self, func: Callable[..., R], *args: Any) -> R:
         """Run `func(*args)` in the worker process and wait for its result."""
         if self.pool is None:
+            # Imported here: multiprocessing is a dozen modules most starts never use.
+            from concurrent.futures import ProcessPoolExecutor
+
             self.pool = ProcessPoolExecutor(max_workers=1)
         return await asyncio.get_running_loop().run_in_executor(self.pool, func, *args)
 

@@ -12,10 +12,6 @@ import errno
 import os
 import socket
 
-# libseccomp through ctypes: the library is the kernel ABI's well-kept compiler, and the
-# package adds no C extension of its own.
-import pyseccomp  # type: ignore[import-untyped]
-
 # Calls no member's program needs, each an old road out of a container: tracing, mounting,
 # namespaces, kernel keys, BPF, perf, modules, kexec, reboot, swap, userfaultfd, io_uring
 # (whose operations bypass this filter), and the kernel's clock and accounting knobs.
@@ -93,7 +89,13 @@ PERSONALITY_QUERY = 0xFFFFFFFF
 
 
 def compile_filter() -> bytes:
-    """The filter as BPF bytes; raises OSError/RuntimeError when libseccomp cannot build it."""
+    """The filter as BPF bytes; raises OSError/RuntimeError when libseccomp cannot build it
+    (ImportError when the package is missing)."""
+    # libseccomp through ctypes: the library is the kernel ABI's well-kept compiler, and the
+    # package adds no C extension of its own. Imported here, in the runner's start thread:
+    # finding the library runs `ldconfig -p`, ~40 ms the bot's start need not wait for.
+    import pyseccomp  # type: ignore[import-untyped]
+
     deny = pyseccomp.ERRNO(errno.EPERM)
     rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
     for name in DENIED:

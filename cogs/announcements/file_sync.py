@@ -15,7 +15,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import UserFacingError
@@ -97,6 +96,9 @@ def read_file(path: Path) -> AnnouncementsFile | None:
     """The parsed file, None when there is no file; FileError when it is broken."""
     if not path.exists():
         return None
+    # Imported here: without an announcements file the start never parses YAML.
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:

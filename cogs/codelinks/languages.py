@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 
-from pygments.lexers import find_lexer_class_for_filename
-
 
 @functools.lru_cache(maxsize=256)
 def fence_language(path: str) -> str:
     """ "python" for `src/app.py`; "" (plain) for a name Pygments does not know."""
+    # Imported on the first link, not when the bot starts.
+    from pygments.lexers import find_lexer_class_for_filename
+
     name = path.rsplit("/", 1)[-1]
     lexer = find_lexer_class_for_filename(name) if name else None
     if lexer is None or not lexer.aliases:

@@ -17,8 +17,6 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process, utils
-
 # Title similarity (0–100) needed anywhere in the guild, and with the same endpoint.
 TITLE_ONLY_CUTOFF = 80.0
 SAME_PATH_CUTOFF = 62.0
@@ -74,16 +72,23 @@ class GuildOpenIndex:
     closed: set[int] = field(default_factory=set)  # positions of items no longer open
 
     def __post_init__(self) -> None:
+        # rapidfuzz is imported by the first index (a guild's first report), not at start.
+        from rapidfuzz.utils import default_process
+
         items, self.items = self.items, []
         for item in items:
-            self.add(item)
+            if item.id not in self.positions:
+                self._append(item, default_process(item.title))
 
     def add(self, item: OpenItem) -> None:
-        if item.id in self.positions:
-            return
+        from rapidfuzz.utils import default_process
+
+        if item.id not in self.positions:
+            self._append(item, default_process(item.title))
+
+    def _append(self, item: OpenItem, processed: str) -> None:
         position = len(self.items)
         self.items.append(item)
-        processed = utils.default_process(item.title)
         self.processed.append(processed)
         self.sorted_titles.append(_sorted_words(processed))
         self.by_shape.setdefault(path_shape(item.path), []).append(position)
@@ -108,6 +113,8 @@ class GuildOpenIndex:
     def find(
         self, method: str, path: str, title: str, *, limit: int = MAX_SUGGESTIONS
     ) -> list[DuplicateCandidate]:
+        from rapidfuzz import fuzz, process, utils
+
         query = utils.default_process(title)
         if not query or not self.positions:
             return []

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from bot.errors import UserFacingError
 from bot.fetch import Fetcher
 from cogs.feedback.endpoints import METHODS, normalise_path
@@ -28,9 +26,6 @@ URL_MAX = 500
 MAX_NESTING = 100
 # Pairs that YAML merge keys may copy in one document (a real one merges a few hundred).
 MAX_MERGED_PAIRS = 100_000
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_VALUE_TAG = "tag:yaml.org,2002:value"
-_STR_TAG = "tag:yaml.org,2002:str"
 SPEC_ACCEPT = "application/json, application/yaml, text/yaml, */*"
 
 
@@ -87,10 +82,21 @@ def load_document(body: bytes) -> dict[str, Any]:
     try:
         data = _load_json(text)
     except ValueError:
+        # PyYAML is imported with the first YAML document, not when the bot starts.
+        from cogs.feedback import spec_yaml
+
         try:
-            # A SafeLoader subclass: plain data only, never arbitrary Python objects.
-            data = yaml.load(text, Loader=_NestingBoundLoader)
-        except yaml.YAMLError:
+            data = spec_yaml.load_bounded(
+                text, max_nesting=MAX_NESTING, max_merged_pairs=MAX_MERGED_PAIRS
+            )
+        except spec_yaml.NestingTooDeep:
+            raise _too_deep() from None
+        except spec_yaml.TooManyMergedPairs:
+            raise SpecError(
+                "That document's YAML merge keys (<<) expand to more than "
+                f"{MAX_MERGED_PAIRS:,} entries."
+            ) from None
+        except spec_yaml.YAMLError:
             raise SpecError("That document is neither JSON nor YAML.") from None
         except ValueError:
             # Well-formed YAML whose value Python can't build: a date like 2024-13-45, or an
@@ -125,62 +131,6 @@ def _load_json(text: str) -> Any:
         return json.loads(text)
     except RecursionError:
         raise _too_deep() from None
-
-
-class _NestingBoundLoader(yaml.SafeLoader):
-    """SafeLoader whose (recursive) composer refuses nodes nested deeper than MAX_NESTING.
-
-    The scanner and parser are iterative and the safe constructor fills collections from a
-    queue, so bounding the composer bounds the load; merge keys get a budget of their own.
-    """
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._merged_pairs = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        self._depth += 1
-        try:
-            if self._depth > MAX_NESTING:
-                raise _too_deep()
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def flatten_mapping(self, node: yaml.MappingNode) -> None:
-        """Expand merge keys (`<<: *base`) within a budget of MAX_MERGED_PAIRS pairs.
-
-        Each alias is cheap to write but copies every pair of what it names, so a chain of
-        merges costs quadratic time; the budget keeps a small document from taking minutes.
-        """
-        merged: list[tuple[yaml.Node, yaml.Node]] = []
-        own: list[tuple[yaml.Node, yaml.Node]] = []
-        for key, value in node.value:
-            if key.tag == _MERGE_TAG:
-                sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
-                # Earlier sources win over later ones, and the mapping's own keys over all:
-                # the last pair of a key wins when the mapping is built.
-                for source in reversed(sources):
-                    if not isinstance(source, yaml.MappingNode):
-                        raise yaml.constructor.ConstructorError(
-                            problem="a merge key (<<) takes a mapping or a list of mappings",
-                            problem_mark=source.start_mark,
-                        )
-                    self.flatten_mapping(source)
-                    self._merged_pairs += len(source.value)
-                    if self._merged_pairs > MAX_MERGED_PAIRS:
-                        raise SpecError(
-                            "That document's YAML merge keys (<<) expand to more than "
-                            f"{MAX_MERGED_PAIRS:,} entries."
-                        )
-                    merged.extend(source.value)
-            else:
-                if key.tag == _VALUE_TAG:  # the "=" key is an ordinary string here
-                    key.tag = _STR_TAG
-                own.append((key, value))
-        if merged:
-            node.value = merged + own
 
 
 def _too_deep() -> SpecError:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz, process, utils
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -43,6 +42,9 @@ class _SpecCache:
     search_texts: list[str] = field(default_factory=list)
 
     def add_choice(self, choice: AutocompleteChoice, search_text: str) -> None:
+        # rapidfuzz is imported by a guild's first spec, not when the bot starts.
+        from rapidfuzz import utils
+
         self.choices.append(choice)
         self.search_texts.append(utils.default_process(search_text))
 
@@ -336,6 +338,8 @@ def rank_fuzzy(
     """
     if not values:
         return []
+    from rapidfuzz import fuzz, process, utils
+
     query = utils.default_process(typed)
     partial = process.cdist([query], search_texts, scorer=fuzz.partial_ratio)[0]
     words = process.cdist([query], search_texts, scorer=fuzz.token_set_ratio)[0]

@@ -11,13 +11,11 @@ language on the curated list. Anything else is plain text, which is always a saf
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
 from typing import Final
-
-from pygments.lexers import guess_lexer, guess_lexer_for_filename
-from pygments.util import ClassNotFound
 
 from bot.errors import UserFacingError
 
@@ -173,9 +171,16 @@ _SIGNATURES: Final[tuple[tuple[str, str, float], ...]] = (
     ("http", r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* HTTP/\d", 6),
     ("markdown", r"^#{1,6} \w|^\s*[-*] \[[ x]\] |\]\(https?://", 2),
 )
-_COMPILED: Final = tuple(
-    (key, re.compile(pattern, re.MULTILINE), weight) for key, pattern, weight in _SIGNATURES
-)
+
+
+# Compiled on the first detection, not at import: the bot's start never detects a language.
+@functools.cache
+def _compiled() -> tuple[tuple[str, re.Pattern[str], float], ...]:
+    return tuple(
+        (key, re.compile(pattern, re.MULTILINE), weight) for key, pattern, weight in _SIGNATURES
+    )
+
+
 _DETECTION_SAMPLE: Final = 4000
 _MINIMUM_SCORE: Final = 3.0
 
@@ -190,7 +195,7 @@ def detect(code: str, filename: str | None = None) -> Language:
         return BY_KEY["json"]
     sample = code[:_DETECTION_SAMPLE]
     scores: dict[str, float] = {}
-    for key, pattern, weight in _COMPILED:
+    for key, pattern, weight in _compiled():
         hits = len(pattern.findall(sample))
         if hits:
             # A few hits decide; many more of the same kind add little.
@@ -221,6 +226,10 @@ def _from_filename(filename: str, code: str) -> Language | None:
             return by_extension
     if filename.lower() == "dockerfile":
         return BY_KEY["dockerfile"]
+    # Pygments is imported where it guesses (here and below), not when the bot starts.
+    from pygments.lexers import guess_lexer_for_filename
+    from pygments.util import ClassNotFound
+
     try:
         lexer = guess_lexer_for_filename(filename, code[:_DETECTION_SAMPLE])
     except ClassNotFound:
@@ -229,6 +238,9 @@ def _from_filename(filename: str, code: str) -> Language | None:
 
 
 def _from_pygments(sample: str) -> Language | None:
+    from pygments.lexers import guess_lexer
+    from pygments.util import ClassNotFound
+
     try:
         lexer = guess_lexer(sample)
     except ClassNotFound:
