@@ -125,7 +125,7 @@ class NexusBot(commands.Bot):
         self.guild_settings = GuildSettingsService(self.db.sessions, settings)
         self.audit = AuditService(self.db.sessions)
         self.guild_stats = StatsService(self.db.sessions)
-        self.blocks = BlockService(self.db.sessions)
+        self.blocks = BlockService(self.db.sessions, settings.memory.guilds_cached)
         self._stop_listening: dict[str, Callable[[], None]] = {}
         self.scheduler = Scheduler(self.clock)
         self.occurrences = OccurrenceLedger(self.db.sessions, self.clock)

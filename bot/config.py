@@ -234,6 +234,16 @@ class RunnerSettings(ConfigSection):
         return self
 
 
+class MemorySettings(ConfigSection):
+    # Caps on caches that grow with use; past one, the least recently used entry is dropped
+    # (and read from the database again when next needed). Guilds whose per-guild caches are
+    # kept (settings, blocks, audit actions, feedback specs and open-item indexes):
+    guilds_cached: int = Field(default=1000, ge=1)
+    # API callers (tokens, signed-in members) whose rate-limit buckets are kept; one dropped
+    # gets a full allowance again.
+    rate_limit_callers: int = Field(default=10_000, ge=1)
+
+
 class Settings(BaseSettings):
     """Everything the bot reads from outside, validated once at start."""
 
@@ -253,6 +263,7 @@ class Settings(BaseSettings):
     fetch: FetchSettings = FetchSettings()
     backup: BackupSettings = BackupSettings()
     runner: RunnerSettings = RunnerSettings()
+    memory: MemorySettings = MemorySettings()
 
     @field_validator("timezone")
     @classmethod
