@@ -242,6 +242,9 @@ class MemorySettings(ConfigSection):
     # API callers (tokens, signed-in members) whose rate-limit buckets are kept; one dropped
     # gets a full allowance again.
     rate_limit_callers: int = Field(default=10_000, ge=1)
+    # glibc malloc arenas the bot's threads share (0: glibc's default, 8 per core); fewer
+    # arenas hold less freed memory (bot/heap.py).
+    malloc_arenas: int = Field(default=2, ge=0)
 
 
 class Settings(BaseSettings):

@@ -1,13 +1,16 @@
-"""What is kept in memory and grows with use stays under its cap (`memory:` settings)."""
+"""What is kept in memory and grows with use stays under its cap (`memory:` settings), and
+the process's malloc arenas are limited."""
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.clock import FrozenClock
 from bot.config import load_settings
+from bot.heap import limit_malloc_arenas
 from bot.lru import LruDict
 from bot.web.rate_limit import RateLimiter
 
@@ -51,3 +54,10 @@ def test_the_caps_are_settings() -> None:
     settings = load_settings()
     assert settings.memory.guilds_cached == 1000
     assert settings.memory.rate_limit_callers == 10_000
+    assert settings.memory.malloc_arenas == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_glibc_takes_the_arena_limit_and_zero_leaves_its_default() -> None:
+    assert not limit_malloc_arenas(0)
+    assert limit_malloc_arenas(2)  # this test process: 2 arenas is harmless here too
