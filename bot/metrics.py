@@ -40,13 +40,25 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Each label set's child, looked up once: labels() checks the names and takes a lock on
+        # every call. As many entries as prometheus keeps itself (commands × outcomes).
+        self._counted: dict[tuple[str, str], Counter] = {}
+        self._timed: dict[str, Histogram] = {}
+
     def watch_gateway_latency(self, read: Callable[[], float]) -> None:
         self.gateway_latency.set_function(read)
 
     def observe(self, command: str, outcome: str, seconds: float | None) -> None:
-        self.interactions.labels(command=command, outcome=outcome).inc()
+        counted = self._counted.get((command, outcome))
+        if counted is None:
+            counted = self.interactions.labels(command=command, outcome=outcome)
+            self._counted[(command, outcome)] = counted
+        counted.inc()
         if seconds is not None:
-            self.latency.labels(command=command).observe(seconds)
+            timed = self._timed.get(command)
+            if timed is None:
+                timed = self._timed[command] = self.latency.labels(command=command)
+            timed.observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
