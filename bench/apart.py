@@ -54,7 +54,9 @@ class Apart:
         return answer
 
 
-async def _start_sandbox(arguments: Sequence[str]) -> tuple[asyncio.subprocess.Process, dict]:
+async def _start_sandbox(
+    arguments: Sequence[str],
+) -> tuple[asyncio.subprocess.Process, dict[str, Any]]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.sandbox_service", *arguments,
         cwd=REPO, stdout=asyncio.subprocess.PIPE,
