@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -89,7 +90,9 @@ async def apart(
     guild_id: int | None = None,
     member_ids: Sequence[int] = (),
     env: Mapping[str, str] | None = None,
+    log: Path | None = None,
 ) -> AsyncIterator[Apart]:
+    """`log`: where the bot's standard error goes (by default nowhere)."""
     arguments = [f"--members={members}"]
     if guild_id:
         arguments.append(f"--guild-id={guild_id}")
@@ -111,9 +114,13 @@ async def apart(
                 "NEXUS_DISCORD__GUILD_READY_TIMEOUT": "0.1",
                 **(env or {}),
             }
-            bot = await asyncio.create_subprocess_exec(
-                *bot_command(kind), cwd=REPO, env=bot_env, stderr=asyncio.subprocess.DEVNULL
-            )
+            stderr = os.open(log or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                bot = await asyncio.create_subprocess_exec(
+                    *bot_command(kind), cwd=REPO, env=bot_env, stderr=stderr
+                )
+            finally:
+                os.close(stderr)
             connector = aiohttp.TCPConnector(limit=0)
             timeout = aiohttp.ClientTimeout(total=300)
             try:

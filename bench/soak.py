@@ -292,10 +292,10 @@ def summary(samples: list[Sample], traffic: Traffic) -> str:
     return "\n".join(lines)
 
 
-async def soak(url: str, sizes: Sizes, author: int, minutes: float, rate: float) -> None:
+async def soak(url: str, sizes: Sizes, author: int, minutes: float, rate: float, log: Path) -> None:
     async with apart(
         "nexus", members=MEMBERS, database_url=url, guild_id=GUILD,
-        member_ids=(author, PAIRER), env=BOT_ENV,
+        member_ids=(author, PAIRER), env=BOT_ENV, log=log,
     ) as running:  # fmt: skip
         traffic = Traffic(running, sizes, author)
         await configure(traffic)
@@ -324,7 +324,11 @@ def main() -> None:
     )
     try:
         url = f"sqlite+aiosqlite:///{work / 'nexus.db'}"
-        asyncio.run(soak(url, sizes, first_author(work / "nexus.db"), minutes, args.rate))
+        author = first_author(work / "nexus.db")
+        asyncio.run(soak(url, sizes, author, minutes, args.rate, work / "bot.log"))
+    except BaseException:
+        print("the bot's log ends:\n" + (work / "bot.log").read_text()[-3000:], flush=True)
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
