@@ -302,12 +302,12 @@ class NexusBot(commands.Bot):
 
     # ---- metrics --------------------------------------------------------------------------
 
-    async def on_app_command_completion(
-        self,
-        interaction: discord.Interaction[NexusBot],
-        command: app_commands.Command[Any, Any, Any] | app_commands.ContextMenu,
-    ) -> None:
-        self._observe(interaction, "ok")
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # A finished command is counted here, at once: a listener would cost a task per
+        # interaction (discord.py schedules one for each listener of each event).
+        if event_name == "app_command_completion":
+            self._observe(args[0], "ok")
+        super().dispatch(event_name, *args, **kwargs)
 
     async def observe_failure(
         self, interaction: discord.Interaction, error: BaseException, error_id: str | None
