@@ -67,13 +67,19 @@ async def measure(kind: str, n: int, concurrency: int) -> Run:
         return Run(summary, trip, cpu)
 
 
+def bot_cpu_ms(run: Run) -> float:
+    """The bot's CPU time per interaction: what bounds its rate once it has a core to itself."""
+    return 10 * run.cpu["bot"] / run.summary.per_second
+
+
 def report(results: dict[tuple[str, int], list[Run]]) -> None:
-    print(HEADER + f" {'trip p50':>8}  CPU % sandbox / bot / load")
+    print(HEADER + f" {'trip p50':>8}  CPU % sandbox / bot / load  bot CPU ms per interaction")
     for (kind, concurrency), runs in results.items():
         for number, run in enumerate(runs, 1):
             cpu = " / ".join(f"{run.cpu[p]:.0f}" for p in ("sandbox", "bot", "load"))
             label = f"{kind} c={concurrency} #{number}"
-            print(f"{run.summary.row(label)} {run.round_trip_p50_ms:>8.2f}  {cpu}")
+            print(f"{run.summary.row(label)} {run.round_trip_p50_ms:>8.2f}  {cpu:<12}  "
+                  f"{bot_cpu_ms(run):.3f}")  # fmt: skip
     for concurrency in sorted({c for _, c in results}):
         nexus, floor = results[("nexus", concurrency)], results[("donothing", concurrency)]
         nexus_rate = statistics.median(r.summary.per_second for r in nexus)
@@ -84,6 +90,12 @@ def report(results: dict[tuple[str, int], list[Run]]) -> None:
             f"c={concurrency}: Nexus p50 / do-nothing p50 = {nexus_p50 / floor_p50:.2f}x; "
             f"throughput {nexus_rate:.0f} / {floor_rate:.0f} per s = {nexus_rate / floor_rate:.2f}x"
             " (medians over rounds)"
+        )
+        nexus_cpu = statistics.median(bot_cpu_ms(r) for r in nexus)
+        floor_cpu = statistics.median(bot_cpu_ms(r) for r in floor)
+        print(
+            f"c={concurrency}: bot CPU per interaction {nexus_cpu:.3f} / {floor_cpu:.3f} ms: "
+            f"Nexus's own limit {floor_cpu / nexus_cpu:.2f}x the do-nothing bot's"
         )
 
 
