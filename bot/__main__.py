@@ -222,6 +222,9 @@ def run(settings: Settings) -> int:
     if settings.discord_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return EXIT_FAILURE
+    from bot.heap import limit_malloc_arenas
+
+    limit_malloc_arenas(settings.memory.malloc_arenas)
     return asyncio.run(serve(settings, settings.discord_token.get_secret_value()))
 
 
@@ -230,6 +233,7 @@ async def serve(settings: Settings, token: str) -> int:
     import discord
 
     from bot.app import create_bot
+    from bot.heap import freeze_start_up
 
     bot = create_bot(settings)
     stop = asyncio.Event()
@@ -238,6 +242,9 @@ async def serve(settings: Settings, token: str) -> int:
         loop.add_signal_handler(sig, stop.set)
     async with bot:
         running = asyncio.create_task(bot.start(token), name="nexus-bot")
+        freezing = asyncio.create_task(
+            freeze_start_up(bot.wait_until_ready, bot.web_serving), name="nexus-freeze"
+        )
         stopping = asyncio.create_task(stop.wait(), name="nexus-stop")
         settling = asyncio.create_task(_settle_when_ready(bot), name="nexus-gc-settle")
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -246,6 +253,7 @@ async def serve(settings: Settings, token: str) -> int:
             log.info("signal received: finishing interactions in flight, then closing")
             await bot.close()
         stopping.cancel()
+        freezing.cancel()
         try:
             await running
         except discord.LoginFailure:

@@ -125,7 +125,7 @@ class NexusBot(commands.Bot):
         self.guild_settings = GuildSettingsService(self.db.sessions, settings)
         self.audit = AuditService(self.db.sessions)
         self.guild_stats = StatsService(self.db.sessions)
-        self.blocks = BlockService(self.db.sessions)
+        self.blocks = BlockService(self.db.sessions, settings.memory.guilds_cached)
         self._stop_listening: dict[str, Callable[[], None]] = {}
         self.scheduler = Scheduler(self.clock)
         self.occurrences = OccurrenceLedger(self.db.sessions, self.clock)
@@ -303,12 +303,12 @@ class NexusBot(commands.Bot):
 
     # ---- metrics --------------------------------------------------------------------------
 
-    async def on_app_command_completion(
-        self,
-        interaction: discord.Interaction[NexusBot],
-        command: app_commands.Command[Any, Any, Any] | app_commands.ContextMenu,
-    ) -> None:
-        self._observe(interaction, "ok")
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # A finished command is counted here, at once: a listener would cost a task per
+        # interaction (discord.py schedules one for each listener of each event).
+        if event_name == "app_command_completion":
+            self._observe(args[0], "ok")
+        super().dispatch(event_name, *args, **kwargs)
 
     async def observe_failure(
         self, interaction: discord.Interaction, error: BaseException, error_id: str | None

@@ -233,6 +233,17 @@ class RunnerSettings(ConfigSection):
         return self
 
 
+class MemorySettings(ConfigSection):
+    # Caps on caches that grow with use; past one, the least recently used entry is dropped
+    # (read again when next needed). Guilds whose settings, blocks, audit actions, feedback
+    # specs and open-item indexes are kept; API callers whose rate-limit buckets are kept.
+    guilds_cached: int = Field(default=1000, ge=1)
+    rate_limit_callers: int = Field(default=10_000, ge=1)
+    # glibc malloc arenas the bot's threads share (0: glibc's default, 8 per core); fewer
+    # arenas hold less freed memory (bot/heap.py).
+    malloc_arenas: int = Field(default=2, ge=0)
+
+
 class Settings(BaseSettings):
     """Everything the bot reads from outside, validated once at start."""
 
@@ -252,6 +263,7 @@ class Settings(BaseSettings):
     fetch: FetchSettings = FetchSettings()
     backup: BackupSettings = BackupSettings()
     runner: RunnerSettings = RunnerSettings()
+    memory: MemorySettings = MemorySettings()
 
     @field_validator("timezone")
     @classmethod

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 
 from bot.cron import validate_cron
 from bot.errors import NotFoundError, UserFacingError
+from bot.lru import LruDict
 from bot.models import GuildSetting
 from bot.timezones import resolve_timezone
 
@@ -232,7 +233,9 @@ class GuildSettingsService:
         self._sessions = sessions
         self._settings = settings
         self._ttl = ttl_seconds
-        self._cache: dict[int, tuple[float, GuildConfig]] = {}
+        self._cache: LruDict[int, tuple[float, GuildConfig]] = LruDict(
+            settings.memory.guilds_cached
+        )
         self._specs: dict[str, SettingSpec] = {spec.key: spec for spec in CORE_SPECS}
         self._listeners: list[ChangeCallback] = []
 

@@ -63,6 +63,10 @@ class Metrics:
     def __init__(self) -> None:
         self._made: Instruments | None = None
         self._read_gateway_latency: Callable[[], float] | None = None
+        # Each label set's child, looked up once: labels() checks the names and takes a lock on
+        # every call. As many entries as prometheus keeps itself (commands × outcomes).
+        self._counted: dict[tuple[str, str], Counter] = {}
+        self._timed: dict[str, Histogram] = {}
 
     @property
     def instruments(self) -> Instruments:
@@ -88,10 +92,16 @@ class Metrics:
             self._made.gateway_latency.set_function(read)
 
     def observe(self, command: str, outcome: str, seconds: float | None) -> None:
-        made = self.instruments
-        made.interactions.labels(command=command, outcome=outcome).inc()
+        counted = self._counted.get((command, outcome))
+        if counted is None:
+            counted = self.instruments.interactions.labels(command=command, outcome=outcome)
+            self._counted[(command, outcome)] = counted
+        counted.inc()
         if seconds is not None:
-            made.latency.labels(command=command).observe(seconds)
+            timed = self._timed.get(command)
+            if timed is None:
+                timed = self._timed[command] = self.instruments.latency.labels(command=command)
+            timed.observe(seconds)
 
     def render(self) -> bytes:
         from prometheus_client import generate_latest

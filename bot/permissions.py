@@ -18,6 +18,7 @@ from discord import app_commands
 from sqlalchemy import delete, select
 
 from bot.errors import FeatureBlocked, GuildOnly, TierRequired
+from bot.lru import LruDict
 from bot.models import FeatureBlock
 
 if TYPE_CHECKING:
@@ -135,10 +136,12 @@ def command_tier(command: app_commands.Command[Any, Any, Any] | app_commands.Con
 class BlockService:
     """Members barred from one feature by a moderator."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], guilds_cached: int = 1000
+    ) -> None:
         self._sessions = sessions
         # (guild, user) pairs with any block; loaded lazily so checks cost no query when empty.
-        self._blocked: dict[int, set[tuple[int, str]]] = {}
+        self._blocked: LruDict[int, set[tuple[int, str]]] = LruDict(guilds_cached)
 
     async def _load(self, guild_id: int) -> set[tuple[int, str]]:
         cached = self._blocked.get(guild_id)

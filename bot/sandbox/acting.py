@@ -101,7 +101,9 @@ class ActingAsUsers:
         ):
             raise SandboxError("no bot is connected to the sandbox gateway")
         pending.sent_at = time.perf_counter()
-        pending.cpu_wait_at_send = cpu_wait_seconds()
+        # A read of /proc per interaction: only where the deadline excuses the wait.
+        if self.hub.excuse_cpu_wait:
+            pending.cpu_wait_at_send = cpu_wait_seconds()
         return await InteractionResult(self, pending).settle(timeout, quiet)
 
     async def invoke(

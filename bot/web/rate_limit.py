@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from bot.lru import LruDict
+
 if TYPE_CHECKING:
     from collections.abc import Hashable
     from datetime import datetime
@@ -18,11 +20,13 @@ if TYPE_CHECKING:
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, clock: Clock) -> None:
+    def __init__(self, per_minute: int, clock: Clock, callers: int = 10_000) -> None:
         self._capacity = float(per_minute)
         self._per_second = per_minute / 60
         self._clock = clock
-        self._buckets: dict[Hashable, tuple[float, datetime]] = {}
+        # One bucket per caller seen: past `callers` the least recently seen is dropped, and
+        # comes back full (as it would be after a minute's quiet).
+        self._buckets: LruDict[Hashable, tuple[float, datetime]] = LruDict(callers)
 
     def take(self, key: Hashable) -> int | None:
         """Spend one request of `key`'s allowance; None when allowed, else the whole seconds

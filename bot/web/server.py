@@ -100,7 +100,9 @@ def build_app(host: WebHost, readiness: Readiness) -> FastAPI:
     app.state.nexus = ApiState(
         host,
         ApiTokens(host.db.sessions, host.clock),
-        RateLimiter(web.api_requests_per_minute, host.clock),
+        RateLimiter(
+            web.api_requests_per_minute, host.clock, host.settings.memory.rate_limit_callers
+        ),
         SignIns(codec, RefreshTokens(host.db.sessions, host.clock)),
         SignInLinks(host.db.sessions, host.clock),
         DiscordOAuth(host.settings),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from bot.lru import LruDict
 from bot.models import AuditEntry
 
 if TYPE_CHECKING:
@@ -21,11 +22,12 @@ class AuditActions:
         sessions: async_sessionmaker[AsyncSession],
         *,
         ttl_seconds: float = ACTIONS_TTL_SECONDS,
+        guilds_cached: int = 1000,
     ) -> None:
         self._sessions = sessions
         self._ttl = ttl_seconds
         # guild → (read at, every distinct audit action): autocomplete asks once per keystroke.
-        self._actions: dict[int, tuple[float, list[str]]] = {}
+        self._actions: LruDict[int, tuple[float, list[str]]] = LruDict(guilds_cached)
 
     async def matching(self, guild_id: int, typed: str, limit: int = 25) -> list[str]:
         """Distinct audit actions of this guild containing `typed` (for autocomplete).

@@ -71,7 +71,9 @@ class AdminCog(commands.Cog):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.forgetter = ForgetService(bot.db.sessions)
-        self.audit_actions = AuditActions(bot.db.sessions)
+        self.audit_actions = AuditActions(
+            bot.db.sessions, guilds_cached=bot.settings.memory.guilds_cached
+        )
         self.exports = ExportService(bot.db.sessions)
         self.setting_changes = SettingChanges(bot.guild_settings, bot.audit)
         self.pending_forgets = PendingForgets(bot.db.sessions)

@@ -64,7 +64,8 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
 
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
-        self.parts = build_parts(bot.db.sessions, bot.audit, clock=bot.clock)
+        cached = bot.settings.memory.guilds_cached
+        self.parts = build_parts(bot.db.sessions, bot.audit, clock=bot.clock, guilds_cached=cached)
         self.publisher = FeedbackPublisher(bot, store=self.parts.store, queries=self.parts.queries)
         # What is done to an item, the same for commands, buttons and the HTTP API.
         self.items = ItemFlow(self.parts, self.publisher)

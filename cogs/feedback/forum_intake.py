@@ -46,7 +46,9 @@ class ForumIntake:
         self.parts = parts
         self.publisher = publisher
         # One adoption per post at a time: a double-submitted form must not make two items.
-        self._adopting: dict[int, asyncio.Lock] = {}
+        # Post → (its lock, adoptions holding or awaiting it); the last one out removes it, so
+        # only posts being adopted right now are kept.
+        self._adopting: dict[int, tuple[asyncio.Lock, int]] = {}
 
     async def _is_member_post(self, thread: discord.Thread) -> bool:
         me = self.bot.user.id if self.bot.user is not None else None
@@ -88,13 +90,21 @@ class ForumIntake:
 
     async def adopt(self, thread: discord.Thread, endpoint: str, title: str) -> Outcome:
         """Make the post an item; refuses (in words) a post that already is one."""
-        lock = self._adopting.setdefault(thread.id, asyncio.Lock())
-        async with lock:
-            number = await self.parts.store.number_by_thread(thread.guild.id, thread.id)
-            if number is not None:
-                raise FeedbackError(f"This post is already **FB-{number}**.")
-            item = await self._create(thread, endpoint, title)
-            return await self._show(thread, item)
+        lock, users = self._adopting.get(thread.id, (asyncio.Lock(), 0))
+        self._adopting[thread.id] = (lock, users + 1)
+        try:
+            async with lock:
+                number = await self.parts.store.number_by_thread(thread.guild.id, thread.id)
+                if number is not None:
+                    raise FeedbackError(f"This post is already **FB-{number}**.")
+                item = await self._create(thread, endpoint, title)
+                return await self._show(thread, item)
+        finally:
+            lock, users = self._adopting[thread.id]
+            if users == 1:
+                del self._adopting[thread.id]
+            else:
+                self._adopting[thread.id] = (lock, users - 1)
 
     async def _create(self, thread: discord.Thread, endpoint: str, title: str) -> ItemRecord:
         assert thread.owner_id is not None

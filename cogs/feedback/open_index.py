@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from bot.lru import LruDict
 from cogs.feedback.duplicates import GuildOpenIndex, OpenItem
 from cogs.feedback.models import FeedbackItem
 from cogs.feedback.rules import ACTIVE_STATUSES
@@ -22,9 +23,12 @@ INDEX_SECONDS = 300.0
 
 
 class OpenItemIndexes:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], guilds_cached: int = 1000
+    ) -> None:
         self._sessions = sessions
-        self._open_indexes: dict[int, GuildOpenIndex] = {}
+        # A guild dropped past the cap is read again when next matched (as after INDEX_SECONDS).
+        self._open_indexes: LruDict[int, GuildOpenIndex] = LruDict(guilds_cached)
 
     async def for_guild(self, guild_id: int) -> GuildOpenIndex:
         """The guild's open items for matching: cached, kept in step with this process's changes,

@@ -49,11 +49,15 @@ class FeedbackParts:
 
 
 def build_parts(
-    sessions: async_sessionmaker[AsyncSession], audit: AuditService, *, clock: Clock
+    sessions: async_sessionmaker[AsyncSession],
+    audit: AuditService,
+    *,
+    clock: Clock,
+    guilds_cached: int = 1000,
 ) -> FeedbackParts:
     store = ItemStore(sessions, clock=clock)
-    open_items = OpenItemIndexes(sessions)
-    specs = SpecRegistry(sessions, audit, clock=clock)
+    open_items = OpenItemIndexes(sessions, guilds_cached)
+    specs = SpecRegistry(sessions, audit, clock=clock, guilds_cached=guilds_cached)
     watchers = WatcherStore(sessions, clock=clock, store=store)
     votes = VoteStore(sessions, clock=clock, store=store, watchers=watchers)
     return FeedbackParts(

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFoundError
+from bot.lru import LruDict
 from cogs.feedback.endpoints import Endpoint, SpecMatcher
 from cogs.feedback.models import FeedbackItem, FeedbackOperation, FeedbackSpec
 from cogs.feedback.records import AutocompleteChoice, SpecRecord
@@ -56,11 +57,12 @@ class SpecRegistry:
         audit: AuditService,
         *,
         clock: Clock,
+        guilds_cached: int = 1000,
     ) -> None:
         self._sessions = sessions
         self._audit = audit
         self._clock = clock
-        self._spec_caches: dict[int, _SpecCache] = {}
+        self._spec_caches: LruDict[int, _SpecCache] = LruDict(guilds_cached)
 
     async def add_spec(
         self, guild_id: int, name: str, url: str, parsed: ParsedSpec, actor_id: int

@@ -67,3 +67,6 @@ async def test_a_triager_sets_the_endpoint_for_the_author_and_a_second_form_is_r
     late = await second.submit_modal({"endpoint": "POST /api/jobs"}, user=world.carol)
     assert late.ephemeral and late.text.strip() == "This post is already **FB-1**."
     assert len(await items(nexus)) == 1
+    # Each adoption's lock went with it: only posts being adopted right now are kept.
+    cog: Any = nexus.get_cog("FeedbackCog")
+    assert cog is not None and not cog.forum_posts._adopting

@@ -49,6 +49,32 @@ async def test_the_bot_process_serves_commands_and_stops_cleanly_on_sigterm(
     assert (tmp_path / "nexus.db").exists()
 
 
+async def test_the_bot_process_freezes_its_start_up_objects_once_started(
+    sandbox: SandboxServer, world: World, tmp_path: Path
+) -> None:
+    # Frozen, start-up's objects are out of every later full collection (bot/after_ready.py);
+    # the bot answers as before.
+    process = await start_process(bot_environment(sandbox, tmp_path, sqlite_url(tmp_path)), "run")
+    assert process.stderr is not None
+    try:
+        await sandbox.wait_until_ready(timeout=60)
+        logged = ""
+        while "objects frozen" not in logged:
+            line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
+            assert line, "the bot's log ended before start-up was frozen"
+            logged = line.decode()
+        frozen = int(logged.split("start-up done: ")[1].split()[0])
+        assert frozen > 10_000
+        reply = await sandbox.invoke(
+            "/nexus ping", user=world.alice, guild=world.guild, channel=world.general
+        )
+        assert "Pong!" in reply.text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0
+
+
 async def test_a_bad_token_exits_with_a_clear_message(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:

@@ -1,0 +1,63 @@
+"""What is kept in memory and grows with use stays under its cap (`memory:` settings), and
+the process's malloc arenas are limited."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.config import load_settings
+from bot.heap import limit_malloc_arenas
+from bot.lru import LruDict
+from bot.web.rate_limit import RateLimiter
+
+
+def test_an_lru_dict_drops_the_least_recently_used_key_past_its_limit() -> None:
+    kept: LruDict[int, str] = LruDict(2)
+    kept[1] = "one"
+    kept[2] = "two"
+    assert kept.get(1) == "one"  # 1 is now the most recently used
+    kept[3] = "three"
+    assert 2 not in kept and kept.get(2) is None
+    assert kept.items() == [(1, "one"), (3, "three")]
+    assert kept.setdefault(3, "other") == "three"
+    assert kept.setdefault(4, "four") == "four"
+    assert len(kept) == 2 and 1 not in kept
+    assert kept.pop(4) == "four" and kept.pop(4, "gone") == "gone"
+    kept.clear()
+    assert len(kept) == 0
+
+
+def test_an_lru_dict_keeps_at_least_one_entry() -> None:
+    with pytest.raises(ValueError):
+        LruDict(0)
+
+
+def test_the_api_rate_limiter_keeps_at_most_its_callers_and_a_dropped_one_starts_full() -> None:
+    clock = FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
+    limiter = RateLimiter(2, clock, callers=2)
+    assert limiter.take("a") is None and limiter.take("a") is None
+    assert limiter.take("a") == 30  # two a minute: one more in 30 s
+    limiter.take("b")
+    assert limiter.take("a") == 30  # still limited: "a" was seen last
+    limiter.take("c")  # a third caller: "b", the least recently seen, is dropped
+    assert len(limiter._buckets) == 2 and "b" not in limiter._buckets
+    assert limiter.take("a") == 30
+    clock.advance(timedelta(seconds=30))
+    assert limiter.take("a") is None
+
+
+def test_the_caps_are_settings() -> None:
+    settings = load_settings()
+    assert settings.memory.guilds_cached == 1000
+    assert settings.memory.rate_limit_callers == 10_000
+    assert settings.memory.malloc_arenas == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_glibc_takes_the_arena_limit_and_zero_leaves_its_default() -> None:
+    assert not limit_malloc_arenas(0)
+    assert limit_malloc_arenas(2)  # this test process: 2 arenas is harmless here too
