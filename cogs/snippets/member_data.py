@@ -67,6 +67,6 @@ class SnippetMemberData:
         return report
 
     async def stats(self, guild_id: int) -> dict[str, int]:
-        # Kept by the database as rows change (snippets_0005), not counted here.
+        # Kept by the database as rows change (snippets_0006), not counted here.
         counts = await self._counts.of(guild_id)
         return {"snippets": counts.get("snippets", 0), "stars": counts.get("snippet_stars", 0)}

@@ -30,7 +30,7 @@ OTHER_GUILD = 4242
 # Each revision that starts counting, and the one before it on its branch.
 COUNTING = {
     "0004_core": "0003_core",
-    "snippets_0005": "snippets_0004",
+    "snippets_0006": "snippets_0005",
     "feedback_0007": "feedback_0006",
     "pairing_0004": "pairing_0003",
     "announcements_0003": "announcements_0002",

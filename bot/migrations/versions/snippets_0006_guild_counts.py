@@ -1,7 +1,7 @@
 """snippets: the guild's snippets and stars counted as they change
 
-Revision ID: snippets_0005
-Revises: snippets_0004
+Revision ID: snippets_0006
+Revises: snippets_0005
 Create Date: 2026-12-07 00:40:00
 
 /admin stats reads these counts from `guild_counts` (bot/count_triggers.py), kept by
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from bot.count_triggers import Counted, migrate_down, migrate_up
 
-revision: str = "snippets_0005"
-down_revision: str | Sequence[str] | None = "snippets_0004"
+revision: str = "snippets_0006"
+down_revision: str | Sequence[str] | None = "snippets_0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
