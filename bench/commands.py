@@ -18,7 +18,10 @@ is seeded at every run.
 
 On SQLite, timing starts once the bot has built its snippet search index from the copied
 database (the index beside it, `nexus.db.search`): its build reads every snippet and would
-otherwise share the bot's CPU with the first commands timed.
+otherwise share the bot's CPU with the first commands timed. At a million snippets that build
+takes tens of minutes on two cores; `--no-search-index` times the commands without it (a file
+where its directory would go: the bot cannot open an index there and search answers from the
+database's own, as when the index is unusable), for the figures of every other command.
 
 The do-nothing bot (`bench.donothing`, one `/ping`) runs before and after Nexus against the same
 kind of sandbox in the same run; the floor is the mean of its two p50s. Each bot runs in its own
@@ -430,7 +433,7 @@ def chosen(only: set[str] | None) -> set[str] | None:
 
 
 async def measure_nexus(
-    url: str, sizes: Sizes, n: int, author: int, only: set[str] | None
+    url: str, sizes: Sizes, n: int, author: int, only: set[str] | None, with_index: bool
 ) -> list[Row]:
     async with stage(
         "nexus", database_url=url, guild_id=GUILD, member_ids=(author, PAIRER), env=BOT_ENV
@@ -441,7 +444,8 @@ async def measure_nexus(
             random.Random(5), [], [],
         )  # fmt: skip
         await configure(world)
-        await search_index_built(url)
+        if with_index:
+            await search_index_built(url)
         rows = []
         for kind, cases in (("read", READS), ("write", WRITES)):
             for command, case in cases:
@@ -489,9 +493,11 @@ def table(rows: list[Row], floors: tuple[float, float]) -> str:
     return "\n".join(lines)
 
 
-async def run(url: str, sizes: Sizes, n: int, author: int, only: set[str] | None) -> str:
+async def run(
+    url: str, sizes: Sizes, n: int, author: int, only: set[str] | None, with_index: bool
+) -> str:
     before = await floor(FLOOR_RUNS)
-    rows = await measure_nexus(url, sizes, n, author, chosen(only))
+    rows = await measure_nexus(url, sizes, n, author, chosen(only), with_index)
     after = await floor(FLOOR_RUNS)
     return table(rows, (before, after))
 
@@ -504,6 +510,11 @@ def main() -> None:
         parser.add_argument(f"--{name}", type=int, default=None)
     parser.add_argument(
         "--only", default=None, help='some commands, comma-separated: "/pair status,/admin stats"'
+    )
+    parser.add_argument(
+        "--no-search-index",
+        action="store_true",
+        help="SQLite: leave the bot without its search index (not built, search from the database)",
     )
     add_database_url(parser)
     args = parser.parse_args()
@@ -524,11 +535,14 @@ def main() -> None:
         cached = seeded_sqlite(sizes)
         work = Path(tempfile.mkdtemp(prefix="nexus-bench-commands-"))
         shutil.copyfile(cached, work / "nexus.db")
+        if args.no_search_index:
+            (work / "nexus.db.search").write_text("")  # not a directory: the index cannot open
         url = f"sqlite+aiosqlite:///{work / 'nexus.db'}"
         backend, author = f"SQLite {sqlite3.sqlite_version}", some_author(work / "nexus.db")
     print(f"seeded in {time.perf_counter() - started:.0f} s; timing {n} calls per command …")
     try:
-        result = asyncio.run(run(url, sizes, n, author, only))
+        index = not args.no_search_index
+        result = asyncio.run(run(url, sizes, n, author, only, index))
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
