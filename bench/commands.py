@@ -17,6 +17,13 @@ On SQLite the seeded file is cached under /tmp keyed by the sizes (the snippets 
 path `bench.snippets` uses), and each run works on a copy of it; on PostgreSQL a fresh database
 is seeded at every run, unless `--reuse` names the last run's (whose writes it then keeps).
 
+On SQLite, timing starts once the bot has built its snippet search index from the copied
+database (the index beside it, `nexus.db.search`): its build reads every snippet and would
+otherwise share the bot's CPU with the first commands timed. At a million snippets that build
+takes tens of minutes on two cores; `--no-search-index` times the commands without it (a file
+where its directory would go: the bot cannot open an index there and search answers from the
+database's own, as when the index is unusable), for the figures of every other command.
+
 The do-nothing bot (`bench.donothing`, one `/ping`) runs before and after Nexus against the same
 kind of sandbox in the same run; the floor is the mean of its two p50s. Each bot runs in its own
 process (`bench.harness.stage`).
@@ -31,6 +38,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import platform
 import random
@@ -56,7 +65,7 @@ from bench import snippets as snippets_bench
 from bench.backends import add_database_url, fresh_postgres, is_postgres, with_database
 from bench.harness import Stage, stage, summarise
 from bot.config import DatabaseSettings
-from bot.db import Database
+from bot.db import Database, sqlite_path
 
 GUILD = snippets_bench.GUILDS[0]  # a tenth of the snippets; every other feature's data too
 OTHER_GUILD = snippets_bench.GUILDS[1]
@@ -388,6 +397,26 @@ async def invoke_floor(running: Stage, index: int) -> tuple[float, Any]:
     return time.perf_counter() - result.pending.sent_at, result
 
 
+async def search_index_built(url: str, timeout: float = 3600.0) -> None:
+    """Wait until the bot has built its snippet search index (beside a SQLite database file):
+    at a million snippets the build reads every one while the commands would be timed, and the
+    figures would be the build's."""
+    from cogs.snippets.tantivy_index import STATE_FILE
+
+    path = sqlite_path(url)
+    if path is None:
+        return
+    state = path.with_name(path.name + ".search") / STATE_FILE
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(state.read_text()).get("complete"):
+                print(f"  search index built after {time.perf_counter() - started:.0f} s")
+                return
+        await asyncio.sleep(1.0)
+    raise RuntimeError(f"the search index at {state.parent} was not built in {timeout:.0f} s")
+
+
 async def configure(world: World) -> None:
     """The channels the features post in: the one the commands are typed in."""
     for feature in ("snippets", "feedback", "pairing", "announcements"):
@@ -406,7 +435,7 @@ def chosen(only: set[str] | None) -> set[str] | None:
 
 
 async def measure_nexus(
-    url: str, sizes: Sizes, n: int, author: int, only: set[str] | None
+    url: str, sizes: Sizes, n: int, author: int, only: set[str] | None, with_index: bool
 ) -> list[Row]:
     async with stage(
         "nexus", database_url=url, guild_id=GUILD, member_ids=(author, PAIRER), env=BOT_ENV
@@ -417,6 +446,8 @@ async def measure_nexus(
             random.Random(5), [], [],
         )  # fmt: skip
         await configure(world)
+        if with_index:
+            await search_index_built(url)
         rows = []
         for kind, cases in (("read", READS), ("write", WRITES)):
             for command, case in cases:
@@ -464,9 +495,11 @@ def table(rows: list[Row], floors: tuple[float, float]) -> str:
     return "\n".join(lines)
 
 
-async def run(url: str, sizes: Sizes, n: int, author: int, only: set[str] | None) -> str:
+async def run(
+    url: str, sizes: Sizes, n: int, author: int, only: set[str] | None, with_index: bool
+) -> str:
     before = await floor(FLOOR_RUNS)
-    rows = await measure_nexus(url, sizes, n, author, chosen(only))
+    rows = await measure_nexus(url, sizes, n, author, chosen(only), with_index)
     after = await floor(FLOOR_RUNS)
     return table(rows, (before, after))
 
@@ -479,6 +512,11 @@ def main() -> None:
         parser.add_argument(f"--{name}", type=int, default=None)
     parser.add_argument(
         "--only", default=None, help='some commands, comma-separated: "/pair status,/admin stats"'
+    )
+    parser.add_argument(
+        "--no-search-index",
+        action="store_true",
+        help="SQLite: leave the bot without its search index (not built, search from the database)",
     )
     add_database_url(parser)
     parser.add_argument(
@@ -506,11 +544,14 @@ def main() -> None:
         cached = seeded_sqlite(sizes)
         work = Path(tempfile.mkdtemp(prefix="nexus-bench-commands-"))
         shutil.copyfile(cached, work / "nexus.db")
+        if args.no_search_index:
+            (work / "nexus.db.search").write_text("")  # not a directory: the index cannot open
         url = f"sqlite+aiosqlite:///{work / 'nexus.db'}"
         backend, author = f"SQLite {sqlite3.sqlite_version}", some_author(work / "nexus.db")
     print(f"seeded in {time.perf_counter() - started:.0f} s; timing {n} calls per command …")
     try:
-        result = asyncio.run(run(url, sizes, n, author, only))
+        index = not args.no_search_index
+        result = asyncio.run(run(url, sizes, n, author, only, index))
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)

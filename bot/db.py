@@ -194,10 +194,13 @@ class Database:
         )
 
     def _install_sqlite_pragmas(self, busy_timeout_seconds: float) -> None:
+        from bot.sqlite_driver import one_trip  # SQLite only: PostgreSQL never loads it
+
         busy_ms = int(busy_timeout_seconds * 1000)
 
         @event.listens_for(self.engine.sync_engine, "connect")
         def _on_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+            one_trip(dbapi_connection)  # a statement in one trip to the driver's thread
             cursor = dbapi_connection.cursor()
             # WAL lets readers run beside the writer; NORMAL sync is durable at each checkpoint
             # in WAL mode and survives a process crash (only an OS crash can lose the tail).

@@ -214,6 +214,8 @@ def parse_channel_list(key: str, text: str) -> list[int]:
 
 # Called after a guild's settings changed: (guild id, the keys that changed).
 ChangeCallback = Callable[[int, frozenset[str]], Awaitable[None]]
+# More writes that belong with a change, in its transaction (its audit row).
+AlsoWrite = Callable[["AsyncSession"], Awaitable[None]]
 
 
 class GuildSettingsService:
@@ -313,17 +315,52 @@ class GuildSettingsService:
         self._cache[guild_id] = (time.monotonic(), config)
         return config
 
-    async def set(self, guild_id: int, key: str, value: Any, actor_id: int | None) -> None:
+    async def set(
+        self,
+        guild_id: int,
+        key: str,
+        value: Any,
+        actor_id: int | None,
+        *,
+        also: AlsoWrite | None = None,
+    ) -> None:
         """Store an already-parsed value (see `parse_value`); None removes the override."""
-        await self.set_many(guild_id, {key: value}, actor_id)
+        await self.set_many(guild_id, {key: value}, actor_id, also=also)
 
-    async def set_many(self, guild_id: int, values: dict[str, Any], actor_id: int | None) -> None:
+    async def set_many(
+        self,
+        guild_id: int,
+        values: dict[str, Any],
+        actor_id: int | None,
+        *,
+        also: AlsoWrite | None = None,
+    ) -> None:
         by_key = {self.spec(key).key: value for key, value in values.items()}
         async with self._sessions.begin() as session:
             for key, value in by_key.items():
                 await self._write(session, guild_id, key, value, actor_id)
-        self._cache.pop(guild_id, None)
+            if also is not None:
+                await also(session)
+        self._keep_in_cache(guild_id, by_key)
         await self._changed(guild_id, by_key)
+
+    def _keep_in_cache(self, guild_id: int, by_key: dict[str, Any]) -> None:
+        """Put what was just stored into the kept copy, as reading it back would give it
+        (through JSON, as stored), instead of reading every setting again. The copy keeps its
+        age: others' changes still show when it expires, as before."""
+        cached = self._cache.get(guild_id)
+        if cached is None:
+            return
+        read_at, config = cached
+        values = dict(config.values)
+        for key, value in by_key.items():
+            spec = self._specs[key]
+            values[key] = (
+                SettingValue(spec, json.loads(json.dumps(value)), Source.DISCORD)
+                if value is not None
+                else self.fallback(spec)
+            )
+        self._cache[guild_id] = (read_at, GuildConfig(guild_id, values))
 
     async def _write(
         self, session: AsyncSession, guild_id: int, key: str, value: Any, actor_id: int | None

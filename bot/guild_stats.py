@@ -1,5 +1,5 @@
 """A guild's counts, as /admin stats and the API show them: each feature's own counters and
-the core's."""
+the core's, all read from the counts the database keeps (bot/guild_counts.py) in one query."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-
 from bot.feature_asking import FEATURE_TIMEOUT_SECONDS, ask_every_feature
-from bot.models import AuditEntry, FeatureBlock
+from bot.guild_counts import GuildCounts, one_read
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,7 +36,7 @@ class StatsService:
         *,
         feature_timeout_seconds: float = FEATURE_TIMEOUT_SECONDS,
     ) -> None:
-        self._sessions = sessions
+        self._counts = GuildCounts(sessions)
         self._feature_timeout = feature_timeout_seconds
         self._more_counts: list[MoreCounts] = []
 
@@ -53,29 +51,26 @@ class StatsService:
         return stop
 
     async def stats(self, guild_id: int, features: Iterable[MemberDataOwner]) -> StatsReport:
-        # The core's counts (the audit log is the longest) run beside the features' own: each
-        # session reads on its own connection, so the two overlap instead of adding up.
-        (counts, failed), core = await asyncio.gather(
-            ask_every_feature(
-                features,
-                lambda feature: feature.stats(guild_id),
-                timeout_seconds=self._feature_timeout,
-                doing="count its rows",
-            ),
-            self._core_counts(guild_id),
-        )
-        for more in list(self._more_counts):
-            core.update(await more(guild_id))
+        # Every feature and the core read the guild's counts; within one_read they share one
+        # query, made by whichever asks first.
+        with one_read():
+            (counts, failed), core = await asyncio.gather(
+                ask_every_feature(
+                    features,
+                    lambda feature: feature.stats(guild_id),
+                    timeout_seconds=self._feature_timeout,
+                    doing="count its rows",
+                ),
+                self._core_counts(guild_id),
+            )
         return StatsReport(counts, core, failed)
 
     async def _core_counts(self, guild_id: int) -> dict[str, int]:
-        async with self._sessions() as session:
-            audit = await session.scalar(
-                select(func.count()).select_from(AuditEntry).where(AuditEntry.guild_id == guild_id)
-            )
-            blocks = await session.scalar(
-                select(func.count())
-                .select_from(FeatureBlock)
-                .where(FeatureBlock.guild_id == guild_id)
-            )
-        return {"audit entries": audit or 0, "feature blocks": blocks or 0}
+        counts = await self._counts.of(guild_id)
+        core = {
+            "audit entries": counts.get("audit_log", 0),
+            "feature blocks": counts.get("feature_blocks", 0),
+        }
+        for more in list(self._more_counts):
+            core.update(await more(guild_id))
+        return core

@@ -16,6 +16,8 @@ from bot.errors import UserFacingError
 from bot.guild_settings import Kind, SettingValue, parse_value
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.audit import AuditService
     from bot.guild_settings import GuildSettingsService, SettingSpec
 
@@ -116,9 +118,18 @@ class SettingChanges:
         """Set `key` to what a moderator typed ('none' resets it), or refuse saying why."""
         spec, parsed = self.parsed(guild, key, value)
         old = (await self._settings.get(guild.id)).values[spec.key]
-        await self._settings.set(guild.id, spec.key, parsed, actor_id)
-        await self._audit.record(
-            guild.id, actor_id, CONFIG_SET_ACTION, spec.key, {"old": old.value, "new": parsed}
-        )
+
+        async def audit(session: AsyncSession) -> None:
+            await self._audit.record(
+                guild.id,
+                actor_id,
+                CONFIG_SET_ACTION,
+                spec.key,
+                {"old": old.value, "new": parsed},
+                session=session,
+            )
+
+        # The audit row goes in the change's own transaction: one commit, not two.
+        await self._settings.set(guild.id, spec.key, parsed, actor_id, also=audit)
         new = (await self._settings.get(guild.id)).values[spec.key]
         return SettingChange(spec.kind, old, new)

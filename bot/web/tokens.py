@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFoundError, UserFacingError
+from bot.guild_counts import GuildCounts
 from bot.models import ApiToken
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class ApiTokens:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._counts = GuildCounts(sessions)
 
     async def create(self, guild_id: int, user_id: int, name: str, scope: str) -> NewToken:
         name = name.strip()
@@ -141,9 +143,8 @@ class ApiTokens:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def count(self, guild_id: int) -> int:
-        async with self._sessions() as session:
-            found = await session.scalar(select(func.count()).where(ApiToken.guild_id == guild_id))
-        return int(found or 0)
+        # Kept by the database as tokens come and go (0004_core), not counted here.
+        return (await self._counts.of(guild_id)).get("api_tokens", 0)
 
     async def authenticate(self, secret: str) -> TokenInfo | None:
         """The token a request's secret names, or None (unknown, mistyped or revoked)."""

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
+from bot.guild_counts import GuildCounts
 from bot.sql import affected_rows
 from cogs.admin.models import PendingForget
 
@@ -33,6 +34,7 @@ class PendingForgetPlan:
 class PendingForgets:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._counts = GuildCounts(sessions)
 
     async def schedule(
         self, guild_id: int, user_id: int, left_at: datetime, delay: timedelta
@@ -68,13 +70,9 @@ class PendingForgets:
 
     async def counts(self, guild_id: int) -> dict[str, int]:
         """The core's count of them, for the guild's statistics."""
-        async with self._sessions() as session:
-            pending = await session.scalar(
-                select(func.count())
-                .select_from(PendingForget)
-                .where(PendingForget.guild_id == guild_id)
-            )
-        return {"pending forgets": pending or 0}
+        # Kept by the database as plans come and go (admin_0002), not counted here.
+        counts = await self._counts.of(guild_id)
+        return {"pending forgets": counts.get("admin_pending_forgets", 0)}
 
     async def plan_for(self, guild_id: int, user_id: int) -> PendingForgetPlan | None:
         async with self._sessions() as session:

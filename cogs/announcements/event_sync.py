@@ -53,9 +53,12 @@ class EventSync:
         self.store = EventStore(bot.db.sessions, bot.audit)
         self.discord = DiscordEvents(bot.http)
 
-    async def sync(self, announcement_id: int) -> str | None:
-        """Bring the event in step; a sentence for the moderator when Discord refused."""
-        info = await self.store.load(announcement_id)
+    async def sync(
+        self, announcement_id: int, written: AnnouncementInfo | None = None
+    ) -> str | None:
+        """Bring the event in step; a sentence for the moderator when Discord refused.
+        `written`: the announcement as a change just committed it (read again when absent)."""
+        info = written if written is not None else await self.store.load(announcement_id)
         if info is None:
             return None
         spec = wanted_event(info, place_in(self._bot, info.channel_id), self._length)
@@ -74,9 +77,10 @@ class EventSync:
             return failure.message
         return None
 
-    async def note(self, announcement_id: int) -> str:
-        """`sync`, then what the moderator should read about it (nothing when all went well)."""
-        failure = await self.sync(announcement_id)
+    async def note(self, written: AnnouncementInfo) -> str:
+        """`sync` an announcement as a change just committed it, then what the moderator should
+        read about it (nothing when all went well)."""
+        failure = await self.sync(written.id, written)
         return event_failure_note(failure) if failure else ""
 
     async def _do(self, step: Step, info: AnnouncementInfo, spec: EventSpec | None) -> None:

@@ -145,4 +145,4 @@ class AnnouncementFlow:
     async def _changed(self, info: AnnouncementInfo) -> Changed:
         self._dispatcher.track(info)
         silent = silently_pinged_role(self._bot, info) if info.status == Status.ACTIVE else None
-        return Changed(info, silent, await self._events.note(info.id))
+        return Changed(info, silent, await self._events.note(info))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
+from bot.guild_counts import GuildCounts, with_prefix
 from bot.sql import affected_rows
 from cogs.announcements.models import Announcement, Status
 
@@ -19,18 +20,11 @@ if TYPE_CHECKING:
 class AnnouncementMemberData:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-
-    async def count_by_status(self, guild_id: int) -> dict[str, int]:
-        query = (
-            select(Announcement.status, func.count())
-            .where(Announcement.guild_id == guild_id)
-            .group_by(Announcement.status)
-        )
-        async with self._sessions() as session:
-            return {str(status): int(n) for status, n in (await session.execute(query)).all()}
+        self._counts = GuildCounts(sessions)
 
     async def stats(self, guild_id: int) -> dict[str, int]:
-        counts = await self.count_by_status(guild_id)
+        # Kept by the database as rows change (announcements_0003), not counted here.
+        counts = with_prefix(await self._counts.of(guild_id), "announcements.")
         return {
             "active announcements": counts.get(Status.ACTIVE, 0),
             "paused announcements": counts.get(Status.PAUSED, 0),

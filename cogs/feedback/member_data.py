@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
+from bot.guild_counts import GuildCounts, with_prefix
 from bot.sql import affected_rows
 from cogs.feedback.models import (
     FeedbackDraft,
     FeedbackHistory,
     FeedbackItem,
-    FeedbackSpec,
     FeedbackVote,
     FeedbackWatcher,
 )
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 class FeedbackMemberData:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._counts = GuildCounts(sessions)
 
     async def forget(self, guild_id: int, user_id: int) -> ForgetReport:
         """Anonymise a member: reporter, assignee, history actor and votes lose their id; what they
@@ -92,20 +93,12 @@ class FeedbackMemberData:
         }
 
     async def stats(self, guild_id: int) -> dict[str, int]:
-        async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(FeedbackItem.status, func.count())
-                    .where(FeedbackItem.guild_id == guild_id)
-                    .group_by(FeedbackItem.status)
-                )
-            ).all()
-            specs = await session.scalar(
-                select(func.count()).where(FeedbackSpec.guild_id == guild_id)
-            )
-        counts = {f"feedback {STATUS_LABELS[status].lower()}": int(n) for status, n in rows}
-        counts["feedback items"] = sum(int(n) for _, n in rows)
-        counts["API specs"] = int(specs or 0)
+        # Kept by the database as rows change (feedback_0007), not counted here.
+        kept = await self._counts.of(guild_id)
+        by_status = with_prefix(kept, "feedback_items.")
+        counts = {f"feedback {STATUS_LABELS[status].lower()}": n for status, n in by_status.items()}
+        counts["feedback items"] = sum(by_status.values())
+        counts["API specs"] = kept.get("feedback_specs", 0)
         return counts
 
     async def open_topics(self, guild_id: int, limit: int) -> list[str]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select, tuple_
 
+from bot.errors import NotFoundError
 from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.feedback.endpoints import parse_endpoint_filter
 from cogs.feedback.models import FeedbackHistory, FeedbackItem
@@ -58,11 +59,22 @@ class FeedbackQueries:
     async def with_history(
         self, guild_id: int, number: int
     ) -> tuple[ItemRecord, list[ItemHistoryEntry]]:
-        """The item and its history, read together (`/feedback show` needs both)."""
+        """The item and its history, read together (`/feedback show` needs both): one query,
+        a row per history entry (or one with none), oldest first."""
+        query = (
+            select(FeedbackItem, FeedbackHistory)
+            .outerjoin(FeedbackHistory, FeedbackHistory.item_id == FeedbackItem.id)
+            .where(FeedbackItem.guild_id == guild_id, FeedbackItem.number == number)
+            .order_by(FeedbackHistory.id)
+        )
         async with self._sessions() as session:
-            item = await self._store.item(session, guild_id, number)
+            rows = (await session.execute(query)).all()
+            if not rows:
+                raise NotFoundError(f"There is no feedback item FB-{number} in this server.")
+            item = rows[0][0]
             duplicate_of = await self._store.number_of(session, item.duplicate_of_id)
-            return item_record(item, duplicate_of), await _history_of(session, item.id)
+        history = [history_entry(entry) for _, entry in rows if entry is not None]
+        return item_record(item, duplicate_of), history
 
     async def list_page(
         self,

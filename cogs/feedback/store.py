@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, and_, or_, select
+from sqlalchemy import Row, and_, or_, select, update
 
-from bot.db import lock_rows
 from bot.errors import NotFoundError
 from bot.sql import dialect_insert
 from cogs.feedback.models import FeedbackCounter, FeedbackHistory, FeedbackItem
@@ -84,10 +83,17 @@ class ItemStore:
         """The item, locked until the transaction ends: concurrent changes queue behind it.
 
         Three status changes at the same moment each read Open before this lock was taken.
+        The lock is `lock_rows`' write of a column to itself, here with RETURNING: the write
+        that locks it reads it too, in one statement.
         """
         where = (FeedbackItem.guild_id == guild_id, FeedbackItem.number == number)
-        await lock_rows(session, FeedbackItem.updated_at, *where)
-        item = await session.scalar(select(FeedbackItem).where(*where))
+        item = await session.scalar(
+            update(FeedbackItem)
+            .where(*where)
+            .values(updated_at=FeedbackItem.updated_at)
+            .returning(FeedbackItem)
+            .execution_options(synchronize_session=False)
+        )
         if item is None:
             raise NotFoundError(f"There is no feedback item FB-{number} in this server.")
         return item

@@ -114,11 +114,9 @@ class HistoryStore:
             query = query.where(PairMember.group_id < before_id)
         query = query.order_by(PairMember.group_id.desc()).limit(limit + 1)
         async with self._sessions() as session:
-            ids = list((await session.scalars(query)).all())
-            more = len(ids) > limit
-            ids = ids[:limit]
-            # A page is three queries, whatever its length: groups with their round, members.
-            groups = (
+            # A page is two queries, whatever its length: the member's groups (found by the
+            # page's ids, in the same statement) with their round, then their members.
+            found = (
                 await session.execute(
                     select(
                         PairGroup.id,
@@ -128,9 +126,13 @@ class HistoryStore:
                         PairRound.number,
                     )
                     .outerjoin(PairRound, PairRound.id == PairGroup.round_id)
-                    .where(PairGroup.id.in_(ids))
+                    .where(PairGroup.id.in_(query.scalar_subquery()))
+                    .order_by(PairGroup.id.desc())
                 )
             ).all()
+            more = len(found) > limit
+            groups = found[:limit]
+            ids = [group.id for group in groups]
             members: dict[int, list[int]] = defaultdict(list)
             rows = await session.execute(
                 select(PairMember.group_id, PairMember.user_id)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 
+from bot.guild_counts import GuildCounts
 from bot.sql import affected_rows
-from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairQueueEntry, PairRound
+from cogs.pairing.models import PairMember, PairProfile, PairQueueEntry
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 class MemberData:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._counts = GuildCounts(sessions)
 
     async def forget(self, guild_id: int, user_id: int) -> dict[str, int]:
         async with self._sessions.begin() as session:
@@ -40,18 +42,10 @@ class MemberData:
         }
 
     async def stats(self, guild_id: int) -> dict[str, int]:
-        async with self._sessions() as session:
-            profiles = await session.scalar(
-                select(func.count()).where(PairProfile.guild_id == guild_id, PairProfile.active)
-            )
-            rounds = await session.scalar(
-                select(func.count()).where(PairRound.guild_id == guild_id)
-            )
-            groups = await session.scalar(
-                select(func.count()).where(PairGroup.guild_id == guild_id)
-            )
+        # Kept by the database as rows change (pairing_0004), not counted here.
+        counts = await self._counts.of(guild_id)
         return {
-            "pairing members": int(profiles or 0),
-            "pairing rounds": int(rounds or 0),
-            "pairings": int(groups or 0),
+            "pairing members": counts.get("pair_profiles.active", 0),
+            "pairing rounds": counts.get("pair_rounds", 0),
+            "pairings": counts.get("pair_groups", 0),
         }

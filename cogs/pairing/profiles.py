@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from bot.timezones import resolve_timezone
-from cogs.pairing.groups import read_group
-from cogs.pairing.models import PairGuildState, PairMember, PairProfile, PairQueueEntry
+from cogs.pairing.groups import latest_group_of
+from cogs.pairing.models import PairGuildState, PairProfile, PairQueueEntry
 from cogs.pairing.records import JoinResult, Profile, Status
 from cogs.pairing.round_model import LEVELS, TRACKS, Person
 from cogs.pairing.rules import NotJoined, PairingError, parse_until
@@ -138,13 +138,7 @@ class ProfileStore:
     async def status(self, guild_id: int, user_id: int) -> Status:
         async with self._sessions() as session:
             row = await own_profile(session, guild_id, user_id)
-            latest = await session.scalar(
-                select(PairMember.group_id)
-                .where(PairMember.guild_id == guild_id, PairMember.user_id == user_id)
-                .order_by(PairMember.group_id.desc())
-                .limit(1)
-            )
-            current = await read_group(session, latest) if latest is not None else None
+            current = await latest_group_of(session, guild_id, user_id)
             entry = await session.get(PairQueueEntry, (guild_id, user_id))
             waiting_until = (
                 entry.expires_at

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.cron import crontab_trigger, ever_fires
+from bot.cron import crontab_trigger, ever_fires, next_fire_time
 from cogs.pairing.settings import NOTICE_HOURS, SCHEDULE
 
 if TYPE_CHECKING:
@@ -92,8 +92,7 @@ class RoundSchedule:
         if not ever_fires(cron):
             return None  # stored before such schedules were refused; the search would not end
         now = after or self._clock.now()
-        fire: datetime | None = trigger.get_next_fire_time(None, now + timedelta(seconds=1))
-        return fire
+        return next_fire_time(trigger, now + timedelta(seconds=1))
 
     async def missed_round(self, guild_id: int) -> datetime | None:
         """The round that was due within LATE_ROUND_GRACE before now, if any: at start, one

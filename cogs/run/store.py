@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from bot.errors import UserFacingError
 from bot.formatters import discord_timestamp, plural
+from bot.guild_counts import GuildCounts
 from bot.sql import affected_rows, as_utc
 from cogs.run.models import CodeRun
 from cogs.run.records import StoredRun
@@ -32,6 +33,7 @@ class RunStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._counts = GuildCounts(sessions)
 
     async def accept(
         self,
@@ -143,9 +145,8 @@ class RunStore:
         return affected_rows(result)
 
     async def count(self, guild_id: int) -> int:
-        query = select(func.count()).select_from(CodeRun).where(CodeRun.guild_id == guild_id)
-        async with self._sessions() as session:
-            return int(await session.scalar(query) or 0)
+        # Kept by the database as runs are stored and pruned (run_0002), not counted here.
+        return (await self._counts.of(guild_id)).get("code_runs", 0)
 
     async def prune(self, keep: timedelta) -> int:
         """Delete runs older than `keep` (their buttons then say the run is gone)."""

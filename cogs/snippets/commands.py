@@ -224,7 +224,10 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         guild_id = guild_of(interaction).id
         if code is not None and file is not None:
             raise SnippetInputError("Give the code or a file, not both.")
-        await self.flows.check_rate(guild_id, interaction.user.id)
+        if code is None:
+            # Refused before a modal opens or a file downloads; code given here is checked
+            # once, in the share's own transaction.
+            await self.flows.check_rate(guild_id, interaction.user.id)
         if code is None and file is None:
             await interaction.response.send_modal(
                 SnippetModal(

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
+from bot.guild_counts import GuildCounts
 from cogs.snippets.models import Snippet, SnippetStar
 from cogs.snippets.store import remove_snippet
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from cogs.snippets.search_engine import SearchEngine
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 class SnippetMemberData:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, search: SearchEngine) -> None:
         self._sessions = sessions
-        self._engine: AsyncEngine = sessions.kw["bind"]
+        self._counts = GuildCounts(sessions)
         self._search = search
 
     async def forget(self, guild_id: int, user_id: int, mode: str) -> dict[str, int]:
@@ -66,13 +67,6 @@ class SnippetMemberData:
         return report
 
     async def stats(self, guild_id: int) -> dict[str, int]:
-        async with self._engine.connect() as session:
-            snippets = await session.scalar(
-                select(func.count()).select_from(Snippet).where(Snippet.guild_id == guild_id)
-            )
-            stars = await session.scalar(
-                select(func.count())
-                .select_from(SnippetStar)
-                .where(SnippetStar.guild_id == guild_id)
-            )
-        return {"snippets": int(snippets or 0), "stars": int(stars or 0)}
+        # Kept by the database as rows change (snippets_0006), not counted here.
+        counts = await self._counts.of(guild_id)
+        return {"snippets": counts.get("snippets", 0), "stars": counts.get("snippet_stars", 0)}

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.cron import CronError, crontab_trigger, crontab_weekdays, ever_fires, validate_cron
+from bot.cron import (
+    CronError,
+    crontab_trigger,
+    crontab_weekdays,
+    ever_fires,
+    next_fire_time,
+    validate_cron,
+)
 
 THURSDAY = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -91,3 +99,17 @@ def test_a_stepped_star_day_field_does_not_restrict_as_in_cron() -> None:
     fire = trigger.get_next_fire_time(None, datetime(2031, 3, 25, tzinfo=UTC))
     # Read as "either", Tuesday the 25th (an odd day) would fire; ANDed, the next odd Monday.
     assert fire == datetime(2031, 3, 31, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("expression", ["0 9 * * 1", "*/15 * * * *", "0 0 1 * 1", "30 2 * * *"])
+def test_next_fire_time_answers_as_the_trigger_does_however_time_moves(expression: str) -> None:
+    # Europe/Berlin: 2026-03-29 02:30 does not exist, 2026-10-25 02:30 happens twice.
+    trigger = crontab_trigger(expression, "Europe/Berlin")
+    rng = random.Random(expression)
+    moment = datetime(2026, 3, 20, tzinfo=UTC)
+    for _ in range(400):
+        # Mostly forward by up to a day (past fires, up to them, exactly on them), sometimes back.
+        moment += timedelta(seconds=rng.choice([-3_600, 1, 59, 900, 3_600, 86_400]) * rng.random())
+        if rng.random() < 0.1:
+            moment = trigger.get_next_fire_time(None, moment) or moment
+        assert next_fire_time(trigger, moment) == trigger.get_next_fire_time(None, moment)
