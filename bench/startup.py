@@ -102,6 +102,7 @@ DEFERRED = (
     "yaml",
     "prometheus_client",
     "sqlalchemy.dialects.postgresql",
+    "tantivy",
 )
 LIBRARIES = (
     "discord", "aiohttp", "sqlalchemy", "aiosqlite", "asyncpg", "pydantic", "pydantic_settings",

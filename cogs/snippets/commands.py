@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.capabilities import SnippetOffer
 from bot.db import sqlite_path
@@ -94,6 +95,11 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.save_menu)
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # The search index opens (or builds) once the bot is ready: the start waits for none of
+        # it, and a search before then finds it opening (the database's own index answers).
         self.parts.start_search()
 
     async def cog_unload(self) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
 from cogs.snippets.parts import build_parts
-from cogs.snippets.tantivy_index import new_generation
+from cogs.snippets.search_changes import new_generation
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection

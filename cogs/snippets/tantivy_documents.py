@@ -24,9 +24,6 @@ from cogs.snippets.fts5_query import BM25_WEIGHTS, identifier_parts_text
 if TYPE_CHECKING:
     from cogs.snippets.fts5_query import Filters, ParsedQuery, Term
 
-# Bump when the schema, the analyzer or what `body` holds changes: an index of another version
-# is rebuilt from the table at start.
-INDEX_VERSION: Final = 1
 ANALYZER: Final = "nexus_words"
 BODY: Final = "body"
 # title, description, tags, code, parts: how many copies of each go into `body`.

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from cogs.snippets.rules import PAGE_SIZE
+from cogs.snippets.search_changes import record_change
 from cogs.snippets.summaries import paged, summaries_by_id, with_score
-from cogs.snippets.tantivy_index import SearchIndex, record_change
+from cogs.snippets.tantivy_index import SearchIndex
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -21,57 +21,44 @@ import json
 import logging
 import shutil
 import threading
-import time
-import uuid
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
-import tantivy
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select
 
-from bot.schema_stamp import DERIVED_PREFIX
-from cogs.snippets import tantivy_documents as documents
 from cogs.snippets.models import Snippet
+from cogs.snippets.search_changes import (
+    RECHECKED_AFTER_BUILD,
+    ChangeReader,
+    LogState,
+    read_log_state,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
 
+    import tantivy
     from sqlalchemy import Row
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+    from cogs.snippets.tantivy_documents import QueryBuilder
 
 log = logging.getLogger(__name__)
 
 SNIPPETS: Final = Snippet.__table__
 
-GENERATION_KEY: Final = f"{DERIVED_PREFIX}snippets.search_generation"
+# Bump when the schema, the analyzer or what a document holds changes (tantivy_documents.py): an
+# index of another version is rebuilt from the table.
+INDEX_VERSION: Final = 1
 STATE_FILE: Final = "nexus-state.json"
 BUILD_BATCH: Final = 2000
 # How long a search waits for a build before the database's own index answers instead: a small
 # table is built within it, a large one goes on in the background.
 BUILD_WAIT_SECONDS: Final = 1.0
-# The writer's memory budget: enough for a build's batches without a flush per batch.
-WRITER_HEAP_BYTES: Final = 48_000_000
-
-_LOG_STATE = text(
-    "SELECT (SELECT max(seq) FROM snippet_search_changes), "
-    "(SELECT min(seq) FROM snippet_search_changes), "
-    "(SELECT value FROM bot_state WHERE key = :key)"
-).bindparams(key=GENERATION_KEY)
-_CHANGES = text(
-    "SELECT seq, snippet_id FROM snippet_search_changes WHERE seq > :after AND seq <= :upto"
-)
-_FILLED_GAPS = text(
-    "SELECT seq, snippet_id FROM snippet_search_changes WHERE seq IN :gaps"
-).bindparams(bindparam("gaps", expanding=True))
-# A number missing below the newest change may be a transaction that has not committed yet
-# (PostgreSQL hands out numbers before commit); it is looked for again until it appears or
-# this many seconds pass (a rolled-back write leaves its number unused for good).
-GAP_PATIENCE_SECONDS: Final = 60.0
-GAPS_TRACKED_MAX: Final = 1000
-RECHECKED_AFTER_BUILD: Final = 1000
-_RECORD_CHANGE = text("INSERT INTO snippet_search_changes (snippet_id) VALUES (:id)")
+# The writer's memory budget. Changes come a few at a time; a build flushes a segment each time
+# this fills (merged in the background), which costs it little.
+WRITER_HEAP_BYTES: Final = 16_000_000
 
 
 class IndexClosedError(RuntimeError):
@@ -80,30 +67,10 @@ class IndexClosedError(RuntimeError):
 
 @dataclass
 class IndexState:
-    version: int = documents.INDEX_VERSION
+    version: int = INDEX_VERSION
     generation: str = ""
     applied: int = 0
     complete: bool = False
-
-
-@dataclass(frozen=True)
-class LogState:
-    newest: int
-    oldest: int | None
-    generation: str
-
-
-async def new_generation(session: AsyncSession, now: datetime) -> None:
-    """Make every process's index rebuild itself from the table (after a copy or restore)."""
-    await session.execute(text("DELETE FROM bot_state WHERE key = :key"), {"key": GENERATION_KEY})
-    await session.execute(
-        text("INSERT INTO bot_state (key, value, updated_at) VALUES (:key, :value, :now)"),
-        {"key": GENERATION_KEY, "value": uuid.uuid4().hex, "now": now},
-    )
-
-
-async def record_change(session: AsyncSession, snippet_id: int) -> None:
-    await session.execute(_RECORD_CHANGE, {"id": snippet_id})
 
 
 class SearchIndex:
@@ -113,8 +80,9 @@ class SearchIndex:
         # None: held in memory (an in-memory database has nothing on disk to sit beside).
         self._engine = engine
         self._directory = directory
-        self._schema = documents.schema()
-        self.queries = documents.QueryBuilder(self._schema, documents.analyzer())
+        # Tantivy (its library and the query builder) is loaded when the index is first opened,
+        # after the bot is ready: the start needs none of it.
+        self._queries: QueryBuilder | None = None
         self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._searcher: tantivy.Searcher | None = None
@@ -125,27 +93,38 @@ class SearchIndex:
         # Held by whatever touches the writer or the files, in whichever thread.
         self._files = threading.Lock()
         self._build: asyncio.Task[None] | None = None
-        # Missing change numbers below the applied mark → when first missed (see _FILLED_GAPS).
-        self._gaps: dict[int, float] = {}
+        self._gaps = ChangeReader()
         # Background catch-ups, referenced until done (the loop keeps only weak references).
         self._pending: set[asyncio.Task[bool]] = set()
 
     # ---- opening ------------------------------------------------------------------------
 
+    @property
+    def queries(self) -> QueryBuilder:
+        """What turns a parsed query into one over this index (once it is open)."""
+        assert self._queries is not None, "the index is opened by current() first"
+        return self._queries
+
     def _open(self) -> None:
         """Open the index on disk, or make an empty one (a thread: it touches files)."""
+        import tantivy
+
+        from cogs.snippets import tantivy_documents as documents
+
+        schema = documents.schema()
         if self._directory is None:
-            index = tantivy.Index(self._schema)
+            index = tantivy.Index(schema)
         else:
             # The directory is this process's alone: hold its lock before reading or replacing it.
             self._held = _hold(self._directory.with_name(self._directory.name + ".lock"))
             self._state = self._read_state()
-            if self._state.version != documents.INDEX_VERSION:
+            if self._state.version != INDEX_VERSION:
                 shutil.rmtree(self._directory, ignore_errors=True)
                 self._state = IndexState()
             self._directory.mkdir(parents=True, exist_ok=True)
-            index = tantivy.Index(self._schema, path=str(self._directory))
+            index = tantivy.Index(schema, path=str(self._directory))
         index.register_tokenizer(documents.ANALYZER, documents.analyzer())
+        self._queries = documents.QueryBuilder(schema, documents.analyzer())
         self._writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
         self._searcher = index.searcher()
         self._index = index
@@ -192,27 +171,30 @@ class SearchIndex:
 
         False while it is (re)built: the caller answers from the database's own index.
         """
-        build = self._build
-        if build is None or build.done():
-            async with self._lock:
-                build = self._build
-                # Another search may have started a build while this one waited for the lock.
-                if build is None or build.done():
-                    if self._index is None and not await self._opened():
-                        return False
-                    log_state = await self._log_state()
-                    if not self._needs_build(log_state):
-                        await self._catch_up(log_state)
-                        return True
-                    build = self._build = asyncio.get_running_loop().create_task(self._rebuild())
-                    build.add_done_callback(_log_failure)
-        try:
-            await asyncio.wait_for(asyncio.shield(build), BUILD_WAIT_SECONDS)
-        except TimeoutError:
-            return False
-        except Exception:  # logged by _log_failure; the database's index answers
-            return False
-        return True
+        while True:
+            build = self._build
+            if build is None or build.done():
+                async with self._lock:
+                    build = self._build
+                    # Another search may have started a build while this one waited.
+                    if build is None or build.done():
+                        if self._index is None and not await self._opened():
+                            return False
+                        log_state = await self._log_state()
+                        if not self._needs_build(log_state):
+                            await self._catch_up(log_state)
+                            return True
+                        build = self._build = asyncio.get_running_loop().create_task(
+                            self._rebuild()
+                        )
+                        build.add_done_callback(_log_failure)
+            try:
+                await asyncio.wait_for(asyncio.shield(build), BUILD_WAIT_SECONDS)
+            except TimeoutError:
+                return False
+            except Exception:  # logged by _log_failure; the database's index answers
+                return False
+            # Built: round again, to apply what changed while it was built.
 
     async def wait_until_current(self) -> None:
         """Wait out a build (at start, after a restore), however long it takes."""
@@ -242,8 +224,7 @@ class SearchIndex:
 
     async def _log_state(self) -> LogState:
         async with self._engine.connect() as connection:
-            newest, oldest, generation = (await connection.execute(_LOG_STATE)).one()
-        return LogState(int(newest or 0), None if oldest is None else int(oldest), generation or "")
+            return await read_log_state(connection)
 
     def _needs_build(self, log_state: LogState) -> bool:
         state = self._state
@@ -256,16 +237,12 @@ class SearchIndex:
         )
 
     async def _catch_up(self, log_state: LogState) -> None:
-        if log_state.newest > self._state.applied or self._gaps:
+        if log_state.newest > self._state.applied or self._gaps.waiting:
             await self._apply(self._state.applied, max(log_state.newest, self._state.applied))
 
     async def _apply(self, after: int, upto: int) -> None:
         async with self._engine.connect() as connection:
-            changes = list(await connection.execute(_CHANGES, {"after": after, "upto": upto}))
-            if self._gaps:
-                changes += await connection.execute(_FILLED_GAPS, {"gaps": list(self._gaps)})
-            self._track_gaps(after, upto, {int(seq) for seq, _ in changes})
-            changed = sorted({int(snippet_id) for _, snippet_id in changes})
+            changed = await self._gaps.changed_snippets(connection, after, upto)
             rows: list[Row[Any]] = []
             for start in range(0, len(changed), BUILD_BATCH):
                 rows.extend(await _snippets(connection, changed[start : start + BUILD_BATCH]))
@@ -274,17 +251,6 @@ class SearchIndex:
         if changed or upto != after:
             await asyncio.to_thread(self._commit, replace(self._state, applied=upto))
 
-    def _track_gaps(self, after: int, upto: int, seen: set[int]) -> None:
-        now = time.monotonic()
-        for seq in seen:
-            self._gaps.pop(seq, None)
-        for seq in range(after + 1, upto + 1):
-            if seq not in seen and len(self._gaps) < GAPS_TRACKED_MAX:
-                self._gaps[seq] = now
-        for seq, since in list(self._gaps.items()):
-            if now - since > GAP_PATIENCE_SECONDS:
-                del self._gaps[seq]
-
     def _replace(self, ids: Sequence[int], rows: Sequence[Any]) -> None:
         with self._files:
             if self._writer is None:
@@ -292,11 +258,13 @@ class SearchIndex:
             self._write(ids, rows)
 
     def _write(self, ids: Sequence[int], rows: Sequence[Any]) -> None:
+        from cogs.snippets.tantivy_documents import document
+
         assert self._writer is not None
         for snippet_id in ids:
             self._writer.delete_documents_by_term("id", snippet_id)
         for row in rows:
-            self._writer.add_document(documents.document(row))
+            self._writer.add_document(document(row))
 
     def _commit(self, state: IndexState) -> None:
         """Make what was written searchable, then record `state` (so a crash before it only

@@ -49,6 +49,8 @@ LEFT_FOR_LATER = {
     "sqlalchemy.dialects.postgresql",
     # JSON logs only where log.format is json
     "pythonjsonlogger",
+    # the snippet search index, opened once the bot is ready
+    "tantivy",
 }
 
 
