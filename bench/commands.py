@@ -397,6 +397,21 @@ async def invoke_floor(running: Stage, index: int) -> tuple[float, Any]:
     return time.perf_counter() - result.pending.sent_at, result
 
 
+def built_search_index(cached: Path, sizes: Sizes) -> Path | None:
+    """A finished search index of the same snippets, beside the seed or beside bench.snippets'
+    file the seed was made from (bench.search builds it there), so no run waits for a build."""
+    from cogs.snippets.tantivy_index import STATE_FILE
+
+    for candidate in (
+        cached.with_name(cached.name + ".search"),
+        Path(f"/tmp/nexus-bench-snippets-{sizes.snippets}.db.search"),
+    ):
+        state = candidate / STATE_FILE
+        if state.is_file() and json.loads(state.read_text()).get("complete"):
+            return candidate
+    return None
+
+
 async def search_index_built(url: str, timeout: float = 3600.0) -> None:
     """Wait until the bot has built its snippet search index (beside a SQLite database file):
     at a million snippets the build reads every one while the commands would be timed, and the
@@ -546,6 +561,8 @@ def main() -> None:
         shutil.copyfile(cached, work / "nexus.db")
         if args.no_search_index:
             (work / "nexus.db.search").write_text("")  # not a directory: the index cannot open
+        elif (built := built_search_index(cached, sizes)) is not None:
+            shutil.copytree(built, work / "nexus.db.search")  # the bot finds it current
         url = f"sqlite+aiosqlite:///{work / 'nexus.db'}"
         backend, author = f"SQLite {sqlite3.sqlite_version}", some_author(work / "nexus.db")
     print(f"seeded in {time.perf_counter() - started:.0f} s; timing {n} calls per command …")

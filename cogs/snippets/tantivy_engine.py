@@ -91,7 +91,7 @@ class TantivySearchEngine:
         if not flagged:
             # Apply it once the transaction commits, so the next search need not wait.
             flagged.append(True)
-            _after_commit(session.sync_session, self.index.start)
+            _after_commit(session.sync_session, self.index.changed)
 
     def index_statement(self) -> TextClause:
         return self._database.index_statement()
