@@ -29,7 +29,7 @@ from bot.clock import Clock, SystemClock
 from bot.command_sync import CommandSync
 from bot.db import Database
 from bot.errors import ShuttingDown, TierRequired, UserFacingError, handle_app_command_error
-from bot.extensions import discover_extensions
+from bot.extensions import close_keeping_modules, discover_extensions
 from bot.feature import FeatureCog, feature_intents
 from bot.fetch import Fetcher
 from bot.guild_settings import GuildSettingsService
@@ -362,7 +362,7 @@ class NexusBot(commands.Bot):
         ready_task: asyncio.Task[None] | None = getattr(self._connection, "_ready_task", None)
         if ready_task is not None and not ready_task.done():
             ready_task.cancel()
-        await super().close()
+        await close_keeping_modules(self)
         self.scheduler.shutdown()
         if self.backups is not None:
             self.backups.stop()

@@ -851,6 +851,7 @@ def feature_of(bot: NexusBot, command: Any) -> str | None:
     return feature if feature in {f.feature for f in bot.features} else None
 
 
+@pytest.mark.slow
 async def test_a_blocked_member_is_told_so_by_every_command_of_that_feature_only(
     nexus: NexusBot, sandbox: SandboxServer, world: World
 ) -> None:

@@ -33,6 +33,7 @@ CHECKS = ",".join(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(SECONDS <= 0, reason="NEXUS_SCHEMATHESIS_SECONDS is 0")
 async def test_generated_requests_never_break_the_api_or_its_documented_shapes(
     start_nexus: StartBot, sandbox: SandboxServer, world: World, tmp_path: Path

@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
+import pytest
 
 from bot.app import NexusBot
 from bot.clock import FrozenClock
@@ -79,6 +80,7 @@ async def answer(operation: Operation, root: str, guild_id: int, token: str | No
     return await call(operation.method.upper(), url, token, body)
 
 
+@pytest.mark.slow
 async def test_every_operation_answers_each_kind_of_caller_as_it_should(
     start_nexus: StartBot, sandbox: SandboxServer, world: World
 ) -> None:

@@ -29,6 +29,7 @@ def assert_one_line_refusal(code: int, stderr: str, *expected: str) -> None:
         assert part in lines[0], stderr
 
 
+@pytest.mark.slow
 async def test_a_backup_of_the_running_bot_restores_into_an_empty_database_and_searches(
     start_nexus: StartBot,
     sandbox: SandboxServer,
