@@ -89,7 +89,7 @@ class NexusTree(app_commands.CommandTree["NexusBot"]):
 
     async def interaction_check(self, interaction: discord.Interaction[NexusBot], /) -> bool:
         interaction.extras["started"] = time.perf_counter()
-        if self.client.shutting_down:
+        if self.client.stopping.is_set():
             raise ShuttingDown()
         return True
 
@@ -135,8 +135,7 @@ class NexusBot(commands.Bot):
                 settings.database, settings.backup, self.occurrences, self.clock
             )
         self.metrics = Metrics()
-        # The one way features fetch a URL (bot/fetch.py); tests inject one that never leaves
-        # the loopback range.
+        # The one way features fetch a URL (bot/fetch.py); tests inject a loopback-only one.
         self.fetcher = fetcher or Fetcher(
             allow=settings.fetch.allow, user_agent=f"Nexus/{__version__}"
         )
@@ -146,7 +145,7 @@ class NexusBot(commands.Bot):
         self.web_port: int | None = None
         self.web_serving = asyncio.Event()
         self.started_at = self.clock.now()
-        self.shutting_down = False
+        self.stopping = asyncio.Event()
         self.command_sync = CommandSync(
             self.tree, self.db.sessions, settings.discord.sync_guild_ids
         )
@@ -333,8 +332,9 @@ class NexusBot(commands.Bot):
     # ---- shutdown -------------------------------------------------------------------------
 
     async def drain(self, timeout: float = 10.0) -> None:
-        """Stop taking interactions and wait for the ones in flight (up to `timeout` s)."""
-        self.shutting_down = True
+        """Stop taking interactions and wait for the ones in flight (up to `timeout` s); a
+        confirmation waiting for a click withdraws its question (`stopping`, bot/ui/confirm.py)."""
+        self.stopping.set()
         in_flight = self._interaction_tasks()
         if in_flight:
             log.info("waiting for %d interaction(s) in flight", len(in_flight))

@@ -110,19 +110,23 @@ class OwnerOnlyView(DelegatingErrorsView):
                 item.disabled = True
 
     async def on_timeout(self) -> None:
+        await self.close_with(self.timeout_content)
+
+    async def close_with(self, content: str | None) -> None:
+        """Disable the items of an unanswered view and, when given, replace its text."""
         if self.settled:
             return
         self.disable_all()
-        content = self.timeout_content if self.timeout_content is not None else MISSING
+        shown: Any = content if content is not None else MISSING
         try:
             if self._latest is not None:
                 # For a component interaction the "original response" is the view's message.
-                await self._latest.edit_original_response(content=content, view=self)
+                await self._latest.edit_original_response(content=shown, view=self)
             elif self.message is not None:
-                await self.message.edit(content=content, view=self)
+                await self.message.edit(content=shown, view=self)
         except discord.HTTPException as error:
             # The message was deleted or the token expired: nothing left to tidy.
-            log.info("Could not disable the buttons of %r on timeout: %s", self, error)
+            log.info("Could not disable the buttons of %r: %s", self, error)
 
 
 async def send_with_view(

@@ -9,9 +9,10 @@ import discord
 from bot.text import BUTTON_LABEL_LIMIT, truncate
 from bot.ui.base import OwnerOnlyView, send_with_view
 
-__all__ = ["TIMED_OUT", "ConfirmView", "confirm"]
+__all__ = ["RESTARTING", "TIMED_OUT", "ConfirmView", "confirm"]
 
 TIMED_OUT = "Timed out — nothing was changed."
+RESTARTING = "Nexus is restarting — nothing was changed. Run the command again in a minute."
 
 
 class _AnswerButton(discord.ui.Button["ConfirmView"]):
@@ -61,9 +62,23 @@ class ConfirmView(OwnerOnlyView):
         await super().on_timeout()
         self._decision.set()
 
-    async def decided(self) -> bool | None:
-        """Wait for the owner's answer: True, False, or None when the view timed out."""
-        await self._decision.wait()
+    async def decided(self, *, unless: asyncio.Event | None = None) -> bool | None:
+        """Wait for the owner's answer: True, False, or None when the view timed out.
+
+        When `unless` is set first (the bot is stopping), the question is withdrawn: its
+        buttons disabled, its text says so, and the answer is None. A stop must not wait for
+        a person to click.
+        """
+        if unless is None:
+            await self._decision.wait()
+            return self.value
+        waits = {asyncio.ensure_future(self._decision.wait()), asyncio.ensure_future(unless.wait())}
+        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in pending:
+            wait.cancel()
+        if not self._decision.is_set():
+            await self.close_with(RESTARTING)
+            self.stop()
         return self.value
 
 
@@ -80,7 +95,8 @@ async def confirm(
 
     The keyword options are :class:`ConfirmView`'s. The click's own interaction is used up by
     disabling the buttons, so report the outcome with ``interaction.followup.send(...)`` on
-    the original interaction. On timeout the prompt is replaced by a note that nothing changed.
+    the original interaction. On timeout the prompt is replaced by a note that nothing changed,
+    and so it is when the bot stops first (a client's `stopping` event, as NexusBot has).
     """
     view = ConfirmView(
         interaction.user.id,
@@ -91,4 +107,6 @@ async def confirm(
     )
     view.timeout_content = TIMED_OUT
     await send_with_view(interaction, content=prompt, view=view, ephemeral=True)
-    return await view.decided() is True
+    stopping = getattr(interaction.client, "stopping", None)
+    unless = stopping if isinstance(stopping, asyncio.Event) else None
+    return await view.decided(unless=unless) is True
