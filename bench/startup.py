@@ -31,6 +31,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.harness import REPO, stage
+from bot.after_ready import LEFT_FOR_LATER
 
 
 def resident_mb(pid: int) -> float:
@@ -86,24 +87,8 @@ async def one_start(kind: str, database_url: str, *, web: bool = False) -> Start
 
 
 # The libraries worth watching: what each costs where it is first imported.
-# Those in DEFERRED should not appear: the start leaves them for later (bot/after_ready.py,
-# first use; tests/unit/test_start_imports.py holds the line).
-DEFERRED = (
-    "alembic",
-    "fastapi",
-    "uvicorn",
-    "jinja2",
-    "icalendar",
-    "dateparser",
-    "numpy",
-    "rustworkx",
-    "rapidfuzz",
-    "pygments",
-    "yaml",
-    "prometheus_client",
-    "sqlalchemy.dialects.postgresql",
-    "tantivy",
-)
+# Those in DEFERRED should not appear: the start leaves them for later.
+DEFERRED = tuple(sorted(LEFT_FOR_LATER))
 LIBRARIES = (
     "discord", "aiohttp", "sqlalchemy", "aiosqlite", "asyncpg", "pydantic", "pydantic_settings",
     "apscheduler", *DEFERRED,

@@ -20,7 +20,7 @@ matched (in the worker process) or `/pair now` first chooses a partner (about 0.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     import socket
@@ -29,6 +29,37 @@ if TYPE_CHECKING:
     from bot.feature import FeatureCog
     from bot.web.host import WebHost
     from bot.web.server import WebServer
+
+# What a start leaves for later: a top-level import of one of these would slip back into every
+# start unseen (tests/unit/test_start_imports.py holds the line; `bench.startup` shows what
+# each costs where it is first imported).
+LEFT_FOR_LATER: Final = frozenset(
+    {
+        # the web server, built after ready
+        "fastapi",
+        "uvicorn",
+        "jinja2",
+        "icalendar",
+        # Alembic runs only when the schema is not current; dateparser's data loads after ready
+        "alembic",
+        "dateparser",
+        # first use: a round matched, a duplicate check or spec, a language guessed, a YAML
+        # file, a metric, a worker job, a jail's filter, a PostgreSQL database
+        "numpy",
+        "rustworkx",
+        "rapidfuzz",
+        "pygments",
+        "yaml",
+        "prometheus_client",
+        "multiprocessing",
+        "pyseccomp",
+        "sqlalchemy.dialects.postgresql",
+        # JSON logs only where log.format is json
+        "pythonjsonlogger",
+        # the snippet search index, opened once the bot is ready
+        "tantivy",
+    }
+)
 
 
 async def serve_web(

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from cogs.snippets.rules import PAGE_SIZE
 from cogs.snippets.search_changes import record_change
 from cogs.snippets.summaries import paged, summaries_by_id, with_score
 from cogs.snippets.tantivy_index import SearchIndex
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from sqlalchemy import TextClause
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+    from sqlalchemy.orm import Session
 
     from cogs.snippets import fts5_query as fts
     from cogs.snippets.models import Snippet
@@ -108,7 +108,7 @@ def _after(hit: tuple[float, int], cursor: PageCursor) -> bool:
     return key > cursor[0] or (key == cursor[0] and snippet_id < cursor[1])
 
 
-def _after_commit(session: Session, then: Any) -> None:
+def _after_commit(session: Session, then: Callable[[], object]) -> None:
     from sqlalchemy import event
 
     def committed(_: Session) -> None:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.after_ready import LEFT_FOR_LATER
+
 REPO = Path(__file__).resolve().parents[2]
 
 # What a start does before ready, short of the network: the configuration, the app, every
@@ -26,32 +28,6 @@ configure_logging(settings.log.level, settings.log.format)
 create_bot(settings)
 print(" ".join(sorted(sys.modules)))
 """
-
-LEFT_FOR_LATER = {
-    # the web server, built after ready
-    "fastapi",
-    "uvicorn",
-    "jinja2",
-    "icalendar",
-    # Alembic runs only when the schema is not current; dateparser's data loads after ready
-    "alembic",
-    "dateparser",
-    # first use: a round matched, a duplicate check or spec, a language guessed, a YAML file,
-    # a metric, a worker job, a jail's filter, a PostgreSQL database
-    "numpy",
-    "rustworkx",
-    "rapidfuzz",
-    "pygments",
-    "yaml",
-    "prometheus_client",
-    "multiprocessing",
-    "pyseccomp",
-    "sqlalchemy.dialects.postgresql",
-    # JSON logs only where log.format is json
-    "pythonjsonlogger",
-    # the snippet search index, opened once the bot is ready
-    "tantivy",
-}
 
 
 def test_the_start_leaves_heavy_libraries_for_first_use(tmp_path: Path) -> None:
