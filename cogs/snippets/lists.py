@@ -36,10 +36,8 @@ class SnippetLists:
     ) -> None:
         language_key = languages.filter_key(language)
         author_id = author.id if author is not None else None
-        counted = False
 
         async def fetch(cursor: Any) -> Page[SnippetSummary]:
-            nonlocal counted
             page = await self._parts.snippet_search.search(
                 guild_id,
                 query,
@@ -48,12 +46,6 @@ class SnippetLists:
                 author_id=author_id,
                 cursor=_cursor(cursor),
             )
-            if not counted:
-                # The search ran (a refused query raises first); turning pages, back to the
-                # first one too, is the same search.
-                counted = True
-                zone = (await self._guild_settings.get(guild_id)).timezone
-                await self._parts.search_counts.record(guild_id, zone)
             return Page(page.items, page.next_cursor)
 
         author_name = author.display_name if author is not None else None
@@ -64,6 +56,11 @@ class SnippetLists:
             lambda page, number: page_embed(heading, page.items, number),
             empty_message="No snippets match that search.",
         )
+        # The search ran (a refused query raised above) and its first page is on screen: the
+        # weekly count is written after the answer, not before it. Turning pages is the same
+        # search and is not counted again.
+        zone = (await self._guild_settings.get(guild_id)).timezone
+        await self._parts.search_counts.record(guild_id, zone)
 
     async def send_top(
         self, interaction: discord.Interaction, guild_id: int, period: Literal["all", "month"]

@@ -50,7 +50,7 @@ SNIPPETS: Final = Snippet.__table__
 
 # Bump when the schema, the analyzer or what a document holds changes (tantivy_documents.py): an
 # index of another version is rebuilt from the table.
-INDEX_VERSION: Final = 1
+INDEX_VERSION: Final = 2
 STATE_FILE: Final = "nexus-state.json"
 BUILD_BATCH: Final = 2000
 # How long a search waits for a build before the database's own index answers instead: a small
@@ -86,6 +86,7 @@ class SearchIndex:
         # Tantivy (its library and the query builder) is loaded when the index is first opened,
         # after the bot is ready: the start needs none of it.
         self._queries: QueryBuilder | None = None
+        self._words: tantivy.TextAnalyzer | None = None
         self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._searcher: tantivy.Searcher | None = None
@@ -127,8 +128,9 @@ class SearchIndex:
                 self._state = IndexState()
             self._directory.mkdir(parents=True, exist_ok=True)
             index = tantivy.Index(schema, path=str(self._directory))
-        index.register_tokenizer(documents.ANALYZER, documents.analyzer())
+        index.register_tokenizer(documents.ANALYZER, documents.field_analyzer())
         self._queries = documents.QueryBuilder(schema, documents.analyzer())
+        self._words = documents.analyzer()  # the writer's: the queries' is the loop's
         self._writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
         self._searcher = index.searcher()
         self._index = index
@@ -279,10 +281,11 @@ class SearchIndex:
         from cogs.snippets.tantivy_documents import document
 
         assert self._writer is not None
+        assert self._words is not None
         for snippet_id in ids:
             self._writer.delete_documents_by_term("id", snippet_id)
         for row in rows:
-            self._writer.add_document(document(row))
+            self._writer.add_document(document(row, self._words))
 
     def _commit(self, state: IndexState) -> None:
         """Make what was written searchable, then record `state` (so a crash before it only

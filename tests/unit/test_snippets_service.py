@@ -156,6 +156,23 @@ async def test_words_spelling_a_filter_token_never_reach_another_guilds_search(
     assert [item.id for item in page.items] == [mine]
 
 
+async def test_words_prefixes_and_phrases_find_the_searching_guilds_snippets_only(
+    snippets: SnippetParts, clock: FrozenClock
+) -> None:
+    # The index spells each word with its guild in front (`1001:retry`); a snippet of another
+    # guild that writes that spelling out is still cut into that guild's own words.
+    mine = await share(snippets, clock, title="Retry loop", code="retry_loop()\n")
+    theirs = await share(
+        snippets, clock, guild=OTHER_GUILD, title="Retry loop", code=f"{GUILD}:retry\n"
+    )
+    for query in ("retry", "retr*", "retry loop", "retryLoop", "loop retr*"):
+        page = await snippets.snippet_search.search(GUILD, query)
+        assert [item.id for item in page.items] == [mine], query
+        page = await snippets.snippet_search.search(OTHER_GUILD, query)
+        assert [item.id for item in page.items] == [theirs], query
+    assert not (await snippets.snippet_search.search(GUILD, str(OTHER_GUILD))).items
+
+
 async def test_a_tag_with_quotes_and_backslashes_filters_search(
     snippets: SnippetParts, clock: FrozenClock
 ) -> None:
