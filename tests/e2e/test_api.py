@@ -123,6 +123,14 @@ async def test_a_token_from_the_slash_command_lists_and_reads_snippets(
         "status": 404,
         "detail": "There is no snippet #999999 in this server.",
     }
+    # The largest id an id may be (19 digits starting 8) is looked up; one past what the
+    # database's integers hold is malformed, never a query that overflows (a 500, found by
+    # Schemathesis).
+    status, _, missing = await get(f"{guild}/snippets/8999999999999999999", token)
+    assert status == 404, missing
+    for too_big in ("9223372036854775808", "9787713257207716464", "12345678901234567890"):
+        status, _, invalid = await get(f"{guild}/snippets/{too_big}", token)
+        assert (status, invalid["errors"][0]["location"]) == (422, "path.snippet_id"), invalid
 
 
 async def test_reads_carry_an_etag_and_answer_304_until_the_data_changes(
