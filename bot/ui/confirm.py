@@ -73,9 +73,11 @@ class ConfirmView(OwnerOnlyView):
             await self._decision.wait()
             return self.value
         waits = {asyncio.ensure_future(self._decision.wait()), asyncio.ensure_future(unless.wait())}
-        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        for wait in pending:
-            wait.cancel()
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # the other wait, or both when this one is cancelled
+            for wait in waits:
+                wait.cancel()
         if not self._decision.is_set():
             await self.close_with(RESTARTING)
             self.stop()
