@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from bot.timezones import resolve_timezone
 from cogs.pairing.groups import latest_group_of
@@ -137,18 +137,24 @@ class ProfileStore:
 
     async def status(self, guild_id: int, user_id: int) -> Status:
         async with self._sessions() as session:
-            row = await own_profile(session, guild_id, user_id)
+            # The profile, its place in the queue and the guild's schedule zone in one read.
+            found = (
+                await session.execute(
+                    select(PairProfile, PairQueueEntry.expires_at, PairGuildState.schedule_timezone)
+                    .outerjoin(
+                        PairQueueEntry,
+                        (PairQueueEntry.guild_id == PairProfile.guild_id)
+                        & (PairQueueEntry.user_id == PairProfile.user_id),
+                    )
+                    .outerjoin(PairGuildState, PairGuildState.guild_id == PairProfile.guild_id)
+                    .where(PairProfile.guild_id == guild_id, PairProfile.user_id == user_id)
+                )
+            ).first()
+            if found is None or not found[0].active:
+                raise NotJoined
+            row, expires_at, schedule_timezone = found
             current = await latest_group_of(session, guild_id, user_id)
-            entry = await session.get(PairQueueEntry, (guild_id, user_id))
             waiting_until = (
-                entry.expires_at
-                if entry is not None and entry.expires_at > self._clock.now()
-                else None
+                expires_at if expires_at is not None and expires_at > self._clock.now() else None
             )
-            state = await session.get(PairGuildState, guild_id)
-            return Status(
-                profile_record(row),
-                current,
-                waiting_until,
-                state.schedule_timezone if state else None,
-            )
+            return Status(profile_record(row), current, waiting_until, schedule_timezone)

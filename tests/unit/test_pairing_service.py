@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.db import Database
-from cogs.pairing.models import PairGroup, PairMember, PairProfile, PairRound
+from cogs.pairing.models import PairGroup, PairGuildState, PairMember, PairProfile, PairRound
 from cogs.pairing.records import PlannedGroup, QueueMatch, QueueWait
 from cogs.pairing.reminders import reminder_time
 from cogs.pairing.rules import AlreadyWaiting, PairingError, parse_until, round_seed
@@ -143,6 +143,23 @@ async def test_leave_then_commands_ask_to_join_again(service: PairingService) ->
         await service.profiles.status(GUILD, 1)
     with pytest.raises(PairingError, match="/pair join"):
         await service.profiles.pause(GUILD, 1, "in 2 weeks")
+
+
+async def test_status_shows_the_wait_in_the_queue_until_it_ends_and_the_schedules_zone(
+    service: PairingService, database: Database, clock: FrozenClock
+) -> None:
+    await join(service, 1)
+    status = await service.profiles.status(GUILD, 1)
+    assert (status.waiting_until, status.schedule_timezone, status.current) == (None, None, None)
+    wait = await service.queue.queue_join(GUILD, 1, None, 7, everyone)
+    assert isinstance(wait, QueueWait)
+    async with database.sessions.begin() as session:
+        session.add(PairGuildState(guild_id=GUILD, schedule_timezone="Asia/Tokyo"))
+    status = await service.profiles.status(GUILD, 1)
+    assert (status.waiting_until, status.schedule_timezone) == (wait.expires_at, "Asia/Tokyo")
+    assert status.profile.timezone == "Europe/Berlin"
+    clock.advance(wait.expires_at - clock.now())
+    assert (await service.profiles.status(GUILD, 1)).waiting_until is None  # ended, not shown
 
 
 # ---- rounds ----------------------------------------------------------------------------------
