@@ -10,7 +10,6 @@ appears, or for GAP_PATIENCE_SECONDS (a rolled-back write leaves its number unus
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,9 +22,7 @@ from bot.schema_stamp import DERIVED_PREFIX
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
-
-log = logging.getLogger(__name__)
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 GENERATION_KEY: Final = f"{DERIVED_PREFIX}snippets.search_generation"
 GAP_PATIENCE_SECONDS: Final = 60.0
@@ -78,11 +75,6 @@ async def read_log_state(connection: AsyncConnection) -> LogState:
     return LogState(int(newest or 0), None if oldest is None else int(oldest), generation or "")
 
 
-def log_reaches(log_state: LogState, applied: int) -> bool:
-    """Whether the log still holds every change after `applied` (none was pruned past it)."""
-    return log_state.oldest is None or log_state.oldest <= applied + 1
-
-
 def prune_mark(log_state: LogState) -> int | None:
     """The last change to delete from the log, once it holds twice what it keeps."""
     if log_state.oldest is None or log_state.newest - log_state.oldest + 1 < 2 * CHANGES_KEPT:
@@ -90,11 +82,8 @@ def prune_mark(log_state: LogState) -> int | None:
     return log_state.newest - CHANGES_KEPT
 
 
-async def prune(engine: AsyncEngine, upto: int) -> bool:
-    async with engine.begin() as connection:
-        await connection.execute(_PRUNE, {"upto": upto})
-    log.info("search change log: changes up to %d deleted", upto)
-    return True
+async def prune(connection: AsyncConnection, upto: int) -> None:
+    await connection.execute(_PRUNE, {"upto": upto})
 
 
 class ChangeReader:

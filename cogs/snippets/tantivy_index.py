@@ -9,7 +9,8 @@ is found as stored at once, in this process and in any other process on the same
 A small state file beside the index says which change it applied last and for which
 generation of the data: `rebuild_derived` (after a copy or a restore) writes a new generation,
 and an index of another generation, another INDEX_VERSION, an unfinished build or a change log
-pruned past it is built again from the table, the database's own index answering meanwhile.
+that no longer reaches back to it is built again from the table. While it is built, search is
+answered by the database's own index (the caller's fallback).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from cogs.snippets.search_changes import (
     RECHECKED_AFTER_BUILD,
     ChangeReader,
     LogState,
-    log_reaches,
     prune,
     prune_mark,
     read_log_state,
@@ -190,7 +190,8 @@ class SearchIndex:
                         if self._index is None and not await self._opened():
                             return False
                         log_state = await self._log_state()
-                        if not self._needs_build(log_state) and await self._catch_up(log_state):
+                        if not self._needs_build(log_state):
+                            await self._catch_up(log_state)
                             self._prune_soon(log_state)
                             return True
                         build = self._build = asyncio.get_running_loop().create_task(
@@ -248,7 +249,13 @@ class SearchIndex:
     def _prune_soon(self, log_state: LogState) -> None:
         mark = prune_mark(log_state)
         if mark is not None and (self._pruning is None or self._pruning.done()):
-            self._pruning = self._in_background(prune(self._engine, mark))
+            self._pruning = self._in_background(self._prune(mark))
+
+    async def _prune(self, upto: int) -> bool:
+        async with self._engine.begin() as connection:
+            await prune(connection, upto)
+        log.info("search change log: changes up to %d deleted", upto)
+        return True
 
     async def _log_state(self) -> LogState:
         async with self._engine.connect() as connection:
@@ -260,22 +267,17 @@ class SearchIndex:
             not state.complete
             or state.generation != log_state.generation
             or log_state.newest < state.applied
-            or not log_reaches(log_state, state.applied)  # pruned past what the index saw
+            # Changes the index never saw were pruned from the log.
+            or (log_state.oldest is not None and log_state.oldest > state.applied + 1)
         )
 
-    async def _catch_up(self, log_state: LogState) -> bool:
-        """Apply the changes after the index's mark; False if the log no longer holds them."""
-        applied = self._state.applied
-        if log_state.newest > applied or self._gaps.waiting:
-            return await self._apply(applied, max(log_state.newest, applied))
-        return True
+    async def _catch_up(self, log_state: LogState) -> None:
+        if log_state.newest > self._state.applied or self._gaps.waiting:
+            await self._apply(self._state.applied, max(log_state.newest, self._state.applied))
 
-    async def _apply(self, after: int, upto: int) -> bool:
+    async def _apply(self, after: int, upto: int) -> None:
         async with self._engine.connect() as connection:
             changed = await self._gaps.changed_snippets(connection, after, upto)
-            # After the changes: a prune since the check would pass for uncommitted numbers.
-            if not log_reaches(await read_log_state(connection), after):
-                return False
             rows: list[Row[Any]] = []
             for start in range(0, len(changed), BUILD_BATCH):
                 rows.extend(await _snippets(connection, changed[start : start + BUILD_BATCH]))
@@ -283,7 +285,6 @@ class SearchIndex:
             await asyncio.to_thread(self._replace, changed, rows)
         if changed or upto != after:
             await asyncio.to_thread(self._commit, replace(self._state, applied=upto))
-        return True
 
     def _replace(self, ids: Sequence[int], rows: Sequence[Any]) -> None:
         with self._files:
@@ -348,9 +349,8 @@ class SearchIndex:
             log.info("The snippet search index holds %d snippets.", built)
             # What changed while it was built, and the last changes before it began once more:
             # one not yet committed then was neither in the table nor in the log.
-            latest = await self._log_state()
-            recheck = max(0, state.applied - RECHECKED_AFTER_BUILD, (latest.oldest or 1) - 1)
-            await self._apply(recheck, max(latest.newest, state.applied))
+            newest = max((await self._log_state()).newest, state.applied)
+            await self._apply(max(0, state.applied - RECHECKED_AFTER_BUILD), newest)
 
     # ---- searching --------------------------------------------------------------------------
 

@@ -213,42 +213,6 @@ async def test_the_change_log_keeps_its_newest_changes_and_an_index_behind_them_
     await again.close_search()
 
 
-async def test_a_log_pruned_between_the_check_and_the_catch_up_makes_the_index_rebuild(
-    database: Database,
-    clock: FrozenClock,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    directory = tmp_path / "index"
-    reader = parts_at(database, clock, directory)
-    first = await share(reader, clock, "Lamprey")
-    assert await found(reader, "lamprey") == [first]
-    await reader.close_search()  # its mark: change 1
-    writer = parts_at(database, clock, None)
-    later = [await share(writer, clock, f"Lamprey {n}") for n in range(4)]  # changes 2-5
-    await writer.close_search()
-    async with database.engine.connect() as connection:
-        checked = await search_changes.read_log_state(connection)
-    assert (checked.oldest, checked.newest) == (1, 5)
-    # Another process prunes the log after this index checked it (reaching back to its mark)
-    # and before it reads the changes: 2-4 are gone, and must not pass for numbers that are
-    # merely not committed yet.
-    await search_changes.prune(database.engine, 4)
-    again = parts_at(database, clock, directory)
-    index = index_of(again)
-
-    async def as_checked() -> search_changes.LogState:
-        return checked
-
-    monkeypatch.setattr(index, "_log_state", as_checked)
-    caplog.set_level(logging.INFO, logger=tantivy_index.__name__)
-    await index.wait_until_current()
-    assert BUILDING in caplog.text
-    assert sorted(await found(again, "lamprey")) == sorted([first, *later])
-    await again.close_search()
-
-
 async def test_while_a_build_runs_the_databases_index_answers(
     database: Database, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
