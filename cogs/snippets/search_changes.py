@@ -30,10 +30,6 @@ GAPS_TRACKED_MAX: Final = 1000
 # After a build, the changes this far below the mark it started from are applied once more: one
 # not yet committed when the build began was neither in the table it read nor in the log.
 RECHECKED_AFTER_BUILD: Final = 1000
-# The log keeps the newest CHANGES_KEPT changes. Once it holds twice that, the older half goes
-# (one delete per CHANGES_KEPT writes); an index further behind than what is kept — a process
-# stopped through that many writes — rebuilds itself from the table, as after a restore.
-CHANGES_KEPT: Final = 100_000
 
 _LOG_STATE = text(
     "SELECT (SELECT max(seq) FROM snippet_search_changes), "
@@ -47,7 +43,6 @@ _FILLED_GAPS = text(
     "SELECT seq, snippet_id FROM snippet_search_changes WHERE seq IN :gaps"
 ).bindparams(bindparam("gaps", expanding=True))
 _RECORD_CHANGE = text("INSERT INTO snippet_search_changes (snippet_id) VALUES (:id)")
-_PRUNE = text("DELETE FROM snippet_search_changes WHERE seq <= :upto")
 
 
 @dataclass(frozen=True)
@@ -73,17 +68,6 @@ async def new_generation(session: AsyncSession, now: datetime) -> None:
 async def read_log_state(connection: AsyncConnection) -> LogState:
     newest, oldest, generation = (await connection.execute(_LOG_STATE)).one()
     return LogState(int(newest or 0), None if oldest is None else int(oldest), generation or "")
-
-
-def prune_mark(log_state: LogState) -> int | None:
-    """The last change to delete from the log, once it holds twice what it keeps."""
-    if log_state.oldest is None or log_state.newest - log_state.oldest + 1 < 2 * CHANGES_KEPT:
-        return None
-    return log_state.newest - CHANGES_KEPT
-
-
-async def prune(connection: AsyncConnection, upto: int) -> None:
-    await connection.execute(_PRUNE, {"upto": upto})
 
 
 class ChangeReader:

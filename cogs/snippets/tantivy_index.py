@@ -32,8 +32,6 @@ from cogs.snippets.search_changes import (
     RECHECKED_AFTER_BUILD,
     ChangeReader,
     LogState,
-    prune,
-    prune_mark,
     read_log_state,
 )
 
@@ -103,7 +101,6 @@ class SearchIndex:
         # Background catch-ups, referenced until done (the loop keeps only weak references).
         self._pending: set[asyncio.Task[bool]] = set()
         self._soon: asyncio.Task[bool] | None = None
-        self._pruning: asyncio.Task[bool] | None = None
 
     # ---- opening ------------------------------------------------------------------------
 
@@ -192,7 +189,6 @@ class SearchIndex:
                         log_state = await self._log_state()
                         if not self._needs_build(log_state):
                             await self._catch_up(log_state)
-                            self._prune_soon(log_state)
                             return True
                         build = self._build = asyncio.get_running_loop().create_task(
                             self._rebuild()
@@ -245,17 +241,6 @@ class SearchIndex:
         task.add_done_callback(self._pending.discard)
         task.add_done_callback(_log_failure)
         return task
-
-    def _prune_soon(self, log_state: LogState) -> None:
-        mark = prune_mark(log_state)
-        if mark is not None and (self._pruning is None or self._pruning.done()):
-            self._pruning = self._in_background(self._prune(mark))
-
-    async def _prune(self, upto: int) -> bool:
-        async with self._engine.begin() as connection:
-            await prune(connection, upto)
-        log.info("search change log: changes up to %d deleted", upto)
-        return True
 
     async def _log_state(self) -> LogState:
         async with self._engine.connect() as connection:

@@ -4,7 +4,6 @@ data was replaced, and lets the database's own index answer whenever it cannot."
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,7 @@ from sqlalchemy import delete, func, select
 
 from bot.clock import FrozenClock
 from bot.db import Database
-from cogs.snippets import search_changes, tantivy_index
+from cogs.snippets import tantivy_index
 from cogs.snippets.drafts import build_draft
 from cogs.snippets.models import Snippet, SnippetSearchChange
 from cogs.snippets.parts import SnippetParts, build_parts
@@ -68,11 +67,6 @@ async def share(parts: SnippetParts, clock: FrozenClock, title: str, **fields: A
 async def found(parts: SnippetParts, query: str) -> list[int]:
     page = await parts.snippet_search.search(GUILD, query)
     return [item.id for item in page.items]
-
-
-async def logged_snippets(database: Database) -> list[int]:
-    async with database.sessions() as session:
-        return list((await session.scalars(select(SnippetSearchChange.snippet_id))).all())
 
 
 async def test_an_index_on_disk_keeps_its_place_and_catches_up_with_writes_made_while_closed(
@@ -153,7 +147,7 @@ async def test_a_restore_or_copy_makes_every_index_rebuild_from_the_table(
     "state",
     [
         {"version": 0, "generation": "", "applied": 0, "complete": True},
-        {"version": tantivy_index.INDEX_VERSION, "generation": "", "applied": 0, "complete": False},
+        {"version": 1, "generation": "", "applied": 0, "complete": False},
         "not json",
     ],
     ids=["another version", "an unfinished build", "an unreadable state"],
@@ -176,40 +170,6 @@ async def test_an_index_it_cannot_trust_is_built_again(
     again = parts_at(database, clock, directory)
     assert await found(again, "narwhal") == [snippet_id]
     assert BUILDING in caplog.text
-    await again.close_search()
-
-
-async def test_the_change_log_keeps_its_newest_changes_and_an_index_behind_them_rebuilds(
-    database: Database,
-    clock: FrozenClock,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    monkeypatch.setattr(search_changes, "CHANGES_KEPT", 3)
-    behind = parts_at(database, clock, tmp_path / "behind")
-    early = [await share(behind, clock, f"Sturgeon {n}") for n in range(2)]
-    assert sorted(await found(behind, "sturgeon")) == sorted(early)
-    await behind.close_search()
-    # Another process writes on; once the log holds 6 changes (twice the 3 kept), the index
-    # catching up deletes the older ones in the background.
-    writer = parts_at(database, clock, None)
-    later = [await share(writer, clock, f"Sturgeon {n}") for n in range(2, 8)]
-    assert len(await found(writer, "sturgeon")) == 8
-    kept = await logged_snippets(database)
-    for _ in range(200):
-        if len(kept) < 8:
-            break
-        await asyncio.sleep(0.05)
-        kept = await logged_snippets(database)
-    assert 3 <= len(kept) < 6 and set(kept) <= set(later), kept
-    await writer.close_search()
-    # The index that stopped at change 2 no longer finds its next change in the log: rebuilt.
-    caplog.set_level(logging.INFO, logger=tantivy_index.__name__)
-    again = parts_at(database, clock, tmp_path / "behind")
-    await index_of(again).wait_until_current()
-    assert BUILDING in caplog.text
-    assert sorted(await found(again, "sturgeon")) == sorted(early + later)
     await again.close_search()
 
 
