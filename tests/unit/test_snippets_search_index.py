@@ -147,7 +147,7 @@ async def test_a_restore_or_copy_makes_every_index_rebuild_from_the_table(
     "state",
     [
         {"version": 0, "generation": "", "applied": 0, "complete": True},
-        {"version": 1, "generation": "", "applied": 0, "complete": False},
+        {"version": tantivy_index.INDEX_VERSION, "generation": "", "applied": 0, "complete": False},
         "not json",
     ],
     ids=["another version", "an unfinished build", "an unreadable state"],
