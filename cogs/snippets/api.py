@@ -76,7 +76,7 @@ async def list_snippets(  # noqa: PLR0917 (one parameter per query option)
     if cursor is None and (q or language or tag or author):
         # A search that ran counts once, on its first page; a newest-first list is no search.
         zone = (await state_of(request).host.guild_settings.get(caller.guild_id)).timezone
-        await parts.search_counts.record(caller.guild_id, zone)
+        parts.search_counts.record(caller.guild_id, zone)
     link = next_link(request, page.next_cursor)
     body = Page[SnippetSummaryOut](items=[summary_out(item) for item in page.items], next=link)
     return conditional(

@@ -106,6 +106,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
         self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.parts.store.close()
+        await self.parts.search_counts.close()
         await self.parts.close_search()
 
     # ---- the feature contract ---------------------------------------------------------------

@@ -57,10 +57,10 @@ class SnippetLists:
             empty_message="No snippets match that search.",
         )
         # The search ran (a refused query raised above) and its first page is on screen: the
-        # weekly count is written after the answer, not before it. Turning pages is the same
+        # weekly count is taken after the answer, not before it. Turning pages is the same
         # search and is not counted again.
         zone = (await self._guild_settings.get(guild_id)).timezone
-        await self._parts.search_counts.record(guild_id, zone)
+        self._parts.search_counts.record(guild_id, zone)
 
     async def send_top(
         self, interaction: discord.Interaction, guild_id: int, period: Literal["all", "month"]
