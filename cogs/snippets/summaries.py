@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 
 from bot.sql import as_utc
 from cogs.snippets.models import Snippet
@@ -76,21 +76,24 @@ def paged(items: list[SnippetSummary], *, order: str) -> SnippetPage:
     return SnippetPage(tuple(items), cursor, order)
 
 
+# Built once: a statement object caches its own cache key, so each read skips building the
+# select and keying it (half of a page's read on SQLite, measured); the ids bind as a list.
+SUMMARIES_BY_ID: Final = select(
+    Snippet.id,
+    Snippet.title,
+    Snippet.language,
+    Snippet.author_id,
+    Snippet.star_count,
+    func.substr(Snippet.code, 1, PREVIEW_CHARS),
+    Snippet.created_at,
+    Snippet.tags,
+).where(Snippet.id.in_(bindparam("ids", expanding=True)))
+
+
 async def summaries_by_id(session: Reader, ids: Sequence[int]) -> dict[int, SnippetSummary]:
     if not ids:
         return {}
-    result = await session.execute(
-        select(
-            Snippet.id,
-            Snippet.title,
-            Snippet.language,
-            Snippet.author_id,
-            Snippet.star_count,
-            func.substr(Snippet.code, 1, PREVIEW_CHARS),
-            Snippet.created_at,
-            Snippet.tags,
-        ).where(Snippet.id.in_(list(ids)))
-    )
+    result = await session.execute(SUMMARIES_BY_ID, {"ids": list(ids)})
     return {
         int(r[0]): SnippetSummary(
             int(r[0]), r[1], r[2], r[3], int(r[4]), r[5] or "", r[6], tags=tags_of(r[7])

@@ -11,6 +11,7 @@ index is (re)built, and lists a filter-only search newest first, which needs no 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from cogs.snippets.rules import PAGE_SIZE
@@ -49,29 +50,58 @@ class TantivySearchEngine:
         filters: fts.Filters,
         cursor: PageCursor | None,
     ) -> SnippetPage:
-        if parsed.empty or not await self.index.current():
+        page = None if parsed.empty else await self._current_page(guild_id, parsed, filters, cursor)
+        if page is None:
             return await self._database.find(guild_id, parsed, filters, cursor)
-        query = self.index.queries.query(guild_id, parsed, filters)
-        page = await self._page(query, cursor)
         async with self._engine.connect() as connection:
             summaries = await summaries_by_id(connection, [snippet_id for _, snippet_id in page])
         # The key is bm25's sign (lower is better), so cursors read the same on every engine.
         items = [with_score(summaries[i], key) for key, i in page if i in summaries]
         return paged(items, order="ranked")
 
-    async def _page(self, query: Any, cursor: PageCursor | None) -> list[tuple[float, int]]:
+    async def _current_page(
+        self,
+        guild_id: int,
+        parsed: fts.ParsedQuery,
+        filters: fts.Filters,
+        cursor: PageCursor | None,
+    ) -> list[tuple[float, int]] | None:
+        """The page from an index holding what the table holds; None while it cannot answer.
+
+        The index's check of the change log (a read of the database) runs beside the search
+        instead of before it: when the check applied changes, the search runs again on what
+        they made; otherwise nothing was written since, and the page stands.
+        """
+        index = self.index
+        searcher = index.searcher
+        if searcher is None:  # not open yet: the check opens it (or starts a build)
+            if not await index.current():
+                return None
+            return await self._page(index.queries.query(guild_id, parsed, filters), cursor)
+        query = index.queries.query(guild_id, parsed, filters)
+        current, page = await asyncio.gather(index.current(), self._page(query, cursor, searcher))
+        if not current:
+            return None
+        if index.searcher is not searcher:
+            return await self._page(query, cursor)
+        return page
+
+    async def _page(
+        self, query: Any, cursor: PageCursor | None, searcher: Any = None
+    ) -> list[tuple[float, int]]:
         """(key, id) of the page after `cursor` and one more, ordered by key then newest.
 
         Tantivy has no "search after", so later pages fetch the best N and skip to the cursor,
         N growing until the page is whole and no tie at its end can have been cut off.
         """
         limit = PAGE_SIZE + 1 if cursor is None else FIRST_FETCH_AFTER_CURSOR
+        searcher = searcher or self.index.searcher
         while True:
-            hits = await self.index.top(query, limit)
+            hits = await self.index.top(query, limit, searcher)
             keyed = [(-score, snippet_id) for score, snippet_id in hits]
             after = [hit for hit in keyed if cursor is None or _after(hit, cursor)]
             exhausted = len(hits) < limit
-            if exhausted or (len(after) > PAGE_SIZE and keyed[-1][0] > after[PAGE_SIZE][0]):
+            if exhausted or (len(after) > PAGE_SIZE and keyed[-1][0] > after[PAGE_SIZE - 1][0]):
                 return after[: PAGE_SIZE + 1]
             limit *= 4
 

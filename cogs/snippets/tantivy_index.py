@@ -339,9 +339,16 @@ class SearchIndex:
 
     # ---- searching --------------------------------------------------------------------------
 
-    async def top(self, query: tantivy.Query, limit: int) -> list[tuple[float, int]]:
+    @property
+    def searcher(self) -> tantivy.Searcher | None:
+        """What a search reads now: None until the index is open, another after each commit."""
+        return self._searcher
+
+    async def top(
+        self, query: tantivy.Query, limit: int, searcher: tantivy.Searcher | None = None
+    ) -> list[tuple[float, int]]:
         """The best `limit` matches as (score, snippet id), best first, ties by newest."""
-        searcher = self._searcher
+        searcher = searcher or self._searcher
         assert searcher is not None
         return await asyncio.to_thread(_top, searcher, query, limit)
 
