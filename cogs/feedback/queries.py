@@ -3,13 +3,14 @@ every history row, and autocomplete for item ids. Plain ids in, records out."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, bindparam, func, select
 
 from bot.errors import NotFoundError
 from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.feedback.endpoints import parse_endpoint_filter
+from cogs.feedback.list_statements import list_statement
 from cogs.feedback.models import FeedbackHistory, FeedbackItem
 from cogs.feedback.records import (
     AutocompleteChoice,
@@ -32,17 +33,37 @@ from cogs.feedback.rules import (
 from cogs.feedback.store import item_record
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
     from cogs.feedback.store import ItemStore
 
 PAGE_SIZE = 10
+
+# `/feedback show`'s read, built once (a statement keeps its own cache key): the item's columns
+# and its history's, labelled apart, as plain rows — no ORM objects for a read that only shows.
+_ITEMS, _HISTORY = FeedbackItem.__table__, FeedbackHistory.__table__
+WITH_HISTORY: Final = (
+    select(
+        *_ITEMS.columns,
+        _HISTORY.c.id.label("h_id"),
+        _HISTORY.c.actor_id.label("h_actor_id"),
+        _HISTORY.c.action.label("h_action"),
+        _HISTORY.c.from_value.label("h_from"),
+        _HISTORY.c.to_value.label("h_to"),
+        _HISTORY.c.note.label("h_note"),
+        _HISTORY.c.created_at.label("h_at"),
+    )
+    .select_from(_ITEMS.outerjoin(_HISTORY, _HISTORY.c.item_id == _ITEMS.c.id))
+    .where(_ITEMS.c.guild_id == bindparam("guild_id"), _ITEMS.c.number == bindparam("number"))
+    .order_by(_HISTORY.c.id)
+)
 ASSIGNEE_ID_MAX = 19  # digits in a Discord id
 TITLE_SEARCH_WINDOW = 5000
 
 
 class FeedbackQueries:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, store: ItemStore) -> None:
+        self._engine: AsyncEngine = sessions.kw["bind"]
         self._sessions = sessions
         self._store = store
 
@@ -61,19 +82,21 @@ class FeedbackQueries:
     ) -> tuple[ItemRecord, list[ItemHistoryEntry]]:
         """The item and its history, read together (`/feedback show` needs both): one query,
         a row per history entry (or one with none), oldest first."""
-        query = (
-            select(FeedbackItem, FeedbackHistory)
-            .outerjoin(FeedbackHistory, FeedbackHistory.item_id == FeedbackItem.id)
-            .where(FeedbackItem.guild_id == guild_id, FeedbackItem.number == number)
-            .order_by(FeedbackHistory.id)
-        )
-        async with self._sessions() as session:
-            rows = (await session.execute(query)).all()
+        async with self._engine.connect() as connection:
+            rows = (
+                await connection.execute(WITH_HISTORY, {"guild_id": guild_id, "number": number})
+            ).all()
             if not rows:
                 raise NotFoundError(f"There is no feedback item FB-{number} in this server.")
-            item = rows[0][0]
-            duplicate_of = await self._store.number_of(session, item.duplicate_of_id)
-        history = [history_entry(entry) for _, entry in rows if entry is not None]
+            item = rows[0]
+            duplicate_of = await self._store.number_of(connection, item.duplicate_of_id)
+        history = [
+            ItemHistoryEntry(
+                row.h_id, row.h_actor_id, row.h_action, row.h_from, row.h_to, row.h_note, row.h_at
+            )
+            for row in rows
+            if row.h_id is not None
+        ]
         return item_record(item, duplicate_of), history
 
     async def list_page(
@@ -87,21 +110,19 @@ class FeedbackQueries:
     ) -> ItemPage:
         """Newest first, or most +1s first (then newest); keyset on the per-guild number, or
         on (+1s, number), never OFFSET. `before` is the page's `next_cursor` before it."""
-        async with self._sessions() as session:
-            dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-            # Plain rows, not ORM objects: a list page only reads, so it skips the identity map.
-            columns = select(*FeedbackItem.__table__.columns)
-            query = _filtered(columns, guild_id, filters, dialect)
-            if by_plus_ones:
-                plus_ones = _plus_ones_order(filters, dialect)
-                if isinstance(before, tuple):
-                    query = query.where(tuple_(plus_ones, FeedbackItem.number) < tuple_(*before))
-                query = query.order_by(plus_ones.desc(), FeedbackItem.number.desc())
-            else:
-                if isinstance(before, int):
-                    query = query.where(FeedbackItem.number < before)
-                query = query.order_by(FeedbackItem.number.desc())
-            rows = list((await session.execute(query.limit(limit + 1))).all())
+        # A bare connection, not an ORM session: a list page only reads plain rows, and a
+        # session costs about as much again as the page's query.
+        async with self._engine.connect() as session:
+            dialect = self._engine.dialect.name
+            statement, values = list_statement(
+                guild_id,
+                filters,
+                dialect,
+                before=before,
+                limit=limit + 1,
+                by_plus_ones=by_plus_ones,
+            )
+            rows = list((await session.execute(statement, values)).all())
             more = len(rows) > limit
             rows = rows[:limit]
             targets = await self._store.numbers_by_id(
@@ -213,71 +234,6 @@ class FeedbackQueries:
             if len(rows) >= AUTOCOMPLETE_LIMIT:
                 break
         return rows
-
-
-def _filtered(query: Select[Any], guild_id: int, filters: ListFilters, dialect: str) -> Select[Any]:
-    """The list filters, steering SQLite to the one index that makes the page cheap.
-
-    Each filter has an index ending in `number`, so a page is a short range scan. SQLite (with
-    no ANALYZE statistics) can't tell which filter is selective and may walk a whole status
-    (every resolved item) to find a member's few items. In its dialect, the filters not chosen
-    are written as `column || ''` / `column + 0`, which SQLite cannot use an index for — the
-    documented way to steer its planner. Most selective first: path, reporter, status, severity.
-    PostgreSQL keeps plain columns: its planner has statistics.
-    """
-    chosen: str | None = None
-    if dialect == "sqlite":
-        for name, given in (
-            ("path", filters.path),
-            ("reporter_id", filters.reporter_id),
-            ("status", filters.status if filters.status != "active" else None),
-            ("severity", filters.severity),
-        ):
-            if given is not None:
-                chosen = name
-                break
-
-    def column(name: str) -> Any:
-        plain = getattr(FeedbackItem, name)
-        if dialect != "sqlite" or name == chosen:
-            return plain
-        return plain + 0 if name == "reporter_id" else plain.concat("")
-
-    query = query.where(FeedbackItem.guild_id == guild_id)
-    if filters.status == "active":
-        query = query.where(column("status").in_(ACTIVE_STATUSES))
-    elif filters.status is not None:
-        query = query.where(column("status") == filters.status)
-    if filters.path is not None:
-        query = query.where(column("path") == filters.path)
-    if filters.method is not None:
-        query = query.where(FeedbackItem.method == filters.method)
-    if filters.severity is not None:
-        query = query.where(column("severity") == filters.severity)
-    if filters.reporter_id is not None:
-        query = query.where(column("reporter_id") == filters.reporter_id)
-    # No index of its own: an assignee is checked on the rows the chosen index finds.
-    if filters.unassigned:
-        query = query.where(FeedbackItem.assignee_id.is_(None))
-    elif filters.assignee_id is not None:
-        query = query.where(FeedbackItem.assignee_id == filters.assignee_id)
-    return query
-
-
-def _plus_ones_order(filters: ListFilters, dialect: str) -> Any:
-    """What a most-+1s-first page is ordered by.
-
-    SQLite walks the (+1s, number) index to skip sorting, checking each row against the
-    filters: right with no filter or a status alone (common values, found early), but an
-    endpoint's items, a member's, a severity within a status or an assignee's are few among the
-    whole guild, and that walk reads all of it (a second for `mine` at 100,000 items). Then it
-    is cheaper to read the rows through the chosen filter's index (see `_filtered`) and sort
-    them, so the order is written as `plus_ones + 0`, which SQLite cannot take from an index.
-    """
-    narrow = (filters.path, filters.reporter_id, filters.severity, filters.assignee_id)
-    if dialect == "sqlite" and any(value is not None for value in narrow):
-        return FeedbackItem.plus_ones + 0
-    return FeedbackItem.plus_ones
 
 
 def history_entry(row: FeedbackHistory) -> ItemHistoryEntry:

@@ -17,7 +17,7 @@ from cogs.feedback.rules import ACTIVE_STATUSES
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
     from bot.clock import Clock
 
@@ -98,13 +98,17 @@ class ItemStore:
             raise NotFoundError(f"There is no feedback item FB-{number} in this server.")
         return item
 
-    async def number_of(self, session: AsyncSession, item_id: int | None) -> int | None:
+    async def number_of(
+        self, session: AsyncSession | AsyncConnection, item_id: int | None
+    ) -> int | None:
         if item_id is None:
             return None
         number = await session.scalar(select(FeedbackItem.number).where(FeedbackItem.id == item_id))
         return int(number) if number is not None else None
 
-    async def numbers_by_id(self, session: AsyncSession, ids: set[int]) -> dict[int, int]:
+    async def numbers_by_id(
+        self, session: AsyncSession | AsyncConnection, ids: set[int]
+    ) -> dict[int, int]:
         if not ids:
             return {}
         rows = await session.execute(
