@@ -217,7 +217,9 @@ class ItemStore:
                 item.moving_to = None
 
 
-def item_record(item: FeedbackItem | Row[Any], duplicate_of_number: int | None) -> ItemRecord:
+def item_record(
+    item: FeedbackItem | Row[Any, *tuple[Any, ...]], duplicate_of_number: int | None
+) -> ItemRecord:
     return ItemRecord(
         id=item.id,
         guild_id=item.guild_id,
