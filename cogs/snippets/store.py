@@ -126,22 +126,22 @@ class SnippetStore:
     async def _check_rate(
         self, session: Reader, guild_id: int, author_id: int, limit: int, now: datetime
     ) -> None:
-        window_start = now - RATE_WINDOW
-        recent = (
-            await session.scalars(
-                select(Snippet.created_at)
-                .where(
-                    Snippet.guild_id == guild_id,
-                    Snippet.author_id == author_id,
-                    Snippet.created_at > window_start,
-                )
-                .order_by(Snippet.created_at.desc())
-                .limit(limit)
+        # The `limit`-th newest share inside the window: when there is one, the member is at
+        # the limit, and that share frees a slot when it leaves the window. One row, read from
+        # the index, whatever the limit (a high one used to bring every recent share back).
+        oldest_counted = await session.scalar(
+            select(Snippet.created_at)
+            .where(
+                Snippet.guild_id == guild_id,
+                Snippet.author_id == author_id,
+                Snippet.created_at > now - RATE_WINDOW,
             )
-        ).all()
-        if len(recent) >= limit:
-            # The oldest share inside the window frees a slot when it leaves the window.
-            frees_at = recent[-1] + RATE_WINDOW
+            .order_by(Snippet.created_at.desc())
+            .offset(limit - 1)
+            .limit(1)
+        )
+        if oldest_counted is not None:
+            frees_at = oldest_counted + RATE_WINDOW
             wait = max(1, math.ceil((frees_at - now).total_seconds()))
             raise RateLimitedError(limit, wait)
 
