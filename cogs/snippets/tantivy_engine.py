@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from cogs.snippets.records import PageCursor, SnippetPage
     from cogs.snippets.search_engine import SearchEngine
 
+# The first fetch for a first page: the page, one more to know there is more, and a few beyond
+# it, so that equal scores at the page's end (common among short snippets) rarely need a
+# second search to be sure no tie was cut off.
+FIRST_FETCH = PAGE_SIZE + 6
 # The first fetch for a later page: enough for page 5 of 10 at once.
 FIRST_FETCH_AFTER_CURSOR = 64
 
@@ -94,7 +98,7 @@ class TantivySearchEngine:
         Tantivy has no "search after", so later pages fetch the best N and skip to the cursor,
         N growing until the page is whole and no tie at its end can have been cut off.
         """
-        limit = PAGE_SIZE + 1 if cursor is None else FIRST_FETCH_AFTER_CURSOR
+        limit = FIRST_FETCH if cursor is None else FIRST_FETCH_AFTER_CURSOR
         searcher = searcher or self.index.searcher
         while True:
             hits = await self.index.top(query, limit, searcher)
