@@ -4,6 +4,7 @@ decides from that mark, never from the oldest row, whether it can still catch up
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -97,6 +98,21 @@ async def test_a_prune_works_in_batches_and_one_run_does_a_bounded_number_of_the
     assert (await logged(database), await recorded_mark(database)) == (numbers[2:], numbers[1])
     assert await job.prune() == 3  # the next run finishes: two, then the one left
     assert (await logged(database), await recorded_mark(database)) == (numbers[5:], numbers[4])
+    await writer.close_search()
+
+
+async def test_prunes_in_two_processes_at_once_delete_each_change_once_and_agree_on_the_mark(
+    database: Database, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_pruning, "PRUNE_BATCH", 1)
+    writer = parts_at(database, clock, None)
+    for n in range(12):
+        await share(writer, clock, f"Shad {n}")
+    numbers = await logged(database)
+    one, two = pruning(database, clock, 4), pruning(database, clock, 4)
+    deleted = await asyncio.gather(one.prune(), two.prune())
+    assert sum(deleted) == 8  # each change deleted by one of them
+    assert (await logged(database), await recorded_mark(database)) == (numbers[8:], numbers[7])
     await writer.close_search()
 
 
