@@ -39,7 +39,7 @@ from cogs.snippets.rules import FEATURE
 from cogs.snippets.running import run_snippet
 from cogs.snippets.search_index import rebuild_search_index
 from cogs.snippets.servers import ServerChoice
-from cogs.snippets.settings import ON_FORGET, SETTING_SPECS, search_index_directory
+from cogs.snippets.settings import ON_FORGET, SETTING_SPECS, file_settings, search_index_directory
 from cogs.snippets.views import DYNAMIC_ITEMS, SnippetModal
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
             audit=bot.audit,
             sqlite_file=sqlite_path(bot.db.url),
             search_directory=search_index_directory(bot.settings),
+            changes_kept=file_settings(bot.settings).search_changes_kept,
         )
         self.flows = SnippetFlows(bot, self.parts.store)
         self.servers = ServerChoice(bot, self.parts.choices)
@@ -95,6 +96,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.save_menu)
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.parts.change_log.schedule(self.bot.scheduler)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -105,6 +107,7 @@ class SnippetsCog(FeatureCog, name="SnippetsCog"):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+        self.parts.change_log.unschedule(self.bot.scheduler)
         self.parts.store.close()
         await self.parts.search_counts.close()
         await self.parts.close_search()

@@ -17,6 +17,8 @@ from cogs.snippets.member_data import SnippetMemberData
 from cogs.snippets.rules import IDF_SCAN_BUDGET, RANK_CANDIDATES
 from cogs.snippets.search_counts import SearchCounts
 from cogs.snippets.search_engine import SearchEngine, SnippetSearch, search_engine_for
+from cogs.snippets.search_pruning import ChangeLogPruning
+from cogs.snippets.settings import SEARCH_CHANGES_KEPT
 from cogs.snippets.store import SnippetStore
 from cogs.snippets.tantivy_engine import TantivySearchEngine
 
@@ -38,6 +40,7 @@ class SnippetParts:
     choices: SnippetChoices
     member_data: SnippetMemberData
     search_counts: SearchCounts
+    change_log: ChangeLogPruning
 
     def start_search(self) -> None:
         """Open (or build) the search index in the background, ready for the first search."""
@@ -60,9 +63,11 @@ def build_parts(
     sqlite_file: Path | None = None,
     ranked_by_tantivy: bool = True,
     search_directory: Path | None = None,
+    changes_kept: int = SEARCH_CHANGES_KEPT,
 ) -> SnippetParts:
     """`search_directory`: where the Tantivy index lives (None: in memory). Without
-    `ranked_by_tantivy` the database's own index ranks (a copy's rebuild; the benchmarks)."""
+    `ranked_by_tantivy` the database's own index ranks (a copy's rebuild; the benchmarks).
+    `changes_kept`: how many of the newest search changes the log keeps when pruned."""
     engine: AsyncEngine = sessions.kw["bind"]
     # idf_budget None: always exact bm25 (the benchmark's reference).
     search_engine: SearchEngine = search_engine_for(
@@ -80,4 +85,5 @@ def build_parts(
         choices=SnippetChoices(engine),
         member_data=SnippetMemberData(sessions, search=search_engine),
         search_counts=SearchCounts(sessions, clock, dialect),
+        change_log=ChangeLogPruning(engine, clock, changes_kept),
     )

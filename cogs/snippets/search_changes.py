@@ -6,6 +6,11 @@ transaction. An index remembers the number of the last change it applied and ask
 ones after it. On PostgreSQL numbers are handed out before commit, so a change can become
 visible after a later one: a number missing below the newest is looked for again until it
 appears, or for GAP_PATIENCE_SECONDS (a rolled-back write leaves its number unused for good).
+
+The log is pruned (search_pruning.py): a prune deletes the changes up to a mark and records the
+mark under PRUNED_KEY in the same transaction. The mark, never the oldest row, says what an
+index can no longer find here: on PostgreSQL a number missing at the bottom of the log may be
+one not committed yet. An index that applied less than the mark rebuilds from the table.
 """
 
 from __future__ import annotations
@@ -25,17 +30,21 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 GENERATION_KEY: Final = f"{DERIVED_PREFIX}snippets.search_generation"
+# Every change numbered up to this value may have been pruned from the log.
+PRUNED_KEY: Final = f"{DERIVED_PREFIX}snippets.search_changes_pruned"
 GAP_PATIENCE_SECONDS: Final = 60.0
 GAPS_TRACKED_MAX: Final = 1000
 # After a build, the changes this far below the mark it started from are applied once more: one
 # not yet committed when the build began was neither in the table it read nor in the log.
 RECHECKED_AFTER_BUILD: Final = 1000
 
+# One statement, so the newest change, the generation and the mark are read from one snapshot.
 _LOG_STATE = text(
     "SELECT (SELECT max(seq) FROM snippet_search_changes), "
-    "(SELECT min(seq) FROM snippet_search_changes), "
-    "(SELECT value FROM bot_state WHERE key = :key)"
-).bindparams(key=GENERATION_KEY)
+    "(SELECT value FROM bot_state WHERE key = :generation), "
+    "(SELECT value FROM bot_state WHERE key = :pruned)"
+).bindparams(generation=GENERATION_KEY, pruned=PRUNED_KEY)
+_PRUNED = text("SELECT value FROM bot_state WHERE key = :pruned").bindparams(pruned=PRUNED_KEY)
 _CHANGES = text(
     "SELECT seq, snippet_id FROM snippet_search_changes WHERE seq > :after AND seq <= :upto"
 )
@@ -48,8 +57,9 @@ _RECORD_CHANGE = text("INSERT INTO snippet_search_changes (snippet_id) VALUES (:
 @dataclass(frozen=True)
 class LogState:
     newest: int
-    oldest: int | None
     generation: str
+    # The recorded mark: changes up to it may be gone from the log.
+    pruned: int
 
 
 async def record_change(session: AsyncSession, snippet_id: int) -> None:
@@ -57,8 +67,12 @@ async def record_change(session: AsyncSession, snippet_id: int) -> None:
 
 
 async def new_generation(session: AsyncSession, now: datetime) -> None:
-    """Make every process's index rebuild itself from the table (after a copy or restore)."""
-    await session.execute(text("DELETE FROM bot_state WHERE key = :key"), {"key": GENERATION_KEY})
+    """Make every process's index rebuild itself from the table (after a copy or restore).
+
+    The prune mark goes too: it described the log before the copy, and an index of the new
+    generation is built from the table up to the newest change of the log now in place."""
+    for key in (GENERATION_KEY, PRUNED_KEY):
+        await session.execute(text("DELETE FROM bot_state WHERE key = :key"), {"key": key})
     await session.execute(
         text("INSERT INTO bot_state (key, value, updated_at) VALUES (:key, :value, :now)"),
         {"key": GENERATION_KEY, "value": uuid.uuid4().hex, "now": now},
@@ -66,8 +80,8 @@ async def new_generation(session: AsyncSession, now: datetime) -> None:
 
 
 async def read_log_state(connection: AsyncConnection) -> LogState:
-    newest, oldest, generation = (await connection.execute(_LOG_STATE)).one()
-    return LogState(int(newest or 0), None if oldest is None else int(oldest), generation or "")
+    newest, generation, pruned = (await connection.execute(_LOG_STATE)).one()
+    return LogState(int(newest or 0), generation or "", int(pruned or 0))
 
 
 class ChangeReader:
@@ -81,14 +95,25 @@ class ChangeReader:
     def waiting(self) -> bool:
         return bool(self._gaps)
 
+    def forget(self) -> None:
+        """A build read the table: what was missing before it is in what it read."""
+        self._gaps.clear()
+
     async def changed_snippets(
         self, connection: AsyncConnection, after: int, upto: int
-    ) -> list[int]:
-        """The snippets changed by changes (after, upto] and by missing ones that appeared."""
+    ) -> list[int] | None:
+        """The snippets changed by changes (after, upto] and by missing ones that appeared;
+        None when the log may have been pruned past what this read needed (rebuild)."""
         changes = list(await connection.execute(_CHANGES, {"after": after, "upto": upto}))
         if self._gaps:
             changes += await connection.execute(_FILLED_GAPS, {"gaps": list(self._gaps)})
         self._track(after, upto, {int(seq) for seq, _ in changes})
+        # Read after the changes: a prune deletes and records its mark in one transaction, so
+        # one that took a change from the reads above shows here. A change after `after`, or a
+        # missing number (it may have committed since), at or below the mark may be gone.
+        pruned = int(await connection.scalar(_PRUNED) or 0)
+        if pruned > after or (self._gaps and min(self._gaps) <= pruned):
+            return None
         return sorted({int(snippet_id) for _, snippet_id in changes})
 
     def _track(self, after: int, upto: int, seen: set[int]) -> None:

@@ -12,6 +12,12 @@ from bot.guild_settings import Kind, SettingSpec, channel_spec
 SHARES_PER_MINUTE = "snippets.shares_per_minute"
 ON_FORGET = "snippets.on_forget"
 PAGE_VISIBILITY = "snippets.page_visibility"
+# The search change log keeps this many of its newest changes (a day of them at a write a
+# second); at least the changes an index looks at again after a build
+# (search_changes.RECHECKED_AFTER_BUILD; tests/unit/test_snippets_search_pruning.py holds the two
+# together). The module stays light: every feature's settings are read before the bot starts.
+SEARCH_CHANGES_KEPT = 100_000
+SEARCH_CHANGES_KEPT_MIN = 1000
 
 
 class FileSettings(ConfigSection):
@@ -23,6 +29,9 @@ class FileSettings(ConfigSection):
     # On PostgreSQL, where each process keeps its search index (a directory per database and
     # set of shards under it). On SQLite the index sits beside the database file.
     search_index_directory: Path = Path("data/search")
+    # How many of the newest search changes the log keeps (pruned daily). A process whose
+    # index is further behind than that, e.g. one stopped meanwhile, rebuilds it from the table.
+    search_changes_kept: int = Field(default=SEARCH_CHANGES_KEPT, ge=SEARCH_CHANGES_KEPT_MIN)
 
 
 def file_settings(settings: Settings) -> FileSettings:

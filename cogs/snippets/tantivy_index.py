@@ -8,9 +8,9 @@ is found as stored at once, in this process and in any other process on the same
 
 A small state file beside the index says which change it applied last and for which
 generation of the data: `rebuild_derived` (after a copy or a restore) writes a new generation,
-and an index of another generation, another INDEX_VERSION, an unfinished build or a change log
-that no longer reaches back to it is built again from the table. While it is built, search is
-answered by the database's own index (the caller's fallback).
+and an index of another generation, another INDEX_VERSION, an unfinished build or one behind the
+change log's prune mark (search_changes.py) is built again from the table. While it is built,
+search is answered by the database's own index (the caller's fallback).
 """
 
 from __future__ import annotations
@@ -187,8 +187,7 @@ class SearchIndex:
                         if self._index is None and not await self._opened():
                             return False
                         log_state = await self._log_state()
-                        if not self._needs_build(log_state):
-                            await self._catch_up(log_state)
+                        if not self._needs_build(log_state) and await self._catch_up(log_state):
                             return True
                         build = self._build = asyncio.get_running_loop().create_task(
                             self._rebuild()
@@ -252,17 +251,24 @@ class SearchIndex:
             not state.complete
             or state.generation != log_state.generation
             or log_state.newest < state.applied
-            # Changes the index never saw were pruned from the log.
-            or (log_state.oldest is not None and log_state.oldest > state.applied + 1)
+            # Changes the index has not applied were pruned: the recorded mark says so, never
+            # the oldest row (on PostgreSQL a number below it may just not be committed yet).
+            or state.applied < log_state.pruned
         )
 
-    async def _catch_up(self, log_state: LogState) -> None:
-        if log_state.newest > self._state.applied or self._gaps.waiting:
-            await self._apply(self._state.applied, max(log_state.newest, self._state.applied))
+    async def _catch_up(self, log_state: LogState) -> bool:
+        """Apply the changes after the index's mark; False if the log was pruned past them."""
+        applied = self._state.applied
+        if log_state.newest > applied or self._gaps.waiting:
+            return await self._apply(applied, max(log_state.newest, applied))
+        return True
 
-    async def _apply(self, after: int, upto: int) -> None:
+    async def _apply(self, after: int, upto: int) -> bool:
         async with self._engine.connect() as connection:
             changed = await self._gaps.changed_snippets(connection, after, upto)
+            if changed is None:  # pruned past it meanwhile: not complete until built again
+                await asyncio.to_thread(self._commit, replace(self._state, complete=False))
+                return False
             rows: list[Row[Any]] = []
             for start in range(0, len(changed), BUILD_BATCH):
                 rows.extend(await _snippets(connection, changed[start : start + BUILD_BATCH]))
@@ -270,6 +276,7 @@ class SearchIndex:
             await asyncio.to_thread(self._replace, changed, rows)
         if changed or upto != after:
             await asyncio.to_thread(self._commit, replace(self._state, applied=upto))
+        return True
 
     def _replace(self, ids: Sequence[int], rows: Sequence[Any]) -> None:
         with self._files:
@@ -313,6 +320,7 @@ class SearchIndex:
             log.info("Building the snippet search index from the table …")
             state = IndexState(generation=log_state.generation, applied=log_state.newest)
             await asyncio.to_thread(self._start_build, state)
+            self._gaps.forget()
             built = 0
             last_id = 0
             while True:
@@ -333,9 +341,11 @@ class SearchIndex:
             await asyncio.to_thread(self._commit, replace(state, complete=True))
             log.info("The snippet search index holds %d snippets.", built)
             # What changed while it was built, and the last changes before it began once more:
-            # one not yet committed then was neither in the table nor in the log.
+            # one not yet committed then was neither in the table nor in the log. (Not below the
+            # mark read with its start: those were committed before it, so in the table.)
             newest = max((await self._log_state()).newest, state.applied)
-            await self._apply(max(0, state.applied - RECHECKED_AFTER_BUILD), newest)
+            recheck = max(0, state.applied - RECHECKED_AFTER_BUILD, log_state.pruned)
+            await self._apply(recheck, newest)  # if pruned past it meanwhile: built again
 
     # ---- searching --------------------------------------------------------------------------
 

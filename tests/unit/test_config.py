@@ -169,6 +169,7 @@ def test_each_feature_brings_its_own_section_and_the_core_names_none(
         shares_per_minute: int = 5
         max_file_bytes: int = 100_000
         search_index_directory: Path = Path("data/search")
+        search_changes_kept: int = 100_000
 
     assert settings.section("snippets", Reloaded).max_file_bytes == 2048
     assert isinstance(file_settings(settings), FileSettings)
