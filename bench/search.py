@@ -37,7 +37,7 @@ from cogs.snippets import fts5_query
 from cogs.snippets.parts import SnippetParts, build_parts
 from cogs.snippets.rules import PAGE_SIZE
 from cogs.snippets.settings import search_index_directory
-from cogs.snippets.tantivy_engine import TantivySearchEngine
+from cogs.snippets.tantivy_engine import TantivySearchEngine, top
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -109,7 +109,7 @@ async def exhaustive_top(engine: TantivySearchEngine, query: Query) -> list[int]
     wanted_tag = query.tag.lower() if query.tag else None
     filters = fts5_query.Filters(language=query.language, tag=wanted_tag)
     tantivy_query = engine.index.queries.query(query.guild, parsed, filters)
-    every = await engine.index.top(tantivy_query, 2_000_000)
+    every = await top(engine.index.searcher, tantivy_query, 2_000_000)
     return [snippet_id for _, snippet_id in every[:PAGE_SIZE]]
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    import tantivy
     from sqlalchemy import TextClause
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
     from sqlalchemy.orm import Session
@@ -91,7 +92,7 @@ class TantivySearchEngine:
         return page
 
     async def _page(
-        self, query: Any, cursor: PageCursor | None, searcher: Any = None
+        self, query: Any, cursor: PageCursor | None, searcher: tantivy.Searcher | None = None
     ) -> list[tuple[float, int]]:
         """(key, id) of the page after `cursor` and one more, ordered by key then newest.
 
@@ -101,7 +102,7 @@ class TantivySearchEngine:
         limit = FIRST_FETCH if cursor is None else FIRST_FETCH_AFTER_CURSOR
         searcher = searcher or self.index.searcher
         while True:
-            hits = await self.index.top(query, limit, searcher)
+            hits = await top(searcher, query, limit)
             keyed = [(-score, snippet_id) for score, snippet_id in hits]
             after = [hit for hit in keyed if cursor is None or _after(hit, cursor)]
             exhausted = len(hits) < limit
@@ -135,6 +136,25 @@ class TantivySearchEngine:
 
     async def close(self) -> None:
         await self.index.close()
+
+
+async def top(
+    searcher: tantivy.Searcher | None, query: tantivy.Query, limit: int
+) -> list[tuple[float, int]]:
+    """The best `limit` matches as (score, snippet id), best first, ties by newest."""
+    assert searcher is not None
+    return await asyncio.to_thread(_top, searcher, query, limit)
+
+
+def _top(searcher: tantivy.Searcher, query: tantivy.Query, limit: int) -> list[tuple[float, int]]:
+    hits = searcher.search(query, limit, count=False).hits
+    ids = searcher.fast_field_values("id", [address for _, address in hits])
+    scored = [
+        (float(score), int(snippet_id or 0))
+        for (score, _), snippet_id in zip(hits, ids, strict=True)
+    ]
+    scored.sort(key=lambda hit: (-hit[0], -hit[1]))
+    return scored
 
 
 def _after(hit: tuple[float, int], cursor: PageCursor) -> bool:

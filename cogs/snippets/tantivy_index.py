@@ -354,25 +354,6 @@ class SearchIndex:
         """What a search reads now: None until the index is open, another after each commit."""
         return self._searcher
 
-    async def top(
-        self, query: tantivy.Query, limit: int, searcher: tantivy.Searcher | None = None
-    ) -> list[tuple[float, int]]:
-        """The best `limit` matches as (score, snippet id), best first, ties by newest."""
-        searcher = searcher or self._searcher
-        assert searcher is not None
-        return await asyncio.to_thread(_top, searcher, query, limit)
-
-
-def _top(searcher: tantivy.Searcher, query: tantivy.Query, limit: int) -> list[tuple[float, int]]:
-    hits = searcher.search(query, limit, count=False).hits
-    ids = searcher.fast_field_values("id", [address for _, address in hits])
-    scored = [
-        (float(score), int(snippet_id or 0))
-        for (score, _), snippet_id in zip(hits, ids, strict=True)
-    ]
-    scored.sort(key=lambda hit: (-hit[0], -hit[1]))
-    return scored
-
 
 async def _snippets(connection: AsyncConnection, ids: Sequence[int]) -> list[Row[Any]]:
     if not ids:
