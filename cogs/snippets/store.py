@@ -7,9 +7,9 @@ import logging
 import math
 import sqlite3
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Integer, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFoundError, UserFacingError
@@ -64,6 +64,27 @@ async def remove_snippet(session: AsyncSession, search: SearchEngine, row: Snipp
     await session.execute(delete(SnippetStar).where(SnippetStar.snippet_id == row.id))
     await session.delete(row)
     await session.flush()
+
+
+# A star's statements, built once (each keeps its own cache key) and run on a bare connection
+# with their values bound: building them and going through the ORM session was most of a
+# star's time (the SQL itself is ~0.05 ms).
+STAR_KEYS: Final = (
+    SnippetStar.snippet_id == bindparam("snippet_id"),
+    SnippetStar.user_id == bindparam("user_id"),
+)
+STAR_TARGET: Final = select(Snippet.author_id, Snippet.star_count).where(
+    Snippet.guild_id == bindparam("guild_id"), Snippet.id == bindparam("snippet_id")
+)
+UNSTAR: Final = delete(SnippetStar).where(*STAR_KEYS)
+STARRED: Final = select(SnippetStar.user_id).where(*STAR_KEYS)
+STAR: Final = insert(SnippetStar)
+COUNT_STAR: Final = (
+    update(Snippet)
+    .where(Snippet.id == bindparam("snippet_id"))
+    .values(star_count=Snippet.star_count + bindparam("step", type_=Integer))
+    .returning(Snippet.star_count)
+)
 
 
 class SnippetStore:
@@ -234,42 +255,22 @@ class SnippetStore:
     async def _star(
         self, guild_id: int, snippet_id: int, user_id: int, *, wanted: bool | None
     ) -> StarResult:
-        async with self._sessions.begin() as session:
-            # Only what a star needs: loading the whole snippet (its code too) as an ORM object
-            # was a third of a star's time.
-            row = (
-                await session.execute(
-                    select(Snippet.author_id, Snippet.star_count).where(
-                        Snippet.guild_id == guild_id, Snippet.id == snippet_id
-                    )
-                )
-            ).first()
+        keys = {"guild_id": guild_id, "snippet_id": snippet_id, "user_id": user_id}
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(STAR_TARGET, keys)).first()
             if row is None:
                 raise NotFoundError(f"There is no snippet #{snippet_id} in this server.")
             if row.author_id == user_id:
                 raise UserFacingError("You can't star your own snippet.")
             removed = 0
             if wanted is not True:
-                removed = affected_rows(
-                    await session.execute(
-                        delete(SnippetStar).where(
-                            SnippetStar.snippet_id == snippet_id, SnippetStar.user_id == user_id
-                        )
-                    )
-                )
+                removed = affected_rows(await connection.execute(UNSTAR, keys))
             starred = removed == 0 if wanted is None else wanted
-            if wanted is True and await self._has_starred(session, snippet_id, user_id):
+            if wanted is True and await connection.scalar(STARRED, keys) is not None:
                 return StarResult(True, row.star_count)
             if starred:
                 try:
-                    await session.execute(
-                        insert(SnippetStar).values(
-                            snippet_id=snippet_id,
-                            user_id=user_id,
-                            guild_id=guild_id,
-                            created_at=self._clock.now(),
-                        )
-                    )
+                    await connection.execute(STAR, {**keys, "created_at": self._clock.now()})
                 except IntegrityError:
                     # The same member's other click starred it a moment ago.
                     raise UserFacingError("That click crossed another one; try again.") from None
@@ -277,22 +278,8 @@ class SnippetStore:
                 return StarResult(False, row.star_count)
             # Counted in SQL under the row's write lock: a count read before it and written back
             # from Python lost every star but one when six members starred at the same moment.
-            count = await session.scalar(
-                update(Snippet)
-                .where(Snippet.id == snippet_id)
-                .values(star_count=Snippet.star_count + (1 if starred else -1))
-                .returning(Snippet.star_count)
-            )
+            count = await connection.scalar(COUNT_STAR, {**keys, "step": 1 if starred else -1})
             return StarResult(starred, int(count or 0))
-
-    @staticmethod
-    async def _has_starred(session: AsyncSession, snippet_id: int, user_id: int) -> bool:
-        found = await session.scalar(
-            select(SnippetStar.user_id).where(
-                SnippetStar.snippet_id == snippet_id, SnippetStar.user_id == user_id
-            )
-        )
-        return found is not None
 
     # ---- reading ------------------------------------------------------------------------
 
