@@ -81,6 +81,12 @@ _TABLES: weakref.WeakKeyDictionary[AsyncEngine, list[str]] = weakref.WeakKeyDict
 
 async def dump_database(bot: NexusBot) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, the core's included (and FTS shadow tables on SQLite)."""
+    # The weekly search counts wait in memory a few seconds before they are written
+    # (cogs/snippets/search_counts.py): written now, they are part of this snapshot, rather
+    # than landing in a later command's.
+    snippets = bot.get_cog("SnippetsCog")
+    if snippets is not None:
+        await snippets.parts.search_counts.write()  # type: ignore[attr-defined]
     engine = bot.db.engine
     async with engine.connect() as connection:
         if engine not in _TABLES:
