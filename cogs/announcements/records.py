@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cogs.announcements.models import Announcement, MissedPolicy, Status
 from cogs.announcements.schedule import Recurrence, Repeat, recurrence_of
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
+
+    from sqlalchemy import Row
 
 NEXT_RUNS_SHOWN = 5
 
@@ -58,7 +60,8 @@ class AnnouncementInfo:
         return self.recurrence.upcoming(self.next_run_at, count)
 
 
-def info_of(row: Announcement) -> AnnouncementInfo:
+def info_of(row: Announcement | Row[Any]) -> AnnouncementInfo:
+    """From an entity, or from a row of reads.py's columns (the same names)."""
     return AnnouncementInfo(
         id=row.id,
         guild_id=row.guild_id,
