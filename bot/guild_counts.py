@@ -62,7 +62,11 @@ class GuildCounts:
         key = (id(self._engine.sync_engine), guild_id)
         if key not in shared:
             shared[key] = asyncio.ensure_future(self._read(guild_id))
-        return dict(await asyncio.shield(shared[key]))
+        read = shared[key]
+        if read.done():
+            return dict(read.result())  # the others asked after the read: no waiting to guard
+        # Shielded: a feature that gives up waiting must not cancel the read the others share.
+        return dict(await asyncio.shield(read))
 
     async def _read(self, guild_id: int) -> dict[str, int]:
         async with self._engine.connect() as connection:
