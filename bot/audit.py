@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,10 @@ class AuditPage:
     next_before_id: int | None
 
 
+# AuditRecord's fields, in its order: a row is the record's arguments as they are.
+RECORD_COLUMNS = tuple(AUDIT.c[field.name] for field in fields(AuditRecord))
+
+
 @cache
 def page_query(by_actor: bool, by_action: bool, before: bool) -> Select[Any]:
     """A page's statement for one set of filters (eight at most), built once and the values
@@ -55,7 +59,7 @@ def page_query(by_actor: bool, by_action: bool, before: bool) -> Select[Any]:
     # same as the primary key's walk and changes nothing. SQLite plans both forms through
     # the index.
     guild: BindParameter[int] = bindparam("guild_id")
-    query = select(AUDIT).where(AUDIT.c.guild_id >= guild, AUDIT.c.guild_id <= guild)
+    query = select(*RECORD_COLUMNS).where(AUDIT.c.guild_id >= guild, AUDIT.c.guild_id <= guild)
     if by_actor:
         query = query.where(AUDIT.c.actor_id == bindparam("actor_id"))
     if by_action:
@@ -119,8 +123,7 @@ class AuditService:
             rows = list((await connection.execute(query, params)).all())
         more = len(rows) > limit
         rows = rows[:limit]
-        records = [
-            AuditRecord(r.id, r.guild_id, r.actor_id, r.action, r.target, r.details, r.created_at)
-            for r in rows
-        ]
-        return AuditPage(records, rows[-1].id if more and rows else None)
+        # Unpacked by position (RECORD_COLUMNS): looking a name up on a row costs about a
+        # microsecond.
+        records = [AuditRecord(*row) for row in rows]
+        return AuditPage(records, records[-1].id if more and records else None)

@@ -8,43 +8,26 @@ work and instance loading (together most of a read's CPU on SQLite, measured).
 
 from __future__ import annotations
 
-from typing import Final
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Integer, bindparam, select
 
 from cogs.announcements.models import ANNOUNCEMENTS, Status
+from cogs.announcements.records import AnnouncementInfo
 
-# Every column `info_of` reads, by the names it reads them by.
-INFO_COLUMNS: Final = tuple(
-    ANNOUNCEMENTS.c[name]
-    for name in (
-        "id",
-        "guild_id",
-        "channel_id",
-        "title",
-        "body",
-        "repeat",
-        "cron",
-        "timezone",
-        "anchor_local",
-        "ping_role_id",
-        "missed",
-        "status",
-        "next_run_at",
-        "managed_key",
-        "run_count",
-        "last_posted_at",
-        "last_message_id",
-        "failure",
-        "created_by",
-        "event",
-        "ping_interested",
-        "event_id",
-        "event_start",
-        "event_hash",
-        "event_error",
-    )
-)
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+
+# AnnouncementInfo's fields, in its order: a row is the record's arguments as they are (the
+# Boolean columns come back as bools). Looking each name up on a row cost 19 µs a record,
+# unpacking it 4 µs.
+INFO_COLUMNS: Final = tuple(ANNOUNCEMENTS.c[field.name] for field in fields(AnnouncementInfo))
+
+
+def info_from_row(row: Row[*tuple[Any, ...]]) -> AnnouncementInfo:
+    return AnnouncementInfo(*row)
+
 
 # One announcement of a guild (another guild's number finds nothing, as a missing one).
 ONE: Final = select(*INFO_COLUMNS).where(

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cogs.announcements.models import Announcement, MissedPolicy, Status
 from cogs.announcements.schedule import Recurrence, Repeat, recurrence_of
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
-
-    from sqlalchemy import Row
 
 NEXT_RUNS_SHOWN = 5
 
@@ -60,8 +58,7 @@ class AnnouncementInfo:
         return self.recurrence.upcoming(self.next_run_at, count)
 
 
-def info_of(row: Announcement | Row[Any]) -> AnnouncementInfo:
-    """From an entity, or from a row of reads.py's columns (the same names)."""
+def info_of(row: Announcement) -> AnnouncementInfo:
     return AnnouncementInfo(
         id=row.id,
         guild_id=row.guild_id,

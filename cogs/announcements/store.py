@@ -17,7 +17,7 @@ from bot.errors import NotFoundError
 from bot.postgres_pool import single_statement_reads
 from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.announcements.models import Announcement, Status
-from cogs.announcements.reads import FIRST_PAGE, LATER_PAGE, ONE
+from cogs.announcements.reads import FIRST_PAGE, LATER_PAGE, ONE, info_from_row
 from cogs.announcements.records import AnnouncementInfo, Draft, Edit, ListPage, Schedule, info_of
 from cogs.announcements.render import check_limits
 from cogs.announcements.rules import (
@@ -58,7 +58,7 @@ class AnnouncementStore:
             row = result.first()
         if row is None:
             raise NotFoundError(f"There is no announcement #{announcement_id} in this server.")
-        return info_of(row)
+        return info_from_row(row)
 
     async def _row(
         self, session: AsyncSession, guild_id: int, announcement_id: int
@@ -82,7 +82,8 @@ class AnnouncementStore:
             rows = result.all()
         more = len(rows) > limit
         rows = rows[:limit]
-        return ListPage([info_of(r) for r in rows], rows[-1].id if more and rows else None)
+        items = [info_from_row(r) for r in rows]
+        return ListPage(items, items[-1].id if more and items else None)
 
     async def search(self, guild_id: int, typed: str, limit: int = 25) -> list[AnnouncementInfo]:
         """For id autocomplete: by id prefix or words of the title/body, newest first."""

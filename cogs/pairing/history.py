@@ -152,23 +152,18 @@ class HistoryStore:
                 FIRST_PAGE if before_id is None else LATER_PAGE, params
             )
             rows = result.all()
-        groups: dict[int, Any] = {}
-        members: dict[int, list[int]] = defaultdict(list)
-        for row in rows:
-            groups.setdefault(row.id, row)
-            if row.member_id != user_id:
-                members[row.id].append(row.member_id)
+        # Unpacked by position: looking names up on a row costs about a microsecond each.
+        groups: dict[int, tuple[Any, ...]] = {}
+        partners: dict[int, list[int]] = defaultdict(list)
+        for group_id, created_at, outcome, thread_id, number, member_id in rows:
+            if group_id not in groups:
+                groups[group_id] = (number, created_at, outcome, thread_id)
+            if member_id != user_id:
+                partners[group_id].append(member_id)
         more = len(groups) > limit
-        page = list(groups.values())[:limit]
+        page = list(groups.items())[:limit]
         entries = tuple(
-            HistoryEntry(
-                group_id=group.id,
-                round_number=group.number,
-                created_at=group.created_at,
-                partners=tuple(members[group.id]),
-                outcome=group.outcome,
-                thread_id=group.thread_id,
-            )
-            for group in page
+            HistoryEntry(group_id, number, created_at, tuple(partners[group_id]), outcome, thread)
+            for group_id, (number, created_at, outcome, thread) in page
         )
-        return HistoryPage(entries, page[-1].id if more and page else None)
+        return HistoryPage(entries, page[-1][0] if more and page else None)
