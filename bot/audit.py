@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Integer, Select, bindparam, select
 
 from bot.models import AuditEntry
 from bot.postgres_pool import single_statement_reads
@@ -39,6 +40,35 @@ class AuditPage:
     records: list[AuditRecord]
     # Pass back as `before_id` for the next (older) page; None at the end.
     next_before_id: int | None
+
+
+# AuditRecord's fields, in its order: a row is the record's arguments as they are.
+RECORD_COLUMNS = tuple(AUDIT.c[field.name] for field in fields(AuditRecord))
+
+
+@cache
+def page_query(by_actor: bool, by_action: bool, before: bool) -> Select[Any]:
+    """A page's statement for one set of filters (eight at most), built once and the values
+    bound at each read: a statement object keeps its cache key, so a page skips building and
+    keying the select (most of the read's CPU on SQLite, measured)."""
+    # The guild as a range of one value, ordered by (guild_id, id): only the (guild_id, id)
+    # index gives that order. With `guild_id = x … ORDER BY id`, PostgreSQL's planner may
+    # walk the primary key backwards and filter, assuming the guild's rows are spread evenly;
+    # when another guild wrote every recent row it reads all of them first (72 ms at 200,000
+    # rows, against 0.1 ms through the index). An index on (guild_id, id DESC) costs the
+    # same as the primary key's walk and changes nothing. SQLite plans both forms through
+    # the index.
+    guild: BindParameter[int] = bindparam("guild_id")
+    query = select(*RECORD_COLUMNS).where(AUDIT.c.guild_id >= guild, AUDIT.c.guild_id <= guild)
+    if by_actor:
+        query = query.where(AUDIT.c.actor_id == bindparam("actor_id"))
+    if by_action:
+        query = query.where(AUDIT.c.action == bindparam("action"))
+    if before:
+        query = query.where(AUDIT.c.id < bindparam("before_id"))
+    return query.order_by(AUDIT.c.guild_id.desc(), AUDIT.c.id.desc()).limit(
+        bindparam("limit", type_=Integer)
+    )
 
 
 class AuditService:
@@ -81,27 +111,19 @@ class AuditService:
         limit: int = 10,
     ) -> AuditPage:
         """Newest first, by keyset on id (never OFFSET)."""
-        # The guild as a range of one value, ordered by (guild_id, id): only the (guild_id, id)
-        # index gives that order. With `guild_id = x … ORDER BY id`, PostgreSQL's planner may
-        # walk the primary key backwards and filter, assuming the guild's rows are spread evenly;
-        # when another guild wrote every recent row it reads all of them first (72 ms at 200,000
-        # rows, against 0.1 ms through the index). An index on (guild_id, id DESC) costs the
-        # same as the primary key's walk and changes nothing. SQLite plans both forms through
-        # the index.
-        query = select(AUDIT).where(AUDIT.c.guild_id >= guild_id, AUDIT.c.guild_id <= guild_id)
+        params: dict[str, Any] = {"guild_id": guild_id, "limit": limit + 1}
         if actor_id is not None:
-            query = query.where(AUDIT.c.actor_id == actor_id)
+            params["actor_id"] = actor_id
         if action is not None:
-            query = query.where(AUDIT.c.action == action)
+            params["action"] = action
         if before_id is not None:
-            query = query.where(AUDIT.c.id < before_id)
-        query = query.order_by(AUDIT.c.guild_id.desc(), AUDIT.c.id.desc()).limit(limit + 1)
+            params["before_id"] = before_id
+        query = page_query(actor_id is not None, action is not None, before_id is not None)
         async with self._page_reads.connect() as connection:
-            rows = list((await connection.execute(query)).all())
+            rows = list((await connection.execute(query, params)).all())
         more = len(rows) > limit
         rows = rows[:limit]
-        records = [
-            AuditRecord(r.id, r.guild_id, r.actor_id, r.action, r.target, r.details, r.created_at)
-            for r in rows
-        ]
-        return AuditPage(records, rows[-1].id if more and rows else None)
+        # Unpacked by position (RECORD_COLUMNS): looking a name up on a row costs about a
+        # microsecond.
+        records = [AuditRecord(*row) for row in rows]
+        return AuditPage(records, records[-1].id if more and records else None)

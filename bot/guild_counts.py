@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Integer, String, column, select, table
+from sqlalchemy import BigInteger, Integer, String, bindparam, column, select, table
 
 from bot.count_triggers import TABLE
 
@@ -23,6 +23,13 @@ COUNTS = table(
     column("guild_id", BIG_INT),
     column("name", String(100)),
     column("value", BIG_INT),
+)
+# Built once, the guild bound at each read: a statement object keeps its cache key, so a read
+# skips building and keying the select.
+GUILD_COUNTS = (
+    select(COUNTS.c.name, COUNTS.c.value)
+    .where(COUNTS.c.guild_id == bindparam("guild_id"))
+    .order_by(COUNTS.c.name)
 )
 
 # The reads one stats request shares, by (engine, guild): every feature asked in that request
@@ -55,16 +62,15 @@ class GuildCounts:
         key = (id(self._engine.sync_engine), guild_id)
         if key not in shared:
             shared[key] = asyncio.ensure_future(self._read(guild_id))
-        return dict(await asyncio.shield(shared[key]))
+        read = shared[key]
+        if read.done():
+            return dict(read.result())  # the others asked after the read: no waiting to guard
+        # Shielded: a feature that gives up waiting must not cancel the read the others share.
+        return dict(await asyncio.shield(read))
 
     async def _read(self, guild_id: int) -> dict[str, int]:
-        query = (
-            select(COUNTS.c.name, COUNTS.c.value)
-            .where(COUNTS.c.guild_id == guild_id)
-            .order_by(COUNTS.c.name)
-        )
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
+            rows = (await connection.execute(GUILD_COUNTS, {"guild_id": guild_id})).all()
         return {str(name): int(value) for name, value in rows}
 
 

@@ -3,7 +3,6 @@ the core's, all read from the counts the database keeps (bot/guild_counts.py) in
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -52,16 +51,15 @@ class StatsService:
 
     async def stats(self, guild_id: int, features: Iterable[MemberDataOwner]) -> StatsReport:
         # Every feature and the core read the guild's counts; within one_read they share one
-        # query, made by whichever asks first.
+        # query. The core asks first and the features find the counts read: one after the
+        # other costs no more waiting than side by side, and spares two tasks per request.
         with one_read():
-            (counts, failed), core = await asyncio.gather(
-                ask_every_feature(
-                    features,
-                    lambda feature: feature.stats(guild_id),
-                    timeout_seconds=self._feature_timeout,
-                    doing="count its rows",
-                ),
-                self._core_counts(guild_id),
+            core = await self._core_counts(guild_id)
+            counts, failed = await ask_every_feature(
+                features,
+                lambda feature: feature.stats(guild_id),
+                timeout_seconds=self._feature_timeout,
+                doing="count its rows",
             )
         return StatsReport(counts, core, failed)
 

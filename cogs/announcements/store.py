@@ -14,8 +14,10 @@ from sqlalchemy import or_, select
 
 from bot.db import id_from_text
 from bot.errors import NotFoundError
+from bot.postgres_pool import single_statement_reads
 from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.announcements.models import Announcement, Status
+from cogs.announcements.reads import FIRST_PAGE, LATER_PAGE, ONE, info_from_row
 from cogs.announcements.records import AnnouncementInfo, Draft, Edit, ListPage, Schedule, info_of
 from cogs.announcements.render import check_limits
 from cogs.announcements.rules import (
@@ -45,13 +47,18 @@ class AnnouncementStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], audit: AuditService) -> None:
         self._sessions = sessions
         self._audit = audit
+        # Reads of one statement (reads.py): no transaction around them on PostgreSQL.
+        self._reads = single_statement_reads(sessions.kw["bind"])
 
     # ---- reading --------------------------------------------------------------------------
 
     async def get(self, guild_id: int, announcement_id: int) -> AnnouncementInfo:
-        async with self._sessions() as session:
-            row = await self._row(session, guild_id, announcement_id)
-        return info_of(row)
+        async with self._reads.connect() as connection:
+            result = await connection.execute(ONE, {"id": announcement_id, "guild_id": guild_id})
+            row = result.first()
+        if row is None:
+            raise NotFoundError(f"There is no announcement #{announcement_id} in this server.")
+        return info_from_row(row)
 
     async def _row(
         self, session: AsyncSession, guild_id: int, announcement_id: int
@@ -65,17 +72,18 @@ class AnnouncementStore:
         self, guild_id: int, after_id: int | None = None, limit: int = LIST_PAGE_SIZE
     ) -> ListPage:
         """Not-cancelled announcements, oldest id first, by keyset on id (never OFFSET)."""
-        query = select(Announcement).where(
-            Announcement.guild_id == guild_id, Announcement.status != Status.CANCELLED
-        )
+        params = {"guild_id": guild_id, "limit": limit + 1}
         if after_id is not None:
-            query = query.where(Announcement.id > after_id)
-        query = query.order_by(Announcement.id).limit(limit + 1)
-        async with self._sessions() as session:
-            rows = list((await session.scalars(query)).all())
+            params["after_id"] = after_id
+        async with self._reads.connect() as connection:
+            result = await connection.execute(
+                FIRST_PAGE if after_id is None else LATER_PAGE, params
+            )
+            rows = result.all()
         more = len(rows) > limit
         rows = rows[:limit]
-        return ListPage([info_of(r) for r in rows], rows[-1].id if more and rows else None)
+        items = [info_from_row(r) for r in rows]
+        return ListPage(items, items[-1].id if more and items else None)
 
     async def search(self, guild_id: int, typed: str, limit: int = 25) -> list[AnnouncementInfo]:
         """For id autocomplete: by id prefix or words of the title/body, newest first."""

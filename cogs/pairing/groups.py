@@ -44,27 +44,6 @@ async def read_group(session: AsyncSession, group_id: int) -> GroupInfo | None:
     return group_record(row, list(members.all()))
 
 
-async def latest_group_of(session: AsyncSession, guild_id: int, user_id: int) -> GroupInfo | None:
-    """The member's newest group with its members, in one query (a row per member)."""
-    latest = (
-        select(PairMember.group_id)
-        .where(PairMember.guild_id == guild_id, PairMember.user_id == user_id)
-        .order_by(PairMember.group_id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    rows = (
-        await session.execute(
-            select(PairGroup, PairMember.user_id)
-            .join(PairMember, PairMember.group_id == PairGroup.id)
-            .where(PairGroup.id == latest)
-        )
-    ).all()
-    if not rows:
-        return None
-    return group_record(rows[0][0], [member for _, member in rows])
-
-
 class GroupStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessions = sessions
