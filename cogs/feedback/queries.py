@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import Select, bindparam, func, select
 
 from bot.errors import NotFoundError
+from bot.postgres_pool import single_statement_reads
 from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.feedback.endpoints import parse_endpoint_filter
 from cogs.feedback.list_statements import list_statement
@@ -63,7 +64,8 @@ TITLE_SEARCH_WINDOW = 5000
 
 class FeedbackQueries:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, store: ItemStore) -> None:
-        self._engine: AsyncEngine = sessions.kw["bind"]
+        # Reads of a statement or two: no BEGIN / ROLLBACK around them on PostgreSQL.
+        self._engine: AsyncEngine = single_statement_reads(sessions.kw["bind"])
         self._sessions = sessions
         self._store = store
 
