@@ -45,7 +45,7 @@ class ItemStore:
     def add_history_row(
         self,
         session: AsyncSession,
-        item: FeedbackItem,
+        item: FeedbackItem | ItemRecord,
         actor_id: int | None,
         action: str,
         *,

@@ -10,7 +10,7 @@ from sqlalchemy import not_, select
 
 from bot.sql import affected_rows, dialect_insert
 from cogs.feedback.models import FeedbackWatcher
-from cogs.feedback.records import Watcher
+from cogs.feedback.records import ItemRecord, Watcher
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,7 +33,12 @@ class WatcherStore:
         self._store = store
 
     async def watch(
-        self, session: AsyncSession, item: FeedbackItem, user_id: int | None, *, dm: bool = False
+        self,
+        session: AsyncSession,
+        item: FeedbackItem | ItemRecord,
+        user_id: int | None,
+        *,
+        dm: bool = False,
     ) -> bool:
         """Make `user_id` a watcher of `item` (kept as it is when they already watch it).
         True when they were not watching before."""
