@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import Select, bindparam, func, select
 
 from bot.errors import NotFoundError
-from bot.postgres_pool import single_statement_reads
+from bot.in_place_reads import in_place_reads
 from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.feedback.endpoints import parse_endpoint_filter
 from cogs.feedback.list_statements import list_statement
@@ -58,14 +58,19 @@ WITH_HISTORY: Final = (
     .where(_ITEMS.c.guild_id == bindparam("guild_id"), _ITEMS.c.number == bindparam("number"))
     .order_by(_HISTORY.c.id)
 )
+# The numbers of the items some are duplicates of.
+NUMBERS_BY_ID: Final = select(_ITEMS.c.id, _ITEMS.c.number).where(
+    _ITEMS.c.id.in_(bindparam("ids", expanding=True))
+)
 ASSIGNEE_ID_MAX = 19  # digits in a Discord id
 TITLE_SEARCH_WINDOW = 5000
 
 
 class FeedbackQueries:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, store: ItemStore) -> None:
-        # Reads of a statement or two: no BEGIN / ROLLBACK around them on PostgreSQL.
-        self._engine: AsyncEngine = single_statement_reads(sessions.kw["bind"])
+        engine: AsyncEngine = sessions.kw["bind"]
+        self._dialect = engine.dialect.name
+        self._reads = in_place_reads(engine)
         self._sessions = sessions
         self._store = store
 
@@ -84,14 +89,14 @@ class FeedbackQueries:
     ) -> tuple[ItemRecord, list[ItemHistoryEntry]]:
         """The item and its history, read together (`/feedback show` needs both): one query,
         a row per history entry (or one with none), oldest first."""
-        async with self._engine.connect() as connection:
-            rows = (
-                await connection.execute(WITH_HISTORY, {"guild_id": guild_id, "number": number})
-            ).all()
-            if not rows:
-                raise NotFoundError(f"There is no feedback item FB-{number} in this server.")
-            item = rows[0]
-            duplicate_of = await self._store.number_of(connection, item.duplicate_of_id)
+        rows = await self._reads.rows(WITH_HISTORY, {"guild_id": guild_id, "number": number})
+        if not rows:
+            raise NotFoundError(f"There is no feedback item FB-{number} in this server.")
+        item = rows[0]
+        duplicate_of = None
+        if item.duplicate_of_id is not None:
+            targets = await self._reads.rows(NUMBERS_BY_ID, {"ids": [item.duplicate_of_id]})
+            duplicate_of = int(targets[0].number) if targets else None
         history = [
             ItemHistoryEntry(
                 row.h_id, row.h_actor_id, row.h_action, row.h_from, row.h_to, row.h_note, row.h_at
@@ -112,24 +117,24 @@ class FeedbackQueries:
     ) -> ItemPage:
         """Newest first, or most +1s first (then newest); keyset on the per-guild number, or
         on (+1s, number), never OFFSET. `before` is the page's `next_cursor` before it."""
-        # A bare connection, not an ORM session: a list page only reads plain rows, and a
-        # session costs about as much again as the page's query.
-        async with self._engine.connect() as session:
-            dialect = self._engine.dialect.name
-            statement, values = list_statement(
-                guild_id,
-                filters,
-                dialect,
-                before=before,
-                limit=limit + 1,
-                by_plus_ones=by_plus_ones,
-            )
-            rows = list((await session.execute(statement, values)).all())
-            more = len(rows) > limit
-            rows = rows[:limit]
-            targets = await self._store.numbers_by_id(
-                session, {r.duplicate_of_id for r in rows if r.duplicate_of_id}
-            )
+        # Plain rows read in place (bot/in_place_reads.py), not ORM objects through a session:
+        # a session costs about as much again as the page's query, a thread hop as much again.
+        statement, values = list_statement(
+            guild_id,
+            filters,
+            self._dialect,
+            before=before,
+            limit=limit + 1,
+            by_plus_ones=by_plus_ones,
+        )
+        rows = await self._reads.rows(statement, values)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        duplicated = sorted({r.duplicate_of_id for r in rows if r.duplicate_of_id})
+        targets = {}
+        if duplicated:
+            found = await self._reads.rows(NUMBERS_BY_ID, {"ids": duplicated})
+            targets = {int(target.id): int(target.number) for target in found}
         items = tuple(item_record(row, targets.get(row.duplicate_of_id or 0)) for row in rows)
         cursor: ListCursor | None = None
         if more and rows:
