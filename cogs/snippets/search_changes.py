@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import bindparam, text
 
+from bot.in_place_reads import in_place_reads
 from bot.schema_stamp import DERIVED_PREFIX
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 GENERATION_KEY: Final = f"{DERIVED_PREFIX}snippets.search_generation"
 # Every change numbered up to this value may have been pruned from the log.
@@ -79,8 +80,9 @@ async def new_generation(session: AsyncSession, now: datetime) -> None:
     )
 
 
-async def read_log_state(connection: AsyncConnection) -> LogState:
-    newest, generation, pruned = (await connection.execute(_LOG_STATE)).one()
+async def read_log_state(engine: AsyncEngine) -> LogState:
+    """The log's end, with every search: one row, read in place on SQLite."""
+    newest, generation, pruned = tuple((await in_place_reads(engine).rows(_LOG_STATE))[0])
     return LogState(int(newest or 0), generation or "", int(pruned or 0))
 
 

@@ -6,12 +6,13 @@ starred), so a page looks and pages the same whichever path made it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import bindparam, func, select, text
 
+from bot.in_place_reads import in_place_reads
 from bot.sql import as_utc
 from cogs.snippets.models import Snippet
 from cogs.snippets.records import PageCursor, SnippetPage, SnippetSummary
@@ -93,12 +94,23 @@ SUMMARIES_BY_ID: Final = select(
 async def summaries_by_id(session: Reader, ids: Sequence[int]) -> dict[int, SnippetSummary]:
     if not ids:
         return {}
-    result = await session.execute(SUMMARIES_BY_ID, {"ids": list(ids)})
+    return summaries_of(await session.execute(SUMMARIES_BY_ID, {"ids": list(ids)}))
+
+
+async def summaries_in_place(engine: AsyncEngine, ids: Sequence[int]) -> dict[int, SnippetSummary]:
+    """`summaries_by_id`, read in place on SQLite (bot/in_place_reads.py): ten rows by key."""
+    if not ids:
+        return {}
+    return summaries_of(await in_place_reads(engine).rows(SUMMARIES_BY_ID, {"ids": list(ids)}))
+
+
+def summaries_of(rows: Iterable[Any]) -> dict[int, SnippetSummary]:
+    """Rows of SUMMARIES_BY_ID by snippet id."""
     return {
         int(r[0]): SnippetSummary(
             int(r[0]), r[1], r[2], r[3], int(r[4]), r[5] or "", r[6], tags=tags_of(r[7])
         )
-        for r in result
+        for r in rows
     }
 
 
@@ -119,8 +131,7 @@ async def newest_from_table(
 async def read_page(
     engine: AsyncEngine, sql: str, params: dict[str, Any], *, order: str
 ) -> SnippetPage:
-    async with engine.connect() as session:
-        result = await session.execute(text(sql), params)
-        rows = result.all()
+    # A page an index bounds: read in place on SQLite.
+    rows = await in_place_reads(engine).rows(text(sql), params)
     items = [summary_from_row(row) for row in rows]
     return paged(items, order=order)

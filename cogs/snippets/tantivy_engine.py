@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cogs.snippets.rules import PAGE_SIZE
 from cogs.snippets.search_changes import record_change
-from cogs.snippets.summaries import paged, summaries_by_id, with_score
+from cogs.snippets.summaries import paged, summaries_in_place, with_score
 from cogs.snippets.tantivy_index import SearchIndex
 
 if TYPE_CHECKING:
@@ -58,8 +58,7 @@ class TantivySearchEngine:
         page = None if parsed.empty else await self._current_page(guild_id, parsed, filters, cursor)
         if page is None:
             return await self._database.find(guild_id, parsed, filters, cursor)
-        async with self._engine.connect() as connection:
-            summaries = await summaries_by_id(connection, [snippet_id for _, snippet_id in page])
+        summaries = await summaries_in_place(self._engine, [snippet_id for _, snippet_id in page])
         # The key is bm25's sign (lower is better), so cursors read the same on every engine.
         items = [with_score(summaries[i], key) for key, i in page if i in summaries]
         return paged(items, order="ranked")

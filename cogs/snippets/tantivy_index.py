@@ -242,8 +242,7 @@ class SearchIndex:
         return task
 
     async def _log_state(self) -> LogState:
-        async with self._engine.connect() as connection:
-            return await read_log_state(connection)
+        return await read_log_state(self._engine)
 
     def _needs_build(self, log_state: LogState) -> bool:
         state = self._state
