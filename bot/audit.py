@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BindParameter, Integer, Select, bindparam, select
 
+from bot.in_place_reads import in_place_reads
 from bot.models import AuditEntry
-from bot.postgres_pool import single_statement_reads
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -75,7 +75,7 @@ class AuditService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         # A page is one SELECT: no transaction around it on PostgreSQL.
-        self._page_reads = single_statement_reads(sessions.kw["bind"])
+        self._page_reads = in_place_reads(sessions.kw["bind"])
 
     async def record(
         self,
@@ -119,8 +119,7 @@ class AuditService:
         if before_id is not None:
             params["before_id"] = before_id
         query = page_query(actor_id is not None, action is not None, before_id is not None)
-        async with self._page_reads.connect() as connection:
-            rows = list((await connection.execute(query, params)).all())
+        rows = await self._page_reads.rows(query, params)
         more = len(rows) > limit
         rows = rows[:limit]
         # Unpacked by position (RECORD_COLUMNS): looking a name up on a row costs about a

@@ -47,9 +47,14 @@ class InPlaceReads:
         in_memory = file in (None, "", ":memory:")
         self._in_place: Engine | None = None if in_memory else _read_only_engine(Path(file or ""))
 
+    @property
+    def engine(self) -> Engine | None:
+        """The synchronous engine that reads in place; None when every read takes the pool."""
+        return self._in_place
+
     async def rows(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
-    ) -> list[Row[Any]]:
+    ) -> list[Row[*tuple[Any, ...]]]:
         """The statement's rows: read in place on SQLite, else (or on an error) through the
         pool."""
         if self._in_place is not None:

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 
 from bot.db import id_from_text
 from bot.errors import NotFoundError
-from bot.postgres_pool import single_statement_reads
+from bot.in_place_reads import in_place_reads
 from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.announcements.models import Announcement, Status
 from cogs.announcements.reads import FIRST_PAGE, LATER_PAGE, ONE, info_from_row
@@ -48,14 +48,13 @@ class AnnouncementStore:
         self._sessions = sessions
         self._audit = audit
         # Reads of one statement (reads.py): no transaction around them on PostgreSQL.
-        self._reads = single_statement_reads(sessions.kw["bind"])
+        self._reads = in_place_reads(sessions.kw["bind"])
 
     # ---- reading --------------------------------------------------------------------------
 
     async def get(self, guild_id: int, announcement_id: int) -> AnnouncementInfo:
-        async with self._reads.connect() as connection:
-            result = await connection.execute(ONE, {"id": announcement_id, "guild_id": guild_id})
-            row = result.first()
+        rows = await self._reads.rows(ONE, {"id": announcement_id, "guild_id": guild_id})
+        row = rows[0] if rows else None
         if row is None:
             raise NotFoundError(f"There is no announcement #{announcement_id} in this server.")
         return info_from_row(row)
@@ -75,11 +74,7 @@ class AnnouncementStore:
         params = {"guild_id": guild_id, "limit": limit + 1}
         if after_id is not None:
             params["after_id"] = after_id
-        async with self._reads.connect() as connection:
-            result = await connection.execute(
-                FIRST_PAGE if after_id is None else LATER_PAGE, params
-            )
-            rows = result.all()
+        rows = await self._reads.rows(FIRST_PAGE if after_id is None else LATER_PAGE, params)
         more = len(rows) > limit
         rows = rows[:limit]
         items = [info_from_row(r) for r in rows]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
-from bot.postgres_pool import single_statement_reads
+from bot.in_place_reads import in_place_reads
 from cogs.pairing.models import PairGroup, PairMember, PairRound
 from cogs.pairing.records import HistoryEntry, HistoryPage
 from cogs.pairing.round_model import pair_key
@@ -138,7 +138,7 @@ LATER_PAGE: Final = _history_read(before=True)
 class HistoryStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         # A page is one statement on a connection: no session, no transaction on PostgreSQL.
-        self._reads = single_statement_reads(sessions.kw["bind"])
+        self._reads = in_place_reads(sessions.kw["bind"])
 
     async def history(
         self, guild_id: int, user_id: int, *, before_id: int | None = None, limit: int = 8
@@ -147,11 +147,7 @@ class HistoryStore:
         params = {"guild_id": guild_id, "user_id": user_id, "limit": limit + 1}
         if before_id is not None:
             params["before_id"] = before_id
-        async with self._reads.connect() as connection:
-            result = await connection.execute(
-                FIRST_PAGE if before_id is None else LATER_PAGE, params
-            )
-            rows = result.all()
+        rows = await self._reads.rows(FIRST_PAGE if before_id is None else LATER_PAGE, params)
         # Unpacked by position: looking names up on a row costs about a microsecond each.
         groups: dict[int, tuple[Any, ...]] = {}
         partners: dict[int, list[int]] = defaultdict(list)

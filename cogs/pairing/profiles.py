@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import aliased
 
-from bot.postgres_pool import single_statement_reads
+from bot.in_place_reads import in_place_reads
 from bot.timezones import resolve_timezone
 from cogs.pairing.models import (
     PairGroup,
@@ -167,7 +167,7 @@ class ProfileStore:
         self._sessions = sessions
         self._clock = clock
         # One statement: no transaction around it on PostgreSQL.
-        self._reads = single_statement_reads(sessions.kw["bind"])
+        self._reads = in_place_reads(sessions.kw["bind"])
 
     async def join(
         self,
@@ -239,11 +239,7 @@ class ProfileStore:
             row.pause_reason = None
 
     async def status(self, guild_id: int, user_id: int) -> Status:
-        async with self._reads.connect() as connection:
-            result = await connection.execute(
-                STATUS_READ, {"guild_id": guild_id, "user_id": user_id}
-            )
-            rows = result.all()
+        rows = await self._reads.rows(STATUS_READ, {"guild_id": guild_id, "user_id": user_id})
         if not rows or not rows[0][4]:  # no profile, or not active
             raise NotJoined
         return status_of(rows, guild_id, user_id, self._clock.now())

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from bot.audit import AuditService
 from bot.db import Database
+from bot.in_place_reads import in_place_reads
 from bot.models import AuditEntry
 
 QUIET, BUSY = 1001, 1002
@@ -40,11 +41,16 @@ async def planned(database: Database, run: Any) -> str:
         if "FROM audit_log" in statement:
             sent.append((statement, parameters))
 
-    sa.event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    # The page is read in place on SQLite (bot/in_place_reads.py), through the pool otherwise.
+    in_place = in_place_reads(database.engine).engine
+    engines = [database.engine.sync_engine, *([in_place] if in_place is not None else [])]
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
     try:
         await run()
     finally:
-        sa.event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
     [(statement, parameters)] = sent
     explain = "EXPLAIN QUERY PLAN " if database.dialect == "sqlite" else "EXPLAIN "
     async with database.engine.connect() as connection:
