@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select
 
 from bot.sql import affected_rows
 from cogs.feedback.endpoints import Endpoint, parse_endpoint
-from cogs.feedback.models import FeedbackDraft, FeedbackItem
+from cogs.feedback.models import FeedbackDraft, FeedbackHistory, FeedbackItem
 from cogs.feedback.records import Draft, ItemRecord, PlusOne
 from cogs.feedback.rules import (
     ACTIVE_STATUSES,
@@ -26,7 +26,12 @@ from cogs.feedback.store import item_record
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import (
+        AsyncConnection,
+        AsyncEngine,
+        AsyncSession,
+        async_sessionmaker,
+    )
 
     from bot.clock import Clock
     from cogs.feedback.duplicates import DuplicateCandidate
@@ -43,10 +48,10 @@ DRAFT_GONE = (
 )
 
 
-# A new item's insert, built once, handing back the stored row (its id and defaults): no ORM
-# object and flush for a row this transaction only adds (0.5 ms of /feedback log's ~3).
+# A new item's inserts, built once; the item's hands back the stored row (its id and defaults).
 _ITEMS: Final = cast("Table", FeedbackItem.__table__)
 NEW_ITEM: Final = insert(_ITEMS).returning(*_ITEMS.columns)
+NEW_HISTORY: Final = insert(cast("Table", FeedbackHistory.__table__))
 
 
 class FeedbackIntake:
@@ -62,6 +67,7 @@ class FeedbackIntake:
         watchers: WatcherStore,
     ) -> None:
         self._sessions = sessions
+        self._engine: AsyncEngine = sessions.kw["bind"]
         self._votes = votes
         self._watchers = watchers
         self._clock = clock
@@ -103,12 +109,14 @@ class FeedbackIntake:
         used up in the same transaction, so a second click can never create a second item."""
         in_spec = await self._specs.is_in_spec(draft.guild_id, draft.endpoint)
         now = self._clock.now()
-        async with self._sessions.begin() as session:
+        # Core statements on a connection: a transaction that only adds rows needs no ORM
+        # session, objects or flush (about a third of /feedback log's time before the reply).
+        async with self._engine.begin() as connection:
             if draft_id is not None:
-                await self._use_draft(session, draft.guild_id, draft_id)
-            number = await self._store.next_number(session, draft.guild_id)
+                await self._use_draft(connection, draft.guild_id, draft_id)
+            number = await self._store.next_number(connection, draft.guild_id)
             item = (
-                await session.execute(
+                await connection.execute(
                     NEW_ITEM,
                     {
                         "guild_id": draft.guild_id,
@@ -130,10 +138,18 @@ class FeedbackIntake:
                 )
             ).one()
             record = item_record(item, None)
-            self._store.add_history_row(
-                session, record, draft.reporter_id, "created", to_value="open", at=now
+            await connection.execute(
+                NEW_HISTORY,
+                {
+                    "guild_id": draft.guild_id,
+                    "item_id": record.id,
+                    "actor_id": draft.reporter_id,
+                    "action": "created",
+                    "to_value": "open",
+                    "created_at": now,
+                },
             )
-            await self._watchers.watch(session, record, draft.reporter_id)
+            await self._watchers.watch(connection, record, draft.reporter_id)
         self._open_items.track(record)
         self._specs.note_logged_endpoint(draft.guild_id, draft.endpoint)
         return record
@@ -187,7 +203,9 @@ class FeedbackIntake:
             actual=row.actual,
         )
 
-    async def _use_draft(self, session: AsyncSession, guild_id: int, draft_id: int) -> None:
+    async def _use_draft(
+        self, session: AsyncSession | AsyncConnection, guild_id: int, draft_id: int
+    ) -> None:
         result = await session.execute(
             delete(FeedbackDraft).where(
                 FeedbackDraft.id == draft_id, FeedbackDraft.guild_id == guild_id

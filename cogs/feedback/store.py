@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, and_, bindparam, or_, select, update
 
 from bot.errors import NotFoundError
 from bot.sql import dialect_insert
@@ -26,20 +26,20 @@ class ItemStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, clock: Clock) -> None:
         self._sessions = sessions
         self._clock = clock
-
-    async def next_number(self, session: AsyncSession, guild_id: int) -> int:
-        """Hand out the guild's next number atomically (an upsert on the counter row)."""
-        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-        statement = (
-            dialect_insert(dialect, FeedbackCounter)
-            .values(guild_id=guild_id, last_number=1)
+        # Built once for the backend (an upsert is spelled per dialect), the guild bound.
+        self._next_number = (
+            dialect_insert(sessions.kw["bind"].dialect.name, FeedbackCounter)
+            .values(guild_id=bindparam("guild_id"), last_number=1)
             .on_conflict_do_update(
                 index_elements=[FeedbackCounter.guild_id],
                 set_={"last_number": FeedbackCounter.last_number + 1},
             )
             .returning(FeedbackCounter.last_number)
         )
-        number = (await session.execute(statement)).scalar_one()
+
+    async def next_number(self, session: AsyncSession | AsyncConnection, guild_id: int) -> int:
+        """Hand out the guild's next number atomically (an upsert on the counter row)."""
+        number = (await session.execute(self._next_number, {"guild_id": guild_id})).scalar_one()
         return int(number)
 
     def add_history_row(

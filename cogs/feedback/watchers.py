@@ -4,24 +4,23 @@ item, its +1 and its watcher are stored together; plain ids in, records out."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import not_, select
+from sqlalchemy import bindparam, not_, select
 
 from bot.sql import affected_rows, dialect_insert
 from cogs.feedback.models import FeedbackWatcher
 from cogs.feedback.records import ItemRecord, Watcher
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy import Table
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
     from bot.clock import Clock
     from cogs.feedback.models import FeedbackItem
     from cogs.feedback.store import ItemStore
 
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
+WATCH_COLUMNS = ("guild_id", "item_id", "user_id", "dm", "created_at")
 
 
 class WatcherStore:
@@ -31,10 +30,17 @@ class WatcherStore:
         self._sessions = sessions
         self._clock = clock
         self._store = store
+        self._dialect: str = sessions.kw["bind"].dialect.name
+        # Built once for the backend, its values bound: a new item's reporter starts watching.
+        self._watch = (
+            dialect_insert(self._dialect, cast("Table", FeedbackWatcher.__table__))
+            .values({name: bindparam(name) for name in WATCH_COLUMNS})
+            .on_conflict_do_nothing(index_elements=["item_id", "user_id"])
+        )
 
     async def watch(
         self,
-        session: AsyncSession,
+        session: AsyncSession | AsyncConnection,
         item: FeedbackItem | ItemRecord,
         user_id: int | None,
         *,
@@ -44,18 +50,9 @@ class WatcherStore:
         True when they were not watching before."""
         if user_id is None:
             return False
-        statement = (
-            dialect_insert(_dialect(session), FeedbackWatcher)
-            .values(
-                guild_id=item.guild_id,
-                item_id=item.id,
-                user_id=user_id,
-                dm=dm,
-                created_at=self._clock.now(),
-            )
-            .on_conflict_do_nothing(index_elements=["item_id", "user_id"])
-        )
-        return affected_rows(await session.execute(statement)) > 0
+        values = (item.guild_id, item.id, user_id, dm, self._clock.now())
+        watched = await session.execute(self._watch, dict(zip(WATCH_COLUMNS, values, strict=True)))
+        return affected_rows(watched) > 0
 
     async def audience(
         self, session: AsyncSession, item_id: int, *, leaving_out: int | None
@@ -91,7 +88,7 @@ class WatcherStore:
         async with self._sessions.begin() as session:
             item = await self._store.item(session, guild_id, number)
             statement = (
-                dialect_insert(_dialect(session), FeedbackWatcher)
+                dialect_insert(self._dialect, FeedbackWatcher)
                 .values(
                     guild_id=guild_id,
                     item_id=item.id,
