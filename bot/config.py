@@ -234,13 +234,13 @@ class RunnerSettings(ConfigSection):
 
 
 class MemorySettings(ConfigSection):
-    # Caps on caches that grow with use; past one, the least recently used entry is dropped
-    # (read again when next needed). Guilds whose settings, blocks, audit actions, feedback
-    # specs and open-item indexes are kept; API callers whose rate-limit buckets are kept.
+    # Caps on what grows with use (past one the least recently used goes): guilds whose settings,
+    # blocks, audit actions, feedback specs and open items are kept; API callers' rate buckets;
+    # how long an idle list's page buttons wait (each open list keeps its interaction, message
+    # and page, ~20 KB); glibc malloc arenas the threads share (0: 8 per core; bot/heap.py).
     guilds_cached: int = Field(default=1000, ge=1)
     rate_limit_callers: int = Field(default=10_000, ge=1)
-    # glibc malloc arenas the bot's threads share (0: glibc's default, 8 per core); fewer
-    # arenas hold less freed memory (bot/heap.py).
+    page_buttons_seconds: float = Field(default=60.0, ge=5, le=3600)
     malloc_arenas: int = Field(default=2, ge=0)
 
 

@@ -36,6 +36,22 @@ PageFetcher = Callable[[Cursor | None], Awaitable[Page[T]]]
 PageRenderer = Callable[[Page[T], int], discord.Embed]
 
 
+# A bot without settings (a test's client): discord.py's own default for a view.
+DEFAULT_PAGE_BUTTONS_SECONDS = 180.0
+
+
+def page_buttons_seconds(client: discord.Client) -> float:
+    """How long a list's page buttons wait for a click on `client` (memory.page_buttons_seconds).
+
+    Until then the view is registered and keeps its interaction, its message (to disable the
+    buttons when it times out) and its page: ~20 KB each, ~1,200 of them at 20 commands a
+    second with 180 s (bench.soak), so the wait bounds what lists hold.
+    """
+    settings = getattr(client, "settings", None)
+    memory = getattr(settings, "memory", None)
+    return float(getattr(memory, "page_buttons_seconds", DEFAULT_PAGE_BUTTONS_SECONDS))
+
+
 class Paginator(OwnerOnlyView, Generic[T]):
     """Previous / Page n / Next over pages from ``fetch``, drawn by ``render(page, number)``.
 
@@ -149,13 +165,17 @@ async def send_paginated(
     *,
     ephemeral: bool = True,
     empty_message: str = "Nothing to show.",
-    timeout: float = 180,
+    timeout: float | None = None,
 ) -> Paginator[T] | None:
     """Fetch the first page and send it: with buttons only when there is more than one page.
 
     An empty listing gets ``empty_message`` (always ephemeral). Works whether or not the
-    interaction was already answered or deferred. Returns the view when one was sent.
+    interaction was already answered or deferred. Returns the view when one was sent. The
+    buttons wait ``timeout`` seconds for a click, by default the bot's
+    ``memory.page_buttons_seconds``.
     """
+    if timeout is None:
+        timeout = page_buttons_seconds(interaction.client)
     view = Paginator(fetch, render, owner_id=interaction.user.id, timeout=timeout)
     first = await view.load_first_page()
     if not first.items:

@@ -54,6 +54,7 @@ def test_the_caps_are_settings() -> None:
     settings = load_settings()
     assert settings.memory.guilds_cached == 1000
     assert settings.memory.rate_limit_callers == 10_000
+    assert settings.memory.page_buttons_seconds == 60
     assert settings.memory.malloc_arenas == 2
 
 

@@ -1,0 +1,43 @@
+"""A list's page buttons wait `memory.page_buttons_seconds` for a click, then are disabled: an
+open list keeps its interaction, message and page in memory until then (bot/ui/paginator.py)."""
+
+from __future__ import annotations
+
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.sandbox import SandboxServer
+from bot.ui import Page, send_paginated
+from tests.e2e.conftest import StartBot, World
+
+
+class ListCog(commands.Cog):
+    @app_commands.command(name="rows", description="25 rows, 10 a page")
+    async def rows(self, interaction: discord.Interaction) -> None:
+        async def fetch(cursor: object) -> Page[int]:
+            start = cursor if isinstance(cursor, int) else 0
+            return Page(list(range(start, min(start + 10, 25))), start + 10)
+
+        def render(page: Page[int], number: int) -> discord.Embed:
+            return discord.Embed(title=f"page {number}", description=str(list(page.items)))
+
+        await send_paginated(interaction, fetch, render)
+
+
+async def test_page_buttons_are_disabled_once_idle_for_the_configured_seconds(
+    start_nexus: StartBot, sandbox: SandboxServer, world: World
+) -> None:
+    bot = await start_nexus(memory={"page_buttons_seconds": 5})
+    await bot.add_cog(ListCog())
+    await bot.tree.sync()
+    started = time.monotonic()
+    listed = await sandbox.invoke(
+        "/rows", user=world.alice, guild=world.guild, channel=world.general
+    )
+    assert "Next" in [button.get("label") for button in listed.buttons]
+    await listed.wait_edit(timeout=15)  # the timeout's edit, well before the default 180 s
+    assert time.monotonic() - started >= 5
+    assert listed.buttons == []
