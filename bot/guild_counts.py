@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, Integer, String, bindparam, column, select, table
 
 from bot.count_triggers import TABLE
+from bot.in_place_reads import in_place_reads
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -51,8 +52,9 @@ def one_read() -> Iterator[None]:
 
 class GuildCounts:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        # A connection, not a session: one plain read needs no unit of work.
+        # No session: one plain read by key needs no unit of work, and on SQLite no thread.
         self._engine: AsyncEngine = sessions.kw["bind"]
+        self._reads = in_place_reads(self._engine)
 
     async def of(self, guild_id: int) -> dict[str, int]:
         """Every counter of the guild by name (sorted), as the database holds them now."""
@@ -69,8 +71,7 @@ class GuildCounts:
         return dict(await asyncio.shield(read))
 
     async def _read(self, guild_id: int) -> dict[str, int]:
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(GUILD_COUNTS, {"guild_id": guild_id})).all()
+        rows = await self._reads.rows(GUILD_COUNTS, {"guild_id": guild_id})
         return {str(name): int(value) for name, value in rows}
 
 

@@ -25,6 +25,7 @@ from urllib.request import pathname2url
 
 from sqlalchemy import create_engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import SingletonThreadPool
 
 from bot.postgres_pool import single_statement_reads
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from sqlalchemy import Engine, Executable, Row
-    from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,14 @@ BUSY_TIMEOUT_MS: Final = 50
 
 
 class InPlaceReads:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._pooled = single_statement_reads(engine)
-        file = engine.url.database if engine.dialect.name == "sqlite" else None
-        in_memory = file in (None, "", ":memory:")
-        self._in_place: Engine | None = None if in_memory else _read_only_engine(Path(file or ""))
+    def __init__(self, bind: AsyncEngine | AsyncConnection) -> None:
+        self._bind = bind
+        self._in_place: Engine | None = None
+        if isinstance(bind, AsyncEngine):
+            self._bind = single_statement_reads(bind)
+            file = bind.url.database if bind.dialect.name == "sqlite" else None
+            if file not in (None, "", ":memory:"):
+                self._in_place = _read_only_engine(Path(file or ""))
 
     @property
     def engine(self) -> Engine | None:
@@ -63,7 +66,9 @@ class InPlaceReads:
                     return list(connection.execute(statement, parameters or {}).all())
             except DBAPIError as error:
                 log.warning("A read in place failed (%s); reading through the pool", error)
-        async with self._pooled.connect() as connection:
+        if isinstance(self._bind, AsyncConnection):  # a transaction's own: read within it
+            return list((await self._bind.execute(statement, parameters or {})).all())
+        async with self._bind.connect() as connection:
             return list((await connection.execute(statement, parameters or {})).all())
 
     def close(self) -> None:
@@ -93,11 +98,14 @@ def _read_only_engine(path: Path) -> Engine:
 _SHARED: weakref.WeakKeyDictionary[Any, InPlaceReads] = weakref.WeakKeyDictionary()
 
 
-def in_place_reads(engine: AsyncEngine) -> InPlaceReads:
-    """The engine's reader (one per engine, so one connection per file)."""
-    found = _SHARED.get(engine.sync_engine)
+def in_place_reads(bind: AsyncEngine | AsyncConnection) -> InPlaceReads:
+    """The engine's reader (one per engine, so one connection per file). Sessions bound to a
+    connection (a copy's transaction, a test's) read through that connection instead."""
+    if isinstance(bind, AsyncConnection):
+        return InPlaceReads(bind)
+    found = _SHARED.get(bind.sync_engine)
     if found is None:
-        found = _SHARED[engine.sync_engine] = InPlaceReads(engine)
+        found = _SHARED[bind.sync_engine] = InPlaceReads(bind)
     return found
 
 

@@ -94,3 +94,20 @@ async def test_writes_are_not_what_it_is_for(database: Database) -> None:
     with reads._in_place.connect() as connection, pytest.raises(Exception, match="readonly"):
         connection.execute(insert(FeedbackCounter).values(guild_id=GUILD, last_number=1))
     reads.close()
+
+
+async def test_a_reader_for_a_connection_reads_within_its_transaction(database: Database) -> None:
+    async with database.engine.begin() as connection:
+        reads = in_place_reads(connection)
+        assert reads.engine is None
+        await connection.execute(
+            insert(FeedbackItem).values(
+                guild_id=GUILD, number=1, reporter_id=1, method="GET", path="/jobs",
+                severity="bug", title="Uncommitted", details="d", status="open",
+                plus_ones=0, created_at=AT, updated_at=AT,
+            )
+        )  # fmt: skip
+        rows = await reads.rows(BY_NUMBER, {"guild_id": GUILD})
+        assert [row.title for row in rows] == ["Uncommitted"]  # its own transaction's row
+        await connection.rollback()
+    assert await in_place_reads(database.engine).rows(BY_NUMBER, {"guild_id": GUILD}) == []
