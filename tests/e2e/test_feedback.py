@@ -979,6 +979,9 @@ async def test_api_refresh_and_remove(
     asked = await sandbox.invoke("/feedback api remove", user=world.triager, name="jobs")
     assert "Remove the spec **jobs**" in asked.text
     await asked.click("Remove", user=world.triager)
+    # The click is answered before the removal runs: its reply comes after it.
+    [removed] = await asked.followups(1)
+    assert "Removed the spec **jobs**" in removed.content, removed.content
     assert (
         await count(spec_nexus, FeedbackSpec) == 0
         and await count(spec_nexus, FeedbackOperation) == 0
