@@ -28,6 +28,7 @@ from sqlalchemy.types import TypeDecorator
 from bot import postgres_pool, schema_stamp
 from bot.clock import Clock, SystemClock
 from bot.in_place_reads import close_in_place_reads
+from bot.in_place_writes import close_in_place_writes
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -238,6 +239,7 @@ class Database:
         return int(size) if size is not None else None
 
     async def close(self) -> None:
+        await close_in_place_writes(self.engine)
         close_in_place_reads(self.engine)
         await self.engine.dispose()
 

@@ -25,6 +25,7 @@ from cogs.snippets.summaries import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Row
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
     from cogs.snippets.models import Snippet
@@ -212,10 +213,16 @@ class Fts5SearchEngine:
     async def index_insert(self, session: AsyncSession, row: Snippet) -> None:
         await session.execute(self.index_statement(), self.index_parameters(row))
 
+    def insert_in(self, connection: Connection, row: Snippet | Row[Any]) -> None:
+        connection.execute(self.index_statement(), self.index_parameters(row))
+
+    def committed(self) -> None:
+        """Nothing waits for a commit: the database's own index is in the transaction."""
+
     def index_statement(self) -> TextClause:
         return _SQLITE_INDEX_INSERT
 
-    def index_parameters(self, row: Snippet) -> dict[str, Any]:
+    def index_parameters(self, row: Snippet | Row[Any]) -> dict[str, Any]:
         return {"id": row.id, **_index_params(fts.snippet_index_row(row))}
 
     async def index_delete(self, session: AsyncSession, row: Snippet) -> None:

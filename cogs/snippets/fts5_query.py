@@ -19,11 +19,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.errors import UserFacingError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Row
+
     from cogs.snippets.models import Snippet
 
 MIN_PREFIX_LENGTH: Final = 3
@@ -139,7 +141,7 @@ def index_row(
     )
 
 
-def snippet_index_row(row: Snippet) -> IndexRow:
+def snippet_index_row(row: Snippet | Row[Any]) -> IndexRow:
     return index_row(
         guild_id=row.guild_id,
         title=row.title,

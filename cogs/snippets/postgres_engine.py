@@ -19,6 +19,7 @@ from cogs.snippets.rules import PAGE_SIZE
 from cogs.snippets.summaries import SUMMARY_COLUMNS, newest_from_table, read_page
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Row
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
     from cogs.snippets.models import Snippet
@@ -83,10 +84,16 @@ class PostgresSearchEngine:
     async def index_insert(self, session: AsyncSession, row: Snippet) -> None:
         await session.execute(self.index_statement(), self.index_parameters(row))
 
+    def insert_in(self, connection: Connection, row: Snippet | Row[Any]) -> None:
+        connection.execute(self.index_statement(), self.index_parameters(row))
+
+    def committed(self) -> None:
+        """Nothing waits for a commit: the database's own index is in the transaction."""
+
     def index_statement(self) -> TextClause:
         return _POSTGRESQL_INDEX_UPDATE
 
-    def index_parameters(self, row: Snippet) -> dict[str, Any]:
+    def index_parameters(self, row: Snippet | Row[Any]) -> dict[str, Any]:
         index = fts.snippet_index_row(row)
         return {
             "id": row.id,

@@ -52,7 +52,7 @@ _CHANGES = text(
 _FILLED_GAPS = text(
     "SELECT seq, snippet_id FROM snippet_search_changes WHERE seq IN :gaps"
 ).bindparams(bindparam("gaps", expanding=True))
-_RECORD_CHANGE = text("INSERT INTO snippet_search_changes (snippet_id) VALUES (:id)")
+RECORD_CHANGE: Final = text("INSERT INTO snippet_search_changes (snippet_id) VALUES (:id)")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class LogState:
 
 
 async def record_change(session: AsyncSession, snippet_id: int) -> None:
-    await session.execute(_RECORD_CHANGE, {"id": snippet_id})
+    await session.execute(RECORD_CHANGE, {"id": snippet_id})
 
 
 async def new_generation(session: AsyncSession, now: datetime) -> None:

@@ -19,7 +19,7 @@ from cogs.snippets.rules import REBUILD_BATCH
 from cogs.snippets.summaries import newest_from_table
 
 if TYPE_CHECKING:
-    from sqlalchemy import TextClause
+    from sqlalchemy import Connection, Row, TextClause
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
     from cogs.snippets.records import PageCursor
@@ -47,7 +47,16 @@ class SearchEngine(Protocol):
 
     def index_statement(self) -> TextClause: ...
 
-    def index_parameters(self, row: Snippet) -> dict[str, Any]: ...
+    def index_parameters(self, row: Snippet | Row[Any]) -> dict[str, Any]: ...
+
+    def insert_in(self, connection: Connection, row: Snippet | Row[Any]) -> None:
+        """`index_insert` in a synchronous transaction (bot/in_place_writes.py); the caller
+        calls `committed` once it has committed."""
+        ...
+
+    def committed(self) -> None:
+        """A transaction that wrote the index through `insert_in` committed."""
+        ...
 
 
 def search_engine_for(

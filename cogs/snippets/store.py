@@ -7,22 +7,35 @@ import logging
 import math
 import sqlite3
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, bindparam, delete, insert, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFoundError, UserFacingError
+from bot.in_place_reads import in_place_reads
+from bot.in_place_writes import in_place_writes
 from bot.sql import affected_rows
 from cogs.snippets.models import Snippet, SnippetStar
 from cogs.snippets.point_reads import point_reader_for
 from cogs.snippets.records import DeletedSnippet, SnippetRecord, StarResult
 from cogs.snippets.rules import RATE_WINDOW, RateLimitedError, SnippetPermissionError
+from cogs.snippets.statements import (
+    COUNT_STAR,
+    NEW_SNIPPET,
+    POSTED_AT,
+    RATE_DECIDER,
+    STAR,
+    STAR_TARGET,
+    STARRED,
+    UNSTAR,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
+    from sqlalchemy import Connection
     from sqlalchemy.ext.asyncio import (
         AsyncConnection,
         AsyncEngine,
@@ -34,7 +47,6 @@ if TYPE_CHECKING:
     from bot.clock import Clock
     from cogs.snippets.drafts import SnippetDraft
     from cogs.snippets.search_engine import SearchEngine
-    from cogs.snippets.summaries import Reader
 
 log = logging.getLogger(__name__)
 
@@ -66,27 +78,6 @@ async def remove_snippet(session: AsyncSession, search: SearchEngine, row: Snipp
     await session.flush()
 
 
-# A star's statements, built once (each keeps its own cache key) and run on a bare connection
-# with their values bound: building them and going through the ORM session was most of a
-# star's time (the SQL itself is ~0.05 ms).
-STAR_KEYS: Final = (
-    SnippetStar.snippet_id == bindparam("snippet_id"),
-    SnippetStar.user_id == bindparam("user_id"),
-)
-STAR_TARGET: Final = select(Snippet.author_id, Snippet.star_count).where(
-    Snippet.guild_id == bindparam("guild_id"), Snippet.id == bindparam("snippet_id")
-)
-UNSTAR: Final = delete(SnippetStar).where(*STAR_KEYS)
-STARRED: Final = select(SnippetStar.user_id).where(*STAR_KEYS)
-STAR: Final = insert(SnippetStar)
-COUNT_STAR: Final = (
-    update(Snippet)
-    .where(Snippet.id == bindparam("snippet_id"))
-    .values(star_count=Snippet.star_count + bindparam("step", type_=Integer))
-    .returning(Snippet.star_count)
-)
-
-
 class SnippetStore:
     def __init__(
         self,
@@ -103,6 +94,7 @@ class SnippetStore:
         # `get` reads in place on SQLite (not through aiosqlite's thread) and in one round trip
         # on PostgreSQL (point_reads.py).
         self._point_reader = point_reader_for(self._engine, sqlite_file)
+        self._writes = in_place_writes(self._engine)
         self._clock = clock
         self._audit = audit
 
@@ -119,63 +111,47 @@ class SnippetStore:
         self, guild_id: int, author_id: int, draft: SnippetDraft, *, shares_per_minute: int
     ) -> SnippetRecord:
         now = self._clock.now()
-        async with self._sessions.begin() as session:
-            await self._check_rate(session, guild_id, author_id, shares_per_minute, now)
-            row = Snippet(
-                guild_id=guild_id,
-                author_id=author_id,
-                title=draft.title,
-                description=draft.description,
-                language=draft.language,
-                tags=" ".join(draft.tags),
-                code=draft.code,
-                star_count=0,
-                created_at=now,
-            )
-            session.add(row)
-            await session.flush()
-            await self._search.index_insert(session, row)
+        values = {
+            "guild_id": guild_id,
+            "author_id": author_id,
+            "title": draft.title,
+            "description": draft.description,
+            "language": draft.language,
+            "tags": " ".join(draft.tags),
+            "code": draft.code,
+            "star_count": 0,
+            "created_at": now,
+        }
+
+        def share(connection: Connection) -> SnippetRecord:
+            rate = _rate_parameters(guild_id, author_id, shares_per_minute, now)
+            _refuse_over_rate(connection.scalar(RATE_DECIDER, rate), shares_per_minute, now)
+            row = connection.execute(NEW_SNIPPET, values).one()
+            self._search.insert_in(connection, row)
             return record_from_row(row)
+
+        record = await self._writes.transaction(share)
+        self._search.committed()
+        return record
 
     async def check_rate(self, guild_id: int, author_id: int, shares_per_minute: int) -> None:
         """Refuse early (before a modal opens) when a share would be over the limit."""
-        async with self._read() as session:
-            await self._check_rate(
-                session, guild_id, author_id, shares_per_minute, self._clock.now()
-            )
-
-    async def _check_rate(
-        self, session: Reader, guild_id: int, author_id: int, limit: int, now: datetime
-    ) -> None:
-        # The `limit`-th newest share inside the window: when there is one, the member is at
-        # the limit, and that share frees a slot when it leaves the window. One row, read from
-        # the index, whatever the limit (a high one used to bring every recent share back).
-        oldest_counted = await session.scalar(
-            select(Snippet.created_at)
-            .where(
-                Snippet.guild_id == guild_id,
-                Snippet.author_id == author_id,
-                Snippet.created_at > now - RATE_WINDOW,
-            )
-            .order_by(Snippet.created_at.desc())
-            .offset(limit - 1)
-            .limit(1)
-        )
-        if oldest_counted is not None:
-            frees_at = oldest_counted + RATE_WINDOW
-            wait = max(1, math.ceil((frees_at - now).total_seconds()))
-            raise RateLimitedError(limit, wait)
+        now = self._clock.now()
+        rate = _rate_parameters(guild_id, author_id, shares_per_minute, now)
+        rows = await in_place_reads(self._engine).rows(RATE_DECIDER, rate)
+        _refuse_over_rate(rows[0][0] if rows else None, shares_per_minute, now)
 
     async def record_post(
         self, guild_id: int, snippet_id: int, channel_id: int, message_id: int
     ) -> None:
         """Remember where a share was posted, so deleting the snippet can remove the post."""
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(Snippet)
-                .where(Snippet.guild_id == guild_id, Snippet.id == snippet_id)
-                .values(channel_id=channel_id, message_id=message_id)
-            )
+        where = {
+            "in_guild": guild_id,
+            "snippet_id": snippet_id,
+            "post_channel": channel_id,
+            "post_message": message_id,
+        }
+        await self._writes.transaction(lambda connection: connection.execute(POSTED_AT, where))
 
     async def edit(
         self,
@@ -256,30 +232,34 @@ class SnippetStore:
         self, guild_id: int, snippet_id: int, user_id: int, *, wanted: bool | None
     ) -> StarResult:
         keys = {"guild_id": guild_id, "snippet_id": snippet_id, "user_id": user_id}
-        async with self._engine.begin() as connection:
-            row = (await connection.execute(STAR_TARGET, keys)).first()
+        now = self._clock.now()
+
+        def star(connection: Connection) -> StarResult:
+            row = connection.execute(STAR_TARGET, keys).first()
             if row is None:
                 raise NotFoundError(f"There is no snippet #{snippet_id} in this server.")
             if row.author_id == user_id:
                 raise UserFacingError("You can't star your own snippet.")
             removed = 0
             if wanted is not True:
-                removed = affected_rows(await connection.execute(UNSTAR, keys))
+                removed = affected_rows(connection.execute(UNSTAR, keys))
             starred = removed == 0 if wanted is None else wanted
-            if wanted is True and await connection.scalar(STARRED, keys) is not None:
+            if wanted is True and connection.scalar(STARRED, keys) is not None:
                 return StarResult(True, row.star_count)
             if starred:
                 try:
-                    await connection.execute(STAR, {**keys, "created_at": self._clock.now()})
+                    connection.execute(STAR, {**keys, "created_at": now})
                 except IntegrityError:
                     # The same member's other click starred it a moment ago.
                     raise UserFacingError("That click crossed another one; try again.") from None
             elif removed == 0:  # not starred: nothing to change
                 return StarResult(False, row.star_count)
-            # Counted in SQL under the row's write lock: a count read before it and written back
-            # from Python lost every star but one when six members starred at the same moment.
-            count = await connection.scalar(COUNT_STAR, {**keys, "step": 1 if starred else -1})
+            # Counted in SQL under the row's write lock: a count read before it and written
+            # back from Python lost every star but one when six members starred at once.
+            count = connection.scalar(COUNT_STAR, {**keys, "step": 1 if starred else -1})
             return StarResult(starred, int(count or 0))
+
+        return await self._writes.transaction(star)
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -312,3 +292,22 @@ class SnippetStore:
         if row is None:
             raise NotFoundError(f"There is no snippet #{snippet_id} in this server.")
         return row
+
+
+def _rate_parameters(guild_id: int, author_id: int, limit: int, now: datetime) -> dict[str, Any]:
+    # The `limit`-th newest share inside the window: when there is one, the member is at the
+    # limit, and that share frees a slot when it leaves the window. One row, read from the
+    # index, whatever the limit (a high one used to bring every recent share back).
+    return {
+        "guild_id": guild_id,
+        "author_id": author_id,
+        "since": now - RATE_WINDOW,
+        "skip": limit - 1,
+    }
+
+
+def _refuse_over_rate(oldest_counted: datetime | None, limit: int, now: datetime) -> None:
+    if oldest_counted is not None:
+        frees_at = oldest_counted + RATE_WINDOW
+        wait = max(1, math.ceil((frees_at - now).total_seconds()))
+        raise RateLimitedError(limit, wait)

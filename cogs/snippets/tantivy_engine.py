@@ -15,7 +15,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from cogs.snippets.rules import PAGE_SIZE
-from cogs.snippets.search_changes import record_change
+from cogs.snippets.search_changes import RECORD_CHANGE, record_change
 from cogs.snippets.summaries import paged, summaries_in_place, with_score
 from cogs.snippets.tantivy_index import SearchIndex
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import tantivy
-    from sqlalchemy import TextClause
+    from sqlalchemy import Connection, Row, TextClause
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
     from sqlalchemy.orm import Session
 
@@ -127,10 +127,17 @@ class TantivySearchEngine:
             flagged.append(True)
             _after_commit(session.sync_session, self.index.changed)
 
+    def insert_in(self, connection: Connection, row: Snippet | Row[Any]) -> None:
+        self._database.insert_in(connection, row)
+        connection.execute(RECORD_CHANGE, {"id": row.id})
+
+    def committed(self) -> None:
+        self.index.changed()
+
     def index_statement(self) -> TextClause:
         return self._database.index_statement()
 
-    def index_parameters(self, row: Snippet) -> dict[str, Any]:
+    def index_parameters(self, row: Snippet | Row[Any]) -> dict[str, Any]:
         return self._database.index_parameters(row)
 
     async def close(self) -> None:

@@ -1,0 +1,180 @@
+"""Writes in place (bot/in_place_writes.py) against the real, migrated database: committed and
+visible to the pool, rolled back whole on an error, the pool taken when SQLite's write lock is
+held elsewhere (without holding the event loop), the engine's clock in column defaults, and the
+log written back off the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from sqlalchemy import bindparam, event, insert, select
+
+from bot import in_place_writes as writes_module
+from bot.clock import FrozenClock
+from bot.db import Database, sqlite_path
+from bot.in_place_writes import in_place_writes
+from bot.models import AuditEntry, FeatureBlock
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+GUILD = 1001
+AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+BLOCKS = select(FeatureBlock.user_id, FeatureBlock.created_at).where(
+    FeatureBlock.guild_id == bindparam("guild_id")
+)
+
+
+def block(user_id: int) -> Any:
+    return insert(FeatureBlock).values(guild_id=GUILD, user_id=user_id, feature="snippets")
+
+
+async def pooled_blocks(database: Database) -> list[tuple[Any, ...]]:
+    async with database.engine.connect() as connection:
+        return [tuple(row) for row in await connection.execute(BLOCKS, {"guild_id": GUILD})]
+
+
+def checkouts_of(database: Database) -> list[object]:
+    seen: list[object] = []
+    event.listen(database.engine.sync_engine, "checkout", lambda *_: seen.append(1))
+    return seen
+
+
+async def test_a_transaction_commits_and_on_sqlite_takes_nothing_from_the_pool(
+    database: Database,
+) -> None:
+    writes = in_place_writes(database.engine)
+    assert in_place_writes(database.engine) is writes  # one per engine
+    checkouts = checkouts_of(database)
+
+    def add_two(connection: Connection) -> int:
+        connection.execute(block(1))
+        connection.execute(block(2))
+        return 2
+
+    assert await writes.transaction(add_two) == 2
+    # In place on SQLite; through the pool on PostgreSQL.
+    assert len(checkouts) == (0 if database.dialect == "sqlite" else 1)
+    assert [user for user, _ in await pooled_blocks(database)] == [1, 2]
+
+
+async def test_an_error_inside_rolls_the_whole_transaction_back(database: Database) -> None:
+    writes = in_place_writes(database.engine)
+
+    def half_then_fail(connection: Connection) -> None:
+        connection.execute(block(1))
+        raise LookupError("refused")
+
+    with pytest.raises(LookupError, match="refused"):
+        await writes.transaction(half_then_fail)
+    assert await pooled_blocks(database) == []
+    # The connection is usable afterwards, with nothing of the failed one left in it.
+    await writes.transaction(lambda connection: connection.execute(block(3)))
+    assert [user for user, _ in await pooled_blocks(database)] == [3]
+
+
+async def test_column_defaults_come_from_the_engines_clock(settings: Any) -> None:
+    database = Database(settings.database, FrozenClock(AT))
+    await database.upgrade()
+    try:
+        await in_place_writes(database.engine).transaction(
+            lambda connection: connection.execute(block(1))
+        )
+        assert await pooled_blocks(database) == [(1, AT)]
+    finally:
+        await database.close()
+
+
+async def test_a_write_lock_held_elsewhere_sends_the_transaction_through_the_pool(
+    database: Database,
+) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    path = sqlite_path(database.url)
+    assert path is not None
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO feature_blocks (guild_id, user_id, feature, created_at) "
+                      "VALUES (1001, 7, 'snippets', '2026-11-26 09:00:00.000000')")  # fmt: skip
+        holding.set()
+        release.wait(5)
+        other.execute("COMMIT")
+        other.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    holding.wait(5)
+    checkouts = checkouts_of(database)
+    loop_ticks = 0
+
+    async def tick() -> None:
+        nonlocal loop_ticks
+        while not release.is_set():
+            loop_ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticker = asyncio.create_task(tick())
+    asyncio.get_running_loop().call_later(0.2, release.set)
+    started = time.monotonic()
+    await in_place_writes(database.engine).transaction(
+        lambda connection: connection.execute(block(8))
+    )
+    waited = time.monotonic() - started
+    await ticker
+    holder.join(5)
+    # It waited for the lock on the pool's thread, while the loop went on.
+    assert waited >= 0.15 and loop_ticks >= 5
+    assert len(checkouts) == 1
+    assert [user for user, _ in await pooled_blocks(database)] == [7, 8]
+
+
+async def test_inside_a_callers_transaction_the_work_joins_it(database: Database) -> None:
+    async with database.engine.connect() as connection:
+        transaction = await connection.begin()
+        await in_place_writes(connection).transaction(lambda sync: sync.execute(block(1)))
+        await transaction.rollback()
+    assert await pooled_blocks(database) == []
+
+
+async def test_the_log_is_written_back_on_a_pool_thread_every_so_many_commits(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    monkeypatch.setattr(writes_module, "CHECKPOINT_EVERY", 5)
+    statements: list[str] = []
+    event.listen(
+        database.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: statements.append(statement),
+    )
+    writes = in_place_writes(database.engine)
+    for user in range(1, 5):
+        await writes.transaction(lambda connection, user=user: connection.execute(block(user)))
+    assert not any("wal_checkpoint" in statement for statement in statements)
+    await writes.transaction(lambda connection: connection.execute(block(5)))
+    await database.close()  # waits for the checkpoint it started
+    assert sum("wal_checkpoint" in statement for statement in statements) == 1
+
+
+async def test_an_audit_row_written_in_place_reads_back_typed(database: Database) -> None:
+    # JSON and datetime columns convert as on the async path.
+    await in_place_writes(database.engine).transaction(
+        lambda connection: connection.execute(
+            insert(AuditEntry).values(
+                guild_id=GUILD, actor_id=1, action="test", details={"a": [1]}, created_at=AT
+            )
+        )
+    )
+    async with database.engine.connect() as connection:
+        row = (await connection.execute(select(AuditEntry.details, AuditEntry.created_at))).one()
+    assert row.details == {"a": [1]} and row.created_at == AT
