@@ -25,7 +25,7 @@ from cogs.snippets.summaries import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Row
+    from sqlalchemy import Row
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
     from cogs.snippets.models import Snippet
@@ -213,8 +213,8 @@ class Fts5SearchEngine:
     async def index_insert(self, session: AsyncSession, row: Snippet) -> None:
         await session.execute(self.index_statement(), self.index_parameters(row))
 
-    def insert_in(self, connection: Connection, row: Snippet | Row[Any]) -> None:
-        connection.execute(self.index_statement(), self.index_parameters(row))
+    async def insert_in(self, connection: AsyncConnection, row: Snippet | Row[Any]) -> None:
+        await connection.execute(self.index_statement(), self.index_parameters(row))
 
     def committed(self) -> None:
         """Nothing waits for a commit: the database's own index is in the transaction."""

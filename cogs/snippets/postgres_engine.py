@@ -19,8 +19,8 @@ from cogs.snippets.rules import PAGE_SIZE
 from cogs.snippets.summaries import SUMMARY_COLUMNS, newest_from_table, read_page
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Row
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+    from sqlalchemy import Row
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
     from cogs.snippets.models import Snippet
     from cogs.snippets.records import PageCursor, SnippetPage
@@ -84,8 +84,8 @@ class PostgresSearchEngine:
     async def index_insert(self, session: AsyncSession, row: Snippet) -> None:
         await session.execute(self.index_statement(), self.index_parameters(row))
 
-    def insert_in(self, connection: Connection, row: Snippet | Row[Any]) -> None:
-        connection.execute(self.index_statement(), self.index_parameters(row))
+    async def insert_in(self, connection: AsyncConnection, row: Snippet | Row[Any]) -> None:
+        await connection.execute(self.index_statement(), self.index_parameters(row))
 
     def committed(self) -> None:
         """Nothing waits for a commit: the database's own index is in the transaction."""

@@ -19,8 +19,8 @@ from cogs.snippets.rules import REBUILD_BATCH
 from cogs.snippets.summaries import newest_from_table
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Row, TextClause
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+    from sqlalchemy import Row, TextClause
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
     from cogs.snippets.records import PageCursor
 
@@ -49,9 +49,9 @@ class SearchEngine(Protocol):
 
     def index_parameters(self, row: Snippet | Row[Any]) -> dict[str, Any]: ...
 
-    def insert_in(self, connection: Connection, row: Snippet | Row[Any]) -> None:
-        """`index_insert` in a synchronous transaction (bot/in_place_writes.py); the caller
-        calls `committed` once it has committed."""
+    async def insert_in(self, connection: AsyncConnection, row: Snippet | Row[Any]) -> None:
+        """`index_insert` on a connection's transaction (Core, bot/in_place_writes.py); the
+        caller calls `committed` once it has committed."""
         ...
 
     def committed(self) -> None:

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
-    from sqlalchemy import Connection
     from sqlalchemy.ext.asyncio import (
         AsyncConnection,
         AsyncEngine,
@@ -123,16 +122,13 @@ class SnippetStore:
             "created_at": now,
         }
 
-        def share(connection: Connection) -> SnippetRecord:
-            rate = _rate_parameters(guild_id, author_id, shares_per_minute, now)
-            _refuse_over_rate(connection.scalar(RATE_DECIDER, rate), shares_per_minute, now)
-            row = connection.execute(NEW_SNIPPET, values).one()
-            self._search.insert_in(connection, row)
-            return record_from_row(row)
-
-        record = await self._writes.transaction(share)
+        rate = _rate_parameters(guild_id, author_id, shares_per_minute, now)
+        async with self._writes.connection() as connection:
+            _refuse_over_rate(await connection.scalar(RATE_DECIDER, rate), shares_per_minute, now)
+            row = (await connection.execute(NEW_SNIPPET, values)).one()
+            await self._search.insert_in(connection, row)
         self._search.committed()
-        return record
+        return record_from_row(row)
 
     async def check_rate(self, guild_id: int, author_id: int, shares_per_minute: int) -> None:
         """Refuse early (before a modal opens) when a share would be over the limit."""
@@ -151,7 +147,8 @@ class SnippetStore:
             "post_channel": channel_id,
             "post_message": message_id,
         }
-        await self._writes.transaction(lambda connection: connection.execute(POSTED_AT, where))
+        async with self._writes.connection() as connection:
+            await connection.execute(POSTED_AT, where)
 
     async def edit(
         self,
@@ -233,22 +230,21 @@ class SnippetStore:
     ) -> StarResult:
         keys = {"guild_id": guild_id, "snippet_id": snippet_id, "user_id": user_id}
         now = self._clock.now()
-
-        def star(connection: Connection) -> StarResult:
-            row = connection.execute(STAR_TARGET, keys).first()
+        async with self._writes.connection() as connection:
+            row = (await connection.execute(STAR_TARGET, keys)).first()
             if row is None:
                 raise NotFoundError(f"There is no snippet #{snippet_id} in this server.")
             if row.author_id == user_id:
                 raise UserFacingError("You can't star your own snippet.")
             removed = 0
             if wanted is not True:
-                removed = affected_rows(connection.execute(UNSTAR, keys))
+                removed = affected_rows(await connection.execute(UNSTAR, keys))
             starred = removed == 0 if wanted is None else wanted
-            if wanted is True and connection.scalar(STARRED, keys) is not None:
+            if wanted is True and await connection.scalar(STARRED, keys) is not None:
                 return StarResult(True, row.star_count)
             if starred:
                 try:
-                    connection.execute(STAR, {**keys, "created_at": now})
+                    await connection.execute(STAR, {**keys, "created_at": now})
                 except IntegrityError:
                     # The same member's other click starred it a moment ago.
                     raise UserFacingError("That click crossed another one; try again.") from None
@@ -256,10 +252,8 @@ class SnippetStore:
                 return StarResult(False, row.star_count)
             # Counted in SQL under the row's write lock: a count read before it and written
             # back from Python lost every star but one when six members starred at once.
-            count = connection.scalar(COUNT_STAR, {**keys, "step": 1 if starred else -1})
+            count = await connection.scalar(COUNT_STAR, {**keys, "step": 1 if starred else -1})
             return StarResult(starred, int(count or 0))
-
-        return await self._writes.transaction(star)
 
     # ---- reading ------------------------------------------------------------------------
 

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import tantivy
-    from sqlalchemy import Connection, Row, TextClause
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+    from sqlalchemy import Row, TextClause
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
     from sqlalchemy.orm import Session
 
     from cogs.snippets import fts5_query as fts
@@ -127,9 +127,9 @@ class TantivySearchEngine:
             flagged.append(True)
             _after_commit(session.sync_session, self.index.changed)
 
-    def insert_in(self, connection: Connection, row: Snippet | Row[Any]) -> None:
-        self._database.insert_in(connection, row)
-        connection.execute(RECORD_CHANGE, {"id": row.id})
+    async def insert_in(self, connection: AsyncConnection, row: Snippet | Row[Any]) -> None:
+        await self._database.insert_in(connection, row)
+        await connection.execute(RECORD_CHANGE, {"id": row.id})
 
     def committed(self) -> None:
         self.index.changed()

@@ -10,7 +10,7 @@ import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, event, insert, select
@@ -20,9 +20,6 @@ from bot.clock import FrozenClock
 from bot.db import Database, sqlite_path
 from bot.in_place_writes import in_place_writes
 from bot.models import AuditEntry, FeatureBlock
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
 
 GUILD = 1001
 AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -53,12 +50,9 @@ async def test_a_transaction_commits_and_on_sqlite_takes_nothing_from_the_pool(
     assert in_place_writes(database.engine) is writes  # one per engine
     checkouts = checkouts_of(database)
 
-    def add_two(connection: Connection) -> int:
-        connection.execute(block(1))
-        connection.execute(block(2))
-        return 2
-
-    assert await writes.transaction(add_two) == 2
+    async with writes.connection() as connection:
+        await connection.execute(block(1))
+        await connection.execute(block(2))
     # In place on SQLite; through the pool on PostgreSQL.
     assert len(checkouts) == (0 if database.dialect == "sqlite" else 1)
     assert [user for user, _ in await pooled_blocks(database)] == [1, 2]
@@ -67,15 +61,14 @@ async def test_a_transaction_commits_and_on_sqlite_takes_nothing_from_the_pool(
 async def test_an_error_inside_rolls_the_whole_transaction_back(database: Database) -> None:
     writes = in_place_writes(database.engine)
 
-    def half_then_fail(connection: Connection) -> None:
-        connection.execute(block(1))
-        raise LookupError("refused")
-
     with pytest.raises(LookupError, match="refused"):
-        await writes.transaction(half_then_fail)
+        async with writes.connection() as connection:
+            await connection.execute(block(1))
+            raise LookupError("refused")
     assert await pooled_blocks(database) == []
     # The connection is usable afterwards, with nothing of the failed one left in it.
-    await writes.transaction(lambda connection: connection.execute(block(3)))
+    async with writes.connection() as connection:
+        await connection.execute(block(3))
     assert [user for user, _ in await pooled_blocks(database)] == [3]
 
 
@@ -83,9 +76,8 @@ async def test_column_defaults_come_from_the_engines_clock(settings: Any) -> Non
     database = Database(settings.database, FrozenClock(AT))
     await database.upgrade()
     try:
-        await in_place_writes(database.engine).transaction(
-            lambda connection: connection.execute(block(1))
-        )
+        async with in_place_writes(database.engine).session() as session:
+            session.add(FeatureBlock(guild_id=GUILD, user_id=1, feature="snippets"))
         assert await pooled_blocks(database) == [(1, AT)]
     finally:
         await database.close()
@@ -125,9 +117,8 @@ async def test_a_write_lock_held_elsewhere_sends_the_transaction_through_the_poo
     ticker = asyncio.create_task(tick())
     asyncio.get_running_loop().call_later(0.2, release.set)
     started = time.monotonic()
-    await in_place_writes(database.engine).transaction(
-        lambda connection: connection.execute(block(8))
-    )
+    async with in_place_writes(database.engine).connection() as connection:
+        await connection.execute(block(8))
     waited = time.monotonic() - started
     await ticker
     holder.join(5)
@@ -140,7 +131,12 @@ async def test_a_write_lock_held_elsewhere_sends_the_transaction_through_the_poo
 async def test_inside_a_callers_transaction_the_work_joins_it(database: Database) -> None:
     async with database.engine.connect() as connection:
         transaction = await connection.begin()
-        await in_place_writes(connection).transaction(lambda sync: sync.execute(block(1)))
+        async with in_place_writes(connection).connection() as joined:
+            await joined.execute(block(1))
+        async with in_place_writes(connection).session() as session:
+            session.add(FeatureBlock(guild_id=GUILD, user_id=2, feature="snippets"))
+        # Both wrote in the caller's transaction, which is the caller's to end.
+        assert len((await connection.execute(BLOCKS, {"guild_id": GUILD})).all()) == 2
         await transaction.rollback()
     assert await pooled_blocks(database) == []
 
@@ -158,23 +154,40 @@ async def test_the_log_is_written_back_on_a_pool_thread_every_so_many_commits(
         lambda _c, _cur, statement, *_: statements.append(statement),
     )
     writes = in_place_writes(database.engine)
-    for user in range(1, 5):
-        await writes.transaction(lambda connection, user=user: connection.execute(block(user)))
-    assert not any("wal_checkpoint" in statement for statement in statements)
-    await writes.transaction(lambda connection: connection.execute(block(5)))
+    for user in range(1, 6):
+        assert not any("wal_checkpoint" in statement for statement in statements)
+        async with writes.connection() as connection:
+            await connection.execute(block(user))
     await database.close()  # waits for the checkpoint it started
     assert sum("wal_checkpoint" in statement for statement in statements) == 1
 
 
 async def test_an_audit_row_written_in_place_reads_back_typed(database: Database) -> None:
     # JSON and datetime columns convert as on the async path.
-    await in_place_writes(database.engine).transaction(
-        lambda connection: connection.execute(
+    async with in_place_writes(database.engine).connection() as connection:
+        await connection.execute(
             insert(AuditEntry).values(
                 guild_id=GUILD, actor_id=1, action="test", details={"a": [1]}, created_at=AT
             )
         )
-    )
     async with database.engine.connect() as connection:
         row = (await connection.execute(select(AuditEntry.details, AuditEntry.created_at))).one()
     assert row.details == {"a": [1]} and row.created_at == AT
+
+
+async def test_a_session_commits_after_its_block_and_its_hooks_see_the_commit(
+    database: Database,
+) -> None:
+    seen: list[bool] = []
+    writes = in_place_writes(database.engine)
+    async with writes.session() as session:
+        session.add(FeatureBlock(guild_id=GUILD, user_id=4, feature="snippets", created_at=AT))
+        event.listen(session.sync_session, "after_commit", lambda _: seen.append(True), once=True)
+    assert seen == [True]
+    assert await pooled_blocks(database) == [(4, AT)]
+    with pytest.raises(LookupError):
+        async with writes.session() as session:
+            session.add(FeatureBlock(guild_id=GUILD, user_id=5, feature="snippets"))
+            await session.flush()
+            raise LookupError
+    assert await pooled_blocks(database) == [(4, AT)]
