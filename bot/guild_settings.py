@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 
 from bot.cron import validate_cron
 from bot.errors import NotFoundError, UserFacingError
+from bot.in_place_writes import in_place_writes
 from bot.lru import LruDict
 from bot.models import GuildSetting
 from bot.timezones import resolve_timezone
@@ -336,7 +337,7 @@ class GuildSettingsService:
         also: AlsoWrite | None = None,
     ) -> None:
         by_key = {self.spec(key).key: value for key, value in values.items()}
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             for key, value in by_key.items():
                 await self._write(session, guild_id, key, value, actor_id)
             if also is not None:

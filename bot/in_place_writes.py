@@ -32,11 +32,17 @@ import logging
 import sqlite3
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import StaticPool
 
 if TYPE_CHECKING:
@@ -245,9 +251,13 @@ def _inline_engine(path: Path, like: AsyncEngine, committed: Callable[[], None])
 _SHARED: weakref.WeakKeyDictionary[Any, InPlaceWrites] = weakref.WeakKeyDictionary()
 
 
-def in_place_writes(bind: AsyncEngine | AsyncConnection) -> InPlaceWrites:
-    """The engine's writer (one per engine, so one inline connection per file). A connection's
-    transaction (a copy's, a test's) is written within."""
+def in_place_writes(
+    bind: AsyncEngine | AsyncConnection | async_sessionmaker[AsyncSession],
+) -> InPlaceWrites:
+    """The engine's writer (one per engine, so one inline connection per file); for a session
+    factory, its bind's. A connection's transaction (a copy's, a test's) is written within."""
+    if isinstance(bind, async_sessionmaker):
+        bind = cast("AsyncEngine | AsyncConnection", bind.kw["bind"])
     if isinstance(bind, AsyncConnection):
         return InPlaceWrites(bind)
     found = _SHARED.get(bind.sync_engine)

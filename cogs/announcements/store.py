@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from bot.db import id_from_text
 from bot.errors import NotFoundError
 from bot.in_place_reads import in_place_reads
+from bot.in_place_writes import in_place_writes
 from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.announcements.models import Announcement, Status
 from cogs.announcements.reads import FIRST_PAGE, LATER_PAGE, ONE, info_from_row
@@ -138,7 +139,7 @@ class AnnouncementStore:
             ping_interested=draft.ping_interested,
         )
         apply_schedule(row, schedule)
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             session.add(row)
             await session.flush()
             await self._audit.record(
@@ -159,7 +160,7 @@ class AnnouncementStore:
         change: Edit,
         now: datetime,
     ) -> AnnouncementInfo:
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await self._row(session, guild_id, announcement_id)
             if row.status == Status.CANCELLED:
                 raise AnnouncementError(f"Announcement #{row.id} was cancelled; create a new one.")
@@ -181,7 +182,7 @@ class AnnouncementStore:
     async def pause(
         self, guild_id: int, actor_id: int | None, announcement_id: int, now: datetime
     ) -> AnnouncementInfo:
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await self._row(session, guild_id, announcement_id)
             if row.status != Status.ACTIVE:
                 raise AnnouncementError(
@@ -198,7 +199,7 @@ class AnnouncementStore:
         self, guild_id: int, actor_id: int | None, announcement_id: int, now: datetime
     ) -> AnnouncementInfo:
         """Paused or failed → active. Runs that fell due meanwhile are not posted."""
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await self._row(session, guild_id, announcement_id)
             if row.status not in (Status.PAUSED, Status.FAILED):
                 raise AnnouncementError(
@@ -230,7 +231,7 @@ class AnnouncementStore:
     async def cancel(
         self, guild_id: int, actor_id: int | None, announcement_id: int, now: datetime
     ) -> AnnouncementInfo:
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await self._row(session, guild_id, announcement_id)
             if row.status == Status.CANCELLED:
                 raise AnnouncementError(f"Announcement #{row.id} is already cancelled.")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Final, cast
 
 from sqlalchemy import delete, insert, select
 
+from bot.in_place_writes import in_place_writes
 from bot.sql import affected_rows
 from cogs.feedback.endpoints import Endpoint, parse_endpoint
 from cogs.feedback.models import FeedbackDraft, FeedbackHistory, FeedbackItem
@@ -111,7 +112,7 @@ class FeedbackIntake:
         now = self._clock.now()
         # Core statements on a connection: a transaction that only adds rows needs no ORM
         # session, objects or flush (about a third of /feedback log's time before the reply).
-        async with self._engine.begin() as connection:
+        async with in_place_writes(self._engine).connection() as connection:
             if draft_id is not None:
                 await self._use_draft(connection, draft.guild_id, draft_id)
             number = await self._store.next_number(connection, draft.guild_id)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, and_, bindparam, or_, select, update
 
 from bot.errors import NotFoundError
+from bot.in_place_writes import in_place_writes
 from bot.sql import dialect_insert
 from cogs.feedback.models import FeedbackCounter, FeedbackHistory, FeedbackItem
 from cogs.feedback.records import ItemRecord
@@ -127,7 +128,7 @@ class ItemStore:
         placement: str | None = None,
     ) -> None:
         """Remember where the item lives in Discord (after posting or re-creating it)."""
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             item = await session.get(FeedbackItem, item_id)
             if item is None:
                 return

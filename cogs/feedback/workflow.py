@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.db import lock_rows
 from bot.errors import NotFoundError
+from bot.in_place_writes import in_place_writes
 from cogs.feedback.models import FeedbackItem
 from cogs.feedback.records import Assignment, Merge, StatusChange
 from cogs.feedback.rules import (
@@ -80,7 +81,7 @@ class FeedbackWorkflow:
             raise FeedbackError("Say which item this duplicates: set `duplicate_of` (like `FB-3`).")
         if duplicate_of == number:
             raise FeedbackError(f"FB-{number} can't be a duplicate of itself.")
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             item = await self._store.item_for_update(session, guild_id, number)
             old_status = item.status
             if expected_status is not None and old_status != expected_status:
@@ -167,7 +168,7 @@ class FeedbackWorkflow:
 
     async def withdraw(self, guild_id: int, number: int, user_id: int) -> StatusChange:
         """The reporter takes back their own item while it is still open."""
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             item = await self._store.item_for_update(session, guild_id, number)
             if item.reporter_id != user_id:
                 raise FeedbackError(f"Only the person who reported FB-{number} can withdraw it.")
@@ -189,7 +190,7 @@ class FeedbackWorkflow:
     async def assign(
         self, guild_id: int, number: int, actor_id: int, assignee_id: int
     ) -> Assignment:
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             item = await self._store.item_for_update(session, guild_id, number)
             old = item.assignee_id
             if old == assignee_id:

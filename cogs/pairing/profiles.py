@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import aliased
 
 from bot.in_place_reads import in_place_reads
+from bot.in_place_writes import in_place_writes
 from bot.timezones import resolve_timezone
 from cogs.pairing.models import (
     PairGroup,
@@ -185,7 +186,7 @@ class ProfileStore:
             raise PairingError(f"Track is one of: {', '.join(TRACKS)}.")
         zone = resolve_timezone(timezone)
         parsed_topics = parse_topics(topics)
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await session.get(PairProfile, (guild_id, user_id))
             created = row is None
             if row is None:
@@ -204,7 +205,7 @@ class ProfileStore:
             return JoinResult(profile_record(row), created)
 
     async def leave(self, guild_id: int, user_id: int) -> None:
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await own_profile(session, guild_id, user_id)
             row.active = False
             row.paused_until = None
@@ -215,7 +216,7 @@ class ProfileStore:
             )
 
     async def pause(self, guild_id: int, user_id: int, until_text: str) -> datetime:
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await own_profile(session, guild_id, user_id)
             until = parse_until(until_text, row.timezone, self._clock.now())
             row.paused_until = until
@@ -224,14 +225,14 @@ class ProfileStore:
 
     async def skip_round(self, guild_id: int, user_id: int, round_at: datetime) -> None:
         """Leave the member out of the round at `round_at` (and any run before it), only."""
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await own_profile(session, guild_id, user_id)
             if round_at <= self._clock.now():
                 raise PairingError("That round has already started; the next one has a notice.")
             row.skip_until = round_at
 
     async def resume(self, guild_id: int, user_id: int) -> None:
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await own_profile(session, guild_id, user_id)
             if row.paused_until is None or row.paused_until <= self._clock.now():
                 raise PairingError("You're not paused: you're in the next round already.")
