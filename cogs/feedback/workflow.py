@@ -95,6 +95,9 @@ class FeedbackWorkflow:
                     + ", ".join(f"`{s}`" for s in allowed)
                     + "."
                 )
+            # Read before anything changes (so no flush runs first), and before the merge: the
+            # duplicate's own watchers hear it became one.
+            audience = await self._watchers.audience(session, item.id, leaving_out=actor_id)
             target: FeedbackItem | None = None
             if duplicate_of is not None:
                 target = await self._duplicate_target(session, guild_id, number, duplicate_of)
@@ -106,8 +109,6 @@ class FeedbackWorkflow:
             self._store.add_history_row(
                 session, item, actor_id, action, from_value=old_status, to_value=shown_to, note=note
             )
-            # Told before the merge: the duplicate's own watchers hear it became one.
-            audience = await self._watchers.audience(session, item.id, leaving_out=actor_id)
             merge = None
             if target is not None:
                 merge = await self._merge(session, item, target, actor_id, note)
@@ -177,12 +178,12 @@ class FeedbackWorkflow:
                     f"FB-{number} is {STATUS_LABELS[item.status]}; only open items can be "
                     "withdrawn. Ask a triager in its thread instead."
                 )
+            audience = await self._watchers.audience(session, item.id, leaving_out=user_id)
             item.status = "withdrawn"
             item.updated_at = self._clock.now()
             self._store.add_history_row(
                 session, item, user_id, "withdrawn", from_value="open", to_value="withdrawn"
             )
-            audience = await self._watchers.audience(session, item.id, leaving_out=user_id)
             record = item_record(item, None)
         self._open_items.track(record)
         return StatusChange(record, user_id, "open", "withdrawn", None, audience)
