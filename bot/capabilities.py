@@ -74,9 +74,22 @@ class KeepsSnippets(Protocol):
 def offered(client: object, protocol: Callable[..., T]) -> T | None:
     """The loaded feature offering `protocol`, or None (to decide whether to show a button)."""
     for cog in getattr(client, "cogs", {}).values():
-        if isinstance(cog, cast("type", protocol)):
+        if _offers(type(cog), protocol, cog):
             return cast("T", cog)
     return None
+
+
+_OFFERS: dict[tuple[type, object], bool] = {}
+
+
+def _offers(cog_class: type, protocol: object, cog: object) -> bool:
+    # A runtime protocol's isinstance looks up each of its members on the object: per cog, on
+    # every post with buttons. A cog class offers the same whatever the instance, so once.
+    key = (cog_class, protocol)
+    found = _OFFERS.get(key)
+    if found is None:
+        found = _OFFERS[key] = isinstance(cog, cast("type", protocol))
+    return found
 
 
 def capability(interaction: discord.Interaction, protocol: Callable[..., T], missing: str) -> T:
