@@ -6,9 +6,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import BindParameter, Integer, Select, bindparam, select
+from sqlalchemy import BindParameter, Integer, Select, Table, bindparam, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.in_place_reads import in_place_reads
 from bot.models import AuditEntry
@@ -71,6 +72,10 @@ def page_query(by_actor: bool, by_action: bool, before: bool) -> Select[Any]:
     )
 
 
+# An entry written in a transaction of Core statements.
+NEW_ENTRY = insert(cast("Table", AuditEntry.__table__))
+
+
 class AuditService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -85,16 +90,21 @@ class AuditService:
         target: str | None = None,
         details: dict[str, Any] | None = None,
         *,
-        session: AsyncSession | None = None,
+        session: AsyncSession | AsyncConnection | None = None,
     ) -> None:
-        """Write one audit row. Pass `session` to make it part of the action's own transaction."""
-        entry = AuditEntry(
-            guild_id=guild_id,
-            actor_id=actor_id,
-            action=action,
-            target=target[:200] if target else None,
-            details={**(details or {}), "via": request_channel.get()},
-        )
+        """Write one audit row. Pass `session` (or a Core connection) to make it part of the
+        action's own transaction."""
+        values = {
+            "guild_id": guild_id,
+            "actor_id": actor_id,
+            "action": action,
+            "target": target[:200] if target else None,
+            "details": {**(details or {}), "via": request_channel.get()},
+        }
+        if isinstance(session, AsyncConnection):
+            await session.execute(NEW_ENTRY, values)  # created_at: the engine's clock
+            return
+        entry = AuditEntry(**values)
         if session is not None:
             session.add(entry)
             return

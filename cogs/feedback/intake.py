@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select
 from bot.in_place_writes import in_place_writes
 from bot.sql import affected_rows
 from cogs.feedback.endpoints import Endpoint, parse_endpoint
-from cogs.feedback.models import FeedbackDraft, FeedbackHistory, FeedbackItem
+from cogs.feedback.models import FeedbackDraft, FeedbackItem
 from cogs.feedback.records import Draft, ItemRecord, PlusOne
 from cogs.feedback.rules import (
     ACTIVE_STATUSES,
@@ -23,7 +23,7 @@ from cogs.feedback.rules import (
     clean_text,
     clean_title,
 )
-from cogs.feedback.store import item_record
+from cogs.feedback.store import NEW_HISTORY, item_record
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -52,7 +52,6 @@ DRAFT_GONE = (
 # A new item's inserts, built once; the item's hands back the stored row (its id and defaults).
 _ITEMS: Final = cast("Table", FeedbackItem.__table__)
 NEW_ITEM: Final = insert(_ITEMS).returning(*_ITEMS.columns)
-NEW_HISTORY: Final = insert(cast("Table", FeedbackHistory.__table__))
 
 
 class FeedbackIntake:

@@ -4,9 +4,9 @@ share it; plain ids in, rows and records out."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, cast
 
-from sqlalchemy import Row, and_, bindparam, or_, select, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
 
 from bot.errors import NotFoundError
 from bot.in_place_writes import in_place_writes
@@ -18,6 +18,7 @@ from cogs.feedback.rules import ACTIVE_STATUSES
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
     from bot.clock import Clock
@@ -55,18 +56,10 @@ class ItemStore:
         note: str | None = None,
         at: datetime | None = None,
     ) -> None:
-        session.add(
-            FeedbackHistory(
-                guild_id=item.guild_id,
-                item_id=item.id,
-                actor_id=actor_id,
-                action=action,
-                from_value=from_value[:200] if from_value else None,
-                to_value=to_value[:200] if to_value else None,
-                note=note,
-                created_at=at or self._clock.now(),
-            )
+        values = history_row(
+            item, actor_id, action, from_value, to_value, note, at or self._clock.now()
         )
+        session.add(FeedbackHistory(**values))
 
     async def item(self, session: AsyncSession, guild_id: int, number: int) -> FeedbackItem:
         item = await session.scalar(
@@ -216,6 +209,32 @@ class ItemStore:
                 item.moved_from_message_id = None
                 item.moved_from_thread_id = None
                 item.moving_to = None
+
+
+# A history row's insert, built once, for transactions in Core statements.
+NEW_HISTORY: Final = insert(cast("Table", FeedbackHistory.__table__))
+
+
+def history_row(  # noqa: PLR0917 (one parameter per column)
+    item: FeedbackItem | ItemRecord | Row[Any, *tuple[Any, ...]],
+    actor_id: int | None,
+    action: str,
+    from_value: str | None,
+    to_value: str | None,
+    note: str | None,
+    at: datetime,
+) -> dict[str, Any]:
+    """A history row's values (its from and to cut to their columns' 200 characters)."""
+    return {
+        "guild_id": item.guild_id,
+        "item_id": item.id,
+        "actor_id": actor_id,
+        "action": action,
+        "from_value": from_value[:200] if from_value else None,
+        "to_value": to_value[:200] if to_value else None,
+        "note": note,
+        "created_at": at,
+    }
 
 
 def item_record(

@@ -55,7 +55,7 @@ class WatcherStore:
         return affected_rows(watched) > 0
 
     async def audience(
-        self, session: AsyncSession, item_id: int, *, leaving_out: int | None
+        self, session: AsyncSession | AsyncConnection, item_id: int, *, leaving_out: int | None
     ) -> tuple[Watcher, ...]:
         """Everyone to tell of a change to the item, once each, the member who made it aside."""
         rows = await session.execute(

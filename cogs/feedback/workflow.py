@@ -4,9 +4,9 @@ reads who is to be told. Marking a duplicate folds its +1s and watchers into the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from bot.db import lock_rows
 from bot.errors import NotFoundError
@@ -23,9 +23,10 @@ from cogs.feedback.rules import (
     check_status,
     clean_text,
 )
-from cogs.feedback.store import item_record
+from cogs.feedback.store import NEW_HISTORY, history_row, item_record
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.audit import AuditService
@@ -34,6 +35,37 @@ if TYPE_CHECKING:
     from cogs.feedback.store import ItemStore
     from cogs.feedback.votes import VoteStore
     from cogs.feedback.watchers import WatcherStore
+
+
+# The common status move's statements. The lock is `lock_rows`' write of a column to itself
+# (see ItemStore.item_for_update), reading the row back in the same statement.
+_ITEMS: Final = cast("Table", FeedbackItem.__table__)
+LOCK_ITEM: Final = (
+    update(_ITEMS)
+    .where(_ITEMS.c.guild_id == bindparam("in_guild"), _ITEMS.c.number == bindparam("in_number"))
+    .values(updated_at=_ITEMS.c.updated_at)
+    .returning(*_ITEMS.columns)
+)
+MOVE_ITEM: Final = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(status=bindparam("new_status"), duplicate_of_id=None, updated_at=bindparam("at"))
+    .returning(*_ITEMS.columns)
+)
+
+
+def _check_move(number: int, old_status: str, new_status: str, expected: str | None) -> None:
+    if expected is not None and old_status != expected:
+        raise ItemMovedMeanwhile(number, old_status)
+    if new_status == old_status:
+        raise FeedbackError(f"FB-{number} is already {STATUS_LABELS[old_status]}.")
+    allowed = TRANSITIONS[old_status]
+    if new_status not in allowed:
+        raise FeedbackError(
+            f"FB-{number} is {STATUS_LABELS[old_status]}; from there it can go to: "
+            + ", ".join(f"`{s}`" for s in allowed)
+            + "."
+        )
 
 
 class FeedbackWorkflow:
@@ -81,48 +113,102 @@ class FeedbackWorkflow:
             raise FeedbackError("Say which item this duplicates: set `duplicate_of` (like `FB-3`).")
         if duplicate_of == number:
             raise FeedbackError(f"FB-{number} can't be a duplicate of itself.")
-        async with in_place_writes(self._sessions).session() as session:
-            item = await self._store.item_for_update(session, guild_id, number)
-            old_status = item.status
-            if expected_status is not None and old_status != expected_status:
-                raise ItemMovedMeanwhile(number, old_status)
-            if new_status == old_status:
-                raise FeedbackError(f"FB-{number} is already {STATUS_LABELS[old_status]}.")
-            allowed = TRANSITIONS[old_status]
-            if new_status not in allowed:
-                raise FeedbackError(
-                    f"FB-{number} is {STATUS_LABELS[old_status]}; from there it can go to: "
-                    + ", ".join(f"`{s}`" for s in allowed)
-                    + "."
-                )
-            # Read before anything changes (so no flush runs first), and before the merge: the
-            # duplicate's own watchers hear it became one.
-            audience = await self._watchers.audience(session, item.id, leaving_out=actor_id)
-            target: FeedbackItem | None = None
-            if duplicate_of is not None:
-                target = await self._duplicate_target(session, guild_id, number, duplicate_of)
-            item.status = new_status
-            item.duplicate_of_id = target.id if target is not None else None
-            item.updated_at = self._clock.now()
-            action = "reopened" if old_status in CLOSED_STATUSES else "status"
-            shown_to = new_status if target is None else f"duplicate of FB-{target.number}"
-            self._store.add_history_row(
-                session, item, actor_id, action, from_value=old_status, to_value=shown_to, note=note
+        if duplicate_of is None:
+            change = await self._move(
+                guild_id, number, actor_id, new_status, note=note, expected_status=expected_status
             )
-            merge = None
-            if target is not None:
-                merge = await self._merge(session, item, target, actor_id, note)
+        else:
+            change = await self._move_as_duplicate(
+                guild_id, number, actor_id, duplicate_of, note=note, expected_status=expected_status
+            )
+        self._open_items.track(change.item)
+        return change
+
+    async def _move(
+        self,
+        guild_id: int,
+        number: int,
+        actor_id: int,
+        new_status: str,
+        *,
+        note: str | None,
+        expected_status: str | None,
+    ) -> StatusChange:
+        """The common move, in Core statements built once (a triager waits for it)."""
+        async with in_place_writes(self._sessions).connection() as connection:
+            item = (
+                await connection.execute(LOCK_ITEM, {"in_guild": guild_id, "in_number": number})
+            ).first()
+            if item is None:
+                raise NotFoundError(f"There is no feedback item FB-{number} in this server.")
+            old_status = item.status
+            _check_move(number, old_status, new_status, expected_status)
+            audience = await self._watchers.audience(connection, item.id, leaving_out=actor_id)
+            now = self._clock.now()
+            moved = (
+                await connection.execute(
+                    MOVE_ITEM, {"item_id": item.id, "new_status": new_status, "at": now}
+                )
+            ).one()
+            action = "reopened" if old_status in CLOSED_STATUSES else "status"
+            await connection.execute(
+                NEW_HISTORY,
+                history_row(moved, actor_id, action, old_status, new_status, note, now),
+            )
             await self._audit.record(
                 guild_id,
                 actor_id,
                 "feedback.status",
                 f"FB-{number}",
-                {"from": old_status, "to": new_status, "note": note, "duplicate_of": duplicate_of},
+                {"from": old_status, "to": new_status, "note": note, "duplicate_of": None},
+                session=connection,
+            )
+        record = item_record(moved, None)
+        return StatusChange(record, actor_id, old_status, new_status, note, audience)
+
+    async def _move_as_duplicate(
+        self,
+        guild_id: int,
+        number: int,
+        actor_id: int,
+        duplicate_of: int,
+        *,
+        note: str | None,
+        expected_status: str | None,
+    ) -> StatusChange:
+        """Marking a duplicate folds it into the original: the ORM's objects move together."""
+        async with in_place_writes(self._sessions).session() as session:
+            item = await self._store.item_for_update(session, guild_id, number)
+            old_status = item.status
+            _check_move(number, old_status, "duplicate", expected_status)
+            # Read before anything changes (so no flush runs first), and before the merge: the
+            # duplicate's own watchers hear it became one.
+            audience = await self._watchers.audience(session, item.id, leaving_out=actor_id)
+            target = await self._duplicate_target(session, guild_id, number, duplicate_of)
+            item.status = "duplicate"
+            item.duplicate_of_id = target.id
+            item.updated_at = self._clock.now()
+            action = "reopened" if old_status in CLOSED_STATUSES else "status"
+            self._store.add_history_row(
+                session,
+                item,
+                actor_id,
+                action,
+                from_value=old_status,
+                to_value=f"duplicate of FB-{target.number}",
+                note=note,
+            )
+            merge = await self._merge(session, item, target, actor_id, note)
+            await self._audit.record(
+                guild_id,
+                actor_id,
+                "feedback.status",
+                f"FB-{number}",
+                {"from": old_status, "to": "duplicate", "note": note, "duplicate_of": duplicate_of},
                 session=session,
             )
-            record = item_record(item, target.number if target is not None else None)
-        self._open_items.track(record)
-        return StatusChange(record, actor_id, old_status, new_status, note, audience, merge)
+            record = item_record(item, target.number)
+        return StatusChange(record, actor_id, old_status, "duplicate", note, audience, merge)
 
     async def _merge(
         self,
