@@ -109,12 +109,15 @@ class InPlaceWrites:
     @contextlib.asynccontextmanager
     async def _inline_connection(self) -> AsyncIterator[AsyncConnection | None]:
         if self._inline is None or self._taken:
+            if self._taken:
+                log.debug("The inline connection is in use: this write takes the pool")
             yield None
             return
         self._taken = True
         try:
             connection = await self._held_connection()
             if not await _began(connection):
+                log.debug("SQLite's write lock is held elsewhere: this write takes the pool")
                 yield None
                 return
             try:

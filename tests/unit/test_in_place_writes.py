@@ -126,6 +126,10 @@ async def test_a_write_lock_held_elsewhere_sends_the_transaction_through_the_poo
     assert waited >= 0.15 and loop_ticks >= 5
     assert len(checkouts) == 1
     assert [user for user, _ in await pooled_blocks(database)] == [7, 8]
+    # The lock free again, the next write is in place once more.
+    async with in_place_writes(database.engine).connection() as connection:
+        await connection.execute(block(9))
+    assert len(checkouts) == 2  # the one above, and reading the blocks back
 
 
 async def test_inside_a_callers_transaction_the_work_joins_it(database: Database) -> None:
