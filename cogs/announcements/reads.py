@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, bindparam, select, update
 
 from cogs.announcements.models import ANNOUNCEMENTS, Status
 from cogs.announcements.records import AnnouncementInfo
@@ -28,6 +28,19 @@ INFO_COLUMNS: Final = tuple(ANNOUNCEMENTS.c[field.name] for field in fields(Anno
 def info_from_row(row: Row[*tuple[Any, ...]]) -> AnnouncementInfo:
     return AnnouncementInfo(*row)
 
+
+# A moderator's cancel: one statement that changes the row only if it is the guild's and not
+# cancelled already, and hands it back (nothing back: missing, or cancelled before).
+CANCEL: Final = (
+    update(ANNOUNCEMENTS)
+    .where(
+        ANNOUNCEMENTS.c.id == bindparam("announcement_id"),
+        ANNOUNCEMENTS.c.guild_id == bindparam("in_guild"),
+        ANNOUNCEMENTS.c.status != Status.CANCELLED.value,
+    )
+    .values(status=Status.CANCELLED.value, next_run_at=None, updated_at=bindparam("at"))
+    .returning(*INFO_COLUMNS)
+)
 
 # One announcement of a guild (another guild's number finds nothing, as a missing one).
 ONE: Final = select(*INFO_COLUMNS).where(

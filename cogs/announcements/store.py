@@ -18,7 +18,7 @@ from bot.in_place_reads import in_place_reads
 from bot.in_place_writes import in_place_writes
 from bot.sql import LIKE_ESCAPE, contains_pattern
 from cogs.announcements.models import Announcement, Status
-from cogs.announcements.reads import FIRST_PAGE, LATER_PAGE, ONE, info_from_row
+from cogs.announcements.reads import CANCEL, FIRST_PAGE, LATER_PAGE, ONE, info_from_row
 from cogs.announcements.records import AnnouncementInfo, Draft, Edit, ListPage, Schedule, info_of
 from cogs.announcements.render import check_limits
 from cogs.announcements.rules import (
@@ -231,12 +231,26 @@ class AnnouncementStore:
     async def cancel(
         self, guild_id: int, actor_id: int | None, announcement_id: int, now: datetime
     ) -> AnnouncementInfo:
-        async with in_place_writes(self._sessions).session() as session:
-            row = await self._row(session, guild_id, announcement_id)
-            if row.status == Status.CANCELLED:
-                raise AnnouncementError(f"Announcement #{row.id} is already cancelled.")
-            await self._cancel_row(session, row, actor_id, now, reason="cancelled by a moderator")
-        return info_of(row)
+        keys = {"announcement_id": announcement_id, "in_guild": guild_id, "at": now}
+        async with in_place_writes(self._sessions).connection() as connection:
+            row = (await connection.execute(CANCEL, keys)).first()
+            if row is None:
+                # Which of the two: the read sees the row as the UPDATE left it.
+                if await connection.scalar(ONE, {"id": announcement_id, "guild_id": guild_id}):
+                    raise AnnouncementError(
+                        f"Announcement #{announcement_id} is already cancelled."
+                    )
+                raise NotFoundError(f"There is no announcement #{announcement_id} in this server.")
+            info = info_from_row(row)
+            await self._audit.record(
+                guild_id,
+                actor_id,
+                "announcement.cancel",
+                f"announcement #{info.id}",
+                {"reason": "cancelled by a moderator", "managed_key": info.managed_key},
+                session=connection,
+            )
+        return info
 
     async def _cancel_row(
         self,

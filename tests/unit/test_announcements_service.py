@@ -108,6 +108,31 @@ async def test_other_guilds_ids_are_not_found(store: AnnouncementStore) -> None:
         await store.get(GUILD + 1, info.id)
 
 
+async def test_cancel_changes_the_guilds_row_once_and_audits_it(
+    store: AnnouncementStore, database: Database
+) -> None:
+    info = await store.create(GUILD, 7, draft(repeat="daily"), UTC_ZONE, NOW)
+    with pytest.raises(NotFoundError):
+        await store.cancel(GUILD + 1, 7, info.id, NOW)  # another guild's number
+    with pytest.raises(NotFoundError):
+        await store.cancel(GUILD, 7, info.id + 1, NOW)
+    cancelled = await store.cancel(GUILD, 8, info.id, NOW + timedelta(minutes=5))
+    assert (cancelled.status, cancelled.next_run_at) == ("cancelled", None)
+    with pytest.raises(UserFacingError, match="already cancelled"):
+        await store.cancel(GUILD, 8, info.id, NOW)
+    [row] = await rows(database, Announcement)
+    assert (row.status, row.next_run_at, row.updated_at) == (
+        "cancelled",
+        None,
+        NOW + timedelta(minutes=5),
+    )
+    entries = [(e.action, e.actor_id, e.target) for e in await rows(database, AuditEntry)]
+    assert entries == [
+        ("announcement.create", 7, f"announcement #{info.id}"),
+        ("announcement.cancel", 8, f"announcement #{info.id}"),
+    ]
+
+
 async def test_search_takes_percent_and_underscore_literally(store: AnnouncementStore) -> None:
     sale = await store.create(GUILD, 7, draft(title="50% off"), UTC_ZONE, NOW)
     snake = await store.create(GUILD, 7, draft(body="use snake_case"), UTC_ZONE, NOW)
