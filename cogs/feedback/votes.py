@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 
+from bot.in_place_writes import in_place_writes
 from cogs.feedback.models import FeedbackVote
 from cogs.feedback.records import Vote
 from cogs.feedback.rules import ACTIVE_STATUSES, STATUS_LABELS, FeedbackError
@@ -62,7 +63,7 @@ class VoteStore:
 
     async def plus_one(self, guild_id: int, number: int, user_id: int) -> Vote:
         """The item's "+1 · me too" button."""
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             item = await self._store.item_for_update(session, guild_id, number)
             if item.status not in ACTIVE_STATUSES:
                 raise FeedbackError(

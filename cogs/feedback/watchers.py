@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import bindparam, not_, select
 
+from bot.in_place_writes import in_place_writes
 from bot.sql import affected_rows, dialect_insert
 from cogs.feedback.models import FeedbackWatcher
 from cogs.feedback.records import ItemRecord, Watcher
@@ -85,7 +86,7 @@ class WatcherStore:
     async def toggle_dm(self, guild_id: int, number: int, user_id: int) -> bool:
         """Switch between a mention in the thread and a direct message for this member (a
         member who was not watching starts, by DM). The new setting: True for DMs."""
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             item = await self._store.item(session, guild_id, number)
             statement = (
                 dialect_insert(self._dialect, FeedbackWatcher)

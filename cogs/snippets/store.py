@@ -159,7 +159,7 @@ class SnippetStore:
         *,
         is_moderator: bool,
     ) -> SnippetRecord:
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await self._load(session, guild_id, snippet_id)
             self._check_can_change(row, editor_id, is_moderator, "edit")
             await self._search.index_delete(session, row)
@@ -185,7 +185,7 @@ class SnippetStore:
     async def delete(
         self, guild_id: int, snippet_id: int, actor_id: int, *, is_moderator: bool
     ) -> DeletedSnippet:
-        async with self._sessions.begin() as session:
+        async with in_place_writes(self._sessions).session() as session:
             row = await self._load(session, guild_id, snippet_id)
             self._check_can_change(row, actor_id, is_moderator, "delete")
             by_moderator = row.author_id != actor_id
