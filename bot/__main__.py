@@ -234,8 +234,10 @@ async def serve(settings: Settings, token: str) -> int:
 
     from bot.app import create_bot
     from bot.heap import freeze_start_up
+    from bot.schema_upgrade import SchemaUpgradeFailed, upgrade_in_child
 
     bot = create_bot(settings)
+    bot.db.upgrade_elsewhere = upgrade_in_child  # Alembic never loads into the bot's process
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -272,6 +274,9 @@ async def serve(settings: Settings, token: str) -> int:
             return EXIT_FAILURE
         except (OSError, discord.GatewayNotFound, discord.ConnectionClosed) as error:
             print(f"nexus: cannot reach Discord: {error}", file=sys.stderr)
+            return EXIT_FAILURE
+        except SchemaUpgradeFailed as error:
+            print(f"nexus: cannot upgrade the database schema: {error}", file=sys.stderr)
             return EXIT_FAILURE
     return EXIT_OK
 
