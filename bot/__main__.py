@@ -222,9 +222,10 @@ def run(settings: Settings) -> int:
     if settings.discord_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return EXIT_FAILURE
-    from bot.heap import limit_malloc_arenas
+    from bot.heap import limit_malloc_arenas, map_big_blocks
 
     limit_malloc_arenas(settings.memory.malloc_arenas)
+    map_big_blocks(settings.memory.malloc_mmap_threshold_kb)
     return asyncio.run(serve(settings, settings.discord_token.get_secret_value()))
 
 
