@@ -23,8 +23,10 @@ class MemorySettings(ConfigSection):
     # glibc malloc arenas the threads share (0: 8 per core; bot/heap.py).
     malloc_arenas: int = Field(default=2, ge=0)
     # Malloc blocks this big (KB) or bigger get a mapping of their own, given back when freed
-    # (0: glibc's threshold, which slides up to 32 MB and then leaves them in the heap).
-    malloc_mmap_threshold_kb: int = Field(default=128, ge=0, le=32 * 1024)
+    # (0: glibc's threshold, which slides up to 32 MB and then leaves them in the heap). Off by
+    # default: 128 held 4–7 MB less in bench.soak, but every socket read (a 256 KB buffer)
+    # then maps and unmaps, and commands answered slower (README, "Memory over time").
+    malloc_mmap_threshold_kb: int = Field(default=0, ge=0, le=32 * 1024)
     # Messages discord.py keeps of those it sees (its own default is 1,000). Nexus reads none
     # of them back: every listener it has takes the raw event, and a click brings its message.
     messages_cached: int = Field(default=0, ge=0)

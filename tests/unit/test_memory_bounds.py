@@ -57,7 +57,7 @@ def test_the_caps_are_settings() -> None:
     assert settings.memory.rate_limit_callers == 10_000
     assert settings.memory.page_buttons_seconds == 60
     assert settings.memory.malloc_arenas == 2
-    assert settings.memory.malloc_mmap_threshold_kb == 128
+    assert settings.memory.malloc_mmap_threshold_kb == 0
     assert settings.memory.messages_cached == 0
 
 
