@@ -222,9 +222,10 @@ def run(settings: Settings) -> int:
     if settings.discord_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return EXIT_FAILURE
-    from bot.heap import limit_malloc_arenas
+    from bot.heap import limit_malloc_arenas, map_big_blocks
 
     limit_malloc_arenas(settings.memory.malloc_arenas)
+    map_big_blocks(settings.memory.malloc_mmap_threshold_kb)
     return asyncio.run(serve(settings, settings.discord_token.get_secret_value()))
 
 
@@ -234,8 +235,10 @@ async def serve(settings: Settings, token: str) -> int:
 
     from bot.app import create_bot
     from bot.heap import freeze_start_up
+    from bot.schema_upgrade import SchemaUpgradeFailed, upgrade_in_child
 
     bot = create_bot(settings)
+    bot.db.upgrade_elsewhere = upgrade_in_child  # Alembic never loads into the bot's process
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -272,6 +275,9 @@ async def serve(settings: Settings, token: str) -> int:
             return EXIT_FAILURE
         except (OSError, discord.GatewayNotFound, discord.ConnectionClosed) as error:
             print(f"nexus: cannot reach Discord: {error}", file=sys.stderr)
+            return EXIT_FAILURE
+        except SchemaUpgradeFailed as error:
+            print(f"nexus: cannot upgrade the database schema: {error}", file=sys.stderr)
             return EXIT_FAILURE
     return EXIT_OK
 

@@ -12,7 +12,6 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
@@ -116,6 +115,7 @@ class NexusBot(commands.Bot):
             tree_cls=NexusTree,
             help_command=None,
             guild_ready_timeout=settings.discord.guild_ready_timeout,
+            max_messages=settings.memory.messages_cached or None,  # 0 (None): no message cache
             **self._shard_options(settings),
         )
         self.settings = settings

@@ -5,8 +5,9 @@ The YAML file is `$NEXUS_CONFIG`, else `data/config.yaml` when it exists. Enviro
 are `NEXUS_<SECTION>__<KEY>` (e.g. `NEXUS_WEB__PORT=9000`) plus the well-known names
 `DISCORD_TOKEN`, `DATABASE_URL`, `DISCORD_API_URL` and `DISCORD_GATEWAY_URL`.
 
-The core declares its own sections here; each feature declares its own (`FileSettings` in
-`cogs/<feature>/settings.py`, the section named after the feature), validated with the rest.
+The core declares its own sections here (its memory caps in `bot/memory_settings.py`); each feature
+declares its own (`FileSettings` in `cogs/<feature>/settings.py`, the section named after the
+feature), validated with the rest.
 
 Secrets (the token) live only in the environment and are `SecretStr`, so they never reach a log,
 an error message or `/admin config show`.
@@ -24,7 +25,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -39,8 +39,10 @@ from pydantic_settings import (
 )
 
 from bot.addresses import AllowList
+from bot.config_section import ConfigSection as ConfigSection  # noqa: PLC0414 (features import it here)
 from bot.durations import parse_duration
 from bot.extensions import feature_modules
+from bot.memory_settings import MemorySettings
 
 DEFAULT_CONFIG_PATH = Path("data/config.yaml")
 DISCORD_API_URL = "https://discord.com/api/v10"
@@ -64,14 +66,6 @@ ENV_ONLY_SECRETS = {
 
 class ConfigError(Exception):
     """A configuration problem, worded for the person running the bot (one line, no traceback)."""
-
-
-class ConfigSection(BaseModel):
-    """A section of the file: the core's (`database:`, `web:` …) and each feature's own
-    (`cogs/<feature>/settings.py` defines `FileSettings`; its section is named after the
-    feature)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 SectionT = TypeVar("SectionT", bound=ConfigSection)
@@ -231,17 +225,6 @@ class RunnerSettings(ConfigSection):
         if self.backend in ("piston", "judge0") and not self.url:
             raise ValueError(f"runner.backend {self.backend} needs runner.url")
         return self
-
-
-class MemorySettings(ConfigSection):
-    # Caps on what grows with use (past one the least recently used goes): guilds whose settings,
-    # blocks, audit actions, feedback specs and open items are kept; API callers' rate buckets;
-    # how long an idle list's page buttons wait (each open list keeps its interaction, message
-    # and page, ~20 KB); glibc malloc arenas the threads share (0: 8 per core; bot/heap.py).
-    guilds_cached: int = Field(default=1000, ge=1)
-    rate_limit_callers: int = Field(default=10_000, ge=1)
-    page_buttons_seconds: float = Field(default=60.0, ge=5, le=3600)
-    malloc_arenas: int = Field(default=2, ge=0)
 
 
 class Settings(BaseSettings):

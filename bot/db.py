@@ -31,11 +31,15 @@ from bot.in_place_reads import close_in_place_reads
 from bot.in_place_writes import close_in_place_writes
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from sqlalchemy.engine import Dialect
     from sqlalchemy.engine.interfaces import DBAPIConnection
     from sqlalchemy.pool import ConnectionPoolEntry
 
     from bot.config import DatabaseSettings
+
+    SchemaUpgrader = Callable[[DatabaseSettings, datetime], Awaitable[None]]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -175,7 +179,11 @@ class Database:
     """Owns the engine and the session factory for one process."""
 
     def __init__(self, settings: DatabaseSettings, clock: Clock | None = None) -> None:
+        self.settings = settings
         self.url = settings.url
+        # Where a schema behind the scripts is upgraded when not in this process, where Alembic
+        # would stay loaded (`python -m bot run` sets a child: bot/schema_upgrade.py).
+        self.upgrade_elsewhere: SchemaUpgrader | None = None
         self.clock: Clock = clock or SystemClock()
         self.dialect = "sqlite" if is_sqlite(settings.url) else "postgresql"
         path = sqlite_path(settings.url)
@@ -216,11 +224,15 @@ class Database:
         """Bring the schema to the newest revision of every branch (Alembic `upgrade heads`).
 
         Alembic runs only when the schema stamp says the database may be behind the scripts
-        (bot/schema_stamp.py); `check_every_script` runs it regardless."""
+        (bot/schema_stamp.py); `check_every_script` runs it regardless. It runs in this
+        process, or through `upgrade_elsewhere` when set (`python -m bot run`: a child)."""
         async with self.engine.begin() as connection:
-            await connection.run_sync(
-                _upgrade_when_needed, self.url, check_every_script, self.clock.now()
-            )
+            if not check_every_script and await connection.run_sync(schema_stamp.is_current):
+                return
+            if self.upgrade_elsewhere is None:
+                await connection.run_sync(upgrade_and_stamp, self.url, self.clock.now())
+                return
+        await self.upgrade_elsewhere(self.settings, self.clock.now())
 
     async def ping(self) -> float:
         """Round-trip time of a trivial query, in seconds."""
@@ -253,11 +265,8 @@ def alembic_config(url: str) -> Any:
     return config
 
 
-def _upgrade_when_needed(
-    connection: Any, url: str, check_every_script: bool, now: datetime
-) -> None:
-    if not check_every_script and schema_stamp.is_current(connection):
-        return
+def upgrade_and_stamp(connection: Any, url: str, now: datetime) -> None:
+    """Alembic's `upgrade heads` on `connection`, then the stamp, in its transaction."""
     _run_alembic_upgrade(connection, url)
     schema_stamp.write_stamp(connection, now)
 

@@ -1,6 +1,7 @@
-"""The bot process's heap: fewer malloc arenas, and start-up's objects out of the collector's way.
+"""The bot process's heap: fewer malloc arenas, big blocks given back at once, and start-up's
+objects out of the collector's way.
 
-Both are for `python -m bot run` only (bot/__main__.py): a test process holds many bots one
+All three are for `python -m bot run` only (bot/__main__.py): a test process holds many bots one
 after another, and freezing each one's objects would keep them all.
 """
 
@@ -21,7 +22,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter number
+M_ARENA_MAX = -8  # glibc's mallopt parameter numbers
+M_MMAP_THRESHOLD = -3
+
+
+def _mallopt(parameter: int, value: int) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return False
+    mallopt = getattr(libc, "mallopt", None)
+    return mallopt is not None and mallopt(parameter, value) == 1
 
 
 def limit_malloc_arenas(arenas: int) -> bool:
@@ -34,14 +47,19 @@ def limit_malloc_arenas(arenas: int) -> bool:
     a 6-minute soak (bench.soak) the bot held ~30 MB more with glibc's default than with 2.
     Call it before any thread starts.
     """
-    if arenas == 0 or not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    except OSError:
-        return False
-    mallopt = getattr(libc, "mallopt", None)
-    return mallopt is not None and mallopt(M_ARENA_MAX, arenas) == 1
+    return arenas != 0 and _mallopt(M_ARENA_MAX, arenas)
+
+
+def map_big_blocks(threshold_kb: int) -> bool:
+    """Give every malloc block of `threshold_kb` or more its own mapping, returned to the system
+    when freed (0: leave glibc's sliding threshold); True when glibc took it.
+
+    glibc starts at 128 KB but raises the threshold each time such a block is freed, up to 32
+    MB; from then on big passing blocks (a page of rows fetched at once, a gateway payload, the
+    search's buffers) come from the heap, and what is freed there stays held behind whatever is
+    allocated after it. A fixed threshold keeps them out of the heap.
+    """
+    return threshold_kb != 0 and _mallopt(M_MMAP_THRESHOLD, threshold_kb * 1024)
 
 
 async def freeze_start_up(ready: Callable[[], Awaitable[object]], serving: asyncio.Event) -> None:
