@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import platform
@@ -64,8 +63,9 @@ from bench import pairing as pairing_bench
 from bench import snippets as snippets_bench
 from bench.backends import add_database_url, fresh_postgres, is_postgres, with_database
 from bench.harness import Stage, stage, summarise
+from bench.index_ready import search_index_built
 from bot.config import DatabaseSettings
-from bot.db import Database, sqlite_path
+from bot.db import Database
 
 GUILD = snippets_bench.GUILDS[0]  # a tenth of the snippets; every other feature's data too
 OTHER_GUILD = snippets_bench.GUILDS[1]
@@ -410,26 +410,6 @@ def built_search_index(cached: Path, sizes: Sizes) -> Path | None:
         if state.is_file() and json.loads(state.read_text()).get("complete"):
             return candidate
     return None
-
-
-async def search_index_built(url: str, timeout: float = 3600.0) -> None:
-    """Wait until the bot has built its snippet search index (beside a SQLite database file):
-    at a million snippets the build reads every one while the commands would be timed, and the
-    figures would be the build's."""
-    from cogs.snippets.tantivy_index import STATE_FILE
-
-    path = sqlite_path(url)
-    if path is None:
-        return
-    state = path.with_name(path.name + ".search") / STATE_FILE
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        with contextlib.suppress(OSError, ValueError):
-            if json.loads(state.read_text()).get("complete"):
-                print(f"  search index built after {time.perf_counter() - started:.0f} s")
-                return
-        await asyncio.sleep(1.0)
-    raise RuntimeError(f"the search index at {state.parent} was not built in {timeout:.0f} s")
 
 
 async def configure(world: World) -> None:
