@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from bot.sandbox.model import Channel, Guild
 
 JSON = dict[str, Any]
+CLICK_AFTER_SECONDS = 0.05
 
 
 class Service:
@@ -99,6 +100,10 @@ class Service:
     async def _click(self, result: InteractionResult, label: str, user: Any) -> InteractionResult:
         """Press `label` on the reply; done once the click's answer (or first followup) is in."""
         message, button = result.find_button(label)
+        # As a person would, a moment after the prompt shows: discord.py registers a message's
+        # view once the HTTP call that sent the message has returned, and the sandbox shows the
+        # message before that reply reaches the bot, so a click sent at once can find no view.
+        await asyncio.sleep(CLICK_AFTER_SECONDS)
         clicked = await self.server.send_component(
             message, {"custom_id": button["custom_id"], "component_type": 2}, user=user, quiet=0
         )
