@@ -241,6 +241,8 @@ class GuildSettingsService:
         )
         self._specs: dict[str, SettingSpec] = {spec.key: spec for spec in CORE_SPECS}
         self._listeners: list[ChangeCallback] = []
+        # This process's writes per guild: a read that a write overtook keeps nothing.
+        self._writes: dict[int, int] = {}
 
     # ---- the registry ------------------------------------------------------------------------
 
@@ -301,6 +303,16 @@ class GuildSettingsService:
         cached = self._cache.get(guild_id)
         if cached is not None and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
+        while True:
+            writes = self._writes.get(guild_id, 0)
+            config = await self._read(guild_id)
+            # A write committed while this read was out may be missing from it; kept, it
+            # would hide that write for the cache's lifetime. Read again.
+            if self._writes.get(guild_id, 0) == writes:
+                self._cache[guild_id] = (time.monotonic(), config)
+                return config
+
+    async def _read(self, guild_id: int) -> GuildConfig:
         async with self._sessions() as session:
             rows = (
                 await session.scalars(select(GuildSetting).where(GuildSetting.guild_id == guild_id))
@@ -312,9 +324,7 @@ class GuildSettingsService:
             else self.fallback(spec)
             for spec in self.specs()
         }
-        config = GuildConfig(guild_id, values)
-        self._cache[guild_id] = (time.monotonic(), config)
-        return config
+        return GuildConfig(guild_id, values)
 
     async def set(
         self,
@@ -342,6 +352,7 @@ class GuildSettingsService:
                 await self._write(session, guild_id, key, value, actor_id)
             if also is not None:
                 await also(session)
+        self._writes[guild_id] = self._writes.get(guild_id, 0) + 1
         self._keep_in_cache(guild_id, by_key)
         await self._changed(guild_id, by_key)
 

@@ -117,6 +117,20 @@ def test_parse_value_refuses_clearly(key: str, raw: str, says: str) -> None:
     assert says in raised.value.message
 
 
+async def test_a_read_overtaken_by_a_write_does_not_keep_the_old_value(
+    database: Database, settings: Settings
+) -> None:
+    """A read already out when a write commits (a write in place commits at once) may come
+    back without it; the kept copy must still show the write."""
+    for round_number, zone in enumerate(["Europe/Berlin", "Asia/Tokyo"] * 10):
+        service = GuildSettingsService(database.sessions, settings)  # nothing kept yet
+        reading = asyncio.create_task(service.get(GUILD))
+        await asyncio.sleep(0)  # the read is out, on the driver's thread
+        await service.set(GUILD, "timezone", zone, 1)
+        await reading
+        assert (await service.get(GUILD)).get("timezone") == zone, round_number
+
+
 async def test_unknown_setting_is_refused(database: Database, settings: Settings) -> None:
     service = GuildSettingsService(database.sessions, settings)
     with pytest.raises(UserFacingError, match="no setting called"):
