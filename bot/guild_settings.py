@@ -303,7 +303,7 @@ class GuildSettingsService:
         cached = self._cache.get(guild_id)
         if cached is not None and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
-        while True:
+        for _ in range(3):
             writes = self._writes.get(guild_id, 0)
             config = await self._read(guild_id)
             # A write committed while this read was out may be missing from it; kept, it
@@ -311,6 +311,7 @@ class GuildSettingsService:
             if self._writes.get(guild_id, 0) == writes:
                 self._cache[guild_id] = (time.monotonic(), config)
                 return config
+        return await self._read(guild_id)  # writes kept overtaking: answer, keep nothing
 
     async def _read(self, guild_id: int) -> GuildConfig:
         async with self._sessions() as session:
