@@ -16,24 +16,20 @@ average beside the figures: on a busy two-core machine one run alone moves by 20
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
-import os
-import shutil
 import sqlite3
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.commands import CACHE, GUILD, PAIRER, QUICK
+from bench.commands import GUILD, PAIRER
+from bench.writes import arguments, report, seed_copy
 from bot.audit import AuditService
 from bot.clock import SystemClock
-from bot.config import DatabaseSettings
 from bot.db import Database
 from bot.feature import FeatureStats, ForgetReport
 from bot.guild_stats import StatsService
@@ -106,45 +102,16 @@ async def p50(read: Read, n: int) -> float:
 
 
 async def main(seed: Path, n: int, rounds: int, only: list[str] | None) -> None:
-    with tempfile.TemporaryDirectory(prefix="nexus-bench-reads-") as home:
-        path = Path(home) / "nexus.db"
-        shutil.copy(seed, path)
-        database = Database(DatabaseSettings(url=f"sqlite+aiosqlite:///{path}"))
-        await database.upgrade()
-        try:
-            chosen = reads(database, an_announcement(path))
-            names = only or list(chosen)
-            results: dict[str, list[float]] = {name: [] for name in names}
-            for _ in range(rounds):
-                for name in names:
-                    results[name].append(await p50(chosen[name], n))
-        finally:
-            await database.close()
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"bench.reads — {n} calls a read, {rounds} round(s), load average {load}")
-    for name, figures in results.items():
-        shown = " ".join(f"{value * 1e3:.3f}" for value in figures)
-        print(f"  {name:<14} p50 ms {shown}")
-
-
-def parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--seed", type=Path, default=CACHE / f"{QUICK.key}.db")
-    parser.add_argument("--n", type=int, default=2000, help="calls a read, after the warm-up")
-    parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--only", default=None, help='some reads: "pair_status,admin_audit"')
-    return parser.parse_args()
+    async with seed_copy(seed, "nexus-bench-reads-") as (database, path):
+        chosen = reads(database, an_announcement(path))
+        names = only or list(chosen)
+        results: dict[str, list[float]] = {name: [] for name in names}
+        for _ in range(rounds):
+            for name in names:
+                results[name].append(await p50(chosen[name], n))
+    report(f"bench.reads — {n} calls a read, {rounds} round(s)", results)
 
 
 if __name__ == "__main__":
-    arguments = parse()
-    if not arguments.seed.is_file():
-        raise SystemExit(f"no seed at {arguments.seed}: run `python -m bench.commands --quick`")
-    asyncio.run(
-        main(
-            arguments.seed,
-            arguments.n,
-            arguments.rounds,
-            arguments.only.split(",") if arguments.only else None,
-        )
-    )
+    options = arguments(__doc__ or "", "read", 2000, "pair_status,admin_audit")
+    asyncio.run(main(options.seed, options.n, options.rounds, options.only))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import itertools
 import os
@@ -26,7 +27,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -122,47 +123,55 @@ async def p50(write: Write, n: int) -> float:
     return statistics.median(times)
 
 
-async def one_round(seed: Path, n: int, names: list[str] | None) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="nexus-bench-writes-") as home:
+# ---- shared with bench.reads (kept here: this file must run against older trees too) -----
+
+
+@contextlib.asynccontextmanager
+async def seed_copy(seed: Path, prefix: str) -> AsyncIterator[tuple[Database, Path]]:
+    """A migrated database on a throwaway copy of `seed`, closed and deleted afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as home:
         path = Path(home) / "nexus.db"
         shutil.copy(seed, path)
         database = Database(DatabaseSettings(url=f"sqlite+aiosqlite:///{path}"))
         await database.upgrade()
         try:
-            chosen = await writes(database, path, n)
-            return {name: await p50(chosen[name], n) for name in names or list(chosen)}
+            yield database, path
         finally:
             await database.close()
 
 
-async def main(seed: Path, n: int, rounds: int, only: list[str] | None) -> None:
-    results: dict[str, list[float]] = {}
-    for _ in range(rounds):
-        for name, figure in (await one_round(seed, n, only)).items():
-            results.setdefault(name, []).append(figure)
+def report(title: str, results: dict[str, list[float]]) -> None:
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"bench.writes — {n} calls a write, {rounds} round(s), load average {load}")
+    print(f"{title}, load average {load}")
     for name, figures in results.items():
         shown = " ".join(f"{value * 1e3:.3f}" for value in figures)
         print(f"  {name:<16} p50 ms {shown}")
 
 
-def parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+def arguments(doc: str, what: str, n: int, example: str) -> argparse.Namespace:
+    """The in-process benchmarks' options: the seed, calls per `what`, rounds, a subset."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
     parser.add_argument("--seed", type=Path, default=CACHE / f"{QUICK.key}.db")
-    parser.add_argument("--n", type=int, default=1000, help="calls a write, after the warm-up")
+    parser.add_argument("--n", type=int, default=n, help=f"calls a {what}, after the warm-up")
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--only", default=None, help='some writes: "share,status"')
-    return parser.parse_args()
+    parser.add_argument("--only", default=None, help=f"some {what}s: {example!r}")
+    parsed = parser.parse_args()
+    if not parsed.seed.is_file():
+        raise SystemExit(f"no seed at {parsed.seed}: run `python -m bench.commands --quick`")
+    parsed.only = parsed.only.split(",") if parsed.only else None
+    return parsed
+
+
+async def main(seed: Path, n: int, rounds: int, only: list[str] | None) -> None:
+    results: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        async with seed_copy(seed, "nexus-bench-writes-") as (database, path):
+            chosen = await writes(database, path, n)
+            for name in only or list(chosen):
+                results.setdefault(name, []).append(await p50(chosen[name], n))
+    report(f"bench.writes — {n} calls a write, {rounds} round(s)", results)
 
 
 if __name__ == "__main__":
-    arguments = parse()
-    asyncio.run(
-        main(
-            arguments.seed,
-            arguments.n,
-            arguments.rounds,
-            arguments.only.split(",") if arguments.only else None,
-        )
-    )
+    options = arguments(__doc__ or "", "write", 1000, "share,status")
+    asyncio.run(main(options.seed, options.n, options.rounds, options.only))
