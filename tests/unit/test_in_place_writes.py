@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,22 +107,23 @@ async def test_a_write_lock_held_elsewhere_sends_the_transaction_through_the_poo
     checkouts = checkouts_of(database)
     loop_ticks = 0
 
-    async def tick() -> None:
+    async def release_after_the_loop_went_on() -> None:
+        # The lock is let go only after the loop has turned five times while the write was
+        # pending: a write that blocked the loop would never see it released (no wall-clock
+        # bound, so a slow or paused machine cannot fail it).
         nonlocal loop_ticks
-        while not release.is_set():
-            loop_ticks += 1
+        for _ in range(5):
             await asyncio.sleep(0.01)
+            loop_ticks += 1
+        release.set()
 
-    ticker = asyncio.create_task(tick())
-    asyncio.get_running_loop().call_later(0.2, release.set)
-    started = time.monotonic()
+    releaser = asyncio.create_task(release_after_the_loop_went_on())
     async with in_place_writes(database.engine).connection() as connection:
         await connection.execute(block(8))
-    waited = time.monotonic() - started
-    await ticker
-    holder.join(5)
     # It waited for the lock on the pool's thread, while the loop went on.
-    assert waited >= 0.15 and loop_ticks >= 5
+    assert release.is_set() and loop_ticks == 5
+    await releaser
+    holder.join(5)
     assert len(checkouts) == 1
     assert [user for user, _ in await pooled_blocks(database)] == [7, 8]
     # The lock free again, the next write is in place once more.
