@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.permissions import guild_of
-from bot.replies import reply
+from bot.replies import acknowledge_if_slow, reply
 from cogs.feedback.buttons import duplicate_prompt
 from cogs.feedback.render_lists import duplicates_embed
 from cogs.feedback.render_replies import (
@@ -127,12 +127,13 @@ class FeedbackFlows:
 
 
 def deferring(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:
-    """Acknowledge once the change is stored: Discord's side of it may take longer than 3 s."""
+    """Once the change is stored: the answer comes with the result, or a deferral first if
+    Discord's side of it (posts, a thread, notices) runs long."""
 
-    async def defer() -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+    async def acknowledge() -> None:
+        acknowledge_if_slow(interaction)
 
-    return defer
+    return acknowledge
 
 
 def _closing_prompt(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:

@@ -16,9 +16,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot import replies
 from bot.app import NexusBot
 from bot.models import AuditEntry
 from bot.sandbox import SandboxServer
+from bot.sandbox.interactions.pending import MESSAGE_RESPONSE
 from cogs.feedback.models import (
     FeedbackHistory,
     FeedbackItem,
@@ -198,6 +200,32 @@ async def test_log_without_details_asks_in_a_modal(
     [row] = await items(nexus)
     assert (row.details, row.expected, row.actual) == ("Page 2 crashes", "a list", "HTTP 500")
     assert row.message_id is not None and row.thread_id is not None
+
+
+async def test_a_quick_report_is_answered_once_with_its_result(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    result = await log(sandbox, world)
+    # No "thinking" first: stored, posted and threaded well within Discord's 3 s.
+    assert result.type == MESSAGE_RESPONSE and result.ephemeral
+    assert "Logged **FB-1**" in result.text
+    [row] = await items(nexus)
+    assert row.message_id is not None and row.thread_id is not None
+
+
+async def test_a_report_whose_posting_runs_long_says_thinking_first(
+    sandbox: SandboxServer, world: World, nexus: NexusBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every report now "runs long": the deferral goes out while its post is being made.
+    monkeypatch.setattr(replies, "ACKNOWLEDGE_WITHIN_SECONDS", 0.0)
+    result = await log(sandbox, world)
+    assert result.deferred and result.ephemeral
+    assert "Logged **FB-1**" in result.text  # the answer filled the deferred message
+    [row] = await items(nexus)
+    assert row.message_id is not None and row.thread_id is not None
+    # A refusal comes before anything is stored, so before anything is armed: answered at once.
+    refused = await triage(sandbox, world, id="FB-1", status="open")
+    assert refused.deferred is False and "already" in refused.text.lower()
 
 
 @pytest.mark.parametrize(
