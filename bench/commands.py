@@ -415,10 +415,13 @@ def built_search_index(cached: Path, sizes: Sizes) -> Path | None:
 async def configure(world: World) -> None:
     """The channels the features post in: the one the commands are typed in."""
     for feature in ("snippets", "feedback", "pairing", "announcements"):
-        await invoke(
-            world, "/admin config set", world.owner, key=f"{feature}.channel",
+        _, result = await invoke(
+            world, "/admin config set", world.owner, key=f"channels.{feature}",
             value=str(world.stage.channel.id),
         )  # fmt: skip
+        # Checked: a refused key would leave the feature without its channel (no posts).
+        if f"`channels.{feature}` is now" not in result.text:
+            raise RuntimeError(f"channels.{feature} was not set: {result.text[:200]!r}")
 
 
 # A write that needs another's rows: with --only, the other runs (and is timed) first.

@@ -136,14 +136,13 @@ class ForumIntake:
         except discord.HTTPException as error:
             outcome.problems.append(f"I couldn't post the item in the thread ({why(error)}).")
             return outcome
-        await self.parts.store.record_posting(
-            item.id,
+        item = await self.parts.store.record_posting(
+            item,
             channel_id=thread.id,
             message_id=message.id,
             thread_id=thread.id,
             placement="forum",
         )
-        item = await self.parts.queries.get(item.guild_id, item.number)
         outcome.item = item
         await self.publisher.forum.show(item, thread, outcome)
         await send_in(

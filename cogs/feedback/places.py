@@ -9,6 +9,7 @@ thread. Whatever Discord refuses becomes a sentence in the outcome.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -95,15 +96,18 @@ async def send_in(
 
 
 async def welcome(thread: discord.Thread, item: ItemRecord, outcome: Outcome) -> None:
-    """Bring the reporter into a new thread and say what it is for."""
-    await add_member(thread, item.reporter_id)
+    """Bring the reporter into a new thread and say what it is for (the two at once: neither
+    needs the other)."""
     reporter = user_text(item.reporter_id, "The reporter")
-    await send_in(
-        thread,
-        f"{reporter}: this thread is the discussion for **{item.ref}**. Triagers post status "
-        "changes here, and you'll be mentioned when they do.",
-        mentions_only(item.reporter_id),
-        outcome,
+    await asyncio.gather(
+        add_member(thread, item.reporter_id),
+        send_in(
+            thread,
+            f"{reporter}: this thread is the discussion for **{item.ref}**. Triagers post "
+            "status changes here, and you'll be mentioned when they do.",
+            mentions_only(item.reporter_id),
+            outcome,
+        ),
     )
 
 

@@ -63,15 +63,14 @@ class FeedbackPublisher:
         posting = await self.places[mode].post(item, outcome, lead=lead)
         if posting is None:
             return outcome
-        await self.store.record_posting(
-            item.id,
+        outcome.item = await self.store.record_posting(
+            item,
             channel_id=posting.channel_id,
             message_id=posting.message_id,
             thread_id=posting.thread_id,
             note=reason,
             placement=mode,
         )
-        outcome.item = await self.queries.get(item.guild_id, item.number)
         return outcome
 
     async def _send(
@@ -120,15 +119,14 @@ class FeedbackPublisher:
         thread = await place.recover_thread(item, message, outcome)
         if thread is None:
             return await self._repost(item, outcome, "its thread had been deleted")
-        await self.store.record_posting(
-            item.id,
+        outcome.item = await self.store.record_posting(
+            item,
             channel_id=item.channel_id,
             message_id=item.message_id,
             thread_id=thread.id,
             note="the thread had been deleted; opened a new one",
         )
         outcome.notes.append("Its thread had been deleted, so I opened a new one.")
-        outcome.item = await self.queries.get(item.guild_id, item.number)
         return thread
 
     async def _repost(self, item: ItemRecord, outcome: Outcome, why: str) -> discord.Thread | None:

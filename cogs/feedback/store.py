@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
 
 from bot.errors import NotFoundError
 from bot.in_place_writes import in_place_writes
@@ -112,26 +112,33 @@ class ItemStore:
 
     async def record_posting(
         self,
-        item_id: int,
+        item: ItemRecord,
         *,
         channel_id: int | None,
         message_id: int | None,
         thread_id: int | None,
         note: str | None = None,
         placement: str | None = None,
-    ) -> None:
-        """Remember where the item lives in Discord (after posting or re-creating it)."""
-        async with in_place_writes(self._sessions).session() as session:
-            item = await session.get(FeedbackItem, item_id)
-            if item is None:
-                return
-            item.channel_id = channel_id
-            item.message_id = message_id
-            item.thread_id = thread_id
-            if placement is not None:
-                item.placement = placement
+    ) -> ItemRecord:
+        """Remember where the item lives in Discord (after posting or re-creating it); the
+        item as it is now, read by the write itself. NotFoundError if it is gone meanwhile."""
+        where = {
+            "item_id": item.id,
+            "to_channel": channel_id,
+            "to_message": message_id,
+            "to_thread": thread_id,
+            "to_placement": placement,
+        }
+        async with in_place_writes(self._sessions).connection() as connection:
+            row = (await connection.execute(_RECORD_POSTING, where)).one_or_none()
+            if row is None:
+                raise NotFoundError(f"There is no feedback item {item.ref} in this server.")
             if note is not None:
-                self.add_history_row(session, item, None, "reposted", note=note)
+                at = self._clock.now()
+                await connection.execute(
+                    NEW_HISTORY, history_row(row, None, "reposted", None, None, note, at)
+                )
+        return item_record(row, item.duplicate_of_number)
 
     # ---- moving an item between placements (feedback.mode) ------------------------------
 
@@ -213,6 +220,18 @@ class ItemStore:
 
 # A history row's insert, built once, for transactions in Core statements.
 NEW_HISTORY: Final = insert(cast("Table", FeedbackHistory.__table__))
+_ITEMS: Final = cast("Table", FeedbackItem.__table__)
+_RECORD_POSTING: Final = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(
+        channel_id=bindparam("to_channel"),
+        message_id=bindparam("to_message"),
+        thread_id=bindparam("to_thread"),
+        placement=func.coalesce(bindparam("to_placement"), _ITEMS.c.placement),
+    )
+    .returning(*_ITEMS.c)
+)
 
 
 def history_row(  # noqa: PLR0917 (one parameter per column)
