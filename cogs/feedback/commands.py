@@ -18,7 +18,7 @@ from cogs.feedback import web_routes
 from cogs.feedback.buttons import PERSISTENT_BUTTONS, WithdrawButton
 from cogs.feedback.choices import ExportFormat, Severity, SortOrder, StatusFilter, TriageStatus
 from cogs.feedback.export_files import check_attachable, export_file
-from cogs.feedback.flows import FeedbackFlows, deferring
+from cogs.feedback.flows import FeedbackFlows, answering_status, deferring, tell_what_followed
 from cogs.feedback.forum_check import forum_problems
 from cogs.feedback.forum_intake import ForumIntake
 from cogs.feedback.item_flow import ItemFlow
@@ -34,7 +34,7 @@ from cogs.feedback.render_lists import (
     spec_summary,
     specs_embed,
 )
-from cogs.feedback.render_replies import status_reply, with_outcome
+from cogs.feedback.render_replies import with_outcome
 from cogs.feedback.rules import FeedbackError, parse_item_number
 from cogs.feedback.settings import SETTING_SPECS, file_settings
 from cogs.feedback.spec_flow import SpecFlow
@@ -286,16 +286,16 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         duplicate_of: str | None = None,
     ) -> None:
         target = parse_item_number(duplicate_of) if duplicate_of else None
-        change, outcome = await self.items.change_status(
+        _, outcome = await self.items.change_status(
             guild_of(interaction).id,
             parse_item_number(id),
             interaction.user.id,
             status,
             note=note,
             duplicate_of=target,
-            acknowledge=deferring(interaction),
+            acknowledge=answering_status(interaction),
         )
-        await reply(interaction, status_reply(change, outcome))
+        await tell_what_followed(interaction, outcome)
 
     @feedback.command(name="assign", description="Triagers: give an item to someone")
     @require(Tier.TRIAGER)

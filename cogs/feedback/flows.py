@@ -13,13 +13,16 @@ from typing import TYPE_CHECKING
 
 from bot.permissions import guild_of
 from bot.replies import acknowledge_if_slow, reply
+from bot.text import MESSAGE_LIMIT, truncate
 from cogs.feedback.buttons import duplicate_prompt
+from cogs.feedback.outcomes import Outcome
 from cogs.feedback.render_lists import duplicates_embed
 from cogs.feedback.render_replies import (
     closed_meanwhile,
     direct_message_reply,
     new_item_reply,
     plus_one_reply,
+    status_reply,
     vote_reply,
     with_outcome,
 )
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 
     from cogs.feedback.item_flow import ItemFlow
     from cogs.feedback.parts import FeedbackParts
-    from cogs.feedback.records import Draft
+    from cogs.feedback.records import Draft, StatusChange
 
 
 class FeedbackFlows:
@@ -134,6 +137,24 @@ def deferring(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]
         acknowledge_if_slow(interaction)
 
     return acknowledge
+
+
+def answering_status(interaction: discord.Interaction) -> Callable[[StatusChange], Awaitable[None]]:
+    """A status move is answered as soon as it is stored; the post's edit and the watchers'
+    notice follow (what they run into comes after, from `tell_what_followed`)."""
+
+    async def answer(change: StatusChange) -> None:
+        await reply(interaction, status_reply(change, Outcome(change.item)))
+
+    return answer
+
+
+async def tell_what_followed(interaction: discord.Interaction, outcome: Outcome) -> None:
+    """After an answer given before Discord's side of a change: what happened there that the
+    member should know (a post made again, something Discord refused), as a followup."""
+    told = [*outcome.notes, *outcome.problems]
+    if told:
+        await reply(interaction, truncate("\n".join(told), MESSAGE_LIMIT))
 
 
 def _closing_prompt(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:

@@ -3,9 +3,9 @@ and posted with its thread, details added to an item, a +1, a status change, an 
 withdrawal. One path for each, whether a slash command, a button or the HTTP API asked.
 
 Each step changes the database first and then Discord. Between the two it calls `acknowledge`:
-an interaction must be answered within 3 s, so the Discord side defers there (or takes the
-buttons off a prompt) while posting, which may take longer, is still to come. The API has
-nothing to acknowledge.
+an interaction must be answered within 3 s, so the Discord side answers there (a status move:
+what was stored, at once) or arms a deferral (or takes the buttons off a prompt) while posting,
+which may take longer, is still to come. The API has nothing to acknowledge.
 """
 
 from __future__ import annotations
@@ -25,9 +25,14 @@ if TYPE_CHECKING:
     from cogs.feedback.records import Assignment, Draft, PlusOne, StatusChange, Vote
 
     Acknowledge = Callable[[], Awaitable[None]]
+    AcknowledgeChange = Callable[[StatusChange], Awaitable[None]]
 
 
 async def _nothing() -> None:
+    return None
+
+
+async def _nothing_to_tell(_: StatusChange) -> None:
     return None
 
 
@@ -78,9 +83,10 @@ class ItemFlow:
         note: str | None = None,
         duplicate_of: int | None = None,
         expected_status: str | None = None,
-        acknowledge: Acknowledge = _nothing,
+        acknowledge: AcknowledgeChange = _nothing_to_tell,
     ) -> tuple[StatusChange, Outcome]:
-        """A triager's move along the workflow; the watchers are told, the thread follows."""
+        """A triager's move along the workflow; the watchers are told, the thread follows.
+        `acknowledge` gets the stored move before Discord's side of it begins."""
         change = await self.parts.workflow.change_status(
             guild_id,
             number,
@@ -90,7 +96,7 @@ class ItemFlow:
             duplicate_of=duplicate_of,
             expected_status=expected_status,
         )
-        await acknowledge()
+        await acknowledge(change)
         return change, await self.publisher.apply_status(change)
 
     async def withdraw(

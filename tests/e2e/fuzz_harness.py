@@ -19,7 +19,6 @@ import asyncio
 import logging
 import re
 import time
-import types
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from bot.sandbox import InteractionResult, Message, SandboxError, SandboxServer
 from bot.sandbox.interactions.cpu_wait import cpu_wait_seconds
 from cogs.announcements.models import Announcement
 from tests.e2e.command_walk import dump_database, open_every_command_to_everyone
+from tests.e2e.in_flight import interactions_done
 
 INTERNAL_WORDING = re.compile(
     r"Something went wrong|logged as `|Traceback \(most recent call last\)|object at 0x"
@@ -46,8 +46,6 @@ OUTCOMES_REFUSED = frozenset({"denied", "user_error", "refused", "error"})
 # The bot serves every member from one event loop: a call that holds it this long stalls them all.
 LOOP_STALL_LIMIT = 1.0
 LAG_PROBE_INTERVAL = 0.05
-# A view's methods that wait for a member's click (discord.py's View.wait, ConfirmView.decided).
-WAITS_FOR_AN_ANSWER = frozenset({"wait", "decided"})
 
 
 class ErrorRecords(logging.Handler):
@@ -78,17 +76,6 @@ def last_line(record: logging.LogRecord) -> str:
         error = record.exc_info[1]
         return f"{type(error).__name__}: {error}"[:300]
     return record.getMessage()[:300]
-
-
-def parked_on_a_view(task: asyncio.Task[Any]) -> bool:
-    """True when the task waits for a button answer (a confirmation prompt left open)."""
-    awaited: Any = task.get_coro()
-    while isinstance(awaited, types.CoroutineType):
-        owner = awaited.cr_frame.f_locals.get("self") if awaited.cr_frame else None
-        if awaited.cr_code.co_name in WAITS_FOR_AN_ANSWER and isinstance(owner, discord.ui.View):
-            return True
-        awaited = awaited.cr_await
-    return False
 
 
 class LoopWatch:
@@ -350,12 +337,7 @@ class Referee:
 
     async def quiesce(self, timeout: float = 2.0) -> None:
         """Let interactions still working (posting, recording) finish before a snapshot."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            busy = [t for t in self.bot._interaction_tasks() if not parked_on_a_view(t)]
-            if not busy:
-                return
-            await asyncio.wait(busy, timeout=deadline - time.monotonic())
+        await interactions_done(timeout)
 
     def report(self) -> str:
         lines = [str(f) for f in self.findings]

@@ -32,6 +32,7 @@ from cogs.feedback.parts import FeedbackParts
 from cogs.feedback.records import ItemRecord
 from cogs.feedback.rules import STATUS_LABELS
 from tests.e2e.conftest import StartBot, World, stop_bot
+from tests.e2e.in_flight import interactions_done
 from tests.fetching import LoopbackOnlyConnections, serve_on_loopback
 from tests.probe_feature import loaded_feature
 
@@ -97,13 +98,17 @@ async def log(sandbox: SandboxServer, world: World, user: Any = None, **options:
 
 
 async def triage(sandbox: SandboxServer, world: World, user: Any = None, **options: Any) -> Any:
-    return await sandbox.invoke(
+    result = await sandbox.invoke(
         "/feedback status",
         user=user or world.triager,
         guild=world.guild,
         channel=world.general,
         **options,
     )
+    # The triager is answered once the move is stored; the post's edit, the watchers' notice
+    # and a followup with anything Discord refused come after it.
+    await interactions_done()
+    return result
 
 
 async def assign(sandbox: SandboxServer, world: World, by: Any, options: dict[str, Any]) -> Any:
