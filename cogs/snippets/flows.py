@@ -82,9 +82,8 @@ class SnippetFlows:
         description: str | None,
         filename: str | None = None,
     ) -> SnippetDraft:
-        # Language detection can take a few milliseconds on big files: keep the loop free.
-        return await asyncio.to_thread(
-            lambda: build_draft(
+        def build() -> SnippetDraft:
+            return build_draft(
                 title=title,
                 code=code or "",
                 language=language,
@@ -93,7 +92,12 @@ class SnippetFlows:
                 max_bytes=self.max_bytes,
                 filename=filename,
             )
-        )
+
+        if language is not None and language.strip():
+            # Named: the checks are a few string operations, less than a trip to a thread.
+            return build()
+        # Language detection can take a few milliseconds on big files: keep the loop free.
+        return await asyncio.to_thread(build)
 
     async def draft_from(self, values: dict[str, str | None]) -> SnippetDraft:
         """The draft the share modal's fields make."""
