@@ -14,9 +14,16 @@ from cogs.feedback.models import FeedbackItem
 from cogs.feedback.rules import ACTIVE_STATUSES
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import TypeAlias
+
+    from sqlalchemy import Row
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from cogs.feedback.records import ItemRecord
+
+    # A change this process made to an item: what it is now.
+    OpenChange: TypeAlias = ItemRecord | FeedbackItem
 
 # Other processes' changes reach this process's duplicate index when it is rebuilt.
 INDEX_SECONDS = 300.0
@@ -29,6 +36,8 @@ class OpenItemIndexes:
         self._sessions = sessions
         # A guild dropped past the cap is read again when next matched (as after INDEX_SECONDS).
         self._open_indexes: LruDict[int, GuildOpenIndex] = LruDict(guilds_cached)
+        # Per guild, one list per load in flight: the changes this process made meanwhile.
+        self._loading: dict[int, list[list[OpenChange]]] = {}
 
     async def for_guild(self, guild_id: int) -> GuildOpenIndex:
         """The guild's open items for matching: cached, kept in step with this process's changes,
@@ -37,6 +46,25 @@ class OpenItemIndexes:
         fresh = index is not None and time.monotonic() - index.loaded_at < INDEX_SECONDS
         if index is not None and fresh and not index.needs_rebuild:
             return index
+        # A change committed while the read is out may be missing from it (or its read may
+        # come back older than the change): each is applied again to what the read built, as
+        # keeping the index in step would have (both ways give the same index).
+        meanwhile: list[OpenChange] = []
+        self._loading.setdefault(guild_id, []).append(meanwhile)
+        try:
+            rows = await self._read(guild_id)
+        finally:
+            loads = self._loading[guild_id]
+            loads.remove(meanwhile)
+            if not loads:
+                del self._loading[guild_id]
+        index = GuildOpenIndex([OpenItem(*row) for row in rows])
+        for change in meanwhile:
+            _apply(index, change)
+        self._open_indexes[guild_id] = index
+        return index
+
+    async def _read(self, guild_id: int) -> Sequence[Row[int, int, str, str, str]]:
         query = select(
             FeedbackItem.id,
             FeedbackItem.number,
@@ -45,17 +73,19 @@ class OpenItemIndexes:
             FeedbackItem.title,
         ).where(FeedbackItem.guild_id == guild_id, FeedbackItem.status.in_(ACTIVE_STATUSES))
         async with self._sessions() as session:
-            rows = (await session.execute(query)).all()
-        index = GuildOpenIndex([OpenItem(*row) for row in rows])
-        self._open_indexes[guild_id] = index
-        return index
+            return (await session.execute(query)).all()
 
     def track(self, item: ItemRecord | FeedbackItem) -> None:
         """Keep the cached open-item index in step with a change made by this process."""
+        for meanwhile in self._loading.get(item.guild_id, ()):
+            meanwhile.append(item)
         index = self._open_indexes.get(item.guild_id)
-        if index is None:
-            return
-        if item.status in ACTIVE_STATUSES:
-            index.add(OpenItem(item.id, item.number, item.method, item.path, item.title))
-        else:
-            index.remove(item.id)
+        if index is not None:
+            _apply(index, item)
+
+
+def _apply(index: GuildOpenIndex, item: OpenChange) -> None:
+    if item.status in ACTIVE_STATUSES:
+        index.add(OpenItem(item.id, item.number, item.method, item.path, item.title))
+    else:
+        index.remove(item.id)

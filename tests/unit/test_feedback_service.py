@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -241,6 +243,32 @@ async def test_duplicate_check_sees_only_open_items(feedback: FeedbackParts) -> 
     newer = await log(feedback, "Listing jobs gives a 500")
     found = {c.number for c in await feedback.intake.find_duplicates(draft)}
     assert found == {number, newer}
+
+
+async def test_changes_made_while_the_open_items_load_reach_the_loaded_index(
+    feedback: FeedbackParts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resolved = await log(feedback, "Jobs list returns 500")
+    indexes = feedback.open_items
+    read = indexes._read
+    read_done, go_on = asyncio.Event(), asyncio.Event()
+
+    async def read_then_wait(guild_id: int) -> Any:
+        rows = await read(guild_id)  # taken before the changes below commit
+        read_done.set()
+        await go_on.wait()
+        return rows
+
+    monkeypatch.setattr(indexes, "_read", read_then_wait)
+    loading = asyncio.create_task(indexes.for_guild(GUILD))
+    await read_done.wait()
+    added = await log(feedback, "Listing jobs gives a 500")
+    await feedback.workflow.change_status(GUILD, resolved, TRIAGER, "resolved")
+    go_on.set()
+    index = await loading
+    # The read saw the resolved item open and missed the new one; the index has it right.
+    found = index.find("GET", "/api/jobs", "500 when listing jobs")
+    assert [c.number for c in found] == [added]
 
 
 async def test_list_filters_and_keyset_pages(feedback: FeedbackParts, clock: FrozenClock) -> None:
