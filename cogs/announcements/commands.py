@@ -18,7 +18,7 @@ from discord import app_commands
 from bot.errors import UserFacingError
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.permissions import Tier, guild_of, require
-from bot.replies import reply
+from bot.replies import acknowledge_if_slow, reply
 from bot.timezones import TIMEZONE_OPTION_MAX, timezone_choices
 from bot.ui import confirm
 from cogs.announcements.autocomplete import MISSED_CHOICES, id_choices, repeat_choices
@@ -363,7 +363,7 @@ class AnnouncementsCog(FeatureCog):
         if info.status == Status.CANCELLED:
             raise UserFacingError(f"Announcement #{id} was cancelled.")
         self.flow.check_channel(guild.id, info.channel_id, embed=info.title is not None)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        acknowledge_if_slow(interaction)  # the post comes first
         result = await self.dispatcher.send_now(info, self.bot.clock.now())
         if result.message_id is None:
             raise UserFacingError(
@@ -371,10 +371,10 @@ class AnnouncementsCog(FeatureCog):
                 + (" It is marked failed until resumed." if result.permanent else "")
             )
         link = f"https://discord.com/channels/{guild.id}/{info.channel_id}/{result.message_id}"
-        await interaction.followup.send(
+        await reply(
+            interaction,
             f"Posted announcement **#{id}** in <#{info.channel_id}> ({link}). "
             "Its schedule is unchanged.",
-            ephemeral=True,
         )
 
     # ---- id autocomplete ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from bot.cron import validate_cron
 from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import discord_timestamp, plural
 from bot.permissions import Tier, guild_of, require
+from bot.replies import acknowledge_if_slow, reply
 from bot.timezones import TIMEZONE_OPTION_MAX, resolve_timezone, timezone_choices
 from bot.ui.paginator import Page, send_paginated
 from cogs.pairing.calendar import member_sessions
@@ -242,13 +243,13 @@ class PairingCog(FeatureCog, name="PairingCog"):
     async def pause(
         self, interaction: discord.Interaction, until: app_commands.Range[str, 1, 64]
     ) -> None:
-        reply = await self.pause_until(guild_of(interaction).id, interaction.user.id, until)
-        await interaction.response.send_message(reply, ephemeral=True)
+        text = await self.pause_until(guild_of(interaction).id, interaction.user.id, until)
+        await interaction.response.send_message(text, ephemeral=True)
 
     @pair.command(name="resume", description="End your pause")
     async def resume(self, interaction: discord.Interaction) -> None:
-        reply = await self.come_back(guild_of(interaction).id, interaction.user.id)
-        await interaction.response.send_message(reply, ephemeral=True)
+        text = await self.come_back(guild_of(interaction).id, interaction.user.id)
+        await interaction.response.send_message(text, ephemeral=True)
 
     @pair.command(name="status", description="Your profile, the next round and your partner")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -308,7 +309,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
                 ephemeral=True,
             )
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        acknowledge_if_slow(interaction)  # the thread and its introduction come first
         route = await self.publisher.introduce_match(guild, result.group)
         partner = mentions(tuple(m for m in result.group.members if m != interaction.user.id))
         where = (
@@ -316,7 +317,7 @@ class PairingCog(FeatureCog, name="PairingCog"):
             if route.thread_id
             else "I sent the details by direct message."
         )
-        await interaction.followup.send(f"Matched with {partner}! {where}", ephemeral=True)
+        await reply(interaction, f"Matched with {partner}! {where}")
 
     # ---- moderator commands --------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import discord
 from bot.errors import UserFacingError
 from bot.markdown import safe_truncate
 from bot.permissions import Tier, guild_of, has_tier
-from bot.replies import reply
+from bot.replies import acknowledge_if_slow, reply
 from bot.ui import confirm
 from cogs.snippets import languages
 from cogs.snippets.attachments import download_code, first_text_attachment
@@ -233,7 +233,7 @@ class SnippetFlows:
     async def edit_from_modal(
         self, snippet_id: int, submitted: discord.Interaction, values: dict[str, str | None]
     ) -> None:
-        await submitted.response.defer(ephemeral=True, thinking=True)
+        acknowledge_if_slow(submitted)  # the stored edit and the post's redraw come first
         updated = await self.edit(
             guild_of(submitted).id,
             snippet_id,
