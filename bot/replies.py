@@ -80,7 +80,7 @@ class _ArmedDeferral:
             return
         try:
             await response.defer(ephemeral=True, thinking=True)
-        except discord.HTTPException as error:  # the answer after it will say what failed
+        except Exception as error:  # refused, or the client closing: the answer will say
             log.warning("A late acknowledgement of %s failed: %s", self._interaction.id, error)
 
     async def disarm(self) -> None:
