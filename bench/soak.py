@@ -218,8 +218,11 @@ async def one(traffic: Traffic, name: str, action: Action) -> None:
 async def configure(traffic: Traffic) -> None:
     """The channels the features post in: the one the commands are typed in."""
     for feature in ("snippets", "feedback", "pairing", "announcements"):
-        await act(traffic, "/admin config set", traffic.owner, options={
-            "key": f"{feature}.channel", "value": str(traffic.channel["channel"])})  # fmt: skip
+        answer = await act(traffic, "/admin config set", traffic.owner, options={
+            "key": f"channels.{feature}", "value": str(traffic.channel["channel"])})  # fmt: skip
+        # Checked: a refused key would leave the feature without its channel (no posts).
+        if f"`channels.{feature}` is now" not in answer.get("text", ""):
+            raise RuntimeError(f"channels.{feature} was not set: {answer.get('text')!r}")
 
 
 @dataclass(frozen=True)
