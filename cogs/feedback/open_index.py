@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
     from cogs.feedback.records import ItemRecord
 
-    # A change this process made to an item: what it is now.
-    OpenChange: TypeAlias = ItemRecord | FeedbackItem
+    # A change this process made to an item, taken when it was made: its id, and the item
+    # as matching sees it while it is open (None once closed).
+    OpenChange: TypeAlias = tuple[int, OpenItem | None]
 
 # Other processes' changes reach this process's duplicate index when it is rebuilt.
 INDEX_SECONDS = 300.0
@@ -77,15 +78,23 @@ class OpenItemIndexes:
 
     def track(self, item: ItemRecord | FeedbackItem) -> None:
         """Keep the cached open-item index in step with a change made by this process."""
+        change = _change(item)
         for meanwhile in self._loading.get(item.guild_id, ()):
-            meanwhile.append(item)
+            meanwhile.append(change)
         index = self._open_indexes.get(item.guild_id)
         if index is not None:
-            _apply(index, item)
+            _apply(index, change)
 
 
-def _apply(index: GuildOpenIndex, item: OpenChange) -> None:
+def _change(item: ItemRecord | FeedbackItem) -> OpenChange:
     if item.status in ACTIVE_STATUSES:
-        index.add(OpenItem(item.id, item.number, item.method, item.path, item.title))
+        return item.id, OpenItem(item.id, item.number, item.method, item.path, item.title)
+    return item.id, None
+
+
+def _apply(index: GuildOpenIndex, change: OpenChange) -> None:
+    item_id, open_item = change
+    if open_item is None:
+        index.remove(item_id)
     else:
-        index.remove(item.id)
+        index.add(open_item)
