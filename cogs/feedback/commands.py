@@ -66,7 +66,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         self.bot = bot
         cached = bot.settings.memory.guilds_cached
         self.parts = build_parts(bot.db.sessions, bot.audit, clock=bot.clock, guilds_cached=cached)
-        self.publisher = FeedbackPublisher(bot, store=self.parts.store, queries=self.parts.queries)
+        self.publisher = FeedbackPublisher(bot, store=self.parts.store)
         # What is done to an item, the same for commands, buttons and the HTTP API.
         self.items = ItemFlow(self.parts, self.publisher)
         # What the modals and buttons ask of the feature (actions.py's FeedbackActions).

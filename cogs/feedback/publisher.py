@@ -24,7 +24,6 @@ from cogs.feedback.settings import mode_of
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
-    from cogs.feedback.queries import FeedbackQueries
     from cogs.feedback.records import Assignment, ItemRecord, Merge, PlusOne, StatusChange
     from cogs.feedback.store import ItemStore
 
@@ -32,10 +31,9 @@ log = logging.getLogger(__name__)
 
 
 class FeedbackPublisher:
-    def __init__(self, bot: NexusBot, *, store: ItemStore, queries: FeedbackQueries) -> None:
+    def __init__(self, bot: NexusBot, *, store: ItemStore) -> None:
         self.bot = bot
         self.store = store
-        self.queries = queries
         self.notices = StatusNotices(bot)
         self.forum = ForumPlace(bot)
         self.places: dict[str, Place] = {"channel": ChannelPlace(bot), "forum": self.forum}
