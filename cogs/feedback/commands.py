@@ -18,7 +18,7 @@ from cogs.feedback import web_routes
 from cogs.feedback.buttons import PERSISTENT_BUTTONS, WithdrawButton
 from cogs.feedback.choices import ExportFormat, Severity, SortOrder, StatusFilter, TriageStatus
 from cogs.feedback.export_files import check_attachable, export_file
-from cogs.feedback.flows import FeedbackFlows, answering_status, deferring, tell_what_followed
+from cogs.feedback.flows import FeedbackFlows, acknowledging, answering_status, tell_what_followed
 from cogs.feedback.forum_check import forum_problems
 from cogs.feedback.forum_intake import ForumIntake
 from cogs.feedback.item_flow import ItemFlow
@@ -306,7 +306,7 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
             parse_item_number(id),
             interaction.user.id,
             user,
-            acknowledge=deferring(interaction),
+            acknowledge=acknowledging(interaction),
         )
         text = f"**{assignment.item.ref}** is now assigned to {user.mention}."
         await reply(interaction, with_outcome(text, outcome))

@@ -79,7 +79,7 @@ class FeedbackFlows:
         )
 
     async def create_and_post(self, interaction: discord.Interaction, draft: Draft) -> None:
-        outcome = await self.items.report(draft, acknowledge=deferring(interaction))
+        outcome = await self.items.report(draft, acknowledge=acknowledging(interaction))
         await reply(interaction, new_item_reply(outcome))
 
     async def resolve_duplicate(
@@ -107,7 +107,7 @@ class FeedbackFlows:
             guild_of(interaction).id,
             number,
             interaction.user.id,
-            acknowledge=deferring(interaction),
+            acknowledge=acknowledging(interaction),
         )
         await reply(interaction, with_outcome(f"You withdrew **{change.item.ref}**.", outcome))
 
@@ -117,7 +117,7 @@ class FeedbackFlows:
             guild_of(interaction).id,
             number,
             interaction.user.id,
-            acknowledge=deferring(interaction),
+            acknowledge=acknowledging(interaction),
         )
         await reply(interaction, vote_reply(vote, outcome))
 
@@ -129,7 +129,7 @@ class FeedbackFlows:
         await reply(interaction, direct_message_reply(number, by_dm))
 
 
-def deferring(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:
+def acknowledging(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:
     """Once the change is stored: the answer comes with the result, or a deferral first if
     Discord's side of it (posts, a thread, notices) runs long."""
 
