@@ -412,16 +412,25 @@ def built_search_index(cached: Path, sizes: Sizes) -> Path | None:
     return None
 
 
+# The features that post in a channel of their own (the setting `channels.<feature>`).
+POSTING_FEATURES = ("snippets", "feedback", "pairing", "announcements")
+
+
+def check_channel_set(feature: str, answer: str) -> None:
+    """A refused key would leave the feature without its channel, and the bench timing a
+    command that posts nothing: stop instead."""
+    if f"`channels.{feature}` is now" not in answer:
+        raise RuntimeError(f"channels.{feature} was not set: {answer[:200]!r}")
+
+
 async def configure(world: World) -> None:
     """The channels the features post in: the one the commands are typed in."""
-    for feature in ("snippets", "feedback", "pairing", "announcements"):
+    for feature in POSTING_FEATURES:
         _, result = await invoke(
             world, "/admin config set", world.owner, key=f"channels.{feature}",
             value=str(world.stage.channel.id),
         )  # fmt: skip
-        # Checked: a refused key would leave the feature without its channel (no posts).
-        if f"`channels.{feature}` is now" not in result.text:
-            raise RuntimeError(f"channels.{feature} was not set: {result.text[:200]!r}")
+        check_channel_set(feature, result.text)
 
 
 # A write that needs another's rows: with --only, the other runs (and is timed) first.

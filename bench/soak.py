@@ -46,10 +46,12 @@ from bench.commands import (
     FULL,
     GUILD,
     PAIRER,
+    POSTING_FEATURES,
     QUICK,
     SEARCHES,
     Sizes,
     built_search_index,
+    check_channel_set,
     seeded_sqlite,
 )
 from bench.commands import some_author as first_author
@@ -217,12 +219,10 @@ async def one(traffic: Traffic, name: str, action: Action) -> None:
 
 async def configure(traffic: Traffic) -> None:
     """The channels the features post in: the one the commands are typed in."""
-    for feature in ("snippets", "feedback", "pairing", "announcements"):
+    for feature in POSTING_FEATURES:
         answer = await act(traffic, "/admin config set", traffic.owner, options={
             "key": f"channels.{feature}", "value": str(traffic.channel["channel"])})  # fmt: skip
-        # Checked: a refused key would leave the feature without its channel (no posts).
-        if f"`channels.{feature}` is now" not in answer.get("text", ""):
-            raise RuntimeError(f"channels.{feature} was not set: {answer.get('text')!r}")
+        check_channel_set(feature, str(answer.get("text", "")))
 
 
 @dataclass(frozen=True)
