@@ -79,8 +79,11 @@ class FeedbackFlows:
         )
 
     async def create_and_post(self, interaction: discord.Interaction, draft: Draft) -> None:
-        outcome = await self.items.report(draft, acknowledge=acknowledging(interaction))
-        await reply(interaction, new_item_reply(outcome))
+        answer = AnswerOncePosted(interaction)
+        outcome = await self.items.report(
+            draft, acknowledge=acknowledging(interaction), posted=answer.posted
+        )
+        await answer.finish(outcome)
 
     async def resolve_duplicate(
         self, interaction: discord.Interaction, draft_id: int, number: int | None
@@ -90,8 +93,11 @@ class FeedbackFlows:
         draft = await self.parts.intake.load_draft(guild_id, draft_id, interaction.user.id)
         close_prompt = _closing_prompt(interaction)
         if number is None:
-            outcome = await self.items.report(draft, draft_id=draft_id, acknowledge=close_prompt)
-            await reply(interaction, new_item_reply(outcome))
+            answer = AnswerOncePosted(interaction)
+            outcome = await self.items.report(
+                draft, draft_id=draft_id, acknowledge=close_prompt, posted=answer.posted
+            )
+            await answer.finish(outcome)
             return
         try:
             plus, outcome = await self.items.add_details(
@@ -147,6 +153,31 @@ def answering_status(interaction: discord.Interaction) -> Callable[[StatusChange
         await reply(interaction, status_reply(change, Outcome(change.item)))
 
     return answer
+
+
+class AnswerOncePosted:
+    """A new item's reporter is answered once its post and thread exist and are stored, with
+    the post's link; adding the reporter to the thread and the welcome there come after the
+    answer, and what Discord refuses in them comes as a followup."""
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self._interaction = interaction
+        # How many of the outcome's problems and notes the answer told; None before it.
+        self._told: tuple[int, int] | None = None
+
+    async def posted(self, outcome: Outcome) -> None:
+        await reply(self._interaction, new_item_reply(outcome))
+        self._told = (len(outcome.problems), len(outcome.notes))
+
+    async def finish(self, outcome: Outcome) -> None:
+        """The answer when nothing was posted (no channel set up, or Discord refused), or
+        what followed the answer."""
+        if self._told is None:
+            await reply(self._interaction, new_item_reply(outcome))
+            return
+        problems, notes = self._told
+        since = Outcome(outcome.item, outcome.problems[problems:], outcome.notes[notes:])
+        await tell_what_followed(self._interaction, since)
 
 
 async def tell_what_followed(interaction: discord.Interaction, outcome: Outcome) -> None:

@@ -23,6 +23,7 @@ from cogs.feedback.settings import forum_id_of
 if TYPE_CHECKING:
     from bot.app import NexusBot
     from cogs.feedback.outcomes import Outcome
+    from cogs.feedback.places import Posted
     from cogs.feedback.records import ItemRecord
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ class ForumPlace:
             )
         return setup.forum
 
-    async def post(self, item: ItemRecord, outcome: Outcome, *, lead: str | None) -> Posting | None:
+    async def post(
+        self, item: ItemRecord, outcome: Outcome, *, lead: str | None, posted: Posted | None = None
+    ) -> Posting | None:
         forum = await self.ready_forum(item.guild_id, outcome.problems)
         if forum is None:
             outcome.problems.append(
@@ -82,8 +85,11 @@ class ForumPlace:
             log.warning("could not post %s in %s: %s", item.ref, forum.id, error)
             outcome.problems.append(f"I couldn't post it in {forum.mention} ({why(error)}).")
             return None
+        posting = Posting(made.thread.id, made.message.id, made.thread.id)
+        if posted is not None:
+            await posted(posting)
         await welcome(made.thread, item, outcome)
-        return Posting(made.thread.id, made.message.id, made.thread.id)
+        return posting
 
     async def find(self, item: ItemRecord) -> Posting | None:
         forum = await self.forum(item.guild_id)

@@ -5,7 +5,8 @@ withdrawal. One path for each, whether a slash command, a button or the HTTP API
 Each step changes the database first and then Discord. Between the two it calls `acknowledge`:
 an interaction must be answered within 3 s, so the Discord side answers there (a status move:
 what was stored, at once) or arms a deferral (or takes the buttons off a prompt) while posting,
-which may take longer, is still to come. The API has nothing to acknowledge.
+which may take longer, is still to come. A report is answered once its post and thread exist
+(`posted`), before the welcome in the thread. The API has nothing to acknowledge.
 """
 
 from __future__ import annotations
@@ -42,12 +43,18 @@ class ItemFlow:
         self.publisher = publisher
 
     async def report(
-        self, draft: Draft, *, draft_id: int | None = None, acknowledge: Acknowledge = _nothing
+        self,
+        draft: Draft,
+        *,
+        draft_id: int | None = None,
+        acknowledge: Acknowledge = _nothing,
+        posted: Callable[[Outcome], Awaitable[None]] | None = None,
     ) -> Outcome:
-        """Store a new item, then post it in the feedback channel with its thread."""
+        """Store a new item, then post it in the feedback channel with its thread (`posted`
+        hears of them before the reporter is welcomed in the thread)."""
         item = await self.parts.intake.create(draft, draft_id=draft_id)
         await acknowledge()
-        return await self.publisher.post(item)
+        return await self.publisher.post(item, posted=posted)
 
     async def add_details(
         self,

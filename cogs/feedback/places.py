@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
 import discord
 
@@ -23,6 +23,8 @@ from cogs.feedback.outcomes import mentions_only, why
 from cogs.feedback.render import item_embed, thread_name, user_text
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from bot.app import NexusBot
     from cogs.feedback.outcomes import Outcome
     from cogs.feedback.records import ItemRecord
@@ -44,11 +46,19 @@ class Posting:
     thread_id: int | None
 
 
+# Told where the post and its thread are as soon as they exist, before the reporter is welcomed.
+Posted: TypeAlias = "Callable[[Posting], Awaitable[None]]"
+
+
 class Place(Protocol):
     mode: str
 
-    async def post(self, item: ItemRecord, outcome: Outcome, *, lead: str | None) -> Posting | None:
-        """Make the item's post (`lead`: a line above the embed); None when Discord refused."""
+    async def post(
+        self, item: ItemRecord, outcome: Outcome, *, lead: str | None, posted: Posted | None = None
+    ) -> Posting | None:
+        """Make the item's post (`lead`: a line above the embed); None when Discord refused.
+        `posted` hears where it is once the post and its thread exist (or the thread was
+        refused), before the reporter is added to the thread and welcomed."""
         ...
 
     async def find(self, item: ItemRecord) -> Posting | None:
@@ -95,6 +105,18 @@ async def send_in(
     return True
 
 
+async def _open_thread(
+    message: discord.Message, item: ItemRecord, outcome: Outcome
+) -> discord.Thread | None:
+    try:
+        return await message.create_thread(
+            name=thread_name(item), auto_archive_duration=ONE_WEEK_MINUTES
+        )
+    except discord.HTTPException as error:
+        outcome.problems.append(f"I couldn't open a discussion thread ({why(error)}).")
+        return None
+
+
 async def welcome(thread: discord.Thread, item: ItemRecord, outcome: Outcome) -> None:
     """Bring the reporter into a new thread and say what it is for (the two at once: neither
     needs the other)."""
@@ -125,7 +147,9 @@ class ChannelPlace:
         channel = self.bot.get_channel(channel_id) if channel_id is not None else None
         return channel if isinstance(channel, discord.TextChannel) else None
 
-    async def post(self, item: ItemRecord, outcome: Outcome, *, lead: str | None) -> Posting | None:
+    async def post(
+        self, item: ItemRecord, outcome: Outcome, *, lead: str | None, posted: Posted | None = None
+    ) -> Posting | None:
         channel = await self._channel(item.guild_id)
         if channel is None:
             outcome.problems.append(
@@ -141,15 +165,13 @@ class ChannelPlace:
             log.warning("could not post %s in %s: %s", item.ref, channel.id, error)
             outcome.problems.append(f"I couldn't post it in {channel.mention} ({why(error)}).")
             return None
-        try:
-            thread = await message.create_thread(
-                name=thread_name(item), auto_archive_duration=ONE_WEEK_MINUTES
-            )
-        except discord.HTTPException as error:
-            outcome.problems.append(f"I couldn't open a discussion thread ({why(error)}).")
-            return Posting(channel.id, message.id, None)
-        await welcome(thread, item, outcome)
-        return Posting(channel.id, message.id, thread.id)
+        thread = await _open_thread(message, item, outcome)
+        posting = Posting(channel.id, message.id, thread.id if thread is not None else None)
+        if posted is not None:
+            await posted(posting)
+        if thread is not None:
+            await welcome(thread, item, outcome)
+        return posting
 
     async def find(self, item: ItemRecord) -> Posting | None:
         channel = await self._channel(item.guild_id)

@@ -23,7 +23,10 @@ from cogs.feedback.render import item_embed, jump_url, user_text
 from cogs.feedback.settings import mode_of
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from bot.app import NexusBot
+    from cogs.feedback.places import Posting
     from cogs.feedback.records import Assignment, ItemRecord, Merge, PlusOne, StatusChange
     from cogs.feedback.store import ItemStore
 
@@ -54,21 +57,27 @@ class FeedbackPublisher:
         reason: str | None = None,
         mode: str | None = None,
         lead: str | None = None,
+        posted: Callable[[Outcome], Awaitable[None]] | None = None,
     ) -> Outcome:
-        """Post the item where the guild's mode says (or in `mode`); store where it is."""
+        """Post the item where the guild's mode says (or in `mode`); store where it is.
+        `posted` gets the outcome once the post and its thread exist and their place is
+        stored, before the reporter is welcomed in the thread (an answer need not wait)."""
         outcome = Outcome(item)
         mode = mode or await self.mode(item.guild_id)
-        posting = await self.places[mode].post(item, outcome, lead=lead)
-        if posting is None:
-            return outcome
-        outcome.item = await self.store.record_posting(
-            item,
-            channel_id=posting.channel_id,
-            message_id=posting.message_id,
-            thread_id=posting.thread_id,
-            note=reason,
-            placement=mode,
-        )
+
+        async def record(posting: Posting) -> None:
+            outcome.item = await self.store.record_posting(
+                item,
+                channel_id=posting.channel_id,
+                message_id=posting.message_id,
+                thread_id=posting.thread_id,
+                note=reason,
+                placement=mode,
+            )
+            if posted is not None:
+                await posted(outcome)
+
+        await self.places[mode].post(item, outcome, lead=lead, posted=record)
         return outcome
 
     async def _send(

@@ -41,6 +41,8 @@ SPEC_FILE = Path(__file__).parents[1] / "data" / "feedback_jobs_api.yaml"
 LOCAL_SPECS = {"allow": ["127.0.0.1/32"]}
 BLUE, GOLD, GREEN = 0x3498DB, 0xF1C40F, 0x2ECC71
 SEND_MESSAGES = 1 << 11
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -78,8 +80,6 @@ async def log(sandbox: SandboxServer, world: World, user: Any = None, **options:
     }
     # An option given as None is left out, as when a member skips it.
     values = {key: value for key, value in values.items() if value is not None}
-    # Every thread of the guild: in forum mode the item's post is a thread of the forum.
-    threads = len(world.guild.threads)
     result = await sandbox.invoke(
         "/feedback log",
         user=user or world.alice,
@@ -87,13 +87,9 @@ async def log(sandbox: SandboxServer, world: World, user: Any = None, **options:
         channel=world.general,
         **values,
     )
-    posted = not any(why in result.text for why in ("No feedback channel", "couldn't post"))
-    if "Logged **FB-" in result.text and posted:
-        # The item's post and thread are made right after the answer: wait for them, as a
-        # member would see them appear, before the test looks.
-        await sandbox.wait_until(
-            lambda: len(world.guild.threads) > threads, 10, "the item's thread"
-        )
+    # The reporter is answered once the item's post exists; its thread, the welcome in it and
+    # a followup with anything Discord refused come after the answer.
+    await interactions_done()
     return result
 
 
@@ -211,10 +207,37 @@ async def test_a_quick_report_is_answered_once_with_its_result(
     sandbox: SandboxServer, world: World, nexus: NexusBot
 ) -> None:
     result = await log(sandbox, world)
-    # No "thinking" first: stored, posted and threaded well within Discord's 3 s.
+    # No "thinking" first: stored and posted well within Discord's 3 s.
     assert result.type == MESSAGE_RESPONSE and result.ephemeral
     assert "Logged **FB-1**" in result.text
     [row] = await items(nexus)
+    assert row.message_id is not None and row.thread_id is not None
+    # Answered once the post and thread existed, with the post's link; the welcome in the
+    # thread came after the answer.
+    link = f"https://discord.com/channels/{world.guild.id}/{row.channel_id}/{row.message_id}"
+    assert result.message is not None and link in result.text
+    welcome = thread_of(world, row).messages[0]
+    assert row.message_id < result.message.id < welcome.id
+
+
+async def test_a_refused_thread_is_in_the_answer_and_a_refused_welcome_follows_it(
+    sandbox: SandboxServer, world: World, nexus: NexusBot
+) -> None:
+    world.feedback.set_permissions(world.guild.bot_role, deny=CREATE_PUBLIC_THREADS)
+    result = await log(sandbox, world)
+    [answer] = result.messages
+    assert "It's posted here" in answer.content
+    assert "couldn't open a discussion thread" in answer.content
+    row = await item(nexus, 1)
+    assert row.message_id is not None and row.thread_id is None
+
+    world.feedback.set_permissions(world.guild.bot_role, deny=SEND_MESSAGES_IN_THREADS)
+    result = await log(sandbox, world, title="Create returns 200 instead of 201")
+    first, followup = result.messages
+    assert result.type == MESSAGE_RESPONSE and "It's posted here" in first.content
+    assert "couldn't" not in first.content
+    assert "couldn't post in the thread" in followup.content
+    row = await item(nexus, 2)
     assert row.message_id is not None and row.thread_id is not None
 
 
