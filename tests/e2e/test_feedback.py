@@ -87,8 +87,8 @@ async def log(sandbox: SandboxServer, world: World, user: Any = None, **options:
         channel=world.general,
         **values,
     )
-    # The reporter is answered once the item's post exists; its thread, the welcome in it and
-    # a followup with anything Discord refused come after the answer.
+    # The reporter is answered once the item's post and thread exist; the welcome in the
+    # thread and a followup with anything Discord refused there come after the answer.
     await interactions_done()
     return result
 
