@@ -62,9 +62,10 @@ class DelegatingErrorsView(discord.ui.View):
 class OwnerOnlyView(DelegatingErrorsView):
     """A view only its owner may use; it disables its items when it times out.
 
-    Set ``message`` (``send_with_view`` does) so the timeout can edit it. Every accepted click
-    also remembers its interaction: that newer token is used for the timeout edit, so a view
-    kept alive by clicks never outlives the 15-minute token it would otherwise edit with.
+    ``send_with_view`` tells it where it was sent (``remember`` or ``sent_as_followup``) so the
+    timeout can edit that message. Every accepted click also remembers its interaction: that
+    newer token is used for the timeout edit, so a view kept alive by clicks never outlives the
+    15-minute token it would otherwise edit with.
     """
 
     refusal: str = "Only the person who ran this command can use these buttons."
@@ -74,9 +75,11 @@ class OwnerOnlyView(DelegatingErrorsView):
     def __init__(self, owner_id: int, *, timeout: float | None = 180.0) -> None:
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
-        self.message: SentMessage | None = None
         self.settled = False
         self._latest: discord.Interaction | None = None
+        # A followup's webhook and message id, not the message: a view waits for clicks for a
+        # minute or more, and a whole message (its embeds, components and author) is ~15 KB.
+        self._followup: tuple[discord.Webhook, int] | None = None
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         if self.settled:
@@ -92,6 +95,10 @@ class OwnerOnlyView(DelegatingErrorsView):
     def remember(self, interaction: discord.Interaction) -> None:
         """Use ``interaction``'s token (whose original response is this view's message) to edit."""
         self._latest = interaction
+
+    def sent_as_followup(self, followup: discord.Webhook, message_id: int) -> None:
+        """This view's message is the followup `message_id`, edited through `followup`."""
+        self._followup = followup, message_id
 
     def settle(self) -> None:
         """The view's question is answered: disable its items and stop it shortly.
@@ -122,8 +129,9 @@ class OwnerOnlyView(DelegatingErrorsView):
             if self._latest is not None:
                 # For a component interaction the "original response" is the view's message.
                 await self._latest.edit_original_response(content=shown, view=self)
-            elif self.message is not None:
-                await self.message.edit(content=shown, view=self)
+            elif self._followup is not None:
+                followup, message_id = self._followup
+                await followup.edit_message(message_id, content=shown, view=self)
         except discord.HTTPException as error:
             # The message was deleted or the token expired: nothing left to tidy.
             log.info("Could not disable the buttons of %r: %s", self, error)
@@ -139,7 +147,8 @@ async def send_with_view(
 ) -> SentMessage | None:
     """Answer ``interaction`` (or follow up if it was already answered or deferred).
 
-    Returns the sent message when it is known, and stores it on ``view`` for its timeout edit.
+    Returns the sent message when it is known, and tells ``view`` where it went, for its
+    timeout edit.
     """
     view_arg: Any = view if view is not None else MISSING
     embed_arg: Any = embed if embed is not None else MISSING
@@ -152,6 +161,8 @@ async def send_with_view(
             ephemeral=ephemeral,
             wait=True,
         )
+        if view is not None:
+            view.sent_as_followup(interaction.followup, message.id)
     else:
         callback = await interaction.response.send_message(
             content, embed=embed_arg, view=view_arg, ephemeral=ephemeral
@@ -161,6 +172,4 @@ async def send_with_view(
         if view is not None:
             # The command's own token edits this response even if the resource is missing.
             view.remember(interaction)
-    if view is not None:
-        view.message = message
     return message

@@ -63,13 +63,20 @@ class FakeResponse:
         self.done = True
 
 
+FOLLOWUP_ID = 4242
+
+
 @dataclass
 class FakeFollowup:
     calls: list[Call] = field(default_factory=list)
+    edits: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
-    async def send(self, **kwargs: Any) -> str:
+    async def send(self, **kwargs: Any) -> SimpleNamespace:
         self.calls.append(Call("followup.send", (), kwargs))
-        return "followup-message"
+        return SimpleNamespace(id=FOLLOWUP_ID)
+
+    async def edit_message(self, message_id: int, **kwargs: Any) -> None:
+        self.edits.append((message_id, kwargs))
 
 
 class FakeInteraction:
@@ -274,7 +281,18 @@ async def test_send_paginated_follows_up_when_already_deferred() -> None:
     [call] = interaction.followup.calls
     assert call.kwargs["view"] is view
     assert call.kwargs["wait"] is True
-    assert view.message == "followup-message"
+
+
+async def test_timeout_of_a_followup_edits_that_message_by_its_id() -> None:
+    interaction = FakeInteraction(deferred=True)
+    listing = Listing(25)
+    view = await send_paginated(as_interaction(interaction), listing.fetch, listing.render)
+    assert view is not None
+    await view.on_timeout()
+    assert interaction.followup.edits == [
+        (FOLLOWUP_ID, {"content": discord.utils.MISSING, "view": view})
+    ]
+    assert interaction.edits == []
 
 
 # --- timeout -----------------------------------------------------------------------------------
