@@ -53,8 +53,16 @@ PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
 # The sleeper re-reads the clock at least this often.
 MAX_SLEEP_SECONDS = 30.0
 
+# Replaced and cancelled jobs leave their entries in the queue, ignored when they reach its
+# head: for a weekly round rescheduled at each `/pair join`, a week away. Once there are more of
+# them than jobs plus this many, the queue is rebuilt from its current entries: O(n) after at
+# least n changes, so O(1) a change, and the queue never holds more than about twice the jobs.
+STALE_ENTRIES_ALLOWED = 64
+
 # A job's handler: called with the job's arguments (plain ids and ISO strings).
 Handler = Callable[..., Awaitable[Any]]
+# A queue entry: (next run, tie, job id, generation); current while its job has that generation.
+_Entry = tuple[datetime, int, str, int]
 
 
 @dataclass
@@ -79,7 +87,7 @@ class Scheduler:
         self._misfire_grace = misfire_grace
         self._jobs: dict[str, _Job] = {}
         self._handlers: dict[str, Handler] = {}
-        self._queue: list[tuple[datetime, int, str, int]] = []  # (next run, tie, id, generation)
+        self._queue: list[_Entry] = []
         self._tie = itertools.count()
         self._generation = itertools.count()
         self._wake = asyncio.Event()
@@ -136,7 +144,8 @@ class Scheduler:
 
     def cancel(self, job_id: str) -> None:
         # Its queue entry stays behind and is ignored when popped (its job is gone).
-        self._jobs.pop(job_id, None)
+        if self._jobs.pop(job_id, None) is not None:
+            self._drop_stale_entries()
 
     def job_ids(self) -> list[str]:
         return list(self._jobs)
@@ -157,14 +166,23 @@ class Scheduler:
     def _put(self, job: _Job) -> None:
         self._jobs[job.id] = job
         heapq.heappush(self._queue, (job.next_run, next(self._tie), job.id, job.generation))
+        self._drop_stale_entries()
         self._wake.set()
+
+    def _current(self, entry: _Entry) -> bool:
+        _, _, job_id, generation = entry
+        job = self._jobs.get(job_id)
+        return job is not None and job.generation == generation
+
+    def _drop_stale_entries(self) -> None:
+        if len(self._queue) > 2 * len(self._jobs) + STALE_ENTRIES_ALLOWED:
+            self._queue[:] = [entry for entry in self._queue if self._current(entry)]
+            heapq.heapify(self._queue)
 
     def _earliest(self) -> datetime | None:
         while self._queue:
-            when, _, job_id, generation = self._queue[0]
-            job = self._jobs.get(job_id)
-            if job is not None and job.generation == generation:
-                return when
+            if self._current(self._queue[0]):
+                return self._queue[0][0]
             heapq.heappop(self._queue)  # cancelled or replaced
         return None
 

@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 
 # How far ahead a refresh reads: longer than the refresh period, so nothing falls due unseen.
 REFRESH_HORIZON: Final = timedelta(minutes=2)
+# Stale entries (a cancelled announcement's, a moved one's old time) stay in the heap until they
+# reach its head, which for an announcement a month out is a month away. Once there are more
+# of them than live entries plus this many, the heap is made again from the live ones: O(n)
+# after at least n changes, so O(1) a change, and the heap never holds more than about twice
+# what is scheduled.
+STALE_ENTRIES_ALLOWED: Final = 64
 
 
 class DueHeap:
@@ -59,11 +65,21 @@ class DueHeap:
             return
         self._due[announcement_id] = stamp
         heapq.heappush(self._heap, (stamp, announcement_id))
+        self._drop_stale_entries()
         self.wake.set()
 
     def unschedule(self, announcement_id: int) -> None:
         # Lazy deletion: the heap entry stays and is ignored when popped.
-        self._due.pop(announcement_id, None)
+        if self._due.pop(announcement_id, None) is not None:
+            self._drop_stale_entries()
+
+    def _drop_stale_entries(self) -> None:
+        if len(self._heap) > 2 * len(self._due) + STALE_ENTRIES_ALLOWED:
+            self._heap_from_due()
+
+    def _heap_from_due(self) -> None:
+        self._heap = [(stamp, i) for i, stamp in self._due.items()]
+        heapq.heapify(self._heap)
 
     def track(self, info: AnnouncementInfo) -> None:
         """Follow an announcement's current state (after create, edit, pause, resume …)."""
@@ -101,8 +117,7 @@ class DueHeap:
             connection = await session.connection()
             rows = (await connection.execute(query)).all()
         self._due = {int(i): as_utc(when).timestamp() for i, when in rows if when is not None}
-        self._heap = [(stamp, i) for i, stamp in self._due.items()]
-        heapq.heapify(self._heap)
+        self._heap_from_due()
         self.wake.set()
         return len(self._due)
 

@@ -177,3 +177,31 @@ async def test_a_job_whose_handler_is_unloaded_does_nothing_and_a_reload_takes_o
     scheduler.schedule_at("work", START, "feature.work")
     assert await scheduler.run_due() == 1
     assert fired == ["new"]
+
+
+async def test_replaced_and_cancelled_jobs_do_not_pile_up_in_the_queue(
+    scheduler: Scheduler, clock: FrozenClock
+) -> None:
+    # A weekly round is rescheduled at every /pair join, and each replaced entry used to stay
+    # queued until its time came: a week of joins' worth.
+    fired: list[str] = []
+
+    async def job(value: str) -> None:
+        fired.append(value)
+
+    scheduler.handle("test.job", job)
+    later = START + timedelta(days=7)
+    for n in range(5000):
+        scheduler.schedule_at("round", later, "test.job", f"round {n}")
+        scheduler.schedule_at(f"once {n}", later, "test.job", "cancelled")
+        scheduler.cancel(f"once {n}")
+    assert scheduler.job_ids() == ["round"]
+    assert len(scheduler._queue) <= 2 + 64  # its current entry, and what compaction allows
+    clock.advance(timedelta(days=7))
+    scheduler.wake()
+    for _ in range(50):
+        if fired:
+            break
+        await asyncio.sleep(0.01)
+    await settle()
+    assert fired == ["round 4999"]
