@@ -17,8 +17,8 @@ class MemorySettings(ConfigSection):
     guilds_cached: int = Field(default=1000, ge=1)
     # API callers whose rate-limit buckets are kept.
     rate_limit_callers: int = Field(default=10_000, ge=1)
-    # How long an idle list's page buttons wait (each open list keeps its interaction, message
-    # and page, ~20 KB).
+    # How long an idle list's page buttons wait (each open list keeps its page and its
+    # interaction or followup id, a few KB).
     page_buttons_seconds: float = Field(default=60.0, ge=5, le=3600)
     # glibc malloc arenas the threads share (0: 8 per core; bot/heap.py).
     malloc_arenas: int = Field(default=2, ge=0)

@@ -43,9 +43,9 @@ DEFAULT_PAGE_BUTTONS_SECONDS = 180.0
 def page_buttons_seconds(client: discord.Client) -> float:
     """How long a list's page buttons wait for a click on `client` (memory.page_buttons_seconds).
 
-    Until then the view is registered and keeps its interaction, its message (to disable the
-    buttons when it times out) and its page: ~20 KB each, ~1,200 of them at 20 commands a
-    second with 180 s (bench.soak), so the wait bounds what lists hold.
+    Until then the view is registered and keeps its page and what disables its buttons when
+    it times out (its interaction, or a followup's id): a few KB each, ~400 of them at 20
+    commands a second with 60 s (bench.soak), so the wait bounds what lists hold.
     """
     settings = getattr(client, "settings", None)
     memory = getattr(settings, "memory", None)

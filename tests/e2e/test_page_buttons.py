@@ -1,5 +1,6 @@
 """A list's page buttons wait `memory.page_buttons_seconds` for a click, then are disabled: an
-open list keeps its interaction, message and page in memory until then (bot/ui/paginator.py)."""
+open list keeps its page and its interaction (or followup id) in memory until then
+(bot/ui/paginator.py)."""
 
 from __future__ import annotations
 
