@@ -59,7 +59,8 @@ class OpenItemIndexes:
             loads.remove(meanwhile)
             if not loads:
                 del self._loading[guild_id]
-        index = GuildOpenIndex([OpenItem(*row) for row in rows])
+        # The cached index (stale, or with closed items piled up) lends what has not changed.
+        index = GuildOpenIndex([OpenItem(*row) for row in rows], previous=index)
         for change in meanwhile:
             _apply(index, change)
         self._open_indexes[guild_id] = index

@@ -266,6 +266,33 @@ def test_concrete_and_templated_paths_count_as_one_endpoint() -> None:
     ] == [1]
 
 
+def test_a_rebuild_keeps_what_did_not_change_and_finds_what_did() -> None:
+    previous = GuildOpenIndex(
+        [
+            OpenItem(1, 1, "GET", "/api/jobs", "Jobs list returns 500"),
+            OpenItem(2, 2, "POST", "/api/login", "Login returns 401 with a valid token"),
+            OpenItem(3, 3, "GET", "/api/companies", "Companies page is slow"),
+        ]
+    )
+    previous.remove(3)  # closed since: a tombstone, not lent to the rebuild
+    rows = [
+        OpenItem(1, 1, "GET", "/api/jobs", "Jobs list returns 500"),
+        OpenItem(2, 2, "POST", "/api/login", "Login refuses every token"),  # retitled
+        OpenItem(3, 3, "GET", "/api/companies", "Companies page is slow"),  # reopened
+        OpenItem(4, 4, "GET", "/api/jobs", "Pagination ignores per_page"),  # new
+    ]
+    index = GuildOpenIndex(rows, previous=previous)
+    # The unchanged item is the previous index's own objects, not new copies of them.
+    assert index.items[0] is previous.items[0]
+    assert index.processed[0] is previous.processed[0]
+    assert index.sorted_titles[0] is previous.sorted_titles[0]
+    assert index.items[1:] == rows[1:]
+    assert index.processed[2] == "companies page is slow"
+    assert [c.number for c in index.find("POST", "/api/login", "login refuses every token")] == [2]
+    assert [c.number for c in index.find("GET", "/api/companies", "companies page slow")] == [3]
+    assert [c.number for c in index.find("GET", "/api/jobs", "jobs list returns 500")][:1] == [1]
+
+
 @pytest.mark.parametrize(
     "typed", [" " * 6000, " " * 2000 + "x", "fb" + " " * 6000 + "x", "FB-" + "\t" * 3000 + "-1"]
 )
