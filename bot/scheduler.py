@@ -53,16 +53,22 @@ PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
 # The sleeper re-reads the clock at least this often.
 MAX_SLEEP_SECONDS = 30.0
 
-# Replaced and cancelled jobs leave their entries in the queue, ignored when they reach its
-# head: for a weekly round rescheduled at each `/pair join`, a week away. Once there are more of
-# them than jobs plus this many, the queue is rebuilt from its current entries: O(n) after at
-# least n changes, so O(1) a change, and the queue never holds more than about twice the jobs.
+# Replaced and cancelled entries of a heap with lazy deletion (this queue, the announcements'
+# due heap) stay until they reach its head: for a weekly round rescheduled at each `/pair join`,
+# a week away. Once there are more of them than live entries plus this many, the heap is
+# rebuilt from its live entries (`mostly_stale`).
 STALE_ENTRIES_ALLOWED = 64
 
 # A job's handler: called with the job's arguments (plain ids and ISO strings).
 Handler = Callable[..., Awaitable[Any]]
 # A queue entry: (next run, tie, job id, generation); current while its job has that generation.
 _Entry = tuple[datetime, int, str, int]
+
+
+def mostly_stale(entries: int, live: int) -> bool:
+    """Whether a heap of `entries` with `live` current ones is due to be rebuilt from those:
+    O(n) after at least n changes, so O(1) a change, and never much over twice what is live."""
+    return entries > 2 * live + STALE_ENTRIES_ALLOWED
 
 
 @dataclass
@@ -175,7 +181,7 @@ class Scheduler:
         return job is not None and job.generation == generation
 
     def _drop_stale_entries(self) -> None:
-        if len(self._queue) > 2 * len(self._jobs) + STALE_ENTRIES_ALLOWED:
+        if mostly_stale(len(self._queue), len(self._jobs)):
             self._queue[:] = [entry for entry in self._queue if self._current(entry)]
             heapq.heapify(self._queue)
 

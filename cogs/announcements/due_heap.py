@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import select
 
+from bot.scheduler import mostly_stale
 from bot.sql import as_utc
 from cogs.announcements.models import ANNOUNCEMENTS, Status
 
@@ -35,12 +36,6 @@ if TYPE_CHECKING:
 
 # How far ahead a refresh reads: longer than the refresh period, so nothing falls due unseen.
 REFRESH_HORIZON: Final = timedelta(minutes=2)
-# Stale entries (a cancelled announcement's, a moved one's old time) stay in the heap until they
-# reach its head, which for an announcement a month out is a month away. Once there are more
-# of them than live entries plus this many, the heap is made again from the live ones: O(n)
-# after at least n changes, so O(1) a change, and the heap never holds more than about twice
-# what is scheduled.
-STALE_ENTRIES_ALLOWED: Final = 64
 
 
 class DueHeap:
@@ -74,7 +69,9 @@ class DueHeap:
             self._drop_stale_entries()
 
     def _drop_stale_entries(self) -> None:
-        if len(self._heap) > 2 * len(self._due) + STALE_ENTRIES_ALLOWED:
+        # A cancelled announcement's entry, or a moved one's old time, would otherwise stay
+        # until that time came (a month away, say).
+        if mostly_stale(len(self._heap), len(self._due)):
             self._heap_from_due()
 
     def _heap_from_due(self) -> None:

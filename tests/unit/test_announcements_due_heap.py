@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from cogs.announcements.due_heap import STALE_ENTRIES_ALLOWED, DueHeap
+from bot.scheduler import STALE_ENTRIES_ALLOWED
+from cogs.announcements.due_heap import DueHeap
 
 # Far from any real date on purpose.
 START = datetime(2031, 5, 4, 9, 0, tzinfo=UTC)
