@@ -55,9 +55,11 @@ class OpenItemIndexes:
         try:
             rows = await self._read(guild_id)
         finally:
-            loads = self._loading[guild_id]
-            loads.remove(meanwhile)
-            if not loads:
+            # By identity: another load's list may be equal to this one (both still empty).
+            loads = [other for other in self._loading[guild_id] if other is not meanwhile]
+            if loads:
+                self._loading[guild_id] = loads
+            else:
                 del self._loading[guild_id]
         # The cached index (stale, or with closed items piled up) lends what has not changed.
         index = GuildOpenIndex([OpenItem(*row) for row in rows], previous=index)
