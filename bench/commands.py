@@ -20,9 +20,11 @@ is seeded at every run, unless `--reuse` names the last run's (whose writes it t
 On SQLite, timing starts once the bot has built its snippet search index from the copied
 database (the index beside it, `nexus.db.search`): its build reads every snippet and would
 otherwise share the bot's CPU with the first commands timed. At a million snippets that build
-takes tens of minutes on two cores; `--no-search-index` times the commands without it (a file
-where its directory would go: the bot cannot open an index there and search answers from the
-database's own, as when the index is unusable), for the figures of every other command.
+takes minutes on two cores, so the index the bot built is kept beside the seed (before any
+command changed a snippet) and later runs on that seed start with it. `--no-search-index` times
+the commands without it (a file where its directory would go: the bot cannot open an index
+there and search answers from the database's own, as when the index is unusable), for the
+figures of every other command.
 
 The do-nothing bot (`bench.donothing`, one `/ping`) runs before and after Nexus against the same
 kind of sandbox in the same run; the floor is the mean of its two p50s. Each bot runs in its own
@@ -63,7 +65,7 @@ from bench import pairing as pairing_bench
 from bench import snippets as snippets_bench
 from bench.backends import add_database_url, fresh_postgres, is_postgres, with_database
 from bench.harness import Stage, stage, summarise
-from bench.index_ready import search_index_built
+from bench.index_ready import bot_index_directory, search_index_built
 from bot.config import DatabaseSettings
 from bot.db import Database
 
@@ -397,6 +399,24 @@ async def invoke_floor(running: Stage, index: int) -> tuple[float, Any]:
     return time.perf_counter() - result.pending.sent_at, result
 
 
+def keep_built_index(url: str, keep: Path) -> None:
+    """Copy the index the bot just built beside the seed, before any command changed a snippet
+    (the channels set so far are settings): the next run on this seed starts with it."""
+    built = bot_index_directory(url)
+    if built is None:
+        return
+    partial = keep.with_name(keep.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        shutil.copytree(built, partial)
+    except OSError as error:  # a segment merged away while copying: the next run builds again
+        print(f"could not keep the built search index: {error}")
+        shutil.rmtree(partial, ignore_errors=True)
+        return
+    partial.rename(keep)
+    print(f"kept the built search index as {keep}")
+
+
 def built_search_index(cached: Path, sizes: Sizes) -> Path | None:
     """A finished search index of the same snippets, beside the seed or beside bench.snippets'
     file the seed was made from (bench.search builds it there), so no run waits for a build."""
@@ -442,7 +462,13 @@ def chosen(only: set[str] | None) -> set[str] | None:
 
 
 async def measure_nexus(
-    url: str, sizes: Sizes, n: int, author: int, only: set[str] | None, with_index: bool
+    url: str,
+    sizes: Sizes,
+    n: int,
+    author: int,
+    only: set[str] | None,
+    with_index: bool,
+    keep_index: Path | None = None,
 ) -> list[Row]:
     async with stage(
         "nexus", database_url=url, guild_id=GUILD, member_ids=(author, PAIRER), env=BOT_ENV
@@ -455,6 +481,8 @@ async def measure_nexus(
         await configure(world)
         if with_index:
             await search_index_built(url)
+            if keep_index is not None:
+                keep_built_index(url, keep_index)
         rows = []
         for kind, cases in (("read", READS), ("write", WRITES)):
             for command, case in cases:
@@ -503,10 +531,16 @@ def table(rows: list[Row], floors: tuple[float, float]) -> str:
 
 
 async def run(
-    url: str, sizes: Sizes, n: int, author: int, only: set[str] | None, with_index: bool
+    url: str,
+    sizes: Sizes,
+    n: int,
+    author: int,
+    only: set[str] | None,
+    with_index: bool,
+    keep_index: Path | None = None,
 ) -> str:
     before = await floor(FLOOR_RUNS)
-    rows = await measure_nexus(url, sizes, n, author, chosen(only), with_index)
+    rows = await measure_nexus(url, sizes, n, author, chosen(only), with_index, keep_index)
     after = await floor(FLOOR_RUNS)
     return table(rows, (before, after))
 
@@ -539,6 +573,7 @@ def main() -> None:
     )  # fmt: skip
     n = args.n or (100 if args.quick else 300)
     started = time.perf_counter()
+    keep_index = None
     if is_postgres(args.database_url):
         url = (
             with_database(args.database_url, POSTGRES_NAME)
@@ -555,12 +590,14 @@ def main() -> None:
             (work / "nexus.db.search").write_text("")  # not a directory: the index cannot open
         elif (built := built_search_index(cached, sizes)) is not None:
             shutil.copytree(built, work / "nexus.db.search")  # the bot finds it current
+        else:
+            keep_index = cached.with_name(cached.name + ".search")
         url = f"sqlite+aiosqlite:///{work / 'nexus.db'}"
         backend, author = f"SQLite {sqlite3.sqlite_version}", some_author(work / "nexus.db")
     print(f"seeded in {time.perf_counter() - started:.0f} s; timing {n} calls per command …")
     try:
         index = not args.no_search_index
-        result = asyncio.run(run(url, sizes, n, author, only, index))
+        result = asyncio.run(run(url, sizes, n, author, only, index, keep_index))
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
