@@ -43,6 +43,39 @@ async def reply(
         await interaction.response.send_message(content, **options)
 
 
+class SentAnswer:
+    """An answer `answer_to_edit` sent, to be edited once what followed it is known."""
+
+    def __init__(
+        self, interaction: discord.Interaction, message: discord.WebhookMessage | None
+    ) -> None:
+        self._interaction = interaction
+        self._message = message  # a followup; None when the answer is the response itself
+
+    async def edit(self, content: str) -> None:
+        try:
+            if self._message is not None:
+                await self._message.edit(content=content)
+            else:
+                await self._interaction.edit_original_response(content=content)
+        except discord.HTTPException as error:  # the answer was dismissed, or its token expired
+            log.info("could not edit the answer to %s: %s", self._interaction.id, error)
+
+
+async def answer_to_edit(
+    interaction: discord.Interaction, content: str, **options: Any
+) -> SentAnswer:
+    """`reply`, keeping a way to change what it said: a result that follows the answer (a
+    post made after the change it shows was stored) is added to it instead of sent apart."""
+    options.setdefault("ephemeral", True)
+    await _settle(interaction)
+    if interaction.response.is_done():
+        message = await interaction.followup.send(content, wait=True, **options)
+        return SentAnswer(interaction, message)
+    await interaction.response.send_message(content, **options)
+    return SentAnswer(interaction, None)
+
+
 def acknowledge_if_slow(interaction: discord.Interaction) -> None:
     """Defer ("thinking", ephemeral) only if `reply` has not answered by
     ACKNOWLEDGE_WITHIN_SECONDS after the interaction arrived; `reply` disarms it, or waits

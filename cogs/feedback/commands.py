@@ -12,7 +12,6 @@ from bot.feature import FeatureCog, FeatureStats, ForgetReport
 from bot.formatters import plural
 from bot.permissions import Tier, ensure_not_blocked, guild_of, require
 from bot.replies import reply
-from bot.text import truncate
 from bot.ui import Page, confirm, send_paginated
 from cogs.feedback import web_routes
 from cogs.feedback.buttons import PERSISTENT_BUTTONS, WithdrawButton
@@ -83,12 +82,14 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
         self.bot.add_dynamic_items(*PERSISTENT_BUTTONS)
         self.bot.add_listener(self.forum_posts.on_thread_create, "on_thread_create")
         self.bot.add_listener(self.mode_moves.resume, "on_ready")
+        self.bot.add_listener(self.items.post_what_is_due, "on_ready")
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.message_menu.name, type=self.message_menu.type)
         self.bot.remove_dynamic_items(*PERSISTENT_BUTTONS)
         self.bot.remove_listener(self.forum_posts.on_thread_create, "on_thread_create")
         self.bot.remove_listener(self.mode_moves.resume, "on_ready")
+        self.bot.remove_listener(self.items.post_what_is_due, "on_ready")
         self.mode_moves.stop()
 
     # ---- the feature contract ---------------------------------------------------------------
@@ -391,10 +392,5 @@ class FeedbackCog(FeatureCog, name="FeedbackCog"):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        specs = await self.parts.specs.list_specs(interaction.guild_id)
-        typed = current.strip().lower()
-        return [
-            app_commands.Choice(name=truncate(f"{s.name} — {s.title or s.url}", 100), value=s.name)
-            for s in specs
-            if typed in s.name or typed in (s.title or "").lower()
-        ][:25]
+        choices = await self.parts.specs.spec_choices(interaction.guild_id, current)
+        return [app_commands.Choice(name=c.name, value=c.value) for c in choices]

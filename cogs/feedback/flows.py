@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.permissions import guild_of
-from bot.replies import acknowledge_if_slow, reply
+from bot.replies import acknowledge_if_slow, answer_to_edit, reply
 from bot.text import MESSAGE_LIMIT, truncate
 from cogs.feedback.buttons import duplicate_prompt
 from cogs.feedback.outcomes import Outcome
@@ -33,9 +33,10 @@ if TYPE_CHECKING:
 
     import discord
 
+    from bot.replies import SentAnswer
     from cogs.feedback.item_flow import ItemFlow
     from cogs.feedback.parts import FeedbackParts
-    from cogs.feedback.records import Draft, StatusChange
+    from cogs.feedback.records import Draft, ItemRecord, StatusChange
 
 
 class FeedbackFlows:
@@ -66,23 +67,24 @@ class FeedbackFlows:
         )
 
     async def intake(self, interaction: discord.Interaction, draft: Draft) -> None:
-        """Warn of likely duplicates first; otherwise create and post right away."""
+        """Warn of likely duplicates first; otherwise create and post right away. Both answer
+        as soon as they can; "thinking" goes first only if the check or the write runs long
+        (a write waiting for the database)."""
+        acknowledge_if_slow(interaction)
         candidates = await self.parts.intake.find_duplicates(draft)
         if not candidates:
             await self.create_and_post(interaction, draft)
             return
         draft_id = await self.parts.intake.save_draft(draft)
-        await interaction.response.send_message(
+        await reply(
+            interaction,
             embed=duplicates_embed(draft, candidates),
             view=duplicate_prompt(draft_id, candidates),
-            ephemeral=True,
         )
 
     async def create_and_post(self, interaction: discord.Interaction, draft: Draft) -> None:
-        answer = AnswerOncePosted(interaction)
-        outcome = await self.items.report(
-            draft, acknowledge=acknowledging(interaction), posted=answer.posted
-        )
+        answer = ReportAnswer(interaction)
+        outcome = await self.items.report(draft, stored=answer.stored)
         await answer.finish(outcome)
 
     async def resolve_duplicate(
@@ -93,10 +95,8 @@ class FeedbackFlows:
         draft = await self.parts.intake.load_draft(guild_id, draft_id, interaction.user.id)
         close_prompt = _closing_prompt(interaction)
         if number is None:
-            answer = AnswerOncePosted(interaction)
-            outcome = await self.items.report(
-                draft, draft_id=draft_id, acknowledge=close_prompt, posted=answer.posted
-            )
+            answer = ReportAnswer(interaction, first=close_prompt)
+            outcome = await self.items.report(draft, draft_id=draft_id, stored=answer.stored)
             await answer.finish(outcome)
             return
         try:
@@ -155,29 +155,33 @@ def answering_status(interaction: discord.Interaction) -> Callable[[StatusChange
     return answer
 
 
-class AnswerOncePosted:
-    """A new item's reporter is answered once its post and thread exist and are stored, with
-    the post's link; adding the reporter to the thread and the welcome there come after the
-    answer, and what Discord refuses in them comes as a followup."""
+class ReportAnswer:
+    """A new item's reporter is answered as soon as it is stored: its number, and that its
+    post is on the way. Once the post and its thread are made (or refused), the answer is
+    edited to carry the post's link and anything Discord refused."""
 
-    def __init__(self, interaction: discord.Interaction) -> None:
+    def __init__(
+        self,
+        interaction: discord.Interaction,
+        *,
+        first: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._interaction = interaction
-        # How many of the outcome's problems and notes the answer told; None before it.
-        self._told: tuple[int, int] | None = None
+        self._first = first  # what the interaction's response must be (a prompt closed)
+        self._answer: SentAnswer | None = None
 
-    async def posted(self, outcome: Outcome) -> None:
-        await reply(self._interaction, new_item_reply(outcome))
-        self._told = (len(outcome.problems), len(outcome.notes))
+    async def stored(self, item: ItemRecord) -> None:
+        if self._first is not None:
+            await self._first()
+        self._answer = await answer_to_edit(
+            self._interaction, new_item_reply(Outcome(item), posting=True)
+        )
 
     async def finish(self, outcome: Outcome) -> None:
-        """The answer when nothing was posted (no channel set up, or Discord refused), or
-        what followed the answer."""
-        if self._told is None:
+        if self._answer is None:
             await reply(self._interaction, new_item_reply(outcome))
-            return
-        problems, notes = self._told
-        since = Outcome(outcome.item, outcome.problems[problems:], outcome.notes[notes:])
-        await tell_what_followed(self._interaction, since)
+        else:
+            await self._answer.edit(new_item_reply(outcome))
 
 
 async def tell_what_followed(interaction: discord.Interaction, outcome: Outcome) -> None:

@@ -104,9 +104,12 @@ class FeedbackIntake:
         index = await self._open_items.for_guild(draft.guild_id)
         return index.find(draft.endpoint.method, draft.endpoint.path, draft.title)
 
-    async def create(self, draft: Draft, *, draft_id: int | None = None) -> ItemRecord:
+    async def create(
+        self, draft: Draft, *, draft_id: int | None = None, post_due: bool = False
+    ) -> ItemRecord:
         """Store a new item. With `draft_id` (from the duplicate prompt) the saved draft is
-        used up in the same transaction, so a second click can never create a second item."""
+        used up in the same transaction, so a second click can never create a second item.
+        `post_due`: the bot is to post it (not an item made from a member's forum post)."""
         in_spec = await self._specs.is_in_spec(draft.guild_id, draft.endpoint)
         now = self._clock.now()
         # Core statements on a connection: a transaction that only adds rows needs no ORM
@@ -132,6 +135,7 @@ class FeedbackIntake:
                         "actual": draft.actual,
                         "status": "open",
                         "plus_ones": 0,
+                        "post_due": post_due,
                         "created_at": now,
                         "updated_at": now,
                     },

@@ -5,12 +5,15 @@ withdrawal. One path for each, whether a slash command, a button or the HTTP API
 Each step changes the database first and then Discord. Between the two it calls `acknowledge`:
 an interaction must be answered within 3 s, so the Discord side answers there (a status move:
 what was stored, at once) or arms a deferral (or takes the buttons off a prompt) while posting,
-which may take longer, is still to come. A report is answered once its post and thread exist
-(`posted`), before the welcome in the thread. The API has nothing to acknowledge.
+which may take longer, is still to come. A report is answered as soon as it is stored
+(`stored`); its post follows. The item is stored as due a post until the post is recorded, so
+one a crash cut off is made at the next start (`post_what_is_due`). The API has nothing to
+acknowledge.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from cogs.feedback.outcomes import Outcome
@@ -23,13 +26,27 @@ if TYPE_CHECKING:
 
     from cogs.feedback.parts import FeedbackParts
     from cogs.feedback.publisher import FeedbackPublisher
-    from cogs.feedback.records import Assignment, Draft, PlusOne, StatusChange, Vote
+    from cogs.feedback.records import (
+        Assignment,
+        Draft,
+        ItemRecord,
+        PlusOne,
+        StatusChange,
+        Vote,
+    )
 
     Acknowledge = Callable[[], Awaitable[None]]
     AcknowledgeChange = Callable[[StatusChange], Awaitable[None]]
+    AcknowledgeItem = Callable[[ItemRecord], Awaitable[None]]
+
+log = logging.getLogger(__name__)
 
 
 async def _nothing() -> None:
+    return None
+
+
+async def _nothing_stored(_: ItemRecord) -> None:
     return None
 
 
@@ -41,20 +58,77 @@ class ItemFlow:
     def __init__(self, parts: FeedbackParts, publisher: FeedbackPublisher) -> None:
         self.parts = parts
         self.publisher = publisher
+        # Items this process is making the first post of: not "due" to a start's catch-up.
+        self._posting: set[int] = set()
 
     async def report(
         self,
         draft: Draft,
         *,
         draft_id: int | None = None,
-        acknowledge: Acknowledge = _nothing,
-        posted: Callable[[Outcome], Awaitable[None]] | None = None,
+        stored: AcknowledgeItem = _nothing_stored,
     ) -> Outcome:
-        """Store a new item, then post it in the feedback channel with its thread (`posted`
-        hears of them before the reporter is welcomed in the thread)."""
-        item = await self.parts.intake.create(draft, draft_id=draft_id)
-        await acknowledge()
-        return await self.publisher.post(item, posted=posted)
+        """Store a new item, tell `stored` (its reporter is answered there), then post it where
+        the guild's mode says, with its thread."""
+        item = await self.parts.intake.create(draft, draft_id=draft_id, post_due=True)
+        self._posting.add(item.id)
+        try:
+            try:
+                await stored(item)
+            except Exception:
+                await self._first_post(item)  # stored, so posted, whatever the answer met
+                raise
+            return await self._first_post(item)
+        finally:
+            self._posting.discard(item.id)
+
+    async def _first_post(self, item: ItemRecord) -> Outcome:
+        outcome = await self.publisher.post(item)
+        if outcome.item.message_id is None:  # refused, and said so in the outcome
+            await self.parts.store.post_refused(item.id)
+        return outcome
+
+    async def post_what_is_due(self) -> None:
+        """At start (on ready): post the items of the bot's guilds that a crash left stored but
+        not posted (their reporters were told they are logged). One whose post was made but not
+        recorded is found and recorded instead of posted twice, its thread opened if that was
+        still to come."""
+        for guild_id in [guild.id for guild in self.publisher.bot.guilds]:
+            for number in await self.parts.store.numbers_due_a_post(guild_id):
+                try:
+                    item = await self.parts.queries.get(guild_id, number)
+                    if item.id not in self._posting:
+                        await self._post_due(item)
+                except Exception:
+                    # One item's trouble must not strand the others; it is tried next start.
+                    log.exception(
+                        "posting FB-%s of guild %s after a restart failed", number, guild_id
+                    )
+
+    async def _post_due(self, item: ItemRecord) -> None:
+        mode = await self.publisher.mode(item.guild_id)
+        found = await self.publisher.places[mode].find(item)
+        if found is None:
+            await self._first_post(item)
+            return
+        item = await self.parts.store.record_posting(
+            item,
+            channel_id=found.channel_id,
+            message_id=found.message_id,
+            thread_id=found.thread_id,
+            placement=mode,
+        )
+        if found.thread_id is None:  # the crash came between the post and its thread
+            place = self.publisher.place_of(item)
+            message = place.message(item)
+            thread = await place.recover_thread(item, message, Outcome(item)) if message else None
+            if thread is not None:
+                await self.parts.store.record_posting(
+                    item,
+                    channel_id=item.channel_id,
+                    message_id=item.message_id,
+                    thread_id=thread.id,
+                )
 
     async def add_details(
         self,

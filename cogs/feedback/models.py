@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, clock_now
@@ -66,6 +66,8 @@ class FeedbackItem(Base):
         Index(
             "ix_feedback_items_guild_reporter_created_at", "guild_id", "reporter_id", "created_at"
         ),
+        # The few items whose first post is still to be made, found at start without a scan.
+        Index("ix_feedback_items_guild_post_due", "guild_id", "post_due"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -97,6 +99,10 @@ class FeedbackItem(Base):
     # A move between placements, started and not yet finished: claimed before the new post is
     # made, so a restart finds the post it made instead of making another.
     moving_to: Mapped[str | None] = mapped_column(String(8))
+    # The item's first post is still to be made: set as a report is stored (its reporter is
+    # answered then), cleared once the post is recorded or Discord refused it. A start posts
+    # what a crash left due (item_flow.py), after looking for a post made but not recorded.
+    post_due: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The post the item moved from, until it links to the new one and is archived.
     moved_from_channel_id: Mapped[int | None]
     moved_from_message_id: Mapped[int | None]

@@ -23,8 +23,6 @@ from cogs.feedback.render import item_embed, jump_url, user_text
 from cogs.feedback.settings import mode_of
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from bot.app import NexusBot
     from cogs.feedback.places import Posting
     from cogs.feedback.records import Assignment, ItemRecord, Merge, PlusOne, StatusChange
@@ -57,11 +55,9 @@ class FeedbackPublisher:
         reason: str | None = None,
         mode: str | None = None,
         lead: str | None = None,
-        posted: Callable[[Outcome], Awaitable[None]] | None = None,
     ) -> Outcome:
-        """Post the item where the guild's mode says (or in `mode`); store where it is.
-        `posted` gets the outcome once the post and its thread exist and their place is
-        stored, before the reporter is welcomed in the thread (an answer need not wait)."""
+        """Post the item where the guild's mode says (or in `mode`); store where it is as soon
+        as the post and its thread exist, before the reporter is welcomed in the thread."""
         outcome = Outcome(item)
         mode = mode or await self.mode(item.guild_id)
 
@@ -74,8 +70,6 @@ class FeedbackPublisher:
                 note=reason,
                 placement=mode,
             )
-            if posted is not None:
-                await posted(outcome)
 
         await self.places[mode].post(item, outcome, lead=lead, posted=record)
         return outcome

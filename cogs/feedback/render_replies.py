@@ -20,12 +20,15 @@ def with_outcome(text: str, outcome: Outcome) -> str:
     return truncate("\n".join([text, *outcome.notes, *outcome.problems]), MESSAGE_LIMIT)
 
 
-def new_item_reply(outcome: Outcome) -> str:
-    """Where a new item was posted (or why it was not), for its reporter."""
+def new_item_reply(outcome: Outcome, *, posting: bool = False) -> str:
+    """Where a new item was posted (or why it was not), for its reporter; `posting`: the
+    answer sent as it is stored, before the post exists (edited once it does)."""
     item = outcome.item
     lines = [f"Logged **{item.ref}** · `{item.endpoint}` · {item.severity}."]
     link = jump_url(item)
-    if link is not None:
+    if posting:
+        lines[0] += " Posting it now…"
+    elif link is not None:
         lines[0] += f" It's posted here: {link}"
         lines.append(
             "Discuss it in its thread; you'll be mentioned when its status changes. "

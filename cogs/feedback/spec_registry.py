@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFoundError
 from bot.lru import LruDict
+from bot.text import truncate
 from cogs.feedback.endpoints import Endpoint, SpecMatcher
 from cogs.feedback.models import FeedbackItem, FeedbackOperation, FeedbackSpec
 from cogs.feedback.records import AutocompleteChoice, SpecRecord
@@ -209,6 +210,15 @@ class SpecRegistry:
             )
             counts = {int(spec_id): int(n) for spec_id, n in rows.all()}
         return [spec_record(spec, int(counts.get(spec.id, 0))) for spec in specs]
+
+    async def spec_choices(self, guild_id: int, current: str) -> list[AutocompleteChoice]:
+        """Autocomplete for a spec's name: those whose name or title hold what was typed."""
+        typed = current.strip().lower()
+        return [
+            AutocompleteChoice(truncate(f"{s.name} — {s.title or s.url}", 100), s.name)
+            for s in await self.list_specs(guild_id)
+            if typed in s.name or typed in (s.title or "").lower()
+        ][:AUTOCOMPLETE_LIMIT]
 
     async def _spec_cache(self, guild_id: int) -> _SpecCache:
         cached = self._spec_caches.get(guild_id)

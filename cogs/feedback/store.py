@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, true, update
 
 from bot.errors import NotFoundError
 from bot.in_place_writes import in_place_writes
@@ -140,6 +140,27 @@ class ItemStore:
                 )
         return item_record(row, item.duplicate_of_number)
 
+    # ---- a new item's first post --------------------------------------------------------
+
+    async def numbers_due_a_post(self, guild_id: int) -> list[int]:
+        """The guild's items stored but whose first post was never recorded (a crash came
+        between the two), oldest first."""
+        async with self._sessions() as session:
+            numbers = await session.scalars(
+                select(FeedbackItem.number)
+                .where(FeedbackItem.guild_id == guild_id, FeedbackItem.post_due == true())
+                .order_by(FeedbackItem.number)
+            )
+            return [int(number) for number in numbers]
+
+    async def post_refused(self, item_id: int) -> None:
+        """The first post was tried and refused (no channel set, no permission): the reporter
+        was told, and a restart does not try again."""
+        async with in_place_writes(self._sessions).connection() as connection:
+            await connection.execute(
+                update(FeedbackItem).where(FeedbackItem.id == item_id).values(post_due=False)
+            )
+
     # ---- moving an item between placements (feedback.mode) ------------------------------
 
     async def number_by_thread(self, guild_id: int, thread_id: int) -> int | None:
@@ -158,7 +179,12 @@ class ItemStore:
             FeedbackItem.moved_from_message_id.is_not(None),
             FeedbackItem.moved_from_thread_id.is_not(None),
         )
-        wrong_place = and_(FeedbackItem.status.in_(ACTIVE_STATUSES), FeedbackItem.placement != mode)
+        # An item whose first post is still due has nothing to move: it is posted in `mode`.
+        wrong_place = and_(
+            FeedbackItem.status.in_(ACTIVE_STATUSES),
+            FeedbackItem.placement != mode,
+            ~FeedbackItem.post_due,
+        )
         async with self._sessions() as session:
             numbers = await session.scalars(
                 select(FeedbackItem.number)
@@ -229,6 +255,7 @@ _RECORD_POSTING: Final = (
         message_id=bindparam("to_message"),
         thread_id=bindparam("to_thread"),
         placement=func.coalesce(bindparam("to_placement"), _ITEMS.c.placement),
+        post_due=False,
     )
     .returning(*_ITEMS.c)
 )

@@ -9,7 +9,9 @@ A write is acknowledged when the sandbox holds the success reply its member saw.
 restart every acknowledged write is stored exactly once and whole (a snippet with its search
 entry, a feedback item with its FB number, history row and post, a pair profile as given, an
 announcement with its audit row and its schedule: due after the restart, it is posted once, by
-the new process, from the jobs rebuilt out of the table). Every other write is whole or absent.
+the new process, from the jobs rebuilt out of the table). A report is acknowledged once stored,
+before its post: one the kill cut off is posted by the new process, once. Every other write is
+whole or absent.
 
 Runs on the backend under test: SQLite, or PostgreSQL with NEXUS_TEST_BACKEND=postgresql.
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import NexusBot
@@ -359,6 +361,15 @@ async def test_a_sigkill_mid_burst_loses_no_acknowledged_write_and_half_writes_n
             return all(posts_with(place.announcements, key) for key in due)
 
         await wait_for(all_posted, 60, f"{len(due)} announcements to be posted")
+
+        # A report is acknowledged once stored; one whose post the kill cut off is posted by
+        # the new process as it starts.
+        async def reports_posted() -> bool:
+            async with database.sessions() as session:
+                due_posts = await session.scalar(select(func.count()).where(FeedbackItem.post_due))
+            return due_posts == 0
+
+        await wait_for(reports_posted, 60, "the reports stored before the kill to be posted")
         await asyncio.sleep(0.5)  # a second post of any of them would show by now
 
         stray = await check_snippets(database, sandbox, place, by_key)

@@ -28,11 +28,13 @@ from cogs.feedback.models import (
     FeedbackSpec,
     FeedbackVote,
 )
+from cogs.feedback.outcomes import Outcome
 from cogs.feedback.parts import FeedbackParts
 from cogs.feedback.records import ItemRecord
 from cogs.feedback.rules import STATUS_LABELS
 from tests.e2e.conftest import StartBot, World, stop_bot
 from tests.e2e.in_flight import interactions_done
+from tests.e2e.processes import wait_for
 from tests.fetching import LoopbackOnlyConnections, serve_on_loopback
 from tests.probe_feature import loaded_feature
 
@@ -207,20 +209,22 @@ async def test_a_quick_report_is_answered_once_with_its_result(
     sandbox: SandboxServer, world: World, nexus: NexusBot
 ) -> None:
     result = await log(sandbox, world)
-    # No "thinking" first: stored and posted well within Discord's 3 s.
+    # No "thinking" first: answered as soon as it was stored, well within Discord's 3 s.
     assert result.type == MESSAGE_RESPONSE and result.ephemeral
-    assert "Logged **FB-1**" in result.text
+    [answer] = result.messages
+    assert "Logged **FB-1**" in answer.content
     [row] = await items(nexus)
-    assert row.message_id is not None and row.thread_id is not None
-    # Answered once the post and thread existed, with the post's link; the welcome in the
-    # thread came after the answer.
+    assert row.message_id is not None and row.thread_id is not None and not row.post_due
+    # The answer came before the post; once the post and its thread existed (and the welcome
+    # was said in it), the answer was edited to carry the post's link.
     link = f"https://discord.com/channels/{world.guild.id}/{row.channel_id}/{row.message_id}"
-    assert result.message is not None and link in result.text
     welcome = thread_of(world, row).messages[0]
-    assert row.message_id < result.message.id < welcome.id
+    assert answer.id < row.message_id < welcome.id
+    assert answer.edited_at is not None and link in answer.content
+    assert "Posting it now" not in answer.content
 
 
-async def test_a_refused_thread_is_in_the_answer_and_a_refused_welcome_follows_it(
+async def test_what_discord_refused_while_posting_is_added_to_the_answer(
     sandbox: SandboxServer, world: World, nexus: NexusBot
 ) -> None:
     world.feedback.set_permissions(world.guild.bot_role, deny=CREATE_PUBLIC_THREADS)
@@ -229,16 +233,22 @@ async def test_a_refused_thread_is_in_the_answer_and_a_refused_welcome_follows_i
     assert "It's posted here" in answer.content
     assert "couldn't open a discussion thread" in answer.content
     row = await item(nexus, 1)
-    assert row.message_id is not None and row.thread_id is None
+    assert row.message_id is not None and row.thread_id is None and not row.post_due
 
     world.feedback.set_permissions(world.guild.bot_role, deny=SEND_MESSAGES_IN_THREADS)
     result = await log(sandbox, world, title="Create returns 200 instead of 201")
-    first, followup = result.messages
-    assert result.type == MESSAGE_RESPONSE and "It's posted here" in first.content
-    assert "couldn't" not in first.content
-    assert "couldn't post in the thread" in followup.content
+    [answer] = result.messages
+    assert result.type == MESSAGE_RESPONSE and "It's posted here" in answer.content
+    assert "couldn't post in the thread" in answer.content
     row = await item(nexus, 2)
     assert row.message_id is not None and row.thread_id is not None
+
+    # Not posted at all: said in the answer, and not tried again at the next start.
+    world.feedback.set_permissions(world.guild.bot_role, deny=SEND_MESSAGES)
+    result = await log(sandbox, world, title="Delete answers 500 for a missing job")
+    assert "couldn't post it in" in result.text and "It's posted here" not in result.text
+    row = await item(nexus, 3)
+    assert row.message_id is None and not row.post_due
 
 
 async def test_a_report_whose_posting_runs_long_says_thinking_first(
@@ -412,6 +422,54 @@ async def test_the_duplicate_prompt_survives_a_restart_and_answers_once(
     assert "Logged **FB-2**" in done.text
     assert prompt.message is not None and prompt.message.components == []
     assert len(await items(second)) == 2
+
+
+async def test_a_report_a_crash_left_unposted_is_posted_once_at_the_next_start(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    """A reporter is answered once the item is stored; a crash may then come before its post,
+    between the post and its thread, or before the post was recorded. The next start makes
+    what is missing, and never a second post."""
+    first = await start_nexus()
+    parts = feedback_parts(first)
+    cog: Any = first.get_cog("FeedbackCog")
+    place = cog.publisher.places["channel"]
+
+    async def stored(title: str) -> ItemRecord:
+        draft = parts.intake.draft(
+            world.guild.id, world.alice.id, endpoint="GET /api/jobs", severity="bug",
+            title=title, details="Steps to see it.",
+        )  # fmt: skip
+        return await parts.intake.create(draft, post_due=True)
+
+    unposted = await stored("Jobs list returns 500")
+    unrecorded = await stored("Job detail ignores the salary field")
+    await place.post(unrecorded, Outcome(unrecorded), lead=None)  # posted, thread and all
+    threadless = await stored("Job search times out after 30 s")
+    world.feedback.set_permissions(world.guild.bot_role, deny=CREATE_PUBLIC_THREADS)
+    await place.post(threadless, Outcome(threadless), lead=None)  # the message alone
+    world.feedback.set_permissions(world.guild.bot_role, deny=0)
+    posts_before = {m.id for m in world.feedback.messages}
+    assert len(posts_before) == 2
+    await stop_bot(
+        first, next(t for t in asyncio.all_tasks() if t.get_name() == "nexus-under-test")
+    )
+
+    second = await start_nexus()
+
+    async def nothing_due() -> bool:
+        return not any(row.post_due for row in await items(second))
+
+    await wait_for(nothing_due, 10, "the due posts")
+    rows = {row.number: row for row in await items(second)}
+    assert len(world.feedback.messages) == 3  # one post made, none twice
+    made = rows[unposted.number]
+    assert made.message_id not in posts_before and thread_of(world, made).messages
+    assert rows[unrecorded.number].message_id in posts_before
+    assert rows[unrecorded.number].thread_id == rows[unrecorded.number].message_id
+    fixed = rows[threadless.number]
+    assert fixed.message_id in posts_before and fixed.thread_id is not None
+    assert thread_of(world, fixed).name.startswith(f"FB-{threadless.number} ")
 
 
 async def test_only_the_reporter_can_answer_the_duplicate_prompt(
