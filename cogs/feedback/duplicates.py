@@ -6,7 +6,8 @@ Two passes, both in rapidfuzz's C code:
   makes a duplicate likely ("jobs list returns 500" ≈ "500 when listing jobs");
 - the whole guild, titles alone, with a high bar: `ratio` on titles whose words were sorted once
   when the index was built (that is `token_sort_ratio`, without re-tokenising 10,000 titles per
-  check); the few that pass are re-scored with `token_set_ratio` too.
+  check), over only the titles whose character counts let them reach the bar
+  (title_bounds.py); the few that pass are re-scored with `token_set_ratio` too.
 A guild's open items are kept in memory and updated in place as this process changes them;
 `open_index.py` reloads them every few minutes to pick up other processes' changes.
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import InitVar, dataclass, field
+
+from cogs.feedback.title_bounds import TitleBounds
 
 # Title similarity (0–100) needed anywhere in the guild, and with the same endpoint.
 TITLE_ONLY_CUTOFF = 80.0
@@ -74,6 +77,8 @@ class GuildOpenIndex:
     by_shape: dict[str, list[int]] = field(default_factory=dict)
     positions: dict[int, int] = field(default_factory=dict)  # item id → position
     closed: set[int] = field(default_factory=set)  # positions of items no longer open
+    # The sorted titles' character counts, made once the items are in (then kept in step).
+    bounds: TitleBounds | None = field(default=None, init=False)
 
     def __post_init__(self, previous: GuildOpenIndex | None) -> None:
         # rapidfuzz is imported by the first index (a guild's first report), not at start.
@@ -92,6 +97,7 @@ class GuildOpenIndex:
                     previous.processed[position],
                     previous.sorted_titles[position],
                 )
+        self.bounds = TitleBounds(self.sorted_titles)
 
     def add(self, item: OpenItem) -> None:
         from rapidfuzz.utils import default_process
@@ -106,6 +112,8 @@ class GuildOpenIndex:
         if sorted_title is None:
             sorted_title = _sorted_words(processed)
         self.sorted_titles.append(sorted_title)
+        if self.bounds is not None:
+            self.bounds.append(sorted_title)
         self.by_shape.setdefault(path_shape(item.path), []).append(position)
         self.positions[item.id] = position
 
@@ -121,6 +129,8 @@ class GuildOpenIndex:
             # An empty title never matches anything, so the C passes skip it cheaply.
             self.processed[position] = ""
             self.sorted_titles[position] = ""
+            if self.bounds is not None:
+                self.bounds.clear(position)
 
     @property
     def needs_rebuild(self) -> bool:
@@ -158,9 +168,12 @@ class GuildOpenIndex:
                 if self.items[position].method == method:
                     bonus += SAME_METHOD_BONUS
                 scores[position] = score + bonus
+        sorted_query = _sorted_words(query)
+        bounds = self.bounds
+        reachable = [] if bounds is None else bounds.reaching(sorted_query, TITLE_ONLY_CUTOFF)
         for _, score, position in process.extract(
-            _sorted_words(query),
-            self.sorted_titles,
+            sorted_query,
+            {position: self.sorted_titles[position] for position in reachable},
             scorer=fuzz.ratio,
             processor=None,
             score_cutoff=TITLE_ONLY_CUTOFF,

@@ -17,6 +17,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from cogs.feedback.outcomes import Outcome
+from cogs.feedback.places import welcome
 from cogs.feedback.rules import FeedbackError
 
 if TYPE_CHECKING:
@@ -121,7 +122,8 @@ class ItemFlow:
         if found.thread_id is None:  # the crash came between the post and its thread
             place = self.publisher.place_of(item)
             message = place.message(item)
-            thread = await place.recover_thread(item, message, Outcome(item)) if message else None
+            outcome = Outcome(item)
+            thread = await place.recover_thread(item, message, outcome) if message else None
             if thread is not None:
                 await self.parts.store.record_posting(
                     item,
@@ -129,6 +131,7 @@ class ItemFlow:
                     message_id=item.message_id,
                     thread_id=thread.id,
                 )
+                await welcome(thread, item, outcome)
 
     async def add_details(
         self,

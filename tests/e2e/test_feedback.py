@@ -457,10 +457,13 @@ async def test_a_report_a_crash_left_unposted_is_posted_once_at_the_next_start(
 
     second = await start_nexus()
 
-    async def nothing_due() -> bool:
-        return not any(row.post_due for row in await items(second))
+    async def all_posted() -> bool:
+        # The post is recorded before the welcome, and a found post before its new thread.
+        rows = await items(second)
+        done = not any(row.post_due or row.thread_id is None for row in rows)
+        return done and all(thread.messages for thread in world.feedback.threads)
 
-    await wait_for(nothing_due, 10, "the due posts")
+    await wait_for(all_posted, 10, "the due posts, their threads and welcomes")
     rows = {row.number: row for row in await items(second)}
     assert len(world.feedback.messages) == 3  # one post made, none twice
     made = rows[unposted.number]
