@@ -74,7 +74,8 @@ class GuildOpenIndex:
     loaded_at: float = field(default_factory=time.monotonic)
     processed: list[str] = field(default_factory=list)
     sorted_titles: list[str] = field(default_factory=list)
-    by_shape: dict[str, list[int]] = field(default_factory=dict)
+    # Per endpoint shape, its open items' processed titles by position (closed ones leave).
+    by_shape: dict[str, dict[int, str]] = field(default_factory=dict)
     positions: dict[int, int] = field(default_factory=dict)  # item id → position
     closed: set[int] = field(default_factory=set)  # positions of items no longer open
     # The sorted titles' character counts, made once the items are in (then kept in step).
@@ -114,7 +115,7 @@ class GuildOpenIndex:
         self.sorted_titles.append(sorted_title)
         if self.bounds is not None:
             self.bounds.append(sorted_title)
-        self.by_shape.setdefault(path_shape(item.path), []).append(position)
+        self.by_shape.setdefault(path_shape(item.path), {})[position] = processed
         self.positions[item.id] = position
 
     def position_of(self, item: OpenItem) -> int | None:
@@ -126,6 +127,7 @@ class GuildOpenIndex:
         position = self.positions.pop(item_id, None)
         if position is not None:
             self.closed.add(position)
+            self.by_shape[path_shape(self.items[position].path)].pop(position, None)
             # An empty title never matches anything, so the C passes skip it cheaply.
             self.processed[position] = ""
             self.sorted_titles[position] = ""
@@ -149,16 +151,11 @@ class GuildOpenIndex:
         if not query or not self.positions:
             return []
         scores: dict[int, float] = {}
-        same_path = self.by_shape.get(path_shape(path), [])
+        same_path = self.by_shape.get(path_shape(path))
         if same_path:
-            titles = {
-                position: self.processed[position]
-                for position in same_path
-                if position not in self.closed
-            }
             for _, score, position in process.extract(
                 query,
-                titles,
+                same_path,
                 scorer=fuzz.token_set_ratio,
                 processor=None,
                 score_cutoff=SAME_PATH_CUTOFF,

@@ -53,5 +53,7 @@ def test_the_index_finds_a_near_copy_added_after_it_was_built_and_not_a_closed_o
     index.add(OpenItem(2, 2, "POST", "/b", "Jobs list returns 500 on page 2"))
     found = index.find("DELETE", "/c", "jobs list returns 500 on page 3")
     assert [candidate.number for candidate in found] == [2]
+    assert [c.number for c in index.find("POST", "/b", "jobs list returns 500")] == [2]
     index.remove(2)
     assert index.find("DELETE", "/c", "jobs list returns 500 on page 3") == []
+    assert index.find("POST", "/b", "jobs list returns 500") == []  # nor on its endpoint
