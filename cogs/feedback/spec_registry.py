@@ -42,6 +42,7 @@ class _SpecCache:
     loaded_at: float
     # What autocomplete matches against: "GET /api/jobs List job postings", pre-processed.
     search_texts: list[str] = field(default_factory=list)
+    values: set[str] = field(default_factory=set)  # the choices' values, to look one up
 
     def add_choice(self, choice: AutocompleteChoice, search_text: str) -> None:
         # rapidfuzz is imported by a guild's first spec, not when the bot starts.
@@ -49,6 +50,7 @@ class _SpecCache:
 
         self.choices.append(choice)
         self.search_texts.append(utils.default_process(search_text))
+        self.values.add(choice.value)
 
 
 class SpecRegistry:
@@ -254,20 +256,17 @@ class SpecRegistry:
         operations = [Operation(method, path, summary) for method, path, summary in rows]
         matcher = SpecMatcher([(op.method, op.path) for op in operations])
         cache = _SpecCache(matcher, [], time.monotonic())
-        seen: set[str] = set()
         for operation in operations:
             value = f"{operation.method} {operation.path}"
-            if value in seen or len(value) > 100:
+            if value in cache.values or len(value) > 100:
                 continue
-            seen.add(value)
             label = f"{value} — {operation.summary}" if operation.summary else value
             cache.add_choice(
                 AutocompleteChoice(label[:100], value), f"{value} {operation.summary or ''}"
             )
         for method, path in logged:
             value = f"{method} {path}"
-            if value not in seen and len(value) <= 100:
-                seen.add(value)
+            if value not in cache.values and len(value) <= 100:
                 cache.add_choice(AutocompleteChoice(f"{value} (logged before)"[:100], value), value)
         self._spec_caches[guild_id] = cache
         return cache
@@ -276,7 +275,7 @@ class SpecRegistry:
         """A new item's endpoint joins the cached autocomplete without a reload."""
         cache = self._spec_caches.get(guild_id)
         value = str(endpoint)
-        if cache is None or len(value) > 100 or any(c.value == value for c in cache.choices):
+        if cache is None or len(value) > 100 or value in cache.values:
             return
         cache.add_choice(AutocompleteChoice(f"{value} (logged before)"[:100], value), value)
 
