@@ -251,16 +251,18 @@ async def test_what_discord_refused_while_posting_is_added_to_the_answer(
     assert row.message_id is None and not row.post_due
 
 
-async def test_a_report_whose_posting_runs_long_says_thinking_first(
+async def test_a_report_whose_check_or_write_runs_long_says_thinking_first(
     sandbox: SandboxServer, world: World, nexus: NexusBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Every report now "runs long": the deferral goes out while its post is being made.
+    # Every report now "runs long": the deferral goes out while the duplicate check waits for
+    # the guild's open items to be read (a guild's first report reads them).
     monkeypatch.setattr(replies, "ACKNOWLEDGE_WITHIN_SECONDS", 0.0)
     result = await log(sandbox, world)
     assert result.deferred and result.ephemeral
     assert "Logged **FB-1**" in result.text  # the answer filled the deferred message
     [row] = await items(nexus)
     assert row.message_id is not None and row.thread_id is not None
+    assert "It's posted here" in result.text  # and was edited once the post existed
     # A refusal comes before anything is stored, so before anything is armed: answered at once.
     refused = await triage(sandbox, world, id="FB-1", status="open")
     assert refused.deferred is False and "already" in refused.text.lower()
