@@ -368,3 +368,46 @@ async def test_a_move_stopped_by_a_crash_is_finished_by_the_next_start(
     old_thread = sandbox.state.channels[row.thread_id or 0]
     assert old_thread.archived
     assert any(f"/{post.id}/{post.id}" in m.content for m in old_thread.messages)
+
+
+async def test_reports_a_crash_left_unposted_become_forum_posts_once_at_the_next_start(
+    sandbox: SandboxServer, world: World, start_nexus: StartBot
+) -> None:
+    """In forum mode too: an item stored before the crash gets its post at the next start,
+    and one whose post was made but not recorded keeps that post (found by its name)."""
+    forum = make_forum(world)
+    first = await start_nexus()
+    await until(lambda: first.get_channel(forum.id) is not None)
+    await first.guild_settings.set_many(
+        world.guild.id, {"feedback.forum": forum.id, "feedback.mode": "forum"}, actor_id=None
+    )
+    await settle_moves(first, world)
+    feedback = feedback_cog(first)
+
+    async def stored(title: str) -> Any:
+        draft = feedback.parts.intake.draft(
+            world.guild.id, world.alice.id, endpoint="GET /api/jobs", severity="bug",
+            title=title, details="Steps to see it.",
+        )  # fmt: skip
+        return await feedback.parts.intake.create(draft, post_due=True)
+
+    unposted = await stored("Jobs list returns 500")
+    unrecorded = await stored("Job detail ignores the salary field")
+    await feedback.publisher.places["forum"].post(unrecorded, Outcome(unrecorded), lead=None)
+    await until(lambda: len(posts(forum)) == 1)
+    made_before = posts(forum)[0].id
+    await stop_bot(
+        first, next(t for t in asyncio.all_tasks() if t.get_name() == "nexus-under-test")
+    )
+
+    second = await start_nexus()
+
+    async def all_posted() -> bool:
+        rows = [await item(second, n) for n in (unposted.number, unrecorded.number)]
+        return not any(row.post_due or row.thread_id is None for row in rows)
+
+    await until_async(all_posted)
+    assert len(posts(forum)) == 2  # one new post; the one made before was not made again
+    assert (await item(second, unrecorded.number)).thread_id == made_before
+    new = await item(second, unposted.number)
+    assert new.placement == "forum" and new.thread_id != made_before
