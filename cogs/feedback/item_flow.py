@@ -61,6 +61,7 @@ class ItemFlow:
         self.publisher = publisher
         # Items this process is making the first post of: not "due" to a start's catch-up.
         self._posting: set[int] = set()
+        self._caught_up = False
 
     async def report(
         self,
@@ -90,10 +91,14 @@ class ItemFlow:
         return outcome
 
     async def post_what_is_due(self) -> None:
-        """At start (on ready): post the items of the bot's guilds that a crash left stored but
-        not posted (their reporters were told they are logged). One whose post was made but not
-        recorded is found and recorded instead of posted twice, its thread opened if that was
-        still to come."""
+        """At start (the first ready): post the items of the bot's guilds that a crash left
+        stored but not posted (their reporters were told they are logged). One whose post was
+        made but not recorded is found and recorded instead of posted twice, its thread opened
+        if that was still to come. Once per process: a later ready (a reconnect) finds only
+        this process's own reports, which post themselves."""
+        if self._caught_up:
+            return
+        self._caught_up = True
         for guild_id in [guild.id for guild in self.publisher.bot.guilds]:
             for number in await self.parts.store.numbers_due_a_post(guild_id):
                 try:
