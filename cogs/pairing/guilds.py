@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
+from bot.in_place_reads import in_place_reads
 from cogs.pairing.models import PairGuildState, PairProfile
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+# Read by every /pair join (rescheduling the guild's round): one row by key, read in place.
+_SCHEDULE_TIMEZONE: Final = select(PairGuildState.schedule_timezone).where(
+    PairGuildState.guild_id == bindparam("guild_id")
+)
+
 
 class GuildStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._reads = in_place_reads(sessions.kw["bind"])
 
     async def schedule_timezone(self, guild_id: int) -> str | None:
-        async with self._sessions() as session:
-            state = await session.get(PairGuildState, guild_id)
-            return state.schedule_timezone if state is not None else None
+        rows = await self._reads.rows(_SCHEDULE_TIMEZONE, {"guild_id": guild_id})
+        return rows[0][0] if rows else None
 
     async def set_schedule_timezone(self, guild_id: int, timezone: str | None) -> None:
         async with self._sessions.begin() as session:
