@@ -50,7 +50,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -530,17 +530,10 @@ def table(rows: list[Row], floors: tuple[float, float]) -> str:
     return "\n".join(lines)
 
 
-async def run(
-    url: str,
-    sizes: Sizes,
-    n: int,
-    author: int,
-    only: set[str] | None,
-    with_index: bool,
-    keep_index: Path | None = None,
-) -> str:
+async def run(measuring: Coroutine[Any, Any, list[Row]]) -> str:
+    """The table of `measuring` (Nexus's commands), between two runs of the floor."""
     before = await floor(FLOOR_RUNS)
-    rows = await measure_nexus(url, sizes, n, author, chosen(only), with_index, keep_index)
+    rows = await measuring
     after = await floor(FLOOR_RUNS)
     return table(rows, (before, after))
 
@@ -597,7 +590,8 @@ def main() -> None:
     print(f"seeded in {time.perf_counter() - started:.0f} s; timing {n} calls per command …")
     try:
         index = not args.no_search_index
-        result = asyncio.run(run(url, sizes, n, author, only, index, keep_index))
+        measuring = measure_nexus(url, sizes, n, author, chosen(only), index, keep_index)
+        result = asyncio.run(run(measuring))
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
