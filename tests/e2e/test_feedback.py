@@ -139,8 +139,11 @@ def field(embed: dict[str, Any], name: str) -> str:
     return str(next(f["value"] for f in embed["fields"] if f["name"] == name))
 
 
-async def seed(bot: NexusBot, world: World, **overrides: Any) -> ItemRecord:
-    """An item stored straight through intake (no Discord post): fast list fixtures."""
+async def seed(
+    bot: NexusBot, world: World, *, post_due: bool = False, **overrides: Any
+) -> ItemRecord:
+    """An item stored straight through intake (no Discord post): fast list fixtures, or with
+    `post_due` a report as a crash right after storing it would have left it."""
     parts = feedback_parts(bot)
     values: dict[str, Any] = {
         "endpoint": "GET /api/jobs",
@@ -151,7 +154,7 @@ async def seed(bot: NexusBot, world: World, **overrides: Any) -> ItemRecord:
     }
     reporter = values.pop("reporter", world.bob)
     draft = parts.intake.draft(world.guild.id, reporter.id, **values)
-    return await parts.intake.create(draft)
+    return await parts.intake.create(draft, post_due=post_due)
 
 
 def feedback_parts(bot: NexusBot) -> FeedbackParts:
@@ -433,16 +436,11 @@ async def test_a_report_a_crash_left_unposted_is_posted_once_at_the_next_start(
     between the post and its thread, or before the post was recorded. The next start makes
     what is missing, and never a second post."""
     first = await start_nexus()
-    parts = feedback_parts(first)
     cog: Any = first.get_cog("FeedbackCog")
     place = cog.publisher.places["channel"]
 
     async def stored(title: str) -> ItemRecord:
-        draft = parts.intake.draft(
-            world.guild.id, world.alice.id, endpoint="GET /api/jobs", severity="bug",
-            title=title, details="Steps to see it.",
-        )  # fmt: skip
-        return await parts.intake.create(draft, post_due=True)
+        return await seed(first, world, post_due=True, title=title, reporter=world.alice)
 
     unposted = await stored("Jobs list returns 500")
     unrecorded = await stored("Job detail ignores the salary field")

@@ -16,7 +16,7 @@ from bot.sandbox.permissions import Perm
 from cogs.feedback.outcomes import Outcome
 from tests.e2e.conftest import StartBot, World, stop_bot
 from tests.e2e.test_admin import as_admin, raise_bot_role
-from tests.e2e.test_feedback import history, item, items, log, triage
+from tests.e2e.test_feedback import history, item, items, log, seed, triage
 from tests.e2e.test_feedback_watchers import button, press
 
 OUR_TAGS = 11  # seven statuses and four severities
@@ -385,11 +385,7 @@ async def test_reports_a_crash_left_unposted_become_forum_posts_once_at_the_next
     feedback = feedback_cog(first)
 
     async def stored(title: str) -> Any:
-        draft = feedback.parts.intake.draft(
-            world.guild.id, world.alice.id, endpoint="GET /api/jobs", severity="bug",
-            title=title, details="Steps to see it.",
-        )  # fmt: skip
-        return await feedback.parts.intake.create(draft, post_due=True)
+        return await seed(first, world, post_due=True, title=title, reporter=world.alice)
 
     unposted = await stored("Jobs list returns 500")
     unrecorded = await stored("Job detail ignores the salary field")
